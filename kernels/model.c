@@ -1,0 +1,159 @@
+/* model.c - sequential model over one parameter slab (see model.h). */
+#include "model.h"
+#include <stdlib.h>
+#include <string.h>
+
+model *model_new(void)
+{
+    return calloc(1, sizeof(model));
+}
+
+int model_add(model *m, layer *l)
+{
+    if (!l) return -1;
+    if (m->n_layers > 0 && m->layers[m->n_layers - 1]->out_dim != l->in_dim) {
+        layer_free(l);
+        return -1;
+    }
+    if (m->n_layers == m->cap) {
+        int cap = m->cap ? 2 * m->cap : 8;
+        layer **nl = realloc(m->layers, sizeof(layer *) * cap);
+        if (!nl) { layer_free(l); return -1; }
+        m->layers = nl;
+        m->cap = cap;
+    }
+    m->layers[m->n_layers++] = l;
+    return 0;
+}
+
+int model_finalize(model *m)
+{
+    if (m->n_layers == 0) return -1;
+    size_t off = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        m->layers[i]->off = off;
+        off += m->layers[i]->n_params;
+    }
+    m->n_params = m->n_trainable = off;
+    m->params = calloc(off ? off : 1, sizeof(float));
+    if (!m->params) return -1;
+    m->in_dim = m->layers[0]->in_dim;
+    m->n_classes = m->layers[m->n_layers - 1]->out_dim;
+    m->feat_dim = m->layers[m->n_layers - 1]->in_dim;
+    return 0;
+}
+
+void model_init(model *m, uint64_t seed, uint64_t stream0)
+{
+    for (int i = 0; i < m->n_layers; i++)
+        m->layers[i]->ops->init(m->layers[i], m->params, seed, stream0 + (uint64_t)i);
+}
+
+void model_freeze_from(model *m, int first)
+{
+    for (int i = first; i < m->n_layers; i++) m->layers[i]->frozen = 1;
+    m->n_trainable = first < m->n_layers ? m->layers[first]->off : m->n_params;
+}
+
+void model_free(model *m)
+{
+    if (!m) return;
+    for (int i = 0; i < m->n_layers; i++) layer_free(m->layers[i]);
+    free(m->layers);
+    free(m->params);
+    free(m);
+}
+
+model *model_mlp(int in_dim, const int *widths, int n_widths, int n_classes)
+{
+    model *m = model_new();
+    if (!m) return NULL;
+    int d = in_dim, rc = 0;
+    for (int i = 0; i < n_widths && rc == 0; i++) {
+        rc |= model_add(m, layer_dense(d, widths[i]));
+        rc |= model_add(m, layer_relu(widths[i]));
+        d = widths[i];
+    }
+    rc |= model_add(m, layer_dense(d, n_classes));
+    if (rc || model_finalize(m)) { model_free(m); return NULL; }
+    return m;
+}
+
+model_ws *model_ws_new(const model *m, int Bmax)
+{
+    model_ws *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->Bmax = Bmax;
+    w->act = calloc((size_t)m->n_layers + 1, sizeof(float *));
+    size_t dmax = (size_t)m->in_dim, wsmax = 0;
+    int ok = w->act != NULL;
+    for (int i = 0; ok && i < m->n_layers; i++) {
+        const layer *l = m->layers[i];
+        w->act[i + 1] = malloc(sizeof(float) * (size_t)Bmax * l->out_dim);
+        ok = w->act[i + 1] != NULL;
+        if ((size_t)l->out_dim > dmax) dmax = l->out_dim;
+        size_t s = l->ops->ws_floats(l, Bmax);
+        if (s > wsmax) wsmax = s;
+    }
+    if (ok) {
+        w->d[0] = malloc(sizeof(float) * (size_t)Bmax * dmax);
+        w->d[1] = malloc(sizeof(float) * (size_t)Bmax * dmax);
+        w->ws = wsmax ? malloc(sizeof(float) * wsmax) : NULL;
+        ok = w->d[0] && w->d[1] && (wsmax == 0 || w->ws);
+    }
+    if (!ok) {
+        if (w->act)
+            for (int i = 0; i < m->n_layers; i++) free(w->act[i + 1]);
+        free(w->act); free(w->d[0]); free(w->d[1]); free(w->ws); free(w);
+        return NULL;
+    }
+    w->n_layers = m->n_layers;
+    return w;
+}
+
+void model_ws_free(model_ws *w)
+{
+    if (!w) return;
+    for (int i = 1; i <= w->n_layers; i++) free(w->act[i]);
+    free(w->act); free(w->d[0]); free(w->d[1]); free(w->ws); free(w);
+}
+
+const float *model_forward(const model *m, model_ws *w, const float *x, int B)
+{
+    w->act[0] = (float *)x;
+    for (int i = 0; i < m->n_layers; i++) {
+        const layer *l = m->layers[i];
+        l->ops->forward(l, m->params, w->act[i + 1], w->act[i], B, w->ws);
+    }
+    return w->act[m->n_layers];
+}
+
+const float *model_features(const model *m, const model_ws *w)
+{
+    return w->act[m->n_layers - 1];
+}
+
+void model_backward(const model *m, model_ws *w, float *g,
+                    const float *dlogits, const float *dfeat, int B)
+{
+    const int L = m->n_layers;
+    const layer *head = m->layers[L - 1];
+    size_t nf = (size_t)B * head->in_dim;
+    float *cur = w->d[0], *nxt = w->d[1];
+    if (dlogits) {
+        head->ops->backward(head, m->params, g, L > 1 ? cur : NULL, dlogits,
+                            w->act[L - 1], w->act[L], B, w->ws);
+        if (L > 1 && dfeat)
+            for (size_t i = 0; i < nf; i++) cur[i] += dfeat[i];
+    } else if (dfeat && L > 1) {
+        memcpy(cur, dfeat, sizeof(float) * nf);
+    } else {
+        return;
+    }
+    for (int i = L - 2; i >= 0; i--) {
+        const layer *l = m->layers[i];
+        l->ops->backward(l, m->params, g, i > 0 ? nxt : NULL, cur,
+                         w->act[i], w->act[i + 1], B, w->ws);
+        float *t = cur; cur = nxt; nxt = t;
+    }
+}

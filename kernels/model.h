@@ -1,0 +1,67 @@
+/* model.h - a sequential model: layers over one parameter slab.
+ *
+ * The last layer is the head (a dense layer producing logits); its input is
+ * the model's "features" (penultimate activations), where feature losses
+ * (FitNet, SimKD, DeTT) attach. Frozen layers (a transplanted teacher head)
+ * must form a tail of the model: parameters [0, n_trainable) are trained,
+ * [n_trainable, n_params) are not, so optimisers and allreduces work on a
+ * prefix of the slab.
+ *
+ * Ownership: model_free frees the layers it was given and its slab.
+ * Activations live in a model_ws (one per concurrent batch), not in the model,
+ * so one model can run several micro-shards before any backward.
+ */
+#ifndef DETT_MODEL_H
+#define DETT_MODEL_H
+#include "layer.h"
+
+typedef struct {
+    int n_layers, cap;
+    layer **layers;          /* owned */
+    size_t n_params;         /* slab length in floats */
+    size_t n_trainable;      /* trained prefix of the slab */
+    float *params;           /* owned slab, n_params floats */
+    int in_dim;              /* elements per input row */
+    int n_classes;           /* out_dim of the head */
+    int feat_dim;            /* in_dim of the head */
+} model;
+
+typedef struct {
+    int Bmax;
+    int n_layers;    /* act has n_layers + 1 entries */
+    float **act;     /* act[0]: the input (not owned); act[i+1]: out of layer i */
+    float *d[2];     /* ping-pong buffers for backward */
+    float *ws;       /* layer workspace */
+} model_ws;
+
+/* an empty model; NULL on allocation failure */
+model *model_new(void);
+/* appends l, taking ownership (freed even on failure); 0 ok, -1 if l is NULL,
+ * the widths do not chain, or memory runs out */
+int model_add(model *m, layer *l);
+/* assigns slab offsets and allocates the zeroed slab; 0 ok, -1 on failure */
+int model_finalize(model *m);
+/* every layer's parameters from (seed, stream = layer index + stream0) */
+void model_init(model *m, uint64_t seed, uint64_t stream0);
+/* freezes layers [first, n_layers): they must be the tail */
+void model_freeze_from(model *m, int first);
+void model_free(model *m);
+
+/* MLP: in -> (dense, relu) per width -> dense(n_classes); finalized, not
+ * initialised. NULL on failure. */
+model *model_mlp(int in_dim, const int *widths, int n_widths, int n_classes);
+
+model_ws *model_ws_new(const model *m, int Bmax);
+void model_ws_free(model_ws *w);
+
+/* logits[B, n_classes] of x[B, in_dim]; the pointer is into w (don't free) */
+const float *model_forward(const model *m, model_ws *w, const float *x, int B);
+/* features[B, feat_dim] of the last forward (into w) */
+const float *model_features(const model *m, const model_ws *w);
+/* g[0..n_params) += d loss/d params for the last forward on w.
+ * dlogits [B, n_classes] may be NULL (no loss on the logits: the head is
+ * skipped); dfeat [B, feat_dim] may be NULL (no feature loss). */
+void model_backward(const model *m, model_ws *w, float *g,
+                    const float *dlogits, const float *dfeat, int B);
+
+#endif

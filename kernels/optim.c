@@ -1,0 +1,56 @@
+/* optim.c - SGD with momentum and AdamW (see optim.h). */
+#include "optim.h"
+#include <math.h>
+#include <stdlib.h>
+
+optim_cfg optim_defaults(optim_kind kind)
+{
+    optim_cfg c = { kind, 1e-3f, 0.9f, 0.0f, 0.9f, 0.999f, 1e-8f };
+    if (kind == OPTIM_ADAMW) c.wd = 1e-2f;
+    return c;
+}
+
+optim *optim_new(optim_cfg cfg, size_t n)
+{
+    optim *o = calloc(1, sizeof *o);
+    if (!o) return NULL;
+    o->cfg = cfg;
+    o->n = n;
+    o->m = calloc(n ? n : 1, sizeof(float));
+    o->v = cfg.kind == OPTIM_ADAMW ? calloc(n ? n : 1, sizeof(float)) : NULL;
+    if (!o->m || (cfg.kind == OPTIM_ADAMW && !o->v)) { optim_free(o); return NULL; }
+    return o;
+}
+
+void optim_free(optim *o)
+{
+    if (!o) return;
+    free(o->m);
+    free(o->v);
+    free(o);
+}
+
+void optim_step(optim *o, float *p, const float *g)
+{
+    const optim_cfg c = o->cfg;
+    const size_t n = o->n;
+    o->t++;
+    if (c.kind == OPTIM_SGD) {
+        float *v = o->m;
+        for (size_t i = 0; i < n; i++) {
+            float gi = g[i] + c.wd * p[i];
+            v[i] = c.momentum * v[i] + gi;
+            p[i] -= c.lr * v[i];
+        }
+        return;
+    }
+    const float bc1 = 1.0f - powf(c.beta1, (float)o->t);
+    const float bc2 = 1.0f - powf(c.beta2, (float)o->t);
+    const float step = c.lr / bc1, rbc2 = 1.0f / sqrtf(bc2);
+    for (size_t i = 0; i < n; i++) {
+        p[i] -= c.lr * c.wd * p[i];
+        o->m[i] = c.beta1 * o->m[i] + (1.0f - c.beta1) * g[i];
+        o->v[i] = c.beta2 * o->v[i] + (1.0f - c.beta2) * g[i] * g[i];
+        p[i] -= step * o->m[i] / (sqrtf(o->v[i]) * rbc2 + c.eps);
+    }
+}

@@ -1,0 +1,36 @@
+/* optim.h - SGD with momentum and AdamW over a slab prefix.
+ *
+ * Both follow torch.optim's update rules:
+ *   sgd:   g' = g + wd p;  v = mu v + g';  p -= lr v            (dampening 0)
+ *   adamw: p -= lr wd p;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
+ *          p -= lr (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+ * The optimiser owns its state buffers; optim_free releases them.
+ */
+#ifndef DETT_OPTIM_H
+#define DETT_OPTIM_H
+#include <stddef.h>
+
+typedef enum { OPTIM_SGD, OPTIM_ADAMW } optim_kind;
+
+typedef struct {
+    optim_kind kind;
+    float lr, momentum, wd;     /* momentum: sgd only */
+    float beta1, beta2, eps;    /* adamw only */
+} optim_cfg;
+
+typedef struct {
+    optim_cfg cfg;
+    size_t n;          /* floats updated: the trainable prefix */
+    long t;            /* steps taken */
+    float *m, *v;      /* owned state: sgd uses m as velocity */
+} optim;
+
+/* defaults: sgd lr 1e-3 mom 0.9 wd 0; adamw lr 1e-3 betas (0.9, 0.999) eps 1e-8 wd 1e-2 */
+optim_cfg optim_defaults(optim_kind kind);
+/* state for n parameters, zeroed; NULL on allocation failure */
+optim *optim_new(optim_cfg cfg, size_t n);
+void optim_free(optim *o);
+/* one update of p[0..n) from g[0..n) */
+void optim_step(optim *o, float *p, const float *g);
+
+#endif
