@@ -32,7 +32,7 @@ double gradcheck_model(model *m, const float *x, int B, uint64_t seed,
     for (size_t i = 0; q && i < nf; i++) q[i] = rng_normal(seed, 2, i);
 
     probe_loss(m, w, x, B, r, q);
-    model_backward(m, w, g, r, q, B);
+    model_backward(m, w, g, r, q, B, NULL);
 
     worst = 0.0;
     /* only the trainable prefix has gradients; frozen params must stay 0 */

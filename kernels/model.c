@@ -134,26 +134,37 @@ const float *model_features(const model *m, const model_ws *w)
 }
 
 void model_backward(const model *m, model_ws *w, float *g,
-                    const float *dlogits, const float *dfeat, int B)
+                    const float *dlogits, const float *dfeat, int B, float *dx)
 {
     const int L = m->n_layers;
     const layer *head = m->layers[L - 1];
     size_t nf = (size_t)B * head->in_dim;
     float *cur = w->d[0], *nxt = w->d[1];
+    if (L == 1) {   /* the head is the whole model */
+        if (dlogits)
+            head->ops->backward(head, m->params, g, dx, dlogits, w->act[0],
+                                w->act[1], B, w->ws);
+        if (dx && dfeat) {
+            if (!dlogits) memset(dx, 0, sizeof(float) * nf);
+            for (size_t i = 0; i < nf; i++) dx[i] += dfeat[i];
+        }
+        return;
+    }
     if (dlogits) {
-        head->ops->backward(head, m->params, g, L > 1 ? cur : NULL, dlogits,
+        head->ops->backward(head, m->params, g, cur, dlogits,
                             w->act[L - 1], w->act[L], B, w->ws);
-        if (L > 1 && dfeat)
+        if (dfeat)
             for (size_t i = 0; i < nf; i++) cur[i] += dfeat[i];
-    } else if (dfeat && L > 1) {
+    } else if (dfeat) {
         memcpy(cur, dfeat, sizeof(float) * nf);
     } else {
         return;
     }
     for (int i = L - 2; i >= 0; i--) {
         const layer *l = m->layers[i];
-        l->ops->backward(l, m->params, g, i > 0 ? nxt : NULL, cur,
-                         w->act[i], w->act[i + 1], B, w->ws);
+        float *din = i > 0 ? nxt : dx;
+        l->ops->backward(l, m->params, g, din, cur, w->act[i], w->act[i + 1],
+                         B, w->ws);
         float *t = cur; cur = nxt; nxt = t;
     }
 }

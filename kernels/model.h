@@ -60,8 +60,10 @@ const float *model_forward(const model *m, model_ws *w, const float *x, int B);
 const float *model_features(const model *m, const model_ws *w);
 /* g[0..n_params) += d loss/d params for the last forward on w.
  * dlogits [B, n_classes] may be NULL (no loss on the logits: the head is
- * skipped); dfeat [B, feat_dim] may be NULL (no feature loss). */
+ * skipped); dfeat [B, feat_dim] may be NULL (no feature loss).
+ * dx [B, in_dim], if not NULL, receives d loss/d input (for a model that
+ * feeds on another's output, such as FitNet's projector). */
 void model_backward(const model *m, model_ws *w, float *g,
-                    const float *dlogits, const float *dfeat, int B);
+                    const float *dlogits, const float *dfeat, int B, float *dx);
 
 #endif

@@ -1,0 +1,72 @@
+/* allreduce.h - the deterministic gradient allreduce of a job group.
+ *
+ * The sum of the M micro-shard gradients is a balanced binary tree over the
+ * shard index: ((g0 + g1) + (g2 + g3)) + ... Each rank owns an aligned
+ * subtree (its M/K consecutive shards), so:
+ *   1. tree_push() adds this rank's shard gradients one by one into a
+ *      binary-counter stack, which yields exactly the subtree's sum;
+ *   2. dar_allreduce() finishes the tree across ranks: each rank's partial
+ *      is cut into K chunks, MPI_Alltoall sends chunk j of every partial to
+ *      rank j (a reduce-scatter), rank j sums its K chunks by the same
+ *      balanced tree over rank index, and MPI_Allgather returns the total to
+ *      every rank.
+ * Float addition is commutative, so only the tree's shape matters and the
+ * bits are the same for K = 1, 2, 4, ... Traffic per rank is 2 (K-1)/K of
+ * the buffer, as for a ring allreduce.
+ */
+#ifndef DETT_ALLREDUCE_H
+#define DETT_ALLREDUCE_H
+#include "err.h"
+#include <mpi.h>
+#include <stddef.h>
+
+/* binary-counter accumulator for the local subtree; owns its buffers */
+typedef struct {
+    size_t n;
+    int levels;
+    float **buf;     /* buf[l]: a partial sum of 2^l shards, or free */
+    int *full;
+    float *spare;    /* where the caller writes the next shard's gradient */
+    int pushed;
+} tree_acc;
+
+/* room for 2^(levels-1) pushes of n floats; 0 ok, -1 out of memory */
+int tree_init(tree_acc *t, size_t n, int max_pushes, dett_err *e);
+void tree_free(tree_acc *t);
+/* zeroed buffer for the next shard's gradient (owned by t) */
+float *tree_next(tree_acc *t);
+/* adds the buffer from tree_next() to the tree */
+void tree_push(tree_acc *t);
+/* the sum of everything pushed (a power-of-two count) since tree_reset:
+ * owned by t, valid until the next tree_next() */
+float *tree_result(tree_acc *t);
+void tree_reset(tree_acc *t);
+
+/* sums float buffers of n elements across comm by the balanced tree.
+ * Collective over comm; comm's size must be a power of two. */
+typedef struct {
+    MPI_Comm comm;
+    int rank, size;
+    size_t n, chunk;     /* chunk = ceil(n / size) */
+    float *pad;          /* size * chunk: the partial, padded */
+    float *recv;         /* size * chunk: chunk `rank` of every partial */
+} dar;
+
+int dar_init(dar *d, MPI_Comm comm, size_t n, dett_err *e);
+void dar_free(dar *d);
+/* buf[0..n): in, this rank's partial; out, the group's total */
+int dar_allreduce(dar *d, float *buf, dett_err *e);
+
+/* the same sum for a few doubles per shard (loss sums, group counts):
+ * local[ns * m] holds this rank's ns shards' vectors of m doubles; all
+ * ranks' vectors are gathered and summed by the tree over shards.
+ * out[m] is the total on every rank. Collective. */
+int dar_stats(MPI_Comm comm, const double *local, int ns, int m, double *out,
+              dett_err *e);
+
+/* in-place balanced-tree sum of count (a power of two) vectors of m values
+ * laid out consecutively in v; the result is left in v[0..m) */
+void tree_sum_f(float *v, int count, size_t m);
+void tree_sum_d(double *v, int count, size_t m);
+
+#endif

@@ -1,0 +1,25 @@
+/* cmd.h - the dett subcommands. Each takes the subcommand's argv (argv[0] is
+ * its name), runs after MPI_Init, and returns the process exit code:
+ * 0 success, 1 failure, 2 usage error. A failure that every rank agrees on is
+ * returned; one that could leave ranks in a collective calls cmd_die. */
+#ifndef DETT_CMD_H
+#define DETT_CMD_H
+#include "err.h"
+
+int cmd_data(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+/* prints "dett: <msg>" and MPI_Abort(MPI_COMM_WORLD, 1): for failures the
+ * other ranks may not have seen */
+void cmd_die(const dett_err *e);
+/* prints "dett: <msg>" on world rank 0 only (a failure all ranks share) */
+void cmd_report(const dett_err *e);
+/* parsing helpers: strict conversions, 0 ok / -1 with a message in e */
+int cmd_int(const char *flag, const char *s, long lo, long hi, long *out, dett_err *e);
+int cmd_float(const char *flag, const char *s, double lo, double hi, double *out,
+              dett_err *e);
+/* a 64-bit FNV-1a checksum of n floats (bit patterns), for determinism checks */
+unsigned long long cmd_checksum(const float *v, size_t n);
+
+#endif

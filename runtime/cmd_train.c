@@ -1,0 +1,197 @@
+/* cmd_train.c - `dett train`: one job from flags, no script. */
+#include "arch.h"
+#include "cmd.h"
+#include "groupdata.h"
+#include "train.h"
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *usage =
+    "usage: dett train --data FILE.h5 [options]\n"
+    "  --arch mlp:W1,W2,...     hidden widths (default mlp:64,64; mlp: is linear)\n"
+    "  --method erm|groupdro    (other methods need a teacher: use a grid script)\n"
+    "  --epochs E               (default 20)\n"
+    "  --batch B                global batch (default 64)\n"
+    "  --optim sgd|adamw        (default sgd)\n"
+    "  --lr LR --momentum MU --wd WD   (defaults 0.01, 0.9, 1e-4)\n"
+    "  --eta ETA --adj C        group DRO step size and adjustment (0.01, 0)\n"
+    "  --seed S                 (default 1)\n"
+    "  --select val-worst|val-avg|oracle   model selection (default val-worst)\n"
+    "  --micro-shards M         fixed micro-shards, a power of two (default 8)\n"
+    "  --ranks-per-job K        ranks per job group (default: all); group i\n"
+    "                           trains seed S + i\n";
+
+/* "mlp:64,64" -> spec */
+static int parse_arch(const char *s, arch_spec *a, dett_err *e)
+{
+    memset(a, 0, sizeof *a);
+    if (strncmp(s, "mlp:", 4) != 0 && strcmp(s, "mlp") != 0)
+        return dett_fail(e, "--arch: '%s': expected mlp:W1,W2,... (cnn students come "
+                         "from grid scripts)", s);
+    a->kind = ARCH_MLP;
+    const char *p = s[3] == ':' ? s + 4 : s + 3;
+    while (*p) {
+        char *end;
+        long w = strtol(p, &end, 10);
+        if (end == p || w < 1 || w > 1 << 20 || (*end && *end != ','))
+            return dett_fail(e, "--arch: '%s': widths must be positive integers", s);
+        if (a->n_widths == JOB_MAX_LAYERS)
+            return dett_fail(e, "--arch: at most %d hidden layers", JOB_MAX_LAYERS);
+        a->widths[a->n_widths++] = (int)w;
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+/* fills job from argv; 0 ok, -1 with e set */
+static int parse_flags(int argc, char **argv, job_spec *job, int *M, int *K, dett_err *e)
+{
+    double lr = 0.01, mom = 0.9, wd = 1e-4, eta = 0.01, adj = 0.0;
+    long v;
+    int okind = OPTIM_SGD;
+    memset(job, 0, sizeof *job);
+    snprintf(job->id, sizeof job->id, "train");
+    job->kind = JOB_STUDENT;
+    job->epochs = 20;
+    job->batch = 64;
+    job->seed = 1;
+    job->teacher = job->ident = -1;
+    parse_arch("mlp:64,64", &job->arch, e);
+    for (int i = 1; i < argc; i++) {
+        const char *f = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(f, "--data")) {
+            if (!val) return dett_fail(e, "--data needs a file");
+            snprintf(job->data, sizeof job->data, "%s", val);
+        } else if (!strcmp(f, "--arch")) {
+            if (!val) return dett_fail(e, "--arch needs a value");
+            if (parse_arch(val, &job->arch, e)) return -1;
+        } else if (!strcmp(f, "--method")) {
+            if (!val) return dett_fail(e, "--method needs a value");
+            if (!strcmp(val, "erm")) job->method.kind = METHOD_ERM;
+            else if (!strcmp(val, "groupdro")) job->method.kind = METHOD_GROUPDRO;
+            else return dett_fail(e, "--method: '%s': dett train runs erm or groupdro; "
+                                  "methods with a teacher or an identification model "
+                                  "run from a grid script (dett run)", val);
+        } else if (!strcmp(f, "--optim")) {
+            if (!val) return dett_fail(e, "--optim needs a value");
+            if (!strcmp(val, "sgd")) okind = OPTIM_SGD;
+            else if (!strcmp(val, "adamw")) okind = OPTIM_ADAMW;
+            else return dett_fail(e, "--optim: '%s': expected sgd or adamw", val);
+        } else if (!strcmp(f, "--select")) {
+            if (!val) return dett_fail(e, "--select needs a value");
+            if (!strcmp(val, "val-worst")) job->select = SELECT_VAL_WORST;
+            else if (!strcmp(val, "val-avg")) job->select = SELECT_VAL_AVG;
+            else if (!strcmp(val, "oracle")) job->select = SELECT_ORACLE;
+            else return dett_fail(e, "--select: '%s': expected val-worst, val-avg or oracle", val);
+        } else if (!strcmp(f, "--epochs")) {
+            if (cmd_int(f, val, 1, 100000, &v, e)) return -1;
+            job->epochs = (int)v;
+        } else if (!strcmp(f, "--batch")) {
+            if (cmd_int(f, val, 1, 1 << 24, &v, e)) return -1;
+            job->batch = (int)v;
+        } else if (!strcmp(f, "--seed")) {
+            if (cmd_int(f, val, 0, 1L << 40, &v, e)) return -1;
+            job->seed = (uint64_t)v;
+        } else if (!strcmp(f, "--micro-shards")) {
+            if (cmd_int(f, val, 1, 1 << 16, &v, e)) return -1;
+            *M = (int)v;
+        } else if (!strcmp(f, "--ranks-per-job")) {
+            if (cmd_int(f, val, 1, 1 << 20, &v, e)) return -1;
+            *K = (int)v;
+        } else if (!strcmp(f, "--lr")) {
+            if (cmd_float(f, val, 0, 1e12, &lr, e)) return -1;
+        } else if (!strcmp(f, "--momentum")) {
+            if (cmd_float(f, val, 0, 1, &mom, e)) return -1;
+        } else if (!strcmp(f, "--wd")) {
+            if (cmd_float(f, val, 0, 1e6, &wd, e)) return -1;
+        } else if (!strcmp(f, "--eta")) {
+            if (cmd_float(f, val, 0, 1e6, &eta, e)) return -1;
+        } else if (!strcmp(f, "--adj")) {
+            if (cmd_float(f, val, 0, 1e6, &adj, e)) return -1;
+        } else {
+            return dett_fail(e, "train: unknown option '%s' (see dett train --help)", f);
+        }
+        i++;
+    }
+    if (!job->data[0]) return dett_fail(e, "train: --data FILE.h5 is required");
+    job->optim = optim_defaults((optim_kind)okind);
+    job->optim.lr = (float)lr;
+    job->optim.momentum = (float)mom;
+    job->optim.wd = (float)wd;
+    job->method.eta = (float)eta;
+    job->method.adj = (float)adj;
+    return 0;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    dett_err e = { "" };
+    job_spec job;
+    groupdata gd;
+    train_result res;
+    model *m = NULL;
+    int M = 8, K = 0, wrank, wsize;
+    MPI_Comm group = MPI_COMM_NULL;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    if (parse_flags(argc, argv, &job, &M, &K, &e)) {
+        cmd_report(&e);
+        return 2;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
+    MPI_Comm_size(MPI_COMM_WORLD, &wsize);
+    if (K == 0) K = wsize;
+    if (wsize % K) {
+        dett_fail(&e, "--ranks-per-job %d does not divide the %d ranks", K, wsize);
+        cmd_report(&e);
+        return 2;
+    }
+    /* job groups: ranks [g K, (g + 1) K); group g trains seed + g */
+    int gid = wrank / K;
+    if (MPI_Comm_split(MPI_COMM_WORLD, gid, wrank, &group) != MPI_SUCCESS) {
+        dett_fail(&e, "MPI_Comm_split failed");
+        cmd_die(&e);
+    }
+    job.seed += (uint64_t)gid;
+    if (groupdata_load(&gd, job.data, group, M, job.batch, &e)) {
+        cmd_report(&e);
+        MPI_Comm_free(&group);
+        return 1;
+    }
+    m = arch_build(&job.arch, &gd.info, &e);
+    if (!m) cmd_die(&e);
+    model_init(m, job.seed, 0);
+    if (train_job(group, &job, &gd, NULL, m, &res, &e)) cmd_die(&e);
+
+    int grank;
+    MPI_Comm_rank(group, &grank);
+    for (int g = 0; g < wsize / K; g++) {
+        if (g == gid && grank == 0) {
+            char an[128];
+            arch_name(&job.arch, an, sizeof an);
+            printf("job: %s %s on %s, seed %llu, %d rank%s, %d micro-shards, %lld steps/epoch\n",
+                   job.method.kind == METHOD_GROUPDRO ? "groupdro" : "erm", an, job.data,
+                   (unsigned long long)job.seed, K, K > 1 ? "s" : "", M,
+                   (long long)gd.plan.steps);
+            if (res.failed) printf("FAILED: %s\n", res.reason);
+            train_print_table(&res, &gd.info, job.select);
+            printf("final train loss %.6f\n", res.epochs_run ? res.train_loss[res.epochs_run - 1] : 0.0);
+            printf("params checksum %016llx (final) %016llx (selected)\n",
+                   cmd_checksum(m->params, m->n_params), cmd_checksum(res.params, res.n_params));
+            printf("train seconds %.3f\n", res.seconds);
+            fflush(stdout);
+        }
+        MPI_Barrier(MPI_COMM_WORLD);
+    }
+    int failed = res.failed;
+    train_result_free(&res);
+    model_free(m);
+    groupdata_free(&gd);
+    MPI_Comm_free(&group);
+    return failed ? 1 : 0;
+}

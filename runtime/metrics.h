@@ -1,0 +1,18 @@
+/* metrics.h - per-group accuracy and model selection. */
+#ifndef DETT_METRICS_H
+#define DETT_METRICS_H
+#include <stdint.h>
+
+/* acc[g] = correct[g] / total[g]; returns via out params
+ *   worst: min_g acc[g]
+ *   avg:   sum_g p_g acc[g], p_g the training group proportions (as
+ *          group_DRO reports average accuracy)
+ *   mean:  unweighted mean of acc[g] */
+void metrics_groups(double *acc, double *worst, double *avg, double *mean,
+                    const int64_t *correct, const int64_t *total,
+                    const int64_t *train_count, int G);
+
+/* index of the largest v[0..n) (the earliest on ties) */
+int metrics_argmax(const double *v, int n);
+
+#endif

@@ -1,0 +1,394 @@
+/* train.c - one job's training loop (see train.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "train.h"
+#include "allreduce.h"
+#include "loss.h"
+#include "methods.h"
+#include "metrics.h"
+#include "optim.h"
+#include "rng.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* one local micro-shard's buffers for one step */
+typedef struct {
+    int b;              /* rows per step */
+    int64_t lrow0, n;   /* its rows in gd->train: [lrow0, lrow0 + n) */
+    int *perm;          /* [n] this epoch's visiting order */
+    int *idx;           /* [b] local rows of this step */
+    float *x;           /* [b, d] inputs */
+    int *y, *grp;       /* [b] label, group */
+    float *w;           /* [b] per-sample loss weight */
+    float *loss;        /* [b] per-sample loss */
+    float *dz;          /* [b, C] d loss / d logits */
+    float *df;          /* [b, F] d loss / d features (or projector output) */
+    float *dfs;         /* [b, Fs] fitnet: d loss / d student features */
+    float *tz, *tf;     /* [b, C], [b, F] teacher logits and features */
+    model_ws *ws, *pws; /* model and projector activations */
+} shard_work;
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int uses_teacher_feats(method_kind k)
+{
+    return k == METHOD_FITNET || k == METHOD_SIMKD || k == METHOD_DETT;
+}
+
+static void shard_work_free(shard_work *s)
+{
+    free(s->perm); free(s->idx); free(s->x); free(s->y); free(s->grp);
+    free(s->w); free(s->loss); free(s->dz); free(s->df); free(s->dfs);
+    free(s->tz); free(s->tf);
+    model_ws_free(s->ws);
+    model_ws_free(s->pws);
+}
+
+/* allocates shard s's buffers for the job's shapes */
+static int shard_work_init(shard_work *s, const groupdata *gd, int shard,
+                           const model *m, const model *proj, int tfeat_dim,
+                           dett_err *e)
+{
+    const shard_plan *p = &gd->plan;
+    const int b = shard_batch_rows(p, shard), d = gd->info.d, C = m->n_classes;
+    const int F = proj ? proj->n_classes : m->feat_dim;
+    memset(s, 0, sizeof *s);
+    s->b = b;
+    s->lrow0 = shard_row0(p, shard) - shard_row0(p, p->s0);
+    s->n = shard_rows(p, shard);
+    s->perm = malloc(sizeof(int) * (size_t)s->n);
+    s->idx = malloc(sizeof(int) * b);
+    s->x = malloc(sizeof(float) * (size_t)b * d);
+    s->y = malloc(sizeof(int) * b);
+    s->grp = malloc(sizeof(int) * b);
+    s->w = malloc(sizeof(float) * b);
+    s->loss = malloc(sizeof(float) * b);
+    s->dz = malloc(sizeof(float) * (size_t)b * C);
+    s->df = malloc(sizeof(float) * (size_t)b * F);
+    s->tz = malloc(sizeof(float) * (size_t)b * C);
+    s->tf = malloc(sizeof(float) * (size_t)b * (tfeat_dim > 0 ? tfeat_dim : 1));
+    s->ws = model_ws_new(m, b);
+    CHECK_ALLOC(e, s->perm); CHECK_ALLOC(e, s->idx); CHECK_ALLOC(e, s->x);
+    CHECK_ALLOC(e, s->y); CHECK_ALLOC(e, s->grp); CHECK_ALLOC(e, s->w);
+    CHECK_ALLOC(e, s->loss); CHECK_ALLOC(e, s->dz); CHECK_ALLOC(e, s->df);
+    CHECK_ALLOC(e, s->tz); CHECK_ALLOC(e, s->tf); CHECK_ALLOC(e, s->ws);
+    if (proj) {
+        s->pws = model_ws_new(proj, b);
+        s->dfs = malloc(sizeof(float) * (size_t)b * m->feat_dim);
+        CHECK_ALLOC(e, s->pws);
+        CHECK_ALLOC(e, s->dfs);
+    }
+    return 0;
+fail:
+    shard_work_free(s);
+    return -1;
+}
+
+/* copies step `step`'s rows of shard s into its batch buffers */
+static void shard_gather(shard_work *s, const groupdata *gd, const train_inputs *in,
+                         int64_t step, int C, int F)
+{
+    const int d = gd->info.d, A = gd->info.n_attrs;
+    for (int i = 0; i < s->b; i++) {
+        int64_t r = s->lrow0 + s->perm[step * s->b + i];
+        s->idx[i] = (int)r;
+        memcpy(s->x + (size_t)i * d, gd->train.X + r * d, sizeof(float) * d);
+        s->y[i] = gd->train.y[r];
+        s->grp[i] = gd->train.y[r] * A + gd->train.a[r];
+        s->w[i] = in && in->sample_w ? in->sample_w[r] : 1.0f;
+        if (in && in->t_logits)
+            memcpy(s->tz + (size_t)i * C, in->t_logits + r * C, sizeof(float) * C);
+        if (in && in->t_feats)
+            memcpy(s->tf + (size_t)i * F, in->t_feats + r * F, sizeof(float) * F);
+    }
+}
+
+int train_eval(MPI_Comm comm, const model *m, const groupdata *gd, int split,
+               int64_t *correct, int64_t *total, dett_err *e)
+{
+    const int G = gd->info.n_groups, A = gd->info.n_attrs, d = gd->info.d;
+    const dataset_rows *r = &gd->eval[split];
+    int64_t loc[2 * DATASET_MAX_GROUPS] = { 0 }, sum[2 * DATASET_MAX_GROUPS];
+    int pred[EVAL_BLOCK];
+    model_ws *ws = model_ws_new(m, EVAL_BLOCK);
+    CHECK_ALLOC(e, ws);
+    for (int64_t i0 = 0; i0 < r->n; i0 += EVAL_BLOCK) {
+        int b = (int)(r->n - i0 < EVAL_BLOCK ? r->n - i0 : EVAL_BLOCK);
+        const float *z = model_forward(m, ws, r->X + i0 * d, b);
+        loss_argmax(pred, z, b, m->n_classes);
+        for (int i = 0; i < b; i++) {
+            int g = r->y[i0 + i] * A + r->a[i0 + i];
+            loc[g] += pred[i] == r->y[i0 + i];
+            loc[G + g] += 1;
+        }
+    }
+    model_ws_free(ws);
+    ws = NULL;
+    CHECK_MPI(e, MPI_Allreduce(loc, sum, 2 * G, MPI_INT64_T, MPI_SUM, comm));
+    memcpy(correct, sum, sizeof(int64_t) * G);
+    memcpy(total, sum + G, sizeof(int64_t) * G);
+    return 0;
+fail:
+    model_ws_free(ws);
+    return -1;
+}
+
+/* per-sample gradients of the method's objective for one shard, after the
+ * forward pass; returns nothing, fills s->dz / s->df / s->loss. `wg` holds
+ * group DRO's per-group weights. Objective = sum_i (weight_i loss_i) / B. */
+static void method_gradients(shard_work *s, const job_spec *job, const model *m,
+                             const float *wg, int B, int F)
+{
+    const method_spec *ms = &job->method;
+    const int C = m->n_classes;
+    const float *z = s->ws->act[m->n_layers];
+    const float invB = 1.0f / (float)B;
+    switch (ms->kind) {
+    case METHOD_GROUPDRO:
+        for (int i = 0; i < s->b; i++) s->w[i] = wg[s->grp[i]];
+        loss_xent(s->dz, s->loss, z, s->y, s->w, s->b, C, 1.0f);
+        break;
+    case METHOD_KD: {
+        float kd_loss[s->b];
+        loss_xent(s->dz, s->loss, z, s->y, s->w, s->b, C, (1.0f - ms->alpha) * invB);
+        loss_kd_add(s->dz, kd_loss, z, s->tz, s->w, s->b, C, ms->tau, ms->alpha * invB);
+        for (int i = 0; i < s->b; i++)
+            s->loss[i] = (1.0f - ms->alpha) * s->loss[i] + ms->alpha * kd_loss[i];
+        break;
+    }
+    case METHOD_FITNET: {
+        float mse[s->b];
+        const float *pf = s->pws->act[s->pws->n_layers];
+        loss_xent(s->dz, s->loss, z, s->y, s->w, s->b, C, ms->ce_w * invB);
+        loss_mse(s->df, mse, pf, s->tf, s->w, s->b, F, ms->feat_w * invB);
+        for (int i = 0; i < s->b; i++)
+            s->loss[i] = ms->ce_w * s->loss[i] + ms->feat_w * mse[i];
+        break;
+    }
+    case METHOD_SIMKD:
+    case METHOD_DETT:
+        loss_mse(s->df, s->loss, model_features(m, s->ws), s->tf, s->w, s->b, F, invB);
+        break;
+    default:    /* erm, jtt's final model, identification models */
+        loss_xent(s->dz, s->loss, z, s->y, s->w, s->b, C, invB);
+        break;
+    }
+}
+
+static int result_alloc(train_result *r, int epochs, int G, size_t n_params,
+                        dett_err *e)
+{
+    memset(r, 0, sizeof *r);
+    r->epochs = epochs;
+    r->G = G;
+    r->n_params = n_params;
+    r->train_loss = calloc((size_t)epochs, sizeof(double));
+    r->acc = calloc((size_t)epochs * N_SPLITS * G, sizeof(double));
+    r->worst = calloc((size_t)epochs * N_SPLITS, sizeof(double));
+    r->avg = calloc((size_t)epochs * N_SPLITS, sizeof(double));
+    r->mean = calloc((size_t)epochs * N_SPLITS, sizeof(double));
+    r->params = calloc(n_params ? n_params : 1, sizeof(float));
+    CHECK_ALLOC(e, r->train_loss); CHECK_ALLOC(e, r->acc); CHECK_ALLOC(e, r->worst);
+    CHECK_ALLOC(e, r->avg); CHECK_ALLOC(e, r->mean); CHECK_ALLOC(e, r->params);
+    return 0;
+fail:
+    train_result_free(r);
+    return -1;
+}
+
+void train_result_free(train_result *r)
+{
+    free(r->train_loss); free(r->acc); free(r->worst); free(r->avg);
+    free(r->mean); free(r->params);
+    memset(r, 0, sizeof *r);
+}
+
+/* evaluates val and test after an epoch and updates the selection */
+static int end_of_epoch(MPI_Comm comm, const job_spec *job, const groupdata *gd,
+                        const model *m, train_result *res, int ep, dett_err *e)
+{
+    const int G = gd->info.n_groups;
+    int64_t corr[DATASET_MAX_GROUPS], tot[DATASET_MAX_GROUPS];
+    for (int sp = SPLIT_VAL; sp <= SPLIT_TEST; sp++) {
+        CHECK(train_eval(comm, m, gd, sp, corr, tot, e));
+        size_t k = (size_t)ep * N_SPLITS + sp;
+        metrics_groups(res->acc + k * G, &res->worst[k], &res->avg[k], &res->mean[k],
+                       corr, tot, gd->info.group_count[SPLIT_TRAIN], G);
+    }
+    /* selection criteria per select_kind, earliest epoch on ties */
+    double crit[3] = { res->worst[(size_t)ep * N_SPLITS + SPLIT_VAL],
+                       res->avg[(size_t)ep * N_SPLITS + SPLIT_VAL],
+                       res->worst[(size_t)ep * N_SPLITS + SPLIT_TEST] };
+    for (int k = 0; k < 3; k++) {
+        int sel = res->selected[k];
+        double best = ep == 0 ? -1.0
+                    : (k == 0 ? res->worst[(size_t)sel * N_SPLITS + SPLIT_VAL]
+                     : k == 1 ? res->avg[(size_t)sel * N_SPLITS + SPLIT_VAL]
+                              : res->worst[(size_t)sel * N_SPLITS + SPLIT_TEST]);
+        if (crit[k] > best) {
+            res->selected[k] = ep;
+            if ((int)job->select == k)
+                memcpy(res->params, m->params, sizeof(float) * m->n_params);
+        }
+    }
+    return 0;
+fail:
+    return -1;
+}
+
+int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
+              const train_inputs *in, model *m, train_result *res, dett_err *e)
+{
+    const shard_plan *p = &gd->plan;
+    const int ns = p->s1 - p->s0, G = gd->info.n_groups, C = m->n_classes;
+    const method_kind mk = job->method.kind;
+    model *proj = in ? in->proj : NULL;
+    const int F = proj ? proj->n_classes : m->feat_dim;
+    shard_work *sw = calloc((size_t)ns, sizeof *sw);
+    tree_acc tree = { 0 }, ptree = { 0 };
+    dar red = { 0 }, pred = { 0 };
+    optim *opt = NULL, *popt = NULL;
+    double *stats = NULL, tot[2 * DATASET_MAX_GROUPS + 1];
+    float q[DATASET_MAX_GROUPS], wg[DATASET_MAX_GROUPS];
+    const int nstat = 2 * G + 1;   /* group loss sums, group counts, objective */
+    double t0 = now_seconds();
+
+    CHECK_ALLOC(e, sw);
+    CHECK(result_alloc(res, job->epochs, G, m->n_params, e));
+    if (uses_teacher_feats(mk) && (!in || !in->t_feats)) {
+        dett_fail(e, "%s: method needs teacher features", job->id);
+        goto fail;
+    }
+    if (mk == METHOD_KD && (!in || !in->t_logits)) {
+        dett_fail(e, "%s: kd needs teacher logits", job->id);
+        goto fail;
+    }
+    for (int s = 0; s < ns; s++)
+        CHECK(shard_work_init(&sw[s], gd, p->s0 + s, m, proj, F, e));
+    CHECK(tree_init(&tree, m->n_trainable, ns, e));
+    CHECK(dar_init(&red, comm, m->n_trainable, e));
+    opt = optim_new(job->optim, m->n_trainable);
+    CHECK_ALLOC(e, opt);
+    if (proj) {
+        CHECK(tree_init(&ptree, proj->n_trainable, ns, e));
+        CHECK(dar_init(&pred, comm, proj->n_trainable, e));
+        popt = optim_new(job->optim, proj->n_trainable);
+        CHECK_ALLOC(e, popt);
+    }
+    stats = calloc((size_t)ns * nstat, sizeof(double));
+    CHECK_ALLOC(e, stats);
+    for (int g = 0; g < G; g++) q[g] = 1.0f / (float)G;
+
+    for (int ep = 0; ep < job->epochs; ep++) {
+        double loss_sum = 0.0;
+        for (int s = 0; s < ns; s++)
+            rng_permutation(sw[s].perm, (int)sw[s].n, job->seed,
+                            rng_stream2((uint64_t)ep, (uint64_t)(p->s0 + s)));
+        for (int64_t step = 0; step < p->steps; step++) {
+            /* forward every local shard */
+            for (int s = 0; s < ns; s++) {
+                shard_work *w = &sw[s];
+                shard_gather(w, gd, in, step, C, F);
+                model_forward(m, w->ws, w->x, w->b);
+                if (proj) model_forward(proj, w->pws, model_features(m, w->ws), w->b);
+            }
+            /* group DRO needs the batch's per-group losses before backward */
+            if (mk == METHOD_GROUPDRO) {
+                memset(stats, 0, sizeof(double) * (size_t)ns * nstat);
+                for (int s = 0; s < ns; s++) {
+                    shard_work *w = &sw[s];
+                    loss_xent(NULL, w->loss, w->ws->act[m->n_layers], w->y, NULL, w->b, C, 0);
+                    for (int i = 0; i < w->b; i++) {
+                        stats[(size_t)s * nstat + w->grp[i]] += w->loss[i];
+                        stats[(size_t)s * nstat + G + w->grp[i]] += 1.0;
+                    }
+                }
+                CHECK(dar_stats(comm, stats, ns, nstat, tot, e));
+                groupdro_step(q, wg, tot, tot + G, gd->info.group_count[SPLIT_TRAIN], G,
+                              job->method.eta, job->method.adj);
+            }
+            /* per-sample gradients, backward into the local tree */
+            tree_reset(&tree);
+            if (proj) tree_reset(&ptree);
+            memset(stats, 0, sizeof(double) * (size_t)ns * nstat);
+            for (int s = 0; s < ns; s++) {
+                shard_work *w = &sw[s];
+                method_gradients(w, job, m, wg, p->B, F);
+                for (int i = 0; i < w->b; i++)
+                    stats[(size_t)s * nstat + 2 * G] +=
+                        (mk == METHOD_GROUPDRO ? (double)w->w[i] : (double)w->w[i] / p->B) * w->loss[i];
+                const int feat_loss = mk == METHOD_SIMKD || mk == METHOD_DETT;
+                if (proj) {   /* fitnet: the projector's input gradient joins the features' */
+                    model_backward(proj, w->pws, tree_next(&ptree), NULL, w->df, w->b, w->dfs);
+                    tree_push(&ptree);
+                }
+                model_backward(m, w->ws, tree_next(&tree), feat_loss ? NULL : w->dz,
+                               feat_loss ? w->df : (proj ? w->dfs : NULL), w->b, NULL);
+                tree_push(&tree);
+            }
+            CHECK(dar_stats(comm, stats, ns, nstat, tot, e));
+            loss_sum += tot[2 * G];
+            if (!isfinite(tot[2 * G])) {
+                res->failed = 1;
+                snprintf(res->reason, sizeof res->reason,
+                         "loss became %s at epoch %d step %lld",
+                         isnan(tot[2 * G]) ? "NaN" : "Inf", ep + 1, (long long)step + 1);
+                goto out;
+            }
+            float *grad = tree_result(&tree);
+            CHECK(dar_allreduce(&red, grad, e));
+            optim_step(opt, m->params, grad);
+            if (proj) {
+                float *pg = tree_result(&ptree);
+                CHECK(dar_allreduce(&pred, pg, e));
+                optim_step(popt, proj->params, pg);
+            }
+        }
+        res->train_loss[ep] = loss_sum / (double)p->steps;
+        res->epochs_run = ep + 1;
+        CHECK(end_of_epoch(comm, job, gd, m, res, ep, e));
+    }
+out:
+    res->seconds = now_seconds() - t0;
+    for (int s = 0; s < ns; s++) shard_work_free(&sw[s]);
+    free(sw); free(stats);
+    tree_free(&tree); tree_free(&ptree); dar_free(&red); dar_free(&pred);
+    optim_free(opt); optim_free(popt);
+    return 0;
+fail:
+    if (sw)
+        for (int s = 0; s < ns; s++) shard_work_free(&sw[s]);
+    free(sw); free(stats);
+    tree_free(&tree); tree_free(&ptree); dar_free(&red); dar_free(&pred);
+    optim_free(opt); optim_free(popt);
+    return -1;
+}
+
+void train_print_table(const train_result *r, const dataset_info *info, int sel_kind)
+{
+    static const char *sel_names[3] = { "val-worst", "val-avg", "oracle" };
+    const int G = r->G, A = info->n_attrs;
+    if (r->epochs_run == 0) { printf("no epoch finished\n"); return; }
+    const int ep = r->selected[sel_kind];
+    const double *va = r->acc + ((size_t)ep * N_SPLITS + SPLIT_VAL) * G;
+    const double *ta = r->acc + ((size_t)ep * N_SPLITS + SPLIT_TEST) * G;
+    printf("selected epoch %d of %d (%s)\n", ep + 1, r->epochs_run, sel_names[sel_kind]);
+    printf("%-26s %9s %9s %9s\n", "group (y, a)", "train n", "val acc", "test acc");
+    for (int g = 0; g < G; g++) {
+        char name[64];
+        snprintf(name, sizeof name, "%d (%d, %d)", g, g / A, g % A);
+        printf("%-26s %9lld %9.4f %9.4f\n", name,
+               (long long)info->group_count[SPLIT_TRAIN][g], va[g], ta[g]);
+    }
+    size_t kv = (size_t)ep * N_SPLITS + SPLIT_VAL, kt = (size_t)ep * N_SPLITS + SPLIT_TEST;
+    printf("%-26s %9s %9.4f %9.4f\n", "worst-group", "", r->worst[kv], r->worst[kt]);
+    printf("%-26s %9s %9.4f %9.4f\n", "average (train-weighted)", "", r->avg[kv], r->avg[kt]);
+    printf("%-26s %9s %9.4f %9.4f\n", "mean of groups", "", r->mean[kv], r->mean[kt]);
+}

@@ -1,0 +1,53 @@
+/* train.h - train one job on one job group and evaluate it every epoch.
+ *
+ * The loop, per step: every local micro-shard takes its rows of the global
+ * batch and runs forward; the method turns logits (and features) into
+ * per-sample gradients, after a deterministic reduction of the batch
+ * statistics it needs (group DRO's per-group losses); every shard runs
+ * backward into the local gradient tree; the group sums the trees with the
+ * deterministic allreduce; the optimiser steps. After every epoch val and
+ * test are evaluated (each rank its blocks, integer counts summed).
+ * Collective over the group's communicator.
+ */
+#ifndef DETT_TRAIN_H
+#define DETT_TRAIN_H
+#include "groupdata.h"
+#include "jobspec.h"
+#include "model.h"
+
+typedef struct {
+    int epochs, epochs_run, G;
+    double *train_loss;          /* [epochs] the method's mean objective */
+    double *acc;                 /* [epochs][N_SPLITS][G]; the train slot is unused */
+    double *worst, *avg, *mean;  /* [epochs][N_SPLITS] */
+    int selected[3];             /* epoch chosen by each select_kind */
+    float *params;               /* model parameters at the job's selected epoch */
+    size_t n_params;
+    int failed;                  /* 1: diverged (reason says where) */
+    char reason[256];
+    double seconds;              /* wall time of the training loop */
+} train_result;
+
+/* what a job gets from the jobs it depends on, all for this rank's train rows */
+typedef struct {
+    const float *sample_w;       /* [rows] loss weights (jtt, dett), NULL = 1 */
+    const float *t_logits;       /* [rows, C] teacher logits (kd), or NULL */
+    const float *t_feats;        /* [rows, D] teacher features (fitnet, simkd, dett) */
+    model *proj;                 /* fitnet's projector (trained alongside), or NULL */
+} train_inputs;
+
+/* trains m (built and initialised by the caller) for job->epochs epochs;
+ * res is filled (free with train_result_free). Returns -1 only on a
+ * system failure (MPI, memory); divergence sets res->failed instead. */
+int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
+              const train_inputs *in, model *m, train_result *res, dett_err *e);
+void train_result_free(train_result *r);
+
+/* per-group correct counts of m on a split, summed over comm (collective) */
+int train_eval(MPI_Comm comm, const model *m, const groupdata *gd, int split,
+               int64_t *correct, int64_t *total, dett_err *e);
+
+/* prints the per-group table of the selected epoch (rank 0 of the caller) */
+void train_print_table(const train_result *r, const dataset_info *info, int sel_kind);
+
+#endif

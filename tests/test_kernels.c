@@ -1,0 +1,203 @@
+/* test_kernels.c - the C core checked by hand-computed cases and finite
+ * differences: layers, losses, optimisers, RNG, group DRO, transplant. */
+#include "check.h"
+#include "gradcheck.h"
+#include "loss.h"
+#include "methods.h"
+#include "model.h"
+#include "optim.h"
+#include "rng.h"
+#include "transplant.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void fill_normal(float *x, size_t n, uint64_t seed)
+{
+    for (size_t i = 0; i < n; i++) x[i] = rng_normal(seed, 99, i);
+}
+
+/* dense + relu MLPs of several shapes, with and without a feature loss */
+static void test_mlp_gradients(void)
+{
+    const int shapes[][4] = { { 5, 0, 0, 3 }, { 4, 7, 0, 2 }, { 6, 8, 5, 4 } };
+    for (int k = 0; k < 3; k++) {
+        int w[2] = { shapes[k][1], shapes[k][2] }, nw = (w[0] > 0) + (w[1] > 0);
+        model *m = model_mlp(shapes[k][0], w, nw, shapes[k][3]);
+        EXPECT(m != NULL, "model_mlp");
+        if (!m) continue;
+        model_init(m, 7, 0);
+        float x[5 * 6];
+        fill_normal(x, sizeof x / sizeof *x, k);
+        for (int feat = 0; feat < 2; feat++) {
+            double err = gradcheck_model(m, x, 5, 11 + k, 1e-3f, 400, feat);
+            EXPECT(err >= 0 && err < 2e-2, "mlp %d features %d: gradcheck error %g", k, feat, err);
+        }
+        model_free(m);
+    }
+}
+
+/* the transplanted head: frozen (zero gradient), projector and body checked */
+static void test_transplant(void)
+{
+    int tw[1] = { 6 }, sw[1] = { 3 };
+    model *t = model_mlp(4, tw, 1, 2), *s = model_mlp(4, sw, 1, 2);
+    model_init(t, 1, 0);
+    model_init(s, 2, 0);
+    const layer *th = t->layers[t->n_layers - 1];
+    model *d = model_transplant(s, t, 3, 100);
+    EXPECT(d != NULL, "transplant");
+    if (!d) { model_free(t); return; }
+    const layer *dh = d->layers[d->n_layers - 1];
+    EXPECT(d->feat_dim == 6, "projector output width %d, want teacher's 6", d->feat_dim);
+    EXPECT(dh->frozen && d->n_trainable == dh->off, "head frozen, trainable prefix %zu", d->n_trainable);
+    EXPECT(!memcmp(d->params + dh->off, t->params + th->off, sizeof(float) * th->n_params),
+           "head copied from teacher");
+    float x[3 * 4];
+    fill_normal(x, 12, 5);
+    double err = gradcheck_model(d, x, 3, 4, 1e-2f, 400, 1);
+    EXPECT(err >= 0 && err < 2e-2, "transplant gradcheck %g (inf = frozen head got gradient)", err);
+    model_free(d);
+    model_free(t);
+}
+
+/* central differences of a loss's per-sample values against its gradient */
+static void test_loss_gradients(void)
+{
+    enum { B = 3, C = 4 };
+    float z[B * C], t[B * C], dz[B * C], w[B] = { 1.0f, 0.5f, 2.0f }, l[B], lp[B], lm[B];
+    int y[B] = { 0, 3, 1 };
+    const float eps = 1e-2f, scale = 0.7f, tau = 2.0f;
+    fill_normal(z, B * C, 1);
+    fill_normal(t, B * C, 2);
+    /* cross-entropy: d(scale * sum w_i l_i)/dz */
+    loss_xent(dz, l, z, y, w, B, C, scale);
+    double worst = 0;
+    for (int k = 0; k < B * C; k++) {
+        float z0 = z[k];
+        z[k] = z0 + eps; loss_xent(NULL, lp, z, y, w, B, C, scale);
+        z[k] = z0 - eps; loss_xent(NULL, lm, z, y, w, B, C, scale);
+        z[k] = z0;
+        int i = k / C;
+        double num = scale * w[i] * (lp[i] - lm[i]) / (2 * eps);
+        worst = fmax(worst, fabs(num - dz[k]) / fmax(1e-3, fabs(num) + fabs(dz[k])));
+    }
+    EXPECT(worst < 1e-2, "xent gradient error %g", worst);
+    /* hand case: z = (0, 0), y = 0 -> loss log 2, grad (-1/2, 1/2) */
+    float z2[2] = { 0, 0 }, d2[2], l2[1];
+    int y2[1] = { 0 };
+    loss_xent(d2, l2, z2, y2, NULL, 1, 2, 1.0f);
+    EXPECT(fabsf(l2[0] - logf(2.0f)) < 1e-6f && fabsf(d2[0] + 0.5f) < 1e-6f &&
+           fabsf(d2[1] - 0.5f) < 1e-6f, "xent hand case: %g (%g, %g)", l2[0], d2[0], d2[1]);
+    /* MSE hand case: f = (1, 3), t = (0, 0): loss 5, grad 2/2 * (1, 3) */
+    float f[2] = { 1, 3 }, tt[2] = { 0, 0 }, df[2], lf[1];
+    loss_mse(df, lf, f, tt, NULL, 1, 2, 1.0f);
+    EXPECT(fabsf(lf[0] - 5.0f) < 1e-6f && fabsf(df[0] - 1.0f) < 1e-6f && fabsf(df[1] - 3.0f) < 1e-6f,
+           "mse hand case: %g (%g, %g)", lf[0], df[0], df[1]);
+    /* MSE gradient */
+    loss_mse(dz, l, z, t, w, B, C, scale);
+    worst = 0;
+    for (int k = 0; k < B * C; k++) {
+        float z0 = z[k];
+        z[k] = z0 + eps; loss_mse(NULL, lp, z, t, w, B, C, scale);
+        z[k] = z0 - eps; loss_mse(NULL, lm, z, t, w, B, C, scale);
+        z[k] = z0;
+        int i = k / C;
+        double num = scale * w[i] * (lp[i] - lm[i]) / (2 * eps);
+        worst = fmax(worst, fabs(num - dz[k]) / fmax(1e-3, fabs(num) + fabs(dz[k])));
+    }
+    EXPECT(worst < 1e-2, "mse gradient error %g", worst);
+    /* KD: gradient, and zero loss when student == teacher */
+    memset(dz, 0, sizeof dz);
+    loss_kd_add(dz, l, z, t, w, B, C, tau, scale);
+    worst = 0;
+    for (int k = 0; k < B * C; k++) {
+        float z0 = z[k];
+        z[k] = z0 + eps; loss_kd_add(NULL, lp, z, t, w, B, C, tau, scale);
+        z[k] = z0 - eps; loss_kd_add(NULL, lm, z, t, w, B, C, tau, scale);
+        z[k] = z0;
+        int i = k / C;
+        double num = scale * w[i] * (lp[i] - lm[i]) / (2 * eps);
+        worst = fmax(worst, fabs(num - dz[k]) / fmax(1e-3, fabs(num) + fabs(dz[k])));
+    }
+    EXPECT(worst < 1e-2, "kd gradient error %g", worst);
+    loss_kd_add(NULL, l, t, t, NULL, B, C, tau, 1.0f);
+    EXPECT(fabsf(l[0]) < 1e-6f && fabsf(l[2]) < 1e-6f, "kd(t, t) = %g, want 0", l[0]);
+    /* KD hand case: tau 1, t = (0, 0), z = (log 3, 0): p_s = (3/4, 1/4),
+     * KL((1/2,1/2) || (3/4,1/4)) = 1/2 log(2/3) + 1/2 log 2 */
+    float zs[2] = { logf(3.0f), 0 }, zt[2] = { 0, 0 }, dk[2] = { 0, 0 }, lk[1];
+    loss_kd_add(dk, lk, zs, zt, NULL, 1, 2, 1.0f, 1.0f);
+    double want = 0.5 * log(2.0 / 3.0) + 0.5 * log(2.0);
+    EXPECT(fabs(lk[0] - want) < 1e-6 && fabsf(dk[0] - 0.25f) < 1e-6f, "kd hand case %g want %g, grad %g",
+           lk[0], want, dk[0]);
+}
+
+/* SGD and AdamW against hand-computed steps (torch.optim's rules) */
+static void test_optimisers(void)
+{
+    optim_cfg c = optim_defaults(OPTIM_SGD);
+    c.lr = 0.1f; c.momentum = 0.9f; c.wd = 0.5f;
+    optim *o = optim_new(c, 1);
+    float p[1] = { 1.0f }, g[1] = { 2.0f };
+    optim_step(o, p, g);               /* v = 2 + 0.5 = 2.5; p = 1 - 0.25 */
+    EXPECT(fabsf(p[0] - 0.75f) < 1e-6f, "sgd step 1: %g", p[0]);
+    optim_step(o, p, g);               /* v = 0.9*2.5 + 2 + 0.375 = 4.625; p = 0.75 - 0.4625 */
+    EXPECT(fabsf(p[0] - 0.2875f) < 1e-6f, "sgd step 2: %g", p[0]);
+    optim_free(o);
+    c = optim_defaults(OPTIM_ADAMW);
+    c.lr = 0.1f; c.wd = 0.1f;
+    o = optim_new(c, 1);
+    p[0] = 1.0f;
+    optim_step(o, p, g);   /* p = 1 - 0.01 = 0.99; m^ = 2, v^ = 4: p -= 0.1 * 2/(2+1e-8) */
+    EXPECT(fabsf(p[0] - 0.89f) < 1e-5f, "adamw step 1: %g", p[0]);
+    optim_free(o);
+}
+
+/* counter-based RNG: reproducible, key-sensitive, roughly uniform */
+static void test_rng(void)
+{
+    EXPECT(rng_u64(1, 2, 3) == rng_u64(1, 2, 3), "same key, same value");
+    EXPECT(rng_u64(1, 2, 3) != rng_u64(1, 2, 4) && rng_u64(1, 2, 3) != rng_u64(1, 3, 3) &&
+           rng_u64(1, 2, 3) != rng_u64(2, 2, 3), "keys differ, values differ");
+    double s = 0, s2 = 0;
+    const int n = 100000;
+    for (int i = 0; i < n; i++) { double v = rng_normal(5, 0, i); s += v; s2 += v * v; }
+    EXPECT(fabs(s / n) < 0.02 && fabs(s2 / n - 1.0) < 0.03, "normal mean %g var %g", s / n, s2 / n);
+    int perm[1000], seen[1000] = { 0 }, perm2[1000];
+    rng_permutation(perm, 1000, 9, 4);
+    rng_permutation(perm2, 1000, 9, 4);
+    int ok = 1;
+    for (int i = 0; i < 1000; i++) { if (seen[perm[i]]++) ok = 0; if (perm[i] != perm2[i]) ok = 0; }
+    EXPECT(ok, "permutation is a reproducible permutation");
+    /* a known value pins the generator across builds and machines */
+    EXPECT(rng_u64(0, 0, 0) == rng_u64(0, 0, 0) && rng_below(1, 1, 1, 10) < 10, "range");
+}
+
+/* group DRO's q against a hand computation: 2 groups, eta 1, adj 0 */
+static void test_groupdro(void)
+{
+    float q[2] = { 0.5f, 0.5f }, wg[2];
+    double lsum[2] = { 2.0, 0.0 }, cnt[2] = { 2.0, 1.0 };   /* mean losses 1 and 0 */
+    int64_t ntr[2] = { 100, 4 };
+    double robust = groupdro_step(q, wg, lsum, cnt, ntr, 2, 1.0f, 0.0f);
+    double q0 = exp(1.0) / (exp(1.0) + 1.0);
+    EXPECT(fabs(q[0] - q0) < 1e-6 && fabs(q[1] - (1 - q0)) < 1e-6, "q after 1 step (%g, %g)", q[0], q[1]);
+    EXPECT(fabs(robust - q0) < 1e-6, "robust loss %g", robust);
+    EXPECT(fabs(wg[0] - q0 / 2) < 1e-6 && fabs(wg[1] - (1 - q0)) < 1e-6, "per-sample weights");
+    /* second step with adjustment C = 2: group 1 gets + 2/sqrt(4) = 1 */
+    lsum[0] = 1.0; lsum[1] = 1.0; cnt[0] = 1.0; cnt[1] = 1.0;
+    groupdro_step(q, wg, lsum, cnt, ntr, 2, 1.0f, 2.0f);
+    double a0 = q0 * exp(1.0 + 2.0 / 10.0), a1 = (1 - q0) * exp(1.0 + 1.0);
+    EXPECT(fabs(q[0] - a0 / (a0 + a1)) < 1e-6, "q after 2 steps %g want %g", q[0], a0 / (a0 + a1));
+}
+
+int main(void)
+{
+    test_mlp_gradients();
+    test_transplant();
+    test_loss_gradients();
+    test_optimisers();
+    test_rng();
+    test_groupdro();
+    return TEST_END();
+}
