@@ -63,6 +63,8 @@ layer *layer_maxpool(int C, int H, int W, int k);
 layer *layer_avgpool(int C, int H, int W, int k);
 /* global average pooling [B,C,H,W] -> [B,C] */
 layer *layer_gap(int C, int H, int W);
+/* Every constructor returns NULL on a bad argument or out of memory
+ * (model_add accepts NULL and fails). */
 /* frees a layer from any constructor above; NULL is fine */
 void layer_free(layer *l);
 

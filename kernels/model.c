@@ -28,7 +28,7 @@ int model_add(model *m, layer *l)
 
 int model_finalize(model *m)
 {
-    if (m->n_layers == 0) return -1;
+    if (m->n_layers == 0 || m->params) return -1;
     size_t off = 0;
     for (int i = 0; i < m->n_layers; i++) {
         m->layers[i]->off = off;
@@ -51,6 +51,7 @@ void model_init(model *m, uint64_t seed, uint64_t stream0)
 
 void model_freeze_from(model *m, int first)
 {
+    if (first < 0) first = 0;
     for (int i = first; i < m->n_layers; i++) m->layers[i]->frozen = 1;
     m->n_trainable = first < m->n_layers ? m->layers[first]->off : m->n_params;
 }

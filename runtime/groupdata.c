@@ -24,6 +24,7 @@ int groupdata_load(groupdata *g, const char *path, MPI_Comm comm, int M, int B,
     CHECK_MPI(e, MPI_Comm_size(comm, &K));
     CHECK_MPI(e, MPI_Comm_rank(comm, &r));
     CHECK(dataset_open(path, comm, &g->info, e));
+    g->M = M; g->K = K; g->r = r;
     if (shard_plan_make(&g->plan, g->info.n[SPLIT_TRAIN], M, K, r, B, why)) {
         dett_fail(e, "%s: %s", path, why);
         goto fail;
@@ -39,6 +40,14 @@ int groupdata_load(groupdata *g, const char *path, MPI_Comm comm, int M, int B,
 fail:
     groupdata_free(g);
     return -1;
+}
+
+int groupdata_plan(groupdata *g, int B, dett_err *e)
+{
+    char why[256];
+    if (shard_plan_make(&g->plan, g->info.n[SPLIT_TRAIN], g->M, g->K, g->r, B, why))
+        return dett_fail(e, "%s: %s", g->path, why);
+    return 0;
 }
 
 void groupdata_free(groupdata *g)

@@ -16,16 +16,20 @@
 
 typedef struct {
     char path[512];
+    int M, K, r;                /* micro-shards; group size and rank */
     dataset_info info;
     shard_plan plan;            /* for the train split */
     dataset_rows train;         /* rows [shard_row0(s0), shard_row0(s1)) */
     dataset_rows eval[N_SPLITS];/* val and test shares (eval[SPLIT_TRAIN] unused) */
 } groupdata;
 
-/* collective over comm: validate the file, plan the shards (M micro-shards,
- * global batch B) and read this rank's rows. */
+/* collective over comm: validate the file and read this rank's rows of the
+ * M micro-shards (and its evaluation blocks); the plan is made for batch B
+ * (groupdata_plan changes it later without rereading). */
 int groupdata_load(groupdata *g, const char *path, MPI_Comm comm, int M, int B,
                    dett_err *e);
+/* re-plans the steps for global batch B (same shards, same rows held) */
+int groupdata_plan(groupdata *g, int B, dett_err *e);
 void groupdata_free(groupdata *g);
 /* this rank's share of the evaluation blocks of a split with n rows */
 void eval_share(int64_t n, int K, int r, int64_t *row0, int64_t *rows);

@@ -1,0 +1,387 @@
+/* conv.c - image layers: 2-D convolution (im2col + sgemm), k x k max and
+ * average pooling, global average pooling. Images are [B, C, H, W] row-major.
+ *
+ * Convolution shape letters: R = C*k*k rows of an im2col matrix (one per
+ * input channel and kernel offset), P = OH*OW output positions per sample.
+ * The batch is processed in chunks of G samples: one im2col of the chunk into
+ * col[R, G*P] and one sgemm per chunk; G is chosen so the chunk's workspace
+ * stays under CONV_CHUNK_FLOATS (but is at least one sample).
+ */
+#include "layer.h"
+#include "rng.h"
+#include <cblas.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONV_CHUNK_FLOATS ((size_t)1 << 20)
+
+/* ---- shared helpers ------------------------------------------------------ */
+
+/* 1 if a, b, c > 0 and a*b*c fits in an int */
+static int dims_ok(int a, int b, int c)
+{
+    if (a <= 0 || b <= 0 || c <= 0) return 0;
+    return (long long)a * b <= INT_MAX / c;
+}
+
+/* a zeroed layer mapping an image [C, H, W] to [OC, OH, OW]; NULL if a size
+ * is not positive, a row exceeds INT_MAX elements, or memory runs out */
+static layer *image_layer(const layer_ops *ops, layer_kind kind, int C, int H,
+                          int W, int OC, int OH, int OW)
+{
+    if (!dims_ok(C, H, W) || !dims_ok(OC, OH, OW)) return NULL;
+    layer *l = calloc(1, sizeof *l);
+    if (!l) return NULL;
+    l->ops = ops;
+    l->kind = kind;
+    l->C = C; l->H = H; l->W = W;
+    l->OC = OC; l->OH = OH; l->OW = OW;
+    l->in_dim = C * H * W;
+    l->out_dim = OC * OH * OW;
+    return l;
+}
+
+static size_t no_ws(const layer *l, int B) { (void)l; (void)B; return 0; }
+
+static void no_init(const layer *l, float *p, uint64_t seed, uint64_t stream)
+{
+    (void)l; (void)p; (void)seed; (void)stream;
+}
+
+/* ---- convolution --------------------------------------------------------- */
+
+static size_t conv_R(const layer *l) { return (size_t)l->C * l->k * l->k; }
+static size_t conv_P(const layer *l) { return (size_t)l->OH * l->OW; }
+
+/* samples per chunk for a batch of B (0 only when B is 0) */
+static int conv_chunk(const layer *l, int B)
+{
+    size_t per = conv_P(l) * (conv_R(l) + (size_t)l->OC);
+    size_t G = CONV_CHUNK_FLOATS / per;
+    if (G < 1) G = 1;
+    return G < (size_t)B ? (int)G : B;
+}
+
+/* col[R, G*P] <- patches of x[G, C, H, W]:
+ * col[(c*k + i)*k + j, g*P + oh*OW + ow] = x[g, c, oh*s - pad + i, ow*s - pad + j],
+ * 0 where the index falls in the padding */
+static void conv_im2col(const layer *l, float *col, const float *x, int G)
+{
+    const int C = l->C, H = l->H, W = l->W, k = l->k, s = l->stride, pad = l->pad;
+    const int OH = l->OH, OW = l->OW;
+    const size_t P = conv_P(l), N = (size_t)G * P;
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) {
+                float *row = col + ((size_t)(c * k + i) * k + j) * N;
+                for (int g = 0; g < G; g++) {
+                    const float *xc = x + ((size_t)g * C + c) * H * W;
+                    for (int oh = 0; oh < OH; oh++) {
+                        float *r = row + (size_t)g * P + (size_t)oh * OW;
+                        int ih = oh * s - pad + i;
+                        if (ih < 0 || ih >= H) {
+                            memset(r, 0, sizeof(float) * OW);
+                            continue;
+                        }
+                        const float *xr = xc + (size_t)ih * W;
+                        for (int ow = 0; ow < OW; ow++) {
+                            int iw = ow * s - pad + j;
+                            r[ow] = (iw >= 0 && iw < W) ? xr[iw] : 0.0f;
+                        }
+                    }
+                }
+            }
+}
+
+/* dx[G, C, H, W] += col2im(col[R, G*P]): the adjoint of conv_im2col */
+static void conv_col2im(const layer *l, float *dx, const float *col, int G)
+{
+    const int C = l->C, H = l->H, W = l->W, k = l->k, s = l->stride, pad = l->pad;
+    const int OH = l->OH, OW = l->OW;
+    const size_t P = conv_P(l), N = (size_t)G * P;
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) {
+                const float *row = col + ((size_t)(c * k + i) * k + j) * N;
+                for (int g = 0; g < G; g++) {
+                    float *dxc = dx + ((size_t)g * C + c) * H * W;
+                    for (int oh = 0; oh < OH; oh++) {
+                        int ih = oh * s - pad + i;
+                        if (ih < 0 || ih >= H) continue;
+                        const float *r = row + (size_t)g * P + (size_t)oh * OW;
+                        float *dxr = dxc + (size_t)ih * W;
+                        for (int ow = 0; ow < OW; ow++) {
+                            int iw = ow * s - pad + j;
+                            if (iw >= 0 && iw < W) dxr[iw] += r[ow];
+                        }
+                    }
+                }
+            }
+}
+
+/* out[b, o, q] = bias[o] + sum_r Wt[o, r] col_b[r, q]
+ * ws: col[R, G*P] then y[OC, G*P] */
+static void conv_forward(const layer *l, const float *p, float *out,
+                         const float *in, int B, float *ws)
+{
+    const int OC = l->OC, G = conv_chunk(l, B);
+    const size_t R = conv_R(l), P = conv_P(l);
+    const float *Wt = p + l->off;                 /* [OC, R] */
+    const float *bias = Wt + (size_t)OC * R;      /* [OC] */
+    float *col = ws, *y = ws + R * G * P;
+    for (int b0 = 0; b0 < B; b0 += G) {
+        const int g = B - b0 < G ? B - b0 : G;
+        const size_t N = (size_t)g * P;
+        conv_im2col(l, col, in + (size_t)b0 * l->in_dim, g);
+        /* y[OC, N] = Wt[OC, R] col[R, N] */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, (int)N, (int)R,
+                    1.0f, Wt, (int)R, col, (int)N, 0.0f, y, (int)N);
+        /* out[b0 + t, o, :] = y[o, t*P : (t+1)*P] + bias[o] */
+        for (int t = 0; t < g; t++)
+            for (int o = 0; o < OC; o++) {
+                float *dst = out + ((size_t)(b0 + t) * OC + o) * P;
+                const float *src = y + (size_t)o * N + (size_t)t * P;
+                for (size_t q = 0; q < P; q++) dst[q] = src[q] + bias[o];
+            }
+    }
+}
+
+/* dy[OC, N] gathered from dout: dW += dy col^T; db[o] += sum_q dy[o, q];
+ * dcol = Wt^T dy; din = col2im(dcol). ws as in forward (dy in place of y). */
+static void conv_backward(const layer *l, const float *p, float *g, float *din,
+                          const float *dout, const float *in, const float *out,
+                          int B, float *ws)
+{
+    (void)out;
+    if (l->frozen && !din) return;
+    const int OC = l->OC, G = conv_chunk(l, B);
+    const size_t R = conv_R(l), P = conv_P(l);
+    const float *Wt = p + l->off;                 /* [OC, R] */
+    float *gW = g + l->off, *gb = gW + (size_t)OC * R;
+    float *col = ws, *dy = ws + R * G * P;
+    for (int b0 = 0; b0 < B; b0 += G) {
+        const int gs = B - b0 < G ? B - b0 : G;
+        const size_t N = (size_t)gs * P;
+        /* dy[o, t*P + q] = dout[b0 + t, o, q] */
+        for (int t = 0; t < gs; t++)
+            for (int o = 0; o < OC; o++)
+                memcpy(dy + (size_t)o * N + (size_t)t * P,
+                       dout + ((size_t)(b0 + t) * OC + o) * P, sizeof(float) * P);
+        if (!l->frozen) {
+            conv_im2col(l, col, in + (size_t)b0 * l->in_dim, gs);
+            /* gW[OC, R] += dy[OC, N] col[R, N]^T */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, (int)R, (int)N,
+                        1.0f, dy, (int)N, col, (int)N, 1.0f, gW, (int)R);
+            for (int o = 0; o < OC; o++) {
+                const float *r = dy + (size_t)o * N;
+                float s = 0.0f;
+                for (size_t q = 0; q < N; q++) s += r[q];
+                gb[o] += s;
+            }
+        }
+        if (din) {
+            float *dx = din + (size_t)b0 * l->in_dim;
+            /* col[R, N] = Wt[OC, R]^T dy[OC, N] */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)R, (int)N, OC,
+                        1.0f, Wt, (int)R, dy, (int)N, 0.0f, col, (int)N);
+            memset(dx, 0, sizeof(float) * (size_t)gs * l->in_dim);
+            conv_col2im(l, dx, col, gs);
+        }
+    }
+}
+
+/* W and b ~ U(-1/sqrt(C*k*k), 1/sqrt(C*k*k)), as torch.nn.Conv2d */
+static void conv_init(const layer *l, float *p, uint64_t seed, uint64_t stream)
+{
+    float bound = 1.0f / sqrtf((float)conv_R(l));
+    for (size_t i = 0; i < l->n_params; i++)
+        p[l->off + i] = (2.0f * rng_uniform(seed, stream, i) - 1.0f) * bound;
+}
+
+static size_t conv_ws(const layer *l, int B)
+{
+    return (size_t)conv_chunk(l, B) * conv_P(l) * (conv_R(l) + (size_t)l->OC);
+}
+
+static const layer_ops conv_ops = { "conv", conv_forward, conv_backward,
+                                    conv_init, conv_ws };
+
+layer *layer_conv(int C, int H, int W, int OC, int k, int stride, int pad)
+{
+    if (k <= 0 || stride <= 0 || pad < 0 || !dims_ok(C, k, k)) return NULL;
+    if (H <= 0 || W <= 0) return NULL;
+    long long eh = (long long)H + 2LL * pad - k, ew = (long long)W + 2LL * pad - k;
+    if (eh < 0 || ew < 0) return NULL;
+    long long OH = eh / stride + 1, OW = ew / stride + 1;
+    if (OH > INT_MAX || OW > INT_MAX) return NULL;
+    layer *l = image_layer(&conv_ops, LAYER_CONV, C, H, W, OC, (int)OH, (int)OW);
+    if (!l) return NULL;
+    l->k = k; l->stride = stride; l->pad = pad;
+    l->n_params = (size_t)OC * C * k * k + (size_t)OC;
+    return l;
+}
+
+/* ---- k x k pooling, stride k ------------------------------------------- */
+
+/* offset in a [H, W] plane of the first maximum (row-major window order) of
+ * the k x k window of output (oh, ow) */
+static size_t pool_argmax(const float *x, int W, int k, int oh, int ow)
+{
+    size_t best = (size_t)oh * k * W + (size_t)ow * k;
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++) {
+            size_t at = ((size_t)oh * k + i) * W + (size_t)ow * k + j;
+            if (x[at] > x[best]) best = at;
+        }
+    return best;
+}
+
+/* out[b, c, oh, ow] = max over the window of in[b, c, :, :] */
+static void maxpool_forward(const layer *l, const float *p, float *out,
+                            const float *in, int B, float *ws)
+{
+    (void)p; (void)ws;
+    const int H = l->H, W = l->W, OH = l->OH, OW = l->OW, k = l->k;
+    for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
+        const float *x = in + pl * H * W;
+        float *y = out + pl * OH * OW;
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++)
+                y[oh * OW + ow] = x[pool_argmax(x, W, k, oh, ow)];
+    }
+}
+
+/* din = dout routed to the first argmax of each window (recomputed from in),
+ * 0 elsewhere */
+static void maxpool_backward(const layer *l, const float *p, float *g, float *din,
+                             const float *dout, const float *in, const float *out,
+                             int B, float *ws)
+{
+    (void)p; (void)g; (void)out; (void)ws;
+    if (!din) return;
+    const int H = l->H, W = l->W, OH = l->OH, OW = l->OW, k = l->k;
+    memset(din, 0, sizeof(float) * (size_t)B * l->in_dim);
+    for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
+        const float *x = in + pl * H * W;
+        const float *dy = dout + pl * OH * OW;
+        float *dx = din + pl * H * W;
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++)
+                dx[pool_argmax(x, W, k, oh, ow)] += dy[oh * OW + ow];
+    }
+}
+
+/* out[b, c, oh, ow] = mean over the window of in[b, c, :, :] */
+static void avgpool_forward(const layer *l, const float *p, float *out,
+                            const float *in, int B, float *ws)
+{
+    (void)p; (void)ws;
+    const int H = l->H, W = l->W, OH = l->OH, OW = l->OW, k = l->k;
+    const float scale = 1.0f / (float)(k * k);
+    for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
+        const float *x = in + pl * H * W;
+        float *y = out + pl * OH * OW;
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++) {
+                float s = 0.0f;
+                for (int i = 0; i < k; i++)
+                    for (int j = 0; j < k; j++)
+                        s += x[((size_t)oh * k + i) * W + (size_t)ow * k + j];
+                y[oh * OW + ow] = s * scale;
+            }
+    }
+}
+
+/* din = dout / (k*k) over each window, 0 outside every window */
+static void avgpool_backward(const layer *l, const float *p, float *g, float *din,
+                             const float *dout, const float *in, const float *out,
+                             int B, float *ws)
+{
+    (void)p; (void)g; (void)in; (void)out; (void)ws;
+    if (!din) return;
+    const int H = l->H, W = l->W, OH = l->OH, OW = l->OW, k = l->k;
+    const float scale = 1.0f / (float)(k * k);
+    memset(din, 0, sizeof(float) * (size_t)B * l->in_dim);
+    for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
+        const float *dy = dout + pl * OH * OW;
+        float *dx = din + pl * H * W;
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++) {
+                float v = dy[oh * OW + ow] * scale;
+                for (int i = 0; i < k; i++)
+                    for (int j = 0; j < k; j++)
+                        dx[((size_t)oh * k + i) * W + (size_t)ow * k + j] = v;
+            }
+    }
+}
+
+static const layer_ops maxpool_ops = { "maxpool", maxpool_forward,
+                                       maxpool_backward, no_init, no_ws };
+static const layer_ops avgpool_ops = { "avgpool", avgpool_forward,
+                                       avgpool_backward, no_init, no_ws };
+
+/* output floor(H/k) x floor(W/k); NULL if that is empty */
+static layer *pool_layer(const layer_ops *ops, layer_kind kind, int C, int H,
+                         int W, int k)
+{
+    if (k <= 0 || H < k || W < k) return NULL;
+    layer *l = image_layer(ops, kind, C, H, W, C, H / k, W / k);
+    if (!l) return NULL;
+    l->k = l->stride = k;
+    return l;
+}
+
+layer *layer_maxpool(int C, int H, int W, int k)
+{
+    return pool_layer(&maxpool_ops, LAYER_MAXPOOL, C, H, W, k);
+}
+
+layer *layer_avgpool(int C, int H, int W, int k)
+{
+    return pool_layer(&avgpool_ops, LAYER_AVGPOOL, C, H, W, k);
+}
+
+/* ---- global average pooling ---------------------------------------------- */
+
+/* out[b, c] = mean_{h,w} in[b, c, h, w] */
+static void gap_forward(const layer *l, const float *p, float *out,
+                        const float *in, int B, float *ws)
+{
+    (void)p; (void)ws;
+    const size_t HW = (size_t)l->H * l->W;
+    const float scale = 1.0f / (float)HW;
+    for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
+        const float *x = in + pl * HW;
+        float s = 0.0f;
+        for (size_t q = 0; q < HW; q++) s += x[q];
+        out[pl] = s * scale;
+    }
+}
+
+/* din[b, c, h, w] = dout[b, c] / (H*W) */
+static void gap_backward(const layer *l, const float *p, float *g, float *din,
+                         const float *dout, const float *in, const float *out,
+                         int B, float *ws)
+{
+    (void)p; (void)g; (void)in; (void)out; (void)ws;
+    if (!din) return;
+    const size_t HW = (size_t)l->H * l->W;
+    const float scale = 1.0f / (float)HW;
+    for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
+        float v = dout[pl] * scale, *dx = din + pl * HW;
+        for (size_t q = 0; q < HW; q++) dx[q] = v;
+    }
+}
+
+static const layer_ops gap_ops = { "gap", gap_forward, gap_backward,
+                                   no_init, no_ws };
+
+layer *layer_gap(int C, int H, int W)
+{
+    layer *l = image_layer(&gap_ops, LAYER_GAP, C, H, W, C, 1, 1);
+    if (!l) return NULL;
+    l->k = 0; l->stride = 0;
+    return l;
+}
