@@ -350,6 +350,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
                 CHECK(dar_allreduce(&pred, pg, e));
                 optim_step(popt, proj->params, pg);
             }
+            if (in && in->on_step) in->on_step(in->hook_ctx);
         }
         res->train_loss[ep] = loss_sum / (double)p->steps;
         res->epochs_run = ep + 1;

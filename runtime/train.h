@@ -34,6 +34,8 @@ typedef struct {
     const float *t_logits;       /* [rows, C] teacher logits (kd), or NULL */
     const float *t_feats;        /* [rows, D] teacher features (fitnet, simkd, dett) */
     model *proj;                 /* fitnet's projector (trained alongside), or NULL */
+    void (*on_step)(void *ctx);  /* called after every step (the scheduler polls), or NULL */
+    void *hook_ctx;
 } train_inputs;
 
 /* trains m (built and initialised by the caller) for job->epochs epochs;

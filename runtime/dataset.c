@@ -1,0 +1,804 @@
+/* dataset.c - dataset files: validate, read row ranges, write (see dataset.h).
+ *
+ * Collective calls (dataset_open, dataset_read) run the same sequence of HDF5
+ * calls on every rank, fail locally into a private dett_err, and only then
+ * agree on the outcome (agree below), so no rank stops while another waits in
+ * a collective. HDF5's own error stack printing is switched off inside every
+ * public function: users see only our one-line messages.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "dataset.h"
+#include <hdf5.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const dataset_split_names[N_SPLITS] = {"train", "val", "test"};
+
+#define LABEL_BLOCK ((hsize_t)1 << 16)   /* labels are checked this many rows at a time */
+#define X_EXPECT "float32 [n, d] or [n, c, h, w]"
+#define LABEL_EXPECT "int32 [n]"
+#define DESC_LEN 128
+
+/* ---- small HDF5 helpers --------------------------------------------------- */
+
+typedef struct {
+    H5E_auto2_t func;
+    void *data;
+    int saved;
+} h5_quiet;
+
+/* switches off HDF5's automatic error printing, remembering the old handler */
+static void quiet_on(h5_quiet *q)
+{
+    q->saved = H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data) >= 0;
+    if (q->saved) H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static void quiet_off(const h5_quiet *q)
+{
+    if (q->saved) H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+/* closes *id with fn if it is open and marks it closed */
+static void h5_drop(hid_t *id, herr_t (*fn)(hid_t))
+{
+    if (*id >= 0) fn(*id);
+    *id = -1;
+}
+
+/* one open dataset with its type, file space and extent */
+typedef struct {
+    hid_t dset, type, space;
+    int rank;
+    hsize_t dims[H5S_MAX_RANK];
+} h5_obj;
+
+static void obj_init(h5_obj *o)
+{
+    memset(o, 0, sizeof *o);
+    o->dset = o->type = o->space = -1;
+}
+
+static void obj_close(h5_obj *o)
+{
+    h5_drop(&o->space, H5Sclose);
+    h5_drop(&o->type, H5Tclose);
+    h5_drop(&o->dset, H5Dclose);
+}
+
+/* "int32", "uint8", "float64", "string", ... for messages */
+static void type_name(hid_t type, char *buf, size_t len)
+{
+    H5T_class_t c = H5Tget_class(type);
+    size_t bits = H5Tget_size(type) * 8;
+    if (c == H5T_INTEGER)
+        snprintf(buf, len, "%sint%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", bits);
+    else if (c == H5T_FLOAT)
+        snprintf(buf, len, "float%zu", bits);
+    else if (c == H5T_STRING)
+        snprintf(buf, len, "string");
+    else if (c == H5T_COMPOUND)
+        snprintf(buf, len, "compound");
+    else
+        snprintf(buf, len, "a non-numeric type");
+}
+
+/* "float32 [n, 3]": the type and extent with the row dimension shown as n */
+static void obj_desc(const h5_obj *o, char *buf, size_t len)
+{
+    char t[32];
+    type_name(o->type, t, sizeof t);
+    int k = snprintf(buf, len, "%s ", t);
+    if (o->rank == 0) {
+        snprintf(buf + k, len - (size_t)k, "scalar");
+        return;
+    }
+    k += snprintf(buf + k, len - (size_t)k, "[n");
+    for (int i = 1; i < o->rank && (size_t)k < len; i++)
+        k += snprintf(buf + k, len - (size_t)k, ", %llu", (unsigned long long)o->dims[i]);
+    if ((size_t)k < len) snprintf(buf + k, len - (size_t)k, "]");
+}
+
+/* opens group/name as a dataset into o; "missing" names what was expected */
+static int obj_open(h5_obj *o, hid_t group, const char *path, const char *split,
+                    const char *name, const char *expect, dett_err *e)
+{
+    htri_t ex = H5Lexists(group, name, H5P_DEFAULT);
+    CHECK_H5(e, ex, "%s:/%s/%s: cannot look up the dataset", path, split, name);
+    if (!ex) return dett_fail(e, "%s:/%s/%s: missing (expected %s)", path, split, name, expect);
+    CHECK_H5(e, o->dset = H5Dopen2(group, name, H5P_DEFAULT),
+             "%s:/%s/%s: cannot open (expected a dataset %s)", path, split, name, expect);
+    CHECK_H5(e, o->type = H5Dget_type(o->dset), "%s:/%s/%s: cannot read its type", path, split, name);
+    CHECK_H5(e, o->space = H5Dget_space(o->dset), "%s:/%s/%s: cannot read its extent", path, split, name);
+    CHECK_H5(e, o->rank = H5Sget_simple_extent_ndims(o->space),
+             "%s:/%s/%s: cannot read its extent", path, split, name);
+    CHECK_H5(e, H5Sget_simple_extent_dims(o->space, o->dims, NULL),
+             "%s:/%s/%s: cannot read its extent", path, split, name);
+    return 0;
+fail:
+    return -1;
+}
+
+/* y and a: int32 (4-byte signed integer) of rank 1 */
+static int check_label_type(const h5_obj *o, const char *path, const char *split,
+                            const char *name, dett_err *e)
+{
+    if (H5Tget_class(o->type) == H5T_INTEGER && H5Tget_size(o->type) == 4 &&
+        H5Tget_sign(o->type) == H5T_SGN_2 && o->rank == 1)
+        return 0;
+    char d[DESC_LEN];
+    obj_desc(o, d, sizeof d);
+    return dett_fail(e, "%s:/%s/%s: expected " LABEL_EXPECT ", found %s", path, split, name, d);
+}
+
+/* X: float32 of rank 2 or 4, every per-row dimension >= 1, row size an int */
+static int check_x_type(const h5_obj *o, const char *path, const char *split, dett_err *e)
+{
+    int ok = H5Tget_class(o->type) == H5T_FLOAT && H5Tget_size(o->type) == 4 &&
+             (o->rank == 2 || o->rank == 4);
+    hsize_t d = 1;
+    for (int i = 1; ok && i < o->rank; i++) {
+        ok = o->dims[i] >= 1;
+        d *= o->dims[i];
+    }
+    if (ok && d > INT_MAX)
+        return dett_fail(e, "%s:/%s/X: %llu floats per row (at most %d)", path, split,
+                         (unsigned long long)d, INT_MAX);
+    if (ok) return 0;
+    char desc[DESC_LEN];
+    obj_desc(o, desc, sizeof desc);
+    return dett_fail(e, "%s:/%s/X: expected " X_EXPECT ", found %s", path, split, desc);
+}
+
+/* ---- agreement across ranks ------------------------------------------------ */
+
+/* agrees on a status over comm (collective): returns 0 if no rank failed,
+ * else -1 with e (on every rank) holding the lowest failing rank's message */
+static int agree(MPI_Comm comm, int fail, dett_err *e)
+{
+    int any = 0, rank = 0, first = 0;
+    char msg[DETT_ERRLEN];
+    fail = fail != 0;
+    CHECK_MPI(e, MPI_Allreduce(&fail, &any, 1, MPI_INT, MPI_MAX, comm));
+    if (!any) return 0;
+    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
+    int mine = fail ? rank : INT_MAX;
+    CHECK_MPI(e, MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
+    if (rank == first) {
+        memcpy(msg, e->msg, sizeof msg);
+        if (!msg[0]) snprintf(msg, sizeof msg, "unknown failure on rank %d", rank);
+    }
+    CHECK_MPI(e, MPI_Bcast(msg, DETT_ERRLEN, MPI_CHAR, first, comm));
+    msg[DETT_ERRLEN - 1] = '\0';
+    return dett_fail(e, "%s", msg);
+fail:
+    return -1;
+}
+
+/* opens path read-only with the MPI-IO driver on comm (collective) */
+static int file_open(hid_t *file, const char *path, MPI_Comm comm, dett_err *e)
+{
+    hid_t fapl = -1;
+    *file = -1;
+    CHECK_H5(e, fapl = H5Pcreate(H5P_FILE_ACCESS), "%s: cannot create a file access list", path);
+    CHECK_H5(e, H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "%s: cannot set the MPI-IO driver", path);
+    *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (*file < 0) {
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            dett_fail(e, "%s: cannot open: %s", path, strerror(errno));
+        } else {
+            fclose(f);
+            if (H5Fis_hdf5(path) > 0)
+                dett_fail(e, "%s: cannot open the HDF5 file (locked by a writer or damaged?)", path);
+            else
+                dett_fail(e, "%s: not an HDF5 file", path);
+        }
+        goto fail;
+    }
+    H5Pclose(fapl);
+    return 0;
+fail:
+    h5_drop(&fapl, H5Pclose);
+    return -1;
+}
+
+/* ---- root attributes ------------------------------------------------------- */
+
+/* an integer attribute of the root group, >= 1 (any integer type is accepted) */
+static int attr_int(hid_t file, const char *path, const char *name, int *out, dett_err *e)
+{
+    hid_t attr = -1, type = -1, space = -1;
+    long long v = 0;
+    char t[32];
+    htri_t ex = H5Aexists(file, name);
+    CHECK_H5(e, ex, "%s:/: attribute %s: cannot look it up", path, name);
+    if (!ex) return dett_fail(e, "%s:/: attribute %s: missing (expected an integer >= 1)", path, name);
+    CHECK_H5(e, attr = H5Aopen(file, name, H5P_DEFAULT), "%s:/: attribute %s: cannot open", path, name);
+    CHECK_H5(e, type = H5Aget_type(attr), "%s:/: attribute %s: cannot read its type", path, name);
+    CHECK_H5(e, space = H5Aget_space(attr), "%s:/: attribute %s: cannot read its extent", path, name);
+    hssize_t np = H5Sget_simple_extent_npoints(space);
+    CHECK_H5(e, np, "%s:/: attribute %s: cannot read its extent", path, name);
+    if (H5Tget_class(type) != H5T_INTEGER || np != 1) {
+        type_name(type, t, sizeof t);
+        dett_fail(e, "%s:/: attribute %s: expected an integer >= 1, found %s%s", path, name, t,
+                  np != 1 ? " array" : "");
+        goto fail;
+    }
+    CHECK_H5(e, H5Aread(attr, H5T_NATIVE_LLONG, &v), "%s:/: attribute %s: cannot read", path, name);
+    if (v < 1 || v > INT_MAX) {
+        dett_fail(e, "%s:/: attribute %s: expected an integer >= 1, found %lld", path, name, v);
+        goto fail;
+    }
+    *out = (int)v;
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Aclose(attr);
+    return 0;
+fail:
+    h5_drop(&space, H5Sclose);
+    h5_drop(&type, H5Tclose);
+    h5_drop(&attr, H5Aclose);
+    return -1;
+}
+
+/* a string attribute of the root group (fixed or variable length) into
+ * out[cap], truncated; a missing attribute gives "" */
+static int attr_text(hid_t file, const char *path, const char *name, char *out,
+                     size_t cap, dett_err *e)
+{
+    hid_t attr = -1, type = -1, space = -1, mem = -1;
+    char *vs = NULL, *fs = NULL;
+    char t[32];
+    out[0] = '\0';
+    htri_t ex = H5Aexists(file, name);
+    CHECK_H5(e, ex, "%s:/: attribute %s: cannot look it up", path, name);
+    if (!ex) return 0;
+    CHECK_H5(e, attr = H5Aopen(file, name, H5P_DEFAULT), "%s:/: attribute %s: cannot open", path, name);
+    CHECK_H5(e, type = H5Aget_type(attr), "%s:/: attribute %s: cannot read its type", path, name);
+    CHECK_H5(e, space = H5Aget_space(attr), "%s:/: attribute %s: cannot read its extent", path, name);
+    hssize_t np = H5Sget_simple_extent_npoints(space);
+    CHECK_H5(e, np, "%s:/: attribute %s: cannot read its extent", path, name);
+    if (H5Tget_class(type) != H5T_STRING || np != 1) {
+        type_name(type, t, sizeof t);
+        dett_fail(e, "%s:/: attribute %s: expected a string, found %s%s", path, name, t,
+                  np != 1 ? " array" : "");
+        goto fail;
+    }
+    htri_t var = H5Tis_variable_str(type);
+    CHECK_H5(e, var, "%s:/: attribute %s: cannot read its type", path, name);
+    CHECK_H5(e, mem = H5Tcopy(H5T_C_S1), "%s:/: attribute %s: cannot make a string type", path, name);
+    if (var) {
+        CHECK_H5(e, H5Tset_size(mem, H5T_VARIABLE), "%s:/: attribute %s: cannot make a string type", path, name);
+        CHECK_H5(e, H5Tset_cset(mem, H5Tget_cset(type)), "%s:/: attribute %s: cannot make a string type", path, name);
+        CHECK_H5(e, H5Aread(attr, mem, &vs), "%s:/: attribute %s: cannot read", path, name);
+        snprintf(out, cap, "%s", vs ? vs : "");
+    } else {
+        size_t n = H5Tget_size(type);
+        CHECK_ALLOC(e, fs = malloc(n + 1));
+        CHECK_H5(e, H5Tset_size(mem, n + 1), "%s:/: attribute %s: cannot make a string type", path, name);
+        CHECK_H5(e, H5Tset_cset(mem, H5Tget_cset(type)), "%s:/: attribute %s: cannot make a string type", path, name);
+        CHECK_H5(e, H5Aread(attr, mem, fs), "%s:/: attribute %s: cannot read", path, name);
+        fs[n] = '\0';
+        snprintf(out, cap, "%s", fs);
+    }
+    if (vs) H5free_memory(vs);
+    free(fs);
+    H5Tclose(mem);
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Aclose(attr);
+    return 0;
+fail:
+    if (vs) H5free_memory(vs);
+    free(fs);
+    h5_drop(&mem, H5Tclose);
+    h5_drop(&space, H5Sclose);
+    h5_drop(&type, H5Tclose);
+    h5_drop(&attr, H5Aclose);
+    return -1;
+}
+
+/* n_classes, n_attrs and the text attributes into info */
+static int read_attrs(hid_t file, const char *path, dataset_info *info, dett_err *e)
+{
+    CHECK(attr_int(file, path, "n_classes", &info->n_classes, e));
+    CHECK(attr_int(file, path, "n_attrs", &info->n_attrs, e));
+    if ((long long)info->n_classes * info->n_attrs > DATASET_MAX_GROUPS)
+        return dett_fail(e, "%s:/: n_classes * n_attrs = %d * %d: more than %d groups", path,
+                         info->n_classes, info->n_attrs, DATASET_MAX_GROUPS);
+    info->n_groups = info->n_classes * info->n_attrs;
+    CHECK(attr_text(file, path, "name", info->name, sizeof info->name, e));
+    CHECK(attr_text(file, path, "source", info->source, sizeof info->source, e));
+    CHECK(attr_text(file, path, "license", info->license, sizeof info->license, e));
+    CHECK(attr_text(file, path, "description", info->description, sizeof info->description, e));
+    return 0;
+fail:
+    return -1;
+}
+
+/* ---- one split ------------------------------------------------------------- */
+
+typedef struct {
+    hid_t group;
+    h5_obj X, y, a;
+} split_h5;
+
+static void split_init(split_h5 *sp)
+{
+    sp->group = -1;
+    obj_init(&sp->X);
+    obj_init(&sp->y);
+    obj_init(&sp->a);
+}
+
+static void split_close(split_h5 *sp)
+{
+    obj_close(&sp->a);
+    obj_close(&sp->y);
+    obj_close(&sp->X);
+    h5_drop(&sp->group, H5Gclose);
+}
+
+/* opens /split with X, y, a and checks their types, ranks and row counts;
+ * *rows <- the row count */
+static int split_open(split_h5 *sp, hid_t file, const char *path, int s, int64_t *rows,
+                      dett_err *e)
+{
+    const char *sn = dataset_split_names[s];
+    htri_t ex = H5Lexists(file, sn, H5P_DEFAULT);
+    CHECK_H5(e, ex, "%s:/%s: cannot look up the group", path, sn);
+    if (!ex) return dett_fail(e, "%s:/%s: missing (expected a group with X, y and a)", path, sn);
+    CHECK_H5(e, sp->group = H5Gopen2(file, sn, H5P_DEFAULT),
+             "%s:/%s: expected a group with X, y and a", path, sn);
+    CHECK(obj_open(&sp->X, sp->group, path, sn, "X", X_EXPECT, e));
+    CHECK(check_x_type(&sp->X, path, sn, e));
+    CHECK(obj_open(&sp->y, sp->group, path, sn, "y", LABEL_EXPECT, e));
+    CHECK(check_label_type(&sp->y, path, sn, "y", e));
+    CHECK(obj_open(&sp->a, sp->group, path, sn, "a", LABEL_EXPECT, e));
+    CHECK(check_label_type(&sp->a, path, sn, "a", e));
+    hsize_t n = sp->X.dims[0];
+    if (sp->y.dims[0] != n || sp->a.dims[0] != n) {
+        int bad_y = sp->y.dims[0] != n;
+        return dett_fail(e, "%s:/%s: X has %llu rows but %s has %llu", path, sn,
+                         (unsigned long long)n, bad_y ? "y" : "a",
+                         (unsigned long long)(bad_y ? sp->y.dims[0] : sp->a.dims[0]));
+    }
+    if (n > (hsize_t)INT64_MAX / 4) return dett_fail(e, "%s:/%s: too many rows", path, sn);
+    *rows = (int64_t)n;
+    return 0;
+fail:
+    return -1;
+}
+
+/* the per-row shape of X in split s must be train's */
+static int check_same_shape(const split_h5 *sp, const split_h5 *train, const char *path,
+                            int s, dett_err *e)
+{
+    int same = sp->X.rank == train->X.rank;
+    for (int i = 1; same && i < sp->X.rank; i++) same = sp->X.dims[i] == train->X.dims[i];
+    if (same) return 0;
+    char want[DESC_LEN], got[DESC_LEN];
+    obj_desc(&train->X, want, sizeof want);
+    obj_desc(&sp->X, got, sizeof got);
+    return dett_fail(e, "%s:/%s/X: expected %s (the per-row shape of /train/X), found %s", path,
+                     dataset_split_names[s], want, got);
+}
+
+/* reads rows [r0, r0 + m) of a rank-1 int32 dataset (independent transfer) */
+static int read_block(const h5_obj *o, hsize_t r0, hsize_t m, int32_t *buf, const char *path,
+                      const char *sn, const char *name, dett_err *e)
+{
+    hid_t mem = -1;
+    CHECK_H5(e, H5Sselect_hyperslab(o->space, H5S_SELECT_SET, &r0, NULL, &m, NULL),
+             "%s:/%s/%s: cannot select rows", path, sn, name);
+    CHECK_H5(e, mem = H5Screate_simple(1, &m, NULL), "%s:/%s/%s: cannot make a memory space", path, sn, name);
+    CHECK_H5(e, H5Dread(o->dset, H5T_NATIVE_INT32, mem, o->space, H5P_DEFAULT, buf),
+             "%s:/%s/%s: cannot read rows %llu..%llu", path, sn, name, (unsigned long long)r0,
+             (unsigned long long)(r0 + m - 1));
+    H5Sclose(mem);
+    return 0;
+fail:
+    h5_drop(&mem, H5Sclose);
+    return -1;
+}
+
+/* every y in 0..C-1 and a in 0..A-1; counts rows per group into count[] */
+static int check_labels(const split_h5 *sp, const char *path, int s, int64_t n,
+                        const dataset_info *info, int64_t *count, dett_err *e)
+{
+    const char *sn = dataset_split_names[s];
+    const int C = info->n_classes, A = info->n_attrs;
+    hsize_t cap = (hsize_t)n < LABEL_BLOCK ? (hsize_t)n : LABEL_BLOCK;
+    if (cap == 0) cap = 1;
+    int32_t *yb = malloc(cap * sizeof *yb), *ab = malloc(cap * sizeof *ab);
+    CHECK_ALLOC(e, yb);
+    CHECK_ALLOC(e, ab);
+    for (hsize_t r0 = 0; r0 < (hsize_t)n; r0 += cap) {
+        hsize_t m = (hsize_t)n - r0 < cap ? (hsize_t)n - r0 : cap;
+        CHECK(read_block(&sp->y, r0, m, yb, path, sn, "y", e));
+        CHECK(read_block(&sp->a, r0, m, ab, path, sn, "a", e));
+        for (hsize_t i = 0; i < m; i++) {
+            if (yb[i] < 0 || yb[i] >= C) {
+                dett_fail(e, "%s:/%s/y: value %d at row %llu out of range 0..%d", path, sn,
+                          (int)yb[i], (unsigned long long)(r0 + i), C - 1);
+                goto fail;
+            }
+            if (ab[i] < 0 || ab[i] >= A) {
+                dett_fail(e, "%s:/%s/a: value %d at row %llu out of range 0..%d", path, sn,
+                          (int)ab[i], (unsigned long long)(r0 + i), A - 1);
+                goto fail;
+            }
+            count[yb[i] * A + ab[i]]++;
+        }
+    }
+    free(yb);
+    free(ab);
+    return 0;
+fail:
+    free(yb);
+    free(ab);
+    return -1;
+}
+
+/* validates split s fully (train is the reference for the per-row shape) */
+static int validate_split(split_h5 *sp, const split_h5 *train, hid_t file, const char *path,
+                          int s, dataset_info *info, dett_err *e)
+{
+    const char *sn = dataset_split_names[s];
+    CHECK(split_open(sp, file, path, s, &info->n[s], e));
+    if (s != SPLIT_TRAIN) CHECK(check_same_shape(sp, train, path, s, e));
+    if (info->n[s] == 0) return dett_fail(e, "%s:/%s: no rows (every split needs rows)", path, sn);
+    CHECK(check_labels(sp, path, s, info->n[s], info, info->group_count[s], e));
+    if (s == SPLIT_TRAIN) return 0;
+    for (int g = 0; g < info->n_groups; g++)
+        if (info->group_count[s][g] == 0)
+            return dett_fail(e, "%s:/%s: group (y=%d, a=%d) is empty; every group needs val and "
+                             "test rows", path, sn, g / info->n_attrs, g % info->n_attrs);
+    return 0;
+fail:
+    return -1;
+}
+
+/* the local part of dataset_open: open, validate, close (collective H5Fopen
+ * and H5Fclose; everything in between is the same on every rank) */
+static int open_local(const char *path, MPI_Comm comm, dataset_info *info, dett_err *e)
+{
+    hid_t file = -1;
+    split_h5 sp[N_SPLITS];
+    for (int s = 0; s < N_SPLITS; s++) split_init(&sp[s]);
+    CHECK(file_open(&file, path, comm, e));
+    CHECK(read_attrs(file, path, info, e));
+    for (int s = 0; s < N_SPLITS; s++)
+        CHECK(validate_split(&sp[s], &sp[SPLIT_TRAIN], file, path, s, info, e));
+    const h5_obj *X = &sp[SPLIT_TRAIN].X;
+    info->x_rank = X->rank - 1;
+    info->d = 1;
+    for (int i = 0; i < info->x_rank; i++) {
+        info->x_shape[i] = (int)X->dims[i + 1];
+        info->d *= info->x_shape[i];
+    }
+    for (int s = N_SPLITS - 1; s >= 0; s--) split_close(&sp[s]);
+    CHECK_H5(e, H5Fclose(file), "%s: cannot close", path);
+    return 0;
+fail:
+    for (int s = N_SPLITS - 1; s >= 0; s--) split_close(&sp[s]);
+    h5_drop(&file, H5Fclose);
+    return -1;
+}
+
+int dataset_open(const char *path, MPI_Comm comm, dataset_info *info, dett_err *e)
+{
+    dett_err le = {{0}};
+    h5_quiet q;
+    quiet_on(&q);
+    memset(info, 0, sizeof *info);
+    int fail = open_local(path, comm, info, &le);
+    int st = agree(comm, fail, &le);
+    quiet_off(&q);
+    if (st == 0) return 0;
+    memset(info, 0, sizeof *info);
+    return dett_fail(e, "%s", le.msg);
+}
+
+/* ---- reading rows ---------------------------------------------------------- */
+
+void dataset_rows_free(dataset_rows *r)
+{
+    if (!r) return;
+    free(r->X);
+    free(r->y);
+    free(r->a);
+    memset(r, 0, sizeof *r);
+}
+
+/* selects rows [row0, row0 + n) of o's file space (none if n == 0) */
+static int select_rows(const h5_obj *o, int64_t row0, int64_t n)
+{
+    if (n == 0) return H5Sselect_none(o->space) < 0 ? -1 : 0;
+    hsize_t start[H5S_MAX_RANK] = {0}, count[H5S_MAX_RANK];
+    start[0] = (hsize_t)row0;
+    count[0] = (hsize_t)n;
+    for (int i = 1; i < o->rank; i++) count[i] = o->dims[i];
+    return H5Sselect_hyperslab(o->space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ? -1 : 0;
+}
+
+/* reads rows [row0, row0 + n) of o (`values` elements) as mtype into buf
+ * (collective transfer; a rank with n == 0 takes part with no selection) */
+static int read_rows(const h5_obj *o, hid_t mtype, hid_t dxpl, int64_t row0, int64_t n,
+                     hsize_t values, void *buf, const char *path, const char *sn,
+                     const char *name, dett_err *e)
+{
+    hid_t mem = -1;
+    hsize_t m = values ? values : 1;
+    CHECK_H5(e, select_rows(o, row0, n), "%s:/%s/%s: cannot select rows", path, sn, name);
+    CHECK_H5(e, mem = H5Screate_simple(1, &m, NULL), "%s:/%s/%s: cannot make a memory space", path, sn, name);
+    if (n == 0) CHECK_H5(e, H5Sselect_none(mem), "%s:/%s/%s: cannot select rows", path, sn, name);
+    CHECK_H5(e, H5Dread(o->dset, mtype, mem, o->space, dxpl, buf),
+             "%s:/%s/%s: cannot read rows [%lld, %lld)", path, sn, name, (long long)row0,
+             (long long)(row0 + n));
+    H5Sclose(mem);
+    return 0;
+fail:
+    h5_drop(&mem, H5Sclose);
+    return -1;
+}
+
+/* the local checks of dataset_read after the file is open: types, range,
+ * allocation of out */
+static int read_prepare(split_h5 *sp, hid_t file, const char *path, int split, int64_t row0,
+                        int64_t n, dataset_rows *out, dett_err *e)
+{
+    int64_t rows = 0;
+    CHECK(split_open(sp, file, path, split, &rows, e));
+    if (row0 > rows || n > rows - row0)
+        return dett_fail(e, "%s:/%s: rows [%lld, %lld) out of range (the split has %lld rows)",
+                         path, dataset_split_names[split], (long long)row0,
+                         (long long)(row0 + n), (long long)rows);
+    int d = 1;
+    for (int i = 1; i < sp->X.rank; i++) d *= (int)sp->X.dims[i];
+    size_t cap = n > 0 ? (size_t)n : 1;
+    out->row0 = row0;
+    out->n = n;
+    out->d = d;
+    CHECK_ALLOC(e, out->X = malloc(cap * (size_t)d * sizeof *out->X));
+    CHECK_ALLOC(e, out->y = malloc(cap * sizeof *out->y));
+    CHECK_ALLOC(e, out->a = malloc(cap * sizeof *out->a));
+    return 0;
+fail:
+    return -1;
+}
+
+/* the three collective reads of dataset_read */
+static int read_all(const split_h5 *sp, const char *path, int split, int64_t row0, int64_t n,
+                    dataset_rows *out, dett_err *e)
+{
+    const char *sn = dataset_split_names[split];
+    hid_t dxpl = -1;
+    CHECK_H5(e, dxpl = H5Pcreate(H5P_DATASET_XFER), "%s: cannot create a transfer list", path);
+    CHECK_H5(e, H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "%s: cannot set collective transfer", path);
+    CHECK(read_rows(&sp->X, H5T_NATIVE_FLOAT, dxpl, row0, n, (hsize_t)n * (hsize_t)out->d,
+                    out->X, path, sn, "X", e));
+    CHECK(read_rows(&sp->y, H5T_NATIVE_INT32, dxpl, row0, n, (hsize_t)n, out->y, path, sn, "y", e));
+    CHECK(read_rows(&sp->a, H5T_NATIVE_INT32, dxpl, row0, n, (hsize_t)n, out->a, path, sn, "a", e));
+    H5Pclose(dxpl);
+    return 0;
+fail:
+    h5_drop(&dxpl, H5Pclose);
+    return -1;
+}
+
+int dataset_read(const char *path, MPI_Comm comm, int split, int64_t row0, int64_t n,
+                 dataset_rows *out, dett_err *e)
+{
+    dett_err le = {{0}};
+    hid_t file = -1;
+    split_h5 sp;
+    h5_quiet q;
+    int st = -1;
+    split_init(&sp);
+    memset(out, 0, sizeof *out);
+    quiet_on(&q);
+    int fail = 0;
+    if (split < 0 || split >= N_SPLITS)
+        fail = dett_fail(&le, "%s: split %d out of range 0..%d", path, split, N_SPLITS - 1);
+    else if (row0 < 0 || n < 0)
+        fail = dett_fail(&le, "%s:/%s: bad row range: row0 %lld, n %lld", path,
+                         dataset_split_names[split], (long long)row0, (long long)n);
+    if (agree(comm, fail, &le)) goto done;
+    fail = file_open(&file, path, comm, &le);
+    if (!fail) fail = read_prepare(&sp, file, path, split, row0, n, out, &le);
+    if (agree(comm, fail, &le)) goto done;
+    fail = read_all(&sp, path, split, row0, n, out, &le);
+    st = agree(comm, fail, &le);
+done:
+    split_close(&sp);
+    h5_drop(&file, H5Fclose);
+    quiet_off(&q);
+    if (st == 0) return 0;
+    dataset_rows_free(out);
+    return dett_fail(e, "%s", le.msg);
+}
+
+/* ---- writing --------------------------------------------------------------- */
+
+/* info and the rows are consistent: shapes, counts, labels in range */
+static int write_check(const char *path, const dataset_info *info,
+                       const dataset_rows split[N_SPLITS], dett_err *e)
+{
+    if (info->n_classes < 1 || info->n_attrs < 1 ||
+        (long long)info->n_classes * info->n_attrs > DATASET_MAX_GROUPS)
+        return dett_fail(e, "%s: cannot write: n_classes %d, n_attrs %d (need >= 1 each and at "
+                         "most %d groups)", path, info->n_classes, info->n_attrs, DATASET_MAX_GROUPS);
+    if (info->x_rank != 1 && info->x_rank != 3)
+        return dett_fail(e, "%s: cannot write: x_rank %d (expected 1 or 3)", path, info->x_rank);
+    long long d = 1;
+    for (int i = 0; i < info->x_rank; i++) {
+        if (info->x_shape[i] < 1) return dett_fail(e, "%s: cannot write: x_shape[%d] = %d", path, i, info->x_shape[i]);
+        d *= info->x_shape[i];
+        if (d > INT_MAX) return dett_fail(e, "%s: cannot write: rows of more than %d floats", path, INT_MAX);
+    }
+    for (int s = 0; s < N_SPLITS; s++) {
+        const dataset_rows *r = &split[s];
+        const char *sn = dataset_split_names[s];
+        if (r->n < 0 || r->d != d || (r->n > 0 && (!r->X || !r->y || !r->a)))
+            return dett_fail(e, "%s:/%s: cannot write: %lld rows of %d floats (expected %lld "
+                             "floats per row and arrays for every row)", path, sn,
+                             (long long)r->n, r->d, d);
+        for (int64_t i = 0; i < r->n; i++) {
+            if (r->y[i] < 0 || r->y[i] >= info->n_classes)
+                return dett_fail(e, "%s:/%s/y: cannot write: value %d at row %lld out of range 0..%d",
+                                 path, sn, (int)r->y[i], (long long)i, info->n_classes - 1);
+            if (r->a[i] < 0 || r->a[i] >= info->n_attrs)
+                return dett_fail(e, "%s:/%s/a: cannot write: value %d at row %lld out of range 0..%d",
+                                 path, sn, (int)r->a[i], (long long)i, info->n_attrs - 1);
+        }
+    }
+    return 0;
+}
+
+/* a scalar variable-length UTF-8 string attribute on loc */
+static int attr_put_text(hid_t loc, const char *path, const char *name, const char *value,
+                         dett_err *e)
+{
+    hid_t type = -1, space = -1, attr = -1;
+    CHECK_H5(e, type = H5Tcopy(H5T_C_S1), "%s: attribute %s: cannot make a string type", path, name);
+    CHECK_H5(e, H5Tset_size(type, H5T_VARIABLE), "%s: attribute %s: cannot make a string type", path, name);
+    CHECK_H5(e, H5Tset_cset(type, H5T_CSET_UTF8), "%s: attribute %s: cannot make a string type", path, name);
+    CHECK_H5(e, space = H5Screate(H5S_SCALAR), "%s: attribute %s: cannot make a space", path, name);
+    CHECK_H5(e, attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: attribute %s: cannot create", path, name);
+    CHECK_H5(e, H5Awrite(attr, type, &value), "%s: attribute %s: cannot write", path, name);
+    H5Aclose(attr);
+    H5Sclose(space);
+    H5Tclose(type);
+    return 0;
+fail:
+    h5_drop(&attr, H5Aclose);
+    h5_drop(&space, H5Sclose);
+    h5_drop(&type, H5Tclose);
+    return -1;
+}
+
+/* a scalar int32 attribute on loc */
+static int attr_put_int(hid_t loc, const char *path, const char *name, int value, dett_err *e)
+{
+    hid_t space = -1, attr = -1;
+    CHECK_H5(e, space = H5Screate(H5S_SCALAR), "%s: attribute %s: cannot make a space", path, name);
+    CHECK_H5(e, attr = H5Acreate2(loc, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: attribute %s: cannot create", path, name);
+    CHECK_H5(e, H5Awrite(attr, H5T_NATIVE_INT, &value), "%s: attribute %s: cannot write", path, name);
+    H5Aclose(attr);
+    H5Sclose(space);
+    return 0;
+fail:
+    h5_drop(&attr, H5Aclose);
+    h5_drop(&space, H5Sclose);
+    return -1;
+}
+
+/* a contiguous dataset loc/name of file type ftype and extent dims[rank],
+ * filled from buf (memory type mtype) unless it has no elements; no
+ * timestamps, so the same rows give the same file bytes */
+static int put_dataset(hid_t loc, const char *path, const char *sn, const char *name,
+                       hid_t ftype, hid_t mtype, int rank, const hsize_t *dims,
+                       const void *buf, dett_err *e)
+{
+    hid_t space = -1, dset = -1, dcpl = -1;
+    CHECK_H5(e, space = H5Screate_simple(rank, dims, NULL), "%s:/%s/%s: cannot make a space", path, sn, name);
+    CHECK_H5(e, dcpl = H5Pcreate(H5P_DATASET_CREATE), "%s:/%s/%s: cannot make a creation list", path, sn, name);
+    CHECK_H5(e, H5Pset_obj_track_times(dcpl, 0), "%s:/%s/%s: cannot turn off timestamps", path, sn, name);
+    CHECK_H5(e, dset = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+             "%s:/%s/%s: cannot create", path, sn, name);
+    if (dims[0] > 0)
+        CHECK_H5(e, H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf),
+                 "%s:/%s/%s: cannot write", path, sn, name);
+    H5Dclose(dset);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return 0;
+fail:
+    h5_drop(&dset, H5Dclose);
+    h5_drop(&dcpl, H5Pclose);
+    h5_drop(&space, H5Sclose);
+    return -1;
+}
+
+/* the group /split with X, y, a */
+static int write_split(hid_t file, const char *path, int s, const dataset_info *info,
+                       const dataset_rows *r, dett_err *e)
+{
+    const char *sn = dataset_split_names[s];
+    hid_t group = -1, gcpl = -1;
+    hsize_t dims[4] = {(hsize_t)r->n, 0, 0, 0};
+    for (int i = 0; i < info->x_rank; i++) dims[i + 1] = (hsize_t)info->x_shape[i];
+    CHECK_H5(e, gcpl = H5Pcreate(H5P_GROUP_CREATE), "%s:/%s: cannot make a creation list", path, sn);
+    CHECK_H5(e, H5Pset_obj_track_times(gcpl, 0), "%s:/%s: cannot turn off timestamps", path, sn);
+    CHECK_H5(e, group = H5Gcreate2(file, sn, H5P_DEFAULT, gcpl, H5P_DEFAULT),
+             "%s:/%s: cannot create the group", path, sn);
+    CHECK(put_dataset(group, path, sn, "X", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, info->x_rank + 1,
+                      dims, r->X, e));
+    CHECK(put_dataset(group, path, sn, "y", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, r->y, e));
+    CHECK(put_dataset(group, path, sn, "a", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, r->a, e));
+    H5Gclose(group);
+    H5Pclose(gcpl);
+    return 0;
+fail:
+    h5_drop(&group, H5Gclose);
+    h5_drop(&gcpl, H5Pclose);
+    return -1;
+}
+
+/* the root attributes */
+static int write_attrs(hid_t file, const char *path, const dataset_info *info, dett_err *e)
+{
+    CHECK(attr_put_text(file, path, "format", "dett-dataset", e));
+    CHECK(attr_put_int(file, path, "format_version", 1, e));
+    CHECK(attr_put_text(file, path, "name", info->name, e));
+    CHECK(attr_put_int(file, path, "n_classes", info->n_classes, e));
+    CHECK(attr_put_int(file, path, "n_attrs", info->n_attrs, e));
+    CHECK(attr_put_text(file, path, "source", info->source, e));
+    CHECK(attr_put_text(file, path, "license", info->license, e));
+    CHECK(attr_put_text(file, path, "description", info->description, e));
+    return 0;
+fail:
+    return -1;
+}
+
+int dataset_write(const char *path, const dataset_info *info,
+                  const dataset_rows split[N_SPLITS], dett_err *e)
+{
+    char *tmp = NULL;
+    hid_t file = -1;
+    int created = 0;
+    h5_quiet q;
+    quiet_on(&q);
+    CHECK(write_check(path, info, split, e));
+    size_t len = strlen(path) + sizeof ".tmp";
+    CHECK_ALLOC(e, tmp = malloc(len));
+    snprintf(tmp, len, "%s.tmp", path);
+    CHECK_H5(e, file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: cannot create %s (does the directory exist and is it writable?)", path, tmp);
+    created = 1;
+    CHECK(write_attrs(file, tmp, info, e));
+    for (int s = 0; s < N_SPLITS; s++) CHECK(write_split(file, tmp, s, info, &split[s], e));
+    hid_t f = file;
+    file = -1;
+    CHECK_H5(e, H5Fclose(f), "%s: cannot close (disk full?)", tmp);
+    if (rename(tmp, path) != 0) {
+        dett_fail(e, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
+        goto fail;
+    }
+    free(tmp);
+    quiet_off(&q);
+    return 0;
+fail:
+    h5_drop(&file, H5Fclose);
+    if (created) remove(tmp);
+    free(tmp);
+    quiet_off(&q);
+    return -1;
+}

@@ -1,0 +1,304 @@
+/* jobrun.c - one grid job end to end on one job group (see jobrun.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "jobrun.h"
+#include "arch.h"
+#include "loss.h"
+#include "train.h"
+#include "transplant.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FORWARD_CHUNK 256
+
+const char *jobrun_method_name(method_kind k)
+{
+    static const char *names[N_METHODS] = { "erm", "groupdro", "jtt", "kd", "fitnet",
+                                            "simkd", "dett", "dfr" };
+    return k < N_METHODS ? names[k] : "?";
+}
+
+void jobrun_weighting_name(const weighting_spec *w, char *buf, size_t len)
+{
+    switch (w->kind) {
+    case WEIGHT_JTT: snprintf(buf, len, "jtt(T=%d,up=%g)", w->T, w->up); break;
+    case WEIGHT_GROUP_BALANCED: snprintf(buf, len, "group_balanced"); break;
+    case WEIGHT_LUA: snprintf(buf, len, "lua#%d", w->lua_fn); break;
+    default: snprintf(buf, len, "none"); break;
+    }
+}
+
+void jobrun_method_args(const method_spec *m, char *buf, size_t len)
+{
+    switch (m->kind) {
+    case METHOD_GROUPDRO: snprintf(buf, len, "eta=%g,adj=%g", m->eta, m->adj); break;
+    case METHOD_KD: snprintf(buf, len, "T=%g,alpha=%g", m->tau, m->alpha); break;
+    case METHOD_FITNET: snprintf(buf, len, "feat_w=%g,ce_w=%g", m->feat_w, m->ce_w); break;
+    case METHOD_JTT:
+    case METHOD_DETT:
+        if (m->weighting.kind == WEIGHT_JTT)
+            snprintf(buf, len, "T=%d,up=%g", m->weighting.T, m->weighting.up);
+        else
+            jobrun_weighting_name(&m->weighting, buf, len);
+        break;
+    default: buf[0] = '\0'; break;
+    }
+}
+
+static int is_transplant(method_kind k) { return k == METHOD_SIMKD || k == METHOD_DETT; }
+
+model *jobrun_build_teacher(const job_list *jobs, int j, const dataset_info *info,
+                            dett_err *e)
+{
+    int t = jobs->jobs[j].teacher;
+    if (t < 0) return NULL;
+    /* a teacher is itself a plain classifier (train{} jobs are never transplants) */
+    return arch_build(&jobs->jobs[t].arch, info, e);
+}
+
+model *jobrun_build_model(const job_list *jobs, int j, const dataset_info *info,
+                          const model *teacher, dett_err *e)
+{
+    const job_spec *job = &jobs->jobs[j];
+    model *m = arch_build(&job->arch, info, e);
+    if (!m) return NULL;
+    model_init(m, job->seed, 0);
+    if (is_transplant(job->method.kind)) {
+        if (!teacher) {
+            model_free(m);
+            dett_fail(e, "%s: %s needs a teacher", job->id, jobrun_method_name(job->method.kind));
+            return NULL;
+        }
+        m = model_transplant(m, teacher, job->seed, 1000);
+        if (!m) dett_fail(e, "%s: cannot transplant the teacher's head", job->id);
+    }
+    return m;
+}
+
+/* logits [rows, C] and features [rows, F] of m on this rank's train rows,
+ * in chunks aligned to micro-shard starts, so each row is computed in the
+ * same chunk whatever the group size (bit-identical across K) */
+static int forward_local(const model *m, const groupdata *gd, float *logits, float *feats,
+                         dett_err *e)
+{
+    const shard_plan *p = &gd->plan;
+    const int d = gd->info.d, C = m->n_classes, F = m->feat_dim;
+    model_ws *ws = model_ws_new(m, FORWARD_CHUNK);
+    if (!ws) return dett_fail(e, "out of memory (forward workspace)");
+    int64_t base = shard_row0(p, p->s0);
+    for (int s = p->s0; s < p->s1; s++) {
+        int64_t lo = shard_row0(p, s) - base, hi = lo + shard_rows(p, s);
+        for (int64_t i = lo; i < hi; i += FORWARD_CHUNK) {
+            int b = (int)(hi - i < FORWARD_CHUNK ? hi - i : FORWARD_CHUNK);
+            const float *z = model_forward(m, ws, gd->train.X + i * d, b);
+            if (logits) memcpy(logits + i * C, z, sizeof(float) * (size_t)b * C);
+            if (feats) memcpy(feats + i * F, model_features(m, ws), sizeof(float) * (size_t)b * F);
+        }
+    }
+    model_ws_free(ws);
+    return 0;
+}
+
+/* per-row cross-entropy and correctness of logits [n, C] */
+static void row_loss(float *loss, int *correct, const float *z, const int32_t *y, int64_t n, int C)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int yi = y[i], pred;
+        loss_xent(NULL, &loss[i], z + i * C, &yi, NULL, 1, C, 0.0f);
+        loss_argmax(&pred, z + i * C, 1, C);
+        correct[i] = pred == yi;
+    }
+}
+
+/* the inputs a job's training needs from its dependencies */
+typedef struct {
+    model *teacher, *ident, *proj;
+    float *t_logits, *t_feats, *sample_w;
+} job_inputs;
+
+static void job_inputs_free(job_inputs *x)
+{
+    model_free(x->teacher); model_free(x->ident); model_free(x->proj);
+    free(x->t_logits); free(x->t_feats); free(x->sample_w);
+    memset(x, 0, sizeof *x);
+}
+
+/* teacher outputs, identification errors and sample weights for job j */
+static int prepare_inputs(jobrun_ctx *c, int j, job_inputs *x, dett_err *e)
+{
+    const job_spec *job = &c->jobs->jobs[j];
+    const groupdata *gd = &c->data;
+    const int64_t n = gd->train.n, G = gd->info.n_groups;
+    const int C = gd->info.n_classes, A = gd->info.n_attrs;
+    const weighting_spec *w = &job->method.weighting;
+    const int weighted = job->method.kind == METHOD_JTT || job->method.kind == METHOD_DETT;
+    float *t_loss = NULL, *i_loss = NULL;
+    int *t_ok = NULL, *i_ok = NULL;
+    uint8_t *err = NULL;
+
+    if (job->teacher >= 0) {
+        x->teacher = jobrun_build_teacher(c->jobs, j, &gd->info, e);
+        if (!x->teacher) goto fail;
+        CHECK(results_read_artifact_params(c->res, job->teacher, x->teacher->params, e));
+        x->t_logits = malloc(sizeof(float) * (size_t)(n ? n : 1) * C);
+        x->t_feats = malloc(sizeof(float) * (size_t)(n ? n : 1) * x->teacher->feat_dim);
+        CHECK_ALLOC(e, x->t_logits);
+        CHECK_ALLOC(e, x->t_feats);
+        CHECK(forward_local(x->teacher, gd, x->t_logits, x->t_feats, e));
+    }
+    if (weighted && w->kind != WEIGHT_NONE) {
+        x->sample_w = malloc(sizeof(float) * (size_t)(n ? n : 1));
+        CHECK_ALLOC(e, x->sample_w);
+    }
+    if (weighted && w->kind == WEIGHT_JTT) {
+        if (job->ident < 0) {
+            dett_fail(e, "%s: a jtt weighting needs an identification job", job->id);
+            goto fail;
+        }
+        err = malloc(n ? (size_t)n : 1);
+        CHECK_ALLOC(e, err);
+        CHECK(results_read_error_set(c->res, job->ident, gd->train.row0, n, err, e));
+        for (int64_t i = 0; i < n; i++) x->sample_w[i] = err[i] ? w->up : 1.0f;
+    } else if (weighted && w->kind == WEIGHT_GROUP_BALANCED) {
+        /* oracle: each group weighs as much as the others, mean weight 1 */
+        for (int64_t i = 0; i < n; i++) {
+            int g = gd->train.y[i] * A + gd->train.a[i];
+            double ng = (double)gd->info.group_count[SPLIT_TRAIN][g];
+            x->sample_w[i] = (float)((double)gd->info.n[SPLIT_TRAIN] / ((double)G * ng));
+        }
+    } else if (weighted && w->kind == WEIGHT_LUA) {
+        float *zl = malloc(sizeof(float) * (size_t)(n ? n : 1) * C);
+        t_loss = malloc(sizeof(float) * (size_t)(n ? n : 1));
+        i_loss = malloc(sizeof(float) * (size_t)(n ? n : 1));
+        t_ok = calloc((size_t)(n ? n : 1), sizeof(int));
+        i_ok = calloc((size_t)(n ? n : 1), sizeof(int));
+        if (!zl || !t_loss || !i_loss || !t_ok || !i_ok) { free(zl); CHECK_ALLOC(e, NULL); }
+        memset(t_loss, 0, sizeof(float) * (size_t)(n ? n : 1));
+        memset(i_loss, 0, sizeof(float) * (size_t)(n ? n : 1));
+        if (x->t_logits) row_loss(t_loss, t_ok, x->t_logits, gd->train.y, n, C);
+        if (job->ident >= 0) {
+            x->ident = arch_build(&c->jobs->jobs[job->ident].arch, &gd->info, e);
+            if (!x->ident) { free(zl); goto fail; }
+            if (results_read_artifact_params(c->res, job->ident, x->ident->params, e) ||
+                forward_local(x->ident, gd, zl, NULL, e)) { free(zl); goto fail; }
+            row_loss(i_loss, i_ok, zl, gd->train.y, n, C);
+        }
+        free(zl);
+        for (int64_t i = 0; i < n; i++) {
+            weight_signals s = { i_loss[i], t_loss[i], i_ok[i], t_ok[i], gd->train.y[i] };
+            if (!c->weight || c->weight(c->weight_ctx, w->lua_fn, &s, &x->sample_w[i], e))
+                goto fail;
+        }
+    }
+    free(t_loss); free(i_loss); free(t_ok); free(i_ok); free(err);
+    return 0;
+fail:
+    free(t_loss); free(i_loss); free(t_ok); free(i_ok); free(err);
+    return -1;
+}
+
+/* after an ident job: its error set on this rank's rows, written by each rank */
+static int write_error_set(jobrun_ctx *c, int j, const model *m, dett_err *e)
+{
+    const groupdata *gd = &c->data;
+    const int64_t n = gd->train.n;
+    const int C = m->n_classes;
+    float *z = malloc(sizeof(float) * (size_t)(n ? n : 1) * C);
+    uint8_t *err = malloc(n ? (size_t)n : 1);
+    int pred;
+    CHECK_ALLOC(e, z);
+    CHECK_ALLOC(e, err);
+    CHECK(forward_local(m, gd, z, NULL, e));
+    for (int64_t i = 0; i < n; i++) {
+        loss_argmax(&pred, z + i * C, 1, C);
+        err[i] = pred != gd->train.y[i];
+    }
+    CHECK(results_write_error_set(c->res, j, gd->train.row0, n, err, e));
+    free(z); free(err);
+    return 0;
+fail:
+    free(z); free(err);
+    return -1;
+}
+
+static void hook_step(void *ctx)
+{
+    jobrun_ctx *c = ctx;
+    if (c->hooks.on_step) c->hooks.on_step(c->hooks.ctx);
+}
+
+int jobrun(jobrun_ctx *c, int j, results_row *row, dett_err *e)
+{
+    const job_spec *job = &c->jobs->jobs[j];
+    job_inputs x = { 0 };
+    train_result res = { 0 };
+    model *m = NULL;
+    int grank, gsize;
+    CHECK_MPI(e, MPI_Comm_rank(c->comm, &grank));
+    CHECK_MPI(e, MPI_Comm_size(c->comm, &gsize));
+
+    if (c->have_data && strcmp(c->data.path, job->data) == 0) {
+        CHECK(groupdata_plan(&c->data, job->batch, e));
+    } else {
+        if (c->have_data) groupdata_free(&c->data);
+        c->have_data = 0;
+        CHECK(groupdata_load(&c->data, job->data, c->comm, c->M, job->batch, e));
+        c->have_data = 1;
+    }
+    CHECK(prepare_inputs(c, j, &x, e));
+    m = jobrun_build_model(c->jobs, j, &c->data.info, x.teacher, e);
+    if (!m) goto fail;
+    if (job->method.kind == METHOD_FITNET) {
+        x.proj = model_mlp(m->feat_dim, NULL, 0, x.teacher->feat_dim);
+        CHECK_ALLOC(e, x.proj);
+        model_init(x.proj, job->seed, 1000);
+    }
+    train_inputs in = { x.sample_w, x.t_logits, x.t_feats, x.proj, hook_step, c };
+    CHECK(train_job(c->comm, job, &c->data, &in, m, &res, e));
+
+    memset(row, 0, sizeof *row);
+    snprintf(row->id, sizeof row->id, "%.15s", job->id);
+    snprintf(row->kind, sizeof row->kind, "%s",
+             job->kind == JOB_TRAIN ? "train" : job->kind == JOB_IDENT ? "ident" : "student");
+    snprintf(row->hash, sizeof row->hash, "%s", job->hash);
+    row->status = res.failed ? JOB_FAILED : JOB_DONE;
+    snprintf(row->error, sizeof row->error, "%s", res.failed ? res.reason : "");
+    row->wall_seconds = res.seconds;
+    row->ranks = gsize;
+    row->epochs_run = res.epochs_run;
+
+    if (!res.failed) {
+        if (job->kind == JOB_IDENT) CHECK(write_error_set(c, j, m, e));
+        if (grank == 0) {
+            int32_t sel[3] = { res.selected[0], res.selected[1], res.selected[2] };
+            CHECK(results_write_job(c->res, j, res.epochs_run, res.train_loss, res.acc, res.worst,
+                                    res.avg, res.mean, sel, res.params, e));
+            /* teachers hand on their selected model; identification models
+             * their state after T epochs, as JTT does */
+            if (job->kind == JOB_TRAIN)
+                CHECK(results_write_artifact_params(c->res, j, res.params, e));
+            else if (job->kind == JOB_IDENT)
+                CHECK(results_write_artifact_params(c->res, j, m->params, e));
+        }
+    } else if (grank == 0 && res.epochs_run > 0) {
+        int32_t sel[3] = { res.selected[0], res.selected[1], res.selected[2] };
+        CHECK(results_write_job(c->res, j, res.epochs_run, res.train_loss, res.acc, res.worst,
+                                res.avg, res.mean, sel, res.params, e));
+    }
+    train_result_free(&res);
+    job_inputs_free(&x);
+    model_free(m);
+    return 0;
+fail:
+    train_result_free(&res);
+    job_inputs_free(&x);
+    model_free(m);
+    return -1;
+}
+
+void jobrun_free(jobrun_ctx *c)
+{
+    if (c->have_data) groupdata_free(&c->data);
+    c->have_data = 0;
+}

@@ -1,0 +1,59 @@
+/* jobrun.h - run one job of a grid on one job group, end to end: load its
+ * data (cached across jobs on the same file), build the model from the
+ * jobs it depends on (teacher head, identification error set), compute the
+ * per-sample inputs once (teacher outputs, sample weights), train, and write
+ * everything to the results file. Collective over the group communicator.
+ */
+#ifndef DETT_JOBRUN_H
+#define DETT_JOBRUN_H
+#include "groupdata.h"
+#include "jobspec.h"
+#include "model.h"
+#include "results.h"
+
+/* evaluates a Lua weighting function on one sample's signals (lua/ provides
+ * it; runtime/ only sees this callback) */
+typedef struct {
+    float id_loss, teacher_loss;
+    int id_correct, teacher_correct, y;
+} weight_signals;
+typedef int (*weight_fn)(void *ctx, int fn, const weight_signals *s, float *w, dett_err *e);
+
+/* called on every rank of the group after each epoch and each step */
+typedef struct {
+    void (*on_step)(void *ctx);
+    void (*on_epoch)(void *ctx, int job, int epoch, double val_worst);
+    void *ctx;
+} jobrun_hooks;
+
+typedef struct {
+    MPI_Comm comm;             /* the job group */
+    int M;                     /* micro-shards */
+    results *res;
+    const job_list *jobs;
+    weight_fn weight;          /* for WEIGHT_LUA, else unused */
+    void *weight_ctx;
+    jobrun_hooks hooks;
+    groupdata data;            /* cached rows of the last dataset used */
+    int have_data;
+} jobrun_ctx;
+
+/* runs jobs->jobs[j]; fills row (status done or failed, with the reason,
+ * wall seconds, ranks, epochs). Returns -1 only on a system failure. */
+int jobrun(jobrun_ctx *c, int j, results_row *row, dett_err *e);
+void jobrun_free(jobrun_ctx *c);
+
+/* the model a job trains, built (and initialised from the job's seed) for
+ * dataset info; teacher: the teacher's model (parameters may be zero) for
+ * transplant methods, else NULL. */
+model *jobrun_build_model(const job_list *jobs, int j, const dataset_info *info,
+                          const model *teacher, dett_err *e);
+/* the teacher's classifier shape for job j (NULL params) or NULL if none */
+model *jobrun_build_teacher(const job_list *jobs, int j, const dataset_info *info,
+                            dett_err *e);
+/* short names for the results file and the progress display */
+const char *jobrun_method_name(method_kind k);
+void jobrun_weighting_name(const weighting_spec *w, char *buf, size_t len);
+void jobrun_method_args(const method_spec *m, char *buf, size_t len);
+
+#endif
