@@ -6,13 +6,16 @@
  *   1. tree_push() adds this rank's shard gradients one by one into a
  *      binary-counter stack, which yields exactly the subtree's sum;
  *   2. dar_allreduce() finishes the tree across ranks: each rank's partial
- *      is cut into K chunks, MPI_Alltoall sends chunk j of every partial to
- *      rank j (a reduce-scatter), rank j sums its K chunks by the same
- *      balanced tree over rank index, and MPI_Allgather returns the total to
- *      every rank.
+ *      is cut into K chunks, an all-to-all (pairwise MPI_Sendrecv rounds)
+ *      sends chunk j of every partial to rank j (a reduce-scatter), rank j
+ *      sums its K chunks by the same balanced tree over rank index, and
+ *      MPI_Allgatherv returns the total to every rank.
  * Float addition is commutative, so only the tree's shape matters and the
  * bits are the same for K = 1, 2, 4, ... Traffic per rank is 2 (K-1)/K of
- * the buffer, as for a ring allreduce.
+ * the buffer, as for a ring allreduce. Large buffers go in segments of
+ * DAR_SEGMENT floats so that each round's data stays in cache. Small
+ * buffers (at most DAR_SMALL floats), latency-bound, take one MPI_Allgather
+ * of the whole partials instead and sum the same tree locally.
  */
 #ifndef DETT_ALLREDUCE_H
 #define DETT_ALLREDUCE_H
@@ -44,12 +47,15 @@ void tree_reset(tree_acc *t);
 
 /* sums float buffers of n elements across comm by the balanced tree.
  * Collective over comm; comm's size must be a power of two. */
+#define DAR_SEGMENT ((size_t)1 << 18)   /* floats per round (1 MB) */
+#define DAR_SMALL 32768                  /* up to this, one MPI_Allgather of the partials */
+
 typedef struct {
     MPI_Comm comm;
     int rank, size;
-    size_t n, chunk;     /* chunk = ceil(n / size) */
-    float *pad;          /* size * chunk: the partial, padded */
-    float *recv;         /* size * chunk: chunk `rank` of every partial */
+    size_t n;
+    float *recv;         /* chunk `rank` of every partial for one segment, or
+                            every whole partial for small buffers */
 } dar;
 
 int dar_init(dar *d, MPI_Comm comm, size_t n, dett_err *e);

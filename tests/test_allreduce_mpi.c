@@ -15,8 +15,8 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &r);
     MPI_Comm_size(MPI_COMM_WORLD, &K);
     const int M = 8;
-    const size_t sizes[] = { 1, 7, 1000, 12345 };
-    for (int k = 0; k < 4; k++) {
+    const size_t sizes[] = { 1, 7, 1000, DAR_SMALL + 1, 3 * DAR_SEGMENT + 5 };
+    for (int k = 0; k < 5; k++) {
         size_t n = sizes[k];
         /* every rank can compute every shard's vector: the reference */
         float *all = malloc(sizeof(float) * M * n);

@@ -1,0 +1,8 @@
+# end-to-end: the dett command on the synthetic data
+string(REPLACE ";" " " DETT_MPIEXEC_STR "${DETT_MPIEXEC}")
+foreach(case bias determinism errors)
+  add_test(NAME e2e_train_${case}
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_train.sh $<TARGET_FILE:dett>
+                   "${DETT_MPIEXEC_STR}" ${case} ${case}
+           WORKING_DIRECTORY ${DETT_TEST_TMP})
+endforeach()
