@@ -1,1 +1,243 @@
-int cmd_run(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+/* cmd_run.c - `dett run GRID.lua -o RESULTS.h5`: every job of a grid over
+ * job groups, into one results file, resuming what a previous run left. */
+#include "arch.h"
+#include "cmd.h"
+#include "dsl.h"
+#include "jobrun.h"
+#include "results.h"
+#include "sched.h"
+#include "shard.h"
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *usage =
+    "usage: mpirun -np P dett run GRID.lua -o RESULTS.h5 [options]\n"
+    "  --ranks-per-job K    ranks per job group, a power of two dividing P (default 1)\n"
+    "  --micro-shards M     fixed micro-shards of the training rows, a power of\n"
+    "                       two >= K (default 8); results do not depend on K\n"
+    "  --force              replace RESULTS.h5 even if it is not this script's\n"
+    "A rerun with the same script and results file skips finished jobs.\n";
+
+typedef struct {
+    const char *script, *out;
+    int K, M, force;
+} run_opts;
+
+static int parse(int argc, char **argv, run_opts *o, dett_err *e)
+{
+    long v;
+    *o = (run_opts){ NULL, NULL, 1, 8, 0 };
+    for (int i = 1; i < argc; i++) {
+        const char *f = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(f, "-o")) {
+            if (!val) return dett_fail(e, "run: -o needs a file");
+            o->out = val;
+            i++;
+        } else if (!strcmp(f, "--ranks-per-job")) {
+            if (cmd_int(f, val, 1, 1 << 20, &v, e)) return -1;
+            o->K = (int)v;
+            i++;
+        } else if (!strcmp(f, "--micro-shards")) {
+            if (cmd_int(f, val, 1, 1 << 16, &v, e)) return -1;
+            o->M = (int)v;
+            i++;
+        } else if (!strcmp(f, "--force")) {
+            o->force = 1;
+        } else if (f[0] == '-') {
+            return dett_fail(e, "run: unknown option '%s' (see dett run --help)", f);
+        } else if (!o->script) {
+            o->script = f;
+        } else {
+            return dett_fail(e, "run: one script at a time ('%s' and '%s')", o->script, f);
+        }
+    }
+    if (!o->script) return dett_fail(e, "run: no script (usage: dett run GRID.lua -o RESULTS.h5)");
+    if (!o->out) return dett_fail(e, "run: -o RESULTS.h5 is required");
+    return 0;
+}
+
+/* everything the results layout needs, checked before any training: every
+ * dataset opens and validates, every job's model builds and its batch fits
+ * the micro-shards */
+static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *info,
+                     dett_err *e)
+{
+    dataset_info di;
+    char last[JOB_PATH] = "";
+    for (int j = 0; j < jobs->n; j++) {
+        const job_spec *job = &jobs->jobs[j];
+        results_jobinfo *ji = &info[j];
+        char why[256];
+        shard_plan p;
+        if (job->method.kind == METHOD_DFR)
+            return dett_fail(e, "%s: dfr{} is accepted by the DSL but has no C side yet "
+                             "(the ScaLAPACK issue); remove it from the grid", job->id);
+        if (strcmp(last, job->data) != 0) {
+            if (dataset_open(job->data, MPI_COMM_WORLD, &di, e)) return -1;
+            snprintf(last, sizeof last, "%s", job->data);
+        }
+        if (shard_plan_make(&p, di.n[SPLIT_TRAIN], o->M, o->K, 0, job->batch, why))
+            return dett_fail(e, "%s (%s, line %d): %s", job->id, job->data, job->script_line, why);
+        model *t = jobrun_build_teacher(jobs, j, &di, e);
+        if (job->teacher >= 0 && !t) return -1;
+        model *m = jobrun_build_model(jobs, j, &di, t, e);
+        model_free(t);
+        if (!m) return -1;
+        memset(ji, 0, sizeof *ji);
+        ji->epochs = job->epochs;
+        ji->groups = di.n_groups;
+        ji->n_attrs = di.n_attrs;
+        ji->n_params = m->n_params;
+        ji->n_train = di.n[SPLIT_TRAIN];
+        model_free(m);
+        snprintf(ji->method, sizeof ji->method, "%s", jobrun_method_name(job->method.kind));
+        jobrun_method_args(&job->method, ji->method_args, sizeof ji->method_args);
+        arch_name(&job->arch, ji->arch, sizeof ji->arch);
+        jobrun_weighting_name(&job->method.weighting, ji->weighting, sizeof ji->weighting);
+        if (job->teacher >= 0)
+            snprintf(ji->teacher, sizeof ji->teacher, "%.15s", jobs->jobs[job->teacher].id);
+        if (job->ident >= 0)
+            snprintf(ji->ident, sizeof ji->ident, "%.15s", jobs->jobs[job->ident].id);
+        static const char *sel[3] = { "val-worst", "val-avg", "oracle" };
+        snprintf(ji->select, sizeof ji->select, "%s", sel[job->select]);
+    }
+    return 0;
+}
+
+/* hooks: world rank 0 serves the scheduler between steps; leaders report epochs */
+typedef struct {
+    sched *s;       /* world rank 0 only */
+    int leader, group;
+    dett_err *e;
+} run_hooks;
+
+static void on_step(void *ctx)
+{
+    run_hooks *h = ctx;
+    if (h->s && sched_poll(h->s, h->e)) cmd_die(h->e);
+}
+
+static void on_epoch(void *ctx, int job, int epoch, double val_worst)
+{
+    run_hooks *h = ctx;
+    if (h->leader) sched_progress(h->s, h->group, job, epoch, val_worst);
+}
+
+static int lua_weight(void *ctx, int fn, const weight_signals *s, float *w, dett_err *e)
+{
+    dsl_signals ds = { s->id_loss, s->id_correct, s->teacher_loss, s->teacher_correct, s->y };
+    return dsl_weight(ctx, fn, &ds, w, e);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    dett_err e = { "" };
+    run_opts o;
+    job_list jobs = { 0 };
+    dsl *d = NULL;
+    results *res = NULL;
+    results_jobinfo *info = NULL;
+    sched s;
+    int wrank, wsize, rc = 1;
+    char sha[65];
+    MPI_Comm group = MPI_COMM_NULL;
+
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
+    MPI_Comm_size(MPI_COMM_WORLD, &wsize);
+    if (parse(argc, argv, &o, &e)) { cmd_report(&e); return 2; }
+    if (wsize % o.K || !shard_is_pow2(o.K)) {
+        dett_fail(&e, "--ranks-per-job %d must be a power of two dividing the %d ranks", o.K, wsize);
+        cmd_report(&e);
+        return 2;
+    }
+    /* every rank runs the script: deterministic, and each keeps the Lua
+     * state for weighting functions */
+    if (dsl_load(o.script, &d, &jobs, &e)) { cmd_report(&e); return 1; }
+    info = calloc((size_t)jobs.n + 1, sizeof *info);
+    if (!info) { dett_fail(&e, "out of memory"); cmd_die(&e); }
+    if (plan_jobs(&jobs, &o, info, &e)) { cmd_report(&e); goto out; }
+    dsl_script_sha256(d, sha);
+    results_meta meta = { dsl_script_text(d), o.script, sha, wsize, o.K };
+    if (results_open(&res, o.out, MPI_COMM_WORLD, &jobs, info, &meta, o.force, &e)) {
+        cmd_report(&e);
+        goto out;
+    }
+
+    const int gid = wrank / o.K, n_groups = wsize / o.K;
+    int grank;
+    if (MPI_Comm_split(MPI_COMM_WORLD, gid, wrank, &group) != MPI_SUCCESS) {
+        dett_fail(&e, "MPI_Comm_split failed");
+        cmd_die(&e);
+    }
+    MPI_Comm_rank(group, &grank);
+    if (wrank == 0) {
+        if (sched_init(&s, &jobs, res, n_groups, o.K, &e)) cmd_die(&e);
+        printf("dett run %s: %d jobs (%d to run), %d group%s of %d rank%s, %d micro-shards\n",
+               o.script, jobs.n, s.n_todo, n_groups, n_groups > 1 ? "s" : "", o.K,
+               o.K > 1 ? "s" : "", o.M);
+        fflush(stdout);
+    }
+    run_hooks hk = { wrank == 0 ? &s : NULL, grank == 0, gid, &e };
+    jobrun_ctx c = { .comm = group, .M = o.M, .res = res, .jobs = &jobs,
+                     .weight = lua_weight, .weight_ctx = d,
+                     .hooks = { on_step, on_epoch, &hk } };
+    double t0 = MPI_Wtime();
+    int last = -1, next = -1;
+    results_row row;
+    double worst = 0, avg = 0;
+    memset(&row, 0, sizeof row);
+    for (;;) {
+        if (wrank == 0) {
+            next = sched_next_local(&s, last, &row, worst, avg, &e);
+            if (next == -2) cmd_die(&e);
+        } else if (grank == 0) {
+            if (sched_request(gid, last, &row, worst, avg, &next, &e)) cmd_die(&e);
+        }
+        if (MPI_Bcast(&next, 1, MPI_INT, 0, group) != MPI_SUCCESS) {
+            dett_fail(&e, "MPI_Bcast failed");
+            cmd_die(&e);
+        }
+        if (next < 0) break;
+        if (grank == 0) {      /* independent write: the job is running */
+            results_row r0;
+            if (results_read_row(res, next, &r0, &e)) cmd_die(&e);
+            r0.status = JOB_RUNNING;
+            r0.ranks = o.K;
+            if (results_write_row(res, next, &r0, &e)) cmd_die(&e);
+        }
+        if (jobrun(&c, next, &row, &worst, &avg, &e)) cmd_die(&e);
+        if (grank == 0 && results_write_row(res, next, &row, &e)) cmd_die(&e);
+        last = next;
+    }
+    if (wrank == 0) {
+        if (sched_drain(&s, &e)) cmd_die(&e);
+        double wall = MPI_Wtime() - t0;
+        int cnt[5] = { 0 };
+        for (int j = 0; j < jobs.n; j++) cnt[s.state[j]]++;
+        printf("%d jobs: %d done, %d failed, %d skipped; %.1f s wall, %.1f s in jobs over "
+               "%d group%s (%.0f%% busy)\n", jobs.n, cnt[JOB_DONE], cnt[JOB_FAILED],
+               cnt[JOB_SKIPPED], wall, s.busy_seconds, n_groups, n_groups > 1 ? "s" : "",
+               wall > 0 ? 100.0 * s.busy_seconds / (wall * n_groups) : 0.0);
+        printf("results: %s (dett report %s)\n", o.out, o.out);
+        rc = cnt[JOB_FAILED] || cnt[JOB_SKIPPED] ? 3 : 0;
+        sched_free(&s);
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    jobrun_free(&c);
+    MPI_Comm_free(&group);
+    if (results_close(res, &e)) { cmd_report(&e); rc = 1; }
+    res = NULL;
+out:
+    results_close(res, NULL);
+    free(info);
+    job_list_free(&jobs);
+    dsl_free(d);
+    return rc;
+}

@@ -228,7 +228,14 @@ static void hook_step(void *ctx)
     if (c->hooks.on_step) c->hooks.on_step(c->hooks.ctx);
 }
 
-int jobrun(jobrun_ctx *c, int j, results_row *row, dett_err *e)
+static void hook_epoch(void *ctx, int epoch, double val_worst)
+{
+    jobrun_ctx *c = ctx;
+    if (c->hooks.on_epoch) c->hooks.on_epoch(c->hooks.ctx, c->current, epoch, val_worst);
+}
+
+int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *test_avg,
+           dett_err *e)
 {
     const job_spec *job = &c->jobs->jobs[j];
     job_inputs x = { 0 };
@@ -254,7 +261,8 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, dett_err *e)
         CHECK_ALLOC(e, x.proj);
         model_init(x.proj, job->seed, 1000);
     }
-    train_inputs in = { x.sample_w, x.t_logits, x.t_feats, x.proj, hook_step, c };
+    train_inputs in = { x.sample_w, x.t_logits, x.t_feats, x.proj, hook_step, hook_epoch, c };
+    c->current = j;
     CHECK(train_job(c->comm, job, &c->data, &in, m, &res, e));
 
     memset(row, 0, sizeof *row);
@@ -267,6 +275,12 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, dett_err *e)
     row->wall_seconds = res.seconds;
     row->ranks = gsize;
     row->epochs_run = res.epochs_run;
+    *test_worst = *test_avg = 0.0;
+    if (res.epochs_run > 0) {
+        size_t k = (size_t)res.selected[job->select] * N_SPLITS + SPLIT_TEST;
+        *test_worst = res.worst[k];
+        *test_avg = res.avg[k];
+    }
 
     if (!res.failed) {
         if (job->kind == JOB_IDENT) CHECK(write_error_set(c, j, m, e));

@@ -19,7 +19,7 @@ typedef struct {
 } weight_signals;
 typedef int (*weight_fn)(void *ctx, int fn, const weight_signals *s, float *w, dett_err *e);
 
-/* called on every rank of the group after each epoch and each step */
+/* called on every rank of the group after each step and each epoch */
 typedef struct {
     void (*on_step)(void *ctx);
     void (*on_epoch)(void *ctx, int job, int epoch, double val_worst);
@@ -36,11 +36,14 @@ typedef struct {
     jobrun_hooks hooks;
     groupdata data;            /* cached rows of the last dataset used */
     int have_data;
+    int current;               /* the job running (for the hooks) */
 } jobrun_ctx;
 
 /* runs jobs->jobs[j]; fills row (status done or failed, with the reason,
- * wall seconds, ranks, epochs). Returns -1 only on a system failure. */
-int jobrun(jobrun_ctx *c, int j, results_row *row, dett_err *e);
+ * wall seconds, ranks, epochs) and the test worst-group and average accuracy
+ * at the selected epoch. Returns -1 only on a system failure. */
+int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *test_avg,
+           dett_err *e);
 void jobrun_free(jobrun_ctx *c);
 
 /* the model a job trains, built (and initialised from the job's seed) for

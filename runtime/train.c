@@ -355,6 +355,8 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
         res->train_loss[ep] = loss_sum / (double)p->steps;
         res->epochs_run = ep + 1;
         CHECK(end_of_epoch(comm, job, gd, m, res, ep, e));
+        if (in && in->on_epoch)
+            in->on_epoch(in->hook_ctx, ep + 1, res->worst[(size_t)ep * N_SPLITS + SPLIT_VAL]);
     }
 out:
     res->seconds = now_seconds() - t0;

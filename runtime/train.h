@@ -35,6 +35,7 @@ typedef struct {
     const float *t_feats;        /* [rows, D] teacher features (fitnet, simkd, dett) */
     model *proj;                 /* fitnet's projector (trained alongside), or NULL */
     void (*on_step)(void *ctx);  /* called after every step (the scheduler polls), or NULL */
+    void (*on_epoch)(void *ctx, int epoch, double val_worst);   /* after each epoch, or NULL */
     void *hook_ctx;
 } train_inputs;
 

@@ -1,0 +1,290 @@
+/* sched.c - dynamic job scheduling over job groups (see sched.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "sched.h"
+#include "arch.h"
+#include "jobrun.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { SCHED_TAG_REQ = 301, SCHED_TAG_JOB = 302, SCHED_TAG_PROGRESS = 303 };
+
+int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K,
+               dett_err *e)
+{
+    memset(s, 0, sizeof *s);
+    s->K = K;
+    s->jobs = jobs;
+    s->res = res;
+    s->n_groups = n_groups;
+    s->state = calloc((size_t)jobs->n + 1, sizeof(int));
+    s->running_epoch = calloc((size_t)jobs->n + 1, sizeof(int));
+    s->stopped = calloc((size_t)n_groups, sizeof(int));
+    s->waiting = calloc((size_t)n_groups, sizeof(int));
+    CHECK_ALLOC(e, s->waiting);
+    CHECK_ALLOC(e, s->state);
+    CHECK_ALLOC(e, s->running_epoch);
+    CHECK_ALLOC(e, s->stopped);
+    for (int j = 0; j < jobs->n; j++) {
+        results_row row;
+        CHECK(results_read_row(res, j, &row, e));
+        s->state[j] = row.status == JOB_DONE ? JOB_DONE : JOB_PENDING;
+        if (s->state[j] != JOB_DONE) s->n_todo++;
+    }
+    s->t0 = MPI_Wtime();
+    s->tty = isatty(STDOUT_FILENO);
+    return 0;
+fail:
+    sched_free(s);
+    return -1;
+}
+
+void sched_free(sched *s)
+{
+    free(s->state);
+    free(s->running_epoch);
+    free(s->stopped);
+    free(s->waiting);
+    memset(s, 0, sizeof *s);
+}
+
+static void describe(const job_spec *j, char *buf, size_t len)
+{
+    char an[128];
+    arch_name(&j->arch, an, sizeof an);
+    snprintf(buf, len, "%s %-7s %-8s %-14s seed %llu", j->id,
+             j->kind == JOB_TRAIN ? "teacher" : j->kind == JOB_IDENT ? "ident" : "student",
+             jobrun_method_name(j->method.kind), an, (unsigned long long)j->seed);
+}
+
+/* the status line: done/total, running jobs with their epoch, ETA */
+static void show_status(sched *s)
+{
+    if (!s->tty) return;
+    double el = MPI_Wtime() - s->t0;
+    char line[512];
+    int k = snprintf(line, sizeof line, "[%d/%d] %.0fs", s->n_finished, s->n_todo, el);
+    if (s->n_finished > 0 && s->n_finished < s->n_todo)
+        k += snprintf(line + k, sizeof line - (size_t)k, " eta %.0fs",
+                      el / s->n_finished * (s->n_todo - s->n_finished));
+    k += snprintf(line + k, sizeof line - (size_t)k, " | running:");
+    for (int j = 0; j < s->jobs->n && k < 400; j++)
+        if (s->state[j] == JOB_RUNNING)
+            k += snprintf(line + k, sizeof line - (size_t)k, " %s@%d", s->jobs->jobs[j].id,
+                          s->running_epoch[j]);
+    printf("\r\033[K%s", line);
+    fflush(stdout);
+}
+
+/* one line per finished job */
+static void show_event(sched *s, int j, const char *what)
+{
+    char d[256];
+    describe(&s->jobs->jobs[j], d, sizeof d);
+    if (s->tty) printf("\r\033[K");
+    printf("[%3d/%3d] %s %s\n", s->n_finished, s->n_todo, d, what);
+    fflush(stdout);
+    show_status(s);
+}
+
+/* state change of job j to status (a terminal one) */
+static void finish(sched *s, int j, int status, const char *what)
+{
+    s->state[j] = status;
+    s->n_finished++;
+    show_event(s, j, what);
+}
+
+/* a pending job whose dependencies are done, or -1; marks jobs whose
+ * dependencies failed as skipped (with the reason, in the results file) */
+static int pick(sched *s, dett_err *e)
+{
+    for (int j = 0; j < s->jobs->n; j++) {
+        if (s->state[j] != JOB_PENDING) continue;
+        const job_spec *job = &s->jobs->jobs[j];
+        int deps[2] = { job->teacher, job->ident }, ready = 1, bad = -1;
+        for (int k = 0; k < 2; k++) {
+            if (deps[k] < 0) continue;
+            int st = s->state[deps[k]];
+            if (st == JOB_FAILED || st == JOB_SKIPPED) bad = deps[k];
+            else if (st != JOB_DONE) ready = 0;
+        }
+        if (bad >= 0) {
+            results_row row;
+            if (results_read_row(s->res, j, &row, e)) return -2;
+            row.status = JOB_SKIPPED;
+            snprintf(row.error, sizeof row.error, "%s %.15s %s",
+                     bad == job->teacher ? "teacher" : "identification job",
+                     s->jobs->jobs[bad].id,
+                     s->state[bad] == JOB_FAILED ? "failed" : "was skipped");
+            if (results_write_row(s->res, j, &row, e)) return -2;
+            char what[300];
+            snprintf(what, sizeof what, "SKIPPED: %s", row.error);
+            finish(s, j, JOB_SKIPPED, what);
+            j = -1;     /* a skip may unblock nothing but may skip more: rescan */
+            continue;
+        }
+        if (ready) return j;
+    }
+    return -1;
+}
+
+static int all_ended(const sched *s) { return s->n_finished >= s->n_todo; }
+
+/* records a finished job reported in msg */
+static void record(sched *s, const double *msg)
+{
+    int j = (int)msg[1];
+    if (j < 0) return;
+    char what[300];
+    if ((int)msg[2] == JOB_DONE)
+        snprintf(what, sizeof what, "test worst %.1f%% avg %.1f%% (%d epochs, %.1fs)",
+                 100 * msg[4], 100 * msg[5], (int)msg[3], msg[6]);
+    else
+        snprintf(what, sizeof what, "FAILED (see the job table)");
+    s->busy_seconds += msg[6];
+    finish(s, j, (int)msg[2], what);
+}
+
+/* hands group g (whose leader is waiting) a job or a stop, if either is due;
+ * returns 1 if it answered */
+static int answer(sched *s, int g, dett_err *e)
+{
+    int j = pick(s, e);
+    if (j == -2) return -1;
+    if (j < 0 && !all_ended(s)) return 0;
+    if (j >= 0) {
+        s->state[j] = JOB_RUNNING;
+        s->running_epoch[j] = 0;
+    } else {
+        s->stopped[g] = 1;
+        s->n_stopped++;
+    }
+    CHECK_MPI(e, MPI_Send(&j, 1, MPI_INT, g * s->K, SCHED_TAG_JOB, MPI_COMM_WORLD));
+    show_status(s);
+    return 1;
+fail:
+    return -1;
+}
+
+/* serves one message (blocking if block), then answers waiting leaders */
+static int serve(sched *s, int block, dett_err *e)
+{
+    int flag = 1;
+    MPI_Status st;
+    if (block) CHECK_MPI(e, MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st));
+    else CHECK_MPI(e, MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st));
+    while (flag) {
+        double msg[SCHED_MSG];
+        if (st.MPI_TAG == SCHED_TAG_PROGRESS) {
+            CHECK_MPI(e, MPI_Recv(msg, 4, MPI_DOUBLE, st.MPI_SOURCE, SCHED_TAG_PROGRESS,
+                                  MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+            int j = (int)msg[1];
+            if (j >= 0 && j < s->jobs->n) s->running_epoch[j] = (int)msg[2];
+            show_status(s);
+        } else {
+            CHECK_MPI(e, MPI_Recv(msg, SCHED_MSG, MPI_DOUBLE, st.MPI_SOURCE, SCHED_TAG_REQ,
+                                  MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+            record(s, msg);
+            s->waiting[(int)msg[0]] = 1;
+        }
+        CHECK_MPI(e, MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st));
+    }
+    for (int g = 1; g < s->n_groups; g++)
+        if (s->waiting[g]) {
+            int rc = answer(s, g, e);
+            if (rc < 0) return -1;
+            if (rc) s->waiting[g] = 0;
+        }
+    return 0;
+fail:
+    return -1;
+}
+
+int sched_poll(sched *s, dett_err *e)
+{
+    return serve(s, 0, e);
+}
+
+/* the message a leader sends about the job it finished */
+static void make_msg(double *msg, int group, int finished, const results_row *row,
+                     double worst, double avg)
+{
+    msg[0] = group;
+    msg[1] = finished;
+    msg[2] = row ? row->status : 0;
+    msg[3] = row ? row->epochs_run : 0;
+    msg[4] = worst;
+    msg[5] = avg;
+    msg[6] = row ? row->wall_seconds : 0;
+}
+
+int sched_next_local(sched *s, int finished, const results_row *row, double worst,
+                     double avg, dett_err *e)
+{
+    double msg[SCHED_MSG];
+    make_msg(msg, 0, finished, row, worst, avg);
+    record(s, msg);
+    for (;;) {
+        CHECK(serve(s, 0, e));
+        int j = pick(s, e);
+        if (j == -2) return -2;
+        if (j >= 0) {
+            s->state[j] = JOB_RUNNING;
+            s->running_epoch[j] = 0;
+            show_status(s);
+            return j;
+        }
+        if (all_ended(s)) {
+            s->stopped[0] = 1;
+            s->n_stopped++;
+            return -1;
+        }
+        CHECK(serve(s, 1, e));
+    }
+fail:
+    return -2;
+}
+
+int sched_drain(sched *s, dett_err *e)
+{
+    while (s->n_stopped < s->n_groups) {
+        int answered = 0;
+        for (int g = 1; g < s->n_groups; g++)
+            if (s->waiting[g]) {
+                int rc = answer(s, g, e);
+                if (rc < 0) return -1;
+                if (rc) { s->waiting[g] = 0; answered = 1; }
+            }
+        if (!answered && s->n_stopped < s->n_groups) CHECK(serve(s, 1, e));
+    }
+    if (s->tty) printf("\r\033[K");
+    return 0;
+fail:
+    return -1;
+}
+
+int sched_request(int group, int finished, const results_row *row, double worst,
+                  double avg, int *next, dett_err *e)
+{
+    double msg[SCHED_MSG];
+    make_msg(msg, group, finished, row, worst, avg);
+    CHECK_MPI(e, MPI_Send(msg, SCHED_MSG, MPI_DOUBLE, 0, SCHED_TAG_REQ, MPI_COMM_WORLD));
+    CHECK_MPI(e, MPI_Recv(next, 1, MPI_INT, 0, SCHED_TAG_JOB, MPI_COMM_WORLD,
+                          MPI_STATUS_IGNORE));
+    return 0;
+fail:
+    return -1;
+}
+
+void sched_progress(sched *s, int group, int job, int epoch, double val_worst)
+{
+    if (s) {    /* world rank 0: its own group */
+        s->running_epoch[job] = epoch;
+        show_status(s);
+        return;
+    }
+    double msg[4] = { group, job, epoch, val_worst };
+    MPI_Send(msg, 4, MPI_DOUBLE, 0, SCHED_TAG_PROGRESS, MPI_COMM_WORLD);
+}

@@ -1,0 +1,61 @@
+/* sched.h - the job scheduler of `dett run`.
+ *
+ * The world is split into job groups of K consecutive ranks; each group's
+ * rank 0 is its leader. World rank 0 (the leader of group 0) also
+ * coordinates: it keeps every job's state and hands a ready job (all its
+ * dependencies done) to a leader that asks for one, dynamically, so uneven
+ * jobs keep every group busy. Leaders ask with a message that also reports
+ * the job they just finished; world rank 0 serves these messages between
+ * the training steps of its own jobs (sched_poll) and while it waits.
+ * A job whose dependency failed or was skipped is marked skipped, with the
+ * reason, and never runs.
+ *
+ * Messages (MPI_COMM_WORLD, tags SCHED_TAG_*): a leader sends
+ * double[SCHED_MSG] = { group, finished job or -1, status, epochs run,
+ * test worst, test avg, seconds } and receives int job (-1: stop).
+ * Progress: leaders send double[4] = { group, job, epoch, val worst } after
+ * each epoch; rank 0 shows it.
+ */
+#ifndef DETT_SCHED_H
+#define DETT_SCHED_H
+#include "jobspec.h"
+#include "results.h"
+#include <mpi.h>
+
+#define SCHED_MSG 7
+
+typedef struct {
+    const job_list *jobs;
+    results *res;
+    int n_groups;
+    int *state;           /* [n] JOB_PENDING .. JOB_SKIPPED */
+    int *running_epoch;   /* [n] last reported epoch of a running job */
+    int *stopped;         /* [n_groups] 1 once told to stop */
+    int n_stopped;
+    int n_finished, n_todo;   /* jobs that ended this run / that had to run */
+    double t0, busy_seconds;
+    int tty;              /* redraw a status line in place */
+    int K;                /* ranks per group: leader of group g is world rank g K */
+    int *waiting;         /* [n_groups] 1 while that leader waits for an answer */
+} sched;
+
+/* world rank 0 only: state from the results file (done jobs stay done,
+ * everything else becomes pending). */
+int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K,
+               dett_err *e);
+void sched_free(sched *s);
+/* world rank 0: serve pending messages without blocking */
+int sched_poll(sched *s, dett_err *e);
+/* world rank 0: report group 0's finished job (or -1) and get its next job,
+ * serving others while none is ready; -1 when everything has ended */
+int sched_next_local(sched *s, int finished, const results_row *row, double worst,
+                     double avg, dett_err *e);
+/* world rank 0, after its group stopped: serve until every group stopped */
+int sched_drain(sched *s, dett_err *e);
+/* other leaders: report (finished may be -1) and receive the next job */
+int sched_request(int group, int finished, const results_row *row, double worst,
+                  double avg, int *next, dett_err *e);
+/* leaders: after each epoch (world rank 0 just records it) */
+void sched_progress(sched *s_or_null, int group, int job, int epoch, double val_worst);
+
+#endif
