@@ -5,7 +5,7 @@
 #include "dsl.h"
 #include "jobrun.h"
 #include "results.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "shard.h"
 #include <mpi.h>
 #include <stdio.h>

@@ -1,5 +1,7 @@
 /* main.c - the dett command: sets up MPI and OpenBLAS, dispatches. */
 #include "cmd.h"
+#include "dsl.h"
+#include "report.h"
 #include <cblas.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -12,8 +14,6 @@
 #define DETT_GIT_COMMIT "unknown"
 #endif
 
-int cmd_check(int argc, char **argv);   /* lua/ */
-int cmd_report_main(int argc, char **argv);  /* analysis/ */
 
 static const char *help =
     "dett - debiased knowledge-distillation experiments on MPI clusters\n"
@@ -43,10 +43,9 @@ int main(int argc, char **argv)
     int (*fn)(int, char **) = NULL;
     if (!strcmp(cmd, "data")) fn = cmd_data;
     else if (!strcmp(cmd, "train")) fn = cmd_train;
-#ifdef DETT_HAVE_LUA
     else if (!strcmp(cmd, "check")) fn = cmd_check;
     else if (!strcmp(cmd, "run")) fn = cmd_run;
-#endif
+    else if (!strcmp(cmd, "report")) fn = cmd_report_main;
     if (!fn) {
         fprintf(stderr, "dett: unknown command '%s' (see dett --help)\n", cmd);
         return 2;

@@ -45,7 +45,14 @@
  * write by one rank (or each rank of a group its own rows) into datasets
  * whose handles stay open, so no metadata changes until results_close,
  * which is collective. A killed run leaves a file whose job table says what
- * finished.
+ * finished (h5dump and h5py can read the file while a run holds it open).
+ *
+ * Details of the implementation (results.c): datasets are contiguous and
+ * allocated at creation; a dimension that would be 0 (P, n_train, E) is
+ * stored as 1 and left at its fill value; strings are fixed-length; the
+ * file uses the HDF5 1.8 format (dense attributes, so the script text may
+ * exceed 64 KB). Every call turns HDF5's automatic error printing off while
+ * it runs: failures are reported through dett_err only.
  */
 #ifndef DETT_RESULTS_H
 #define DETT_RESULTS_H
@@ -90,23 +97,30 @@ typedef struct results results;
 
 /* Collective over comm. If path does not exist: create the layout for
  * jobs[0..n). If it exists and is a dett results file of this format for the
- * same script (sha256), open it for resume. Refused with a message: a file
- * that is not HDF5 or not a dett results file, a newer format_version, a
- * different script — unless force, in which case it is replaced.
- * *out is owned by the caller: results_close frees it. */
+ * same script (sha256) with the same job table (ids, hashes) and shapes,
+ * open it for resume. Refused with a message: a file that is not HDF5 (or
+ * truncated) or not a dett results file, a newer format_version, a different
+ * script or job list — unless force, in which case it is replaced (force
+ * always starts afresh, even over this script's own file). A new layout is
+ * built in "<path>.tmp" and renamed to path only when complete; a refused
+ * file is never modified. Every rank returns the same status and message.
+ * *out is owned by the caller: results_close frees it; NULL on failure. */
 int results_open(results **out, const char *path, MPI_Comm comm, const job_list *jobs,
                  const results_jobinfo *info, const results_meta *meta, int force,
                  dett_err *e);
 /* collective: closes every handle and the file; NULL ok */
 int results_close(results *r, dett_err *e);
 
-/* independent: reads / writes one row of the job table */
+/* independent: reads / writes one row of the job table. A written row keeps
+ * the job's own id, kind and hash whatever row holds; strings longer than
+ * their field are truncated. */
 int results_read_row(results *r, int job, results_row *row, dett_err *e);
 int results_write_row(results *r, int job, const results_row *row, dett_err *e);
 
 /* independent: writes a finished job's curves, selection and parameters.
  * Arrays as in the layout: train_loss [E], acc [E, 2, G], worst/avg/mean
- * [E, 2], selected [3], params [P]; epochs_run <= E rows are written. */
+ * [E, 2], selected [3], params [P]; epochs_run <= E rows are written.
+ * A NULL array is not written (its dataset keeps what it held). */
 int results_write_job(results *r, int job, int epochs_run, const double *train_loss,
                       const double *acc, const double *worst, const double *avg,
                       const double *mean, const int32_t *selected, const float *params,

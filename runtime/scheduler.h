@@ -1,4 +1,4 @@
-/* sched.h - the job scheduler of `dett run`.
+/* scheduler.h - the job scheduler of `dett run`.
  *
  * The world is split into job groups of K consecutive ranks; each group's
  * rank 0 is its leader. World rank 0 (the leader of group 0) also
@@ -16,8 +16,8 @@
  * Progress: leaders send double[4] = { group, job, epoch, val worst } after
  * each epoch; rank 0 shows it.
  */
-#ifndef DETT_SCHED_H
-#define DETT_SCHED_H
+#ifndef DETT_SCHEDULER_H
+#define DETT_SCHEDULER_H
 #include "jobspec.h"
 #include "results.h"
 #include <mpi.h>

@@ -1,6 +1,6 @@
-/* sched.c - dynamic job scheduling over job groups (see sched.h). */
+/* sched.c - dynamic job scheduling over job groups (see scheduler.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "sched.h"
+#include "scheduler.h"
 #include "arch.h"
 #include "jobrun.h"
 #include <stdio.h>

@@ -1,0 +1,154 @@
+/* report.c - the `dett report` command line (see report.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "report.h"
+#include "report_internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const rp_usage =
+    "usage: dett report RESULTS.h5 [more.h5 ...] [--select val-worst|val-avg|oracle]\n"
+    "                   [--per-group] [--format md|latex|csv] [--plots DIR] [--diagnostics]\n"
+    "\n"
+    "  --select S      epoch whose test numbers are reported: best validation worst-group\n"
+    "                  accuracy (val-worst, default), best validation average (val-avg),\n"
+    "                  or best test worst-group accuracy (oracle)\n"
+    "  --per-group     one column per group g = y * A + a (mean test accuracy)\n"
+    "  --format F      md (default), latex (booktabs) or csv\n"
+    "  --plots DIR     write curves.svg, groups.svg and axis_<key>.svg into DIR\n"
+    "  --diagnostics   show per-job diagnostics stored in the files\n"
+    "\n"
+    "Jobs that differ only in their seed form one row (mean ± sample std over seeds);\n"
+    "several files merge into one report.\n";
+
+/* the value of an option given as "--opt V" or "--opt=V"; NULL if argv[*i]
+ * is not opt. A missing value is a usage error. */
+static const char *rp_optval(int argc, char **argv, int *i, const char *opt, int *missing)
+{
+    size_t n = strlen(opt);
+    const char *a = argv[*i];
+    if (strncmp(a, opt, n)) return NULL;
+    if (a[n] == '=') return a + n + 1;
+    if (a[n] != '\0') return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* --diagnostics: the hook for per-job diagnostics, stored by the runtime as a
+ * group /jobs/<id>/diagnostics. Until their layout is part of results.h this
+ * names the jobs that have them; rendering them goes here. */
+static void rp_diagnostics(FILE *out, const rep_data *d, const char *pre)
+{
+    for (int f = 0; f < d->n_files; f++) {
+        int n = 0;
+        for (int k = 0; k < d->n_jobs; k++) {
+            const rep_job *j = &d->jobs[k];
+            if (j->file != f || !j->has_diagnostics) continue;
+            fprintf(out, "%s%s: %s: diagnostics present (not rendered by this version)\n", pre,
+                    d->files[f], j->id);
+            n++;
+        }
+        if (!n) fprintf(out, "%sno diagnostics in %s\n", pre, d->files[f]);
+    }
+}
+
+int report_run(FILE *out, int argc, char **argv, dett_err *e)
+{
+    rep_opts o = {.format = REP_MD, .select = REP_SEL_VAL_WORST};
+    const char *plots = NULL;
+    const char **files = NULL;
+    int n_files = 0, rc = 1;
+    rep_data d = {0};
+    rep_table t = {0};
+
+    files = calloc((size_t)argc + 1, sizeof *files);
+    if (!files) {
+        dett_fail(e, "report: out of memory");
+        return 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int missing = 0;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(rp_usage, out);
+            free(files);
+            return 0;
+        } else if ((v = rp_optval(argc, argv, &i, "--select", &missing))) {
+            if (!strcmp(v, "val-worst")) o.select = REP_SEL_VAL_WORST;
+            else if (!strcmp(v, "val-avg")) o.select = REP_SEL_VAL_AVG;
+            else if (!strcmp(v, "oracle")) o.select = REP_SEL_ORACLE;
+            else {
+                dett_fail(e, "report: --select: '%s' is not val-worst, val-avg or oracle", v);
+                rc = 2;
+                goto fail;
+            }
+        } else if ((v = rp_optval(argc, argv, &i, "--format", &missing))) {
+            if (!strcmp(v, "md")) o.format = REP_MD;
+            else if (!strcmp(v, "latex")) o.format = REP_LATEX;
+            else if (!strcmp(v, "csv")) o.format = REP_CSV;
+            else {
+                dett_fail(e, "report: --format: '%s' is not md, latex or csv", v);
+                rc = 2;
+                goto fail;
+            }
+        } else if ((v = rp_optval(argc, argv, &i, "--plots", &missing))) {
+            if (!*v) {
+                dett_fail(e, "report: --plots needs a directory");
+                rc = 2;
+                goto fail;
+            }
+            plots = v;
+        } else if (!strcmp(a, "--per-group")) {
+            o.per_group = 1;
+        } else if (!strcmp(a, "--diagnostics")) {
+            o.diagnostics = 1;
+        } else if (missing) {
+            dett_fail(e, "report: %s needs a value (see dett report --help)", a);
+            rc = 2;
+            goto fail;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            dett_fail(e, "report: unknown option '%s' (see dett report --help)", a);
+            rc = 2;
+            goto fail;
+        } else {
+            files[n_files++] = a;
+        }
+    }
+    if (n_files == 0) {
+        dett_fail(e, "report: no results file given (usage: dett report RESULTS.h5 "
+                  "[more.h5 ...] [options]; see dett report --help)");
+        rc = 2;
+        goto fail;
+    }
+    for (int f = 0; f < n_files; f++) CHECK(rep_read_file(&d, files[f], e));
+    CHECK(rep_table_build(&t, &d, o.select, e));
+    CHECK(rep_print(out, &t, &d, &o, e));
+    if (o.diagnostics) {
+        if (o.format == REP_CSV) rp_diagnostics(stderr, &d, "");
+        else {
+            fputc('\n', out);
+            rp_diagnostics(out, &d, o.format == REP_LATEX ? "% " : "");
+        }
+    }
+    if (plots) CHECK(rep_plots(plots, &t, &d, &o, e));
+    if (fflush(out) != 0) {
+        dett_fail(e, "report: write error on the output");
+        goto fail;
+    }
+    rc = 0;
+fail:
+    rep_table_free(&t);
+    rep_data_free(&d);
+    free(files);
+    return rc;
+}
+
+int cmd_report_main(int argc, char **argv)
+{
+    dett_err e = {{0}};
+    int rc = report_run(stdout, argc, argv, &e);
+    if (rc) fprintf(stderr, "dett: %s\n", e.msg);
+    return rc;
+}

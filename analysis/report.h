@@ -1,0 +1,29 @@
+/* report.h - `dett report`: tables and plots from one or more results files.
+ *
+ *   dett report RESULTS.h5 [more.h5 ...] [--select val-worst|val-avg|oracle]
+ *               [--per-group] [--format md|latex|csv] [--plots DIR]
+ *               [--diagnostics]
+ *
+ * Reads the files serially and read-only (layout: runtime/results.h). Jobs
+ * whose configurations differ only in the seed form one row; seeds are pooled
+ * across files. Identification jobs are counted, not shown; teachers come
+ * first in their own section; unfinished jobs are shown, never dropped.
+ * Not collective: call it on one rank (it runs after MPI_Init only because
+ * HDF5 is the parallel build).
+ */
+#ifndef DETT_REPORT_H
+#define DETT_REPORT_H
+#include "err.h"
+#include <stdio.h>
+
+/* the subcommand: argv[0] is "report". Writes the report to stdout and
+ * errors as one line "dett: <what>" to stderr. Returns the exit code:
+ * 0 ok, 1 error (unreadable or non-results file, ...), 2 usage. */
+int cmd_report_main(int argc, char **argv);
+
+/* the same, writing the report to out (the caller's; not closed). On a
+ * non-zero return e (may be NULL) holds the one-line message. Warnings that
+ * do not stop the report (e.g. a seed found in two files) go to stderr. */
+int report_run(FILE *out, int argc, char **argv, dett_err *e);
+
+#endif

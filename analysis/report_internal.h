@@ -1,0 +1,125 @@
+/* report_internal.h - the parts of `dett report` (analysis/report*.c).
+ *
+ *   report_read.c   results files -> rep_data (one rep_job per job)
+ *   report_rows.c   rep_data -> rep_table (rows = configurations, seeds pooled)
+ *   report_table.c  rep_table -> Markdown, LaTeX (booktabs) or CSV
+ *   report_svg.c    rep_table -> SVG plots
+ *   report.c        the command line
+ *
+ * Shape letters: E epochs, G groups (g = y * A + a), A attribute values.
+ * Accuracies are stored as fractions and printed in percent.
+ */
+#ifndef DETT_REPORT_INTERNAL_H
+#define DETT_REPORT_INTERNAL_H
+#include "err.h"
+#include <stdint.h>
+#include <stdio.h>
+
+enum { REP_SEL_VAL_WORST = 0, REP_SEL_VAL_AVG = 1, REP_SEL_ORACLE = 2 };
+enum { REP_N_STATUS = 5 };          /* JOB_PENDING .. JOB_SKIPPED (results.h) */
+typedef enum { REP_MD, REP_LATEX, REP_CSV } rep_format;
+
+/* ---- read ---------------------------------------------------------------- */
+
+typedef struct {
+    int file;                         /* index into rep_data.files */
+    /* the /jobs/table row */
+    char id[17], kind[9], hash[66], error[257];
+    int status;                       /* JOB_* of results.h */
+    double wall_seconds;
+    int ranks, epochs_run;
+    /* attributes of /jobs/<id> */
+    char method[33], method_args[129], arch[129], weighting[129], dataset[513];
+    char teacher[17], ident[17], select[17];
+    int64_t seed;
+    int epochs, groups, n_attrs;      /* E, G, A */
+    /* the teacher's configuration without its seed ("" if none); part of
+     * the row key of a student */
+    char teacher_key[1024];
+    char teacher_label[300];          /* "<method> <arch>" of the teacher */
+    /* done jobs only (else NULL / -1): owned */
+    double *acc;                      /* [E, 2, G]: [.., 0, ..] val, [.., 1, ..] test */
+    double *worst, *avg;              /* [E, 2] */
+    int32_t selected[3];              /* val-worst, val-avg, oracle */
+    int has_diagnostics;              /* /jobs/<id>/diagnostics exists */
+} rep_job;
+
+typedef struct {
+    int n_files;
+    char **files;                     /* owned copies of the paths */
+    int n_jobs, cap;
+    rep_job *jobs;                    /* owned; file order, then job order */
+} rep_data;
+
+/* appends every job of the results file at path (opened read-only, closed
+ * before return) to d; -1 with a message naming the file on failure */
+int rep_read_file(rep_data *d, const char *path, dett_err *e);
+/* frees everything d owns (d itself is the caller's); NULL ok */
+void rep_data_free(rep_data *d);
+
+/* ---- rows ---------------------------------------------------------------- */
+
+typedef enum { REP_SEC_TEACHER = 0, REP_SEC_STUDENT = 1 } rep_section;
+
+typedef struct {
+    rep_section section;
+    int first;                        /* a job of the row, for its attributes */
+    int n_seeds;
+    int *seed_job;                    /* [n_seeds] representative job per seed:
+                                         the first done one, else the first; owned */
+    int n_status[REP_N_STATUS];       /* over seed_job */
+    int n_done;
+    /* at the selected epoch, over done seeds, in percent (NaN if none) */
+    double worst_mean, worst_std, avg_mean, avg_std;
+    int G, A;                         /* of the first job */
+    double *group_mean;               /* [G] test accuracy per group; owned */
+    int baseline;                     /* groupdro row compared with, or -1 */
+    char label[640];
+} rep_row;
+
+typedef struct {
+    int n, cap;
+    rep_row *rows;                    /* owned; teachers first, then first-seen order */
+    int n_ident;                      /* identification jobs (all statuses) */
+    int n_unfinished;
+    int *unfinished;                  /* [n_unfinished] jobs not done, owned */
+    int max_G, common_A;              /* common_A = A shared by all rows, else -1 */
+} rep_table;
+
+/* groups the jobs of d into rows and computes the statistics at the epoch
+ * chosen by sel (REP_SEL_*). -1 with a message on a malformed job. */
+int rep_table_build(rep_table *t, const rep_data *d, int sel, dett_err *e);
+void rep_table_free(rep_table *t);   /* NULL ok */
+
+/* the done jobs' selected epoch, or -1 */
+int rep_job_epoch(const rep_job *j, int sel);
+/* snprintf that may truncate (labels): returns 1 if it did, else 0 */
+int rep_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* sample mean / standard deviation (n - 1; 0 for n = 1) of v[0..n) */
+void rep_mean_std(const double *v, int n, double *mean, double *std);
+/* args ("k=v,k=v" or "name(k=v,k=v)") with the pair of key removed, into
+ * buf[cap]: "up=50,T=1" - up = "T=1"; "jtt(T=1,up=50)" - up = "jtt(T=1)" */
+void rep_args_without(const char *args, const char *key, char *buf, size_t cap);
+/* numeric grid values of a job: method_args and weighting key=value pairs
+ * and "width" (the last hidden width of the arch). Returns 1 and *v if the
+ * job has a numeric value for key, else 0. */
+int rep_job_value(const rep_job *j, const char *key, double *v);
+
+/* ---- output -------------------------------------------------------------- */
+
+typedef struct {
+    rep_format format;
+    int select;                       /* REP_SEL_* */
+    int per_group;
+    int diagnostics;
+} rep_opts;
+
+/* writes the table(s) in the chosen format */
+int rep_print(FILE *out, const rep_table *t, const rep_data *d, const rep_opts *o,
+              dett_err *e);
+/* writes curves.svg, groups.svg and axis_<key>.svg into dir (created if
+ * missing). -1 with a message naming the file on failure. */
+int rep_plots(const char *dir, const rep_table *t, const rep_data *d, const rep_opts *o,
+              dett_err *e);
+
+#endif

@@ -1,0 +1,52 @@
+/* check.c - `dett check GRID.lua`: validate a script and list its jobs. */
+#include "dsl_internal.h"
+#include <stdio.h>
+#include <string.h>
+
+static const char *const kind_names[] = { [JOB_TRAIN] = "train", [JOB_IDENT] = "ident",
+                                          [JOB_STUDENT] = "student" };
+
+/* "j000,j001" for the jobs j depends on, "-" if none */
+static void deps_text(const job_list *l, const job_spec *j, char *out, size_t n)
+{
+    snprintf(out, n, "%s%s%s", j->teacher >= 0 ? l->jobs[j->teacher].id : "",
+             j->teacher >= 0 && j->ident >= 0 ? "," : "",
+             j->ident >= 0 ? l->jobs[j->ident].id : "");
+    if (!out[0]) snprintf(out, n, "-");
+}
+
+/* One line per job; a Lua weighting's hash is shortened to 12 digits. */
+static void print_job(const job_list *l, const job_spec *j)
+{
+    char deps[160], method[256], arch[256], weighting[256];
+    deps_text(l, j, deps, sizeof deps);
+    jobs_canon_field(j->canon, "method", method, sizeof method);
+    jobs_canon_field(j->canon, "arch", arch, sizeof arch);
+    jobs_canon_field(j->canon, "weighting", weighting, sizeof weighting);
+    if (strncmp(weighting, "lua:", 4) == 0 && strlen(weighting) > 4 + 64)
+        memmove(weighting + 4 + 12, weighting + 4 + 64, strlen(weighting + 4 + 64) + 1);
+    printf("%-5s %-7s %.12s  deps=%-10s method=%-22s arch=%-20s weighting=%-26s seed=%llu\n",
+           j->id, kind_names[j->kind], j->hash, deps, method, arch, weighting,
+           (unsigned long long)j->seed);
+}
+
+int cmd_check(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        fprintf(stderr, "usage: dett check GRID.lua\n"
+                        "  validates the experiment script and lists its jobs\n");
+        return 2;
+    }
+    dsl *d = NULL;
+    job_list jobs = { 0, 0, NULL };
+    dett_err e = { { 0 } };
+    if (dsl_load(argv[1], &d, &jobs, &e) != 0) {
+        fprintf(stderr, "dett: %s\n", e.msg);
+        return 1;
+    }
+    for (int i = 0; i < jobs.n; i++) print_job(&jobs, &jobs.jobs[i]);
+    printf("%d jobs\n", jobs.n);
+    job_list_free(&jobs);
+    dsl_free(d);
+    return 0;
+}

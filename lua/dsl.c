@@ -1,0 +1,270 @@
+/* dsl.c - the public API (see dsl.h): owns the lua_State, its memory cap
+ * and instruction budget, runs the script and the weighting functions under
+ * lua_pcall, and turns Lua errors into dett_err messages. */
+#include "dsl_internal.h"
+#include <math.h>
+#include <float.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int dsl_sha256_hex(const void *buf, size_t n, char hex[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(buf, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32) return -1;
+    for (unsigned i = 0; i < 32; i++) {
+        hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
+        hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+    }
+    hex[64] = '\0';
+    return 0;
+}
+
+/* lua_Alloc with a cap: refuses to grow past d->mem_cap (Lua then collects
+ * garbage and retries, or raises a memory error). */
+static void *dsl_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    dsl *d = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        d->mem -= old;
+        return NULL;
+    }
+    if (nsize > old && nsize - old > d->mem_cap - d->mem) {
+        d->mem_refused = 1;
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (!p) return NULL;
+    d->mem = d->mem - old + nsize;
+    return p;
+}
+
+/* Count hook: every DSL_HOOK_EVERY instructions. Past the budget it raises,
+ * and from then on fires at every instruction so a script's own pcall
+ * cannot swallow the error and keep going. */
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    dsl *d = sandbox_dsl(L);
+    d->steps += DSL_HOOK_EVERY;
+    if (d->steps <= d->budget) return;
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    luaL_where(L, 0);
+    lua_pushstring(L, d->loading ? "script ran too long (instruction limit)"
+                                 : "weighting function ran too long (instruction limit)");
+    lua_concat(L, 2);
+    lua_error(L);
+}
+
+/* Gives the state a fresh instruction budget for one top-level call. */
+static void reset_budget(dsl *d, long long budget)
+{
+    d->steps = 0;
+    d->budget = budget;
+    lua_sethook(d->L, count_hook, LUA_MASKCOUNT, DSL_HOOK_EVERY);
+}
+
+/* Runs f(ud) under lua_pcall with the message handler; on failure writes
+ * the first line of the error (or the memory-cap message) into e. */
+static int run_protected(dsl *d, lua_CFunction f, void *ud, dett_err *e)
+{
+    lua_State *L = d->L;
+    int top = lua_gettop(L);
+    d->mem_refused = 0;
+    lua_pushcfunction(L, sandbox_msgh);
+    lua_pushcfunction(L, f);
+    lua_pushlightuserdata(L, ud);
+    int status = lua_pcall(L, 1, 0, top + 1);
+    if (status == LUA_OK) {
+        lua_settop(L, top);
+        return 0;
+    }
+    const char *msg = lua_tostring(L, -1);
+    if (!msg) msg = "(no error message)";
+    if (status == LUA_ERRMEM || (d->mem_refused && strstr(msg, "not enough memory")))
+        dett_fail(e, "%s: script exceeded the memory limit (%d MB)", d->path,
+                  (int)(d->mem_cap >> 20));
+    else
+        dett_fail(e, "%.*s", (int)strcspn(msg, "\n"), msg);
+    lua_settop(L, top);
+    return -1;
+}
+
+typedef struct {
+    dsl *d;
+    job_list *jobs;
+} load_args;
+
+/* Appends the grids of the value at idx (a grid, or a list of grids and
+ * lists) to the array at out; vis holds the tables on the current path. */
+static void collect_grids(lua_State *L, int idx, int out, int vis, const char *path, int depth)
+{
+    idx = lua_absindex(L, idx);
+    dobj *o = obj_test(L, idx);
+    if (o && o->c->cls == OBJ_GRID) {
+        lua_pushvalue(L, idx);
+        lua_rawseti(L, out, (lua_Integer)lua_rawlen(L, out) + 1);
+        return;
+    }
+    if (o || lua_type(L, idx) != LUA_TTABLE)
+        luaL_error(L, "%s: the script must return a grid{...} or a list of grids, got %s", path,
+                   obj_describe(L, idx));
+    if (depth > 32) luaL_error(L, "%s: returned lists nested too deep", path);
+    luaL_checkstack(L, 8, "returned lists nested too deep");
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, vis) != LUA_TNIL)
+        luaL_error(L, "%s: the returned list is a cyclic table (it contains itself)", path);
+    lua_pop(L, 1);
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, vis);
+    for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, idx); i++) {
+        lua_rawgeti(L, idx, i);
+        collect_grids(L, -1, out, vis, path, depth + 1);
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, idx);
+    lua_pushnil(L);
+    lua_rawset(L, vis);
+}
+
+/* Protected body of dsl_load: sandbox, script, grids, jobs. */
+static int load_main(lua_State *L)
+{
+    load_args *a = lua_touserdata(L, 1);
+    dsl *d = a->d;
+    sandbox_open(L);
+    const char *why = sandbox_read_file(L, d->path);
+    if (why) return luaL_error(L, "%s: %s", d->path, why);
+    size_t n = 0;
+    const char *text = lua_tolstring(L, -1, &n);
+    d->script = malloc(n + 1);
+    if (!d->script) return luaL_error(L, "%s: out of memory", d->path);
+    memcpy(d->script, text, n);
+    d->script[n] = '\0';
+    d->script_len = n;
+    sandbox_load_chunk(L, d->path, -1);
+    d->loading = 1;
+    lua_call(L, 0, 1);
+    d->loading = 0;
+    lua_newtable(L);
+    int grids = lua_gettop(L);
+    lua_newtable(L);
+    collect_grids(L, grids - 1, grids, lua_gettop(L), d->path, 0);
+    lua_pop(L, 1);
+    if (lua_rawlen(L, grids) == 0)
+        return luaL_error(L, "%s: the script returned an empty list of grids", d->path);
+    for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, grids); i++) {
+        lua_rawgeti(L, grids, i);
+        jobs_add_grid(L, -1, a->jobs);
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+int dsl_load(const char *script_path, dsl **out, job_list *jobs, dett_err *e)
+{
+    *out = NULL;
+    jobs->n = jobs->cap = 0;
+    jobs->jobs = NULL;
+    dsl *d = calloc(1, sizeof *d);
+    if (!d) return dett_fail(e, "%s: out of memory", script_path);
+    if (strlen(script_path) >= sizeof d->path) {
+        free(d);
+        return dett_fail(e, "%.64s...: script path too long", script_path);
+    }
+    strcpy(d->path, script_path);
+    d->mem_cap = DSL_MEM_CAP;
+    d->L = lua_newstate(dsl_alloc, d);
+    if (!d->L) {
+        free(d);
+        return dett_fail(e, "%s: cannot create a Lua state", script_path);
+    }
+    reset_budget(d, DSL_LOAD_STEPS);
+    load_args a = { d, jobs };
+    if (run_protected(d, load_main, &a, e) != 0) {
+        job_list_free(jobs);
+        dsl_free(d);
+        return -1;
+    }
+    lua_gc(d->L, LUA_GCCOLLECT);
+    *out = d;
+    return 0;
+}
+
+void dsl_free(dsl *d)
+{
+    if (!d) return;
+    if (d->L) lua_close(d->L);
+    free(d->script);
+    free(d);
+}
+
+const char *dsl_script_text(const dsl *d)
+{
+    return d && d->script ? d->script : "";
+}
+
+void dsl_script_sha256(const dsl *d, char hex[65])
+{
+    const char *s = dsl_script_text(d);
+    if (dsl_sha256_hex(s, d ? d->script_len : 0, hex) != 0) hex[0] = '\0';
+}
+
+typedef struct {
+    int fn;
+    const dsl_signals *s;
+    float w;
+} weight_args;
+
+/* Protected body of dsl_weight. */
+static int weight_main(lua_State *L)
+{
+    weight_args *a = lua_touserdata(L, 1);
+    if (lua_rawgeti(L, LUA_REGISTRYINDEX, a->fn) != LUA_TFUNCTION ||
+        lua_iscfunction(L, -1))
+        return luaL_error(L, "dsl_weight: no weighting function %d", a->fn);
+    lua_Debug ar;
+    lua_pushvalue(L, -1);
+    if (!lua_getinfo(L, ">S", &ar)) return luaL_error(L, "dsl_weight: no function info");
+    lua_createtable(L, 0, 5);
+    lua_pushnumber(L, a->s->id_loss);
+    lua_setfield(L, -2, "id_loss");
+    lua_pushboolean(L, a->s->id_correct);
+    lua_setfield(L, -2, "id_correct");
+    lua_pushnumber(L, a->s->teacher_loss);
+    lua_setfield(L, -2, "teacher_loss");
+    lua_pushboolean(L, a->s->teacher_correct);
+    lua_setfield(L, -2, "teacher_correct");
+    lua_pushinteger(L, a->s->y);
+    lua_setfield(L, -2, "y");
+    lua_getfield(L, LUA_REGISTRYINDEX, "dett.signals_mt");
+    lua_setmetatable(L, -2);
+    lua_call(L, 1, 1);
+    if (lua_type(L, -1) != LUA_TNUMBER)
+        return luaL_error(L, "%s:%d: weighting function returned %s, expected a number >= 0",
+                          ar.short_src, ar.linedefined, luaL_typename(L, -1));
+    double w = lua_tonumber(L, -1);
+    if (!(w >= 0 && w <= FLT_MAX)) {
+        char got[32];
+        snprintf(got, sizeof got, "%g", w);
+        return luaL_error(L, "%s:%d: weighting function returned %s (weights must be finite "
+                          "and >= 0)", ar.short_src, ar.linedefined, got);
+    }
+    a->w = (float)w;
+    return 0;
+}
+
+int dsl_weight(dsl *d, int fn, const dsl_signals *s, float *w, dett_err *e)
+{
+    if (!d || !d->L || !s || !w) return dett_fail(e, "dsl_weight: bad arguments");
+    weight_args a = { fn, s, 0 };
+    reset_budget(d, DSL_WEIGHT_STEPS);
+    if (run_protected(d, weight_main, &a, e) != 0) return -1;
+    *w = a.w;
+    return 0;
+}

@@ -1,0 +1,134 @@
+/* dsl_internal.h - shared by the files of lua/: the sandbox state, DSL
+ * objects and their constructor tables. Not part of the public API.
+ *
+ * Every function taking a lua_State runs inside the protected call set up by
+ * dsl_load (or dsl_weight) and reports errors by raising a Lua error whose
+ * message starts with "FILE:LINE:".
+ */
+#ifndef DETT_DSL_INTERNAL_H
+#define DETT_DSL_INTERNAL_H
+#include "dsl.h"
+#include <lauxlib.h>
+#include <lua.h>
+#include <stddef.h>
+
+#define DSL_MEM_CAP ((size_t)256 << 20)       /* bytes the script may hold */
+#define DSL_LOAD_STEPS 100000000LL            /* instructions to run a script (~1 s) */
+#define DSL_WEIGHT_STEPS 1000000LL            /* instructions per dsl_weight */
+#define DSL_HOOK_EVERY 1000                   /* count hook period */
+#define DSL_MAX_JOBS 10000                    /* expanded jobs per script */
+#define DSL_MAX_INCLUDE 16                    /* include nesting depth */
+#define DSL_MAX_FILE ((long)16 << 20)         /* script and include size */
+#define DSL_WHERE 96                          /* "file:line:" of an object */
+
+struct dsl {
+    lua_State *L;
+    size_t mem, mem_cap;        /* bytes in use by L, and the cap */
+    int mem_refused;            /* the allocator said no at least once */
+    long long steps, budget;    /* instructions run, and allowed, this call */
+    int loading;                /* 1 while dsl_load runs the script */
+    int include_depth;
+    char *script;               /* main script text, malloc'd, NUL-terminated */
+    size_t script_len;
+    char path[1024];            /* main script path as given */
+};
+
+/* ---- sandbox.c --------------------------------------------------------- */
+
+/* Opens the sandboxed libraries and DSL globals in d->L (protected). */
+int sandbox_open(lua_State *L);
+/* Reads file `path` (at most DSL_MAX_FILE bytes) and pushes its text as a
+ * string; on failure pushes nothing and returns a static reason. */
+const char *sandbox_read_file(lua_State *L, const char *path);
+/* Loads `text` as a text chunk named "@path", records it for function
+ * hashing, and pushes the chunk function; raises on a syntax error. */
+void sandbox_load_chunk(lua_State *L, const char *path, int text_idx);
+/* Message handler for lua_pcall: turns any error object into a string. */
+int sandbox_msgh(lua_State *L);
+/* The dsl that owns L (kept as the allocator's userdata). */
+dsl *sandbox_dsl(lua_State *L);
+/* Pushes the registry table named `name`, creating it on first use. */
+void sandbox_registry_table(lua_State *L, const char *name);
+
+/* ---- objects.c: DSL values ----------------------------------------------- */
+
+typedef enum { OBJ_DATASET, OBJ_ARCH, OBJ_METHOD, OBJ_WEIGHTING, OBJ_OPTIM,
+               OBJ_MODEL, OBJ_GRID, OBJ_SWEEP } obj_class;
+
+typedef enum {
+    V_NUM,        /* a finite number in a range */
+    V_INT,        /* an integer in a range */
+    V_BOOL,
+    V_ENUM,       /* one of `choices` */
+    V_INTLIST,    /* a plain list of integers in a range (JOB_MAX_LAYERS at most) */
+    V_BETAS,      /* a plain list of two numbers in [0, 1) */
+    V_DATA, V_ARCH, V_METHOD, V_OPTIM, V_MODEL,
+    V_WEIGHTING,  /* none, group_balanced, jtt{...} or a Lua function */
+    V_SEEDS       /* an integer, or a list of them meaning a sweep */
+} value_kind;
+
+#define K_REQUIRED 1u   /* the key must be given */
+#define K_LO_OPEN 2u    /* range excludes lo */
+#define K_HI_OPEN 4u    /* range excludes hi */
+#define K_NONEMPTY 8u   /* lists: at least one element */
+
+typedef struct {
+    const char *name;
+    value_kind kind;
+    double lo, hi;                  /* range (numbers, integers, list elements) */
+    unsigned flags;
+    const char *const *choices;     /* V_ENUM, NULL-terminated */
+} key_spec;
+
+typedef struct ctor ctor;
+struct ctor {
+    const char *name;               /* "kd": messages say "kd{}" */
+    obj_class cls;
+    const key_spec *keys;           /* in expansion order */
+    int n_keys;
+    const key_spec *positional;     /* mlp: the spec of each list element */
+    /* cross-key checks after each key passed; data table at index `data` */
+    void (*check)(lua_State *L, const ctor *c, int data);
+};
+
+/* a DSL value: full userdata with one user value, its data table */
+typedef struct {
+    const ctor *c;
+    int line;                       /* line of the constructor call */
+    char where[DSL_WHERE];          /* "file:line:" of the constructor call */
+} dobj;
+
+/* Registers the DSL globals. */
+void objects_open(lua_State *L);
+/* The dobj at idx, or NULL if it is no DSL value. */
+dobj *obj_test(lua_State *L, int idx);
+/* Pushes a new DSL value like `proto` whose data table is at data_idx. */
+dobj *obj_push_like(lua_State *L, const dobj *proto, int data_idx);
+/* Pushes the data table of the DSL value at idx. */
+void obj_push_data(lua_State *L, int idx);
+/* Raises "<where> <message>". */
+int obj_error(lua_State *L, const char *where, const char *fmt, ...);
+/* Short description of the value at idx for messages ("method kd{}"). */
+const char *obj_describe(lua_State *L, int idx);
+/* Lowest edit-distance candidate for a misspelt name, or NULL. */
+const char *suggest_name(const char *key, const char *const *cands, int n);
+
+/* ---- expand.c ----------------------------------------------------------- */
+
+/* Pushes an array of the concrete values the value at idx stands for: one per
+ * point of the Cartesian product of every sweep inside it. `where` is used
+ * in errors (cycles, too many points). */
+void expand_value(lua_State *L, int idx, const char *where);
+
+/* ---- jobs.c ------------------------------------------------------------- */
+
+/* Expands the grid object at idx and appends its jobs to *jobs, deduplicated
+ * by hash through the registry table "dett.seen". */
+void jobs_add_grid(lua_State *L, int idx, job_list *jobs);
+/* hex SHA-256 of buf[0..n) */
+int dsl_sha256_hex(const void *buf, size_t n, char hex[65]);
+/* Copies the value of field `key` of canonical text `canon` into out[n]
+ * ("" if absent). */
+void jobs_canon_field(const char *canon, const char *key, char *out, size_t n);
+
+#endif

@@ -1,0 +1,590 @@
+/* jobs.c - concrete DSL values -> job_spec entries, with defaults resolved
+ * ("Lua describes; C decides"), canonical text, hashes and deduplication.
+ *
+ * Canonical text: fields in a fixed order, "key=value" joined by ';', option
+ * lists inside parentheses in sorted key order, floats that are whole
+ * numbers as integers and others in the shortest %.Ng (N <= 9) that reads
+ * back as the same float (0.001, 1e-08), integers in decimal; the
+ * data path is the path as written in the script (not resolved). Example:
+ *   kind=student;data=d.h5;arch=mlp[64,64];method=dett;
+ *   weighting=jtt(T=1,resample=0,up=50);optim=adamw(beta1=0.9,beta2=0.999,
+ *   eps=1e-08,lr=0.001,wd=0.0001);epochs=20;batch=64;seed=1;select=val-worst
+ * An ident job has no select. hash = hex sha256 of
+ *   canon + "|" + the hashes of its dependencies (teacher, then ident)
+ *   joined by ','.
+ * Two jobs with the same hash are one job: the first one is kept.
+ */
+#include "dsl_internal.h"
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const method_names[N_METHODS] = {
+    [METHOD_ERM] = "erm", [METHOD_GROUPDRO] = "groupdro", [METHOD_JTT] = "jtt",
+    [METHOD_KD] = "kd", [METHOD_FITNET] = "fitnet", [METHOD_SIMKD] = "simkd",
+    [METHOD_DETT] = "dett", [METHOD_DFR] = "dfr",
+};
+static const char *const select_names[] = {
+    [SELECT_VAL_WORST] = "val-worst", [SELECT_VAL_AVG] = "val-avg", [SELECT_ORACLE] = "oracle",
+};
+
+/* ======================================================================== */
+/* reading concrete values                                                   */
+/* ======================================================================== */
+
+/* Pushes field `key` of the DSL value at idx (nil if unset). */
+static int get_field(lua_State *L, int idx, const char *key)
+{
+    obj_push_data(L, idx);
+    int t = lua_getfield(L, -1, key);
+    lua_remove(L, -2);
+    return t;
+}
+
+static double get_num(lua_State *L, int idx, const char *key, double def)
+{
+    double v = get_field(L, idx, key) == LUA_TNIL ? def : lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+static lua_Integer get_int(lua_State *L, int idx, const char *key, lua_Integer def)
+{
+    lua_Integer v = get_field(L, idx, key) == LUA_TNIL ? def : lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+static int get_bool(lua_State *L, int idx, const char *key, int def)
+{
+    int v = get_field(L, idx, key) == LUA_TNIL ? def : lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* Reads the list at the top of the stack (popping it) into v[0..n). */
+static int pop_int_list(lua_State *L, int *v, int max)
+{
+    int n = (int)lua_rawlen(L, -1);
+    if (n > max) n = max;
+    for (int i = 0; i < n; i++) {
+        lua_rawgeti(L, -1, i + 1);
+        v[i] = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return n;
+}
+
+/* the ctor name of the DSL value at idx */
+static const char *name_of(lua_State *L, int idx)
+{
+    dobj *o = obj_test(L, idx);
+    if (!o) luaL_error(L, "internal error: expected a DSL value, got %s", luaL_typename(L, idx));
+    return o->c->name;
+}
+
+static void arch_from(lua_State *L, int idx, arch_spec *a)
+{
+    memset(a, 0, sizeof *a);
+    if (strcmp(name_of(L, idx), "mlp") == 0) {
+        a->kind = ARCH_MLP;
+        obj_push_data(L, idx);
+        a->n_widths = pop_int_list(L, a->widths, JOB_MAX_LAYERS);
+        return;
+    }
+    a->kind = ARCH_CNN;
+    get_field(L, idx, "channels");
+    a->n_channels = pop_int_list(L, a->channels, JOB_MAX_LAYERS);
+    a->kernel = (int)get_int(L, idx, "kernel", 3);
+    a->pool = (int)get_int(L, idx, "pool", 2);
+    get_field(L, idx, "pool_kind");
+    a->pool_max = lua_isnil(L, -1) || strcmp(lua_tostring(L, -1), "max") == 0;
+    lua_pop(L, 1);
+    a->fc = (int)get_int(L, idx, "fc", 0);
+}
+
+static optim_cfg default_optim(method_kind m)
+{
+    optim_cfg o = { OPTIM_SGD, 1e-2f, 0.9f, 1e-4f, 0.9f, 0.999f, 1e-8f };
+    if (m == METHOD_FITNET || m == METHOD_SIMKD || m == METHOD_DETT) {
+        /* feature-MSE students train badly with SGD at small lr */
+        o.kind = OPTIM_ADAMW;
+        o.lr = 1e-3f;
+        o.momentum = 0;
+    }
+    return o;
+}
+
+/* The optimiser at idx (nil: the method's default). */
+static optim_cfg optim_from(lua_State *L, int idx, method_kind m)
+{
+    if (lua_isnil(L, idx)) return default_optim(m);
+    int adam = strcmp(name_of(L, idx), "adamw") == 0;
+    optim_cfg o = default_optim(adam ? METHOD_DETT : METHOD_ERM);
+    o.lr = (float)get_num(L, idx, "lr", o.lr);
+    o.wd = (float)get_num(L, idx, "wd", o.wd);
+    if (!adam) {
+        o.momentum = (float)get_num(L, idx, "momentum", o.momentum);
+        return o;
+    }
+    o.eps = (float)get_num(L, idx, "eps", o.eps);
+    if (get_field(L, idx, "betas") != LUA_TNIL) {
+        lua_rawgeti(L, -1, 1);
+        lua_rawgeti(L, -2, 2);
+        o.beta1 = (float)lua_tonumber(L, -2);
+        o.beta2 = (float)lua_tonumber(L, -1);
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+    return o;
+}
+
+/* Hashes a Lua weighting function: its source lines (linedefined through
+ * lastlinedefined of the file it was written in) and the names and values
+ * of its upvalues that are numbers, strings or booleans. */
+static void function_hash(lua_State *L, int idx, char hex[65])
+{
+    lua_Debug ar;
+    idx = lua_absindex(L, idx);
+    lua_pushvalue(L, idx);
+    if (!lua_getinfo(L, ">S", &ar) || strcmp(ar.what, "C") == 0)
+        luaL_error(L, "weighting function must be written in Lua");
+    int parts = 0;
+    sandbox_registry_table(L, "dett.sources");
+    lua_getfield(L, -1, ar.source);
+    lua_remove(L, -2);
+    size_t n = 0;
+    const char *text = lua_tolstring(L, -1, &n);
+    const char *start = text, *end = text ? text + n : NULL;
+    for (int line = 1; text && start < end && line < ar.linedefined; start++)
+        if (*start == '\n') line++;
+    const char *stop = start;
+    for (int line = ar.linedefined; text && stop < end; stop++)
+        if (*stop == '\n' && ++line > ar.lastlinedefined) break;
+    if (text) lua_pushlstring(L, start, (size_t)(stop - start));
+    else lua_pushfstring(L, "%s:%d-%d", ar.source, ar.linedefined, ar.lastlinedefined);
+    lua_remove(L, -2);
+    parts++;
+    for (int i = 1;; i++) {
+        luaL_checkstack(L, 4, "too many upvalues");
+        const char *name = lua_getupvalue(L, idx, i);
+        if (!name) break;
+        int t = lua_type(L, -1);
+        if (t == LUA_TNUMBER || t == LUA_TSTRING || t == LUA_TBOOLEAN || t == LUA_TNIL) {
+            const char *v = luaL_tolstring(L, -1, NULL);
+            lua_pushfstring(L, "\n%s=%s:%s", name, lua_typename(L, t), v);
+            lua_replace(L, -3);
+            lua_pop(L, 1);
+        } else {
+            lua_pushfstring(L, "\n%s:%s", name, lua_typename(L, t));
+            lua_replace(L, -2);
+        }
+        parts++;
+    }
+    lua_concat(L, parts);
+    size_t len = 0;
+    const char *s = lua_tolstring(L, -1, &len);
+    if (dsl_sha256_hex(s, len, hex) != 0) luaL_error(L, "sha256 failed");
+    lua_pop(L, 1);
+}
+
+/* The registry reference of the Lua function at idx (one per function),
+ * with its hash in registry["dett.fnhash"][ref]. */
+static int function_ref(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    sandbox_registry_table(L, "dett.fnref");
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, -2) == LUA_TNUMBER) {
+        int ref = (int)lua_tointeger(L, -1);
+        lua_pop(L, 2);
+        return ref;
+    }
+    lua_pop(L, 1);
+    char hex[65];
+    function_hash(L, idx, hex);
+    lua_pushvalue(L, idx);
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (ref == LUA_REFNIL || ref == LUA_NOREF) luaL_error(L, "cannot keep weighting function");
+    lua_pushvalue(L, idx);
+    lua_pushinteger(L, ref);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    sandbox_registry_table(L, "dett.fnhash");
+    lua_pushstring(L, hex);
+    lua_rawseti(L, -2, ref);
+    lua_pop(L, 1);
+    return ref;
+}
+
+/* The weighting at idx for dett (defaults: jtt T=1, up=50, loss weights);
+ * dett_T is dett{}'s T (the identification epochs of a Lua function). */
+static weighting_spec weighting_from(lua_State *L, int idx, int dett_T)
+{
+    weighting_spec w = { WEIGHT_NONE, 0, 0, 0, -1 };
+    if (lua_type(L, idx) == LUA_TFUNCTION) {
+        w.kind = WEIGHT_LUA;
+        w.T = dett_T;
+        w.lua_fn = function_ref(L, idx);
+        return w;
+    }
+    const char *name = name_of(L, idx);
+    if (strcmp(name, "group_balanced") == 0) w.kind = WEIGHT_GROUP_BALANCED;
+    if (strcmp(name, "jtt") == 0) {
+        w.kind = WEIGHT_JTT;
+        w.T = (int)get_int(L, idx, "T", 1);
+        w.up = (float)get_num(L, idx, "up", 50);
+        w.resample = get_bool(L, idx, "resample", 0);
+    }
+    return w;
+}
+
+/* The method at idx (nil: erm{}), defaults resolved. */
+static method_spec method_from(lua_State *L, int idx)
+{
+    method_spec m;
+    memset(&m, 0, sizeof m);
+    m.weighting.kind = WEIGHT_NONE;
+    m.weighting.lua_fn = -1;
+    if (lua_isnil(L, idx)) return m;
+    const char *name = name_of(L, idx);
+    for (int k = 0; k < N_METHODS; k++)
+        if (strcmp(name, method_names[k]) == 0) m.kind = (method_kind)k;
+    switch (m.kind) {
+    case METHOD_GROUPDRO:
+        m.eta = (float)get_num(L, idx, "eta", 0.01);
+        m.adj = (float)get_num(L, idx, "adj", 0);
+        break;
+    case METHOD_JTT:
+        m.weighting.kind = WEIGHT_JTT;
+        m.weighting.T = (int)get_int(L, idx, "T", 1);
+        m.weighting.up = (float)get_num(L, idx, "up", 20);
+        m.weighting.resample = get_bool(L, idx, "resample", 1);
+        break;
+    case METHOD_KD:
+        m.tau = (float)get_num(L, idx, "T", 4);
+        m.alpha = (float)get_num(L, idx, "alpha", 0.9);
+        break;
+    case METHOD_FITNET:
+        m.feat_w = (float)get_num(L, idx, "feat_w", 1);
+        m.ce_w = (float)get_num(L, idx, "ce_w", 1);
+        break;
+    case METHOD_DETT: {
+        int T = (int)get_int(L, idx, "T", 1);
+        if (get_field(L, idx, "weighting") != LUA_TNIL) {
+            m.weighting = weighting_from(L, lua_gettop(L), T);
+        } else {
+            m.weighting.kind = WEIGHT_JTT;
+            m.weighting.T = T;
+            m.weighting.up = (float)get_num(L, idx, "up", 50);
+            m.weighting.resample = 0;
+        }
+        lua_pop(L, 1);
+        break;
+    }
+    default:
+        break;
+    }
+    return m;
+}
+
+static int needs_teacher(method_kind k)
+{
+    return k == METHOD_KD || k == METHOD_FITNET || k == METHOD_SIMKD || k == METHOD_DETT;
+}
+
+/* identification epochs the method needs, 0 if none */
+static int ident_epochs(const method_spec *m)
+{
+    if (m->weighting.kind == WEIGHT_JTT || m->weighting.kind == WEIGHT_LUA)
+        return m->weighting.T;
+    return 0;
+}
+
+/* ======================================================================== */
+/* canonical text                                                            */
+/* ======================================================================== */
+
+typedef struct {
+    char *buf;
+    size_t cap, n;
+    int overflow;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sbuf *b, const char *fmt, ...)
+{
+    if (b->overflow) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(b->buf + b->n, b->cap - b->n, fmt, ap);
+    va_end(ap);
+    if (k < 0 || (size_t)k >= b->cap - b->n) {
+        b->overflow = 1;
+        b->buf[b->cap - 1] = '\0';
+        return;
+    }
+    b->n += (size_t)k;
+}
+
+/* whole numbers below 1e9 as integers, others in the shortest %.Ng
+ * (N <= 9) that reads back as v */
+static const char *fmt_float(char out[32], float v)
+{
+    if (fabsf(v) < 1e9f && v == (float)(long)v) {
+        snprintf(out, 32, "%ld", (long)v);
+        return out;
+    }
+    for (int p = 1; p <= 9; p++) {
+        snprintf(out, 32, "%.*g", p, (double)v);
+        if (strtof(out, NULL) == v) break;
+    }
+    return out;
+}
+
+static void canon_list(sbuf *b, const int *v, int n)
+{
+    sb_add(b, "[");
+    for (int i = 0; i < n; i++) sb_add(b, "%s%d", i ? "," : "", v[i]);
+    sb_add(b, "]");
+}
+
+static void canon_arch(sbuf *b, const arch_spec *a)
+{
+    if (a->kind == ARCH_MLP) {
+        sb_add(b, "mlp");
+        canon_list(b, a->widths, a->n_widths);
+        return;
+    }
+    sb_add(b, "cnn(channels=");
+    canon_list(b, a->channels, a->n_channels);
+    sb_add(b, ",fc=%d,kernel=%d,pool=%d,pool_kind=%s)", a->fc, a->kernel, a->pool,
+           a->pool_max ? "max" : "avg");
+}
+
+static void canon_method(sbuf *b, const method_spec *m)
+{
+    char x[32], y[32];
+    sb_add(b, "%s", method_names[m->kind]);
+    if (m->kind == METHOD_GROUPDRO)
+        sb_add(b, "(adj=%s,eta=%s)", fmt_float(x, m->adj), fmt_float(y, m->eta));
+    else if (m->kind == METHOD_KD)
+        sb_add(b, "(T=%s,alpha=%s)", fmt_float(x, m->tau), fmt_float(y, m->alpha));
+    else if (m->kind == METHOD_FITNET)
+        sb_add(b, "(ce_w=%s,feat_w=%s)", fmt_float(x, m->ce_w), fmt_float(y, m->feat_w));
+}
+
+static void canon_weighting(lua_State *L, sbuf *b, const weighting_spec *w)
+{
+    char x[32];
+    switch (w->kind) {
+    case WEIGHT_NONE: sb_add(b, "none"); break;
+    case WEIGHT_GROUP_BALANCED: sb_add(b, "group_balanced"); break;
+    case WEIGHT_JTT:
+        sb_add(b, "jtt(T=%d,resample=%d,up=%s)", w->T, w->resample, fmt_float(x, w->up));
+        break;
+    case WEIGHT_LUA:
+        sandbox_registry_table(L, "dett.fnhash");
+        lua_rawgeti(L, -1, w->lua_fn);
+        sb_add(b, "lua:%s(T=%d)", lua_tostring(L, -1), w->T);
+        lua_pop(L, 2);
+        break;
+    }
+}
+
+static void canon_optim(sbuf *b, const optim_cfg *o)
+{
+    char x[32], y[32], z[32];
+    if (o->kind == OPTIM_SGD) {
+        sb_add(b, "sgd(lr=%s,momentum=%s,", fmt_float(x, o->lr), fmt_float(y, o->momentum));
+        sb_add(b, "wd=%s)", fmt_float(z, o->wd));
+        return;
+    }
+    sb_add(b, "adamw(beta1=%s,beta2=%s,", fmt_float(x, o->beta1), fmt_float(y, o->beta2));
+    sb_add(b, "eps=%s,lr=%s,", fmt_float(x, o->eps), fmt_float(y, o->lr));
+    sb_add(b, "wd=%s)", fmt_float(z, o->wd));
+}
+
+static void canon_job(lua_State *L, job_spec *j)
+{
+    static const char *const kinds[] = { [JOB_TRAIN] = "train", [JOB_IDENT] = "ident",
+                                         [JOB_STUDENT] = "student" };
+    sbuf b = { j->canon, sizeof j->canon, 0, 0 };
+    sb_add(&b, "kind=%s;data=%s;arch=", kinds[j->kind], j->data);
+    canon_arch(&b, &j->arch);
+    sb_add(&b, ";method=");
+    canon_method(&b, &j->method);
+    sb_add(&b, ";weighting=");
+    canon_weighting(L, &b, &j->method.weighting);
+    sb_add(&b, ";optim=");
+    canon_optim(&b, &j->optim);
+    sb_add(&b, ";epochs=%d;batch=%d;seed=%llu", j->epochs, j->batch,
+           (unsigned long long)j->seed);
+    if (j->kind != JOB_IDENT) sb_add(&b, ";select=%s", select_names[j->select]);
+    if (b.overflow) luaL_error(L, "job config text longer than %d bytes", JOB_CANON - 1);
+}
+
+/* ======================================================================== */
+/* the job list                                                              */
+/* ======================================================================== */
+
+/* Finishes j (canon, hash, id) and appends it unless a job with the same
+ * hash exists; returns the index of the job in the list. */
+static int add_job(lua_State *L, job_list *jobs, job_spec *j)
+{
+    canon_job(L, j);
+    char in[JOB_CANON + 160];
+    snprintf(in, sizeof in, "%s|%s%s%s", j->canon,
+             j->teacher >= 0 ? jobs->jobs[j->teacher].hash : "",
+             j->teacher >= 0 && j->ident >= 0 ? "," : "",
+             j->ident >= 0 ? jobs->jobs[j->ident].hash : "");
+    if (dsl_sha256_hex(in, strlen(in), j->hash) != 0) luaL_error(L, "sha256 failed");
+    sandbox_registry_table(L, "dett.seen");
+    if (lua_getfield(L, -1, j->hash) == LUA_TNUMBER) {
+        int at = (int)lua_tointeger(L, -1);
+        lua_pop(L, 2);
+        return at;
+    }
+    lua_pop(L, 1);
+    if (jobs->n >= DSL_MAX_JOBS)
+        luaL_error(L, "the script expands to more than %d jobs", DSL_MAX_JOBS);
+    if (jobs->n == jobs->cap) {
+        int cap = jobs->cap ? 2 * jobs->cap : 16;
+        job_spec *p = realloc(jobs->jobs, (size_t)cap * sizeof *p);
+        if (!p) luaL_error(L, "out of memory for %d jobs", cap);
+        jobs->jobs = p;
+        jobs->cap = cap;
+    }
+    snprintf(j->id, sizeof j->id, "j%03d", jobs->n);
+    jobs->jobs[jobs->n] = *j;
+    lua_pushinteger(L, jobs->n);
+    lua_setfield(L, -2, j->hash);
+    lua_pop(L, 1);
+    return jobs->n++;
+}
+
+/* The identification job of `of`: ERM on the same data, architecture,
+ * optimiser, batch and seed, for T epochs. */
+static int add_ident(lua_State *L, job_list *jobs, const job_spec *of, int T)
+{
+    job_spec j;
+    memset(&j, 0, sizeof j);
+    j.kind = JOB_IDENT;
+    memcpy(j.data, of->data, sizeof j.data);
+    j.arch = of->arch;
+    lua_pushnil(L);
+    j.method = method_from(L, lua_gettop(L));   /* nil: plain erm */
+    lua_pop(L, 1);
+    j.optim = of->optim;
+    j.epochs = T;
+    j.batch = of->batch;
+    j.seed = of->seed;
+    j.select = of->select;   /* not used: an ident model is its last epoch */
+    j.teacher = j.ident = -1;
+    j.script_line = of->script_line;
+    return add_job(L, jobs, &j);
+}
+
+/* Copies the dataset path of the DSL value at idx's field "data" into out. */
+static void data_from(lua_State *L, int idx, char out[JOB_PATH])
+{
+    get_field(L, idx, "data");
+    get_field(L, lua_gettop(L), "path");
+    snprintf(out, JOB_PATH, "%s", lua_tostring(L, -1));
+    lua_pop(L, 2);
+}
+
+/* Fills the fields shared by train{} models and grid cells. */
+static void common_from(lua_State *L, int idx, job_spec *j, const char *arch_key,
+                        const char *seed_key)
+{
+    const dobj *o = obj_test(L, idx);
+    data_from(L, idx, j->data);
+    get_field(L, idx, arch_key);
+    arch_from(L, lua_gettop(L), &j->arch);
+    lua_pop(L, 1);
+    get_field(L, idx, "method");
+    j->method = method_from(L, lua_gettop(L));
+    lua_pop(L, 1);
+    get_field(L, idx, "optim");
+    j->optim = optim_from(L, lua_gettop(L), j->method.kind);
+    lua_pop(L, 1);
+    j->epochs = (int)get_int(L, idx, "epochs", 20);
+    j->batch = (int)get_int(L, idx, "batch", 64);
+    j->seed = (uint64_t)get_int(L, idx, seed_key, 1);
+    j->select = SELECT_VAL_WORST;
+    if (get_field(L, idx, "select") != LUA_TNIL)
+        for (int s = 0; s < 3; s++)
+            if (strcmp(lua_tostring(L, -1), select_names[s]) == 0) j->select = (select_kind)s;
+    lua_pop(L, 1);
+    j->teacher = j->ident = -1;
+    j->script_line = o->line;
+}
+
+/* Adds the jobs of a concrete train{} model (its ident job first, if its
+ * method needs one); returns the model's job index. */
+static int add_model(lua_State *L, job_list *jobs, int idx)
+{
+    job_spec j;
+    memset(&j, 0, sizeof j);
+    j.kind = JOB_TRAIN;
+    common_from(L, idx, &j, "arch", "seed");
+    int T = ident_epochs(&j.method);
+    if (T > 0) j.ident = add_ident(L, jobs, &j, T);
+    return add_job(L, jobs, &j);
+}
+
+/* Adds the jobs of one concrete grid cell at idx. */
+static void add_cell(lua_State *L, job_list *jobs, int idx)
+{
+    job_spec j;
+    memset(&j, 0, sizeof j);
+    j.kind = JOB_STUDENT;
+    common_from(L, idx, &j, "student", "seeds");
+    if (needs_teacher(j.method.kind)) {
+        if (get_field(L, idx, "teacher") == LUA_TNIL)
+            obj_error(L, obj_test(L, idx)->where, "grid{}: method %s{} needs a teacher",
+                      method_names[j.method.kind]);
+        j.teacher = add_model(L, jobs, lua_gettop(L));
+        lua_pop(L, 1);
+    }
+    int T = ident_epochs(&j.method);
+    if (T > 0) j.ident = add_ident(L, jobs, &j, T);
+    add_job(L, jobs, &j);
+}
+
+void jobs_add_grid(lua_State *L, int idx, job_list *jobs)
+{
+    idx = lua_absindex(L, idx);
+    dobj *g = obj_test(L, idx);
+    expand_value(L, idx, g->where);
+    int cells = lua_gettop(L);
+    for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, cells); i++) {
+        lua_rawgeti(L, cells, i);
+        add_cell(L, jobs, lua_gettop(L));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+void jobs_canon_field(const char *canon, const char *key, char *out, size_t n)
+{
+    size_t k = strlen(key);
+    const char *p = canon;
+    out[0] = '\0';
+    while (p && *p) {
+        if (strncmp(p, key, k) == 0 && p[k] == '=') {
+            const char *v = p + k + 1, *e = strchr(v, ';');
+            size_t len = e ? (size_t)(e - v) : strlen(v);
+            if (len >= n) len = n - 1;
+            memcpy(out, v, len);
+            out[len] = '\0';
+            return;
+        }
+        p = strchr(p, ';');
+        if (p) p++;
+    }
+}

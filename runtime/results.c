@@ -1,0 +1,1165 @@
+/* results.c - the parallel HDF5 results file of `dett run` (see results.h).
+ *
+ * Sections: helpers (error silencing, agreement, attributes, datasets) ->
+ * checking an existing file (rank 0, serial) -> creating the layout
+ * (collective, into "<path>.tmp", renamed when complete) -> opening every
+ * handle (collective) -> the public API.
+ *
+ * Collective discipline: every rank makes the same metadata calls with the
+ * same arguments in the same order (the job list is identical everywhere),
+ * so a metadata call fails everywhere or nowhere; after each phase the ranks
+ * agree on the status (agree()) so that no rank walks into the next
+ * collective call while another has given up. Raw-data writes after
+ * results_open are independent (H5FD_MPIO_INDEPENDENT) and touch only
+ * datasets allocated at creation (contiguous, H5D_ALLOC_TIME_EARLY), so they
+ * never change metadata: the file on disk is consistent at every moment of
+ * the run, which is what resume after a kill relies on.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "results.h"
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#ifndef DETT_VERSION
+#define DETT_VERSION "unknown"
+#endif
+#ifndef DETT_GIT_COMMIT
+#define DETT_GIT_COMMIT "unknown"
+#endif
+
+#define RESULTS_FORMAT "dett-results"
+#define RESULTS_PATH 1200   /* room for "/jobs/<id>/<name>", "<path>.tmp" */
+
+/* open handles of one job (all stay open from results_open to close) */
+typedef struct {
+    hid_t train_loss, acc, worst, avg, mean, selected, params;
+    int E, G;          /* epochs and groups of the layout (before the 0 -> 1 rule) */
+    size_t P;          /* parameters */
+    job_kind kind;
+    int art;           /* index into results.art, -1 for students */
+    char id[16], hash[65];
+} res_job;
+
+/* /artifacts/<hash>: shared by all jobs of that hash */
+typedef struct {
+    hid_t params, error_set;   /* error_set: ident artifacts only, else -1 */
+    size_t P;
+    int64_t n_train;
+    int owner;                 /* lowest job index with this hash */
+} res_art;
+
+struct results {
+    hid_t file, table, row_type, dxpl;   /* row_type: memory type of results_row */
+    int n_jobs, n_art;
+    res_job *job;
+    res_art *art;
+    char *path;
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* HDF5's automatic error printing, saved by quiet_on and restored by quiet_off:
+ * our messages replace its stack dumps. */
+typedef struct {
+    H5E_auto2_t fn;
+    void *data;
+} h5_quiet;
+
+static int quiet_on(h5_quiet *q, dett_err *e)
+{
+    CHECK_H5(e, H5Eget_auto2(H5E_DEFAULT, &q->fn, &q->data), "H5Eget_auto2 failed");
+    CHECK_H5(e, H5Eset_auto2(H5E_DEFAULT, NULL, NULL), "H5Eset_auto2 failed");
+    return 0;
+fail:
+    return -1;
+}
+
+/* restores printing; returns rc, or -1 if the restore itself failed */
+static int quiet_off(const h5_quiet *q, int rc, dett_err *e)
+{
+    if (H5Eset_auto2(H5E_DEFAULT, q->fn, q->data) < 0 && rc == 0)
+        rc = dett_fail(e, "H5Eset_auto2 failed (restoring HDF5 error printing)");
+    return rc;
+}
+
+/* Closes HDF5 id with its close function fn (ids < 0 are skipped). A failed
+ * close turns a success in *rc into a failure naming `what`; on a path that
+ * has already failed the first message stands. Cleanup always goes on. */
+static void h5_close(hid_t id, herr_t (*fn)(hid_t), int *rc, dett_err *e, const char *what)
+{
+    if (id >= 0 && fn(id) < 0 && *rc == 0) *rc = dett_fail(e, "%s: close failed", what);
+}
+
+/* Collective over comm: each rank passes its status (0 ok, nonzero failed).
+ * Returns 0 when every rank succeeded; otherwise -1 on every rank, with e
+ * holding the message of the lowest failing rank. e must not be NULL. */
+static int agree(MPI_Comm comm, int rc, dett_err *e)
+{
+    int rank, size, mine, low;
+    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
+    CHECK_MPI(e, MPI_Comm_size(comm, &size));
+    mine = rc ? rank : size;
+    CHECK_MPI(e, MPI_Allreduce(&mine, &low, 1, MPI_INT, MPI_MIN, comm));
+    if (low == size) return 0;
+    CHECK_MPI(e, MPI_Bcast(e->msg, DETT_ERRLEN, MPI_CHAR, low, comm));
+    e->msg[DETT_ERRLEN - 1] = '\0';
+    return -1;
+fail:
+    return -1;
+}
+
+/* a stored dimension: HDF5 datasets here are never empty, n == 0 is stored as 1 */
+static hsize_t dim1(int64_t n) { return n > 0 ? (hsize_t)n : 1; }
+
+static const char *kind_name(job_kind k)
+{
+    return k == JOB_TRAIN ? "train" : k == JOB_IDENT ? "ident" : "student";
+}
+
+/* a fixed-length C string type of n bytes (n >= 1) with the given padding */
+static hid_t str_type(size_t n, H5T_str_t pad)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0) return -1;
+    if (H5Tset_size(t, n) < 0 || H5Tset_strpad(t, pad) < 0) {
+        int rc = -1;
+        h5_close(t, H5Tclose, &rc, NULL, "string type");
+        return -1;
+    }
+    return t;
+}
+
+/* The row type: in memory (native, offsets of results_row) if file == 0,
+ * else packed with little-endian standard types (the file's type). */
+static hid_t row_type_new(int file)
+{
+    hid_t t = -1, s16 = -1, s8 = -1, s65 = -1, s256 = -1;
+    hid_t i32 = file ? H5T_STD_I32LE : H5T_NATIVE_INT32;
+    hid_t f64 = file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE;
+    int rc = -1;
+    if ((s16 = str_type(16, H5T_STR_NULLPAD)) < 0 || (s8 = str_type(8, H5T_STR_NULLPAD)) < 0 ||
+        (s65 = str_type(65, H5T_STR_NULLPAD)) < 0 ||
+        (s256 = str_type(256, H5T_STR_NULLPAD)) < 0)
+        goto out;
+    if ((t = H5Tcreate(H5T_COMPOUND, sizeof(results_row))) < 0) goto out;
+    if (H5Tinsert(t, "id", offsetof(results_row, id), s16) < 0 ||
+        H5Tinsert(t, "kind", offsetof(results_row, kind), s8) < 0 ||
+        H5Tinsert(t, "hash", offsetof(results_row, hash), s65) < 0 ||
+        H5Tinsert(t, "status", offsetof(results_row, status), i32) < 0 ||
+        H5Tinsert(t, "error", offsetof(results_row, error), s256) < 0 ||
+        H5Tinsert(t, "wall_seconds", offsetof(results_row, wall_seconds), f64) < 0 ||
+        H5Tinsert(t, "ranks", offsetof(results_row, ranks), i32) < 0 ||
+        H5Tinsert(t, "epochs_run", offsetof(results_row, epochs_run), i32) < 0)
+        goto out;
+    if (file && H5Tpack(t) < 0) goto out;
+    rc = 0;
+out:
+    h5_close(s16, H5Tclose, &rc, NULL, "string type");
+    h5_close(s8, H5Tclose, &rc, NULL, "string type");
+    h5_close(s65, H5Tclose, &rc, NULL, "string type");
+    h5_close(s256, H5Tclose, &rc, NULL, "string type");
+    if (rc != 0) {
+        h5_close(t, H5Tclose, &rc, NULL, "row type");
+        t = -1;
+    }
+    return t;
+}
+
+/* copies a C string into a fixed field: NUL-terminated, zero-padded, truncated */
+static void field_set(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    memset(dst + n, 0, cap - n);
+}
+
+/* a row as stored: every string terminated and zero-padded */
+static void row_clean(results_row *dst, const results_row *src)
+{
+    *dst = *src;
+    field_set(dst->id, sizeof dst->id, src->id);
+    field_set(dst->kind, sizeof dst->kind, src->kind);
+    field_set(dst->hash, sizeof dst->hash, src->hash);
+    field_set(dst->error, sizeof dst->error, src->error);
+}
+
+/* Collective (H5Acreate/H5Awrite): a scalar fixed-length string attribute
+ * holding the first n <= max bytes of s (s need not be terminated within
+ * max: fixed char arrays are passed with max = their size). */
+static int attr_str(hid_t obj, const char *name, const char *s, size_t max, const char *where,
+                    dett_err *e)
+{
+    hid_t t = -1, sp = -1, a = -1;
+    int rc = -1;
+    char *c = NULL;
+    if (!s) s = "";
+    size_t n = strnlen(s, max);
+    c = malloc(n + 1);   /* a terminated copy: the type below reads n + 1 bytes */
+    CHECK_ALLOC(e, c);
+    memcpy(c, s, n);
+    c[n] = '\0';
+    CHECK_H5(e, t = str_type(n + 1, H5T_STR_NULLTERM), "%s: cannot make string type", where);
+    CHECK_H5(e, sp = H5Screate(H5S_SCALAR), "%s: H5Screate failed", where);
+    CHECK_H5(e, a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: cannot create attribute %s", where, name);
+    CHECK_H5(e, H5Awrite(a, t, c), "%s: cannot write attribute %s", where, name);
+    rc = 0;
+fail:
+    free(c);
+    h5_close(a, H5Aclose, &rc, e, where);
+    h5_close(sp, H5Sclose, &rc, e, where);
+    h5_close(t, H5Tclose, &rc, e, where);
+    return rc;
+}
+
+/* Collective: a scalar integer attribute stored as ftype (from a native int64) */
+static int attr_int(hid_t obj, const char *name, hid_t ftype, int64_t v, const char *where,
+                    dett_err *e)
+{
+    hid_t sp = -1, a = -1;
+    int rc = -1;
+    CHECK_H5(e, sp = H5Screate(H5S_SCALAR), "%s: H5Screate failed", where);
+    CHECK_H5(e, a = H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: cannot create attribute %s", where, name);
+    CHECK_H5(e, H5Awrite(a, H5T_NATIVE_INT64, &v), "%s: cannot write attribute %s", where, name);
+    rc = 0;
+fail:
+    h5_close(a, H5Aclose, &rc, e, where);
+    h5_close(sp, H5Sclose, &rc, e, where);
+    return rc;
+}
+
+/* Reads a one-element string attribute (fixed or variable length, so files
+ * touched by h5py still read) into buf[cap]. Returns 0, or -1 if it is
+ * missing or not a string (no message: the caller words it). */
+static int attr_read_str(hid_t obj, const char *name, char *buf, size_t cap)
+{
+    hid_t a = -1, ft = -1, mt = -1, sp = -1;
+    int rc = -1;
+    char *tmp = NULL;
+    buf[0] = '\0';
+    htri_t ex = H5Aexists(obj, name);
+    if (ex <= 0) return -1;
+    if ((a = H5Aopen(obj, name, H5P_DEFAULT)) < 0) goto out;
+    if ((ft = H5Aget_type(a)) < 0 || H5Tget_class(ft) != H5T_STRING) goto out;
+    if ((sp = H5Aget_space(a)) < 0 || H5Sget_simple_extent_npoints(sp) != 1) goto out;
+    htri_t vl = H5Tis_variable_str(ft);
+    if (vl < 0) goto out;
+    if (vl) {
+        char *s = NULL;
+        if ((mt = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0) goto out;
+        if (H5Aread(a, mt, &s) < 0) goto out;
+        snprintf(buf, cap, "%s", s ? s : "");
+        if (s && H5free_memory(s) < 0) goto out;
+    } else {
+        size_t n = H5Tget_size(ft);
+        if (n == 0 || !(tmp = calloc(n + 1, 1))) goto out;
+        if ((mt = str_type(n + 1, H5T_STR_NULLTERM)) < 0) goto out;
+        if (H5Aread(a, mt, tmp) < 0) goto out;
+        snprintf(buf, cap, "%s", tmp);
+    }
+    rc = 0;
+out:
+    free(tmp);
+    h5_close(mt, H5Tclose, &rc, NULL, name);
+    h5_close(sp, H5Sclose, &rc, NULL, name);
+    h5_close(ft, H5Tclose, &rc, NULL, name);
+    h5_close(a, H5Aclose, &rc, NULL, name);
+    return rc;
+}
+
+/* Reads a one-element integer attribute; 0 or -1 (missing / not an integer) */
+static int attr_read_int(hid_t obj, const char *name, int64_t *v)
+{
+    hid_t a = -1, ft = -1, sp = -1;
+    int rc = -1;
+    if (H5Aexists(obj, name) <= 0) return -1;
+    if ((a = H5Aopen(obj, name, H5P_DEFAULT)) < 0) goto out;
+    if ((ft = H5Aget_type(a)) < 0 || H5Tget_class(ft) != H5T_INTEGER) goto out;
+    if ((sp = H5Aget_space(a)) < 0 || H5Sget_simple_extent_npoints(sp) != 1) goto out;
+    if (H5Aread(a, H5T_NATIVE_INT64, v) < 0) goto out;
+    rc = 0;
+out:
+    h5_close(sp, H5Sclose, &rc, NULL, name);
+    h5_close(ft, H5Tclose, &rc, NULL, name);
+    h5_close(a, H5Aclose, &rc, NULL, name);
+    return rc;
+}
+
+/* Collective (H5Dcreate; the fill write at allocation is collective too):
+ * a contiguous dataset, allocated at creation and filled with *fill (of
+ * memory type mtype), then closed. */
+static int dset_make(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *fill,
+                     int rank, const hsize_t *dims, const char *where, dett_err *e)
+{
+    hid_t sp = -1, dcpl = -1, d = -1;
+    int rc = -1;
+    CHECK_H5(e, sp = H5Screate_simple(rank, dims, NULL), "%s/%s: H5Screate_simple", where, name);
+    CHECK_H5(e, dcpl = H5Pcreate(H5P_DATASET_CREATE), "%s/%s: H5Pcreate", where, name);
+    CHECK_H5(e, H5Pset_layout(dcpl, H5D_CONTIGUOUS), "%s/%s: H5Pset_layout", where, name);
+    CHECK_H5(e, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), "%s/%s: H5Pset_alloc_time",
+             where, name);
+    CHECK_H5(e, H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC), "%s/%s: H5Pset_fill_time", where,
+             name);
+    CHECK_H5(e, H5Pset_fill_value(dcpl, mtype, fill), "%s/%s: H5Pset_fill_value", where, name);
+    CHECK_H5(e, d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+             "%s/%s: cannot create dataset", where, name);
+    rc = 0;
+fail:
+    h5_close(d, H5Dclose, &rc, e, where);
+    h5_close(dcpl, H5Pclose, &rc, e, where);
+    h5_close(sp, H5Sclose, &rc, e, where);
+    return rc;
+}
+
+/* formats dims as "[a, b, c]" */
+static void dims_str(char *s, size_t cap, int rank, const hsize_t *dims)
+{
+    size_t at = 0;
+    at += (size_t)snprintf(s, cap, "[");
+    for (int i = 0; i < rank && at < cap; i++)
+        at += (size_t)snprintf(s + at, cap - at, "%s%llu", i ? ", " : "",
+                               (unsigned long long)dims[i]);
+    if (at < cap) snprintf(s + at, cap - at, "]");
+}
+
+/* Opens dataset `name` (an absolute path) and checks its shape is rank/dims.
+ * Called by every rank in the same order (H5Dopen is collective unless the
+ * object is not modified; it never is here). Returns the handle or -1. */
+static hid_t dset_open(hid_t f, const char *fpath, const char *name, int rank,
+                       const hsize_t *dims, dett_err *e)
+{
+    hid_t d = -1, sp = -1;
+    hsize_t got[8];
+    CHECK_H5(e, d = H5Dopen2(f, name, H5P_DEFAULT),
+             "%s: cannot open %s; use --force to replace the file", fpath, name);
+    CHECK_H5(e, sp = H5Dget_space(d), "%s: %s: H5Dget_space", fpath, name);
+    int nd = H5Sget_simple_extent_ndims(sp);
+    int same = nd == rank;
+    if (same && H5Sget_simple_extent_dims(sp, got, NULL) < 0) same = 0;
+    for (int i = 0; same && i < rank; i++) same = got[i] == dims[i];
+    if (!same) {
+        char a[96] = "?", b[96];
+        if (nd > 0 && nd <= 8 && H5Sget_simple_extent_dims(sp, got, NULL) >= 0)
+            dims_str(a, sizeof a, nd, got);
+        dims_str(b, sizeof b, rank, dims);
+        dett_fail(e, "%s: %s has shape %s, expected %s; use --force to replace the file",
+                  fpath, name, a, b);
+        goto fail;
+    }
+    CHECK_H5(e, H5Sclose(sp), "%s: %s: H5Sclose", fpath, name);
+    sp = -1;
+    return d;
+fail: {
+    int rc = -1;
+    h5_close(sp, H5Sclose, &rc, e, name);
+    h5_close(d, H5Dclose, &rc, e, name);
+    return -1;
+}
+}
+
+/* Independent: moves the hyperslab start/count of dataset d to or from a
+ * contiguous buffer (exactly one of wbuf, rbuf non-NULL). */
+static int slab_io(const results *r, hid_t d, hid_t mtype, int rank, const hsize_t *start,
+                   const hsize_t *count, const void *wbuf, void *rbuf, const char *what,
+                   dett_err *e)
+{
+    hid_t fs = -1, ms = -1;
+    int rc = -1;
+    CHECK_H5(e, fs = H5Dget_space(d), "%s: %s: H5Dget_space", r->path, what);
+    CHECK_H5(e, H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL),
+             "%s: %s: H5Sselect_hyperslab", r->path, what);
+    CHECK_H5(e, ms = H5Screate_simple(rank, count, NULL), "%s: %s: H5Screate_simple", r->path,
+             what);
+    if (wbuf)
+        CHECK_H5(e, H5Dwrite(d, mtype, ms, fs, r->dxpl, wbuf), "%s: cannot write %s", r->path,
+                 what);
+    else
+        CHECK_H5(e, H5Dread(d, mtype, ms, fs, r->dxpl, rbuf), "%s: cannot read %s", r->path,
+                 what);
+    rc = 0;
+fail:
+    h5_close(ms, H5Sclose, &rc, e, what);
+    h5_close(fs, H5Sclose, &rc, e, what);
+    return rc;
+}
+
+/* an MPI-IO file access list on comm (collective use) */
+static hid_t fapl_mpio(MPI_Comm comm, dett_err *e)
+{
+    hid_t p = -1;
+    CHECK_H5(e, p = H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate(file access) failed");
+    CHECK_H5(e, H5Pset_fapl_mpio(p, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio failed");
+    /* 1.8 file format: dense attribute storage (script text may exceed 64 KB),
+     * no 1.10 superblock status flags, so h5dump/h5py can read the file while
+     * a run holds it open */
+    CHECK_H5(e, H5Pset_libver_bounds(p, H5F_LIBVER_V18, H5F_LIBVER_V18),
+             "H5Pset_libver_bounds failed");
+    return p;
+fail: {
+    int rc = -1;
+    h5_close(p, H5Pclose, &rc, e, "file access list");
+    return -1;
+}
+}
+
+/* ---- inputs ------------------------------------------------------------- */
+
+typedef struct {
+    const char *hash;
+    int job;
+} hash_ix;
+
+static int hash_cmp(const void *a, const void *b)
+{
+    const hash_ix *x = a, *y = b;
+    int c = strcmp(x->hash, y->hash);
+    return c ? c : (x->job > y->job) - (x->job < y->job);
+}
+
+/* Local and identical on every rank: checks jobs/info and fills r's job and
+ * artifact tables (one artifact per distinct hash among train/ident jobs). */
+static int inputs_check(results *r, const job_list *jobs, const results_jobinfo *info,
+                        dett_err *e)
+{
+    hash_ix *ix = NULL;
+    int n = jobs->n, m = 0, rc = -1;
+    for (int i = 0; i < n; i++) {
+        const job_spec *j = &jobs->jobs[i];
+        const results_jobinfo *in = &info[i];
+        size_t idn = strnlen(j->id, sizeof j->id), hn = strnlen(j->hash, sizeof j->hash);
+        if (idn == 0 || idn >= sizeof r->job[i].id || strchr(j->id, '/') ||
+            !strcmp(j->id, "table") || !strcmp(j->id, ".") || !strcmp(j->id, "..")) {
+            dett_fail(e, "job %d: id '%.64s' cannot name a results group (1..15 characters, "
+                      "no '/', not 'table')", i, j->id);
+            goto fail;
+        }
+        if (hn == 0 || hn >= sizeof j->hash || strchr(j->hash, '/')) {
+            dett_fail(e, "job %s: bad hash '%.65s'", j->id, j->hash);
+            goto fail;
+        }
+        if (j->kind != JOB_TRAIN && j->kind != JOB_IDENT && j->kind != JOB_STUDENT) {
+            dett_fail(e, "job %s: unknown kind %d", j->id, (int)j->kind);
+            goto fail;
+        }
+        if (in->epochs < 0 || in->groups < 1 || in->n_attrs < 1 || in->n_train < 0) {
+            dett_fail(e, "job %s: bad shapes (epochs %d, groups %d, n_attrs %d, n_train %lld)",
+                      j->id, in->epochs, in->groups, in->n_attrs, (long long)in->n_train);
+            goto fail;
+        }
+        res_job *rj = &r->job[i];
+        memcpy(rj->id, j->id, idn + 1);
+        memcpy(rj->hash, j->hash, hn + 1);
+        rj->E = in->epochs;
+        rj->G = in->groups;
+        rj->P = in->n_params;
+        rj->kind = j->kind;
+        rj->art = -1;
+        if (j->kind != JOB_STUDENT) m++;
+    }
+    ix = malloc((size_t)(m ? m : 1) * sizeof *ix);
+    CHECK_ALLOC(e, ix);
+    m = 0;
+    for (int i = 0; i < n; i++)
+        if (jobs->jobs[i].kind != JOB_STUDENT) ix[m++] = (hash_ix){jobs->jobs[i].hash, i};
+    qsort(ix, (size_t)m, sizeof *ix, hash_cmp);
+    r->n_art = 0;
+    for (int k = 0; k < m; k++) {
+        int i = ix[k].job;
+        if (k == 0 || strcmp(ix[k].hash, ix[k - 1].hash)) {
+            res_art *a = &r->art[r->n_art++];
+            a->owner = i;
+            a->P = info[i].n_params;
+            a->n_train = info[i].n_train;
+        }
+        res_art *a = &r->art[r->n_art - 1];
+        int o = a->owner;
+        if (jobs->jobs[o].kind != jobs->jobs[i].kind || a->P != info[i].n_params ||
+            (jobs->jobs[i].kind == JOB_IDENT && a->n_train != info[i].n_train)) {
+            dett_fail(e, "jobs %s and %s have the same hash but different kinds or shapes",
+                      jobs->jobs[o].id, jobs->jobs[i].id);
+            goto fail;
+        }
+        r->job[i].art = r->n_art - 1;
+    }
+    rc = 0;
+fail:
+    free(ix);
+    return rc;
+}
+
+/* ---- checking an existing file (rank 0, serial HDF5 read-only) ---------- */
+
+enum { ACT_CREATE = 1, ACT_RESUME = 2 };
+
+/* Serial, rank 0 only (the sec2 driver, read-only, so a refused file is never
+ * touched): ACT_CREATE if path does not exist, ACT_RESUME if it is this
+ * script's results file with this job table, else -1 with the reason. */
+static int existing_check(const char *path, const job_list *jobs, const results_meta *meta,
+                          dett_err *e)
+{
+    struct stat st;
+    hid_t f = -1, d = -1, sp = -1, mt = -1;
+    results_row *rows = NULL;
+    char s[128];
+    int64_t v;
+    int act = -1;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT) return ACT_CREATE;
+        return dett_fail(e, "%s: %s", path, strerror(errno));
+    }
+    if (H5Fis_hdf5(path) <= 0)
+        return dett_fail(e, "%s: exists and is not an HDF5 file; refusing to overwrite it "
+                         "(use --force)", path);
+    if ((f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {   /* serial open */
+        dett_fail(e, "%s: exists and cannot be read as HDF5 (truncated or damaged); refusing "
+                  "to overwrite it (use --force)", path);
+        goto out;
+    }
+    if (attr_read_str(f, "format", s, sizeof s) != 0 || strcmp(s, RESULTS_FORMAT) != 0) {
+        dett_fail(e, "%s: exists and is not a dett results file; refusing to overwrite it "
+                  "(use --force)", path);
+        goto out;
+    }
+    if (attr_read_int(f, "format_version", &v) != 0) {
+        dett_fail(e, "%s: has no format_version; refusing to overwrite it (use --force)", path);
+        goto out;
+    }
+    if (v > RESULTS_FORMAT_VERSION) {
+        dett_fail(e, "%s: results format version %lld is newer than this dett's version %d; "
+                  "use a newer dett, or --force to replace it", path, (long long)v,
+                  RESULTS_FORMAT_VERSION);
+        goto out;
+    }
+    if (v != RESULTS_FORMAT_VERSION) {
+        dett_fail(e, "%s: results format version %lld is not this dett's version %d; use "
+                  "--force to replace it or choose another -o", path, (long long)v,
+                  RESULTS_FORMAT_VERSION);
+        goto out;
+    }
+    const char *want = meta->script_sha256 ? meta->script_sha256 : "";
+    if (attr_read_str(f, "script_sha256", s, sizeof s) != 0 || strcmp(s, want) != 0) {
+        dett_fail(e, "%s: was written by another script (sha256 %.12s.. vs %.12s..); use "
+                  "--force to replace it or choose another -o", path, s, want);
+        goto out;
+    }
+    /* the same script must have produced the same jobs */
+    hsize_t n = 0;
+    if ((d = H5Dopen2(f, "/jobs/table", H5P_DEFAULT)) < 0 || (sp = H5Dget_space(d)) < 0 ||
+        H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0) {
+        dett_fail(e, "%s: /jobs/table is missing or damaged; use --force to replace the file",
+                  path);
+        goto out;
+    }
+    if (n != (hsize_t)jobs->n) {
+        dett_fail(e, "%s: has %llu jobs but the script has %d; use --force to replace it or "
+                  "choose another -o", path, (unsigned long long)n, jobs->n);
+        goto out;
+    }
+    if (n > 0) {
+        if (!(rows = calloc((size_t)n, sizeof *rows))) {
+            dett_fail(e, "%s:%d: out of memory", __FILE__, __LINE__);
+            goto out;
+        }
+        if ((mt = row_type_new(0)) < 0 ||
+            H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0) {
+            dett_fail(e, "%s: cannot read /jobs/table; use --force to replace the file", path);
+            goto out;
+        }
+    }
+    for (int i = 0; i < jobs->n; i++) {
+        const job_spec *j = &jobs->jobs[i];
+        if (strncmp(rows[i].id, j->id, sizeof rows[i].id) ||
+            strncmp(rows[i].hash, j->hash, sizeof rows[i].hash)) {
+            dett_fail(e, "%s: job %d is %.16s (%.12s..) in the file but %s (%.12s..) in the "
+                      "script; use --force to replace it or choose another -o", path, i,
+                      rows[i].id, rows[i].hash, j->id, j->hash);
+            goto out;
+        }
+    }
+    act = ACT_RESUME;
+out:
+    free(rows);
+    int rc = act > 0 ? 0 : -1;
+    h5_close(mt, H5Tclose, &rc, e, path);
+    h5_close(sp, H5Sclose, &rc, e, path);
+    h5_close(d, H5Dclose, &rc, e, path);
+    h5_close(f, H5Fclose, &rc, e, path);
+    return rc == 0 ? act : -1;
+}
+
+/* ---- creating the layout ------------------------------------------------ */
+
+/* Collective: root attributes (identical values on every rank: start is
+ * rank 0's clock, broadcast by the caller). */
+static int root_attrs(hid_t f, const char *tmp, const job_list *jobs, const results_meta *meta,
+                      const char *start, dett_err *e)
+{
+    const char *commit = DETT_GIT_COMMIT[0] ? DETT_GIT_COMMIT : "unknown";
+    const char *version = DETT_VERSION[0] ? DETT_VERSION : "unknown";
+    const size_t big = (size_t)1 << 30;
+    CHECK(attr_str(f, "format", RESULTS_FORMAT, big, tmp, e));
+    CHECK(attr_int(f, "format_version", H5T_STD_I32LE, RESULTS_FORMAT_VERSION, tmp, e));
+    CHECK(attr_str(f, "dett_version", version, big, tmp, e));
+    CHECK(attr_str(f, "git_commit", commit, big, tmp, e));
+    CHECK(attr_str(f, "script", meta->script_text, big, tmp, e));
+    CHECK(attr_str(f, "script_path", meta->script_path, big, tmp, e));
+    CHECK(attr_str(f, "script_sha256", meta->script_sha256, big, tmp, e));
+    CHECK(attr_int(f, "world_size", H5T_STD_I32LE, meta->world_size, tmp, e));
+    CHECK(attr_int(f, "ranks_per_job", H5T_STD_I32LE, meta->ranks_per_job, tmp, e));
+    CHECK(attr_str(f, "start_time", start, big, tmp, e));
+    CHECK(attr_int(f, "n_jobs", H5T_STD_I32LE, jobs->n, tmp, e));
+    return 0;
+fail:
+    return -1;
+}
+
+/* Collective: /jobs/<id> with its attributes and fill-valued datasets */
+static int job_make(hid_t f, const char *tmp, const job_spec *j, const results_jobinfo *in,
+                    dett_err *e)
+{
+    char where[RESULTS_PATH], name[80];
+    hid_t g = -1;
+    int rc = -1;
+    const double nan = NAN;
+    const int32_t minus1 = -1;
+    const float zero = 0.0f;
+    hsize_t E = dim1(in->epochs), G = dim1(in->groups);
+    hsize_t d_acc[3] = {E, 2, G}, d_e2[2] = {E, 2}, d_sel[1] = {3};
+    hsize_t d_p[1] = {dim1((int64_t)in->n_params)};
+    snprintf(name, sizeof name, "/jobs/%s", j->id);
+    snprintf(where, sizeof where, "%.1000s: %s", tmp, name);
+    CHECK_H5(e, g = H5Gcreate2(f, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: cannot create the group (duplicate id?)", where);
+    CHECK(attr_str(g, "config", j->canon, sizeof j->canon, where, e));
+    CHECK(attr_str(g, "hash", j->hash, sizeof j->hash, where, e));
+    CHECK(attr_str(g, "kind", kind_name(j->kind), 16, where, e));
+    CHECK(attr_str(g, "method", in->method, sizeof in->method, where, e));
+    CHECK(attr_str(g, "method_args", in->method_args, sizeof in->method_args, where, e));
+    CHECK(attr_str(g, "arch", in->arch, sizeof in->arch, where, e));
+    CHECK(attr_str(g, "weighting", in->weighting, sizeof in->weighting, where, e));
+    CHECK(attr_str(g, "dataset", j->data, sizeof j->data, where, e));
+    CHECK(attr_str(g, "teacher", in->teacher, sizeof in->teacher, where, e));
+    CHECK(attr_str(g, "ident", in->ident, sizeof in->ident, where, e));
+    CHECK(attr_int(g, "seed", H5T_STD_I64LE, (int64_t)j->seed, where, e));
+    CHECK(attr_int(g, "epochs", H5T_STD_I32LE, in->epochs, where, e));
+    CHECK(attr_str(g, "select", in->select, sizeof in->select, where, e));
+    CHECK(attr_int(g, "groups", H5T_STD_I32LE, in->groups, where, e));
+    CHECK(attr_int(g, "n_attrs", H5T_STD_I32LE, in->n_attrs, where, e));
+    CHECK(dset_make(g, "train_loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &E, where, e));
+    CHECK(dset_make(g, "acc", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 3, d_acc, where, e));
+    CHECK(dset_make(g, "worst", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, d_e2, where, e));
+    CHECK(dset_make(g, "avg", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, d_e2, where, e));
+    CHECK(dset_make(g, "mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, d_e2, where, e));
+    CHECK(dset_make(g, "selected", H5T_STD_I32LE, H5T_NATIVE_INT32, &minus1, 1, d_sel, where,
+                    e));
+    CHECK(dset_make(g, "params", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &zero, 1, d_p, where, e));
+    rc = 0;
+fail:
+    h5_close(g, H5Gclose, &rc, e, where);
+    return rc;
+}
+
+/* Collective: /artifacts/<hash> with params (and error_set for ident jobs) */
+static int art_make(hid_t arts, const char *tmp, const job_spec *j, const res_art *a,
+                    dett_err *e)
+{
+    char where[RESULTS_PATH];
+    hid_t g = -1;
+    int rc = -1;
+    const float zero = 0.0f;
+    const uint8_t zero8 = 0;
+    hsize_t d_p[1] = {dim1((int64_t)a->P)}, d_n[1] = {dim1(a->n_train)};
+    snprintf(where, sizeof where, "%.1000s: /artifacts/%.64s", tmp, j->hash);
+    CHECK_H5(e, g = H5Gcreate2(arts, j->hash, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: cannot create the group", where);
+    CHECK(dset_make(g, "params", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &zero, 1, d_p, where, e));
+    if (j->kind == JOB_IDENT)
+        CHECK(dset_make(g, "error_set", H5T_STD_U8LE, H5T_NATIVE_UINT8, &zero8, 1, d_n, where,
+                        e));
+    rc = 0;
+fail:
+    h5_close(g, H5Gclose, &rc, e, where);
+    return rc;
+}
+
+/* Collective: the table, filled with the initial rows (written by rank 0
+ * alone: an independent raw-data write into early-allocated storage). */
+static int table_make(hid_t f, const char *tmp, const job_list *jobs, int rank, dett_err *e)
+{
+    hid_t ft = -1, mt = -1, sp = -1, dcpl = -1, d = -1, dxpl = -1;
+    results_row zero, *rows = NULL;
+    hsize_t n = (hsize_t)jobs->n;   /* exactly n_jobs rows (0 for an empty grid) */
+    int rc = -1;
+    memset(&zero, 0, sizeof zero);
+    if (rank == 0 && jobs->n > 0) {   /* allocated before any collective call below fails */
+        rows = calloc((size_t)jobs->n, sizeof *rows);
+        CHECK_ALLOC(e, rows);
+        for (int i = 0; i < jobs->n; i++) {
+            field_set(rows[i].id, sizeof rows[i].id, jobs->jobs[i].id);
+            field_set(rows[i].kind, sizeof rows[i].kind, kind_name(jobs->jobs[i].kind));
+            field_set(rows[i].hash, sizeof rows[i].hash, jobs->jobs[i].hash);
+            rows[i].status = JOB_PENDING;
+        }
+    }
+    CHECK_H5(e, ft = row_type_new(1), "%s: cannot make the table type", tmp);
+    CHECK_H5(e, mt = row_type_new(0), "%s: cannot make the table type", tmp);
+    CHECK_H5(e, sp = H5Screate_simple(1, &n, NULL), "%s: H5Screate_simple", tmp);
+    CHECK_H5(e, dcpl = H5Pcreate(H5P_DATASET_CREATE), "%s: H5Pcreate", tmp);
+    CHECK_H5(e, H5Pset_layout(dcpl, H5D_CONTIGUOUS), "%s: H5Pset_layout", tmp);
+    CHECK_H5(e, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), "%s: H5Pset_alloc_time", tmp);
+    CHECK_H5(e, H5Pset_fill_value(dcpl, mt, &zero), "%s: H5Pset_fill_value", tmp);
+    CHECK_H5(e, d = H5Dcreate2(f, "/jobs/table", ft, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+             "%s: cannot create /jobs/table", tmp);   /* collective */
+    if (rows) {
+        CHECK_H5(e, dxpl = H5Pcreate(H5P_DATASET_XFER), "%s: H5Pcreate", tmp);
+        CHECK_H5(e, H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_INDEPENDENT), "%s: H5Pset_dxpl_mpio", tmp);
+        CHECK_H5(e, H5Dwrite(d, mt, H5S_ALL, H5S_ALL, dxpl, rows),   /* independent, rank 0 */
+                 "%s: cannot write /jobs/table", tmp);
+    }
+    rc = 0;
+fail:
+    free(rows);
+    h5_close(d, H5Dclose, &rc, e, "/jobs/table");
+    h5_close(dxpl, H5Pclose, &rc, e, "/jobs/table");
+    h5_close(dcpl, H5Pclose, &rc, e, "/jobs/table");
+    h5_close(sp, H5Sclose, &rc, e, "/jobs/table");
+    h5_close(mt, H5Tclose, &rc, e, "/jobs/table");
+    h5_close(ft, H5Tclose, &rc, e, "/jobs/table");
+    return rc;
+}
+
+/* Collective: the whole layout into file f (everything closed again) */
+static int layout_build(hid_t f, const char *tmp, const results *r, const job_list *jobs,
+                        const results_jobinfo *info, const results_meta *meta,
+                        const char *start, int rank, dett_err *e)
+{
+    hid_t gj = -1, ga = -1;
+    int rc = -1;
+    CHECK(root_attrs(f, tmp, jobs, meta, start, e));
+    CHECK_H5(e, gj = H5Gcreate2(f, "/jobs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: cannot create /jobs", tmp);
+    CHECK_H5(e, ga = H5Gcreate2(f, "/artifacts", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: cannot create /artifacts", tmp);
+    CHECK(table_make(f, tmp, jobs, rank, e));
+    for (int i = 0; i < jobs->n; i++) CHECK(job_make(f, tmp, &jobs->jobs[i], &info[i], e));
+    for (int k = 0; k < r->n_art; k++)
+        CHECK(art_make(ga, tmp, &jobs->jobs[r->art[k].owner], &r->art[k], e));
+    rc = 0;
+fail:
+    h5_close(ga, H5Gclose, &rc, e, "/artifacts");
+    h5_close(gj, H5Gclose, &rc, e, "/jobs");
+    return rc;
+}
+
+/* Collective: builds the layout in "<path>.tmp", flushes and closes it, and
+ * renames it to path (rank 0), so path never names a half-made file. On
+ * failure the temporary file is removed. */
+static int layout_create(const char *path, MPI_Comm comm, const results *r,
+                         const job_list *jobs, const results_jobinfo *info,
+                         const results_meta *meta, dett_err *e)
+{
+    char tmp[RESULTS_PATH], start[32] = "";
+    hid_t fapl = -1, f = -1;
+    int rank, rc = 0;
+    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        rc = dett_fail(e, "%s: path too long", path);
+    if (rank == 0 && rc == 0) {   /* one clock for the start_time attribute */
+        time_t now = time(NULL);
+        struct tm tm;
+        if (now == (time_t)-1 || !gmtime_r(&now, &tm) ||
+            !strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm))
+            rc = dett_fail(e, "cannot read the clock");
+    }
+    if (agree(comm, rc, e)) return -1;
+    CHECK_MPI(e, MPI_Bcast(start, sizeof start, MPI_CHAR, 0, comm));
+    if ((fapl = fapl_mpio(comm, e)) < 0) rc = -1;
+    if (agree(comm, rc, e)) goto out;
+    if ((f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0)   /* collective */
+        rc = dett_fail(e, "%s: cannot create the file", tmp);
+    if (agree(comm, rc, e)) goto out;
+    rc = layout_build(f, tmp, r, jobs, info, meta, start, rank, e);
+    if (rc == 0 && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0)   /* collective */
+        rc = dett_fail(e, "%s: H5Fflush failed", tmp);
+    rc = agree(comm, rc, e);
+out:
+    if (f >= 0 && H5Fclose(f) < 0 && rc == 0)   /* collective */
+        rc = dett_fail(e, "%s: H5Fclose failed", tmp);
+    h5_close(fapl, H5Pclose, &rc, e, "file access list");
+    rc = agree(comm, rc, e);
+    if (rc == 0 && rank == 0 && rename(tmp, path) != 0)
+        rc = dett_fail(e, "%s: cannot rename %s to it: %s", path, tmp, strerror(errno));
+    rc = agree(comm, rc, e);   /* also the barrier: nobody opens path before the rename */
+    if (rc && rank == 0 && f >= 0) remove(tmp);
+    return rc;
+fail:
+    return -1;
+}
+
+/* ---- opening the handles ------------------------------------------------ */
+
+/* closes every handle (collective: H5Dclose, H5Fclose) and frees r */
+static int handles_close(results *r, dett_err *e)
+{
+    int rc = 0;
+    if (!r) return 0;
+    for (int i = 0; r->job && i < r->n_jobs; i++) {
+        hid_t *h[] = {&r->job[i].train_loss, &r->job[i].acc, &r->job[i].worst,
+                      &r->job[i].avg, &r->job[i].mean, &r->job[i].selected,
+                      &r->job[i].params};
+        for (size_t k = 0; k < sizeof h / sizeof h[0]; k++)
+            if (*h[k] >= 0 && H5Dclose(*h[k]) < 0 && rc == 0)   /* collective */
+                rc = dett_fail(e, "%s: H5Dclose (job %s) failed", r->path, r->job[i].id);
+    }
+    for (int k = 0; r->art && k < r->n_art; k++) {
+        if (r->art[k].params >= 0 && H5Dclose(r->art[k].params) < 0 && rc == 0)
+            rc = dett_fail(e, "%s: H5Dclose (artifact) failed", r->path);
+        if (r->art[k].error_set >= 0 && H5Dclose(r->art[k].error_set) < 0 && rc == 0)
+            rc = dett_fail(e, "%s: H5Dclose (artifact) failed", r->path);
+    }
+    if (r->table >= 0 && H5Dclose(r->table) < 0 && rc == 0)
+        rc = dett_fail(e, "%s: H5Dclose (/jobs/table) failed", r->path);
+    if (r->row_type >= 0 && H5Tclose(r->row_type) < 0 && rc == 0)
+        rc = dett_fail(e, "%s: H5Tclose failed", r->path);
+    if (r->dxpl >= 0 && H5Pclose(r->dxpl) < 0 && rc == 0)
+        rc = dett_fail(e, "%s: H5Pclose failed", r->path);
+    if (r->file >= 0 && H5Fclose(r->file) < 0 && rc == 0)   /* collective */
+        rc = dett_fail(e, "%s: H5Fclose failed", r->path);
+    free(r->job);
+    free(r->art);
+    free(r->path);
+    free(r);
+    return rc;
+}
+
+/* an empty results struct for n jobs: every handle -1 */
+static results *results_alloc(const char *path, int n)
+{
+    results *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->file = r->table = r->row_type = r->dxpl = -1;
+    r->n_jobs = n;
+    r->job = calloc((size_t)(n ? n : 1), sizeof *r->job);
+    r->art = calloc((size_t)(n ? n : 1), sizeof *r->art);
+    r->path = malloc(strlen(path) + 1);
+    if (!r->job || !r->art || !r->path) {
+        free(r->job);
+        free(r->art);
+        free(r->path);
+        free(r);
+        return NULL;
+    }
+    memcpy(r->path, path, strlen(path) + 1);
+    for (int i = 0; i < n; i++) {
+        res_job *j = &r->job[i];
+        j->train_loss = j->acc = j->worst = j->avg = j->mean = j->selected = j->params = -1;
+    }
+    for (int k = 0; k < n; k++) r->art[k].params = r->art[k].error_set = -1;
+    return r;
+}
+
+/* Opens every dataset of one job, checking shapes (all ranks, same order) */
+static int job_open(results *r, int i, dett_err *e)
+{
+    res_job *j = &r->job[i];
+    char p[RESULTS_PATH];
+    hsize_t E = dim1(j->E), G = dim1(j->G);
+    hsize_t d_acc[3] = {E, 2, G}, d_e2[2] = {E, 2}, d_sel[1] = {3};
+    hsize_t d_p[1] = {dim1((int64_t)j->P)};
+#define OPEN_(h, name, rank, dims)                                                  \
+    do {                                                                            \
+        snprintf(p, sizeof p, "/jobs/%s/%s", j->id, name);                          \
+        if ((h = dset_open(r->file, r->path, p, rank, dims, e)) < 0) return -1;     \
+    } while (0)
+    OPEN_(j->train_loss, "train_loss", 1, &E);
+    OPEN_(j->acc, "acc", 3, d_acc);
+    OPEN_(j->worst, "worst", 2, d_e2);
+    OPEN_(j->avg, "avg", 2, d_e2);
+    OPEN_(j->mean, "mean", 2, d_e2);
+    OPEN_(j->selected, "selected", 1, d_sel);
+    OPEN_(j->params, "params", 1, d_p);
+#undef OPEN_
+    return 0;
+}
+
+/* Collective: opens path read-write with MPI-IO and every handle of r */
+static int handles_open(results *r, MPI_Comm comm, const job_list *jobs, dett_err *e)
+{
+    char p[RESULTS_PATH];
+    hid_t fapl = -1;
+    int rc = 0;
+    hsize_t n = (hsize_t)jobs->n;
+    if ((fapl = fapl_mpio(comm, e)) < 0) rc = -1;
+    if (agree(comm, rc, e)) goto out;
+    if ((r->file = H5Fopen(r->path, H5F_ACC_RDWR, fapl)) < 0)   /* collective */
+        rc = dett_fail(e, "%s: cannot open it read-write with MPI-IO", r->path);
+    if (agree(comm, rc, e)) goto out;
+    /* metadata reads below: every rank, same order; nothing is modified */
+    if ((r->row_type = row_type_new(0)) < 0)
+        rc = dett_fail(e, "%s: cannot make the table type", r->path);
+    else if ((r->dxpl = H5Pcreate(H5P_DATASET_XFER)) < 0 ||
+             H5Pset_dxpl_mpio(r->dxpl, H5FD_MPIO_INDEPENDENT) < 0)
+        rc = dett_fail(e, "%s: cannot make the transfer property list", r->path);
+    else if ((r->table = dset_open(r->file, r->path, "/jobs/table", 1, &n, e)) < 0)
+        rc = -1;
+    for (int i = 0; rc == 0 && i < r->n_jobs; i++) rc = job_open(r, i, e);
+    for (int k = 0; rc == 0 && k < r->n_art; k++) {
+        res_art *a = &r->art[k];
+        const char *h = jobs->jobs[a->owner].hash;
+        hsize_t d_p = dim1((int64_t)a->P), d_n = dim1(a->n_train);
+        snprintf(p, sizeof p, "/artifacts/%s/params", h);
+        if ((a->params = dset_open(r->file, r->path, p, 1, &d_p, e)) < 0) rc = -1;
+        if (rc == 0 && jobs->jobs[a->owner].kind == JOB_IDENT) {
+            snprintf(p, sizeof p, "/artifacts/%s/error_set", h);
+            if ((a->error_set = dset_open(r->file, r->path, p, 1, &d_n, e)) < 0) rc = -1;
+        }
+    }
+    rc = agree(comm, rc, e);
+out:
+    h5_close(fapl, H5Pclose, &rc, e, "file access list");
+    return rc;
+}
+
+/* ---- API ---------------------------------------------------------------- */
+
+/* results_open once HDF5 printing is off; e is never NULL here */
+static int open_quiet(results **out, const char *path, MPI_Comm comm, const job_list *jobs,
+                      const results_jobinfo *info, const results_meta *meta, int force,
+                      dett_err *e)
+{
+    results *r = NULL;
+    int rank, rc = 0, act = ACT_CREATE;
+    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
+    if (!path || !jobs || !info || !meta || jobs->n < 0 || (jobs->n > 0 && !jobs->jobs))
+        rc = dett_fail(e, "results_open: bad arguments");
+    else if (!(r = results_alloc(path, jobs->n)))
+        rc = dett_fail(e, "%s:%d: out of memory", __FILE__, __LINE__);
+    else
+        rc = inputs_check(r, jobs, info, e);
+    if (agree(comm, rc, e)) goto fail;
+    /* what to do with path: rank 0 decides, everyone follows */
+    if (rank == 0 && !force) {
+        act = existing_check(path, jobs, meta, e);
+        rc = act < 0 ? -1 : 0;
+    }
+    if (agree(comm, rc, e)) goto fail;
+    CHECK_MPI(e, MPI_Bcast(&act, 1, MPI_INT, 0, comm));
+    if (act == ACT_CREATE && layout_create(path, comm, r, jobs, info, meta, e)) goto fail;
+    if (handles_open(r, comm, jobs, e)) goto fail;
+    *out = r;
+    return 0;
+fail:
+    if (r) {   /* collective: every rank arrives here together (agree) */
+        dett_err ignored;
+        handles_close(r, &ignored);
+    }
+    return -1;
+}
+
+int results_open(results **out, const char *path, MPI_Comm comm, const job_list *jobs,
+                 const results_jobinfo *info, const results_meta *meta, int force,
+                 dett_err *ue)
+{
+    dett_err local;
+    dett_err *e = ue ? ue : &local;
+    h5_quiet q;
+    e->msg[0] = '\0';
+    if (out) *out = NULL;
+    /* all ranks must take the same path: a local failure here is agreed on */
+    int qrc = quiet_on(&q, e), rc = qrc;
+    if (rc == 0 && !out) rc = dett_fail(e, "results_open: out is NULL");
+    if (agree(comm, rc, e)) {
+        if (qrc == 0) quiet_off(&q, -1, e);
+        return -1;
+    }
+    rc = open_quiet(out, path, comm, jobs, info, meta, force, e);
+    return quiet_off(&q, rc, e);
+}
+
+int results_close(results *r, dett_err *e)
+{
+    dett_err local;
+    h5_quiet q;
+    if (!r) return 0;
+    if (!e) e = &local;
+    int rc = quiet_on(&q, e);
+    /* collective: every rank closes the same handles in the same order */
+    int rc2 = handles_close(r, e);
+    if (rc) return rc;
+    return quiet_off(&q, rc2, e);
+}
+
+/* common argument check of the per-job calls */
+static int job_arg(const results *r, int job, dett_err *e)
+{
+    if (!r) return dett_fail(e, "results: NULL results file");
+    if (job < 0 || job >= r->n_jobs)
+        return dett_fail(e, "%s: job index %d out of range [0, %d)", r->path, job, r->n_jobs);
+    return 0;
+}
+
+/* Independent: one element of /jobs/table. A written row keeps the job's
+ * own id, kind and hash whatever the caller's row holds. */
+static int row_io(results *r, int job, const results_row *in, results_row *out, dett_err *e)
+{
+    h5_quiet q;
+    results_row clean;
+    hsize_t start = (hsize_t)job, count = 1;
+    if (job_arg(r, job, e) || quiet_on(&q, e)) return -1;
+    if (in) {
+        row_clean(&clean, in);
+        field_set(clean.id, sizeof clean.id, r->job[job].id);
+        field_set(clean.kind, sizeof clean.kind, kind_name(r->job[job].kind));
+        field_set(clean.hash, sizeof clean.hash, r->job[job].hash);
+    }
+    int rc = slab_io(r, r->table, r->row_type, 1, &start, &count, in ? &clean : NULL, out,
+                     "/jobs/table", e);
+    if (rc == 0 && out) {   /* terminate every string whatever the file held */
+        out->id[sizeof out->id - 1] = '\0';
+        out->kind[sizeof out->kind - 1] = '\0';
+        out->hash[sizeof out->hash - 1] = '\0';
+        out->error[sizeof out->error - 1] = '\0';
+    }
+    return quiet_off(&q, rc, e);
+}
+
+int results_read_row(results *r, int job, results_row *row, dett_err *e)
+{
+    if (!row) return dett_fail(e, "results_read_row: row is NULL");
+    return row_io(r, job, NULL, row, e);
+}
+
+int results_write_row(results *r, int job, const results_row *row, dett_err *e)
+{
+    if (!row) return dett_fail(e, "results_write_row: row is NULL");
+    return row_io(r, job, row, NULL, e);
+}
+
+/* independent: the first epochs_run rows of one curve dataset */
+static int curve_write(results *r, hid_t d, int rank, hsize_t epochs, hsize_t G,
+                       const double *v, const char *what, dett_err *e)
+{
+    hsize_t start[3] = {0, 0, 0}, count[3] = {epochs, 2, G};
+    if (!v || epochs == 0) return 0;
+    return slab_io(r, d, H5T_NATIVE_DOUBLE, rank, start, count, v, NULL, what, e);
+}
+
+int results_write_job(results *r, int job, int epochs_run, const double *train_loss,
+                      const double *acc, const double *worst, const double *avg,
+                      const double *mean, const int32_t *selected, const float *params,
+                      dett_err *e)
+{
+    h5_quiet q;
+    char w[64];
+    if (job_arg(r, job, e)) return -1;
+    res_job *j = &r->job[job];
+    if (epochs_run < 0 || epochs_run > j->E)
+        return dett_fail(e, "%s: job %s: epochs_run %d outside [0, %d]", r->path, j->id,
+                         epochs_run, j->E);
+    if (quiet_on(&q, e)) return -1;
+    hsize_t E = (hsize_t)epochs_run, G = (hsize_t)j->G, z = 0, three = 3, P = j->P;
+    snprintf(w, sizeof w, "/jobs/%s", j->id);
+    int rc = 0;
+    if (train_loss && E)
+        rc = slab_io(r, j->train_loss, H5T_NATIVE_DOUBLE, 1, &z, &E, train_loss, NULL, w, e);
+    if (rc == 0) rc = curve_write(r, j->acc, 3, E, G, acc, w, e);
+    if (rc == 0) rc = curve_write(r, j->worst, 2, E, 1, worst, w, e);
+    if (rc == 0) rc = curve_write(r, j->avg, 2, E, 1, avg, w, e);
+    if (rc == 0) rc = curve_write(r, j->mean, 2, E, 1, mean, w, e);
+    if (rc == 0 && selected)
+        rc = slab_io(r, j->selected, H5T_NATIVE_INT32, 1, &z, &three, selected, NULL, w, e);
+    if (rc == 0 && params && P)
+        rc = slab_io(r, j->params, H5T_NATIVE_FLOAT, 1, &z, &P, params, NULL, w, e);
+    return quiet_off(&q, rc, e);
+}
+
+int results_read_params(results *r, int job, float *params, dett_err *e)
+{
+    h5_quiet q;
+    if (job_arg(r, job, e)) return -1;
+    hsize_t z = 0, P = r->job[job].P;
+    if (P == 0) return 0;
+    if (!params) return dett_fail(e, "results_read_params: params is NULL");
+    if (quiet_on(&q, e)) return -1;
+    int rc = slab_io(r, r->job[job].params, H5T_NATIVE_FLOAT, 1, &z, &P, NULL, params,
+                     "job params", e);
+    return quiet_off(&q, rc, e);
+}
+
+/* the artifact of job, or NULL with a message (students have none) */
+static res_art *art_of(results *r, int job, int need_error_set, dett_err *e)
+{
+    if (job_arg(r, job, e)) return NULL;
+    res_job *j = &r->job[job];
+    if (j->art < 0 || (need_error_set && j->kind != JOB_IDENT)) {
+        dett_fail(e, "%s: job %s (%s) has no %s artifact", r->path, j->id, kind_name(j->kind),
+                  need_error_set ? "error_set" : "params");
+        return NULL;
+    }
+    return &r->art[j->art];
+}
+
+/* independent: an artifact's params in either direction */
+static int art_params_io(results *r, int job, const float *in, float *out, dett_err *e)
+{
+    h5_quiet q;
+    res_art *a = art_of(r, job, 0, e);
+    if (!a) return -1;
+    hsize_t z = 0, P = a->P;
+    if (P == 0) return 0;
+    if (!in && !out) return dett_fail(e, "results: artifact params buffer is NULL");
+    if (quiet_on(&q, e)) return -1;
+    int rc = slab_io(r, a->params, H5T_NATIVE_FLOAT, 1, &z, &P, in, out, "artifact params", e);
+    return quiet_off(&q, rc, e);
+}
+
+int results_write_artifact_params(results *r, int job, const float *params, dett_err *e)
+{
+    if (!params) return dett_fail(e, "results_write_artifact_params: params is NULL");
+    return art_params_io(r, job, params, NULL, e);
+}
+
+int results_read_artifact_params(results *r, int job, float *params, dett_err *e)
+{
+    if (!params) return dett_fail(e, "results_read_artifact_params: params is NULL");
+    return art_params_io(r, job, NULL, params, e);
+}
+
+/* independent: rows [row0, row0 + n) of an ident job's error set */
+static int error_set_io(results *r, int job, int64_t row0, int64_t n, const uint8_t *in,
+                        uint8_t *out, dett_err *e)
+{
+    h5_quiet q;
+    res_art *a = art_of(r, job, 1, e);
+    if (!a) return -1;
+    if (row0 < 0 || n < 0 || row0 > a->n_train || n > a->n_train - row0)
+        return dett_fail(e, "%s: job %s: error set rows [%lld, %lld) outside [0, %lld)",
+                         r->path, r->job[job].id, (long long)row0, (long long)(row0 + n),
+                         (long long)a->n_train);
+    if (n == 0) return 0;
+    if (!in && !out) return dett_fail(e, "results: error set buffer is NULL");
+    if (quiet_on(&q, e)) return -1;
+    hsize_t start = (hsize_t)row0, count = (hsize_t)n;
+    int rc = slab_io(r, a->error_set, H5T_NATIVE_UINT8, 1, &start, &count, in, out,
+                     "error_set", e);
+    return quiet_off(&q, rc, e);
+}
+
+int results_write_error_set(results *r, int job, int64_t row0, int64_t n, const uint8_t *err,
+                            dett_err *e)
+{
+    return error_set_io(r, job, row0, n, err, NULL, e);
+}
+
+int results_read_error_set(results *r, int job, int64_t row0, int64_t n, uint8_t *err,
+                           dett_err *e)
+{
+    return error_set_io(r, job, row0, n, NULL, err, e);
+}

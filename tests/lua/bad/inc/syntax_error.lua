@@ -1,0 +1,2 @@
+-- helper for include_syntax.lua (not a test by itself)
+local t = { 1, 2,

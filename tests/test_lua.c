@@ -1,0 +1,525 @@
+/* test_lua.c - the Lua front end (lua/dsl.h).
+ *
+ * usage: test_lua [TESTS_LUA_DIR]   (default: the source tree's tests/lua)
+ *
+ * - every tests/lua/bad/NAME.lua must fail; its first line "-- expect: TEXT"
+ *   gives a fragment the error message must contain; each must fail fast;
+ * - every tests/lua/good/NAME.lua must load; its first line "-- jobs: N" gives
+ *   the job count; the job list must be well formed;
+ * - hashes are stable across loads, and changing one value changes exactly
+ *   that job's hash and its dependents';
+ * - defaults, weighting functions (dsl_weight), `dett check` exit codes.
+ * Runs in a scratch directory, where it creates the placeholder dataset
+ * files the scripts name (the DSL only checks that they exist).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "check.h"
+#include "dsl.h"
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#ifndef DETT_LUA_TEST_DIR
+#define DETT_LUA_TEST_DIR "tests/lua"
+#endif
+#define BAD_SECONDS 4.0   /* each bad script must fail within this (typically < 1 s;
+                             generous for sanitizer builds on busy machines) */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t n = strlen(text);
+    int bad = fwrite(text, 1, n, f) != n;
+    bad |= fclose(f) != 0;
+    return bad ? -1 : 0;
+}
+
+/* reads the whole file into a malloc'd string (NULL on failure) */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *s = malloc(cap);
+    while (s) {
+        n += fread(s + n, 1, cap - n - 1, f);
+        if (n < cap - 1) break;
+        char *t = realloc(s, cap *= 2);
+        if (!t) free(s);
+        s = t;
+    }
+    fclose(f);
+    if (s) s[n] = '\0';
+    return s;
+}
+
+/* The text after `prefix` on the first line of the file ("" if none). */
+static void header(const char *path, const char *prefix, char *out, size_t n)
+{
+    out[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    char line[1024];
+    if (fgets(line, sizeof line, f) && strncmp(line, prefix, strlen(prefix)) == 0) {
+        line[strcspn(line, "\r\n")] = '\0';
+        snprintf(out, n, "%s", line + strlen(prefix));
+    }
+    fclose(f);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted *.lua names directly in dir (malloc'd array of strdup'd names). */
+static int list_scripts(const char *dir, char ***out)
+{
+    DIR *d = opendir(dir);
+    int n = 0, cap = 0;
+    char **names = NULL;
+    if (!d) return 0;
+    struct dirent *ent;
+    while ((ent = readdir(d))) {
+        size_t len = strlen(ent->d_name);
+        if (len < 5 || strcmp(ent->d_name + len - 4, ".lua") != 0) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **t = realloc(names, (size_t)cap * sizeof *t);
+            if (!t) break;
+            names = t;
+        }
+        names[n++] = strdup(ent->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_names);
+    *out = names;
+    return n;
+}
+
+static void free_names(char **names, int n)
+{
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+static int needs_teacher(method_kind k)
+{
+    return k == METHOD_KD || k == METHOD_FITNET || k == METHOD_SIMKD || k == METHOD_DETT;
+}
+
+/* ids in order, hashes unique 64-hex, dependencies earlier and of the
+ * right kind, every field that must be set is set */
+static void check_well_formed(const job_list *l, const char *name)
+{
+    for (int i = 0; i < l->n; i++) {
+        const job_spec *j = &l->jobs[i];
+        char id[16];
+        snprintf(id, sizeof id, "j%03d", i);
+        EXPECT(strcmp(j->id, id) == 0, "%s: job %d has id %s", name, i, j->id);
+        EXPECT(strlen(j->hash) == 64 && strspn(j->hash, "0123456789abcdef") == 64,
+               "%s: %s: bad hash '%s'", name, j->id, j->hash);
+        EXPECT(strncmp(j->canon, "kind=", 5) == 0, "%s: %s: canon '%s'", name, j->id, j->canon);
+        EXPECT(j->data[0] != '\0', "%s: %s: no data path", name, j->id);
+        EXPECT(j->epochs >= 1 && j->batch >= 1, "%s: %s: epochs %d batch %d", name, j->id,
+               j->epochs, j->batch);
+        EXPECT(j->script_line > 0, "%s: %s: no script line", name, j->id);
+        EXPECT(j->teacher < i && j->ident < i, "%s: %s: depends on a later job", name, j->id);
+        if (j->teacher >= 0)
+            EXPECT(l->jobs[j->teacher].kind == JOB_TRAIN, "%s: %s: teacher not a train job",
+                   name, j->id);
+        if (j->ident >= 0)
+            EXPECT(l->jobs[j->ident].kind == JOB_IDENT, "%s: %s: ident not an ident job",
+                   name, j->id);
+        if (j->kind == JOB_STUDENT)
+            EXPECT((j->teacher >= 0) == needs_teacher(j->method.kind),
+                   "%s: %s: teacher %d for method %d", name, j->id, j->teacher, j->method.kind);
+        else
+            EXPECT(j->teacher == -1, "%s: %s: a %d job with a teacher", name, j->id, j->kind);
+        if (j->kind == JOB_IDENT)
+            EXPECT(j->method.kind == METHOD_ERM && j->ident == -1, "%s: %s: bad ident job",
+                   name, j->id);
+        EXPECT((j->method.weighting.kind == WEIGHT_LUA) == (j->method.weighting.lua_fn > 0),
+               "%s: %s: lua_fn %d", name, j->id, j->method.weighting.lua_fn);
+        for (int k = 0; k < i; k++)
+            EXPECT(strcmp(l->jobs[k].hash, j->hash) != 0, "%s: %s and %s share a hash", name,
+                   l->jobs[k].id, j->id);
+    }
+}
+
+static void run_bad(const char *dir)
+{
+    char **names = NULL;
+    int n = list_scripts(dir, &names);
+    EXPECT(n >= 30, "only %d bad scripts in %s", n, dir);
+    for (int i = 0; i < n; i++) {
+        char path[2048], expect[1024];
+        if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= (int)sizeof path) {
+            EXPECT(0, "path too long: %s/%s", dir, names[i]);
+            continue;
+        }
+        header(path, "-- expect: ", expect, sizeof expect);
+        EXPECT(expect[0], "%s: no '-- expect: ' first line", names[i]);
+        dsl *d = NULL;
+        job_list jobs = { 0, 0, NULL };
+        dett_err e = { { 0 } };
+        double t0 = now();
+        int rc = dsl_load(path, &d, &jobs, &e);
+        double t = now() - t0;
+        EXPECT(rc == -1, "%s: loaded, but should fail with '%s'", names[i], expect);
+        EXPECT(rc == 0 || (d == NULL && jobs.n == 0 && jobs.jobs == NULL),
+               "%s: failed load left state behind", names[i]);
+        EXPECT(rc == 0 || strstr(e.msg, expect), "%s:\n    expected: %s\n    got:      %s",
+               names[i], expect, e.msg);
+        EXPECT(t < BAD_SECONDS, "%s: took %.2f s", names[i], t);
+        printf("bad  %-26s %5.2fs  %s\n", names[i], t, rc ? e.msg : "(loaded)");
+        job_list_free(&jobs);
+        dsl_free(d);
+    }
+    free_names(names, n);
+}
+
+static void run_good(const char *dir)
+{
+    char **names = NULL;
+    int n = list_scripts(dir, &names);
+    EXPECT(n >= 5, "only %d good scripts in %s", n, dir);
+    for (int i = 0; i < n; i++) {
+        char path[2048], want[64];
+        if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= (int)sizeof path) {
+            EXPECT(0, "path too long: %s/%s", dir, names[i]);
+            continue;
+        }
+        header(path, "-- jobs: ", want, sizeof want);
+        EXPECT(want[0], "%s: no '-- jobs: N' first line", names[i]);
+        dsl *d = NULL;
+        job_list jobs = { 0, 0, NULL };
+        dett_err e = { { 0 } };
+        int rc = dsl_load(path, &d, &jobs, &e);
+        EXPECT(rc == 0, "%s: %s", names[i], e.msg);
+        if (rc == 0) {
+            EXPECT(jobs.n == atoi(want), "%s: %d jobs, expected %s", names[i], jobs.n, want);
+            check_well_formed(&jobs, names[i]);
+            char *text = read_file(path);
+            EXPECT(text && strcmp(text, dsl_script_text(d)) == 0, "%s: script text differs",
+                   names[i]);
+            free(text);
+            printf("good %-26s %d jobs\n", names[i], jobs.n);
+        }
+        job_list_free(&jobs);
+        dsl_free(d);
+    }
+    free_names(names, n);
+}
+
+/* Loads path into *jobs (and *d if d is not NULL); counts a failure on error. */
+static int load(const char *path, job_list *jobs, dsl **d)
+{
+    dsl *own = NULL;
+    dett_err e = { { 0 } };
+    int rc = dsl_load(path, &own, jobs, &e);
+    EXPECT(rc == 0, "%s: %s", path, e.msg);
+    if (d) *d = own;
+    else dsl_free(own);
+    return rc;
+}
+
+/* the same script twice: the same jobs, canon and hashes */
+static void test_stable(const char *dir)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/good/design.lua", dir);
+    job_list a = { 0, 0, NULL }, b = { 0, 0, NULL };
+    if (load(path, &a, NULL) == 0 && load(path, &b, NULL) == 0) {
+        EXPECT(a.n == b.n, "design.lua: %d then %d jobs", a.n, b.n);
+        for (int i = 0; i < a.n && i < b.n; i++) {
+            EXPECT(strcmp(a.jobs[i].hash, b.jobs[i].hash) == 0, "design.lua: %s hash changed",
+                   a.jobs[i].id);
+            EXPECT(strcmp(a.jobs[i].canon, b.jobs[i].canon) == 0, "design.lua: %s canon changed",
+                   a.jobs[i].id);
+        }
+    }
+    job_list_free(&a);
+    job_list_free(&b);
+}
+
+static const char *change_template =
+    "%s"
+    "local d = dataset \"lua-data/tiny.h5\"\n"
+    "local t = train{ data = d, arch = mlp{32}, epochs = %d }\n"
+    "return grid{\n"
+    "  data = d, teacher = t, student = mlp{8},\n"
+    "  method = sweep{ erm{}, kd{ alpha = %s }, dett{},\n"
+    "    dett{ weighting = function(s) return %s end } },\n"
+    "}\n";
+
+/* Writes the template with these values and loads it. */
+static int load_variant(job_list *jobs, const char *pre, int epochs, const char *alpha,
+                        const char *body)
+{
+    char text[2048];
+    snprintf(text, sizeof text, change_template, pre, epochs, alpha, body);
+    EXPECT(write_file("lua-change.lua", text) == 0, "cannot write lua-change.lua");
+    return load("lua-change.lua", jobs, NULL);
+}
+
+/* A job's hash must change iff `direct` says its own config changed or a
+ * dependency's hash changed. */
+static void expect_changes(const char *what, const job_list *base, const job_list *var,
+                           int (*direct)(const job_spec *))
+{
+    EXPECT(base->n == var->n, "%s: %d jobs, then %d", what, base->n, var->n);
+    int changed[64] = { 0 };
+    for (int i = 0; i < base->n && i < var->n && i < 64; i++) {
+        const job_spec *j = &base->jobs[i];
+        int want = direct(j) || (j->teacher >= 0 && changed[j->teacher]) ||
+                   (j->ident >= 0 && changed[j->ident]);
+        changed[i] = strcmp(j->hash, var->jobs[i].hash) != 0;
+        EXPECT(changed[i] == want, "%s: %s (%s) hash %s", what, j->id, j->canon,
+               changed[i] ? "changed" : "did not change");
+    }
+}
+
+static int is_kd(const job_spec *j) { return strstr(j->canon, "method=kd") != NULL; }
+static int is_train(const job_spec *j) { return j->kind == JOB_TRAIN; }
+static int is_lua(const job_spec *j) { return strstr(j->canon, "weighting=lua:") != NULL; }
+static int is_none(const job_spec *j) { (void)j; return 0; }
+
+static void test_changes(void)
+{
+    job_list base = { 0, 0, NULL }, var = { 0, 0, NULL };
+    if (load_variant(&base, "", 30, "0.9", "1") != 0) return;
+    EXPECT(base.n == 6, "change base: %d jobs, expected 6", base.n);
+    if (load_variant(&var, "", 30, "0.5", "1") == 0) expect_changes("kd alpha", &base, &var, is_kd);
+    job_list_free(&var);
+    if (load_variant(&var, "", 31, "0.9", "1") == 0)
+        expect_changes("teacher epochs", &base, &var, is_train);
+    job_list_free(&var);
+    if (load_variant(&var, "", 30, "0.9", "2") == 0)
+        expect_changes("function body", &base, &var, is_lua);
+    job_list_free(&var);
+    /* moving the code down (a comment line first) changes no hash */
+    if (load_variant(&var, "-- a comment\n\n", 30, "0.9", "1") == 0)
+        expect_changes("lines moved", &base, &var, is_none);
+    job_list_free(&var);
+    /* 0.90 and 9e-1 are the same number */
+    if (load_variant(&var, "", 30, "9e-1", "1") == 0)
+        expect_changes("number spelling", &base, &var, is_none);
+    job_list_free(&var);
+    job_list_free(&base);
+}
+
+static const job_spec *find(const job_list *l, job_kind kind, method_kind m)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->jobs[i].kind == kind && l->jobs[i].method.kind == m) return &l->jobs[i];
+    return NULL;
+}
+
+static int near(float a, float b) { return fabsf(a - b) <= 1e-6f * fabsf(b); }
+
+/* defaults per method, as lua/dsl.h states them */
+static void test_defaults(void)
+{
+    const char *text =
+        "local d = dataset \"lua-data/tiny.h5\"\n"
+        "local t = train{ data = d, arch = cnn{ channels = {8, 16} } }\n"
+        "return grid{ data = d, teacher = t, student = mlp{16},\n"
+        "  method = sweep{ erm{}, jtt{}, dett{}, kd{}, groupdro{}, fitnet{} } }\n";
+    EXPECT(write_file("lua-defaults.lua", text) == 0, "cannot write lua-defaults.lua");
+    job_list l = { 0, 0, NULL };
+    if (load("lua-defaults.lua", &l, NULL) != 0) return;
+    /* erm, ident(sgd), jtt, teacher, ident(adamw), dett, kd, groupdro, fitnet */
+    EXPECT(l.n == 9, "defaults: %d jobs, expected 9", l.n);
+    const job_spec *t = find(&l, JOB_TRAIN, METHOD_ERM), *erm = find(&l, JOB_STUDENT, METHOD_ERM),
+                   *jtt = find(&l, JOB_STUDENT, METHOD_JTT),
+                   *dett = find(&l, JOB_STUDENT, METHOD_DETT),
+                   *kd = find(&l, JOB_STUDENT, METHOD_KD),
+                   *gdro = find(&l, JOB_STUDENT, METHOD_GROUPDRO),
+                   *fit = find(&l, JOB_STUDENT, METHOD_FITNET);
+    if (!t || !erm || !jtt || !dett || !kd || !gdro || !fit) {
+        EXPECT(0, "defaults: a job is missing");
+        job_list_free(&l);
+        return;
+    }
+    EXPECT(t->arch.kind == ARCH_CNN && t->arch.n_channels == 2 && t->arch.channels[1] == 16 &&
+           t->arch.kernel == 3 && t->arch.pool == 2 && t->arch.pool_max == 1 && t->arch.fc == 0,
+           "defaults: teacher cnn %s", t->canon);
+    EXPECT(erm->arch.kind == ARCH_MLP && erm->arch.n_widths == 1 && erm->arch.widths[0] == 16,
+           "defaults: student mlp %s", erm->canon);
+    EXPECT(erm->optim.kind == OPTIM_SGD && near(erm->optim.lr, 1e-2f) &&
+           near(erm->optim.momentum, 0.9f) && near(erm->optim.wd, 1e-4f),
+           "defaults: erm optim %s", erm->canon);
+    EXPECT(erm->epochs == 20 && erm->batch == 64 && erm->seed == 1 &&
+           erm->select == SELECT_VAL_WORST && erm->teacher == -1 && erm->ident == -1,
+           "defaults: erm %s", erm->canon);
+    EXPECT(strcmp(erm->data, "lua-data/tiny.h5") == 0, "defaults: data '%s'", erm->data);
+    EXPECT(jtt->method.weighting.kind == WEIGHT_JTT && jtt->method.weighting.T == 1 &&
+           near(jtt->method.weighting.up, 20) && jtt->method.weighting.resample == 1 &&
+           jtt->ident >= 0 && jtt->teacher == -1, "defaults: jtt %s", jtt->canon);
+    if (jtt->ident >= 0) {
+        const job_spec *id = &l.jobs[jtt->ident];
+        EXPECT(id->epochs == 1 && id->optim.kind == OPTIM_SGD && id->arch.widths[0] == 16 &&
+               id->seed == 1 && id->batch == 64, "defaults: jtt ident %s", id->canon);
+    }
+    EXPECT(dett->optim.kind == OPTIM_ADAMW && near(dett->optim.lr, 1e-3f) &&
+           near(dett->optim.wd, 1e-4f) && near(dett->optim.beta1, 0.9f) &&
+           near(dett->optim.beta2, 0.999f), "defaults: dett optim %s", dett->canon);
+    EXPECT(dett->method.weighting.kind == WEIGHT_JTT && dett->method.weighting.T == 1 &&
+           near(dett->method.weighting.up, 50) && dett->method.weighting.resample == 0,
+           "defaults: dett weighting %s", dett->canon);
+    EXPECT(dett->teacher >= 0 && dett->ident >= 0 && dett->ident != jtt->ident,
+           "defaults: dett deps %d %d", dett->teacher, dett->ident);
+    if (dett->ident >= 0)
+        EXPECT(l.jobs[dett->ident].optim.kind == OPTIM_ADAMW,
+               "defaults: dett ident uses the student's optimiser");
+    EXPECT(strstr(dett->canon, ";method=dett;weighting=jtt(T=1,resample=0,up=50);optim=adamw("
+                               "beta1=0.9,beta2=0.999,eps=1e-08,lr=0.001,wd=0.0001);epochs=20;"
+                               "batch=64;seed=1;select=val-worst") != NULL,
+           "defaults: dett canon %s", dett->canon);
+    EXPECT(near(kd->method.tau, 4) && near(kd->method.alpha, 0.9f) && kd->ident == -1,
+           "defaults: kd %s", kd->canon);
+    EXPECT(near(gdro->method.eta, 0.01f) && gdro->method.adj == 0, "defaults: groupdro %s",
+           gdro->canon);
+    EXPECT(near(fit->method.feat_w, 1) && near(fit->method.ce_w, 1) &&
+           fit->optim.kind == OPTIM_ADAMW, "defaults: fitnet %s", fit->canon);
+    EXPECT(erm->method.weighting.kind == WEIGHT_NONE && erm->method.weighting.lua_fn == -1,
+           "defaults: erm weighting");
+    job_list_free(&l);
+}
+
+/* dsl_weight: values, signal names, bad results, runaway functions */
+static void test_weight(void)
+{
+    const char *text =
+        "local d = dataset \"lua-data/tiny.h5\"\n"
+        "local t = train{ data = d, arch = mlp{8} }\n"
+        "return grid{ data = d, teacher = t, student = mlp{4}, method = sweep{\n"
+        "  dett{ weighting = function(s) return s.id_correct and 1 or 20 end },\n"
+        "  dett{ weighting = function(s) return s.teacher_loss * 2 + s.y end, T = 3 },\n"
+        "  dett{ weighting = function(s) return -1 end },\n"
+        "  dett{ weighting = function(s) return s.a end },\n"
+        "  dett{ weighting = function(s) while true do end end },\n"
+        "  dett{ weighting = function(s) return 'heavy' end },\n"
+        "  dett{ weighting = function(s) return s.id_corect end },\n"
+        "  dett{ weighting = function(s) return 0/0 end },\n"
+        "} }\n";
+    EXPECT(write_file("lua-weight.lua", text) == 0, "cannot write lua-weight.lua");
+    job_list l = { 0, 0, NULL };
+    dsl *d = NULL;
+    if (load("lua-weight.lua", &l, &d) != 0) return;
+    int fn[8], nf = 0, T[8];
+    for (int i = 0; i < l.n && nf < 8; i++)
+        if (l.jobs[i].method.weighting.kind == WEIGHT_LUA) {
+            T[nf] = l.jobs[l.jobs[i].ident].epochs;
+            fn[nf++] = l.jobs[i].method.weighting.lua_fn;
+        }
+    EXPECT(nf == 8, "weight: %d Lua weightings, expected 8", nf);
+    if (nf == 8) {
+        dsl_signals s = { 2.5f, 1, 0.5f, 0, 2 };
+        float w = -1;
+        dett_err e = { { 0 } };
+        EXPECT(dsl_weight(d, fn[0], &s, &w, &e) == 0 && w == 1, "weight: f0 correct: %g %s",
+               w, e.msg);
+        s.id_correct = 0;
+        EXPECT(dsl_weight(d, fn[0], &s, &w, &e) == 0 && w == 20, "weight: f0 wrong: %g %s", w,
+               e.msg);
+        EXPECT(dsl_weight(d, fn[1], &s, &w, &e) == 0 && w == 3, "weight: f1: %g %s", w, e.msg);
+        EXPECT(T[0] == 1 && T[1] == 3, "weight: ident epochs %d %d", T[0], T[1]);
+        struct { int f; const char *frag; } bad[] = {
+            { 2, "lua-weight.lua:6: weighting function returned -1 (weights must be finite and >= 0)" },
+            { 3, "lua-weight.lua:7: signal 'a': group labels are not available" },
+            { 4, "lua-weight.lua:8: weighting function ran too long (instruction limit)" },
+            { 5, "lua-weight.lua:9: weighting function returned string, expected a number" },
+            { 6, "lua-weight.lua:10: unknown signal 'id_corect'" },
+            { 7, "nan (weights must be finite and >= 0)" },
+        };
+        for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+            e.msg[0] = '\0';
+            double t0 = now();
+            int rc = dsl_weight(d, fn[bad[k].f], &s, &w, &e);
+            EXPECT(rc == -1 && strstr(e.msg, bad[k].frag), "weight: f%d: expected '%s', got "
+                   "'%s'", bad[k].f, bad[k].frag, rc ? e.msg : "(no error)");
+            EXPECT(now() - t0 < 1.0, "weight: f%d took %.2f s", bad[k].f, now() - t0);
+        }
+        /* the state still works after errors */
+        s.id_correct = 1;
+        EXPECT(dsl_weight(d, fn[0], &s, &w, &e) == 0 && w == 1, "weight: after errors: %s",
+               e.msg);
+        EXPECT(dsl_weight(d, 99999, &s, &w, &e) == -1, "weight: a bad reference is an error");
+    }
+    job_list_free(&l);
+    dsl_free(d);
+}
+
+/* script text, its sha256, a bytecode main script, `dett check` */
+static void test_misc(const char *dir)
+{
+    EXPECT(write_file("lua-sha.lua", "return 1\n") == 0, "cannot write lua-sha.lua");
+    dsl *d = NULL;
+    job_list l = { 0, 0, NULL };
+    dett_err e = { { 0 } };
+    EXPECT(dsl_load("lua-sha.lua", &d, &l, &e) == -1 && d == NULL,
+           "return 1 must fail to load");
+    /* the text is kept only for loaded scripts: load a good one */
+    EXPECT(write_file("lua-sha.lua", "return grid{ data = dataset \"lua-data/tiny.h5\", "
+                      "student = mlp{}, method = erm{} }\n") == 0, "cannot write");
+    if (load("lua-sha.lua", &l, &d) == 0) {
+        char hex[65];
+        dsl_script_sha256(d, hex);
+        /* sha256sum of the file above */
+        EXPECT(strcmp(hex, "575b94c96760d2a7890d4325b4a375fb77591ceb9c3d6e81a043b2b5be9607c1") == 0,
+               "sha: %s", hex);
+    }
+    job_list_free(&l);
+    dsl_free(d);
+    d = NULL;
+
+    EXPECT(write_file("lua-bytecode.lua", "\033LuaT\001\002") == 0, "cannot write");
+    EXPECT(dsl_load("lua-bytecode.lua", &d, &l, &e) == -1 &&
+           strstr(e.msg, "lua-bytecode.lua: attempt to load a binary chunk"),
+           "bytecode main script: %s", e.msg);
+    EXPECT(dsl_load("lua-no-such-script.lua", &d, &l, &e) == -1 &&
+           strstr(e.msg, "lua-no-such-script.lua: file not found"), "missing script: %s", e.msg);
+
+    char good[2048], bad[2048];
+    snprintf(good, sizeof good, "%s/good/nested_sweep.lua", dir);
+    snprintf(bad, sizeof bad, "%s/bad/unknown_key.lua", dir);
+    char *a0[] = { "check", NULL }, *a1[] = { "check", good, NULL }, *a2[] = { "check", bad, NULL };
+    EXPECT(cmd_check(1, a0) == 2, "dett check without a script: usage");
+    EXPECT(cmd_check(2, a1) == 0, "dett check good script");
+    EXPECT(cmd_check(2, a2) == 1, "dett check bad script");
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : DETT_LUA_TEST_DIR;
+    mkdir("lua-data", 0777);
+    EXPECT(write_file("lua-data/tiny.h5", "placeholder: the DSL only checks existence\n") == 0,
+           "cannot create lua-data/tiny.h5 in the working directory");
+    char bad[2048], good[2048];
+    snprintf(bad, sizeof bad, "%s/bad", dir);
+    snprintf(good, sizeof good, "%s/good", dir);
+    double t0 = now();
+    run_bad(bad);
+    run_good(good);
+    test_stable(dir);
+    test_changes();
+    test_defaults();
+    test_weight();
+    test_misc(dir);
+    printf("lua tests: %.2f s\n", now() - t0);
+    return TEST_END();
+}
