@@ -222,6 +222,33 @@ fail:
     return -1;
 }
 
+/* the curves in the results file's layout: [E, 2(, G)] for (val, test),
+ * from train_result's [E, N_SPLITS(, G)] */
+static int write_curves(jobrun_ctx *c, int j, const train_result *r, const float *params,
+                        dett_err *e)
+{
+    const int E = r->epochs_run, G = r->G;
+    double *acc = malloc(sizeof(double) * ((size_t)E * 2 * G + 1));
+    double *w = malloc(sizeof(double) * ((size_t)E * 2 + 1));
+    double *a = malloc(sizeof(double) * ((size_t)E * 2 + 1));
+    double *m = malloc(sizeof(double) * ((size_t)E * 2 + 1));
+    int rc = -1;
+    if (!acc || !w || !a || !m) { dett_fail(e, "out of memory"); goto done; }
+    for (int ep = 0; ep < E; ep++)
+        for (int k = 0; k < 2; k++) {
+            size_t src = (size_t)ep * N_SPLITS + SPLIT_VAL + k, dst = (size_t)ep * 2 + k;
+            w[dst] = r->worst[src];
+            a[dst] = r->avg[src];
+            m[dst] = r->mean[src];
+            memcpy(acc + dst * G, r->acc + src * G, sizeof(double) * G);
+        }
+    int32_t sel[3] = { r->selected[0], r->selected[1], r->selected[2] };
+    rc = results_write_job(c->res, j, E, r->train_loss, acc, w, a, m, sel, params, e);
+done:
+    free(acc); free(w); free(a); free(m);
+    return rc;
+}
+
 static void hook_step(void *ctx)
 {
     jobrun_ctx *c = ctx;
@@ -285,9 +312,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
     if (!res.failed) {
         if (job->kind == JOB_IDENT) CHECK(write_error_set(c, j, m, e));
         if (grank == 0) {
-            int32_t sel[3] = { res.selected[0], res.selected[1], res.selected[2] };
-            CHECK(results_write_job(c->res, j, res.epochs_run, res.train_loss, res.acc, res.worst,
-                                    res.avg, res.mean, sel, res.params, e));
+            CHECK(write_curves(c, j, &res, res.params, e));
             /* teachers hand on their selected model; identification models
              * their state after T epochs, as JTT does */
             if (job->kind == JOB_TRAIN)
@@ -296,9 +321,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
                 CHECK(results_write_artifact_params(c->res, j, m->params, e));
         }
     } else if (grank == 0 && res.epochs_run > 0) {
-        int32_t sel[3] = { res.selected[0], res.selected[1], res.selected[2] };
-        CHECK(results_write_job(c->res, j, res.epochs_run, res.train_loss, res.acc, res.worst,
-                                res.avg, res.mean, sel, res.params, e));
+        CHECK(write_curves(c, j, &res, res.params, e));
     }
     train_result_free(&res);
     job_inputs_free(&x);

@@ -63,6 +63,8 @@ static void show_status(sched *s)
 {
     if (!s->tty) return;
     double el = MPI_Wtime() - s->t0;
+    if (el - s->last_draw < 0.25) return;     /* redraw at most 4 times a second */
+    s->last_draw = el;
     char line[512];
     int k = snprintf(line, sizeof line, "[%d/%d] %.0fs", s->n_finished, s->n_todo, el);
     if (s->n_finished > 0 && s->n_finished < s->n_todo)

@@ -35,6 +35,7 @@ typedef struct {
     int n_finished, n_todo;   /* jobs that ended this run / that had to run */
     double t0, busy_seconds;
     int tty;              /* redraw a status line in place */
+    double last_draw;     /* when it was last drawn (s since t0) */
     int K;                /* ranks per group: leader of group g is world rank g K */
     int *waiting;         /* [n_groups] 1 while that leader waits for an answer */
 } sched;
