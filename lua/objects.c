@@ -571,12 +571,12 @@ static const key_spec dett_keys[] = {
     { "up", V_NUM, 0, 1e6, K_LO_OPEN, NULL },
 };
 static const key_spec sgd_keys[] = {
-    { "lr", V_NUM, 0, 10, K_LO_OPEN, NULL },
+    { "lr", V_NUM, 0, 1e9, K_LO_OPEN, NULL },
     { "momentum", V_NUM, 0, 1, K_HI_OPEN, NULL },
     { "wd", V_NUM, 0, INF, 0, NULL },
 };
 static const key_spec adamw_keys[] = {
-    { "lr", V_NUM, 0, 10, K_LO_OPEN, NULL },
+    { "lr", V_NUM, 0, 1e9, K_LO_OPEN, NULL },
     { "wd", V_NUM, 0, INF, 0, NULL },
     { "betas", V_BETAS, 0, 0, 0, NULL },
     { "eps", V_NUM, 0, 1, K_LO_OPEN, NULL },

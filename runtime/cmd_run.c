@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 /* cmd_run.c - `dett run GRID.lua -o RESULTS.h5`: every job of a grid over
  * job groups, into one results file, resuming what a previous run left. */
 #include "arch.h"
@@ -8,6 +9,7 @@
 #include "scheduler.h"
 #include "shard.h"
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,10 +115,19 @@ typedef struct {
     dett_err *e;
 } run_hooks;
 
+/* DETT_TEST_KILL_AFTER=N: world rank 0 kills itself (SIGKILL) once N jobs
+ * have finished: the crash that the resume test recovers from */
+static void maybe_crash(const sched *s)
+{
+    const char *v = getenv("DETT_TEST_KILL_AFTER");
+    if (s && v && s->n_finished >= atoi(v)) raise(SIGKILL);
+}
+
 static void on_step(void *ctx)
 {
     run_hooks *h = ctx;
     if (h->s && sched_poll(h->s, h->e)) cmd_die(h->e);
+    maybe_crash(h->s);
 }
 
 static void on_epoch(void *ctx, int job, int epoch, double val_worst)
@@ -197,6 +208,7 @@ int cmd_run(int argc, char **argv)
         if (wrank == 0) {
             next = sched_next_local(&s, last, &row, worst, avg, &e);
             if (next == -2) cmd_die(&e);
+            maybe_crash(&s);
         } else if (grank == 0) {
             if (sched_request(gid, last, &row, worst, avg, &next, &e)) cmd_die(&e);
         }

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# End-to-end checks of `dett run` and `dett report` on small grids.
+#   e2e_run.sh DETT MPIEXEC GRIDS_DIR CASE
+# CASE: ranks      the small grid at 1 rank, 2 groups of 1, 1 group of 2 and
+#                  2 groups of 2 (4 ranks): identical results (h5diff of /jobs
+#                  and /artifacts; the job table's times and rank counts differ)
+#       resume     a run killed (SIGKILL on rank 0) after 5 jobs, rerun: the
+#                  finished jobs are not recomputed, the final file equals an
+#                  uninterrupted run's; a different script is refused
+#       diverge    a NaN teacher fails with its reason, its students are
+#                  skipped, the rest finishes; the report shows all of it
+set -u
+DETT=$1; MPIEXEC=$2; GRIDS=$3; CASE=$4
+fail() { echo "FAILED: $*"; exit 1; }
+N=19   # jobs in small.lua: a teacher, 14 students, 4 identification jobs
+# the status column of the job table (the 4th field of each record)
+statuses() {
+  h5dump -d /jobs/table "$1" | awk '/\): \{/ { i = 0; next } { i++; if (i == 4) { gsub(/[ ,]/, ""); print } }'
+}
+export HDF5_USE_FILE_LOCKING=FALSE
+same() {    # same A B: every job's data and the artifacts identical
+  for g in $(h5ls "$1/jobs" | awk '$2 == "Group" { print $1 }'); do
+    h5diff -c "$1" "$2" "/jobs/$g" "/jobs/$g" > diff.txt 2>&1 \
+      || { head -20 diff.txt; fail "$1 and $2 differ under /jobs/$g"; }
+  done
+  h5diff "$1" "$2" /artifacts /artifacts > diff.txt 2>&1 \
+    || { head -20 diff.txt; fail "$1 and $2 differ under /artifacts"; }
+}
+
+rm -f ./*.h5 ./*.out
+case $CASE in
+ranks)
+  "$DETT" data synth -o run_small.h5 --n-train 2000 > /dev/null || fail "data"
+  cp "$GRIDS/small.lua" ranks.lua
+  $MPIEXEC -n 1 "$DETT" run ranks.lua -o r1.h5 > r1.out || { cat r1.out; fail "1 rank"; }
+  $MPIEXEC -n 2 "$DETT" run ranks.lua -o r2.h5 > r2.out || fail "2 groups of 1"
+  $MPIEXEC -n 2 "$DETT" run ranks.lua -o r2k.h5 --ranks-per-job 2 > r2k.out || fail "1 group of 2"
+  $MPIEXEC -n 4 "$DETT" run ranks.lua -o r4.h5 --ranks-per-job 2 > r4.out || fail "2 groups of 2"
+  grep -q "$N jobs: $N done" r1.out || { cat r1.out; fail "not all $N jobs done"; }
+  same r1.h5 r2.h5; same r1.h5 r2k.h5; same r1.h5 r4.h5
+  echo "1, 2 and 4 ranks: identical results"
+  ;;
+resume)
+  "$DETT" data synth -o run_small.h5 --n-train 2000 > /dev/null || fail "data"
+  cp "$GRIDS/small.lua" resume.lua
+  $MPIEXEC -n 2 "$DETT" run resume.lua -o full.h5 > full.out || fail "uninterrupted run"
+  # the crash: rank 0 kills itself with SIGKILL after 5 finished jobs
+  DETT_TEST_KILL_AFTER=5 $MPIEXEC -n 2 "$DETT" run resume.lua -o part.h5 > part1.out 2>&1
+  [ $? != 0 ] || fail "the killed run exited 0"
+  done1=$(statuses part.h5 | grep -c "^2$")
+  [ "$done1" -ge 5 ] && [ "$done1" -lt $N ] || fail "killed run left $done1 finished jobs"
+  h5dump -d /jobs/table part.h5 > table1.txt
+  $MPIEXEC -n 2 "$DETT" run resume.lua -o part.h5 > part2.out || { cat part2.out; fail "resume"; }
+  torun=$(sed -n 's/.*jobs (\([0-9]*\) to run).*/\1/p' part2.out)
+  [ "$torun" = $((N - done1)) ] || fail "resume ran $torun jobs, want $((N - done1))"
+  same full.h5 part.h5
+  # another script on the same file is refused, and the file is untouched
+  cp part.h5 keep.h5
+  echo "-- another" >> resume.lua
+  $MPIEXEC -n 1 "$DETT" run resume.lua -o part.h5 > other.out 2> other.err
+  [ $? != 0 ] && grep -q "another script" other.err || { cat other.err; fail "another script not refused"; }
+  cmp part.h5 keep.h5 || fail "a refused run changed the file"
+  echo "resume after SIGKILL: $done1 jobs kept, $torun rerun, results identical"
+  ;;
+diverge)
+  "$DETT" data synth -o run_diverge.h5 --n-train 1000 > /dev/null || fail "data"
+  cp "$GRIDS/diverge.lua" diverge.lua
+  $MPIEXEC -n 2 "$DETT" run diverge.lua -o div.h5 > div.out 2>&1
+  rc=$?
+  [ $rc = 3 ] || { cat div.out; fail "exit $rc, want 3 (some jobs failed)"; }
+  grep -q "2 done, 1 failed, 2 skipped" div.out || { cat div.out; fail "want 2 done (erm, the ident job), 1 failed, 2 skipped"; }
+  "$DETT" report div.h5 > div.md || fail "report"
+  grep -q "loss became NaN\|loss became Inf" div.md || { cat div.md; fail "report lacks the reason"; }
+  grep -q "skipped" div.md || fail "report lacks the skipped jobs"
+  echo "divergence: failed with reason, dependents skipped, the rest done"
+  ;;
+*) fail "unknown case $CASE" ;;
+esac
+echo "1 passed, 0 failed"
