@@ -326,7 +326,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
                         (mk == METHOD_GROUPDRO ? (double)w->w[i] : (double)w->w[i] / p->B) * w->loss[i];
                 const int feat_loss = mk == METHOD_SIMKD || mk == METHOD_DETT;
                 if (proj) {   /* fitnet: the projector's input gradient joins the features' */
-                    model_backward(proj, w->pws, tree_next(&ptree), NULL, w->df, w->b, w->dfs);
+                    model_backward(proj, w->pws, tree_next(&ptree), w->df, NULL, w->b, w->dfs);
                     tree_push(&ptree);
                 }
                 model_backward(m, w->ws, tree_next(&tree), feat_loss ? NULL : w->dz,

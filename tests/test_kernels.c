@@ -61,6 +61,49 @@ static void test_transplant(void)
     model_free(t);
 }
 
+/* FitNet's chain: student features -> projector (a one-layer model) -> probe
+ * loss; the projector's input gradient (dx) must carry into the student */
+static void test_projector_chain(void)
+{
+    int sw[1] = { 5 };
+    model *s = model_mlp(4, sw, 1, 2), *p = model_mlp(5, NULL, 0, 3);
+    model_init(s, 1, 0);
+    model_init(p, 2, 0);
+    enum { B = 3 };
+    float x[B * 4], r[B * 3], dx[B * 5];
+    fill_normal(x, B * 4, 7);
+    fill_normal(r, B * 3, 8);
+    model_ws *ws = model_ws_new(s, B), *wp = model_ws_new(p, B);
+    float *gs = calloc(s->n_params, sizeof(float)), *gp = calloc(p->n_params, sizeof(float));
+    /* L = sum r .* p(features(s(x))) */
+    model_forward(s, ws, x, B);
+    model_forward(p, wp, model_features(s, ws), B);
+    model_backward(p, wp, gp, r, NULL, B, dx);
+    model_backward(s, ws, gs, NULL, dx, B, NULL);
+    double worst = 0;
+    const float eps = 1e-3f;
+    for (size_t k = 0; k < s->n_params; k++) {
+        double L[2];
+        float p0 = s->params[k];
+        for (int sgn = 0; sgn < 2; sgn++) {
+            s->params[k] = p0 + (sgn ? -eps : eps);
+            model_forward(s, ws, x, B);
+            const float *z = model_forward(p, wp, model_features(s, ws), B);
+            L[sgn] = 0;
+            for (int i = 0; i < B * 3; i++) L[sgn] += (double)r[i] * z[i];
+        }
+        s->params[k] = p0;
+        double num = (L[0] - L[1]) / (2 * eps);
+        worst = fmax(worst, fabs(num - gs[k]) / fmax(1e-2, fabs(num) + fabs(gs[k])));
+    }
+    EXPECT(worst < 2e-2, "student gradient through the projector: error %g", worst);
+    double pnorm = 0;
+    for (size_t k = 0; k < p->n_params; k++) pnorm += fabs(gp[k]);
+    EXPECT(pnorm > 0, "the projector got no gradient");
+    model_ws_free(ws); model_ws_free(wp); free(gs); free(gp);
+    model_free(s); model_free(p);
+}
+
 /* central differences of a loss's per-sample values against its gradient */
 static void test_loss_gradients(void)
 {
@@ -195,6 +238,7 @@ int main(void)
 {
     test_mlp_gradients();
     test_transplant();
+    test_projector_chain();
     test_loss_gradients();
     test_optimisers();
     test_rng();
