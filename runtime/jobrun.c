@@ -115,12 +115,13 @@ static void row_loss(float *loss, int *correct, const float *z, const int32_t *y
 typedef struct {
     model *teacher, *ident, *proj;
     float *t_logits, *t_feats, *sample_w;
+    int *sample_rep;
 } job_inputs;
 
 static void job_inputs_free(job_inputs *x)
 {
     model_free(x->teacher); model_free(x->ident); model_free(x->proj);
-    free(x->t_logits); free(x->t_feats); free(x->sample_w);
+    free(x->t_logits); free(x->t_feats); free(x->sample_w); free(x->sample_rep);
     memset(x, 0, sizeof *x);
 }
 
@@ -159,7 +160,16 @@ static int prepare_inputs(jobrun_ctx *c, int j, job_inputs *x, dett_err *e)
         err = malloc(n ? (size_t)n : 1);
         CHECK_ALLOC(e, err);
         CHECK(results_read_error_set(c->res, job->ident, gd->train.row0, n, err, e));
-        for (int64_t i = 0; i < n; i++) x->sample_w[i] = err[i] ? w->up : 1.0f;
+        if (w->resample) {   /* JTT's upsampling: error rows visited round(up) times */
+            x->sample_rep = malloc(sizeof(int) * (size_t)(n ? n : 1));
+            CHECK_ALLOC(e, x->sample_rep);
+            free(x->sample_w);
+            x->sample_w = NULL;
+            for (int64_t i = 0; i < n; i++)
+                x->sample_rep[i] = err[i] ? (int)lroundf(w->up) : 1;
+        } else {
+            for (int64_t i = 0; i < n; i++) x->sample_w[i] = err[i] ? w->up : 1.0f;
+        }
     } else if (weighted && w->kind == WEIGHT_GROUP_BALANCED) {
         /* oracle: each group weighs as much as the others, mean weight 1 */
         for (int64_t i = 0; i < n; i++) {
@@ -288,7 +298,8 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
         CHECK_ALLOC(e, x.proj);
         model_init(x.proj, job->seed, 1000);
     }
-    train_inputs in = { x.sample_w, x.t_logits, x.t_feats, x.proj, hook_step, hook_epoch, c };
+    train_inputs in = { x.sample_w, x.sample_rep, x.t_logits, x.t_feats, x.proj, hook_step,
+                        hook_epoch, c };
     c->current = j;
     CHECK(train_job(c->comm, job, &c->data, &in, m, &res, e));
 

@@ -8,6 +8,7 @@
 #include "optim.h"
 #include "rng.h"
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,10 @@
 typedef struct {
     int b;              /* rows per step */
     int64_t lrow0, n;   /* its rows in gd->train: [lrow0, lrow0 + n) */
-    int *perm;          /* [n] this epoch's visiting order */
+    int64_t nv;         /* visits per epoch: n, or more when rows repeat */
+    int *base;          /* [nv] the shard's rows, each as often as it repeats */
+    int *order;         /* [nv] this epoch's permutation of base's indices */
+    int *perm;          /* [nv] this epoch's visiting order (rows) */
     int *idx;           /* [b] local rows of this step */
     float *x;           /* [b, d] inputs */
     int *y, *grp;       /* [b] label, group */
@@ -44,7 +48,7 @@ static int uses_teacher_feats(method_kind k)
 
 static void shard_work_free(shard_work *s)
 {
-    free(s->perm); free(s->idx); free(s->x); free(s->y); free(s->grp);
+    free(s->base); free(s->order); free(s->perm); free(s->idx); free(s->x); free(s->y); free(s->grp);
     free(s->w); free(s->loss); free(s->dz); free(s->df); free(s->dfs);
     free(s->tz); free(s->tf);
     model_ws_free(s->ws);
@@ -54,7 +58,7 @@ static void shard_work_free(shard_work *s)
 /* allocates shard s's buffers for the job's shapes */
 static int shard_work_init(shard_work *s, const groupdata *gd, int shard,
                            const model *m, const model *proj, int tfeat_dim,
-                           dett_err *e)
+                           const int *rep, dett_err *e)
 {
     const shard_plan *p = &gd->plan;
     const int b = shard_batch_rows(p, shard), d = gd->info.d, C = m->n_classes;
@@ -63,7 +67,15 @@ static int shard_work_init(shard_work *s, const groupdata *gd, int shard,
     s->b = b;
     s->lrow0 = shard_row0(p, shard) - shard_row0(p, p->s0);
     s->n = shard_rows(p, shard);
-    s->perm = malloc(sizeof(int) * (size_t)s->n);
+    s->nv = 0;
+    for (int64_t i = 0; i < s->n; i++) s->nv += rep ? rep[s->lrow0 + i] : 1;
+    s->base = malloc(sizeof(int) * (size_t)(s->nv ? s->nv : 1));
+    s->order = malloc(sizeof(int) * (size_t)(s->nv ? s->nv : 1));
+    s->perm = malloc(sizeof(int) * (size_t)(s->nv ? s->nv : 1));
+    CHECK_ALLOC(e, s->base);
+    CHECK_ALLOC(e, s->order);
+    for (int64_t i = 0, k = 0; i < s->n; i++)
+        for (int c = 0; c < (rep ? rep[s->lrow0 + i] : 1); c++) s->base[k++] = (int)i;
     s->idx = malloc(sizeof(int) * b);
     s->x = malloc(sizeof(float) * (size_t)b * d);
     s->y = malloc(sizeof(int) * b);
@@ -271,7 +283,18 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
         goto fail;
     }
     for (int s = 0; s < ns; s++)
-        CHECK(shard_work_init(&sw[s], gd, p->s0 + s, m, proj, F, e));
+        CHECK(shard_work_init(&sw[s], gd, p->s0 + s, m, proj, F, in ? in->sample_rep : NULL, e));
+    /* steps per epoch: the plan's, or with repeated rows (JTT's upsampling)
+     * the fewest full batches any shard of the group can give */
+    int64_t steps = p->steps;
+    if (in && in->sample_rep) {
+        int64_t mine = INT64_MAX;
+        for (int s = 0; s < ns; s++) {
+            int64_t st = sw[s].nv / sw[s].b;
+            if (st < mine) mine = st;
+        }
+        CHECK_MPI(e, MPI_Allreduce(&mine, &steps, 1, MPI_INT64_T, MPI_MIN, comm));
+    }
     CHECK(tree_init(&tree, m->n_trainable, ns, e));
     CHECK(dar_init(&red, comm, m->n_trainable, e));
     opt = optim_new(job->optim, m->n_trainable);
@@ -288,10 +311,12 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
 
     for (int ep = 0; ep < job->epochs; ep++) {
         double loss_sum = 0.0;
-        for (int s = 0; s < ns; s++)
-            rng_permutation(sw[s].perm, (int)sw[s].n, job->seed,
+        for (int s = 0; s < ns; s++) {
+            rng_permutation(sw[s].order, (int)sw[s].nv, job->seed,
                             rng_stream2((uint64_t)ep, (uint64_t)(p->s0 + s)));
-        for (int64_t step = 0; step < p->steps; step++) {
+            for (int64_t k = 0; k < sw[s].nv; k++) sw[s].perm[k] = sw[s].base[sw[s].order[k]];
+        }
+        for (int64_t step = 0; step < steps; step++) {
             /* forward every local shard */
             for (int s = 0; s < ns; s++) {
                 shard_work *w = &sw[s];
@@ -352,7 +377,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
             }
             if (in && in->on_step) in->on_step(in->hook_ctx);
         }
-        res->train_loss[ep] = loss_sum / (double)p->steps;
+        res->train_loss[ep] = loss_sum / (double)steps;
         res->epochs_run = ep + 1;
         CHECK(end_of_epoch(comm, job, gd, m, res, ep, e));
         if (in && in->on_epoch)

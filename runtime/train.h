@@ -31,6 +31,8 @@ typedef struct {
 /* what a job gets from the jobs it depends on, all for this rank's train rows */
 typedef struct {
     const float *sample_w;       /* [rows] loss weights (jtt, dett), NULL = 1 */
+    const int *sample_rep;       /* [rows] visits per epoch (JTT's upsampling by
+                                    resampling), NULL = 1 each */
     const float *t_logits;       /* [rows, C] teacher logits (kd), or NULL */
     const float *t_feats;        /* [rows, D] teacher features (fitnet, simkd, dett) */
     model *proj;                 /* fitnet's projector (trained alongside), or NULL */
