@@ -50,6 +50,11 @@ resume)
   done1=$(statuses part.h5 | grep -c "^2$")
   [ "$done1" -ge 5 ] && [ "$done1" -lt $N ] || fail "killed run left $done1 finished jobs"
   h5dump -d /jobs/table part.h5 > table1.txt
+  # the killed run's file reports its finished jobs and marks the rest
+  "$DETT" report part.h5 > killed.md || fail "report on the killed run's file"
+  grep -q "Failed or unfinished jobs" killed.md || { cat killed.md; fail "killed report lacks the unfinished jobs"; }
+  grep -q "pending\|running" killed.md || fail "killed report does not mark pending jobs"
+  grep -q "erm mlp\[8\]\|teacher" killed.md || fail "killed report lacks finished rows"
   $MPIEXEC -n 2 "$DETT" run resume.lua -o part.h5 > part2.out || { cat part2.out; fail "resume"; }
   torun=$(sed -n 's/.*jobs (\([0-9]*\) to run).*/\1/p' part2.out)
   [ "$torun" = $((N - done1)) ] || fail "resume ran $torun jobs, want $((N - done1))"
@@ -73,6 +78,18 @@ diverge)
   grep -q "loss became NaN\|loss became Inf" div.md || { cat div.md; fail "report lacks the reason"; }
   grep -q "skipped" div.md || fail "report lacks the skipped jobs"
   echo "divergence: failed with reason, dependents skipped, the rest done"
+  ;;
+refuse)
+  "$DETT" data synth -o run_refuse.h5 --n-train 500 > /dev/null || fail "data"
+  printf 'local d = dataset "run_refuse.h5"\nreturn grid { data = d, student = mlp{4}, method = dfr{} }\n' > dfr.lua
+  $MPIEXEC -n 1 "$DETT" run dfr.lua -o dfr.h5 > dfr.out 2> dfr.err
+  [ $? != 0 ] && grep -q "dfr{} is accepted by the DSL but has no C side yet" dfr.err \
+    || { cat dfr.err; fail "dfr grid not refused"; }
+  [ ! -e dfr.h5 ] || fail "a refused run left a results file"
+  printf 'return grid { data = dataset "run_refuse.h5", student = mlp{4}, method = erm{}, batch = 4 }\n' > small_batch.lua
+  $MPIEXEC -n 1 "$DETT" run small_batch.lua -o sb.h5 > sb.out 2> sb.err
+  [ $? != 0 ] && grep -q "smaller than the 8 micro-shards" sb.err || { cat sb.err; fail "batch < M not refused"; }
+  echo "refused before training: dfr (no C side), batch smaller than the micro-shards"
   ;;
 *) fail "unknown case $CASE" ;;
 esac
