@@ -10,7 +10,7 @@
 #       diverge    a NaN teacher fails with its reason, its students are
 #                  skipped, the rest finishes; the report shows all of it
 set -u
-DETT=$1; MPIEXEC=$2; GRIDS=$3; CASE=$4
+DETT=$1; MPIEXEC=$2; GRIDS=$3; CASE=$4; FAKE=${5:-}
 fail() { echo "FAILED: $*"; exit 1; }
 N=19   # jobs in small.lua: a teacher, 14 students, 4 identification jobs
 # the status column of the job table (the 4th field of each record)
@@ -90,6 +90,17 @@ refuse)
   $MPIEXEC -n 1 "$DETT" run small_batch.lua -o sb.h5 > sb.out 2> sb.err
   [ $? != 0 ] && grep -q "smaller than the 8 micro-shards" sb.err || { cat sb.err; fail "batch < M not refused"; }
   echo "refused before training: dfr (no C side), batch smaller than the micro-shards"
+  ;;
+cnn)
+  # stand-in Fashion-MNIST files (the real ones are a Debian package that CI lacks)
+  "$FAKE" --fake-fmnist fmnist 3000 1000 || fail "stand-in fmnist"
+  "$DETT" data cfmnist --fmnist-dir fmnist --size 7 -o run_cnn.h5 > /dev/null || fail "cfmnist"
+  cp "$GRIDS/cnn.lua" cnn.lua
+  $MPIEXEC -n 1 "$DETT" run cnn.lua -o c1.h5 > c1.out || { cat c1.out; fail "1 rank"; }
+  $MPIEXEC -n 2 "$DETT" run cnn.lua -o c2.h5 --ranks-per-job 2 > c2.out || fail "2 ranks"
+  grep -q "7 jobs: 7 done" c1.out || { cat c1.out; fail "not all 7 jobs done (teacher, ident, 5 students)"; }
+  same c1.h5 c2.h5
+  echo "cnn teacher and students: done, identical on 1 and 2 ranks"
   ;;
 *) fail "unknown case $CASE" ;;
 esac

@@ -706,6 +706,10 @@ static void test_cmd(void)
 
 int main(int argc, char **argv)
 {
+    /* test_data_builders --fake-fmnist DIR N_TRAIN N_TEST: only write stand-in
+     * Fashion-MNIST files (for the end-to-end CNN test) */
+    if (argc == 5 && !strcmp(argv[1], "--fake-fmnist"))
+        return write_fake_fmnist(argv[2], atoi(argv[3]), atoi(argv[4])) ? 1 : 0;
     MPI_Init(&argc, &argv);
     int ok = write_fake_fmnist(FM_DIR, FM_TRAIN, FM_TEST) == 0 &&
              write_fake_fmnist(FM_TINY_DIR, 40, 3) == 0 && write_fake_mnist(MN_DIR) == 0;
