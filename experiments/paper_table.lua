@@ -1,0 +1,31 @@
+-- The paper table: for each benchmark a group-DRO teacher (a wider, deeper
+-- net) and, for two student sizes, ERM, KD, FitNet, SimKD, JTT, group DRO (the
+-- baseline, uses group labels) and DeTT; 3 seeds; model selection by
+-- validation worst-group accuracy. Data: scripts/paper_data.sh.
+--   mpirun -np 2 dett run experiments/paper_table.lua -o build/exp/paper_table.h5
+local benchmarks = {
+  -- file, teacher widths, student widths, epochs, batch
+  { "build/exp/cfmnist14.h5", {256, 256}, { {16}, {64} }, 10, 128 },
+  { "build/exp/dominoes.h5",  {256, 256}, { {16}, {64} }, 10, 128 },
+  { "build/exp/cps1988.h5",   {128, 128}, { {8},  {32} }, 20, 128 },
+  { "build/exp/synth_p97.h5", {64, 64},   { {8},  {32} }, 30, 64 },
+}
+local grids = {}
+for _, b in ipairs(benchmarks) do
+  local d = dataset(b[1])
+  local teacher = train {
+    data = d, arch = mlp(b[2]), method = groupdro{ eta = 0.01 },
+    optim = sgd{ lr = 0.01, momentum = 0.9, wd = 1e-4 }, epochs = b[4], batch = b[5],
+  }
+  local students = {}
+  for i, w in ipairs(b[3]) do students[i] = mlp(w) end
+  grids[#grids + 1] = grid {
+    data = d, teacher = teacher, epochs = b[4], batch = b[5],
+    seeds = {1, 2, 3},
+    student = sweep(students),
+    method = sweep{ erm{}, kd{ T = 4, alpha = 0.9 }, fitnet{}, simkd{},
+                    jtt{ T = 1, up = 20 }, groupdro{ eta = 0.01 }, dett{ up = 50 } },
+    select = "val-worst",
+  }
+end
+return grids
