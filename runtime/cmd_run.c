@@ -20,17 +20,22 @@ static const char *usage =
     "  --micro-shards M     fixed micro-shards of the training rows, a power of\n"
     "                       two >= K (default 8); results do not depend on K\n"
     "  --force              replace RESULTS.h5 even if it is not this script's\n"
+    "  --progress auto|bar|lines   redraw a status line (bar), or one line per\n"
+    "                       finished job (lines); auto: bar when stdout is a\n"
+    "                       terminal (under mpirun it always looks like one:\n"
+    "                       pass lines when the output goes to a file)\n"
     "A rerun with the same script and results file skips finished jobs.\n";
 
 typedef struct {
     const char *script, *out;
     int K, M, force;
+    int progress;       /* -1 auto, 0 lines, 1 bar */
 } run_opts;
 
 static int parse(int argc, char **argv, run_opts *o, dett_err *e)
 {
     long v;
-    *o = (run_opts){ NULL, NULL, 1, 8, 0 };
+    *o = (run_opts){ NULL, NULL, 1, 8, 0, -1 };
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(f, "-o")) {
@@ -44,6 +49,13 @@ static int parse(int argc, char **argv, run_opts *o, dett_err *e)
         } else if (!strcmp(f, "--micro-shards")) {
             if (cmd_int(f, val, 1, 1 << 16, &v, e)) return -1;
             o->M = (int)v;
+            i++;
+        } else if (!strcmp(f, "--progress")) {
+            if (!val) return dett_fail(e, "--progress needs auto, bar or lines");
+            if (!strcmp(val, "auto")) o->progress = -1;
+            else if (!strcmp(val, "bar")) o->progress = 1;
+            else if (!strcmp(val, "lines")) o->progress = 0;
+            else return dett_fail(e, "--progress: '%s': expected auto, bar or lines", val);
             i++;
         } else if (!strcmp(f, "--force")) {
             o->force = 1;
@@ -190,6 +202,7 @@ int cmd_run(int argc, char **argv)
     MPI_Comm_rank(group, &grank);
     if (wrank == 0) {
         if (sched_init(&s, &jobs, res, n_groups, o.K, &e)) cmd_die(&e);
+        if (o.progress >= 0) s.tty = o.progress;
         printf("dett run %s: %d jobs (%d to run), %d group%s of %d rank%s, %d micro-shards\n",
                o.script, jobs.n, s.n_todo, n_groups, n_groups > 1 ? "s" : "", o.K,
                o.K > 1 ? "s" : "", o.M);
