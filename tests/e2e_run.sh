@@ -102,6 +102,17 @@ cnn)
   same c1.h5 c2.h5
   echo "cnn teacher and students: done, identical on 1 and 2 ranks"
   ;;
+paper)
+  "$FAKE" --fake-fmnist fmnist 2000 600 || fail "stand-in fmnist"
+  "$DETT" data cfmnist --fmnist-dir fmnist --size 7 -o smoke_cfmnist.h5 > /dev/null || fail "cfmnist"
+  "$DETT" data synth --n-train 1000 -o smoke_synth.h5 > /dev/null || fail "synth"
+  cp "$GRIDS/paper_smoke.lua" paper.lua
+  $MPIEXEC -n 2 "$DETT" run paper.lua -o paper.h5 --progress lines > paper.out || { cat paper.out; fail "run"; }
+  grep -q "38 jobs: 38 done" paper.out || { cat paper.out; fail "not all 38 jobs done"; }
+  "$DETT" report paper.h5 --format latex > paper.tex || fail "report"
+  grep -q "toprule" paper.tex && grep -c "dett" paper.tex > /dev/null || fail "latex table"
+  echo "paper table smoke run: 38 jobs done, report written"
+  ;;
 *) fail "unknown case $CASE" ;;
 esac
 echo "1 passed, 0 failed"
