@@ -104,28 +104,53 @@ static void test_projector_chain(void)
     model_free(s); model_free(p);
 }
 
-/* central differences of a loss's per-sample values against its gradient */
-static void test_loss_gradients(void)
+enum { LOSS_XENT, LOSS_MSE, LOSS_KD };
+
+/* a loss's per-sample values l[B] at z (and its gradient into dz if given,
+ * which KD accumulates) */
+static void eval_loss(int which, float *dz, float *l, const float *z, const float *t,
+                      const int *y, const float *w, int B, int C, float tau, float scale)
 {
-    enum { B = 3, C = 4 };
-    float z[B * C], t[B * C], dz[B * C], w[B] = { 1.0f, 0.5f, 2.0f }, l[B], lp[B], lm[B];
-    int y[B] = { 0, 3, 1 };
-    const float eps = 1e-2f, scale = 0.7f, tau = 2.0f;
-    fill_normal(z, B * C, 1);
-    fill_normal(t, B * C, 2);
-    /* cross-entropy: d(scale * sum w_i l_i)/dz */
-    loss_xent(dz, l, z, y, w, B, C, scale);
+    if (which == LOSS_XENT) loss_xent(dz, l, z, y, w, B, C, scale);
+    else if (which == LOSS_MSE) loss_mse(dz, l, z, t, w, B, C, scale);
+    else loss_kd_add(dz, l, z, t, w, B, C, tau, scale);
+}
+
+/* worst relative error of the analytic d(scale * sum_i w_i l_i)/dz against
+ * central differences of the per-sample values */
+static double loss_fd_error(int which, float *z, const float *t, const int *y,
+                            const float *w, int B, int C, float tau, float scale)
+{
+    float dz[64] = { 0 }, l[16], lp[16], lm[16];
+    const float eps = 1e-2f;
+    eval_loss(which, dz, l, z, t, y, w, B, C, tau, scale);
     double worst = 0;
     for (int k = 0; k < B * C; k++) {
         float z0 = z[k];
-        z[k] = z0 + eps; loss_xent(NULL, lp, z, y, w, B, C, scale);
-        z[k] = z0 - eps; loss_xent(NULL, lm, z, y, w, B, C, scale);
+        z[k] = z0 + eps; eval_loss(which, NULL, lp, z, t, y, w, B, C, tau, scale);
+        z[k] = z0 - eps; eval_loss(which, NULL, lm, z, t, y, w, B, C, tau, scale);
         z[k] = z0;
         int i = k / C;
         double num = scale * w[i] * (lp[i] - lm[i]) / (2 * eps);
         worst = fmax(worst, fabs(num - dz[k]) / fmax(1e-3, fabs(num) + fabs(dz[k])));
     }
-    EXPECT(worst < 1e-2, "xent gradient error %g", worst);
+    return worst;
+}
+
+/* every loss by finite differences, and hand-computed cases */
+static void test_loss_gradients(void)
+{
+    enum { B = 3, C = 4 };
+    float z[B * C], t[B * C], w[B] = { 1.0f, 0.5f, 2.0f }, l[B];
+    int y[B] = { 0, 3, 1 };
+    const float scale = 0.7f, tau = 2.0f;
+    fill_normal(z, B * C, 1);
+    fill_normal(t, B * C, 2);
+    const char *names[3] = { "xent", "mse", "kd" };
+    for (int which = LOSS_XENT; which <= LOSS_KD; which++) {
+        double err = loss_fd_error(which, z, t, y, w, B, C, tau, scale);
+        EXPECT(err < 1e-2, "%s gradient error %g", names[which], err);
+    }
     /* hand case: z = (0, 0), y = 0 -> loss log 2, grad (-1/2, 1/2) */
     float z2[2] = { 0, 0 }, d2[2], l2[1];
     int y2[1] = { 0 };
@@ -137,33 +162,7 @@ static void test_loss_gradients(void)
     loss_mse(df, lf, f, tt, NULL, 1, 2, 1.0f);
     EXPECT(fabsf(lf[0] - 5.0f) < 1e-6f && fabsf(df[0] - 1.0f) < 1e-6f && fabsf(df[1] - 3.0f) < 1e-6f,
            "mse hand case: %g (%g, %g)", lf[0], df[0], df[1]);
-    /* MSE gradient */
-    loss_mse(dz, l, z, t, w, B, C, scale);
-    worst = 0;
-    for (int k = 0; k < B * C; k++) {
-        float z0 = z[k];
-        z[k] = z0 + eps; loss_mse(NULL, lp, z, t, w, B, C, scale);
-        z[k] = z0 - eps; loss_mse(NULL, lm, z, t, w, B, C, scale);
-        z[k] = z0;
-        int i = k / C;
-        double num = scale * w[i] * (lp[i] - lm[i]) / (2 * eps);
-        worst = fmax(worst, fabs(num - dz[k]) / fmax(1e-3, fabs(num) + fabs(dz[k])));
-    }
-    EXPECT(worst < 1e-2, "mse gradient error %g", worst);
-    /* KD: gradient, and zero loss when student == teacher */
-    memset(dz, 0, sizeof dz);
-    loss_kd_add(dz, l, z, t, w, B, C, tau, scale);
-    worst = 0;
-    for (int k = 0; k < B * C; k++) {
-        float z0 = z[k];
-        z[k] = z0 + eps; loss_kd_add(NULL, lp, z, t, w, B, C, tau, scale);
-        z[k] = z0 - eps; loss_kd_add(NULL, lm, z, t, w, B, C, tau, scale);
-        z[k] = z0;
-        int i = k / C;
-        double num = scale * w[i] * (lp[i] - lm[i]) / (2 * eps);
-        worst = fmax(worst, fabs(num - dz[k]) / fmax(1e-3, fabs(num) + fabs(dz[k])));
-    }
-    EXPECT(worst < 1e-2, "kd gradient error %g", worst);
+    /* KD is zero when the student equals the teacher */
     loss_kd_add(NULL, l, t, t, NULL, B, C, tau, 1.0f);
     EXPECT(fabsf(l[0]) < 1e-6f && fabsf(l[2]) < 1e-6f, "kd(t, t) = %g, want 0", l[0]);
     /* KD hand case: tau 1, t = (0, 0), z = (log 3, 0): p_s = (3/4, 1/4),
