@@ -85,9 +85,6 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         results_jobinfo *ji = &info[j];
         char why[256];
         shard_plan p;
-        if (job->method.kind == METHOD_DFR)
-            return dett_fail(e, "%s: dfr{} is accepted by the DSL but has no C side yet "
-                             "(the ScaLAPACK issue); remove it from the grid", job->id);
         if (strcmp(last, job->data) != 0) {
             if (dataset_open(job->data, MPI_COMM_WORLD, &di, e)) return -1;
             snprintf(last, sizeof last, "%s", job->data);
@@ -100,7 +97,7 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         model_free(t);
         if (!m) return -1;
         memset(ji, 0, sizeof *ji);
-        ji->epochs = job->epochs;
+        ji->epochs = job->epochs + (job->method.kind == METHOD_DFR);  /* + the refit */
         ji->groups = di.n_groups;
         ji->n_attrs = di.n_attrs;
         ji->n_params = m->n_params;

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "jobrun.h"
 #include "arch.h"
+#include "dfr_job.h"
 #include "loss.h"
 #include "train.h"
 #include "transplant.h"
@@ -302,6 +303,8 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
                         hook_epoch, c };
     c->current = j;
     CHECK(train_job(c->comm, job, &c->data, &in, m, &res, e));
+    if (job->method.kind == METHOD_DFR && !res.failed)
+        CHECK(dfr_job_refit(c->comm, job, &c->data, m, &res, e));
 
     memset(row, 0, sizeof *row);
     snprintf(row->id, sizeof row->id, "%.15s", job->id);

@@ -1,0 +1,82 @@
+/* dfr_job.c - the dfr{} method: ERM, then the last layer refit by DFR. */
+#include "dfr_job.h"
+#include "dfr.h"
+#include "metrics.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* lambdas tried (L2 strength on standardised features) and subsamples averaged */
+static const double dfr_lambdas[] = { 1e-4, 1e-3, 1e-2, 1e-1, 1.0 };
+#define DFR_SEEDS 5
+
+/* grows every per-epoch array of r by one epoch */
+static int result_grow(train_result *r, dett_err *e)
+{
+    const size_t E = (size_t)r->epochs + 1, G = (size_t)r->G;
+    double *tl = realloc(r->train_loss, sizeof(double) * E);
+    if (tl) r->train_loss = tl;
+    double *acc = realloc(r->acc, sizeof(double) * E * N_SPLITS * G);
+    if (acc) r->acc = acc;
+    double *w = realloc(r->worst, sizeof(double) * E * N_SPLITS);
+    if (w) r->worst = w;
+    double *a = realloc(r->avg, sizeof(double) * E * N_SPLITS);
+    if (a) r->avg = a;
+    double *m = realloc(r->mean, sizeof(double) * E * N_SPLITS);
+    if (m) r->mean = m;
+    if (!tl || !acc || !w || !a || !m) return dett_fail(e, "out of memory (dfr result)");
+    r->epochs = (int)E;
+    return 0;
+}
+
+int dfr_job_refit(MPI_Comm comm, const job_spec *job, const groupdata *gd, model *m,
+                  train_result *res, dett_err *e)
+{
+    const dataset_rows *val = &gd->eval[SPLIT_VAL];
+    const int F = m->feat_dim, C = m->n_classes, A = gd->info.n_attrs, G = gd->info.n_groups;
+    const int64_t n = val->n;
+    float *feat = malloc(sizeof(float) * (size_t)(n ? n : 1) * F);
+    int32_t *grp = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+    model_ws *ws = model_ws_new(m, EVAL_BLOCK);
+    int64_t corr[DATASET_MAX_GROUPS], tot[DATASET_MAX_GROUPS];
+    CHECK_ALLOC(e, feat);
+    CHECK_ALLOC(e, grp);
+    CHECK_ALLOC(e, ws);
+    /* penultimate features of this rank's validation rows */
+    for (int64_t i0 = 0; i0 < n; i0 += EVAL_BLOCK) {
+        int b = (int)(n - i0 < EVAL_BLOCK ? n - i0 : EVAL_BLOCK);
+        model_forward(m, ws, val->X + i0 * gd->info.d, b);
+        memcpy(feat + i0 * F, model_features(m, ws), sizeof(float) * (size_t)b * F);
+    }
+    for (int64_t i = 0; i < n; i++) grp[i] = val->y[i] * A + val->a[i];
+
+    /* refit the head: W [C, F] then b [C], the dense layer's own layout */
+    dfr_opts o;
+    dfr_opts_default(&o);
+    dfr_select_opts so = { dfr_lambdas, (int)(sizeof dfr_lambdas / sizeof *dfr_lambdas),
+                           DFR_SEEDS, job->seed };
+    const layer *head = m->layers[m->n_layers - 1];
+    float *W = m->params + head->off, *bias = W + (size_t)C * F;
+    CHECK(dfr_select(comm, feat, val->y, grp, n, F, C, G, &o, &so, W, bias, NULL, e));
+
+    /* the refit model as one more epoch row, chosen by every rule */
+    CHECK(result_grow(res, e));
+    const int ep = res->epochs - 1;
+    res->train_loss[ep] = NAN;
+    for (int sp = SPLIT_VAL; sp <= SPLIT_TEST; sp++) {
+        CHECK(train_eval(comm, m, gd, sp, corr, tot, e));
+        size_t k = (size_t)ep * N_SPLITS + sp;
+        metrics_groups(res->acc + k * G, &res->worst[k], &res->avg[k], &res->mean[k], corr,
+                       tot, gd->info.group_count[SPLIT_TRAIN], G);
+    }
+    res->epochs_run = ep + 1;
+    res->selected[0] = res->selected[1] = res->selected[2] = ep;
+    memcpy(res->params, m->params, sizeof(float) * m->n_params);
+    free(feat); free(grp);
+    model_ws_free(ws);
+    return 0;
+fail:
+    free(feat); free(grp);
+    model_ws_free(ws);
+    return -1;
+}
