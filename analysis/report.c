@@ -36,19 +36,26 @@ static const char *rp_optval(int argc, char **argv, int *i, const char *opt, int
     return argv[++*i];
 }
 
-/* --diagnostics: the hook for per-job diagnostics, stored by the runtime as a
- * group /jobs/<id>/diagnostics. Until their layout is part of results.h this
- * names the jobs that have them; rendering them goes here. */
+/* --diagnostics: per job with diagnostics (fitnet, simkd and dett students),
+ * the linear CKA between teacher and student features and their feature MSE
+ * on the test rows of each group g = y * A + a: where the student drifts from
+ * the teacher, group by group. */
 static void rp_diagnostics(FILE *out, const rep_data *d, const char *pre)
 {
     for (int f = 0; f < d->n_files; f++) {
         int n = 0;
         for (int k = 0; k < d->n_jobs; k++) {
             const rep_job *j = &d->jobs[k];
-            if (j->file != f || !j->has_diagnostics) continue;
-            fprintf(out, "%s%s: %s: diagnostics present (not rendered by this version)\n", pre,
-                    d->files[f], j->id);
-            n++;
+            if (j->file != f || !j->cka) continue;
+            if (!n++)
+                fprintf(out, "%sdiagnostics in %s: per group g (y, a), test rows: linear CKA "
+                        "teacher vs student features / feature MSE\n", pre, d->files[f]);
+            fprintf(out, "%s  %-6s %-8s %-22s seed %-3lld", pre, j->id, j->method, j->arch,
+                    (long long)j->seed);
+            for (int g = 0; g < j->groups; g++)
+                fprintf(out, "  g%d (%d,%d) %.4f / %.5f", g, g / j->n_attrs, g % j->n_attrs,
+                        j->cka[g], j->feature_mse[g]);
+            fprintf(out, "\n");
         }
         if (!n) fprintf(out, "%sno diagnostics in %s\n", pre, d->files[f]);
     }

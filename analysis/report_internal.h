@@ -42,6 +42,7 @@ typedef struct {
     double *worst, *avg;              /* [E, 2] */
     int32_t selected[3];              /* val-worst, val-avg, oracle */
     int has_diagnostics;              /* /jobs/<id>/diagnostics exists */
+    double *cka, *feature_mse;        /* [G] diagnostics of a done job, or NULL */
 } rep_job;
 
 typedef struct {

@@ -256,6 +256,15 @@ static int rd_job(hid_t file, const char *path, const rd_row *row, rep_job *j, d
         CHECK(rd_doubles(g, where, "worst", 2, d2, j->worst, e));
         CHECK(rd_doubles(g, where, "avg", 2, d2, j->avg, e));
         CHECK(rd_selected(g, where, j->selected, e));
+        if (j->has_diagnostics) {
+            hsize_t dg[1] = {G};
+            j->cka = malloc(G * sizeof *j->cka);
+            j->feature_mse = malloc(G * sizeof *j->feature_mse);
+            CHECK_ALLOC(e, j->cka);
+            CHECK_ALLOC(e, j->feature_mse);
+            CHECK(rd_doubles(g, where, "diagnostics/cka", 1, dg, j->cka, e));
+            CHECK(rd_doubles(g, where, "diagnostics/feature_mse", 1, dg, j->feature_mse, e));
+        }
         for (int k = 0; k < 3; k++)
             if (j->selected[k] < 0 || j->selected[k] >= j->epochs) {
                 dett_fail(e, "%s/selected: epoch %d out of range [0, %d) for a done job",
@@ -437,6 +446,8 @@ void rep_data_free(rep_data *d)
         free(d->jobs[k].acc);
         free(d->jobs[k].worst);
         free(d->jobs[k].avg);
+        free(d->jobs[k].cka);
+        free(d->jobs[k].feature_mse);
     }
     free(d->jobs);
     for (int k = 0; k < d->n_files; k++) free(d->files[k]);

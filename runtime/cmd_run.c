@@ -102,6 +102,8 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         ji->n_attrs = di.n_attrs;
         ji->n_params = m->n_params;
         ji->n_train = di.n[SPLIT_TRAIN];
+        ji->diagnostics = job->method.kind == METHOD_FITNET || job->method.kind == METHOD_SIMKD ||
+                          job->method.kind == METHOD_DETT;
         model_free(m);
         snprintf(ji->method, sizeof ji->method, "%s", jobrun_method_name(job->method.kind));
         jobrun_method_args(&job->method, ji->method_args, sizeof ji->method_args);

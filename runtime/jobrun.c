@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "jobrun.h"
 #include "arch.h"
+#include "cka.h"
 #include "dfr_job.h"
 #include "loss.h"
 #include "train.h"
@@ -260,6 +261,58 @@ done:
     return rc;
 }
 
+/* features [n, F] of m (or of proj applied to m's features) on rows x */
+static int forward_feats(const model *m, const model *proj, const float *x, int64_t n, int d,
+                         float *out, dett_err *e)
+{
+    model_ws *ws = model_ws_new(m, EVAL_BLOCK), *pws = proj ? model_ws_new(proj, EVAL_BLOCK) : NULL;
+    if (!ws || (proj && !pws)) {
+        model_ws_free(ws);
+        model_ws_free(pws);
+        return dett_fail(e, "out of memory (diagnostics)");
+    }
+    const int F = proj ? proj->n_classes : m->feat_dim;
+    for (int64_t i0 = 0; i0 < n; i0 += EVAL_BLOCK) {
+        int b = (int)(n - i0 < EVAL_BLOCK ? n - i0 : EVAL_BLOCK);
+        model_forward(m, ws, x + i0 * d, b);
+        const float *f = model_features(m, ws);
+        if (proj) f = model_forward(proj, pws, f, b);
+        memcpy(out + i0 * F, f, sizeof(float) * (size_t)b * F);
+    }
+    model_ws_free(ws);
+    model_ws_free(pws);
+    return 0;
+}
+
+/* per-group linear CKA and feature MSE between the teacher's features and
+ * the student's (projected) ones on the test rows: simkd and dett at the
+ * selected epoch, fitnet at the last (its projector is not snapshotted) */
+static int diagnostics(jobrun_ctx *c, int j, model *m, const job_inputs *x,
+                       const train_result *res, int grank, dett_err *e)
+{
+    const groupdata *gd = &c->data;
+    const dataset_rows *t = &gd->eval[SPLIT_TEST];
+    const int G = gd->info.n_groups, A = gd->info.n_attrs, F = x->teacher->feat_dim;
+    const int64_t n = t->n;
+    double cka[DATASET_MAX_GROUPS], mse[DATASET_MAX_GROUPS];
+    float *tf = malloc(sizeof(float) * (size_t)(n ? n : 1) * F);
+    float *sf = malloc(sizeof(float) * (size_t)(n ? n : 1) * F);
+    int32_t *g = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+    int rc = -1;
+    if (!tf || !sf || !g) { dett_fail(e, "out of memory (diagnostics)"); goto done; }
+    for (int64_t i = 0; i < n; i++) g[i] = t->y[i] * A + t->a[i];
+    if (c->jobs->jobs[j].method.kind != METHOD_FITNET)
+        memcpy(m->params, res->params, sizeof(float) * m->n_params);
+    if (forward_feats(x->teacher, NULL, t->X, n, gd->info.d, tf, e) ||
+        forward_feats(m, x->proj, t->X, n, gd->info.d, sf, e) ||
+        cka_per_group(c->comm, tf, sf, F, g, n, G, cka, mse, NULL, e))
+        goto done;
+    rc = grank == 0 ? results_write_diagnostics(c->res, j, cka, mse, e) : 0;
+done:
+    free(tf); free(sf); free(g);
+    return rc;
+}
+
 static void hook_step(void *ctx)
 {
     jobrun_ctx *c = ctx;
@@ -325,6 +378,9 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
 
     if (!res.failed) {
         if (job->kind == JOB_IDENT) CHECK(write_error_set(c, j, m, e));
+        if (job->method.kind == METHOD_FITNET || job->method.kind == METHOD_SIMKD ||
+            job->method.kind == METHOD_DETT)
+            CHECK(diagnostics(c, j, m, &x, &res, grank, e));
         if (grank == 0) {
             CHECK(write_curves(c, j, &res, res.params, e));
             /* teachers hand on their selected model; identification models

@@ -39,6 +39,8 @@
 /* open handles of one job (all stay open from results_open to close) */
 typedef struct {
     hid_t train_loss, acc, worst, avg, mean, selected, params;
+    hid_t diag_cka, diag_mse;   /* diagnostics/cka, feature_mse, or -1 */
+    int diag;          /* 1: the job has /jobs/<id>/diagnostics */
     int E, G;          /* epochs and groups of the layout (before the 0 -> 1 rule) */
     size_t P;          /* parameters */
     job_kind kind;
@@ -460,6 +462,7 @@ static int inputs_check(results *r, const job_list *jobs, const results_jobinfo 
         rj->G = in->groups;
         rj->P = in->n_params;
         rj->kind = j->kind;
+        rj->diag = in->diagnostics != 0;
         rj->art = -1;
         if (j->kind != JOB_STUDENT) m++;
     }
@@ -625,7 +628,7 @@ static int job_make(hid_t f, const char *tmp, const job_spec *j, const results_j
                     dett_err *e)
 {
     char where[RESULTS_PATH], name[80];
-    hid_t g = -1;
+    hid_t g = -1, dg = -1;
     int rc = -1;
     const double nan = NAN;
     const int32_t minus1 = -1;
@@ -660,8 +663,16 @@ static int job_make(hid_t f, const char *tmp, const job_spec *j, const results_j
     CHECK(dset_make(g, "selected", H5T_STD_I32LE, H5T_NATIVE_INT32, &minus1, 1, d_sel, where,
                     e));
     CHECK(dset_make(g, "params", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &zero, 1, d_p, where, e));
+    if (in->diagnostics) {
+        CHECK_H5(e, dg = H5Gcreate2(g, "diagnostics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                 "%s: cannot create diagnostics", where);
+        CHECK(dset_make(dg, "cka", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &G, where, e));
+        CHECK(dset_make(dg, "feature_mse", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &G,
+                        where, e));
+    }
     rc = 0;
 fail:
+    h5_close(dg, H5Gclose, &rc, e, where);
     h5_close(g, H5Gclose, &rc, e, where);
     return rc;
 }
@@ -813,7 +824,7 @@ static int handles_close(results *r, dett_err *e)
     for (int i = 0; r->job && i < r->n_jobs; i++) {
         hid_t *h[] = {&r->job[i].train_loss, &r->job[i].acc, &r->job[i].worst,
                       &r->job[i].avg, &r->job[i].mean, &r->job[i].selected,
-                      &r->job[i].params};
+                      &r->job[i].params, &r->job[i].diag_cka, &r->job[i].diag_mse};
         for (size_t k = 0; k < sizeof h / sizeof h[0]; k++)
             if (*h[k] >= 0 && H5Dclose(*h[k]) < 0 && rc == 0)   /* collective */
                 rc = dett_fail(e, "%s: H5Dclose (job %s) failed", r->path, r->job[i].id);
@@ -860,6 +871,7 @@ static results *results_alloc(const char *path, int n)
     for (int i = 0; i < n; i++) {
         res_job *j = &r->job[i];
         j->train_loss = j->acc = j->worst = j->avg = j->mean = j->selected = j->params = -1;
+        j->diag_cka = j->diag_mse = -1;
     }
     for (int k = 0; k < n; k++) r->art[k].params = r->art[k].error_set = -1;
     return r;
@@ -885,6 +897,10 @@ static int job_open(results *r, int i, dett_err *e)
     OPEN_(j->mean, "mean", 2, d_e2);
     OPEN_(j->selected, "selected", 1, d_sel);
     OPEN_(j->params, "params", 1, d_p);
+    if (j->diag) {
+        OPEN_(j->diag_cka, "diagnostics/cka", 1, &G);
+        OPEN_(j->diag_mse, "diagnostics/feature_mse", 1, &G);
+    }
 #undef OPEN_
     return 0;
 }
@@ -1077,6 +1093,21 @@ int results_write_job(results *r, int job, int epochs_run, const double *train_l
         rc = slab_io(r, j->selected, H5T_NATIVE_INT32, 1, &z, &three, selected, NULL, w, e);
     if (rc == 0 && params && P)
         rc = slab_io(r, j->params, H5T_NATIVE_FLOAT, 1, &z, &P, params, NULL, w, e);
+    return quiet_off(&q, rc, e);
+}
+
+int results_write_diagnostics(results *r, int job, const double *cka, const double *mse,
+                              dett_err *e)
+{
+    h5_quiet q;
+    if (job_arg(r, job, e)) return -1;
+    res_job *j = &r->job[job];
+    if (!j->diag)
+        return dett_fail(e, "%s: job %s has no diagnostics in its layout", r->path, j->id);
+    if (quiet_on(&q, e)) return -1;
+    hsize_t z = 0, G = (hsize_t)j->G;
+    int rc = slab_io(r, j->diag_cka, H5T_NATIVE_DOUBLE, 1, &z, &G, cka, NULL, j->id, e);
+    if (rc == 0) rc = slab_io(r, j->diag_mse, H5T_NATIVE_DOUBLE, 1, &z, &G, mse, NULL, j->id, e);
     return quiet_off(&q, rc, e);
 }
 

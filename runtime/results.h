@@ -34,6 +34,12 @@
  *     selected     int32   [3]          epoch (0-based) chosen by val-worst,
  *                                       val-avg, oracle; fill -1
  *     params       float32 [P]          parameters at the job's selected epoch
+ *     diagnostics/   students of fitnet, simkd and dett only:
+ *       cka          float64 [G]          linear CKA between the teacher's and the
+ *                                         student's (projected) penultimate
+ *                                         features on the test rows of group g
+ *       feature_mse  float64 [G]          their mean squared difference per
+ *                                         feature; fill NaN until written
  * /artifacts/<hash>/     shared results, stored once per hash:
  *     params       float32 [P]          teacher / identification weights
  *     error_set    uint8   [n_train]    ident jobs: 1 where the model errs
@@ -86,6 +92,7 @@ typedef struct {
     /* attribute strings */
     char method[32], method_args[128], arch[128], weighting[128];
     char teacher[16], ident[16], select[16];
+    int diagnostics;               /* 1: create /jobs/<id>/diagnostics */
 } results_jobinfo;
 
 typedef struct {
@@ -125,6 +132,9 @@ int results_write_job(results *r, int job, int epochs_run, const double *train_l
                       const double *acc, const double *worst, const double *avg,
                       const double *mean, const int32_t *selected, const float *params,
                       dett_err *e);
+/* independent: a student's per-group diagnostics, cka [G] and mse [G] */
+int results_write_diagnostics(results *r, int job, const double *cka, const double *mse,
+                              dett_err *e);
 /* independent: reads a job's params back (P floats) */
 int results_read_params(results *r, int job, float *params, dett_err *e);
 

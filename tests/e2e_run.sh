@@ -18,15 +18,21 @@ statuses() {
   h5dump -d /jobs/table "$1" | awk '/\): \{/ { i = 0; next } { i++; if (i == 4) { gsub(/[ ,]/, ""); print } }'
 }
 export HDF5_USE_FILE_LOCKING=FALSE
-same() {    # same A B: every job's data and the artifacts identical
+same() {    # same A B: every job's data and the artifacts identical; the
+            # diagnostics (distributed CKA sums) within 1e-9 relative
   for g in $(h5ls "$1/jobs" | awk '$2 == "Group" { print $1 }'); do
-    h5diff -c "$1" "$2" "/jobs/$g" "/jobs/$g" > diff.txt 2>&1 \
-      || { head -20 diff.txt; fail "$1 and $2 differ under /jobs/$g"; }
+    for ds in train_loss acc worst avg mean selected params; do
+      h5diff -c "$1" "$2" "/jobs/$g/$ds" "/jobs/$g/$ds" > diff.txt 2>&1 \
+        || { head -20 diff.txt; fail "$1 and $2 differ in /jobs/$g/$ds"; }
+    done
+    if h5ls "$1/jobs/$g/diagnostics" > /dev/null 2>&1; then
+      h5diff -p 1e-9 "$1" "$2" "/jobs/$g/diagnostics" "/jobs/$g/diagnostics" > diff.txt 2>&1 \
+        || { head -20 diff.txt; fail "$1 and $2 diagnostics differ for $g"; }
+    fi
   done
   h5diff "$1" "$2" /artifacts /artifacts > diff.txt 2>&1 \
     || { head -20 diff.txt; fail "$1 and $2 differ under /artifacts"; }
 }
-
 rm -f ./*.h5 ./*.out
 case $CASE in
 ranks)
@@ -38,6 +44,10 @@ ranks)
   $MPIEXEC -n 4 "$DETT" run ranks.lua -o r4.h5 --ranks-per-job 2 > r4.out || fail "2 groups of 2"
   grep -q "$N jobs: $N done" r1.out || { cat r1.out; fail "not all $N jobs done"; }
   same r1.h5 r2.h5; same r1.h5 r2k.h5; same r1.h5 r4.h5
+  # diagnostics: per-group CKA and feature MSE for fitnet, simkd and dett students
+  "$DETT" report r1.h5 --diagnostics > diag.md || fail "report --diagnostics"
+  [ "$(grep -c "^  j[0-9]* *\(fitnet\|simkd\|dett\) .* g3 (1,1) 0\.[0-9]* / " diag.md)" = 6 ] \
+    || { cat diag.md; fail "want diagnostics for 6 students"; }
   echo "1, 2 and 4 ranks: identical results"
   ;;
 resume)
