@@ -4,7 +4,8 @@
  * Default d = 256 1024 4096, reps 3 after one warm-up. Prints the median of
  * the slowest rank's wall time, the Newton steps, and the rate of the fit's
  * main products (n d^2 for the Gram, d^3/3 per Cholesky) against a dgemm
- * measured on one rank at the start, in the same environment. */
+ * measured on one rank at the start, in the same environment.
+ * DFR_BLOCK=nb in the environment overrides the block-cyclic block size. */
 #include "dfr.h"
 #include "rng.h"
 #include <cblas.h>
@@ -57,9 +58,10 @@ int main(int argc, char **argv)
     if (rank == 0) peak = dgemm_rate();
     MPI_Bcast(&peak, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     if (rank == 0)
-        printf("n = %lld, C = %d, %d rank(s), median of %d after 1 warm-up; dgemm 1024^3 on "
-               "one rank: %.1f GFLOP/s\n%-9s %6s %10s %7s %9s\n", (long long)n, C, size, reps,
-               peak, "solver", "d", "time (s)", "steps", "% dgemm");
+        printf("n = %lld, C = %d, %d rank(s), blocks %s, median of %d after 1 warm-up; dgemm "
+               "1024^3 on one rank: %.1f GFLOP/s\n%-9s %6s %10s %7s %9s\n", (long long)n, C,
+               size, getenv("DFR_BLOCK") ? getenv("DFR_BLOCK") : "64", reps, peak, "solver",
+               "d", "time (s)", "steps", "% dgemm");
     int64_t row0 = n * rank / size, nl = n * (rank + 1) / size - row0;
     for (int k = 0; k < nd; k++) {
         int d = ds[k];
@@ -83,6 +85,7 @@ int main(int argc, char **argv)
             dfr_opts_default(&o);
             o.solver = s ? DFR_LOGISTIC : DFR_RIDGE;
             o.lambda = 1e-2;
+            if (getenv("DFR_BLOCK")) o.block = atoi(getenv("DFR_BLOCK"));
             dfr_report rep;
             dett_err e = { "" };
             for (int r = -1; r < reps; r++) {

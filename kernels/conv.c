@@ -6,9 +6,18 @@
  * The batch is processed in chunks of G samples: one im2col of the chunk into
  * col[R, G*P] and one sgemm per chunk; G is chosen so the chunk's workspace
  * stays under CONV_CHUNK_FLOATS (but is at least one sample).
+ *
+ * Fast paths: im2col/col2im move whole runs of valid columns instead of
+ * testing every element (one run per sample and kernel offset for a stride-1
+ * "same" convolution), the bias sums run eight output channels side by side,
+ * the elementwise loops come from vec.h, and 2 x 2 max pooling finds its
+ * maximum and argmax without branches. Each does the reference's arithmetic
+ * in the reference's order, so results are bit-identical to the plain loops
+ * (run when l->ref; compared in tests/test_perf_paths.c).
  */
 #include "layer.h"
 #include "rng.h"
+#include "vec.h"
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
@@ -67,7 +76,7 @@ static int conv_chunk(const layer *l, int B)
 /* col[R, G*P] <- patches of x[G, C, H, W]:
  * col[(c*k + i)*k + j, g*P + oh*OW + ow] = x[g, c, oh*s - pad + i, ow*s - pad + j],
  * 0 where the index falls in the padding */
-static void conv_im2col(const layer *l, float *col, const float *x, int G)
+static void conv_im2col_ref(const layer *l, float *col, const float *x, int G)
 {
     const int C = l->C, H = l->H, W = l->W, k = l->k, s = l->stride, pad = l->pad;
     const int OH = l->OH, OW = l->OW;
@@ -95,8 +104,98 @@ static void conv_im2col(const layer *l, float *col, const float *x, int G)
             }
 }
 
+/* the output columns ow of kernel column j whose input column
+ * iw = ow*s - pad + j lies inside [0, W): [*lo, *hi) */
+static void conv_valid_cols(const layer *l, int j, int *lo, int *hi)
+{
+    const int s = l->stride, a = l->pad - j, b = l->W - 1 + l->pad - j;
+    int first = a <= 0 ? 0 : (a + s - 1) / s;
+    int last = b < 0 ? 0 : b / s + 1;
+    if (last > l->OW) last = l->OW;
+    if (first > last) first = last;
+    *lo = first;
+    *hi = last;
+}
+
+/* the output rows oh whose input row ih = oh*s - pad + i lies inside
+ * [0, H): [*lo, *hi) (conv_valid_cols for rows) */
+static void conv_valid_rows(const layer *l, int i, int *lo, int *hi)
+{
+    const int s = l->stride, a = l->pad - i, b = l->H - 1 + l->pad - i;
+    int first = a <= 0 ? 0 : (a + s - 1) / s;
+    int last = b < 0 ? 0 : b / s + 1;
+    if (last > l->OH) last = l->OH;
+    if (first > last) first = last;
+    *lo = first;
+    *hi = last;
+}
+
+/* conv_im2col_ref with each output row as zeros | a run of input | zeros.
+ * With stride 1 and OW == W ("same" width), output position q = oh*W + ow
+ * reads input q + (i - pad)*W + (j - pad) wherever it is valid, so the valid
+ * rows of one sample are one copy, after which the columns that wrapped
+ * around a row edge are zeroed. */
+static void conv_im2col_fast(const layer *l, float *restrict col,
+                             const float *restrict x, int G)
+{
+    const int C = l->C, H = l->H, W = l->W, k = l->k, s = l->stride, pad = l->pad;
+    const int OH = l->OH, OW = l->OW;
+    const size_t P = conv_P(l), N = (size_t)G * P;
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) {
+                float *row = col + ((size_t)(c * k + i) * k + j) * N;
+                int lo, hi;
+                conv_valid_cols(l, j, &lo, &hi);
+                const int off = lo * s - pad + j;   /* input column of lo */
+                int rlo, rhi;
+                conv_valid_rows(l, i, &rlo, &rhi);
+                if (s == 1 && OW == W && rlo < rhi && lo < hi) {
+                    const size_t q0 = (size_t)rlo * W + lo, q1 = (size_t)(rhi - 1) * W + hi;
+                    const ptrdiff_t delta = (ptrdiff_t)(i - pad) * W + (j - pad);
+                    for (int g = 0; g < G; g++) {
+                        float *r = row + (size_t)g * P;
+                        const float *xc = x + ((size_t)g * C + c) * H * W;
+                        memset(r, 0, sizeof(float) * q0);
+                        memcpy(r + q0, xc + (ptrdiff_t)q0 + delta, sizeof(float) * (q1 - q0));
+                        memset(r + q1, 0, sizeof(float) * (P - q1));
+                        for (int oh = rlo; oh < rhi; oh++) {
+                            float *ro = r + (size_t)oh * W;
+                            if (oh > rlo) for (int ow = 0; ow < lo; ow++) ro[ow] = 0.0f;
+                            if (oh < rhi - 1) for (int ow = hi; ow < W; ow++) ro[ow] = 0.0f;
+                        }
+                    }
+                    continue;
+                }
+                for (int g = 0; g < G; g++) {
+                    const float *xc = x + ((size_t)g * C + c) * H * W;
+                    for (int oh = 0; oh < OH; oh++) {
+                        float *r = row + (size_t)g * P + (size_t)oh * OW;
+                        int ih = oh * s - pad + i;
+                        if (ih < 0 || ih >= H) {
+                            memset(r, 0, sizeof(float) * OW);
+                            continue;
+                        }
+                        const float *xr = xc + (size_t)ih * W + off;
+                        for (int ow = 0; ow < lo; ow++) r[ow] = 0.0f;
+                        if (s == 1)
+                            memcpy(r + lo, xr, sizeof(float) * (size_t)(hi - lo));
+                        else
+                            for (int ow = lo; ow < hi; ow++) r[ow] = xr[(size_t)(ow - lo) * s];
+                        for (int ow = hi; ow < OW; ow++) r[ow] = 0.0f;
+                    }
+                }
+            }
+}
+
+static void conv_im2col(const layer *l, float *col, const float *x, int G)
+{
+    if (l->ref) conv_im2col_ref(l, col, x, G);
+    else conv_im2col_fast(l, col, x, G);
+}
+
 /* dx[G, C, H, W] += col2im(col[R, G*P]): the adjoint of conv_im2col */
-static void conv_col2im(const layer *l, float *dx, const float *col, int G)
+static void conv_col2im_ref(const layer *l, float *dx, const float *col, int G)
 {
     const int C = l->C, H = l->H, W = l->W, k = l->k, s = l->stride, pad = l->pad;
     const int OH = l->OH, OW = l->OW;
@@ -121,6 +220,88 @@ static void conv_col2im(const layer *l, float *dx, const float *col, int G)
             }
 }
 
+/* conv_col2im_ref over the valid columns only; every dx element receives
+ * the same nonzero additions in the same order. With stride 1 and OW == W
+ * the valid rows of a sample are added as one run (as in conv_im2col_fast)
+ * after the entries that wrap around a row edge are set to +0 in col: dx
+ * starts at +0 and a round-to-nearest sum that starts at +0 is never -0, so
+ * adding +0 leaves it unchanged, bit for bit. col is overwritten there.
+ * So dx must hold no -0 on entry: conv_backward zeroes it first. */
+static void conv_col2im_fast(const layer *l, float *restrict dx,
+                             float *restrict col, int G)
+{
+    const int C = l->C, H = l->H, W = l->W, k = l->k, s = l->stride, pad = l->pad;
+    const int OH = l->OH, OW = l->OW;
+    const size_t P = conv_P(l), N = (size_t)G * P;
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) {
+                float *row = col + ((size_t)(c * k + i) * k + j) * N;
+                int lo, hi;
+                conv_valid_cols(l, j, &lo, &hi);
+                const int off = lo * s - pad + j;
+                int rlo, rhi;
+                conv_valid_rows(l, i, &rlo, &rhi);
+                if (s == 1 && OW == W && rlo < rhi && lo < hi) {
+                    const size_t q0 = (size_t)rlo * W + lo, q1 = (size_t)(rhi - 1) * W + hi;
+                    const ptrdiff_t delta = (ptrdiff_t)(i - pad) * W + (j - pad);
+                    for (int g = 0; g < G; g++) {
+                        float *r = row + (size_t)g * P;
+                        for (int oh = rlo; oh < rhi; oh++) {
+                            float *ro = r + (size_t)oh * W;
+                            if (oh > rlo) for (int ow = 0; ow < lo; ow++) ro[ow] = 0.0f;
+                            if (oh < rhi - 1) for (int ow = hi; ow < W; ow++) ro[ow] = 0.0f;
+                        }
+                        float *dxc = dx + ((size_t)g * C + c) * H * W;
+                        vec_acc(dxc + (ptrdiff_t)q0 + delta, r + q0, q1 - q0);
+                    }
+                    continue;
+                }
+                for (int g = 0; g < G; g++) {
+                    float *dxc = dx + ((size_t)g * C + c) * H * W;
+                    for (int oh = 0; oh < OH; oh++) {
+                        int ih = oh * s - pad + i;
+                        if (ih < 0 || ih >= H) continue;
+                        const float *r = row + (size_t)g * P + (size_t)oh * OW;
+                        float *dxr = dxc + (size_t)ih * W + off;
+                        if (s == 1)
+                            vec_acc(dxr, r + lo, (size_t)(hi - lo));
+                        else
+                            for (int ow = lo; ow < hi; ow++) dxr[(size_t)(ow - lo) * s] += r[ow];
+                    }
+                }
+            }
+}
+
+/* col is overwritten by the fast path (see conv_col2im_fast) */
+static void conv_col2im(const layer *l, float *dx, float *col, int G)
+{
+    if (l->ref) conv_col2im_ref(l, dx, col, G);
+    else conv_col2im_fast(l, dx, col, G);
+}
+
+/* gb[o] += sum_q dy[o, q] over q = 0..N-1 in order, for o < OC; the fast
+ * form runs eight channels' sums side by side (same order within each) */
+static void conv_bias_grad(const layer *l, float *gb, const float *dy, size_t N)
+{
+    const int OC = l->OC;
+    int o = 0;
+    if (!l->ref)
+        for (; o + 8 <= OC; o += 8) {
+            const float *r = dy + (size_t)o * N;
+            float s[8] = { 0.0f };
+            for (size_t q = 0; q < N; q++)
+                for (int u = 0; u < 8; u++) s[u] += r[(size_t)u * N + q];
+            for (int u = 0; u < 8; u++) gb[o + u] += s[u];
+        }
+    for (; o < OC; o++) {
+        const float *r = dy + (size_t)o * N;
+        float s = 0.0f;
+        for (size_t q = 0; q < N; q++) s += r[q];
+        gb[o] += s;
+    }
+}
+
 /* out[b, o, q] = bias[o] + sum_r Wt[o, r] col_b[r, q]
  * ws: col[R, G*P] then y[OC, G*P] */
 static void conv_forward(const layer *l, const float *p, float *out,
@@ -143,6 +324,7 @@ static void conv_forward(const layer *l, const float *p, float *out,
             for (int o = 0; o < OC; o++) {
                 float *dst = out + ((size_t)(b0 + t) * OC + o) * P;
                 const float *src = y + (size_t)o * N + (size_t)t * P;
+                if (!l->ref) { vec_add_scalar(dst, src, bias[o], P); continue; }
                 for (size_t q = 0; q < P; q++) dst[q] = src[q] + bias[o];
             }
     }
@@ -174,12 +356,7 @@ static void conv_backward(const layer *l, const float *p, float *g, float *din,
             /* gW[OC, R] += dy[OC, N] col[R, N]^T */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, (int)R, (int)N,
                         1.0f, dy, (int)N, col, (int)N, 1.0f, gW, (int)R);
-            for (int o = 0; o < OC; o++) {
-                const float *r = dy + (size_t)o * N;
-                float s = 0.0f;
-                for (size_t q = 0; q < N; q++) s += r[q];
-                gb[o] += s;
-            }
+            conv_bias_grad(l, gb, dy, N);
         }
         if (din) {
             float *dx = din + (size_t)b0 * l->in_dim;
@@ -238,11 +415,86 @@ static size_t pool_argmax(const float *x, int W, int k, int oh, int ow)
     return best;
 }
 
+/* the maximum of the 2 x 2 window (a b / c d) = (x0[0] x0[1] / x1[0] x1[1])
+ * scanned in pool_argmax's order with its strict comparisons: each step is
+ * (x > m ? x : m), a MAXSS, so the value is pool_argmax's */
+static inline float pool2_max(const float *x0, const float *x1)
+{
+    float m = x0[0];
+    m = x0[1] > m ? x0[1] : m;
+    m = x1[0] > m ? x1[0] : m;
+    m = x1[1] > m ? x1[1] : m;
+    return m;
+}
+
+/* pool_argmax's choice (0..3 in row-major order) for the same window: the
+ * index moves to entry e when x_e > the running maximum, as in pool_argmax;
+ * comparisons give 0/1 and the index is updated by integer arithmetic, so
+ * nothing branches on the data */
+static inline int pool2_at(const float *x0, const float *x1)
+{
+    float m = x0[0];
+    int t = x0[1] > m, w = t;
+    m = x0[1] > m ? x0[1] : m;
+    t = x1[0] > m;
+    w += t * (2 - w);
+    m = x1[0] > m ? x1[0] : m;
+    t = x1[1] > m;
+    w += t * (3 - w);
+    return w;
+}
+
+static void maxpool2_forward(const layer *l, float *restrict out,
+                             const float *restrict in, int B)
+{
+    const int H = l->H, W = l->W, OH = l->OH, OW = l->OW;
+    for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
+        const float *x = in + pl * H * W;
+        float *y = out + pl * OH * OW;
+        for (int oh = 0; oh < OH; oh++) {
+            const float *x0 = x + (size_t)2 * oh * W, *x1 = x0 + W;
+            for (int ow = 0; ow < OW; ow++)
+                y[oh * OW + ow] = pool2_max(x0 + 2 * ow, x1 + 2 * ow);
+        }
+    }
+}
+
+/* din as maxpool_backward's reference loop, for k = 2: the window's four
+ * entries are zeroed, then 0.0f + dy (as the reference's += on a zeroed din,
+ * which turns -0 into +0) is stored at the argmax through a computed
+ * address, without branches; rows and columns outside every window are 0 */
+static void maxpool2_backward(const layer *l, float *restrict din,
+                              const float *restrict dout, const float *restrict in,
+                              int B)
+{
+    const int H = l->H, W = l->W, OH = l->OH, OW = l->OW;
+    if (H != 2 * OH || W != 2 * OW)
+        memset(din, 0, sizeof(float) * (size_t)B * l->in_dim);
+    for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
+        const float *x = in + pl * H * W, *dy = dout + pl * OH * OW;
+        float *dx = din + pl * H * W;
+        for (int oh = 0; oh < OH; oh++) {
+            const float *x0 = x + (size_t)2 * oh * W, *x1 = x0 + W;
+            float *d0 = dx + (size_t)2 * oh * W, *d1 = d0 + W;
+            for (int ow = 0; ow < OW; ow++) {
+                const float *a0 = x0 + 2 * ow, *a1 = x1 + 2 * ow;
+                const int at = pool2_at(a0, a1);
+                d0[2 * ow] = 0.0f;
+                d0[2 * ow + 1] = 0.0f;
+                d1[2 * ow] = 0.0f;
+                d1[2 * ow + 1] = 0.0f;
+                d0[(size_t)(at >> 1) * W + 2 * ow + (at & 1)] = 0.0f + dy[oh * OW + ow];
+            }
+        }
+    }
+}
+
 /* out[b, c, oh, ow] = max over the window of in[b, c, :, :] */
 static void maxpool_forward(const layer *l, const float *p, float *out,
                             const float *in, int B, float *ws)
 {
     (void)p; (void)ws;
+    if (l->k == 2 && !l->ref) { maxpool2_forward(l, out, in, B); return; }
     const int H = l->H, W = l->W, OH = l->OH, OW = l->OW, k = l->k;
     for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
         const float *x = in + pl * H * W;
@@ -261,6 +513,7 @@ static void maxpool_backward(const layer *l, const float *p, float *g, float *di
 {
     (void)p; (void)g; (void)out; (void)ws;
     if (!din) return;
+    if (l->k == 2 && !l->ref) { maxpool2_backward(l, din, dout, in, B); return; }
     const int H = l->H, W = l->W, OH = l->OH, OW = l->OW, k = l->k;
     memset(din, 0, sizeof(float) * (size_t)B * l->in_dim);
     for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {

@@ -43,6 +43,9 @@ struct layer {
     int in_dim, out_dim;     /* per-row element counts */
     size_t off, n_params;    /* slice of the model's parameter slab */
     int frozen;              /* 1: backward adds nothing to g */
+    int ref;                 /* 1: run the plain reference loops instead of
+                                the fast paths (tests compare the two; see
+                                model_set_reference) */
     /* geometry: dense uses din/dout; image layers use the rest */
     int din, dout;
     int C, H, W;             /* input image */

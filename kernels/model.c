@@ -56,6 +56,11 @@ void model_freeze_from(model *m, int first)
     m->n_trainable = first < m->n_layers ? m->layers[first]->off : m->n_params;
 }
 
+void model_set_reference(model *m, int on)
+{
+    for (int i = 0; i < m->n_layers; i++) m->layers[i]->ref = on != 0;
+}
+
 void model_free(model *m)
 {
     if (!m) return;

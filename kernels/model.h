@@ -46,6 +46,9 @@ void model_init(model *m, uint64_t seed, uint64_t stream0);
 /* freezes layers [first, n_layers): they must be the tail */
 void model_freeze_from(model *m, int first);
 void model_free(model *m);
+/* on = 1: every layer runs its plain reference loops (layer.h `ref`), the
+ * code the fast paths are tested against; on = 0 (the default): fast paths */
+void model_set_reference(model *m, int on);
 
 /* MLP: in -> (dense, relu) per width -> dense(n_classes); finalized, not
  * initialised. NULL on failure. */

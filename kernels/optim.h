@@ -23,6 +23,8 @@ typedef struct {
     size_t n;          /* floats updated: the trainable prefix */
     long t;            /* steps taken */
     float *m, *v;      /* owned state: sgd uses m as velocity */
+    int ref;           /* 1: plain reference loops (tests compare the fast
+                          SGD loop against them, bit for bit); 0 default */
 } optim;
 
 /* defaults: sgd lr 1e-3 mom 0.9 wd 0; adamw lr 1e-3 betas (0.9, 0.999) eps 1e-8 wd 1e-2 */
