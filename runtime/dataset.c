@@ -343,6 +343,33 @@ static void split_close(split_h5 *sp)
     h5_drop(&sp->group, H5Gclose);
 }
 
+/* The rows of o must be written: a dataset created but never (fully)
+ * written reads as fill values, so checking the labels of a damaged or
+ * half-written file that claims 2^40 rows would read 2^40 zeros. Stored
+ * bytes beyond the file's end mean a damaged layout (the MPI-IO driver reads
+ * them as zeros too). */
+static int check_stored(const h5_obj *o, hid_t file, const char *path, const char *split,
+                        const char *name, dett_err *e)
+{
+    H5D_space_status_t st;
+    hsize_t fsize = 0;
+    CHECK_H5(e, H5Dget_space_status(o->dset, &st), "%s:/%s/%s: cannot read its storage status",
+             path, split, name);
+    if (st != H5D_SPACE_STATUS_ALLOCATED)
+        return dett_fail(e, "%s:/%s/%s: %llu rows declared but %s written (storage not "
+                         "allocated)", path, split, name, (unsigned long long)o->dims[0],
+                         st == H5D_SPACE_STATUS_NOT_ALLOCATED ? "none" : "not all");
+    CHECK_H5(e, H5Fget_filesize(file, &fsize), "%s: cannot read the file size", path);
+    hsize_t stored = H5Dget_storage_size(o->dset);
+    if (stored > fsize)
+        return dett_fail(e, "%s:/%s/%s: %llu bytes of data in a file of %llu bytes (damaged?)",
+                         path, split, name, (unsigned long long)stored,
+                         (unsigned long long)fsize);
+    return 0;
+fail:
+    return -1;
+}
+
 /* opens /split with X, y, a and checks their types, ranks and row counts;
  * *rows <- the row count */
 static int split_open(split_h5 *sp, hid_t file, const char *path, int s, int64_t *rows,
@@ -452,6 +479,9 @@ static int validate_split(split_h5 *sp, const split_h5 *train, hid_t file, const
     CHECK(split_open(sp, file, path, s, &info->n[s], e));
     if (s != SPLIT_TRAIN) CHECK(check_same_shape(sp, train, path, s, e));
     if (info->n[s] == 0) return dett_fail(e, "%s:/%s: no rows (every split needs rows)", path, sn);
+    CHECK(check_stored(&sp->X, file, path, sn, "X", e));
+    CHECK(check_stored(&sp->y, file, path, sn, "y", e));
+    CHECK(check_stored(&sp->a, file, path, sn, "a", e));
     CHECK(check_labels(sp, path, s, info->n[s], info, info->group_count[s], e));
     if (s == SPLIT_TRAIN) return 0;
     for (int g = 0; g < info->n_groups; g++)

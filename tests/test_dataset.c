@@ -320,6 +320,11 @@ static int mutate(hid_t f, int which)
                put(f, "/train/y", H5T_NATIVE_INT32, 1, d1, NULL) ||
                put(f, "/train/a", H5T_NATIVE_INT32, 1, d1, NULL);
     case 20: return H5Ldelete(f, "/val/X", H5P_DEFAULT) < 0 ? -1 : 0;
+    case 21:   /* declared, never written: reads as 2^33 zeros (was a hang) */
+        d2[0] = (hsize_t)1 << 33, d2[1] = DD, d1[0] = (hsize_t)1 << 33;
+        return put(f, "/train/X", H5T_NATIVE_FLOAT, 2, d2, NULL) ||
+               put(f, "/train/y", H5T_NATIVE_INT32, 1, d1, NULL) ||
+               put(f, "/train/a", H5T_NATIVE_INT32, 1, d1, NULL);
     }
     return -1;
 }
@@ -347,6 +352,7 @@ static const char *const bad_msgs[] = {
     ":/val/X: expected float32 [n, d] or [n, c, h, w], found float32 [n, 0]",
     ":/train: no rows",
     ":/val/X: missing (expected float32 [n, d] or [n, c, h, w])",
+    ":/train/X: 8589934592 rows declared but none written (storage not allocated)",
 };
 #define N_BAD ((int)(sizeof bad_msgs / sizeof bad_msgs[0]))
 
