@@ -70,10 +70,10 @@ run_env() {
 # engineers build and benchmark on the same cores.
 cpu_busy_pct() {
   local a b
-  a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
+  read -ra a < /proc/stat; sleep 1; read -ra b < /proc/stat
   local tot=0 idle i
   for i in 1 2 3 4 5 6 7 8; do tot=$((tot + ${b[$i]} - ${a[$i]})); done
-  idle=$((${b[4]} - ${a[4]} + ${b[5]} - ${a[5]}))
+  idle=$((b[4] - a[4] + b[5] - a[5]))
   echo $(( tot > 0 ? 100 * (tot - idle) / tot : 0 ))
 }
 wait_quiet() {
