@@ -40,32 +40,79 @@ static void *dsl_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     void *p = realloc(ptr, nsize);
     if (!p) return NULL;
     d->mem = d->mem - old + nsize;
+    if (nsize > old) d->steps += (long long)((nsize - old) / DSL_ALLOC_BYTES);
     return p;
 }
 
-/* Count hook: every DSL_HOOK_EVERY instructions. Past the budget it raises,
- * and from then on fires at every instruction so a script's own pcall
- * cannot swallow the error and keep going. */
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+/* The budget is spent: raises the instruction-limit error at the first Lua
+ * function from `level` up (0: the running function, 1: its caller; C
+ * functions in between, such as a library function's own callbacks, have
+ * no line), and from then on the hook fires at every instruction, so a
+ * script's own pcall cannot swallow the error and keep going. */
+static int budget_spent(lua_State *L, dsl *d, int level)
+{
+    lua_Debug ar;
+    lua_sethook(L, count_hook, LUA_MASKCOUNT | LUA_MASKCALL, 1);
+    while (lua_getstack(L, level, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline <= 0)
+        level++;
+    luaL_where(L, level);
+    lua_pushfstring(L, "%s ran too long (instruction limit)", d->budget_what);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+/* Count and call hook: every DSL_HOOK_EVERY instructions, and at every
+ * call, which costs DSL_CALL_STEPS plus its argument count (so a C function
+ * given a million arguments pays for them). Raises past the budget. */
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
     dsl *d = sandbox_dsl(L);
-    d->steps += DSL_HOOK_EVERY;
+    if (ar->event == LUA_HOOKCOUNT) {
+        d->steps += DSL_HOOK_EVERY;
+    } else {
+        d->steps += DSL_CALL_STEPS;
+        if (lua_getinfo(L, "r", ar)) d->steps += ar->ntransfer;
+    }
     if (d->steps <= d->budget) return;
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-    luaL_where(L, 0);
-    lua_pushstring(L, d->loading ? "script ran too long (instruction limit)"
-                                 : "weighting function ran too long (instruction limit)");
-    lua_concat(L, 2);
-    lua_error(L);
+    if (ar->event != LUA_HOOKCOUNT) {
+        /* the message handler runs while an error (maybe this one) is
+         * raised: let it turn that error into text */
+        int msgh = 0;
+        if (lua_getinfo(L, "f", ar)) {
+            msgh = lua_tocfunction(L, -1) == sandbox_msgh;
+            lua_pop(L, 1);
+        }
+        if (msgh) return;
+    }
+    /* at a call, level 0 is the function being called: name its caller */
+    budget_spent(L, d, ar->event == LUA_HOOKCOUNT ? 0 : 1);
+}
+
+int dsl_can_afford(lua_State *L, double steps)
+{
+    const dsl *d = sandbox_dsl(L);
+    return steps <= (double)(d->budget - d->steps);
+}
+
+void dsl_charge(lua_State *L, double steps)
+{
+    dsl *d = sandbox_dsl(L);
+    if (!dsl_can_afford(L, steps)) {
+        d->steps = d->budget + 1;
+        budget_spent(L, d, 1);
+    }
+    d->steps += (long long)steps;
 }
 
 /* Gives the state a fresh instruction budget for one top-level call. */
-static void reset_budget(dsl *d, long long budget)
+static void reset_budget(dsl *d, long long budget, const char *what)
 {
     d->steps = 0;
     d->budget = budget;
-    lua_sethook(d->L, count_hook, LUA_MASKCOUNT, DSL_HOOK_EVERY);
+    d->budget_what = what;
+    lua_sethook(d->L, count_hook, LUA_MASKCOUNT | LUA_MASKCALL, DSL_HOOK_EVERY);
 }
 
 /* Runs f(ud) under lua_pcall with the message handler; on failure writes
@@ -106,8 +153,13 @@ static void collect_grids(lua_State *L, int idx, int out, int vis, const char *p
     idx = lua_absindex(L, idx);
     dobj *o = obj_test(L, idx);
     if (o && o->c->cls == OBJ_GRID) {
+        /* every grid has a job; the cap also bounds a list that holds the
+         * same sublist many times over */
+        lua_Integer n = (lua_Integer)lua_rawlen(L, out);
+        if (n >= DSL_MAX_JOBS)
+            luaL_error(L, "%s: the script returned more than %d grids", path, DSL_MAX_JOBS);
         lua_pushvalue(L, idx);
-        lua_rawseti(L, out, (lua_Integer)lua_rawlen(L, out) + 1);
+        lua_rawseti(L, out, n + 1);
         return;
     }
     if (o || lua_type(L, idx) != LUA_TTABLE)
@@ -123,6 +175,7 @@ static void collect_grids(lua_State *L, int idx, int out, int vis, const char *p
     lua_pushboolean(L, 1);
     lua_rawset(L, vis);
     for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, idx); i++) {
+        dsl_charge(L, DSL_CALL_STEPS);
         lua_rawgeti(L, idx, i);
         collect_grids(L, -1, out, vis, path, depth + 1);
         lua_pop(L, 1);
@@ -184,7 +237,7 @@ int dsl_load(const char *script_path, dsl **out, job_list *jobs, dett_err *e)
         free(d);
         return dett_fail(e, "%s: cannot create a Lua state", script_path);
     }
-    reset_budget(d, DSL_LOAD_STEPS);
+    reset_budget(d, DSL_LOAD_STEPS, "script");
     load_args a = { d, jobs };
     if (run_protected(d, load_main, &a, e) != 0) {
         job_list_free(jobs);
@@ -263,7 +316,7 @@ int dsl_weight(dsl *d, int fn, const dsl_signals *s, float *w, dett_err *e)
 {
     if (!d || !d->L || !s || !w) return dett_fail(e, "dsl_weight: bad arguments");
     weight_args a = { fn, s, 0 };
-    reset_budget(d, DSL_WEIGHT_STEPS);
+    reset_budget(d, DSL_WEIGHT_STEPS, "weighting function");
     if (run_protected(d, weight_main, &a, e) != 0) return -1;
     *w = a.w;
     return 0;

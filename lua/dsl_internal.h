@@ -16,6 +16,14 @@
 #define DSL_LOAD_STEPS 100000000LL            /* instructions to run a script (~1 s) */
 #define DSL_WEIGHT_STEPS 1000000LL            /* instructions per dsl_weight */
 #define DSL_HOOK_EVERY 1000                   /* count hook period */
+/* Work done outside the VM is charged to the same budget, in instructions:
+ * every call (Lua or C) costs DSL_CALL_STEPS plus one per argument passed,
+ * every DSL_ALLOC_BYTES bytes allocated cost one, and the library functions
+ * that loop in C without allocating (see sandbox.c) charge their loop
+ * counts before they run. */
+#define DSL_CALL_STEPS 20
+#define DSL_ALLOC_BYTES 8
+#define DSL_CTOR_STEPS 200                    /* a DSL constructor call */
 #define DSL_MAX_JOBS 10000                    /* expanded jobs per script */
 #define DSL_MAX_INCLUDE 16                    /* include nesting depth */
 #define DSL_MAX_FILE ((long)16 << 20)         /* script and include size */
@@ -26,12 +34,22 @@ struct dsl {
     size_t mem, mem_cap;        /* bytes in use by L, and the cap */
     int mem_refused;            /* the allocator said no at least once */
     long long steps, budget;    /* instructions run, and allowed, this call */
+    const char *budget_what;    /* what runs on it: "script", "weighting function" */
     int loading;                /* 1 while dsl_load runs the script */
     int include_depth;
     char *script;               /* main script text, malloc'd, NUL-terminated */
     size_t script_len;
     char path[1024];            /* main script path as given */
 };
+
+/* ---- dsl.c ------------------------------------------------------------- */
+
+/* Charges `steps` instructions of work done in C to the running call's
+ * budget; raises the instruction-limit error (at the calling Lua line) when
+ * the budget cannot pay for it, before the work is done. */
+void dsl_charge(lua_State *L, double steps);
+/* 1 if `steps` more instructions fit in the running call's budget */
+int dsl_can_afford(lua_State *L, double steps);
 
 /* ---- sandbox.c --------------------------------------------------------- */
 

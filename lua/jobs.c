@@ -563,6 +563,7 @@ void jobs_add_grid(lua_State *L, int idx, job_list *jobs)
     expand_value(L, idx, g->where);
     int cells = lua_gettop(L);
     for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, cells); i++) {
+        dsl_charge(L, DSL_CTOR_STEPS);   /* a cell: canonical text, hashes, lookups */
         lua_rawgeti(L, cells, i);
         add_cell(L, jobs, lua_gettop(L));
         lua_pop(L, 1);

@@ -11,6 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "dsl_internal.h"
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -254,6 +255,7 @@ static lua_Integer check_list(lua_State *L, const ctor *c, const char *label, in
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
+        if ((count & 1023) == 1023) dsl_charge(L, 1024);
         if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n)
             luaL_error(L, "%s{}: %s must be a list (only values 1..n), found key %s", c->name,
                        label, obj_describe(L, -1));
@@ -302,6 +304,8 @@ static void check_value(lua_State *L, const ctor *c, const key_spec *k, const ch
     if (o && o->c->cls == OBJ_SWEEP) {
         obj_push_data(L, idx);
         lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        /* a sweep may hold the same sweep many times: pay per copy */
+        dsl_charge(L, (double)n + DSL_CTOR_STEPS);
         lua_createtable(L, (int)n, 0);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, -2, i);
@@ -317,8 +321,9 @@ static void check_value(lua_State *L, const ctor *c, const key_spec *k, const ch
     switch (k->kind) {
     case V_NUM:
         if (lua_type(L, idx) != LUA_TNUMBER) bad_value(L, c, label, "a number", idx);
-        if (!isfinite(lua_tonumber(L, idx)))
-            bad_value(L, c, label, "a finite number", idx);
+        /* numbers become C floats: beyond FLT_MAX they would turn into inf */
+        if (!(fabs(lua_tonumber(L, idx)) <= FLT_MAX))
+            bad_value(L, c, label, "a finite number (at most 3.4e38 in magnitude)", idx);
         check_range(L, c, label, k, lua_tonumber(L, idx));
         lua_pushnumber(L, lua_tonumber(L, idx));
         return;
@@ -660,10 +665,13 @@ static int ctor_call(lua_State *L)
     if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TTABLE)
         return luaL_error(L, "%s{}: expected a table of options, e.g. %s{ ... }, got %s",
                           c->name, c->name, lua_gettop(L) ? obj_describe(L, 1) : "nothing");
+    dsl_charge(L, DSL_CTOR_STEPS);
     lua_newtable(L);
     int data = lua_gettop(L);
+    lua_Integer count = 0;
     lua_pushnil(L);
     while (lua_next(L, 1)) {
+        if ((++count & 1023) == 0) dsl_charge(L, 1024);
         if (lua_type(L, -2) == LUA_TSTRING) {
             const char *key = lua_tostring(L, -2);
             const key_spec *k = NULL;
@@ -711,6 +719,7 @@ static int l_dataset(lua_State *L)
     if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TSTRING)
         return luaL_error(L, "dataset: expected a file name (string), got %s",
                           lua_gettop(L) ? obj_describe(L, 1) : "nothing");
+    dsl_charge(L, DSL_CTOR_STEPS);
     size_t n = 0;
     const char *path = lua_tolstring(L, 1, &n);
     if (n == 0 || n >= JOB_PATH || strlen(path) != n)
@@ -736,6 +745,7 @@ static int l_sweep(lua_State *L)
     if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TTABLE)
         return luaL_error(L, "sweep{}: expected a list of values, e.g. sweep{1, 2, 3}, got %s",
                           lua_gettop(L) ? obj_describe(L, 1) : "nothing");
+    dsl_charge(L, DSL_CTOR_STEPS);
     lua_Integer n = check_list(L, &dsl_sweep_ctor, "the value list", 1);
     if (n == 0) return luaL_error(L, "sweep{}: empty sweep (an axis needs at least one value)");
     if (n > DSL_MAX_JOBS)

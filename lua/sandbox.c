@@ -6,6 +6,7 @@
 #include "dsl_internal.h"
 #include <errno.h>
 #include <lualib.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -180,6 +181,182 @@ static int signal_index(lua_State *L)
                       "teacher_correct, y)", key);
 }
 
+/* ---- library functions that loop in C ---------------------------------- */
+
+/* The instruction budget counts VM instructions and calls; these library
+ * functions can loop in C far longer than one call is charged for
+ * (string.rep("", 1e15), table.move(t, 1, 1e15, 2), a backtracking pattern),
+ * so each is replaced by a guard that charges its loop count first and then
+ * runs the original function in the same frame (so its errors still name
+ * it). Upvalue 1 is the original, upvalue 2 the guard kind. */
+enum { G_REP, G_MOVE, G_SHIFT, G_SORT, G_CONCAT, G_UNPACK, G_BYTE, G_FIND, G_PATTERN,
+       G_FORMAT, G_TONUMBER, G_PRINT };
+
+/* integer argument i, or def if absent; *ok = 0 if present but no integer */
+static lua_Integer opt_int(lua_State *L, int i, lua_Integer def, int *ok)
+{
+    if (lua_isnoneornil(L, i)) return def;
+    int isnum = 0;
+    lua_Integer v = lua_tointegerx(L, i, &isnum);
+    if (!isnum) *ok = 0;
+    return v;
+}
+
+/* #t for a table argument (its __len if it has one), else -1 */
+static double table_len(lua_State *L, int i)
+{
+    if (lua_type(L, i) != LUA_TTABLE) return -1;
+    return (double)luaL_len(L, i);
+}
+
+/* a string position as string.byte reads it (1-based, negative from the end) */
+static double str_pos(lua_Integer pos, size_t len)
+{
+    if (pos > 0) return (double)pos;
+    if (pos == 0 || pos < -(lua_Integer)len) return 1;
+    return (double)len + (double)pos + 1;
+}
+
+/* Upper bound on the steps of matching pattern p in n bytes: the e items
+ * of variable length ('*', '+', '-', %b, back-references) can split the
+ * subject C(n + e, e) ways, each '?' doubles that, and an unanchored
+ * pattern starts at each of n + 1 positions. Rough, but it grows the way
+ * backtracking does. */
+static double pattern_steps(const char *p, size_t pl, double n)
+{
+    double e = 0, branch = 1, starts = (pl > 0 && p[0] == '^') ? 1 : n + 1;
+    for (size_t i = 0; i < pl; i++) {
+        if (p[i] == '%' && i + 1 < pl) {
+            i++;
+            if (p[i] == 'b') {
+                e++;
+                i += 2;
+            } else if (p[i] >= '1' && p[i] <= '9') {
+                e++;
+            }
+        } else if (p[i] == '[') {
+            size_t j = i + 1;
+            if (j < pl && p[j] == '^') j++;
+            if (j < pl && p[j] == ']') j++;
+            while (j < pl && p[j] != ']') j += (p[j] == '%') ? 2 : 1;
+            i = j;
+        } else if (p[i] == '*' || p[i] == '+' || p[i] == '-') {
+            e++;
+        } else if (p[i] == '?') {
+            branch *= 2;
+        }
+    }
+    double splits = exp(lgamma(n + e + 1) - lgamma(n + 1) - lgamma(e + 1));
+    return starts * splits * branch + (double)pl;
+}
+
+static int guard_call(lua_State *L)
+{
+    int kind = (int)lua_tointeger(L, lua_upvalueindex(2));
+    int ok = 1;
+    double cost = 0;
+    size_t l = 0, l2 = 0;
+    switch (kind) {
+    case G_REP: {   /* string.rep(s, n [, sep]): an empty result loops n times */
+        const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &l) : NULL;
+        (void)opt_int(L, 2, 0, &ok);
+        if (lua_type(L, 3) == LUA_TSTRING) lua_tolstring(L, 3, &l2);
+        else if (!lua_isnoneornil(L, 3)) ok = 0;
+        if (s && ok && !lua_isnoneornil(L, 2) && l + l2 == 0) {
+            lua_pushliteral(L, "");
+            return 1;
+        }
+        break;
+    }
+    case G_MOVE: {  /* table.move(a1, f, e, t [, a2]) */
+        lua_Integer f = opt_int(L, 2, 1, &ok), e = opt_int(L, 3, 0, &ok);
+        if (ok && e >= f) cost = (double)e - (double)f + 1;
+        break;
+    }
+    case G_SHIFT:   /* table.insert, table.remove: shift up to #t entries */
+        cost = table_len(L, 1);
+        break;
+    case G_SORT: {
+        double n = table_len(L, 1);
+        if (n > 1) cost = n * (log2(n) + 1) * 2;
+        break;
+    }
+    case G_CONCAT:  /* table.concat(t, sep, i, j) */
+    case G_UNPACK: {  /* table.unpack(t, i, j) */
+        int a = kind == G_CONCAT ? 3 : 2;
+        lua_Integer i = opt_int(L, a, 1, &ok);
+        double j = lua_isnoneornil(L, a + 1) ? table_len(L, 1) : (double)opt_int(L, a + 1, 0, &ok);
+        if (ok && j >= (double)i) cost = j - (double)i + 1;
+        /* beyond the stack's limit unpack refuses at once: let it say so */
+        if (kind == G_UNPACK && cost > 1e7) cost = 0;
+        break;
+    }
+    case G_BYTE: {  /* string.byte(s, i, j) */
+        if (lua_type(L, 1) != LUA_TSTRING) break;
+        lua_tolstring(L, 1, &l);
+        lua_Integer i = opt_int(L, 2, 1, &ok);
+        double lo = str_pos(i, l), hi = str_pos(opt_int(L, 3, i, &ok), l);
+        if (hi > (double)l) hi = (double)l;
+        if (ok && hi >= lo) cost = hi - lo + 1;
+        break;
+    }
+    case G_FIND:    /* string.find(s, p, init, plain) */
+    case G_PATTERN: {  /* string.match, string.gmatch, string.gsub */
+        int plain = kind == G_FIND && lua_toboolean(L, 4);
+        if (lua_type(L, 1) == LUA_TNUMBER || lua_type(L, 1) == LUA_TSTRING) lua_tolstring(L, 1, &l);
+        if (lua_type(L, 2) != LUA_TSTRING) break;
+        const char *p = lua_tolstring(L, 2, &l2);
+        if (plain) {
+            cost = (double)l + (double)l2;
+            break;
+        }
+        cost = pattern_steps(p, l2, (double)l);
+        if (!dsl_can_afford(L, cost))
+            return luaL_error(L, "pattern too complex for a %I-byte subject (it could exceed "
+                              "the instruction limit)", (lua_Integer)l);
+        break;
+    }
+    case G_FORMAT:  /* string.pack, string.unpack, string.packsize: the format */
+        if (lua_type(L, 1) == LUA_TSTRING) lua_tolstring(L, 1, &l);
+        cost = (double)l;
+        break;
+    case G_TONUMBER:
+        if (lua_type(L, 1) == LUA_TSTRING) lua_tolstring(L, 1, &l);
+        cost = (double)l;
+        break;
+    case G_PRINT:
+        for (int i = 1; i <= lua_gettop(L); i++)
+            if (lua_type(L, i) == LUA_TSTRING) {
+                lua_tolstring(L, i, &l);
+                cost += (double)l;
+            }
+        break;
+    }
+    if (cost > 0) dsl_charge(L, cost);
+    return lua_tocfunction(L, lua_upvalueindex(1))(L);
+}
+
+typedef struct {
+    const char *name;
+    int kind;
+} guard_spec;
+
+/* Replaces the C functions named in `g` of the table at the top of the
+ * stack by guards. */
+static void guard_funcs(lua_State *L, const guard_spec *g)
+{
+    for (; g->name; g++) {
+        lua_getfield(L, -1, g->name);
+        lua_CFunction f = lua_tocfunction(L, -1);
+        lua_pop(L, 1);
+        if (!f) luaL_error(L, "internal error: no C function %s to guard", g->name);
+        lua_pushcfunction(L, f);
+        lua_pushinteger(L, g->kind);
+        lua_pushcclosure(L, guard_call, 2);
+        lua_setfield(L, -2, g->name);
+    }
+}
+
 /* Removes t[name] for each name, t at the top of the stack. */
 static void remove_fields(lua_State *L, const char *const *names)
 {
@@ -207,11 +384,26 @@ int sandbox_open(lua_State *L)
         luaL_requiref(L, l->name, l->func, 1);
         lua_pop(L, 1);
     }
+    static const guard_spec base_guards[] = {
+        { "tonumber", G_TONUMBER }, { "print", G_PRINT }, { NULL, 0 } };
+    static const guard_spec string_guards[] = {
+        { "rep", G_REP }, { "byte", G_BYTE }, { "find", G_FIND }, { "match", G_PATTERN },
+        { "gmatch", G_PATTERN }, { "gsub", G_PATTERN }, { "pack", G_FORMAT },
+        { "unpack", G_FORMAT }, { "packsize", G_FORMAT }, { NULL, 0 } };
+    static const guard_spec table_guards[] = {
+        { "move", G_MOVE }, { "insert", G_SHIFT }, { "remove", G_SHIFT }, { "sort", G_SORT },
+        { "concat", G_CONCAT }, { "unpack", G_UNPACK }, { NULL, 0 } };
+
     lua_pushglobaltable(L);
     remove_fields(L, base_out);
+    guard_funcs(L, base_guards);
     luaL_setfuncs(L, funcs, 0);
     lua_getfield(L, -1, LUA_STRLIBNAME);
     remove_fields(L, string_out);
+    guard_funcs(L, string_guards);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, LUA_TABLIBNAME);
+    guard_funcs(L, table_guards);
     lua_pop(L, 1);
     lua_getfield(L, -1, LUA_MATHLIBNAME);
     remove_fields(L, math_out);

@@ -1,0 +1,30 @@
+# fuzz: libFuzzer targets for the Lua front end and dataset files, built only
+# with -DDETT_FUZZ=ON (clang; tests/fuzz/run.sh, docs/reliability.md). Each
+# ctest entry runs every seed and regression input once, fuzzes for 30 s and
+# fails on any finding in dett's code (tests/fuzz/fuzz_target.sh); new
+# inputs go to the build tree, never to the source corpus. fuzz_dataset
+# excuses findings that start inside libhdf5 (HDF5 1.10's own defects on
+# damaged files); fuzz_lua excuses nothing.
+if(DETT_FUZZ)
+  set(DETT_FUZZ_SECONDS 30 CACHE STRING "seconds each fuzz target runs under ctest")
+  set(fuzz_external_lua "")
+  set(fuzz_external_dataset "libhdf5")
+  # fuzz_dataset starts MPI: full stacks, so that lsan.supp can name Open
+  # MPI's initialisation (too slow for fuzz_lua, which needs none)
+  set(fuzz_asan_lua "detect_leaks=1:allocator_may_return_null=1")
+  set(fuzz_asan_dataset "detect_leaks=1:allocator_may_return_null=1:fast_unwind_on_malloc=0")
+  foreach(t lua dataset)
+    add_executable(fuzz_${t} fuzz/fuzz_${t}.c)
+    target_link_libraries(fuzz_${t} PRIVATE dett_runtime dett_lua dett_analysis)
+    target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
+    set(src ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
+    add_test(NAME fuzz_${t}
+             COMMAND bash ${src}/fuzz_target.sh $<TARGET_FILE:fuzz_${t}> ${DETT_FUZZ_SECONDS}
+                     ${src}/${t}.dict ${DETT_TEST_TMP}/fuzz_${t} "${fuzz_external_${t}}"
+                     ${src}/corpus_${t} ${src}/regress_${t}
+             WORKING_DIRECTORY ${DETT_TEST_TMP})
+    set_tests_properties(fuzz_${t} PROPERTIES TIMEOUT 600 LABELS fuzz
+      ENVIRONMENT "ASAN_OPTIONS=${fuzz_asan_${t}};LSAN_OPTIONS=use_tls=0:suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan.supp;UBSAN_OPTIONS=print_stacktrace=1")
+  endforeach()
+  target_compile_definitions(fuzz_lua PRIVATE DETT_LUA_TEST_DIR="${CMAKE_CURRENT_SOURCE_DIR}/lua")
+endif()

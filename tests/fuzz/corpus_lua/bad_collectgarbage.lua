@@ -1,0 +1,2 @@
+-- expect: collectgarbage.lua:2: unknown name 'collectgarbage'
+collectgarbage("stop")

@@ -1,0 +1,2 @@
+-- expect: os_execute.lua:2: unknown name 'os'
+os.execute("touch /tmp/dett-sandbox-escaped")

@@ -1,0 +1,2 @@
+-- expect: require.lua:2: unknown name 'require'
+local socket = require "socket"

@@ -1,0 +1,3 @@
+-- jobs: 1
+-- Everything defaulted: a linear model trained with ERM.
+return grid{ data = dataset "lua-data/tiny.h5", student = mlp{}, method = erm{} }
