@@ -23,7 +23,7 @@
  * counts before they run. */
 #define DSL_CALL_STEPS 20
 #define DSL_ALLOC_BYTES 8
-#define DSL_CTOR_STEPS 200                    /* a DSL constructor call */
+#define DSL_CTOR_STEPS 500                    /* a DSL constructor call (~2 us) */
 #define DSL_MAX_JOBS 10000                    /* expanded jobs per script */
 #define DSL_MAX_INCLUDE 16                    /* include nesting depth */
 #define DSL_MAX_FILE ((long)16 << 20)         /* script and include size */

@@ -6,6 +6,7 @@
 #include "dsl.h"
 #include "jobrun.h"
 #include "results.h"
+#include "scalapack.h"
 #include "scheduler.h"
 #include "shard.h"
 #include <mpi.h>
@@ -153,6 +154,21 @@ static int lua_weight(void *ctx, int fn, const weight_signals *s, float *w, dett
     return dsl_weight(ctx, fn, &ds, w, e);
 }
 
+/* Collective over MPI_COMM_WORLD: -1 (this rank's message in e) if this
+ * rank's script hash differs from rank 0's. */
+static int same_script(const char *sha, dett_err *e)
+{
+    char root[65];
+    memcpy(root, sha, sizeof root);
+    if (MPI_Bcast(root, sizeof root, MPI_CHAR, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return dett_fail(e, "MPI_Bcast of the script hash failed");
+    if (memcmp(root, sha, sizeof root))
+        return dett_fail(e, "this rank read a different grid script than rank 0 "
+                         "(hash %.12s, rank 0 %.12s): is the file the same on every node?",
+                         sha, root);
+    return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
     dett_err e = { "" };
@@ -181,11 +197,18 @@ int cmd_run(int argc, char **argv)
     }
     /* every rank runs the script: deterministic, and each keeps the Lua
      * state for weighting functions */
-    if (dsl_load(o.script, &d, &jobs, &e)) { cmd_report(&e); return 1; }
+    /* a script that fails or differs on some ranks only (an unreadable or
+     * stale copy on one node, say) stops every rank with one message before
+     * the first collective that would hang on it */
+    if (sl_agree(MPI_COMM_WORLD, dsl_load(o.script, &d, &jobs, &e), &e)) {
+        cmd_report(&e);
+        goto out;
+    }
+    dsl_script_sha256(d, sha);
+    if (sl_agree(MPI_COMM_WORLD, same_script(sha, &e), &e)) { cmd_report(&e); goto out; }
     info = calloc((size_t)jobs.n + 1, sizeof *info);
     if (!info) { dett_fail(&e, "out of memory"); cmd_die(&e); }
     if (plan_jobs(&jobs, &o, info, &e)) { cmd_report(&e); goto out; }
-    dsl_script_sha256(d, sha);
     results_meta meta = { dsl_script_text(d), o.script, sha, wsize, o.K };
     if (results_open(&res, o.out, MPI_COMM_WORLD, &jobs, info, &meta, o.force, &e)) {
         cmd_report(&e);

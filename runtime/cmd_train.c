@@ -59,7 +59,7 @@ static int parse_flags(int argc, char **argv, job_spec *job, int *M, int *K, det
     job->seed = 1;
     job->teacher = job->ident = -1;
     parse_arch("mlp:64,64", &job->arch, e);
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {   /* every option takes one value */
         const char *f = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(f, "--data")) {
             if (!val) return dett_fail(e, "--data needs a file");
@@ -113,7 +113,6 @@ static int parse_flags(int argc, char **argv, job_spec *job, int *M, int *K, det
         } else {
             return dett_fail(e, "train: unknown option '%s' (see dett train --help)", f);
         }
-        i++;
     }
     if (!job->data[0]) return dett_fail(e, "train: --data FILE.h5 is required");
     job->optim = optim_defaults((optim_kind)okind);

@@ -99,7 +99,21 @@ refuse)
   printf 'return grid { data = dataset "run_refuse.h5", student = mlp{4}, method = erm{}, batch = 4 }\n' > small_batch.lua
   $MPIEXEC -n 1 "$DETT" run small_batch.lua -o sb.h5 > sb.out 2> sb.err
   [ $? != 0 ] && grep -q "smaller than the 8 micro-shards" sb.err || { cat sb.err; fail "batch < M not refused"; }
-  echo "refused before training: a cnn on tabular data, batch smaller than the micro-shards"
+  # the script fails on rank 1 only (MPMD: each rank its own script): every
+  # rank stops with rank 1's message, no hang, no results file
+  printf 'return grid { data = dataset "run_refuse.h5", student = mlp{4}, method = erm{} }\n' > good.lua
+  printf 'return grid { data = dataset "run_refuse.h5", student = mlp{4}, method = erm{}, epoch = 2 }\n' > typo.lua
+  printf 'return grid { data = dataset "run_refuse.h5", student = mlp{8}, method = erm{} }\n' > other.lua
+  for second in "typo:rank 1: .*typo.lua:1" "other:rank 1: .*different grid script"; do
+    script=${second%%:*} want=${second#*:}
+    timeout 120 $MPIEXEC -n 1 "$DETT" run good.lua -o split.h5 : -n 1 "$DETT" run $script.lua -o split.h5 \
+      > split.out 2> split.err
+    rc=$?
+    [ $rc != 124 ] || fail "a script failing on one rank only hangs the other ($script)"
+    [ $rc != 0 ] && grep -q "$want" split.err || { cat split.err; fail "not reported: $want"; }
+    [ ! -e split.h5 ] || fail "a refused run left a results file ($script)"
+  done
+  echo "refused before training: a cnn on tabular data, batch smaller than the micro-shards, a script failing or differing on one rank"
   ;;
 cnn)
   # stand-in Fashion-MNIST files (the real ones are a Debian package that CI lacks)

@@ -58,7 +58,12 @@ static int files_equal(const char *p, const char *q)
 {
     FILE *a = fopen(p, "rb"), *b = fopen(q, "rb");
     int same = a && b, ca, cb;
-    while (same && ((ca = getc(a)) != EOF) | ((cb = getc(b)) != EOF)) same = ca == cb;
+    while (same) {
+        ca = getc(a);
+        cb = getc(b);
+        if (ca == EOF && cb == EOF) break;
+        same = ca == cb;
+    }
     if (a) fclose(a);
     if (b) fclose(b);
     return same;

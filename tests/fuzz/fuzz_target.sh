@@ -15,6 +15,8 @@
 set -u
 BIN=$1; SECS=$2; DICT=$3; OUT=$4; EXTERNAL=$5; shift 5
 mkdir -p "$OUT/corpus"
+# everything below is also kept in OUT/summary.txt (tests/fuzz/run.sh shows it)
+exec > >(tee "$OUT/summary.txt") 2>&1
 rm -f "$OUT"/crash-* "$OUT"/leak-* "$OUT"/timeout-* "$OUT"/oom-* "$OUT"/slow-unit-*
 common=(-timeout=5 -rss_limit_mb=2048 -dict="$DICT")
 echo "== seeds and regression inputs"
@@ -32,8 +34,9 @@ where_starts() {
     /ERROR: AddressSanitizer|ERROR: UndefinedBehaviorSanitizer|ERROR: libFuzzer|runtime error:|^(Direct|Indirect) leak|allocated by thread|freed by thread|ERROR: LeakSanitizer/ { want = 1; next }
     want && /^ *#[0-9]+ / {
       line = $0
-      if (line ~ / in (__interceptor_|___interceptor_|__asan|__sanitizer|__lsan|__ubsan|malloc|calloc|realloc|free|strdup|strndup|memcpy|memmove|memset|fuzzer::|__libc_|_start)/) next
-      if (line ~ /(libc\.so|ld-linux|libpthread|libstdc\+\+)/) next
+      if (line ~ / in (__interceptor_|___interceptor_|__asan|__sanitizer|__lsan|__ubsan|malloc|calloc|realloc|free|strdup|strndup|memcpy|memmove|memset|fuzzer::|__libc_|_start|__mem|__str)/) next
+      if (line ~ /(libc\.so|ld-linux|libpthread|libgcc_s|libstdc\+\+)/) next
+      if (line ~ / (string|sysdeps|csu|nptl|libio|stdlib|malloc|debug|signal)\//) next   # glibc sources
       if (match(line, /\((\/[^+)]*)\+0x/)) where = substr(line, RSTART + 1, RLENGTH - 4)
       else if (match(line, / \/[^ ]*\.[ch]:[0-9]+/)) where = substr(line, RSTART + 1, RLENGTH - 1)
       else where = "?"
