@@ -1,8 +1,13 @@
 /* bench_allreduce.c - the deterministic tree allreduce against MPI_Allreduce
  * on the same buffers, in one run.
- *   mpirun -np 2 build/bench/bench_allreduce [reps]
- * Sizes: the demo MLP's parameter count (10-64-64-2: 4994 floats), 1M, 10M.
- * Prints the median time of each and the ratio dett / MPI_Allreduce. */
+ *   mpirun -np 2 build/bench/bench_allreduce [reps [floats...]]
+ * Sizes: the demo MLP's parameter count (10-64-64-2: 4994 floats), 1M, 10M,
+ * or those given.
+ * Prints the median time of each and the ratio dett / MPI_Allreduce, for
+ * both forms of dett's allreduce: "pairs" (log2 K rounds of two-rank
+ * MPI_Allreduce, the default at 2 ranks up to DAR_PAIRS_MAX floats) and
+ * "scatter" (the hand-written reduce-scatter + allgather, the default
+ * otherwise). The "dett" column is the default's ratio. */
 #define _POSIX_C_SOURCE 200809L
 #include "allreduce.h"
 #include <mpi.h>
@@ -29,42 +34,52 @@ int main(int argc, char **argv)
     int rank, size, reps = argc > 1 ? atoi(argv[1]) : 30;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    const size_t sizes[] = { 4994, 1000000, 10000000 };
+    size_t sizes[16] = { 4994, 1000000, 10000000 };
+    int n_sizes = 3;
+    if (argc > 2)
+        for (n_sizes = 0; n_sizes < 16 && n_sizes + 2 < argc; n_sizes++)
+            sizes[n_sizes] = (size_t)atol(argv[n_sizes + 2]);
     if (rank == 0)
-        printf("%-12s %14s %14s %8s   (%d ranks, median of %d)\n", "floats",
-               "dett (us)", "MPI (us)", "ratio", size, reps);
-    for (int k = 0; k < 3; k++) {
+        printf("%-10s %11s %11s %11s %8s %8s %8s   (%d ranks, median of %d; ratios to MPI)\n",
+               "floats", "pairs (us)", "scatter", "MPI (us)", "pairs", "scatter", "dett",
+               size, reps);
+    for (int k = 0; k < n_sizes; k++) {
         size_t n = sizes[k];
         float *buf = malloc(sizeof(float) * n), *ref = malloc(sizeof(float) * n);
-        double *td = malloc(sizeof(double) * reps), *tm = malloc(sizeof(double) * reps);
-        dar d;
+        double *t[3];
+        dar d[2];
         dett_err e;
-        if (dar_init(&d, MPI_COMM_WORLD, n, &e)) { fprintf(stderr, "%s\n", e.msg); MPI_Abort(MPI_COMM_WORLD, 1); }
+        for (int a = 0; a < 3; a++) t[a] = malloc(sizeof(double) * reps);
+        for (int a = 0; a < 2; a++)
+            if (dar_init(&d[a], MPI_COMM_WORLD, n, a ? DAR_SCATTER : DAR_PAIRS, &e)) {
+                fprintf(stderr, "%s\n", e.msg);
+                MPI_Abort(MPI_COMM_WORLD, 1);
+            }
         for (size_t i = 0; i < n; i++) ref[i] = (float)((i * 7 + rank) % 13) * 0.25f;
-        for (int r = -3; r < reps; r++) {     /* 3 warm-up rounds */
-            double t0, t1, loc, mx;
-            memcpy(buf, ref, sizeof(float) * n);
-            MPI_Barrier(MPI_COMM_WORLD);
-            t0 = MPI_Wtime();
-            dar_allreduce(&d, buf, &e);
-            t1 = MPI_Wtime();
-            loc = t1 - t0;
-            MPI_Allreduce(&loc, &mx, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-            if (r >= 0) td[r] = mx;
-            memcpy(buf, ref, sizeof(float) * n);
-            MPI_Barrier(MPI_COMM_WORLD);
-            t0 = MPI_Wtime();
-            MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-            t1 = MPI_Wtime();
-            loc = t1 - t0;
-            MPI_Allreduce(&loc, &mx, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-            if (r >= 0) tm[r] = mx;
-        }
-        double a = median(td, reps), b = median(tm, reps);
+        for (int r = -3; r < reps; r++)     /* 3 warm-up rounds; the three interleaved */
+            for (int a = 0; a < 3; a++) {
+                double t0, loc, mx;
+                memcpy(buf, ref, sizeof(float) * n);
+                MPI_Barrier(MPI_COMM_WORLD);
+                t0 = MPI_Wtime();
+                if (a < 2)
+                    dar_allreduce(&d[a], buf, &e);
+                else
+                    MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+                loc = MPI_Wtime() - t0;
+                MPI_Allreduce(&loc, &mx, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+                if (r >= 0) t[a][r] = mx;
+            }
+        double m[3];
+        for (int a = 0; a < 3; a++) m[a] = median(t[a], reps);
         if (rank == 0)
-            printf("%-12zu %14.1f %14.1f %8.3f\n", n, a * 1e6, b * 1e6, a / b);
-        dar_free(&d);
-        free(buf); free(ref); free(td); free(tm);
+            printf("%-10zu %11.1f %11.1f %11.1f %8.3f %8.3f %8.3f\n", n, m[0] * 1e6,
+                   m[1] * 1e6, m[2] * 1e6, m[0] / m[2], m[1] / m[2],
+                   (size == 2 && n <= DAR_PAIRS_MAX ? m[0] : m[1]) / m[2]);
+        for (int a = 0; a < 2; a++) dar_free(&d[a]);
+        for (int a = 0; a < 3; a++) free(t[a]);
+        free(buf);
+        free(ref);
     }
     MPI_Finalize();
     return 0;

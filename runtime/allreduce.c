@@ -1,6 +1,8 @@
 /* allreduce.c - deterministic tree allreduce (see allreduce.h). */
 #include "allreduce.h"
 #include "shard.h"
+#include "vec.h"
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,9 +10,7 @@ void tree_sum_f(float *v, int count, size_t m)
 {
     for (int stride = 1; stride < count; stride *= 2)
         for (int i = 0; i + stride < count; i += 2 * stride) {
-            float *a = v + (size_t)i * m;
-            const float *b = v + (size_t)(i + stride) * m;
-            for (size_t j = 0; j < m; j++) a[j] += b[j];
+            vec_acc(v + (size_t)i * m, v + (size_t)(i + stride) * m, m);
         }
 }
 
@@ -78,7 +78,7 @@ void tree_push(tree_acc *t)
     int l = 0;
     while (t->full[l]) {
         float *left = t->buf[l];
-        for (size_t j = 0; j < t->n; j++) left[j] += cur[j];
+        vec_acc(left, cur, t->n);
         t->full[l] = 0;
         t->buf[l] = cur;          /* recycle the right buffer */
         cur = left;
@@ -100,7 +100,7 @@ float *tree_result(tree_acc *t)
 
 /* ---- across ranks ---------------------------------------------------------- */
 
-int dar_init(dar *d, MPI_Comm comm, size_t n, dett_err *e)
+int dar_init(dar *d, MPI_Comm comm, size_t n, dar_algo algo, dett_err *e)
 {
     memset(d, 0, sizeof *d);
     d->comm = comm;
@@ -110,6 +110,19 @@ int dar_init(dar *d, MPI_Comm comm, size_t n, dett_err *e)
         return dett_fail(e, "deterministic allreduce: group size %d is not a power of two",
                          d->size);
     d->n = n;
+    if (n > INT_MAX) return dett_fail(e, "deterministic allreduce: %zu floats is too many", n);
+    d->algo = algo != DAR_AUTO                        ? algo
+              : d->size == 2 && n <= DAR_PAIRS_MAX ? DAR_PAIRS
+                                                   : DAR_SCATTER;
+    if (d->algo == DAR_PAIRS) {
+        while ((1 << d->rounds) < d->size) d->rounds++;
+        d->pair = malloc(sizeof(MPI_Comm) * (size_t)(d->rounds + 1));
+        CHECK_ALLOC(e, d->pair);
+        for (int j = 0; j < d->rounds; j++) d->pair[j] = MPI_COMM_NULL;
+        for (int j = 0; j < d->rounds; j++)   /* {r, r ^ 2^j}, lower rank first */
+            CHECK_MPI(e, MPI_Comm_split(comm, d->rank & ~(1 << j), d->rank, &d->pair[j]));
+        return 0;
+    }
     size_t seg = n < DAR_SEGMENT ? n : DAR_SEGMENT;
     if (n <= DAR_SMALL) seg = n * (size_t)d->size;   /* K whole partials */
     d->recv = malloc(sizeof(float) * (seg + (size_t)d->size));  /* K slots of seg / K + 1 */
@@ -124,6 +137,11 @@ void dar_free(dar *d)
 {
     free(d->recv);
     d->recv = NULL;
+    if (d->pair)
+        for (int j = 0; j < d->rounds; j++)
+            if (d->pair[j] != MPI_COMM_NULL) MPI_Comm_free(&d->pair[j]);
+    free(d->pair);
+    d->pair = NULL;
 }
 
 /* One reduce-scatter + allgather over buf[0..n) (a segment). The
@@ -151,9 +169,7 @@ static int dar_segment(dar *d, float *buf, size_t n, dett_err *e)
     /* the balanced tree over rank index, in place in part[] */
     for (int stride = 1; stride < K; stride *= 2)
         for (int i = 0; i + stride < K; i += 2 * stride) {
-            float *x = part[i];
-            const float *y = part[i + stride];
-            for (int k = 0; k < mine; k++) x[k] += y[k];
+            vec_acc(part[i], part[i + stride], (size_t)mine);
         }
     if (part[0] != buf + displ[r])
         memcpy(buf + displ[r], part[0], sizeof(float) * (size_t)mine);
@@ -170,6 +186,12 @@ fail:
 int dar_allreduce(dar *d, float *buf, dett_err *e)
 {
     if (d->size == 1) return 0;
+    if (d->algo == DAR_PAIRS) {
+        for (int j = 0; j < d->rounds; j++)
+            CHECK_MPI(e, MPI_Allreduce(MPI_IN_PLACE, buf, (int)d->n, MPI_FLOAT, MPI_SUM,
+                                       d->pair[j]));
+        return 0;
+    }
     if (d->n <= DAR_SMALL) {
         CHECK_MPI(e, MPI_Allgather(buf, (int)d->n, MPI_FLOAT, d->recv, (int)d->n, MPI_FLOAT,
                                    d->comm));

@@ -16,6 +16,18 @@
  * DAR_SEGMENT floats so that each round's data stays in cache. Small
  * buffers (at most DAR_SMALL floats), latency-bound, take one MPI_Allgather
  * of the whole partials instead and sum the same tree locally.
+ *
+ * The pair form (DAR_PAIRS) builds the same tree from MPI_Allreduce itself:
+ * round j sums over the two-rank communicator {r, r ^ 2^j}, each element
+ * being one addition of the two aligned half-blocks' sums. A sum of two
+ * values is the same bits in either order, so whatever algorithm MPI uses
+ * inside, the result is the tree's. It is the default for K = 2 up to
+ * DAR_PAIRS_MAX floats (one MPI_Allreduce: the library's tuned code at no
+ * cost in determinism). Above that size Open MPI 4.1's own allreduce was
+ * measured 1.5x slower than the reduce-scatter here (bench_allreduce, 10M
+ * and 16M floats); for K > 2 the pair rounds' log2(K) full-buffer
+ * exchanges move more bytes than the reduce-scatter, which stays the
+ * default there.
  */
 #ifndef DETT_ALLREDUCE_H
 #define DETT_ALLREDUCE_H
@@ -49,16 +61,25 @@ void tree_reset(tree_acc *t);
  * Collective over comm; comm's size must be a power of two. */
 #define DAR_SEGMENT ((size_t)1 << 18)   /* floats per round (1 MB) */
 #define DAR_SMALL 32768                  /* up to this, one MPI_Allgather of the partials */
+#define DAR_PAIRS_MAX ((size_t)1 << 23)  /* K = 2: pairs up to this many floats */
+
+typedef enum { DAR_AUTO, DAR_SCATTER, DAR_PAIRS } dar_algo;
 
 typedef struct {
     MPI_Comm comm;
     int rank, size;
     size_t n;
-    float *recv;         /* chunk `rank` of every partial for one segment, or
-                            every whole partial for small buffers */
+    dar_algo algo;       /* DAR_SCATTER or DAR_PAIRS, chosen at init */
+    float *recv;         /* DAR_SCATTER: chunk `rank` of every partial for one
+                            segment, or every whole partial for small buffers */
+    MPI_Comm *pair;      /* DAR_PAIRS: log2(size) two-rank communicators */
+    int rounds;
 } dar;
 
-int dar_init(dar *d, MPI_Comm comm, size_t n, dett_err *e);
+/* Collective over comm. algo DAR_AUTO picks DAR_PAIRS for 2 ranks and at
+ * most DAR_PAIRS_MAX floats, DAR_SCATTER otherwise; both give the same
+ * bits. dar_free releases. */
+int dar_init(dar *d, MPI_Comm comm, size_t n, dar_algo algo, dett_err *e);
 void dar_free(dar *d);
 /* buf[0..n): in, this rank's partial; out, the group's total */
 int dar_allreduce(dar *d, float *buf, dett_err *e);

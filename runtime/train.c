@@ -296,12 +296,12 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
         CHECK_MPI(e, MPI_Allreduce(&mine, &steps, 1, MPI_INT64_T, MPI_MIN, comm));
     }
     CHECK(tree_init(&tree, m->n_trainable, ns, e));
-    CHECK(dar_init(&red, comm, m->n_trainable, e));
+    CHECK(dar_init(&red, comm, m->n_trainable, DAR_AUTO, e));
     opt = optim_new(job->optim, m->n_trainable);
     CHECK_ALLOC(e, opt);
     if (proj) {
         CHECK(tree_init(&ptree, proj->n_trainable, ns, e));
-        CHECK(dar_init(&pred, comm, proj->n_trainable, e));
+        CHECK(dar_init(&pred, comm, proj->n_trainable, DAR_AUTO, e));
         popt = optim_new(job->optim, proj->n_trainable);
         CHECK_ALLOC(e, popt);
     }

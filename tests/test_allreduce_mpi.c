@@ -1,6 +1,7 @@
 /* test_allreduce_mpi.c - the deterministic allreduce under mpiexec -n K:
  * the result is bit-identical to the serial balanced tree over all micro-
- * shards, for several buffer sizes (odd sizes exercise the padding). */
+ * shards, for several buffer sizes (odd sizes exercise the padding), with
+ * both forms (reduce-scatter, pairs of MPI_Allreduce). */
 #include "allreduce.h"
 #include "check.h"
 #include "rng.h"
@@ -16,8 +17,9 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &K);
     const int M = 8;
     const size_t sizes[] = { 1, 7, 1000, DAR_SMALL + 1, 3 * DAR_SEGMENT + 5 };
-    for (int k = 0; k < 5; k++) {
-        size_t n = sizes[k];
+    for (int k = 0; k < 10; k++) {
+        const dar_algo algo = k < 5 ? DAR_SCATTER : DAR_PAIRS;
+        size_t n = sizes[k % 5];
         /* every rank can compute every shard's vector: the reference */
         float *all = malloc(sizeof(float) * M * n);
         for (size_t i = 0; i < M * n; i++) all[i] = rng_normal(k, 1, i) * (1 + (i % 5) * 100.0f);
@@ -29,14 +31,15 @@ int main(int argc, char **argv)
         dar d;
         dett_err e;
         EXPECT(tree_init(&t, n, M / K, &e) == 0, "tree_init");
-        EXPECT(dar_init(&d, MPI_COMM_WORLD, n, &e) == 0, "dar_init");
+        EXPECT(dar_init(&d, MPI_COMM_WORLD, n, algo, &e) == 0, "dar_init");
         for (int s = r * (M / K); s < (r + 1) * (M / K); s++) {
             memcpy(tree_next(&t), all + (size_t)s * n, sizeof(float) * n);
             tree_push(&t);
         }
         float *buf = tree_result(&t);
         EXPECT(dar_allreduce(&d, buf, &e) == 0, "dar_allreduce");
-        EXPECT(!memcmp(buf, ref, sizeof(float) * n), "n = %zu, K = %d: not the tree's bits", n, K);
+        EXPECT(!memcmp(buf, ref, sizeof(float) * n), "n = %zu, K = %d, %s: not the tree's bits", n, K,
+               algo == DAR_PAIRS ? "pairs" : "scatter");
         /* the statistics path agrees too */
         double loc[M], out[1], refd = 0;
         for (int s = 0; s < M / K; s++) loc[s] = all[(size_t)(r * (M / K) + s) * n];
