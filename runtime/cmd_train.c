@@ -157,11 +157,13 @@ int cmd_train(int argc, char **argv)
         cmd_die(&e);
     }
     job.seed += (uint64_t)gid;
+    double t_load = MPI_Wtime();
     if (groupdata_load(&gd, job.data, group, M, job.batch, &e)) {
         cmd_report(&e);
         MPI_Comm_free(&group);
         return 1;
     }
+    t_load = MPI_Wtime() - t_load;
     m = arch_build(&job.arch, &gd.info, &e);
     if (!m) cmd_die(&e);
     model_init(m, job.seed, 0);
@@ -182,6 +184,7 @@ int cmd_train(int argc, char **argv)
             printf("final train loss %.6f\n", res.epochs_run ? res.train_loss[res.epochs_run - 1] : 0.0);
             printf("params checksum %016llx (final) %016llx (selected)\n",
                    cmd_checksum(m->params, m->n_params), cmd_checksum(res.params, res.n_params));
+            printf("load seconds %.3f\n", t_load);
             printf("train seconds %.3f\n", res.seconds);
             fflush(stdout);
         }
