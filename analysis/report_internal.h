@@ -30,6 +30,8 @@ typedef struct {
     int ranks, epochs_run;
     /* attributes of /jobs/<id> */
     char method[33], method_args[129], arch[129], weighting[129], dataset[513];
+    char optim[129];                  /* "" in files older than the attribute */
+    int batch;                        /* 0 in files older than the attribute */
     char teacher[17], ident[17], select[17];
     int64_t seed;
     int epochs, groups, n_attrs;      /* E, G, A */

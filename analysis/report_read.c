@@ -121,6 +121,23 @@ static int rd_attr_int_range(hid_t obj, const char *where, const char *name, lon
     return 0;
 }
 
+/* attributes that files written before they existed lack: "" / 0 then */
+static int rd_attr_opt(hid_t obj, const char *where, const char *name, char *buf, size_t cap,
+                       int *ival, dett_err *e)
+{
+    htri_t ex;
+    CHECK_H5(e, ex = H5Aexists(obj, name), "%s: cannot query attribute '%s'", where, name);
+    if (!ex) {
+        if (buf) buf[0] = '\0';
+        if (ival) *ival = 0;
+        return 0;
+    }
+    if (buf) return rd_attr_str(obj, where, name, buf, cap, e);
+    return rd_attr_int_range(obj, where, name, 1, 1 << 30, ival, e);
+fail:
+    return -1;
+}
+
 /* ---- datasets -------------------------------------------------------------- */
 
 /* reads the double dataset name of group g, whose shape must be dims[0..rank) */
@@ -225,6 +242,8 @@ static int rd_job(hid_t file, const char *path, const rd_row *row, rep_job *j, d
     CHECK(rd_attr_str(g, where, "method_args", j->method_args, sizeof j->method_args, e));
     CHECK(rd_attr_str(g, where, "arch", j->arch, sizeof j->arch, e));
     CHECK(rd_attr_str(g, where, "weighting", j->weighting, sizeof j->weighting, e));
+    CHECK(rd_attr_opt(g, where, "optim", j->optim, sizeof j->optim, NULL, e));
+    CHECK(rd_attr_opt(g, where, "batch", NULL, 0, &j->batch, e));
     CHECK(rd_attr_str(g, where, "dataset", j->dataset, sizeof j->dataset, e));
     CHECK(rd_attr_str(g, where, "teacher", j->teacher, sizeof j->teacher, e));
     CHECK(rd_attr_str(g, where, "ident", j->ident, sizeof j->ident, e));
@@ -341,7 +360,7 @@ fail:
     return rc;
 }
 
-/* "method|method_args|arch|weighting|dataset|epochs" of the teacher job */
+/* "method|method_args|arch|weighting|dataset|epochs|optim|batch" of the teacher job */
 static void rd_teacher_key(rep_job *j, const rep_job *jobs, int first, int last,
                            const char *path)
 {
@@ -350,8 +369,9 @@ static void rd_teacher_key(rep_job *j, const rep_job *jobs, int first, int last,
     for (int k = first; k < last; k++)
         if (!strcmp(jobs[k].id, j->teacher)) {
             const rep_job *t = &jobs[k];
-            rep_fmt(j->teacher_key, sizeof j->teacher_key, "%s|%s|%s|%s|%s|%d", t->method,
-                    t->method_args, t->arch, t->weighting, t->dataset, t->epochs);
+            rep_fmt(j->teacher_key, sizeof j->teacher_key, "%s|%s|%s|%s|%s|%d|%s|%d", t->method,
+                    t->method_args, t->arch, t->weighting, t->dataset, t->epochs, t->optim,
+                    t->batch);
             rep_fmt(j->teacher_label, sizeof j->teacher_label, "%s %s", t->method, t->arch);
             return;
         }

@@ -377,10 +377,11 @@ fail:
 
 /* ---- axis_<key>.svg -------------------------------------------------------------------- */
 
-enum { SV_NCOMP = 6 };
+enum { SV_NCOMP = 7 };
 typedef struct {
     char id[2600];                   /* the row's configuration without key */
-    /* label parts: method(args), weighting, arch, dataset, teacher, epochs */
+    /* label parts: method(args), weighting, arch, dataset, teacher, epochs,
+     * optimiser and batch */
     char comp[SV_NCOMP][300];
     char label[400];
     int n;
@@ -415,8 +416,9 @@ static void sv_series_of(const rep_row *r, const rep_data *d, const char *key, c
     const rep_job *j = &d->jobs[r->first];
     rep_args_without(j->method_args, key, args, acap);
     rep_args_without(j->weighting, key, wt, wcap);
-    rep_fmt(id, idcap, "%d|%s|%s|%s|%s|%s|%s|%d", (int)r->section, j->method, args, wt,
-             strcmp(key, "width") ? j->arch : "", j->dataset, j->teacher_key, j->epochs);
+    rep_fmt(id, idcap, "%d|%s|%s|%s|%s|%s|%s|%d|%s|%d", (int)r->section, j->method, args, wt,
+             strcmp(key, "width") ? j->arch : "", j->dataset, j->teacher_key, j->epochs,
+             j->optim, j->batch);
 }
 
 /* each series' label: method(args), then every other part that differs
@@ -482,6 +484,8 @@ static int sv_axis(const char *dir, const rep_table *t, const rep_data *d, const
             if (j->teacher_label[0])
                 rep_fmt(S[s].comp[4], sizeof S[s].comp[4], "teacher=%s", j->teacher_label);
             rep_fmt(S[s].comp[5], sizeof S[s].comp[5], "epochs=%d", j->epochs);
+            if (j->optim[0])
+                rep_fmt(S[s].comp[6], sizeof S[s].comp[6], "%s batch=%d", j->optim, j->batch);
             ns++;
         }
         int dup = 0;

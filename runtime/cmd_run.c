@@ -110,6 +110,8 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         jobrun_method_args(&job->method, ji->method_args, sizeof ji->method_args);
         arch_name(&job->arch, ji->arch, sizeof ji->arch);
         jobrun_weighting_name(&job->method.weighting, ji->weighting, sizeof ji->weighting);
+        jobrun_optim_name(&job->optim, ji->optim, sizeof ji->optim);
+        ji->batch = job->batch;
         if (job->teacher >= 0)
             snprintf(ji->teacher, sizeof ji->teacher, "%.15s", jobs->jobs[job->teacher].id);
         if (job->ident >= 0)

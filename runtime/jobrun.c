@@ -48,6 +48,17 @@ void jobrun_method_args(const method_spec *m, char *buf, size_t len)
     }
 }
 
+void jobrun_optim_name(const optim_cfg *o, char *buf, size_t len)
+{
+    if (o->kind == OPTIM_SGD)
+        snprintf(buf, len, "sgd(lr=%g,momentum=%g,wd=%g)", o->lr, o->momentum, o->wd);
+    else if (o->beta1 == 0.9f && o->beta2 == 0.999f && o->eps == 1e-8f)
+        snprintf(buf, len, "adamw(lr=%g,wd=%g)", o->lr, o->wd);
+    else
+        snprintf(buf, len, "adamw(lr=%g,wd=%g,betas=%g,%g,eps=%g)", o->lr, o->wd, o->beta1,
+                 o->beta2, o->eps);
+}
+
 static int is_transplant(method_kind k) { return k == METHOD_SIMKD || k == METHOD_DETT; }
 
 model *jobrun_build_teacher(const job_list *jobs, int j, const dataset_info *info,

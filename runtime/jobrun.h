@@ -58,5 +58,8 @@ model *jobrun_build_teacher(const job_list *jobs, int j, const dataset_info *inf
 const char *jobrun_method_name(method_kind k);
 void jobrun_weighting_name(const weighting_spec *w, char *buf, size_t len);
 void jobrun_method_args(const method_spec *m, char *buf, size_t len);
+/* "sgd(lr=..,momentum=..,wd=..)" or "adamw(lr=..,wd=..)" (betas and eps
+ * appended where they are not the defaults) */
+void jobrun_optim_name(const optim_cfg *o, char *buf, size_t len);
 
 #endif

@@ -647,6 +647,8 @@ static int job_make(hid_t f, const char *tmp, const job_spec *j, const results_j
     CHECK(attr_str(g, "method_args", in->method_args, sizeof in->method_args, where, e));
     CHECK(attr_str(g, "arch", in->arch, sizeof in->arch, where, e));
     CHECK(attr_str(g, "weighting", in->weighting, sizeof in->weighting, where, e));
+    CHECK(attr_str(g, "optim", in->optim, sizeof in->optim, where, e));
+    CHECK(attr_int(g, "batch", H5T_STD_I32LE, in->batch, where, e));
     CHECK(attr_str(g, "dataset", j->data, sizeof j->data, where, e));
     CHECK(attr_str(g, "teacher", in->teacher, sizeof in->teacher, where, e));
     CHECK(attr_str(g, "ident", in->ident, sizeof in->ident, where, e));

@@ -20,7 +20,8 @@
  * /jobs/<id>/            group per job; attributes (strings):
  *     config (canonical text), hash, kind, method (e.g. "dett"),
  *     method_args (e.g. "up=50,T=1"), arch (e.g. "mlp[64,64]"),
- *     weighting (e.g. "jtt(T=1,up=50)" or "none"), dataset (path),
+ *     weighting (e.g. "jtt(T=1,up=50)" or "none"), optim (e.g.
+ *     "sgd(lr=0.01,momentum=0.9,wd=0.0001)"), batch (int32), dataset (path),
  *     teacher (job id or ""), ident (job id or ""), seed (int64),
  *     epochs (int32), select ("val-worst" | "val-avg" | "oracle"),
  *     groups (int32 G), n_attrs (int32 A)    [group g = y * A + a]
@@ -91,6 +92,8 @@ typedef struct {
     int64_t n_train;               /* rows of the training split */
     /* attribute strings */
     char method[32], method_args[128], arch[128], weighting[128];
+    char optim[128];               /* "sgd(lr=0.01,momentum=0.9,wd=0.0001)" */
+    int batch;                     /* global batch */
     char teacher[16], ident[16], select[16];
     int diagnostics;               /* 1: create /jobs/<id>/diagnostics */
 } results_jobinfo;

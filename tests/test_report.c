@@ -37,6 +37,8 @@ typedef struct {
     const char *method, *args, *arch, *weighting, *teacher, *ident;
     long long seed;
     double base[G];
+    const char *optim;     /* NULL: no optim/batch attributes (older files) */
+    int batch;
 } fx_job;
 
 /* ---- writing a results file ----------------------------------------------------- */
@@ -162,6 +164,9 @@ static int fx_job_group(hid_t file, const fx_job *j)
         fx_attr_int(g, "groups", H5T_STD_I32LE, G) ||
         fx_attr_int(g, "n_attrs", H5T_STD_I32LE, A))
         goto out;
+    if (j->optim && (fx_attr_str(g, "optim", j->optim, 0) ||
+                     fx_attr_int(g, "batch", H5T_STD_I32LE, j->batch)))
+        goto out;
     double acc[E][2][G], worst[E][2], avg[E][2], mean[E][2], loss[E];
     int32_t sel[3] = {1, 2, 0};
     float params[P] = {0};
@@ -243,28 +248,38 @@ out:
 #define KD "kd", "T=4,alpha=0.9", "mlp[16]", "none", "j000", ""
 
 static const fx_job file_a[] = {
-    {"j000", TEACHER, 0, {0.90, 0.80, 0.84, 0.92}},
-    {"j001", IDENT, 0, {0.97, 0.40, 0.45, 0.98}},
-    {"j002", ERM, 1, {0.964, 0.50, 0.56, 0.97}},
-    {"j003", ERM, 2, {0.94, 0.54, 0.52, 0.95}},
-    {"j004", "student", DONE, DETT(50), 1, {0.908, 0.72, 0.75, 0.91}},
-    {"j005", "student", DONE, DETT(50), 2, {0.88, 0.78, 0.74, 0.90}},
-    {"j006", "student", JOB_FAILED, "loss is NaN at epoch 2", DETT(50), 3, {0}},
-    {"j007", GDRO, 1, {0.852, 0.70, 0.71, 0.86}},
-    {"j008", GDRO, 2, {0.87, 0.68, 0.73, 0.84}},
-    {"j009", "student", JOB_PENDING, "", KD, 1, {0}},
+    {"j000", TEACHER, 0, {0.90, 0.80, 0.84, 0.92}, NULL, 0},
+    {"j001", IDENT, 0, {0.97, 0.40, 0.45, 0.98}, NULL, 0},
+    {"j002", ERM, 1, {0.964, 0.50, 0.56, 0.97}, NULL, 0},
+    {"j003", ERM, 2, {0.94, 0.54, 0.52, 0.95}, NULL, 0},
+    {"j004", "student", DONE, DETT(50), 1, {0.908, 0.72, 0.75, 0.91}, NULL, 0},
+    {"j005", "student", DONE, DETT(50), 2, {0.88, 0.78, 0.74, 0.90}, NULL, 0},
+    {"j006", "student", JOB_FAILED, "loss is NaN at epoch 2", DETT(50), 3, {0}, NULL, 0},
+    {"j007", GDRO, 1, {0.852, 0.70, 0.71, 0.86}, NULL, 0},
+    {"j008", GDRO, 2, {0.87, 0.68, 0.73, 0.84}, NULL, 0},
+    {"j009", "student", JOB_PENDING, "", KD, 1, {0}, NULL, 0},
 };
 /* a second run of the same grid, extended: seed 3 of erm, dett with up=5,
  * erm with a wider student, and kd seed 1 finished (it was pending in A) */
 static const fx_job file_b[] = {
-    {"j000", TEACHER, 0, {0.90, 0.80, 0.84, 0.92}},
-    {"j001", IDENT, 0, {0.97, 0.40, 0.45, 0.98}},
-    {"j002", ERM, 3, {0.95, 0.55, 0.53, 0.96}},
-    {"j003", "student", DONE, DETT(5), 1, {0.91, 0.60, 0.66, 0.93}},
-    {"j004", "student", DONE, DETT(5), 2, {0.92, 0.64, 0.62, 0.90}},
-    {"j005", "student", DONE, KD, 1, {0.931, 0.58, 0.64, 0.94}},
+    {"j000", TEACHER, 0, {0.90, 0.80, 0.84, 0.92}, NULL, 0},
+    {"j001", IDENT, 0, {0.97, 0.40, 0.45, 0.98}, NULL, 0},
+    {"j002", ERM, 3, {0.95, 0.55, 0.53, 0.96}, NULL, 0},
+    {"j003", "student", DONE, DETT(5), 1, {0.91, 0.60, 0.66, 0.93}, NULL, 0},
+    {"j004", "student", DONE, DETT(5), 2, {0.92, 0.64, 0.62, 0.90}, NULL, 0},
+    {"j005", "student", DONE, KD, 1, {0.931, 0.58, 0.64, 0.94}, NULL, 0},
     {"j006", "student", DONE, "erm", "", "mlp[64]", "none", "j000", "", 1,
-     {0.97, 0.57, 0.58, 0.97}},
+     {0.97, 0.57, 0.58, 0.97}, NULL, 0},
+};
+
+/* an lr sweep: the same method and seeds with two optimisers (and a batch
+ * sweep of one of them) are three rows, not repeated seeds of one */
+static const fx_job file_c[] = {
+    {"j000", ERM, 1, {0.96, 0.50, 0.56, 0.97}, "sgd(lr=0.01,momentum=0.9,wd=0)", 64},
+    {"j001", ERM, 2, {0.94, 0.54, 0.52, 0.95}, "sgd(lr=0.01,momentum=0.9,wd=0)", 64},
+    {"j002", ERM, 1, {0.96, 0.60, 0.66, 0.97}, "sgd(lr=0.1,momentum=0.9,wd=0)", 64},
+    {"j003", ERM, 2, {0.94, 0.64, 0.62, 0.95}, "sgd(lr=0.1,momentum=0.9,wd=0)", 64},
+    {"j004", ERM, 1, {0.96, 0.70, 0.76, 0.97}, "sgd(lr=0.1,momentum=0.9,wd=0)", 128},
 };
 
 /* ---- running the report ------------------------------------------------------------------- */
@@ -443,6 +458,19 @@ int main(int argc, char **argv)
     EXPECT(is_svg("report_plots/sub", "axis_width.svg"), "axis_width.svg");
     struct stat st;
     EXPECT(stat("report_plots/sub/axis_T.svg", &st) != 0, "T takes one value: no plot");
+
+    /* rows differ by optimiser and batch: 50/52 -> 51.0, 60/62 -> 61.0, 70 */
+    EXPECT(fx_write("report_c.h5", file_c, (int)(sizeof file_c / sizeof file_c[0])) == 0,
+           "writing report_c.h5");
+    rc = run("report_c.md", &t, &e, 1, (const char *[]){"report_c.h5"});
+    EXPECT(rc == 0, "optim sweep: rc %d: %s", rc, e.msg);
+    EXPECT(has(t, "| erm sgd(lr=0.01,momentum=0.9,wd=0) batch=64 | 51.0 ± 1.4 (n=2) |"),
+           "lr 0.01 row:\n%s", t);
+    EXPECT(has(t, "| erm sgd(lr=0.1,momentum=0.9,wd=0) batch=64 | 61.0 ± 1.4 (n=2) |"),
+           "lr 0.1 row:\n%s", t);
+    EXPECT(has(t, "| erm sgd(lr=0.1,momentum=0.9,wd=0) batch=128 | 70.0 ± 0.0 (n=1) |"),
+           "batch 128 row:\n%s", t);
+    free(t);
 
     /* --diagnostics: the hook */
     rc = run("report_diag.md", &t, &e, 2, (const char *[]){"report_a.h5", "--diagnostics"});
