@@ -111,6 +111,9 @@ int dar_init(dar *d, MPI_Comm comm, size_t n, dar_algo algo, dett_err *e)
                          d->size);
     d->n = n;
     if (n > INT_MAX) return dett_fail(e, "deterministic allreduce: %zu floats is too many", n);
+    const char *env = getenv("DETT_ALLREDUCE");   /* same bits either way */
+    if (algo == DAR_AUTO && env && !strcmp(env, "pairs")) algo = DAR_PAIRS;
+    if (algo == DAR_AUTO && env && !strcmp(env, "scatter")) algo = DAR_SCATTER;
     d->algo = algo != DAR_AUTO                        ? algo
               : d->size == 2 && n <= DAR_PAIRS_MAX ? DAR_PAIRS
                                                    : DAR_SCATTER;
