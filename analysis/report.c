@@ -8,11 +8,16 @@
 static const char *const rp_usage =
     "usage: dett report RESULTS.h5 [more.h5 ...] [--select val-worst|val-avg|oracle]\n"
     "                   [--per-group] [--format md|latex|csv] [--plots DIR] [--diagnostics]\n"
+    "                   [--tune KEY,...]\n"
     "\n"
     "  --select S      epoch whose test numbers are reported: best validation worst-group\n"
     "                  accuracy (val-worst, default), best validation average (val-avg),\n"
     "                  or best test worst-group accuracy (oracle)\n"
     "  --per-group     one column per group g = y * A + a (mean test accuracy)\n"
+    "  --tune KEYS     select hyperparameters on validation: rows equal apart from KEYS\n"
+    "                  (optim, batch, epochs, or method/weighting arguments such as up,\n"
+    "                  T, eta) keep only the one with the best mean validation\n"
+    "                  worst-group accuracy, e.g. --tune optim,up\n"
     "  --format F      md (default), latex (booktabs) or csv\n"
     "  --plots DIR     write curves.svg, groups.svg and axis_<key>.svg into DIR\n"
     "  --diagnostics   show per-job diagnostics stored in the files\n"
@@ -100,6 +105,13 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
                 rc = 2;
                 goto fail;
             }
+        } else if ((v = rp_optval(argc, argv, &i, "--tune", &missing))) {
+            if (!*v) {
+                dett_fail(e, "report: --tune needs a list of keys, e.g. --tune optim,up");
+                rc = 2;
+                goto fail;
+            }
+            o.tune = v;
         } else if ((v = rp_optval(argc, argv, &i, "--plots", &missing))) {
             if (!*v) {
                 dett_fail(e, "report: --plots needs a directory");
@@ -130,7 +142,7 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
         goto fail;
     }
     for (int f = 0; f < n_files; f++) CHECK(rep_read_file(&d, files[f], e));
-    CHECK(rep_table_build(&t, &d, o.select, e));
+    CHECK(rep_table_build(&t, &d, o.select, o.tune, e));
     CHECK(rep_print(out, &t, &d, &o, e));
     if (o.diagnostics) {
         if (o.format == REP_CSV) rp_diagnostics(stderr, &d, "");

@@ -74,6 +74,8 @@ typedef struct {
     int n_done;
     /* at the selected epoch, over done seeds, in percent (NaN if none) */
     double worst_mean, worst_std, avg_mean, avg_std;
+    double val_worst_mean;            /* validation worst-group, same epochs */
+    int n_tuned;                      /* rows this one was chosen from (--tune), else 0 */
     int G, A;                         /* of the first job */
     double *group_mean;               /* [G] test accuracy per group; owned */
     int baseline;                     /* groupdro row compared with, or -1 */
@@ -90,8 +92,13 @@ typedef struct {
 } rep_table;
 
 /* groups the jobs of d into rows and computes the statistics at the epoch
- * chosen by sel (REP_SEL_*). -1 with a message on a malformed job. */
-int rep_table_build(rep_table *t, const rep_data *d, int sel, dett_err *e);
+ * chosen by sel (REP_SEL_*). tune (NULL or "") lists comma-separated
+ * hyperparameters to select on validation: "optim", "batch", "epochs" or a
+ * key of method_args / weighting ("up", "T", "eta", ...). Rows equal apart
+ * from those form a family, and only the family's row with the best mean
+ * validation worst-group accuracy stays (ties: the first). -1 with a
+ * message on a malformed job or an unknown tune key. */
+int rep_table_build(rep_table *t, const rep_data *d, int sel, const char *tune, dett_err *e);
 void rep_table_free(rep_table *t);   /* NULL ok */
 
 /* the done jobs' selected epoch, or -1 */
@@ -115,6 +122,7 @@ typedef struct {
     int select;                       /* REP_SEL_* */
     int per_group;
     int diagnostics;
+    const char *tune;                 /* --tune KEYS, or NULL */
 } rep_opts;
 
 /* writes the table(s) in the chosen format */

@@ -178,7 +178,7 @@ static int rw_add_seed(rep_row *r, const rep_data *d, int k, dett_err *e)
 
 static int rw_stats(rep_row *r, const rep_data *d, int sel, dett_err *e)
 {
-    double *w = NULL, *a = NULL, *gv = NULL;
+    double *w = NULL, *a = NULL, *gv = NULL, *vw = NULL;
     int rc = -1, n = 0;
     const rep_job *f = &d->jobs[r->first];
     r->G = f->groups;
@@ -189,6 +189,8 @@ static int rw_stats(rep_row *r, const rep_data *d, int sel, dett_err *e)
     w = malloc((size_t)(r->n_seeds + 1) * sizeof *w);
     a = malloc((size_t)(r->n_seeds + 1) * sizeof *a);
     gv = malloc((size_t)(r->n_seeds + 1) * (size_t)r->G * sizeof *gv);
+    vw = malloc((size_t)(r->n_seeds + 1) * sizeof *vw);
+    CHECK_ALLOC(e, vw);
     r->group_mean = malloc((size_t)r->G * sizeof *r->group_mean);
     CHECK_ALLOC(e, w);
     CHECK_ALLOC(e, a);
@@ -199,6 +201,7 @@ static int rw_stats(rep_row *r, const rep_data *d, int sel, dett_err *e)
         int ep = rep_job_epoch(j, sel);
         if (ep < 0) continue;
         w[n] = 100.0 * j->worst[ep * 2 + 1];
+        vw[n] = 100.0 * j->worst[ep * 2 + 0];
         a[n] = 100.0 * j->avg[ep * 2 + 1];
         for (int g = 0; g < r->G; g++)
             gv[(size_t)g * (size_t)r->n_seeds + (size_t)n] =
@@ -207,6 +210,8 @@ static int rw_stats(rep_row *r, const rep_data *d, int sel, dett_err *e)
     }
     rep_mean_std(w, n, &r->worst_mean, &r->worst_std);
     rep_mean_std(a, n, &r->avg_mean, &r->avg_std);
+    double sd;
+    rep_mean_std(vw, n, &r->val_worst_mean, &sd);
     for (int g = 0; g < r->G; g++) {
         double sd;
         rep_mean_std(gv + (size_t)g * (size_t)r->n_seeds, n, &r->group_mean[g], &sd);
@@ -216,6 +221,7 @@ fail:
     free(w);
     free(a);
     free(gv);
+    free(vw);
     return rc;
 }
 
@@ -319,6 +325,10 @@ static void rw_label(rep_row *r, const rep_data *d, const int vary[N_FIELDS])
         snprintf(tmp, sizeof tmp, " batch=%d", j->batch);
         rw_cat(L, cap, tmp);
     }
+    if (r->n_tuned > 1) {
+        snprintf(tmp, sizeof tmp, " [best of %d on val]", r->n_tuned);
+        rw_cat(L, cap, tmp);
+    }
 }
 
 static void rw_labels(rep_table *t, const rep_data *d)
@@ -344,7 +354,8 @@ static void rw_labels(rep_table *t, const rep_data *d)
 }
 
 /* the group-DRO row of the same section, arch and dataset with the best mean
- * worst-group accuracy (the tuned baseline); -1 for group-DRO rows */
+ * validation worst-group accuracy (the tuned baseline, chosen on
+ * validation like everything else); -1 for group-DRO rows */
 static void rw_baselines(rep_table *t, const rep_data *d)
 {
     for (int r = 0; r < t->n; r++) {
@@ -358,10 +369,98 @@ static void rw_baselines(rep_table *t, const rep_data *d)
             if (b->section != row->section || strcmp(bj->method, "groupdro") ||
                 strcmp(bj->arch, j->arch) || strcmp(bj->dataset, j->dataset) || b->n_done == 0)
                 continue;
-            if (row->baseline < 0 || b->worst_mean > t->rows[row->baseline].worst_mean)
+            if (row->baseline < 0 ||
+                b->val_worst_mean > t->rows[row->baseline].val_worst_mean)
                 row->baseline = q;
         }
     }
+}
+
+/* ---- --tune: hyperparameter selection on validation ----------------------------------- */
+
+/* does key name something tunable? ("optim", "batch", "epochs", or a key of
+ * any job's method_args or weighting) */
+static int rw_tune_key_known(const rep_data *d, const char *key)
+{
+    if (!strcmp(key, "optim") || !strcmp(key, "batch") || !strcmp(key, "epochs")) return 1;
+    char buf[200];
+    for (int k = 0; k < d->n_jobs; k++) {
+        rep_args_without(d->jobs[k].method_args, key, buf, sizeof buf);
+        if (strcmp(buf, d->jobs[k].method_args)) return 1;
+        rep_args_without(d->jobs[k].weighting, key, buf, sizeof buf);
+        if (strcmp(buf, d->jobs[k].weighting)) return 1;
+    }
+    return 0;
+}
+
+/* the row key of job j with the tuned keys taken out */
+static void rw_family_key(const rep_job *j, const char *tune, char *key, size_t cap)
+{
+    rep_job x = *j;               /* shallow copy: only fixed-size strings are changed */
+    char list[256], tmp[sizeof x.method_args];
+    snprintf(list, sizeof list, "%s", tune);
+    for (char *k = strtok(list, ","); k; k = strtok(NULL, ",")) {
+        if (!strcmp(k, "optim")) x.optim[0] = '\0';
+        else if (!strcmp(k, "batch")) x.batch = 0;
+        else if (!strcmp(k, "epochs")) x.epochs = 0;
+        else {
+            rep_args_without(x.method_args, k, tmp, sizeof tmp);
+            snprintf(x.method_args, sizeof x.method_args, "%s", tmp);
+            rep_args_without(x.weighting, k, tmp, sizeof tmp);
+            snprintf(x.weighting, sizeof x.weighting, "%s", tmp);
+        }
+    }
+    rw_key(&x, key, cap);
+}
+
+/* keeps, of each family, the row with the best mean validation worst-group
+ * accuracy; the others are dropped from t (their unfinished jobs stay
+ * listed) */
+static int rw_tune(rep_table *t, const rep_data *d, const char *tune, dett_err *e)
+{
+    char list[256];
+    if (strlen(tune) >= sizeof list) return dett_fail(e, "report: --tune: list too long");
+    snprintf(list, sizeof list, "%s", tune);
+    for (char *k = strtok(list, ","); k; k = strtok(NULL, ","))
+        if (!rw_tune_key_known(d, k))
+            return dett_fail(e, "report: --tune: '%s' is not optim, batch, epochs or a "
+                             "method or weighting argument of any job", k);
+    char a[2600], b[2600];
+    int *best = malloc(sizeof(int) * (size_t)(t->n + 1));
+    if (!best) return dett_fail(e, "out of memory");
+    for (int r = 0; r < t->n; r++) best[r] = r;
+    for (int r = 0; r < t->n; r++) {      /* the family's best so far, by val */
+        rw_family_key(&d->jobs[t->rows[r].first], tune, a, sizeof a);
+        for (int q = 0; q < r; q++) {
+            if (best[q] != q) continue;
+            rw_family_key(&d->jobs[t->rows[q].first], tune, b, sizeof b);
+            if (strcmp(a, b)) continue;
+            const rep_row *x = &t->rows[r], *y = &t->rows[q];
+            int better = x->n_done > 0 &&
+                         (y->n_done == 0 || x->val_worst_mean > y->val_worst_mean);
+            if (better) {
+                best[q] = r;
+                for (int p = 0; p < r; p++)
+                    if (best[p] == q) best[p] = r;
+            } else {
+                best[r] = q;
+            }
+            break;
+        }
+    }
+    for (int r = 0; r < t->n; r++) t->rows[best[r]].n_tuned++;
+    int n = 0;
+    for (int r = 0; r < t->n; r++) {
+        if (best[r] == r) {
+            t->rows[n++] = t->rows[r];
+        } else {
+            free(t->rows[r].seed_job);
+            free(t->rows[r].group_mean);
+        }
+    }
+    t->n = n;
+    free(best);
+    return 0;
 }
 
 /* ---- the table ------------------------------------------------------------------------ */
@@ -373,7 +472,7 @@ static int rw_row_cmp(const void *pa, const void *pb)
     return a->first - b->first;
 }
 
-int rep_table_build(rep_table *t, const rep_data *d, int sel, dett_err *e)
+int rep_table_build(rep_table *t, const rep_data *d, int sel, const char *tune, dett_err *e)
 {
     char **keys = NULL;
     char key[2600];         /* > the sum of the fields' sizes: never truncated */
@@ -435,6 +534,7 @@ int rep_table_build(rep_table *t, const rep_data *d, int sel, dett_err *e)
             t->unfinished[b] = t->unfinished[b - 1];
             t->unfinished[b - 1] = x;
         }
+    if (tune && *tune) CHECK(rw_tune(t, d, tune, e));
     rw_labels(t, d);
     rw_baselines(t, d);
     rc = 0;

@@ -259,8 +259,12 @@ static void tb_intro(FILE *out, const rep_data *d, const rep_opts *o, const char
     fprintf(out, ".\n%sTest accuracy (%%) at the epoch chosen by %s (%s); mean ± sample std "
             "over seeds, n = finished seeds.\n",
             pre, tb_sel_name[o->select], tb_sel_text[o->select]);
-    fprintf(out, "%sΔ: mean worst-group accuracy minus that of the best groupdro row with the "
-            "same architecture and dataset, in points.\n", pre);
+    if (o->tune)
+        fprintf(out, "%sTuned on validation over %s: of the rows that differ only in those, "
+                "the one with the best mean validation worst-group accuracy.\n", pre, o->tune);
+    fprintf(out, "%sΔ: mean worst-group accuracy minus that of the groupdro row with the "
+            "same architecture and dataset and the best validation worst-group accuracy, "
+            "in points.\n", pre);
 }
 
 static void tb_print_md(FILE *out, const rep_table *t, const rep_data *d, const rep_opts *o)

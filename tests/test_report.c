@@ -471,6 +471,25 @@ int main(int argc, char **argv)
     EXPECT(has(t, "| erm sgd(lr=0.1,momentum=0.9,wd=0) batch=128 | 70.0 ± 0.0 (n=1) |"),
            "batch 128 row:\n%s", t);
     free(t);
+    /* --tune: validation worst = test + 0.5 points here, so by validation
+     * lr 0.1 beats lr 0.01 at batch 64 (61.5 vs 51.5), and batch 128 (70.5)
+     * beats both */
+    rc = run("report_c_tune1.md", &t, &e, 3, (const char *[]){"report_c.h5", "--tune", "optim"});
+    EXPECT(rc == 0, "tune optim: rc %d: %s", rc, e.msg);
+    EXPECT(has(t, "| erm batch=64 [best of 2 on val] | 61.0 ± 1.4 (n=2) |") &&
+               has(t, "| erm batch=128 | 70.0 ± 0.0 (n=1) |") && !has(t, "51.0"),
+           "tune optim:\n%s", t);
+    EXPECT(has(t, "Tuned on validation over optim"), "tune note:\n%s", t);
+    free(t);
+    rc = run("report_c_tune2.md", &t, &e, 3,
+             (const char *[]){"report_c.h5", "--tune", "optim,batch"});
+    EXPECT(rc == 0 && has(t, "| erm [best of 3 on val] | 70.0 ± 0.0 (n=1) |") &&
+               !has(t, "61.0"),
+           "tune optim,batch: rc %d:\n%s", rc, t);
+    free(t);
+    rc = run("report_err.txt", NULL, &e, 3, (const char *[]){"report_c.h5", "--tune", "lr"});
+    EXPECT(rc == 1 && has(e.msg, "--tune: 'lr' is not optim, batch, epochs or a method"),
+           "unknown tune key: %d %s", rc, e.msg);
 
     /* --diagnostics: the hook */
     rc = run("report_diag.md", &t, &e, 2, (const char *[]){"report_a.h5", "--diagnostics"});
