@@ -409,16 +409,42 @@ static void sv_collect_keys(const char *args, char keys[][32], int *n, int cap)
     }
 }
 
-/* the series identity and label of row r without key */
-static void sv_series_of(const rep_row *r, const rep_data *d, const char *key, char *id,
-                         size_t idcap, char *args, size_t acap, char *wt, size_t wcap)
+/* 1 if k is one of the comma-separated keys of tune (NULL: none) */
+static int sv_tuned(const char *tune, const char *k)
+{
+    size_t n = strlen(k);
+    for (const char *p = tune; p && *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && !strncmp(p, k, n)) return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+/* the series identity and label of row r without key, nor the keys that
+ * --tune chose per row (a series joins rows whose tuned values differ) */
+static void sv_series_of(const rep_row *r, const rep_data *d, const char *key,
+                         const char *tune, char *id, size_t idcap, char *args, size_t acap,
+                         char *wt, size_t wcap)
 {
     const rep_job *j = &d->jobs[r->first];
+    char tmp[200];
     rep_args_without(j->method_args, key, args, acap);
     rep_args_without(j->weighting, key, wt, wcap);
+    for (const char *p = tune; p && *p;) {
+        char k[64];
+        size_t len = strcspn(p, ",");
+        snprintf(k, sizeof k, "%.*s", (int)(len < 63 ? len : 63), p);
+        rep_args_without(args, k, tmp, sizeof tmp);
+        snprintf(args, acap, "%s", tmp);
+        rep_args_without(wt, k, tmp, sizeof tmp);
+        snprintf(wt, wcap, "%s", tmp);
+        p += len + (p[len] == ',');
+    }
     rep_fmt(id, idcap, "%d|%s|%s|%s|%s|%s|%s|%d|%s|%d", (int)r->section, j->method, args, wt,
-             strcmp(key, "width") ? j->arch : "", j->dataset, j->teacher_key, j->epochs,
-             j->optim, j->batch);
+             strcmp(key, "width") ? j->arch : "", j->dataset, j->teacher_key,
+             sv_tuned(tune, "epochs") ? 0 : j->epochs, sv_tuned(tune, "optim") ? "" : j->optim,
+             sv_tuned(tune, "batch") ? 0 : j->batch);
 }
 
 /* each series' label: method(args), then every other part that differs
@@ -453,7 +479,7 @@ static void sv_series_labels(sv_series *S, int ns)
 }
 
 static int sv_axis(const char *dir, const rep_table *t, const rep_data *d, const char *key,
-                   dett_err *e)
+                   const char *tune, dett_err *e)
 {
     char path[1100], name[64], args[200], wt[200];
     int rc = 0, ns = 0, cap = t->n + 1;
@@ -466,7 +492,7 @@ static int sv_axis(const char *dir, const rep_table *t, const rep_data *d, const
         double v;
         char id[2600];
         if (r->n_done == 0 || !rep_job_value(&d->jobs[r->first], key, &v)) continue;
-        sv_series_of(r, d, key, id, sizeof id, args, sizeof args, wt, sizeof wt);
+        sv_series_of(r, d, key, tune, id, sizeof id, args, sizeof args, wt, sizeof wt);
         int s = 0;
         while (s < ns && strcmp(S[s].id, id)) s++;
         if (s == ns) {
@@ -484,7 +510,7 @@ static int sv_axis(const char *dir, const rep_table *t, const rep_data *d, const
             if (j->teacher_label[0])
                 rep_fmt(S[s].comp[4], sizeof S[s].comp[4], "teacher=%s", j->teacher_label);
             rep_fmt(S[s].comp[5], sizeof S[s].comp[5], "epochs=%d", j->epochs);
-            if (j->optim[0])
+            if (j->optim[0] && !sv_tuned(tune, "optim"))
                 rep_fmt(S[s].comp[6], sizeof S[s].comp[6], "%s batch=%d", j->optim, j->batch);
             ns++;
         }
@@ -606,7 +632,6 @@ int rep_plots(const char *dir, const rep_table *t, const rep_data *d, const rep_
 {
     char keys[64][32];
     int nk = 0;
-    (void)o;
     if (sv_mkdir(dir, e)) return -1;
     if (sv_curves(dir, t, d, e) || sv_groups(dir, t, e)) return -1;
     strcpy(keys[nk++], "width");
@@ -616,6 +641,6 @@ int rep_plots(const char *dir, const rep_table *t, const rep_data *d, const rep_
         if (strchr(j->weighting, '(')) sv_collect_keys(j->weighting, keys, &nk, 64);
     }
     for (int k = 0; k < nk; k++)
-        if (sv_axis(dir, t, d, keys[k], e)) return -1;
+        if (sv_axis(dir, t, d, keys[k], o->tune, e)) return -1;
     return 0;
 }

@@ -17,15 +17,7 @@ import h5py
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
-
-
-def mlp(widths):
-    layers = []
-    for i in range(len(widths) - 2):
-        layers += [nn.Linear(widths[i], widths[i + 1]), nn.ReLU()]
-    layers.append(nn.Linear(widths[-2], widths[-1]))
-    return nn.Sequential(*layers)
+from step_torch import mlp   # bench/step_torch.py: the same nn.Sequential MLP
 
 
 def load(path):
