@@ -21,6 +21,26 @@ typedef struct {
 
 /* ---- attributes ----------------------------------------------------------- */
 
+/* opens attribute name of obj and its file type, which must be of class
+ * cls ("what" names it in the message); the caller closes *a and *ft
+ * (left -1 where not opened) */
+static int rd_attr_open(hid_t obj, const char *where, const char *name, H5T_class_t cls,
+                        const char *what, hid_t *a, hid_t *ft, dett_err *e)
+{
+    htri_t ex;
+    *a = *ft = -1;
+    CHECK_H5(e, ex = H5Aexists(obj, name), "%s: cannot query attribute '%s'", where, name);
+    if (!ex) return dett_fail(e, "%s: no attribute '%s'", where, name);
+    CHECK_H5(e, *a = H5Aopen(obj, name, H5P_DEFAULT), "%s: cannot open attribute '%s'",
+             where, name);
+    CHECK_H5(e, *ft = H5Aget_type(*a), "%s: attribute '%s': no type", where, name);
+    if (H5Tget_class(*ft) != cls)
+        return dett_fail(e, "%s: attribute '%s' is not %s", where, name, what);
+    return 0;
+fail:
+    return -1;
+}
+
 /* a string attribute (fixed or variable length) into buf[cap] */
 static int rd_attr_str(hid_t obj, const char *where, const char *name, char *buf,
                        size_t cap, dett_err *e)
@@ -28,19 +48,7 @@ static int rd_attr_str(hid_t obj, const char *where, const char *name, char *buf
     hid_t a = -1, ft = -1, mt = -1;
     char *vl = NULL, *tmp = NULL;
     int rc = -1;
-    htri_t ex;
-    CHECK_H5(e, ex = H5Aexists(obj, name), "%s: cannot query attribute '%s'", where, name);
-    if (!ex) {
-        dett_fail(e, "%s: no attribute '%s'", where, name);
-        goto fail;
-    }
-    CHECK_H5(e, a = H5Aopen(obj, name, H5P_DEFAULT), "%s: cannot open attribute '%s'",
-             where, name);
-    CHECK_H5(e, ft = H5Aget_type(a), "%s: attribute '%s': no type", where, name);
-    if (H5Tget_class(ft) != H5T_STRING) {
-        dett_fail(e, "%s: attribute '%s' is not a string", where, name);
-        goto fail;
-    }
+    CHECK(rd_attr_open(obj, where, name, H5T_STRING, "a string", &a, &ft, e));
     htri_t var;
     CHECK_H5(e, var = H5Tis_variable_str(ft), "%s: attribute '%s': bad type", where, name);
     CHECK_H5(e, mt = H5Tcopy(H5T_C_S1), "%s: H5Tcopy", where);
@@ -87,19 +95,7 @@ static int rd_attr_int(hid_t obj, const char *where, const char *name, long long
 {
     hid_t a = -1, ft = -1;
     int rc = -1;
-    htri_t ex;
-    CHECK_H5(e, ex = H5Aexists(obj, name), "%s: cannot query attribute '%s'", where, name);
-    if (!ex) {
-        dett_fail(e, "%s: no attribute '%s'", where, name);
-        goto fail;
-    }
-    CHECK_H5(e, a = H5Aopen(obj, name, H5P_DEFAULT), "%s: cannot open attribute '%s'",
-             where, name);
-    CHECK_H5(e, ft = H5Aget_type(a), "%s: attribute '%s': no type", where, name);
-    if (H5Tget_class(ft) != H5T_INTEGER) {
-        dett_fail(e, "%s: attribute '%s' is not an integer", where, name);
-        goto fail;
-    }
+    CHECK(rd_attr_open(obj, where, name, H5T_INTEGER, "an integer", &a, &ft, e));
     CHECK_H5(e, H5Aread(a, H5T_NATIVE_LLONG, v), "%s: cannot read attribute '%s'", where,
              name);
     rc = 0;

@@ -130,6 +130,45 @@ static void conv_valid_rows(const layer *l, int i, int *lo, int *hi)
     *hi = last;
 }
 
+/* where kernel offset (i, j) reads the input: valid output columns
+ * [lo, hi) starting at input column off, valid output rows [rlo, rhi);
+ * one_run: stride 1 and OW == W, so a sample's valid rows are the one run
+ * [q0, q1) of output positions, reading input position q + delta */
+typedef struct {
+    int lo, hi, off, rlo, rhi, one_run;
+    size_t q0, q1;
+    ptrdiff_t delta;
+} conv_span;
+
+static conv_span conv_span_of(const layer *l, int i, int j)
+{
+    conv_span sp;
+    conv_valid_cols(l, j, &sp.lo, &sp.hi);
+    conv_valid_rows(l, i, &sp.rlo, &sp.rhi);
+    sp.off = sp.lo * l->stride - l->pad + j;
+    sp.one_run = l->stride == 1 && l->OW == l->W && sp.rlo < sp.rhi && sp.lo < sp.hi;
+    sp.q0 = sp.q1 = 0;
+    sp.delta = 0;
+    if (sp.one_run) {
+        sp.q0 = (size_t)sp.rlo * l->W + sp.lo;
+        sp.q1 = (size_t)(sp.rhi - 1) * l->W + sp.hi;
+        sp.delta = (ptrdiff_t)(i - l->pad) * l->W + (j - l->pad);
+    }
+    return sp;
+}
+
+/* in one sample's run r (one_run spans): the entries that wrapped around a
+ * row edge, i.e. invalid columns inside [q0, q1), set to +0 */
+static void conv_zero_wrapped(const layer *l, const conv_span *sp, float *r)
+{
+    const int W = l->W;
+    for (int oh = sp->rlo; oh < sp->rhi; oh++) {
+        float *ro = r + (size_t)oh * W;
+        if (oh > sp->rlo) for (int ow = 0; ow < sp->lo; ow++) ro[ow] = 0.0f;
+        if (oh < sp->rhi - 1) for (int ow = sp->hi; ow < W; ow++) ro[ow] = 0.0f;
+    }
+}
+
 /* conv_im2col_ref with each output row as zeros | a run of input | zeros.
  * With stride 1 and OW == W ("same" width), output position q = oh*W + ow
  * reads input q + (i - pad)*W + (j - pad) wherever it is valid, so the valid
@@ -145,25 +184,17 @@ static void conv_im2col_fast(const layer *l, float *restrict col,
         for (int i = 0; i < k; i++)
             for (int j = 0; j < k; j++) {
                 float *row = col + ((size_t)(c * k + i) * k + j) * N;
-                int lo, hi;
-                conv_valid_cols(l, j, &lo, &hi);
-                const int off = lo * s - pad + j;   /* input column of lo */
-                int rlo, rhi;
-                conv_valid_rows(l, i, &rlo, &rhi);
-                if (s == 1 && OW == W && rlo < rhi && lo < hi) {
-                    const size_t q0 = (size_t)rlo * W + lo, q1 = (size_t)(rhi - 1) * W + hi;
-                    const ptrdiff_t delta = (ptrdiff_t)(i - pad) * W + (j - pad);
+                const conv_span sp = conv_span_of(l, i, j);
+                const int lo = sp.lo, hi = sp.hi, off = sp.off;
+                if (sp.one_run) {
                     for (int g = 0; g < G; g++) {
                         float *r = row + (size_t)g * P;
                         const float *xc = x + ((size_t)g * C + c) * H * W;
-                        memset(r, 0, sizeof(float) * q0);
-                        memcpy(r + q0, xc + (ptrdiff_t)q0 + delta, sizeof(float) * (q1 - q0));
-                        memset(r + q1, 0, sizeof(float) * (P - q1));
-                        for (int oh = rlo; oh < rhi; oh++) {
-                            float *ro = r + (size_t)oh * W;
-                            if (oh > rlo) for (int ow = 0; ow < lo; ow++) ro[ow] = 0.0f;
-                            if (oh < rhi - 1) for (int ow = hi; ow < W; ow++) ro[ow] = 0.0f;
-                        }
+                        memset(r, 0, sizeof(float) * sp.q0);
+                        memcpy(r + sp.q0, xc + (ptrdiff_t)sp.q0 + sp.delta,
+                               sizeof(float) * (sp.q1 - sp.q0));
+                        memset(r + sp.q1, 0, sizeof(float) * (P - sp.q1));
+                        conv_zero_wrapped(l, &sp, r);
                     }
                     continue;
                 }
@@ -237,23 +268,14 @@ static void conv_col2im_fast(const layer *l, float *restrict dx,
         for (int i = 0; i < k; i++)
             for (int j = 0; j < k; j++) {
                 float *row = col + ((size_t)(c * k + i) * k + j) * N;
-                int lo, hi;
-                conv_valid_cols(l, j, &lo, &hi);
-                const int off = lo * s - pad + j;
-                int rlo, rhi;
-                conv_valid_rows(l, i, &rlo, &rhi);
-                if (s == 1 && OW == W && rlo < rhi && lo < hi) {
-                    const size_t q0 = (size_t)rlo * W + lo, q1 = (size_t)(rhi - 1) * W + hi;
-                    const ptrdiff_t delta = (ptrdiff_t)(i - pad) * W + (j - pad);
+                const conv_span sp = conv_span_of(l, i, j);
+                const int lo = sp.lo, hi = sp.hi, off = sp.off;
+                if (sp.one_run) {
                     for (int g = 0; g < G; g++) {
                         float *r = row + (size_t)g * P;
-                        for (int oh = rlo; oh < rhi; oh++) {
-                            float *ro = r + (size_t)oh * W;
-                            if (oh > rlo) for (int ow = 0; ow < lo; ow++) ro[ow] = 0.0f;
-                            if (oh < rhi - 1) for (int ow = hi; ow < W; ow++) ro[ow] = 0.0f;
-                        }
+                        conv_zero_wrapped(l, &sp, r);
                         float *dxc = dx + ((size_t)g * C + c) * H * W;
-                        vec_acc(dxc + (ptrdiff_t)q0 + delta, r + q0, q1 - q0);
+                        vec_acc(dxc + (ptrdiff_t)sp.q0 + sp.delta, r + sp.q0, sp.q1 - sp.q0);
                     }
                     continue;
                 }
