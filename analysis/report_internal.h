@@ -129,7 +129,9 @@ typedef struct {
 int rep_print(FILE *out, const rep_table *t, const rep_data *d, const rep_opts *o,
               dett_err *e);
 /* writes curves.svg, groups.svg and axis_<key>.svg into dir (created if
- * missing). -1 with a message naming the file on failure. */
+ * missing); if the rows span several datasets, into one subdirectory of
+ * dir per dataset, named after its file without ".h5". -1 with a message
+ * naming the file on failure. */
 int rep_plots(const char *dir, const rep_table *t, const rep_data *d, const rep_opts *o,
               dett_err *e);
 

@@ -627,8 +627,9 @@ fail:
     return rc;
 }
 
-int rep_plots(const char *dir, const rep_table *t, const rep_data *d, const rep_opts *o,
-              dett_err *e)
+/* every plot of the rows of t, into dir */
+static int sv_plots_one(const char *dir, const rep_table *t, const rep_data *d,
+                        const rep_opts *o, dett_err *e)
 {
     char keys[64][32];
     int nk = 0;
@@ -643,4 +644,46 @@ int rep_plots(const char *dir, const rep_table *t, const rep_data *d, const rep_
     for (int k = 0; k < nk; k++)
         if (sv_axis(dir, t, d, keys[k], o->tune, e)) return -1;
     return 0;
+}
+
+/* the file name of a dataset path without directories and ".h5" */
+static void sv_dataset_name(const char *path, char *buf, size_t cap)
+{
+    const char *b = strrchr(path, '/');
+    snprintf(buf, cap, "%s", b ? b + 1 : path);
+    char *dot = strrchr(buf, '.');
+    if (dot && !strcmp(dot, ".h5")) *dot = '\0';
+}
+
+int rep_plots(const char *dir, const rep_table *t, const rep_data *d, const rep_opts *o,
+              dett_err *e)
+{
+    /* one dataset: its plots in dir; several: one subdirectory each, named
+     * after the data file, so that no figure mixes datasets */
+    int several = 0;
+    for (int r = 1; r < t->n && !several; r++)
+        several = strcmp(d->jobs[t->rows[r].first].dataset, d->jobs[t->rows[0].first].dataset);
+    if (!several) return sv_plots_one(dir, t, d, o, e);
+    rep_table v = *t;               /* a view: rows shared with t, not owned */
+    int rc = 0;
+    v.rows = malloc(sizeof *v.rows * (size_t)t->n);
+    if (!v.rows) return dett_fail(e, "out of memory");
+    for (int r = 0; r < t->n && !rc; r++) {
+        const char *ds = d->jobs[t->rows[r].first].dataset;
+        int seen = 0;
+        for (int q = 0; q < r && !seen; q++) seen = !strcmp(d->jobs[t->rows[q].first].dataset, ds);
+        if (seen) continue;
+        v.n = 0;
+        for (int q = r; q < t->n; q++)
+            if (!strcmp(d->jobs[t->rows[q].first].dataset, ds)) v.rows[v.n++] = t->rows[q];
+        char name[520], sub[1600];
+        sv_dataset_name(ds, name, sizeof name);
+        if (rep_fmt(sub, sizeof sub, "%s/%s", dir, name)) {
+            rc = dett_fail(e, "--plots: directory name too long");
+            break;
+        }
+        rc = sv_plots_one(sub, &v, d, o, e);
+    }
+    free(v.rows);
+    return rc;
 }

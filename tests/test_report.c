@@ -39,6 +39,7 @@ typedef struct {
     double base[G];
     const char *optim;     /* NULL: no optim/batch attributes (older files) */
     int batch;
+    const char *dataset;   /* NULL: data/cmnist_small.h5 */
 } fx_job;
 
 /* ---- writing a results file ----------------------------------------------------- */
@@ -156,7 +157,7 @@ static int fx_job_group(hid_t file, const fx_job *j)
         fx_attr_str(g, "kind", j->kind, 0) || fx_attr_str(g, "method", j->method, 0) ||
         fx_attr_str(g, "method_args", j->args, 0) || fx_attr_str(g, "arch", j->arch, 0) ||
         fx_attr_str(g, "weighting", j->weighting, 0) ||
-        fx_attr_str(g, "dataset", "data/cmnist_small.h5", 1) ||
+        fx_attr_str(g, "dataset", j->dataset ? j->dataset : "data/cmnist_small.h5", 1) ||
         fx_attr_str(g, "teacher", j->teacher, 0) || fx_attr_str(g, "ident", j->ident, 0) ||
         fx_attr_int(g, "seed", H5T_STD_I64LE, j->seed) ||
         fx_attr_int(g, "epochs", H5T_STD_I32LE, E) ||
@@ -248,38 +249,45 @@ out:
 #define KD "kd", "T=4,alpha=0.9", "mlp[16]", "none", "j000", ""
 
 static const fx_job file_a[] = {
-    {"j000", TEACHER, 0, {0.90, 0.80, 0.84, 0.92}, NULL, 0},
-    {"j001", IDENT, 0, {0.97, 0.40, 0.45, 0.98}, NULL, 0},
-    {"j002", ERM, 1, {0.964, 0.50, 0.56, 0.97}, NULL, 0},
-    {"j003", ERM, 2, {0.94, 0.54, 0.52, 0.95}, NULL, 0},
-    {"j004", "student", DONE, DETT(50), 1, {0.908, 0.72, 0.75, 0.91}, NULL, 0},
-    {"j005", "student", DONE, DETT(50), 2, {0.88, 0.78, 0.74, 0.90}, NULL, 0},
-    {"j006", "student", JOB_FAILED, "loss is NaN at epoch 2", DETT(50), 3, {0}, NULL, 0},
-    {"j007", GDRO, 1, {0.852, 0.70, 0.71, 0.86}, NULL, 0},
-    {"j008", GDRO, 2, {0.87, 0.68, 0.73, 0.84}, NULL, 0},
-    {"j009", "student", JOB_PENDING, "", KD, 1, {0}, NULL, 0},
+    {"j000", TEACHER, 0, {0.90, 0.80, 0.84, 0.92}, NULL, 0, NULL},
+    {"j001", IDENT, 0, {0.97, 0.40, 0.45, 0.98}, NULL, 0, NULL},
+    {"j002", ERM, 1, {0.964, 0.50, 0.56, 0.97}, NULL, 0, NULL},
+    {"j003", ERM, 2, {0.94, 0.54, 0.52, 0.95}, NULL, 0, NULL},
+    {"j004", "student", DONE, DETT(50), 1, {0.908, 0.72, 0.75, 0.91}, NULL, 0, NULL},
+    {"j005", "student", DONE, DETT(50), 2, {0.88, 0.78, 0.74, 0.90}, NULL, 0, NULL},
+    {"j006", "student", JOB_FAILED, "loss is NaN at epoch 2", DETT(50), 3, {0}, NULL, 0, NULL},
+    {"j007", GDRO, 1, {0.852, 0.70, 0.71, 0.86}, NULL, 0, NULL},
+    {"j008", GDRO, 2, {0.87, 0.68, 0.73, 0.84}, NULL, 0, NULL},
+    {"j009", "student", JOB_PENDING, "", KD, 1, {0}, NULL, 0, NULL},
 };
 /* a second run of the same grid, extended: seed 3 of erm, dett with up=5,
  * erm with a wider student, and kd seed 1 finished (it was pending in A) */
 static const fx_job file_b[] = {
-    {"j000", TEACHER, 0, {0.90, 0.80, 0.84, 0.92}, NULL, 0},
-    {"j001", IDENT, 0, {0.97, 0.40, 0.45, 0.98}, NULL, 0},
-    {"j002", ERM, 3, {0.95, 0.55, 0.53, 0.96}, NULL, 0},
-    {"j003", "student", DONE, DETT(5), 1, {0.91, 0.60, 0.66, 0.93}, NULL, 0},
-    {"j004", "student", DONE, DETT(5), 2, {0.92, 0.64, 0.62, 0.90}, NULL, 0},
-    {"j005", "student", DONE, KD, 1, {0.931, 0.58, 0.64, 0.94}, NULL, 0},
+    {"j000", TEACHER, 0, {0.90, 0.80, 0.84, 0.92}, NULL, 0, NULL},
+    {"j001", IDENT, 0, {0.97, 0.40, 0.45, 0.98}, NULL, 0, NULL},
+    {"j002", ERM, 3, {0.95, 0.55, 0.53, 0.96}, NULL, 0, NULL},
+    {"j003", "student", DONE, DETT(5), 1, {0.91, 0.60, 0.66, 0.93}, NULL, 0, NULL},
+    {"j004", "student", DONE, DETT(5), 2, {0.92, 0.64, 0.62, 0.90}, NULL, 0, NULL},
+    {"j005", "student", DONE, KD, 1, {0.931, 0.58, 0.64, 0.94}, NULL, 0, NULL},
     {"j006", "student", DONE, "erm", "", "mlp[64]", "none", "j000", "", 1,
-     {0.97, 0.57, 0.58, 0.97}, NULL, 0},
+     {0.97, 0.57, 0.58, 0.97}, NULL, 0, NULL},
 };
 
 /* an lr sweep: the same method and seeds with two optimisers (and a batch
  * sweep of one of them) are three rows, not repeated seeds of one */
 static const fx_job file_c[] = {
-    {"j000", ERM, 1, {0.96, 0.50, 0.56, 0.97}, "sgd(lr=0.01,momentum=0.9,wd=0)", 64},
-    {"j001", ERM, 2, {0.94, 0.54, 0.52, 0.95}, "sgd(lr=0.01,momentum=0.9,wd=0)", 64},
-    {"j002", ERM, 1, {0.96, 0.60, 0.66, 0.97}, "sgd(lr=0.1,momentum=0.9,wd=0)", 64},
-    {"j003", ERM, 2, {0.94, 0.64, 0.62, 0.95}, "sgd(lr=0.1,momentum=0.9,wd=0)", 64},
-    {"j004", ERM, 1, {0.96, 0.70, 0.76, 0.97}, "sgd(lr=0.1,momentum=0.9,wd=0)", 128},
+    {"j000", ERM, 1, {0.96, 0.50, 0.56, 0.97}, "sgd(lr=0.01,momentum=0.9,wd=0)", 64, NULL},
+    {"j001", ERM, 2, {0.94, 0.54, 0.52, 0.95}, "sgd(lr=0.01,momentum=0.9,wd=0)", 64, NULL},
+    {"j002", ERM, 1, {0.96, 0.60, 0.66, 0.97}, "sgd(lr=0.1,momentum=0.9,wd=0)", 64, NULL},
+    {"j003", ERM, 2, {0.94, 0.64, 0.62, 0.95}, "sgd(lr=0.1,momentum=0.9,wd=0)", 64, NULL},
+    {"j004", ERM, 1, {0.96, 0.70, 0.76, 0.97}, "sgd(lr=0.1,momentum=0.9,wd=0)", 128, NULL},
+};
+
+/* two datasets in one file: the plots go to one subdirectory each */
+static const fx_job file_d[] = {
+    {"j000", ERM, 1, {0.96, 0.50, 0.56, 0.97}, NULL, 0, "data/a.h5"},
+    {"j001", ERM, 2, {0.94, 0.54, 0.52, 0.95}, NULL, 0, "data/a.h5"},
+    {"j002", ERM, 1, {0.96, 0.60, 0.66, 0.97}, NULL, 0, "other/b.h5"},
 };
 
 /* ---- running the report ------------------------------------------------------------------- */
@@ -490,6 +498,19 @@ int main(int argc, char **argv)
     rc = run("report_err.txt", NULL, &e, 3, (const char *[]){"report_c.h5", "--tune", "lr"});
     EXPECT(rc == 1 && has(e.msg, "--tune: 'lr' is not optim, batch, epochs or a method"),
            "unknown tune key: %d %s", rc, e.msg);
+
+    /* plots per dataset */
+    EXPECT(fx_write("report_d.h5", file_d, (int)(sizeof file_d / sizeof file_d[0])) == 0,
+           "writing report_d.h5");
+    rc = run("report_d.md", &t, &e, 3, (const char *[]){"report_d.h5", "--plots", "report_plots_d"});
+    EXPECT(rc == 0, "plots per dataset: rc %d: %s", rc, e.msg);
+    EXPECT(has(t, "| erm a | 51.0 ± 1.4 (n=2) |") && has(t, "| erm b | 60.0 ± 0.0 (n=1) |"),
+           "two datasets:\n%s", t);
+    free(t);
+    EXPECT(is_svg("report_plots_d/a", "curves.svg") && is_svg("report_plots_d/b", "curves.svg") &&
+               is_svg("report_plots_d/a", "groups.svg"),
+           "per-dataset plots");
+    EXPECT(stat("report_plots_d/curves.svg", &st) != 0, "no mixed plot");
 
     /* --diagnostics: the hook */
     rc = run("report_diag.md", &t, &e, 2, (const char *[]){"report_a.h5", "--diagnostics"});
