@@ -169,7 +169,8 @@ static int tb_is_best(const rep_table *t, int row, int c)
 
 /* ---- the failed / unfinished list ----------------------------------------------------- */
 
-/* the label of the row holding job k, or a description of an ident job */
+/* the label of the row holding job k, or a description of an ident job or
+ * of a job whose row --tune did not keep */
 static void tb_job_row(const rep_table *t, const rep_data *d, int k, char *buf, size_t cap)
 {
     const rep_job *j = &d->jobs[k];
@@ -179,7 +180,10 @@ static void tb_job_row(const rep_table *t, const rep_data *d, int k, char *buf, 
                 snprintf(buf, cap, "%s", t->rows[r].label);
                 return;
             }
-    snprintf(buf, cap, "identification: %s %s", j->method, j->arch);
+    if (!strcmp(j->kind, "ident"))
+        snprintf(buf, cap, "identification: %s %s", j->method, j->arch);
+    else
+        snprintf(buf, cap, "not kept by --tune: %s %s %s", j->method, j->arch, j->optim);
 }
 
 static void tb_job_id(const rep_data *d, int k, char *buf, size_t cap)

@@ -281,6 +281,8 @@ static const fx_job file_c[] = {
     {"j002", ERM, 1, {0.96, 0.60, 0.66, 0.97}, "sgd(lr=0.1,momentum=0.9,wd=0)", 64, NULL},
     {"j003", ERM, 2, {0.94, 0.64, 0.62, 0.95}, "sgd(lr=0.1,momentum=0.9,wd=0)", 64, NULL},
     {"j004", ERM, 1, {0.96, 0.70, 0.76, 0.97}, "sgd(lr=0.1,momentum=0.9,wd=0)", 128, NULL},
+    {"j005", "student", JOB_PENDING, "", "erm", "", "mlp[16]", "none", "j000", "", 3, {0},
+     "sgd(lr=0.01,momentum=0.9,wd=0)", 64, NULL},
 };
 
 /* two datasets in one file: the plots go to one subdirectory each */
@@ -472,7 +474,7 @@ int main(int argc, char **argv)
            "writing report_c.h5");
     rc = run("report_c.md", &t, &e, 1, (const char *[]){"report_c.h5"});
     EXPECT(rc == 0, "optim sweep: rc %d: %s", rc, e.msg);
-    EXPECT(has(t, "| erm sgd(lr=0.01,momentum=0.9,wd=0) batch=64 | 51.0 ± 1.4 (n=2) |"),
+    EXPECT(has(t, "| erm sgd(lr=0.01,momentum=0.9,wd=0) batch=64 | 51.0 ± 1.4 (n=2, 1 pending) |"),
            "lr 0.01 row:\n%s", t);
     EXPECT(has(t, "| erm sgd(lr=0.1,momentum=0.9,wd=0) batch=64 | 61.0 ± 1.4 (n=2) |"),
            "lr 0.1 row:\n%s", t);
@@ -494,6 +496,9 @@ int main(int argc, char **argv)
     EXPECT(rc == 0 && has(t, "| erm [best of 3 on val] | 70.0 ± 0.0 (n=1) |") &&
                !has(t, "61.0"),
            "tune optim,batch: rc %d:\n%s", rc, t);
+    EXPECT(has(t, "| j005 | not kept by --tune: erm mlp[16] sgd(lr=0.01,momentum=0.9,wd=0) | 3 | "
+                  "pending |"),
+           "pending job of a dropped row:\n%s", t);
     free(t);
     rc = run("report_err.txt", NULL, &e, 3, (const char *[]){"report_c.h5", "--tune", "lr"});
     EXPECT(rc == 1 && has(e.msg, "--tune: 'lr' is not optim, batch, epochs or a method"),
