@@ -112,11 +112,18 @@ int dar_init(dar *d, MPI_Comm comm, size_t n, dar_algo algo, dett_err *e)
     d->n = n;
     if (n > INT_MAX) return dett_fail(e, "deterministic allreduce: %zu floats is too many", n);
     const char *env = getenv("DETT_ALLREDUCE");   /* same bits either way */
-    if (algo == DAR_AUTO && env && !strcmp(env, "pairs")) algo = DAR_PAIRS;
-    if (algo == DAR_AUTO && env && !strcmp(env, "scatter")) algo = DAR_SCATTER;
-    d->algo = algo != DAR_AUTO                        ? algo
-              : d->size == 2 && n <= DAR_PAIRS_MAX ? DAR_PAIRS
-                                                   : DAR_SCATTER;
+    if (algo == DAR_AUTO && env && *env) {
+        if (!strcmp(env, "pairs")) algo = DAR_PAIRS;
+        else if (!strcmp(env, "scatter")) algo = DAR_SCATTER;
+        else return dett_fail(e, "DETT_ALLREDUCE=%s: expected pairs or scatter", env);
+    }
+    int a = algo != DAR_AUTO                        ? (int)algo
+            : d->size == 2 && n <= DAR_PAIRS_MAX ? (int)DAR_PAIRS
+                                                 : (int)DAR_SCATTER;
+    /* rank 0's choice, so that an environment that differs between ranks
+     * cannot make them run different collectives */
+    CHECK_MPI(e, MPI_Bcast(&a, 1, MPI_INT, 0, comm));
+    d->algo = (dar_algo)a;
     if (d->algo == DAR_PAIRS) {
         while ((1 << d->rounds) < d->size) d->rounds++;
         d->pair = malloc(sizeof(MPI_Comm) * (size_t)(d->rounds + 1));

@@ -78,8 +78,8 @@ typedef struct {
 
 /* Collective over comm. algo DAR_AUTO picks DAR_PAIRS for 2 ranks and at
  * most DAR_PAIRS_MAX floats, DAR_SCATTER otherwise, unless the environment
- * sets DETT_ALLREDUCE=pairs or scatter (the same on every rank); both give
- * the same bits. dar_free releases. */
+ * sets DETT_ALLREDUCE=pairs or scatter (another value is an error); rank
+ * 0's choice is used by all. Both give the same bits. dar_free releases. */
 int dar_init(dar *d, MPI_Comm comm, size_t n, dar_algo algo, dett_err *e);
 void dar_free(dar *d);
 /* buf[0..n): in, this rank's partial; out, the group's total */

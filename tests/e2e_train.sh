@@ -37,6 +37,15 @@ determinism)
   grep -q checksum det_${TAG}_1.out || fail "no checksum printed"
   cmp det_${TAG}_1.out det_${TAG}_2.out || { diff det_${TAG}_1.out det_${TAG}_2.out; fail "1 vs 2 ranks differ"; }
   cmp det_${TAG}_1.out det_${TAG}_4.out || { diff det_${TAG}_1.out det_${TAG}_4.out; fail "1 vs 4 ranks differ"; }
+  # both forms of the allreduce (pairs is the default at 2 ranks, scatter at 4)
+  for algo in scatter pairs; do
+    for np in 2 4; do
+      DETT_ALLREDUCE=$algo $MPIEXEC -n $np "$DETT" train --data "$data" --method groupdro --epochs 3 \
+        --batch 96 --micro-shards 8 | grep -v -e "seconds" -e "rank" > det_${TAG}_${algo}_$np.out \
+        || fail "run with $np ranks, DETT_ALLREDUCE=$algo"
+      cmp det_${TAG}_1.out det_${TAG}_${algo}_$np.out || fail "1 rank vs $np ranks with $algo differ"
+    done
+  done
   cat det_${TAG}_1.out
   ;;
 errors)
