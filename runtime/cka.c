@@ -1,4 +1,5 @@
 /* cka.c - linear CKA from distributed Gram and cross products (see cka.h). */
+#include "agree.h"
 #include "cka.h"
 #include <math.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ static int cka_grid(const sl_grid *g, const float *X, int dx, const float *Y, in
     if (!st) st = sl_mat_init(&Kxx, g, dx, dx, CKA_BLOCK, e);
     if (!st) st = sl_mat_init(&Kyy, g, dy, dy, CKA_BLOCK, e);
     if (!st) st = sl_mat_init(&Kxy, g, dx, dy, CKA_BLOCK, e);
-    CHECK(sl_agree(g->comm, st, e));
+    CHECK(agree_ranked(g->comm, st, e));
     /* centre [X | Y] by the means over all rows */
     for (int64_t i = 0; i < nl; i++) {
         for (int j = 0; j < dx; j++) mean[j] += X[(size_t)i * (size_t)dx + (size_t)j];
@@ -112,7 +113,7 @@ int cka_linear(MPI_Comm comm, const float *X_local, int dx, const float *Y_local
     g.sys = g.ctxt = -1;
     int st = check_rows("X", X_local, n_local, dx, e);
     if (!st) st = check_rows("Y", Y_local, n_local, dy, e);
-    CHECK(sl_agree(comm, st, e));
+    CHECK(agree_ranked(comm, st, e));
     CHECK(sl_grid_init(&g, comm, e));
     CHECK(cka_grid(&g, X_local, dx, Y_local, dy, n_local, cka, e));
     sl_grid_free(&g);
@@ -145,7 +146,7 @@ int cka_per_group(MPI_Comm comm, const float *T_local, const float *S_local, int
         acc = calloc(2 * (size_t)G, sizeof(double));
         if (!Tk || !Sk || !acc) st = dett_fail(e, "cka: out of memory");
     }
-    CHECK(sl_agree(comm, st, e));
+    CHECK(agree_ranked(comm, st, e));
     CHECK(sl_grid_init(&g, comm, e));
     /* squared errors and counts per group */
     for (int64_t i = 0; i < n_local; i++) {

@@ -1,12 +1,12 @@
 #define _POSIX_C_SOURCE 200809L
 /* cmd_run.c - `dett run GRID.lua -o RESULTS.h5`: every job of a grid over
  * job groups, into one results file, resuming what a previous run left. */
+#include "agree.h"
 #include "arch.h"
 #include "cmd.h"
 #include "dsl.h"
 #include "jobrun.h"
 #include "results.h"
-#include "scalapack.h"
 #include "scheduler.h"
 #include "shard.h"
 #include <mpi.h>
@@ -202,12 +202,12 @@ int cmd_run(int argc, char **argv)
     /* a script that fails or differs on some ranks only (an unreadable or
      * stale copy on one node, say) stops every rank with one message before
      * the first collective that would hang on it */
-    if (sl_agree(MPI_COMM_WORLD, dsl_load(o.script, &d, &jobs, &e), &e)) {
+    if (agree_ranked(MPI_COMM_WORLD, dsl_load(o.script, &d, &jobs, &e), &e)) {
         cmd_report(&e);
         goto out;
     }
     dsl_script_sha256(d, sha);
-    if (sl_agree(MPI_COMM_WORLD, same_script(sha, &e), &e)) { cmd_report(&e); goto out; }
+    if (agree_ranked(MPI_COMM_WORLD, same_script(sha, &e), &e)) { cmd_report(&e); goto out; }
     info = calloc((size_t)jobs.n + 1, sizeof *info);
     if (!info) { dett_fail(&e, "out of memory"); cmd_die(&e); }
     if (plan_jobs(&jobs, &o, info, &e)) { cmd_report(&e); goto out; }

@@ -7,6 +7,7 @@
  * public function: users see only our one-line messages.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "agree.h"
 #include "dataset.h"
 #include <hdf5.h>
 #include <errno.h>
@@ -151,31 +152,6 @@ static int check_x_type(const h5_obj *o, const char *path, const char *split, de
     char desc[DESC_LEN];
     obj_desc(o, desc, sizeof desc);
     return dett_fail(e, "%s:/%s/X: expected " X_EXPECT ", found %s", path, split, desc);
-}
-
-/* ---- agreement across ranks ------------------------------------------------ */
-
-/* agrees on a status over comm (collective): returns 0 if no rank failed,
- * else -1 with e (on every rank) holding the lowest failing rank's message */
-static int agree(MPI_Comm comm, int fail, dett_err *e)
-{
-    int any = 0, rank = 0, first = 0;
-    char msg[DETT_ERRLEN];
-    fail = fail != 0;
-    CHECK_MPI(e, MPI_Allreduce(&fail, &any, 1, MPI_INT, MPI_MAX, comm));
-    if (!any) return 0;
-    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
-    int mine = fail ? rank : INT_MAX;
-    CHECK_MPI(e, MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
-    if (rank == first) {
-        memcpy(msg, e->msg, sizeof msg);
-        if (!msg[0]) snprintf(msg, sizeof msg, "unknown failure on rank %d", rank);
-    }
-    CHECK_MPI(e, MPI_Bcast(msg, DETT_ERRLEN, MPI_CHAR, first, comm));
-    msg[DETT_ERRLEN - 1] = '\0';
-    return dett_fail(e, "%s", msg);
-fail:
-    return -1;
 }
 
 /* opens path read-only with the MPI-IO driver on comm (collective) */

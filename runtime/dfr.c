@@ -1,5 +1,6 @@
 /* dfr.c - DFR last-layer refits: ridge and Newton logistic regression on
  * block-cyclic products, solved by pdposv (see dfr.h, docs/dfr.md). */
+#include "agree.h"
 #include "dfr.h"
 #include "rng.h"
 #include <cblas.h>
@@ -89,7 +90,7 @@ static int fitdata_init(fitdata *f, const sl_grid *g, const float *F, const int3
                 break;
             }
     }
-    CHECK(sl_agree(g->comm, st, e));
+    CHECK(agree_ranked(g->comm, st, e));
     f->g = g;
     f->d = d;
     f->C = C;
@@ -99,13 +100,13 @@ static int fitdata_init(fitdata *f, const sl_grid *g, const float *F, const int3
     f->n = f->rm.n;
     st = f->n >= 2 ? 0 : dett_fail(e, "dfr: %lld rows in all (need at least 2)",
                                    (long long)f->n);
-    CHECK(sl_agree(g->comm, st, e));
+    CHECK(agree_ranked(g->comm, st, e));
     f->mu = calloc((size_t)d, sizeof(double));
     f->s = calloc((size_t)d, sizeof(double));
     f->Zl = malloc(sizeof(double) * (size_t)(n_local > 0 ? n_local : 1) * (size_t)D1);
     st = (f->mu && f->s && f->Zl) ? 0 : dett_fail(e, "dfr: out of memory for %lld x %d rows",
                                                   (long long)n_local, D1);
-    CHECK(sl_agree(g->comm, st, e));
+    CHECK(agree_ranked(g->comm, st, e));
     /* mean, then the sum of squared deviations (two passes: no cancellation) */
     for (int64_t i = 0; i < n_local; i++)
         for (int j = 0; j < d; j++) f->mu[j] += F[(size_t)i * (size_t)d + (size_t)j];
@@ -128,7 +129,7 @@ static int fitdata_init(fitdata *f, const sl_grid *g, const float *F, const int3
         z[d] = 1.0;
     }
     st = sl_mat_init(&f->Z, g, (int)f->n, D1, f->nb, e);
-    CHECK(sl_agree(g->comm, st, e));
+    CHECK(agree_ranked(g->comm, st, e));
     CHECK(sl_scatter_rows(&f->Z, &f->rm, f->Zl, D1, e));
     return 0;
 fail:
@@ -161,7 +162,7 @@ static int fit_ridge(fitdata *f, const dfr_opts *o, double *Ws, double *bs, dfr_
     if (!st) st = sl_mat_init(&R0, g, d, C, f->nb, e);
     if (!st) st = sl_mat_init(&A, g, d, d, f->nb, e);
     if (!st) st = sl_mat_init(&B, g, d, C, f->nb, e);
-    CHECK(sl_agree(g->comm, st, e));
+    CHECK(agree_ranked(g->comm, st, e));
     for (int64_t i = 0; i < nl; i++)
         for (int c = 0; c < C; c++)
             Yl[(size_t)i * (size_t)C + (size_t)c] = (f->y[i] == c) - bs[c];
@@ -316,7 +317,7 @@ static int nt_run(newton_ws *w, const dfr_opts *o, double *theta, int *ok, dfr_r
         wrow = malloc(sizeof(double) * (size_t)(f->Z.lr > 0 ? f->Z.lr : 1) * (size_t)w->m);
         if (!wrow) st = dett_fail(e, "dfr logistic: out of memory");
     }
-    CHECK(sl_agree(g->comm, st, e));
+    CHECK(agree_ranked(g->comm, st, e));
     memset(theta, 0, sizeof(double) * (size_t)np);
     *ok = 0;
     rep->converged = 0;
@@ -427,7 +428,7 @@ static int fit_logistic(fitdata *f, const dfr_opts *o, double *Ws, double *bs,
     w.Rl = malloc(sizeof(double) * rows * (size_t)w.K);
     w.Wl = malloc(sizeof(double) * rows * (size_t)w.m);
     st = (theta && w.L && w.Rl && w.Wl) ? 0 : dett_fail(e, "dfr logistic: out of memory");
-    CHECK(sl_agree(f->g->comm, st, e));
+    CHECK(agree_ranked(f->g->comm, st, e));
     double lam = o->lambda;
     for (int attempt = 0;; attempt++) {
         /* binary: (lam/2)||v||^2 on the logit difference v is (lam/2)||W||^2
@@ -484,7 +485,7 @@ int dfr_fit_grid(const sl_grid *g, const float *F_local, const int32_t *y_local,
     CHECK(fitdata_init(&f, g, F_local, y_local, n_local, d, C, o, e));
     Ws = malloc(sizeof(double) * (size_t)C * (size_t)d);
     bs = malloc(sizeof(double) * (size_t)C);
-    CHECK(sl_agree(g->comm, (Ws && bs) ? 0 : dett_fail(e, "dfr: out of memory"), e));
+    CHECK(agree_ranked(g->comm, (Ws && bs) ? 0 : dett_fail(e, "dfr: out of memory"), e));
     rep->n = f.n;
     rep->nprow = g->nprow;
     rep->npcol = g->npcol;
@@ -535,7 +536,7 @@ int dfr_fit(MPI_Comm comm, const float *F_local, const int32_t *y_local, int64_t
     double *W = malloc(sizeof(double) * (size_t)(C > 0 ? C : 1) * (size_t)(d > 0 ? d : 1));
     double *b = malloc(sizeof(double) * (size_t)(C > 0 ? C : 1));
     st = (W && b) ? 0 : dett_fail(e, "dfr_fit: out of memory");
-    if (sl_agree(comm, st, e) == 0 &&
+    if (agree_ranked(comm, st, e) == 0 &&
         dfr_fit_d(comm, F_local, y_local, n_local, d, C, o, W, b, rep, e) == 0) {
         for (size_t k = 0; k < (size_t)C * (size_t)d; k++) W_out[k] = (float)W[k];
         for (int c = 0; c < C; c++) b_out[c] = (float)b[c];
@@ -640,7 +641,7 @@ static int fit_average(const sl_grid *g, const float *F, const int32_t *y, int d
     double *W = malloc(sizeof(double) * (size_t)C * (size_t)d), *b = malloc(sizeof(double) * (size_t)C);
     double *Wa = calloc((size_t)C * (size_t)d, sizeof(double)), *ba = calloc((size_t)C, sizeof(double));
     st = (Fs && ys && W && b && Wa && ba) ? 0 : dett_fail(e, "dfr_select: out of memory");
-    CHECK(sl_agree(g->comm, st, e));
+    CHECK(agree_ranked(g->comm, st, e));
     dfr_opts oo = *o;
     oo.lambda = lambda;
     for (int s = 0; s < n_seeds; s++) {
@@ -699,10 +700,10 @@ int dfr_select(MPI_Comm comm, const float *F_local, const int32_t *y_local,
         if (!g_local || g_local[i] < 0 || g_local[i] >= G)
             st = dett_fail(e, "dfr_select: group %d at local row %lld is not in 0..%d",
                            g_local ? g_local[i] : -1, (long long)i, G - 1);
-    CHECK(sl_agree(comm, st, e));
+    CHECK(agree_ranked(comm, st, e));
     CHECK(sl_rowmap_init(&rm, comm, n_local, e));
     st = rm.n >= 4 ? 0 : dett_fail(e, "dfr_select: %lld held-out rows (need 4)", (long long)rm.n);
-    CHECK(sl_agree(comm, st, e));
+    CHECK(agree_ranked(comm, st, e));
     CHECK_MPI(e, MPI_Comm_size(comm, &P));
     int64_t n = rm.n;
     /* every rank learns every row's group (n int32: small next to the features) */
@@ -718,7 +719,7 @@ int dfr_select(MPI_Comm comm, const float *F_local, const int32_t *y_local,
     bt = malloc(sizeof(float) * (size_t)(C > 0 ? C : 1));
     st = (gall && perm && half && elig && rc && rd && pred && tally && Wt && bt) ? 0
          : dett_fail(e, "dfr_select: out of memory");
-    CHECK(sl_agree(comm, st, e));
+    CHECK(agree_ranked(comm, st, e));
     for (int r = 0; r < P; r++) {
         rc[r] = (int)(rm.offs[r + 1] - rm.offs[r]);
         rd[r] = (int)rm.offs[r];
@@ -733,12 +734,12 @@ int dfr_select(MPI_Comm comm, const float *F_local, const int32_t *y_local,
     CHECK(sl_grid_init(&grid, comm, e));
     /* tuning subsamples (first half) and final ones (all rows) */
     for (int64_t i = 0; i < n; i++) elig[i] = half[i] == 0;
-    CHECK(sl_agree(comm, balanced_subsamples(tune_rows, tune_n, &rep->per_group_fit,
+    CHECK(agree_ranked(comm, balanced_subsamples(tune_rows, tune_n, &rep->per_group_fit,
                                              &rep->groups_empty, gall, elig, n, G, &rm,
                                              so->n_seeds, so->seed, SEL_TUNE, e), e));
     memset(elig, 1, (size_t)n);
     int empty_all = 0;
-    CHECK(sl_agree(comm, balanced_subsamples(fin_rows, fin_n, &rep->per_group_final,
+    CHECK(agree_ranked(comm, balanced_subsamples(fin_rows, fin_n, &rep->per_group_final,
                                              &empty_all, gall, elig, n, G, &rm, so->n_seeds,
                                              so->seed, SEL_FINAL, e), e));
     rep->best = -1;

@@ -16,6 +16,7 @@
  * the run, which is what resume after a kill relies on.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "agree.h"
 #include "results.h"
 #include <errno.h>
 #include <hdf5.h>
@@ -96,24 +97,6 @@ static int quiet_off(const h5_quiet *q, int rc, dett_err *e)
 static void h5_close(hid_t id, herr_t (*fn)(hid_t), int *rc, dett_err *e, const char *what)
 {
     if (id >= 0 && fn(id) < 0 && *rc == 0) *rc = dett_fail(e, "%s: close failed", what);
-}
-
-/* Collective over comm: each rank passes its status (0 ok, nonzero failed).
- * Returns 0 when every rank succeeded; otherwise -1 on every rank, with e
- * holding the message of the lowest failing rank. e must not be NULL. */
-static int agree(MPI_Comm comm, int rc, dett_err *e)
-{
-    int rank, size, mine, low;
-    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
-    CHECK_MPI(e, MPI_Comm_size(comm, &size));
-    mine = rc ? rank : size;
-    CHECK_MPI(e, MPI_Allreduce(&mine, &low, 1, MPI_INT, MPI_MIN, comm));
-    if (low == size) return 0;
-    CHECK_MPI(e, MPI_Bcast(e->msg, DETT_ERRLEN, MPI_CHAR, low, comm));
-    e->msg[DETT_ERRLEN - 1] = '\0';
-    return -1;
-fail:
-    return -1;
 }
 
 /* a stored dimension: HDF5 datasets here are never empty, n == 0 is stored as 1 */

@@ -1,5 +1,6 @@
 /* scalapack.c - BLACS grids, block-cyclic matrices and checked PBLAS and
  * ScaLAPACK calls over a job group's communicator (see scalapack.h). */
+#include "agree.h"
 #include "scalapack.h"
 #include <limits.h>
 #include <math.h>
@@ -38,11 +39,11 @@ int sl_grid_init(sl_grid *g, MPI_Comm comm, dett_err *e)
         st = dett_fail(e, "BLACS grid %dx%d on a communicator of %d: got context %d, "
                        "shape %dx%d, coordinates (%d, %d)", P / pr, pr, P, g->ctxt,
                        g->nprow, g->npcol, g->myrow, g->mycol);
-    CHECK(sl_agree(comm, st, e));
+    CHECK(agree_ranked(comm, st, e));
     coords = malloc(sizeof(int) * 2 * (size_t)P);
     g->rank_of = malloc(sizeof(int) * (size_t)P);
     st = (coords && g->rank_of) ? 0 : dett_fail(e, "BLACS grid: out of memory");
-    CHECK(sl_agree(comm, st, e));
+    CHECK(agree_ranked(comm, st, e));
     int mine[2] = { g->myrow, g->mycol };
     CHECK_MPI(e, MPI_Allgather(mine, 2, MPI_INT, coords, 2, MPI_INT, comm));
     for (int k = 0; k < P; k++) g->rank_of[k] = -1;
@@ -55,7 +56,7 @@ int sl_grid_init(sl_grid *g, MPI_Comm comm, dett_err *e)
         }
         g->rank_of[k] = r;
     }
-    CHECK(sl_agree(comm, st, e));
+    CHECK(agree_ranked(comm, st, e));
     free(coords);
     return 0;
 fail:
@@ -74,25 +75,6 @@ void sl_grid_free(sl_grid *g)
 }
 
 /* ---- agreement and ordered sums ---------------------------------------------- */
-
-int sl_agree(MPI_Comm comm, int status, dett_err *e)
-{
-    int rank, size, first, mine;
-    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
-    CHECK_MPI(e, MPI_Comm_size(comm, &size));
-    mine = status ? rank : size;
-    CHECK_MPI(e, MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
-    if (first == size) return 0;
-    char msg[DETT_ERRLEN];
-    snprintf(msg, sizeof msg, "%s", (e && status) ? e->msg : "");
-    CHECK_MPI(e, MPI_Bcast(msg, DETT_ERRLEN, MPI_CHAR, first, comm));
-    msg[DETT_ERRLEN - 1] = '\0';
-    if (size > 1)
-        return dett_fail(e, "rank %d: %s", first, msg);
-    return dett_fail(e, "%s", msg);
-fail:
-    return -1;
-}
 
 int sl_allsum(MPI_Comm comm, double *v, int n, dett_err *e)
 {
@@ -126,7 +108,7 @@ int sl_rowmap_init(sl_rowmap *rm, MPI_Comm comm, int64_t n_local, dett_err *e)
     rm->offs = malloc(sizeof(int64_t) * ((size_t)size + 1));
     st = rm->offs ? 0 : dett_fail(e, "row map: out of memory");
     if (!st && n_local < 0) st = dett_fail(e, "row map: %lld rows", (long long)n_local);
-    CHECK(sl_agree(comm, st, e));
+    CHECK(agree_ranked(comm, st, e));
     CHECK_MPI(e, MPI_Allgather(&n_local, 1, MPI_INT64_T, rm->offs + 1, 1, MPI_INT64_T, comm));
     rm->offs[0] = 0;
     for (int r = 0; r < size; r++) rm->offs[r + 1] += rm->offs[r];
@@ -218,7 +200,7 @@ static int exchange_rows(const sl_mat *A, const sl_rowmap *rm, const double *src
     int64_t tot = 0, rtot = 0;
     if (!scnt || !sdsp || !rcnt || !rdsp || !cur || !c64 || !ncol || !lcol || !li || !rp)
         st = dett_fail(e, "scatter rows: out of memory");
-    CHECK(sl_agree(g->comm, st, e));
+    CHECK(agree_ranked(g->comm, st, e));
     for (int c = 0; c < g->npcol; c++) ncol[c] = numroc_(&m, &nb, &c, &zero, &g->npcol);
     int mine = replicate ? m : ncol[g->mycol];                   /* values per row I get */
     /* counts (in int64 first: Alltoallv counts are int) */
@@ -234,7 +216,7 @@ static int exchange_rows(const sl_mat *A, const sl_rowmap *rm, const double *src
     }
     if (tot > INT_MAX)
         st = dett_fail(e, "scatter rows: more than %d values to send from one rank", INT_MAX);
-    CHECK(sl_agree(g->comm, st, e));
+    CHECK(agree_ranked(g->comm, st, e));
     CHECK_MPI(e, MPI_Alltoall(scnt, 1, MPI_INT, rcnt, 1, MPI_INT, g->comm));
     for (int r = 0; r < P; r++) {
         rdsp[r] = (int)(rtot < INT_MAX ? rtot : 0);
@@ -245,7 +227,7 @@ static int exchange_rows(const sl_mat *A, const sl_rowmap *rm, const double *src
     sbuf = malloc(sizeof(double) * (size_t)(tot > 0 ? tot : 1));
     rbuf = malloc(sizeof(double) * (size_t)(rtot > 0 ? rtot : 1));
     if (!st && (!sbuf || !rbuf)) st = dett_fail(e, "scatter rows: out of memory");
-    CHECK(sl_agree(g->comm, st, e));
+    CHECK(agree_ranked(g->comm, st, e));
     /* pack: a row's column blocks go to the process columns in turn */
     for (int64_t i = 0; i < rm->n_local; i++) {
         int pr = g2p(rm->row0 + i, nb, g->nprow);
@@ -310,7 +292,7 @@ int sl_scatter_rows(sl_mat *A, const sl_rowmap *rm, const double *src, int lds, 
     if (A->m != rm->n || lds < A->n)
         st = dett_fail(e, "scatter rows: %lld rows of %d (ld %d) into a %d x %d matrix",
                        (long long)rm->n, A->n, lds, A->m, A->n);
-    CHECK(sl_agree(A->g->comm, st, e));
+    CHECK(agree_ranked(A->g->comm, st, e));
     return exchange_rows(A, rm, src, lds, A->n, 0, A->a, e);
 fail:
     return -1;
@@ -323,7 +305,7 @@ int sl_scatter_rowvals(double *out, const sl_mat *A, const sl_rowmap *rm, const 
     if (A->m != rm->n || m < 1)
         st = dett_fail(e, "scatter row values: %lld rows x %d for a matrix of %d rows",
                        (long long)rm->n, m, A->m);
-    CHECK(sl_agree(A->g->comm, st, e));
+    CHECK(agree_ranked(A->g->comm, st, e));
     return exchange_rows(A, rm, src, m, m, 1, out, e);
 fail:
     return -1;

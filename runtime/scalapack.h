@@ -84,12 +84,8 @@ int sl_grid_init(sl_grid *g, MPI_Comm comm, dett_err *e);
  * or already freed grid. */
 void sl_grid_free(sl_grid *g);
 
-/* ---- agreement and ordered sums ---------------------------------------------- */
+/* ---- ordered sums ------------------------------------------------------------ */
 
-/* Collective: every rank passes its own status (0 ok, -1 failed with a message
- * in e). Returns -1 on every rank if any rank failed, e then holding the
- * lowest failing rank's message (prefixed "rank R: "); 0 otherwise. */
-int sl_agree(MPI_Comm comm, int status, dett_err *e);
 /* Collective: v[0..n) <- the sum over ranks of v, added in rank order, so the
  * result is the same bits on every rank (and for a given split, every run). */
 int sl_allsum(MPI_Comm comm, double *v, int n, dett_err *e);

@@ -1,0 +1,43 @@
+/* agree.c - one status for all ranks of a communicator (see agree.h). */
+#include "agree.h"
+#include <stdio.h>
+#include <string.h>
+
+/* the lowest failing rank, its message bcast into msg; *first = size if none */
+static int lowest_failure(MPI_Comm comm, int status, dett_err *e, int *first, int *size,
+                          char msg[DETT_ERRLEN])
+{
+    int rank, mine;
+    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
+    CHECK_MPI(e, MPI_Comm_size(comm, size));
+    mine = status ? rank : *size;
+    CHECK_MPI(e, MPI_Allreduce(&mine, first, 1, MPI_INT, MPI_MIN, comm));
+    if (*first == *size) return 0;
+    if (rank == *first) {
+        snprintf(msg, DETT_ERRLEN, "%s", e ? e->msg : "");
+        if (!msg[0]) snprintf(msg, DETT_ERRLEN, "unknown failure on rank %d", rank);
+    }
+    CHECK_MPI(e, MPI_Bcast(msg, DETT_ERRLEN, MPI_CHAR, *first, comm));
+    msg[DETT_ERRLEN - 1] = '\0';
+    return 0;
+fail:
+    return -1;
+}
+
+int agree(MPI_Comm comm, int status, dett_err *e)
+{
+    int first, size;
+    char msg[DETT_ERRLEN];
+    if (lowest_failure(comm, status, e, &first, &size, msg)) return -1;
+    return first == size ? 0 : dett_fail(e, "%s", msg);
+}
+
+int agree_ranked(MPI_Comm comm, int status, dett_err *e)
+{
+    int first, size;
+    char msg[DETT_ERRLEN];
+    if (lowest_failure(comm, status, e, &first, &size, msg)) return -1;
+    if (first == size) return 0;
+    if (size > 1) return dett_fail(e, "rank %d: %s", first, msg);
+    return dett_fail(e, "%s", msg);
+}

@@ -1,0 +1,21 @@
+/* agree.h - one status for all ranks of a communicator.
+ *
+ * A rank that fails alone must not leave the others waiting in the next
+ * collective. Each rank passes its own status (0 ok, nonzero failed with a
+ * message in e); every rank gets the same answer, and on failure the same
+ * message: that of the lowest failing rank. Collective over comm.
+ */
+#ifndef DETT_AGREE_H
+#define DETT_AGREE_H
+#include "err.h"
+#include <mpi.h>
+
+/* 0 on every rank if no rank failed; else -1 on every rank, e holding the
+ * lowest failing rank's message as it is */
+int agree(MPI_Comm comm, int status, dett_err *e);
+/* the same, the message prefixed "rank R: " when comm has more than one
+ * rank (for failures that can differ between ranks: their own rows, their
+ * own copy of a file) */
+int agree_ranked(MPI_Comm comm, int status, dett_err *e);
+
+#endif
