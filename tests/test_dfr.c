@@ -9,6 +9,7 @@
 #include "check.h"
 #include "cka.h"
 #include "dfr.h"
+#include "dfr_problem.h"
 #include "rng.h"
 #include <math.h>
 #include <mpi.h>
@@ -16,27 +17,6 @@
 #include <string.h>
 
 /* ---- data ------------------------------------------------------------------------- */
-
-/* F [n, d]: correlated normal features, y [n]: argmax of a noisy linear score */
-static void gen_problem(float *F, int32_t *y, int n, int d, int C, uint64_t seed,
-                        double noise)
-{
-    for (int i = 0; i < n; i++) {
-        double common = rng_normal(seed, 3, (uint64_t)i);
-        for (int j = 0; j < d; j++)
-            F[(size_t)i * d + j] = (float)(rng_normal(seed, 1, (uint64_t)i * d + j) +
-                                           0.5 * common + 0.1 * j);
-        int best = 0;
-        double bv = -1e300;
-        for (int c = 0; c < C; c++) {
-            double v = noise * rng_normal(seed, 4, (uint64_t)i * C + c);
-            for (int j = 0; j < d; j++)
-                v += rng_normal(seed, 2, (uint64_t)c * d + j) * F[(size_t)i * d + j];
-            if (v > bv) { bv = v; best = c; }
-        }
-        y[i] = best;
-    }
-}
 
 static double rel_err(const double *W, const double *b, const double *Wr, const double *br,
                       int d, int C)
@@ -224,7 +204,7 @@ static void test_ridge(void)
         int32_t *y = malloc(sizeof(int32_t) * n);
         double W[3 * 20], b[3], Wr[3 * 20], br[3];
         float Wf[3 * 20], bf[3];
-        gen_problem(F, y, n, d, C, 11 + C, 1.0);
+        gen_problem(F, y, NULL, n, d, C, 11 + C, 1.0);
         dfr_opts o;
         dfr_opts_default(&o);
         o.solver = DFR_RIDGE;
@@ -259,7 +239,7 @@ static void test_logistic(void)
         float *F = malloc(sizeof(float) * n * d);
         int32_t *y = malloc(sizeof(int32_t) * n);
         double W[3 * 12], b[3], Wr[3 * 12], br[3], Wm[3 * 12], bm[3];
-        gen_problem(F, y, n, d, C, 21 + C, 0.3);  /* separable-ish: little label noise */
+        gen_problem(F, y, NULL, n, d, C, 21 + C, 0.3);  /* separable-ish: little label noise */
         dfr_opts o;
         dfr_opts_default(&o);
         o.lambda = 1e-2;
@@ -305,7 +285,7 @@ static void test_singular(void)
     float *F = malloc(sizeof(float) * n * d);
     int32_t *y = malloc(sizeof(int32_t) * n);
     double W[2 * 6], b[2];
-    gen_problem(F, y, n, d, 2, 31, 1.0);
+    gen_problem(F, y, NULL, n, d, 2, 31, 1.0);
     for (int i = 0; i < n; i++) F[(size_t)i * d + 5] = F[(size_t)i * d + 2];  /* duplicate */
     dfr_opts o;
     dfr_opts_default(&o);

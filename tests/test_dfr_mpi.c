@@ -11,6 +11,7 @@
 #include "check.h"
 #include "cka.h"
 #include "dfr.h"
+#include "dfr_problem.h"
 #include "rng.h"
 #include <math.h>
 #include <mpi.h>
@@ -18,26 +19,6 @@
 #include <string.h>
 
 static int rank_, size_;
-
-static void gen_problem(float *F, int32_t *y, int32_t *g, int n, int d, int C, uint64_t seed)
-{
-    for (int i = 0; i < n; i++) {
-        double common = rng_normal(seed, 3, (uint64_t)i);
-        for (int j = 0; j < d; j++)
-            F[(size_t)i * d + j] = (float)(rng_normal(seed, 1, (uint64_t)i * d + j) +
-                                           0.5 * common + 0.1 * j);
-        int best = 0;
-        double bv = -1e300;
-        for (int c = 0; c < C; c++) {
-            double v = 0.5 * rng_normal(seed, 4, (uint64_t)i * C + c);
-            for (int j = 0; j < d; j++)
-                v += rng_normal(seed, 2, (uint64_t)c * d + j) * F[(size_t)i * d + j];
-            if (v > bv) { bv = v; best = c; }
-        }
-        y[i] = best;
-        g[i] = best * 2 + (F[(size_t)i * d] > 0.0f);
-    }
-}
 
 /* rows [*row0, *row0 + *cnt) of n for rank r of K: shares proportional to
  * r + 1 (or, with empty_rank >= 0, that rank gets none) */
@@ -150,8 +131,8 @@ int main(int argc, char **argv)
     float *F = malloc(sizeof(float) * n * d), *F3 = malloc(sizeof(float) * n * d);
     int32_t *y = malloc(sizeof(int32_t) * n), *g = malloc(sizeof(int32_t) * n);
     int32_t *y3 = malloc(sizeof(int32_t) * n), *g3 = malloc(sizeof(int32_t) * n);
-    gen_problem(F, y, g, n, d, 2, 61);
-    gen_problem(F3, y3, g3, n, d, 3, 62);
+    gen_problem(F, y, g, n, d, 2, 61, 0.5);
+    gen_problem(F3, y3, g3, n, d, 3, 62, 0.5);
     dfr_opts o;
     dfr_opts_default(&o);
     o.block = 16;
