@@ -114,6 +114,10 @@ void rep_args_without(const char *args, const char *key, char *buf, size_t cap);
  * and "width" (the last hidden width of the arch). Returns 1 and *v if the
  * job has a numeric value for key, else 0. */
 int rep_job_value(const rep_job *j, const char *key, double *v);
+/* *out = *j with the keys of tune (comma-separated, NULL: none) taken out:
+ * optim "" / batch 0 / epochs 0, other keys removed from method_args and
+ * weighting. A shallow copy: only its fixed-size fields differ. */
+void rep_job_untuned(const rep_job *j, const char *tune, rep_job *out);
 
 /* ---- output -------------------------------------------------------------- */
 

@@ -393,24 +393,25 @@ static int rw_tune_key_known(const rep_data *d, const char *key)
     return 0;
 }
 
-/* the row key of job j with the tuned keys taken out */
-static void rw_family_key(const rep_job *j, const char *tune, char *key, size_t cap)
+void rep_job_untuned(const rep_job *j, const char *tune, rep_job *out)
 {
-    rep_job x = *j;               /* shallow copy: only fixed-size strings are changed */
-    char list[256], tmp[sizeof x.method_args];
-    snprintf(list, sizeof list, "%s", tune);
-    for (char *k = strtok(list, ","); k; k = strtok(NULL, ",")) {
-        if (!strcmp(k, "optim")) x.optim[0] = '\0';
-        else if (!strcmp(k, "batch")) x.batch = 0;
-        else if (!strcmp(k, "epochs")) x.epochs = 0;
+    char tmp[sizeof out->method_args];
+    *out = *j;
+    for (const char *p = tune; p && *p;) {
+        char k[64];
+        size_t len = strcspn(p, ",");
+        snprintf(k, sizeof k, "%.*s", (int)(len < 63 ? len : 63), p);
+        p += len + (p[len] == ',');
+        if (!strcmp(k, "optim")) out->optim[0] = '\0';
+        else if (!strcmp(k, "batch")) out->batch = 0;
+        else if (!strcmp(k, "epochs")) out->epochs = 0;
         else {
-            rep_args_without(x.method_args, k, tmp, sizeof tmp);
-            snprintf(x.method_args, sizeof x.method_args, "%s", tmp);
-            rep_args_without(x.weighting, k, tmp, sizeof tmp);
-            snprintf(x.weighting, sizeof x.weighting, "%s", tmp);
+            rep_args_without(out->method_args, k, tmp, sizeof tmp);
+            snprintf(out->method_args, sizeof out->method_args, "%s", tmp);
+            rep_args_without(out->weighting, k, tmp, sizeof tmp);
+            snprintf(out->weighting, sizeof out->weighting, "%s", tmp);
         }
     }
-    rw_key(&x, key, cap);
 }
 
 /* keeps, of each family, the row with the best mean validation worst-group
@@ -425,42 +426,51 @@ static int rw_tune(rep_table *t, const rep_data *d, const char *tune, dett_err *
         if (!rw_tune_key_known(d, k))
             return dett_fail(e, "report: --tune: '%s' is not optim, batch, epochs or a "
                              "method or weighting argument of any job", k);
-    char a[2600], b[2600];
-    int *best = malloc(sizeof(int) * (size_t)(t->n + 1));
-    if (!best) return dett_fail(e, "out of memory");
-    for (int r = 0; r < t->n; r++) best[r] = r;
-    for (int r = 0; r < t->n; r++) {      /* the family's best so far, by val */
-        rw_family_key(&d->jobs[t->rows[r].first], tune, a, sizeof a);
-        for (int q = 0; q < r; q++) {
-            if (best[q] != q) continue;
-            rw_family_key(&d->jobs[t->rows[q].first], tune, b, sizeof b);
-            if (strcmp(a, b)) continue;
-            const rep_row *x = &t->rows[r], *y = &t->rows[q];
-            int better = x->n_done > 0 &&
-                         (y->n_done == 0 || x->val_worst_mean > y->val_worst_mean);
-            if (better) {
-                best[q] = r;
-                for (int p = 0; p < r; p++)
-                    if (best[p] == q) best[p] = r;
-            } else {
-                best[r] = q;
+    enum { KEY = 2600 };
+    char *keys = malloc((size_t)(t->n + 1) * KEY);
+    int *fam = malloc(sizeof(int) * (size_t)(t->n + 1));   /* first row of r's family */
+    int *best = malloc(sizeof(int) * (size_t)(t->n + 1));  /* per family: its best row */
+    int *size = calloc((size_t)(t->n + 1), sizeof(int));   /* per family: its rows */
+    int rc = -1;
+    CHECK_ALLOC(e, keys);
+    CHECK_ALLOC(e, fam);
+    CHECK_ALLOC(e, best);
+    CHECK_ALLOC(e, size);
+    for (int r = 0; r < t->n; r++) {
+        rep_job u;
+        rep_job_untuned(&d->jobs[t->rows[r].first], tune, &u);
+        rw_key(&u, keys + (size_t)r * KEY, KEY);
+        fam[r] = best[r] = r;
+        for (int q = 0; q < r; q++)
+            if (!strcmp(keys + (size_t)q * KEY, keys + (size_t)r * KEY)) {
+                fam[r] = fam[q];
+                break;
             }
-            break;
-        }
     }
-    for (int r = 0; r < t->n; r++) t->rows[best[r]].n_tuned++;
+    for (int r = 0; r < t->n; r++) {      /* the best by mean validation worst-group */
+        const rep_row *x = &t->rows[r], *y = &t->rows[best[fam[r]]];
+        if (x->n_done > 0 && (y->n_done == 0 || x->val_worst_mean > y->val_worst_mean))
+            best[fam[r]] = r;
+        size[fam[r]]++;
+    }
     int n = 0;
     for (int r = 0; r < t->n; r++) {
-        if (best[r] == r) {
-            t->rows[n++] = t->rows[r];
+        if (best[fam[r]] == r) {
+            t->rows[n] = t->rows[r];
+            t->rows[n++].n_tuned = size[fam[r]];
         } else {
             free(t->rows[r].seed_job);
             free(t->rows[r].group_mean);
         }
     }
     t->n = n;
+    rc = 0;
+fail:
+    free(keys);
+    free(fam);
     free(best);
-    return 0;
+    free(size);
+    return rc;
 }
 
 /* ---- the table ------------------------------------------------------------------------ */

@@ -409,42 +409,19 @@ static void sv_collect_keys(const char *args, char keys[][32], int *n, int cap)
     }
 }
 
-/* 1 if k is one of the comma-separated keys of tune (NULL: none) */
-static int sv_tuned(const char *tune, const char *k)
-{
-    size_t n = strlen(k);
-    for (const char *p = tune; p && *p;) {
-        size_t len = strcspn(p, ",");
-        if (len == n && !strncmp(p, k, n)) return 1;
-        p += len + (p[len] == ',');
-    }
-    return 0;
-}
-
 /* the series identity and label of row r without key, nor the keys that
  * --tune chose per row (a series joins rows whose tuned values differ) */
 static void sv_series_of(const rep_row *r, const rep_data *d, const char *key,
                          const char *tune, char *id, size_t idcap, char *args, size_t acap,
                          char *wt, size_t wcap)
 {
-    const rep_job *j = &d->jobs[r->first];
-    char tmp[200];
-    rep_args_without(j->method_args, key, args, acap);
-    rep_args_without(j->weighting, key, wt, wcap);
-    for (const char *p = tune; p && *p;) {
-        char k[64];
-        size_t len = strcspn(p, ",");
-        snprintf(k, sizeof k, "%.*s", (int)(len < 63 ? len : 63), p);
-        rep_args_without(args, k, tmp, sizeof tmp);
-        snprintf(args, acap, "%s", tmp);
-        rep_args_without(wt, k, tmp, sizeof tmp);
-        snprintf(wt, wcap, "%s", tmp);
-        p += len + (p[len] == ',');
-    }
-    rep_fmt(id, idcap, "%d|%s|%s|%s|%s|%s|%s|%d|%s|%d", (int)r->section, j->method, args, wt,
-             strcmp(key, "width") ? j->arch : "", j->dataset, j->teacher_key,
-             sv_tuned(tune, "epochs") ? 0 : j->epochs, sv_tuned(tune, "optim") ? "" : j->optim,
-             sv_tuned(tune, "batch") ? 0 : j->batch);
+    rep_job u;
+    rep_job_untuned(&d->jobs[r->first], tune, &u);
+    rep_args_without(u.method_args, key, args, acap);
+    rep_args_without(u.weighting, key, wt, wcap);
+    rep_fmt(id, idcap, "%d|%s|%s|%s|%s|%s|%s|%d|%s|%d", (int)r->section, u.method, args, wt,
+             strcmp(key, "width") ? u.arch : "", u.dataset, u.teacher_key, u.epochs, u.optim,
+             u.batch);
 }
 
 /* each series' label: method(args), then every other part that differs
@@ -496,7 +473,9 @@ static int sv_axis(const char *dir, const rep_table *t, const rep_data *d, const
         int s = 0;
         while (s < ns && strcmp(S[s].id, id)) s++;
         if (s == ns) {
-            const rep_job *j = &d->jobs[r->first];
+            rep_job u;      /* the labels leave out what --tune chose per row */
+            rep_job_untuned(&d->jobs[r->first], tune, &u);
+            const rep_job *j = &u;
             const char *base = strrchr(j->dataset, '/');
             rep_fmt(S[s].id, sizeof S[s].id, "%s", id);
             rep_fmt(S[s].comp[0], sizeof S[s].comp[0], "%s%s%s%s%s", j->method,
@@ -509,9 +488,15 @@ static int sv_axis(const char *dir, const rep_table *t, const rep_data *d, const
             rep_fmt(S[s].comp[3], sizeof S[s].comp[3], "%s", base ? base + 1 : j->dataset);
             if (j->teacher_label[0])
                 rep_fmt(S[s].comp[4], sizeof S[s].comp[4], "teacher=%s", j->teacher_label);
-            rep_fmt(S[s].comp[5], sizeof S[s].comp[5], "epochs=%d", j->epochs);
-            if (j->optim[0] && !sv_tuned(tune, "optim"))
-                rep_fmt(S[s].comp[6], sizeof S[s].comp[6], "%s batch=%d", j->optim, j->batch);
+            if (j->epochs)
+                rep_fmt(S[s].comp[5], sizeof S[s].comp[5], "epochs=%d", j->epochs);
+            if (j->optim[0])
+                rep_fmt(S[s].comp[6], sizeof S[s].comp[6], "%s", j->optim);
+            if (j->batch) {
+                size_t n6 = strlen(S[s].comp[6]);
+                rep_fmt(S[s].comp[6] + n6, sizeof S[s].comp[6] - n6, "%sbatch=%d",
+                        n6 ? " " : "", j->batch);
+            }
             ns++;
         }
         int dup = 0;
