@@ -163,11 +163,3 @@ fail:
     free(files);
     return rc;
 }
-
-int cmd_report_main(int argc, char **argv)
-{
-    dett_err e = {{0}};
-    int rc = report_run(stdout, argc, argv, &e);
-    if (rc) fprintf(stderr, "dett: %s\n", e.msg);
-    return rc;
-}

@@ -4,7 +4,7 @@
  *               [--per-group] [--format md|latex|csv] [--plots DIR]
  *               [--diagnostics]
  *
- * Reads the files serially and read-only (layout: runtime/results.h). Jobs
+ * Reads the files serially and read-only (layout: runtime/io/results.h). Jobs
  * whose configurations differ only in the seed form one row; seeds are pooled
  * across files. Identification jobs are counted, not shown; teachers come
  * first in their own section; unfinished jobs are shown, never dropped.
@@ -16,12 +16,7 @@
 #include "err.h"
 #include <stdio.h>
 
-/* the subcommand: argv[0] is "report". Writes the report to stdout and
- * errors as one line "dett: <what>" to stderr. Returns the exit code:
- * 0 ok, 1 error (unreadable or non-results file, ...), 2 usage. */
-int cmd_report_main(int argc, char **argv);
-
-/* the same, writing the report to out (the caller's; not closed). On a
+/* `dett report` (argv[0] is "report"), writing the report to out (the caller's; not closed). On a
  * non-zero return e (may be NULL) holds the one-line message. Warnings that
  * do not stop the report (e.g. a seed found in two files) go to stderr. */
 int report_run(FILE *out, int argc, char **argv, dett_err *e);

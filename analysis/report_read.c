@@ -1,4 +1,4 @@
-/* report_read.c - reads results files (runtime/results.h) into rep_data.
+/* report_read.c - reads results files (runtime/io/results.h) into rep_data.
  * Serial and read-only: H5Fopen with the default (sec2) driver. */
 #define _POSIX_C_SOURCE 200809L
 #include "report_internal.h"

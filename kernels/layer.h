@@ -7,7 +7,7 @@
  * A layer owns no parameters: it knows its offset `off` and count `n_params`
  * in its model's parameter slab; forward reads params at p + off and backward
  * accumulates into g + off, so any gradient buffer with the slab's layout can
- * receive them (one per micro-shard, see runtime/allreduce.h).
+ * receive them (one per micro-shard, see runtime/dist/allreduce.h).
  * in_dim/out_dim are per-row element counts. Layers are created by the
  * layer_* constructors below and freed with layer_free().
  */

@@ -1,5 +1,5 @@
 /* vec.h - elementwise loops written so that the compiler vectorizes them at
- * -O2 (kernels/ and the runtime's gradient sums, runtime/allreduce.c).
+ * -O2 (kernels/ and the runtime's gradient sums, runtime/dist/allreduce.c).
  *
  * GCC's default cost model at -O2 vectorizes a loop only when the vector code
  * replaces the scalar code entirely: a trip count that is a multiple of the

@@ -98,9 +98,8 @@ void dsl_script_sha256(const dsl *d, char hex[65]);
  * naming the function's file:line. */
 int dsl_weight(dsl *d, int fn, const dsl_signals *s, float *w, dett_err *e);
 
-/* `dett check GRID.lua`: argv[0] == "check". Prints one line per job (id,
- * kind, short hash, deps, method, arch, weighting, seed) and "N jobs".
- * Returns the exit code: 0 ok, 1 error ("dett: <msg>" on stderr), 2 usage. */
-int cmd_check(int argc, char **argv);
+/* the value of `key` in a job's canonical config text (the text after
+ * "key=" up to the next top-level separator) into out; "" if absent */
+void jobs_canon_field(const char *canon, const char *key, char *out, size_t n);
 
 #endif

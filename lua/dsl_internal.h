@@ -147,6 +147,5 @@ void jobs_add_grid(lua_State *L, int idx, job_list *jobs);
 int dsl_sha256_hex(const void *buf, size_t n, char hex[65]);
 /* Copies the value of field `key` of canonical text `canon` into out[n]
  * ("" if absent). */
-void jobs_canon_field(const char *canon, const char *key, char *out, size_t n);
 
 #endif

@@ -1,4 +1,4 @@
-# DFR refits and CKA diagnostics: runtime/scalapack.c, dfr.c, cka.c
+# DFR refits and CKA diagnostics: runtime/linalg/ (scalapack.c, dfr.c, cka.c)
 # one process: against serial references (LAPACK dposv_, a serial Newton,
 # explicit Grams); dposv_ comes from liblapack through PkgConfig::SCALAPACK
 dett_unit_test(test_dfr test_dfr.c)

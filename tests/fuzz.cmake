@@ -15,7 +15,7 @@ if(DETT_FUZZ)
   set(fuzz_asan_dataset "detect_leaks=1:allocator_may_return_null=1:fast_unwind_on_malloc=0")
   foreach(t lua dataset)
     add_executable(fuzz_${t} fuzz/fuzz_${t}.c)
-    target_link_libraries(fuzz_${t} PRIVATE dett_runtime dett_lua dett_analysis)
+    target_link_libraries(fuzz_${t} PRIVATE dett_cli)
     target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
     set(src ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
     add_test(NAME fuzz_${t}

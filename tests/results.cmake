@@ -1,4 +1,4 @@
-# results file: runtime/results.c
+# results file: runtime/io/results.c
 # one process: layout, resume, refusals, a file readable while open
 # (links dett_runtime only, not dett_unit_test's lua/analysis libraries)
 add_executable(test_results test_results.c)

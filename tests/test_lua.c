@@ -14,6 +14,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "cmd.h"
 #include "dsl.h"
 #include <dirent.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* test_report.c - `dett report` on small results files written here with the
- * HDF5 C API, following runtime/results.h's layout.
+ * HDF5 C API, following runtime/io/results.h's layout.
  *
  * Fixture (E = 3 epochs, G = 4 groups, A = 2): test accuracy of group g at
  * epoch e is base[g] + bump[e], bump = {+0.02, 0, -0.01}; selected =
@@ -13,6 +13,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "cmd.h"
 #include "report.h"
 #include "results.h"
 #include <hdf5.h>

@@ -1,5 +1,5 @@
 -- jobs: 109
--- The DESIGN.md example, on the test's placeholder dataset.
+-- The design example (docs/design.md), on the test's placeholder dataset.
 -- Per seed and student: erm, kd, fitnet, simkd, groupdro, jtt + its SGD
 -- ident, 3 dett (jtt up sweep) + 1 dett (function) sharing one AdamW ident
 -- = 12; 3 seeds x 3 students = 108, plus the teacher.

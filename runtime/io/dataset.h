@@ -1,4 +1,4 @@
-/* dataset.h - dataset files (DESIGN.md "Data files"): read, validate, write.
+/* dataset.h - dataset files (docs/design.md "Data files"): read, validate, write.
  *
  * Layout: /train, /val, /test, each with X float32 [n, d] or [n, c, h, w],
  * y int32 [n] in 0..C-1, a int32 [n] in 0..A-1; root attributes name,

@@ -1,6 +1,5 @@
 /* err.c - error messages (see err.h). */
 #include "err.h"
-#include <mpi.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,12 +30,4 @@ void dett_err_prefix(dett_err *e, const char *fmt, ...)
     size_t rest = sizeof e->msg - n - 3;
     strncpy(e->msg + n + 2, old, rest);
     e->msg[sizeof e->msg - 1] = '\0';
-}
-
-int dett_fail_mpi(dett_err *e, int rc, const char *call, const char *file, int line)
-{
-    char s[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    if (MPI_Error_string(rc, s, &len) != MPI_SUCCESS) snprintf(s, sizeof s, "error %d", rc);
-    return dett_fail(e, "%s:%d: %s failed: %s", file, line, call, s);
 }

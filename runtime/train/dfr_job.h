@@ -1,5 +1,5 @@
 /* dfr_job.h - the dfr{} method of a grid: an ERM model whose last layer is
- * refit in closed form by DFR (runtime/dfr.h) on its penultimate features of
+ * refit in closed form by DFR (runtime/linalg/dfr.h) on its penultimate features of
  * the validation rows (half tunes lambda by worst-group accuracy, then all of
  * them refit; group-balanced subsamples averaged), as Kirichenko et al. 2022
  * do. Used as a baseline row and as a debiased teacher (train{ method =

@@ -9,6 +9,11 @@
 int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+/* `dett check GRID.lua`: one line per job (id, kind, short hash, deps,
+ * method, arch, weighting, seed) and "N jobs" */
+int cmd_check(int argc, char **argv);
+/* `dett report`: the report on stdout, errors as one "dett:" line */
+int cmd_report_main(int argc, char **argv);
 
 /* prints "dett: <msg>" and MPI_Abort(MPI_COMM_WORLD, 1): for failures the
  * other ranks may not have seen */

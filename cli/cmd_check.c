@@ -1,5 +1,6 @@
-/* check.c - `dett check GRID.lua`: validate a script and list its jobs. */
-#include "dsl_internal.h"
+/* cmd_check.c - `dett check GRID.lua`: validate a script and list its jobs. */
+#include "cmd.h"
+#include "dsl.h"
 #include <stdio.h>
 #include <string.h>
 

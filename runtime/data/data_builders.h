@@ -1,5 +1,5 @@
 /* data_builders.h - dataset builders behind `dett data cfmnist|dominoes|csv`
- * (DESIGN.md "Data files"; `dett data synth` is synth.h).
+ * (docs/design.md "Data files"; `dett data synth` is synth.h).
  *
  * Each builder turns public input files into a complete dataset (info and
  * the three splits) for dataset_write. All are serial (one process; no MPI

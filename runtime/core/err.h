@@ -59,6 +59,7 @@ void dett_err_prefix(dett_err *e, const char *fmt, ...)
         if ((call) != 0) goto fail;                                            \
     } while (0)
 
+/* CHECK_MPI's message: defined in runtime/dist (mpi_err.c), the floor with MPI */
 int dett_fail_mpi(dett_err *e, int rc, const char *call, const char *file, int line);
 
 #endif

@@ -1,4 +1,4 @@
-/* cmd_data.c - `dett data`: write dataset files (DESIGN.md "Data files").
+/* cmd_data.c - `dett data`: write dataset files (docs/design.md "Data files").
  *
  *   dett data synth    -o FILE.h5 [--n-train N] ... [--seed N]
  *   dett data cfmnist  -o FILE.h5 [--rho R] [--size 28|14|7] ...
@@ -189,7 +189,7 @@ static void data_help(FILE *out, const data_gen *g)
     fprintf(out,
             "       dett data [NAME] --help\n"
             "\n"
-            "Writes a dataset file (/train, /val, /test with X, y, a; see DESIGN.md).\n"
+            "Writes a dataset file (/train, /val, /test with X, y, a; see docs/design.md).\n"
             "-o, --output FILE is required (written atomically). Options take a value:\n"
             "N an integer, F a number, S a text (default in brackets).\n");
     for (int k = 0; k < N_GENS; k++) {
