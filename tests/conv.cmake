@@ -1,2 +1,2 @@
 # image layers (conv, pooling, GAP) and model_cnn
-dett_unit_test(test_conv test_conv.c)
+dett_kernel_test(test_conv test_conv.c)

@@ -1,1 +1,1 @@
-dett_unit_test(test_kernels test_kernels.c)
+dett_kernel_test(test_kernels test_kernels.c)
