@@ -50,7 +50,10 @@ typedef struct {
     method_kind kind;      /* the row of the method table (method.h) */
     union {
         float arg[METHOD_MAX_ARGS];  /* the method's numbers, in its keys' order */
-        /* the built-ins' names for them (method.c checks the positions) */
+        /* the built-ins' names for them (method.c checks the positions);
+         * they alias one another across methods: fill a spec with
+         * method_defaults / method_set, never field by field for several
+         * methods at once */
         struct { float eta, adj; };       /* groupdro: eta_q (0.01), C (0) */
         struct { float tau, alpha; };     /* kd: temperature (4), mix (0.9) */
         struct { float feat_w, ce_w; };   /* fitnet: feature-MSE weight (1), CE weight (1) */
