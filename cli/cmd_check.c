@@ -4,9 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const kind_names[] = { [JOB_TRAIN] = "train", [JOB_IDENT] = "ident",
-                                          [JOB_STUDENT] = "student" };
-
 /* "j000,j001" for the jobs j depends on, "-" if none */
 static void deps_text(const job_list *l, const job_spec *j, char *out, size_t n)
 {
@@ -27,7 +24,7 @@ static void print_job(const job_list *l, const job_spec *j)
     if (strncmp(weighting, "lua:", 4) == 0 && strlen(weighting) > 4 + 64)
         memmove(weighting + 4 + 12, weighting + 4 + 64, strlen(weighting + 4 + 64) + 1);
     printf("%-5s %-7s %.12s  deps=%-10s method=%-22s arch=%-20s weighting=%-26s seed=%llu\n",
-           j->id, kind_names[j->kind], j->hash, deps, method, arch, weighting,
+           j->id, job_kind_names[j->kind], j->hash, deps, method, arch, weighting,
            (unsigned long long)j->seed);
 }
 

@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "dsl.h"
 #include "jobrun.h"
+#include "method.h"
 #include "results.h"
 #include "scheduler.h"
 #include "shard.h"
@@ -98,26 +99,25 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         model_free(t);
         if (!m) return -1;
         memset(ji, 0, sizeof *ji);
-        ji->epochs = job->epochs + (job->method.kind == METHOD_DFR);  /* + the refit */
+        const method_def *def = method_get(job->method.kind);
+        ji->epochs = job->epochs + !!(def->flags & MF_DFR_REFIT);  /* + the refit */
         ji->groups = di.n_groups;
         ji->n_attrs = di.n_attrs;
         ji->n_params = m->n_params;
         ji->n_train = di.n[SPLIT_TRAIN];
-        ji->diagnostics = job->method.kind == METHOD_FITNET || job->method.kind == METHOD_SIMKD ||
-                          job->method.kind == METHOD_DETT;
+        ji->diagnostics = !!(def->flags & MF_DIAGNOSTICS);
         model_free(m);
-        snprintf(ji->method, sizeof ji->method, "%s", jobrun_method_name(job->method.kind));
-        jobrun_method_args(&job->method, ji->method_args, sizeof ji->method_args);
+        snprintf(ji->method, sizeof ji->method, "%s", def->name);
+        method_label_args(&job->method, ji->method_args, sizeof ji->method_args);
         arch_name(&job->arch, ji->arch, sizeof ji->arch);
-        jobrun_weighting_name(&job->method.weighting, ji->weighting, sizeof ji->weighting);
-        jobrun_optim_name(&job->optim, ji->optim, sizeof ji->optim);
+        weighting_label(&job->method.weighting, ji->weighting, sizeof ji->weighting);
+        optim_label(&job->optim, ji->optim, sizeof ji->optim);
         ji->batch = job->batch;
         if (job->teacher >= 0)
             snprintf(ji->teacher, sizeof ji->teacher, "%.15s", jobs->jobs[job->teacher].id);
         if (job->ident >= 0)
             snprintf(ji->ident, sizeof ji->ident, "%.15s", jobs->jobs[job->ident].id);
-        static const char *sel[3] = { "val-worst", "val-avg", "oracle" };
-        snprintf(ji->select, sizeof ji->select, "%s", sel[job->select]);
+        snprintf(ji->select, sizeof ji->select, "%s", select_names[job->select]);
     }
     return 0;
 }

@@ -2,26 +2,64 @@
 #include "arch.h"
 #include "cmd.h"
 #include "groupdata.h"
+#include "method.h"
 #include "train.h"
+#include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *usage =
-    "usage: dett train --data FILE.h5 [options]\n"
-    "  --arch mlp:W1,W2,...     hidden widths (default mlp:64,64; mlp: is linear)\n"
-    "  --method erm|groupdro    (other methods need a teacher: use a grid script)\n"
-    "  --epochs E               (default 20)\n"
-    "  --batch B                global batch (default 64)\n"
-    "  --optim sgd|adamw        (default sgd)\n"
-    "  --lr LR --momentum MU --wd WD   (defaults 0.01, 0.9, 1e-4)\n"
-    "  --eta ETA --adj C        group DRO step size and adjustment (0.01, 0)\n"
-    "  --seed S                 (default 1)\n"
-    "  --select val-worst|val-avg|oracle   model selection (default val-worst)\n"
-    "  --micro-shards M         fixed micro-shards, a power of two (default 8)\n"
-    "  --ranks-per-job K        ranks per job group (default: all); group i\n"
-    "                           trains seed S + i\n";
+/* methods dett train runs: no teacher, no identification model or
+ * weighting, no refit after training */
+#define TRAIN_EXCLUDED (MF_TEACHER | MF_SAMPLE_WEIGHTS | MF_DFR_REFIT | MF_PROJECTOR)
+
+/* the methods dett train runs, in table order: "erm or groupdro", or with
+ * pipe set "erm|groupdro" */
+static void train_methods(char *buf, size_t len, int pipe)
+{
+    int n = 0, total = 0;
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < method_count(); k++) total += !(method_get(k)->flags & TRAIN_EXCLUDED);
+    for (int k = 0; k < method_count(); k++) {
+        if (method_get(k)->flags & TRAIN_EXCLUDED) continue;
+        const char *sep = n == 0 ? "" : pipe ? "|" : n == total - 1 ? " or " : ", ";
+        n++;
+        int w = snprintf(buf + at, len - at, "%s%s", sep, method_name(k));
+        if (w < 0 || (size_t)w >= len - at) return;
+        at += (size_t)w;
+    }
+}
+
+/* the usage text; defaults from optim_defaults and the method table */
+static void print_usage(void)
+{
+    const optim_cfg sgd = optim_defaults(OPTIM_SGD), adam = optim_defaults(OPTIM_ADAMW);
+    char names[256];
+    train_methods(names, sizeof names, 1);
+    printf("usage: dett train --data FILE.h5 [options]\n"
+           "  --arch mlp:W1,W2,...     hidden widths (default mlp:64,64; mlp: is linear)\n"
+           "  --method %-15s (other methods need a teacher: use a grid script)\n"
+           "  --epochs E               (default 20)\n"
+           "  --batch B                global batch (default 64)\n"
+           "  --optim sgd|adamw        (default sgd)\n"
+           "  --lr LR --momentum MU --wd WD   (defaults sgd %g, %g, %g; adamw %g, -, %g)\n",
+           names, sgd.lr, sgd.momentum, sgd.wd, adam.lr, adam.wd);
+    for (int k = 0; k < method_count(); k++) {
+        const method_def *d = method_get(k);
+        if ((d->flags & TRAIN_EXCLUDED) || d->n_keys == 0) continue;
+        printf("  %s keys:", d->name);
+        for (int i = 0; i < d->n_keys; i++)
+            printf(" --%s (default %g)", d->keys[i].name, d->keys[i].def);
+        printf("\n");
+    }
+    printf("  --seed S                 (default 1)\n"
+           "  --select val-worst|val-avg|oracle   model selection (default val-worst)\n"
+           "  --micro-shards M         fixed micro-shards, a power of two (default 8)\n"
+           "  --ranks-per-job K        ranks per job group (default: all); group i\n"
+           "                           trains seed S + i\n");
+}
 
 /* "mlp:64,64" -> spec */
 static int parse_arch(const char *s, arch_spec *a, dett_err *e)
@@ -45,15 +83,45 @@ static int parse_arch(const char *s, arch_spec *a, dett_err *e)
     return 0;
 }
 
-/* fills job from argv; 0 ok, -1 with e set */
+/* "--eta 0.05": key `name` of job's method, range-checked by the table;
+ * -1 with e set if the method has no such number */
+static int set_method_key(job_spec *job, const char *flag, const char *val, dett_err *e)
+{
+    const method_def *d = method_get(job->method.kind);
+    int i = method_key_index(d, flag + 2);
+    if (i < 0 || d->keys[i].type == MKEY_WEIGHTING)
+        return dett_fail(e, "train: unknown option '%s' (see dett train --help)", flag);
+    const method_key *k = &d->keys[i];
+    double v;
+    if (cmd_float(flag, val, -HUGE_VAL, HUGE_VAL, &v, e)) return -1;
+    int ok = (k->flags & MKEY_LO_OPEN) ? v > k->lo : v >= k->lo;
+    ok = ok && ((k->flags & MKEY_HI_OPEN) ? v < k->hi : v <= k->hi);
+    if (k->type != MKEY_NUM) ok = ok && v == floor(v);
+    if (!ok) return dett_fail(e, "%s: %g is out of range for %s's %s", flag, v, d->name, k->name);
+    return method_set(&job->method, k->name, v);
+}
+
+/* fills job from argv; 0 ok, -1 with e set. --method is read first, as
+ * its keys are flags too (e.g. --eta and --adj for groupdro). */
 static int parse_flags(int argc, char **argv, job_spec *job, int *M, int *K, dett_err *e)
 {
-    double lr = 0.01, mom = 0.9, wd = 1e-4, eta = 0.01, adj = 0.0;
+    double lr = NAN, mom = NAN, wd = NAN;
     long v;
-    int okind = OPTIM_SGD;
+    int okind = OPTIM_SGD, kind = METHOD_ERM;
     memset(job, 0, sizeof *job);
+    for (int i = 1; i + 1 < argc; i += 2)
+        if (!strcmp(argv[i], "--method")) {
+            char names[256];
+            kind = method_find(argv[i + 1]);
+            train_methods(names, sizeof names, 0);
+            if (kind < 0 || (method_get(kind)->flags & TRAIN_EXCLUDED))
+                return dett_fail(e, "--method: '%s': dett train runs %s; methods with a "
+                                 "teacher or an identification model run from a grid "
+                                 "script (dett run)", argv[i + 1], names);
+        }
     snprintf(job->id, sizeof job->id, "train");
     job->kind = JOB_STUDENT;
+    method_defaults(kind, &job->method);
     job->epochs = 20;
     job->batch = 64;
     job->seed = 1;
@@ -69,11 +137,6 @@ static int parse_flags(int argc, char **argv, job_spec *job, int *M, int *K, det
             if (parse_arch(val, &job->arch, e)) return -1;
         } else if (!strcmp(f, "--method")) {
             if (!val) return dett_fail(e, "--method needs a value");
-            if (!strcmp(val, "erm")) job->method.kind = METHOD_ERM;
-            else if (!strcmp(val, "groupdro")) job->method.kind = METHOD_GROUPDRO;
-            else return dett_fail(e, "--method: '%s': dett train runs erm or groupdro; "
-                                  "methods with a teacher or an identification model "
-                                  "run from a grid script (dett run)", val);
         } else if (!strcmp(f, "--optim")) {
             if (!val) return dett_fail(e, "--optim needs a value");
             if (!strcmp(val, "sgd")) okind = OPTIM_SGD;
@@ -81,10 +144,9 @@ static int parse_flags(int argc, char **argv, job_spec *job, int *M, int *K, det
             else return dett_fail(e, "--optim: '%s': expected sgd or adamw", val);
         } else if (!strcmp(f, "--select")) {
             if (!val) return dett_fail(e, "--select needs a value");
-            if (!strcmp(val, "val-worst")) job->select = SELECT_VAL_WORST;
-            else if (!strcmp(val, "val-avg")) job->select = SELECT_VAL_AVG;
-            else if (!strcmp(val, "oracle")) job->select = SELECT_ORACLE;
-            else return dett_fail(e, "--select: '%s': expected val-worst, val-avg or oracle", val);
+            if (select_find(val) < 0)
+                return dett_fail(e, "--select: '%s': expected val-worst, val-avg or oracle", val);
+            job->select = (select_kind)select_find(val);
         } else if (!strcmp(f, "--epochs")) {
             if (cmd_int(f, val, 1, 100000, &v, e)) return -1;
             job->epochs = (int)v;
@@ -106,21 +168,17 @@ static int parse_flags(int argc, char **argv, job_spec *job, int *M, int *K, det
             if (cmd_float(f, val, 0, 1, &mom, e)) return -1;
         } else if (!strcmp(f, "--wd")) {
             if (cmd_float(f, val, 0, 1e6, &wd, e)) return -1;
-        } else if (!strcmp(f, "--eta")) {
-            if (cmd_float(f, val, 0, 1e6, &eta, e)) return -1;
-        } else if (!strcmp(f, "--adj")) {
-            if (cmd_float(f, val, 0, 1e6, &adj, e)) return -1;
+        } else if (!strncmp(f, "--", 2)) {
+            if (set_method_key(job, f, val, e)) return -1;
         } else {
             return dett_fail(e, "train: unknown option '%s' (see dett train --help)", f);
         }
     }
     if (!job->data[0]) return dett_fail(e, "train: --data FILE.h5 is required");
     job->optim = optim_defaults((optim_kind)okind);
-    job->optim.lr = (float)lr;
-    job->optim.momentum = (float)mom;
-    job->optim.wd = (float)wd;
-    job->method.eta = (float)eta;
-    job->method.adj = (float)adj;
+    if (!isnan(lr)) job->optim.lr = (float)lr;
+    if (!isnan(mom)) job->optim.momentum = (float)mom;
+    if (!isnan(wd)) job->optim.wd = (float)wd;
     return 0;
 }
 
@@ -135,7 +193,7 @@ int cmd_train(int argc, char **argv)
     MPI_Comm group = MPI_COMM_NULL;
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage, stdout);
+            print_usage();
             return 0;
         }
     if (parse_flags(argc, argv, &job, &M, &K, &e)) {
@@ -176,7 +234,7 @@ int cmd_train(int argc, char **argv)
             char an[128];
             arch_name(&job.arch, an, sizeof an);
             printf("job: %s %s on %s, seed %llu, %d rank%s, %d micro-shards, %lld steps/epoch\n",
-                   job.method.kind == METHOD_GROUPDRO ? "groupdro" : "erm", an, job.data,
+                   method_name(job.method.kind), an, job.data,
                    (unsigned long long)job.seed, K, K > 1 ? "s" : "", M,
                    (long long)gd.plan.steps);
             if (res.failed) printf("FAILED: %s\n", res.reason);

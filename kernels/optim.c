@@ -26,8 +26,12 @@ static void sgd_fast(float *restrict p, float *restrict v, const float *restrict
 
 optim_cfg optim_defaults(optim_kind kind)
 {
-    optim_cfg c = { kind, 1e-3f, 0.9f, 0.0f, 0.9f, 0.999f, 1e-8f };
-    if (kind == OPTIM_ADAMW) c.wd = 1e-2f;
+    optim_cfg c = { OPTIM_SGD, 1e-2f, 0.9f, 1e-4f, 0.9f, 0.999f, 1e-8f };
+    if (kind == OPTIM_ADAMW) {
+        c.kind = OPTIM_ADAMW;
+        c.lr = 1e-3f;
+        c.momentum = 0.0f;
+    }
     return c;
 }
 

@@ -27,7 +27,10 @@ typedef struct {
                           SGD loop against them, bit for bit); 0 default */
 } optim;
 
-/* defaults: sgd lr 1e-3 mom 0.9 wd 0; adamw lr 1e-3 betas (0.9, 0.999) eps 1e-8 wd 1e-2 */
+/* The one definition of the optimisers' defaults (the DSL's sgd{} and
+ * adamw{}, a method's default optimiser, dett train's flags):
+ *   sgd   lr 1e-2, momentum 0.9, wd 1e-4
+ *   adamw lr 1e-3, wd 1e-4, betas (0.9, 0.999), eps 1e-8 (momentum 0, unused) */
 optim_cfg optim_defaults(optim_kind kind);
 /* state for n parameters, zeroed; NULL on allocation failure */
 optim *optim_new(optim_cfg cfg, size_t n);

@@ -8,6 +8,7 @@
 #ifndef DETT_DSL_INTERNAL_H
 #define DETT_DSL_INTERNAL_H
 #include "dsl.h"
+#include "method.h"
 #include <lauxlib.h>
 #include <lua.h>
 #include <stddef.h>
@@ -107,6 +108,7 @@ struct ctor {
     const key_spec *positional;     /* mlp: the spec of each list element */
     /* cross-key checks after each key passed; data table at index `data` */
     void (*check)(lua_State *L, const ctor *c, int data);
+    const method_def *method;       /* OBJ_METHOD: its row of the method table */
 };
 
 /* a DSL value: full userdata with one user value, its data table */

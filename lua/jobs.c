@@ -15,20 +15,12 @@
  * Two jobs with the same hash are one job: the first one is kept.
  */
 #include "dsl_internal.h"
+#include "method.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const method_names[N_METHODS] = {
-    [METHOD_ERM] = "erm", [METHOD_GROUPDRO] = "groupdro", [METHOD_JTT] = "jtt",
-    [METHOD_KD] = "kd", [METHOD_FITNET] = "fitnet", [METHOD_SIMKD] = "simkd",
-    [METHOD_DETT] = "dett", [METHOD_DFR] = "dfr",
-};
-static const char *const select_names[] = {
-    [SELECT_VAL_WORST] = "val-worst", [SELECT_VAL_AVG] = "val-avg", [SELECT_ORACLE] = "oracle",
-};
 
 /* ======================================================================== */
 /* reading concrete values                                                   */
@@ -53,13 +45,6 @@ static double get_num(lua_State *L, int idx, const char *key, double def)
 static lua_Integer get_int(lua_State *L, int idx, const char *key, lua_Integer def)
 {
     lua_Integer v = get_field(L, idx, key) == LUA_TNIL ? def : lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    return v;
-}
-
-static int get_bool(lua_State *L, int idx, const char *key, int def)
-{
-    int v = get_field(L, idx, key) == LUA_TNIL ? def : lua_toboolean(L, -1);
     lua_pop(L, 1);
     return v;
 }
@@ -106,24 +91,13 @@ static void arch_from(lua_State *L, int idx, arch_spec *a)
     a->fc = (int)get_int(L, idx, "fc", 0);
 }
 
-static optim_cfg default_optim(method_kind m)
-{
-    optim_cfg o = { OPTIM_SGD, 1e-2f, 0.9f, 1e-4f, 0.9f, 0.999f, 1e-8f };
-    if (m == METHOD_FITNET || m == METHOD_SIMKD || m == METHOD_DETT) {
-        /* feature-MSE students train badly with SGD at small lr */
-        o.kind = OPTIM_ADAMW;
-        o.lr = 1e-3f;
-        o.momentum = 0;
-    }
-    return o;
-}
-
-/* The optimiser at idx (nil: the method's default). */
+/* The optimiser at idx (nil: the method's default); unset keys take
+ * optim_defaults. */
 static optim_cfg optim_from(lua_State *L, int idx, method_kind m)
 {
-    if (lua_isnil(L, idx)) return default_optim(m);
+    if (lua_isnil(L, idx)) return method_default_optim(m);
     int adam = strcmp(name_of(L, idx), "adamw") == 0;
-    optim_cfg o = default_optim(adam ? METHOD_DETT : METHOD_ERM);
+    optim_cfg o = optim_defaults(adam ? OPTIM_ADAMW : OPTIM_SGD);
     o.lr = (float)get_num(L, idx, "lr", o.lr);
     o.wd = (float)get_num(L, idx, "wd", o.wd);
     if (!adam) {
@@ -220,88 +194,65 @@ static int function_ref(lua_State *L, int idx)
     return ref;
 }
 
-/* The weighting at idx for dett (defaults: jtt T=1, up=50, loss weights);
- * dett_T is dett{}'s T (the identification epochs of a Lua function). */
-static weighting_spec weighting_from(lua_State *L, int idx, int dett_T)
+/* The weighting at idx given to method row d (none, group_balanced, a
+ * jtt{} value whose unset keys take d's defaults, or a Lua function with T
+ * identification epochs). */
+static weighting_spec weighting_from(lua_State *L, int idx, const method_def *d, int T)
 {
     weighting_spec w = { WEIGHT_NONE, 0, 0, 0, -1 };
     if (lua_type(L, idx) == LUA_TFUNCTION) {
         w.kind = WEIGHT_LUA;
-        w.T = dett_T;
+        w.T = T;
         w.lua_fn = function_ref(L, idx);
         return w;
     }
-    const char *name = name_of(L, idx);
-    if (strcmp(name, "group_balanced") == 0) w.kind = WEIGHT_GROUP_BALANCED;
-    if (strcmp(name, "jtt") == 0) {
+    const dobj *o = obj_test(L, idx);
+    if (o && o->c->cls == OBJ_WEIGHTING && strcmp(o->c->name, "group_balanced") == 0)
+        w.kind = WEIGHT_GROUP_BALANCED;
+    if (o && o->c->method && (o->c->method->flags & MF_WEIGHTING_VALUE)) {
+        const method_def *v = o->c->method;
         w.kind = WEIGHT_JTT;
-        w.T = (int)get_int(L, idx, "T", 1);
-        w.up = (float)get_num(L, idx, "up", 50);
-        w.resample = get_bool(L, idx, "resample", 0);
+        for (int i = 0; i < v->n_keys; i++) {
+            const method_key *k = &v->keys[i];
+            double x = method_role_default(d, k->role);
+            if (get_field(L, idx, k->name) != LUA_TNIL)
+                x = k->type == MKEY_BOOL ? lua_toboolean(L, -1) : lua_tonumber(L, -1);
+            lua_pop(L, 1);
+            weighting_set(&w, k->role, x);
+        }
     }
     return w;
 }
 
-/* The method at idx (nil: erm{}), defaults resolved. */
+/* The method at idx (nil: erm{}), defaults resolved from its table row. */
 static method_spec method_from(lua_State *L, int idx)
 {
     method_spec m;
-    memset(&m, 0, sizeof m);
-    m.weighting.kind = WEIGHT_NONE;
-    m.weighting.lua_fn = -1;
-    if (lua_isnil(L, idx)) return m;
-    const char *name = name_of(L, idx);
-    for (int k = 0; k < N_METHODS; k++)
-        if (strcmp(name, method_names[k]) == 0) m.kind = (method_kind)k;
-    switch (m.kind) {
-    case METHOD_GROUPDRO:
-        m.eta = (float)get_num(L, idx, "eta", 0.01);
-        m.adj = (float)get_num(L, idx, "adj", 0);
-        break;
-    case METHOD_JTT:
-        m.weighting.kind = WEIGHT_JTT;
-        m.weighting.T = (int)get_int(L, idx, "T", 1);
-        m.weighting.up = (float)get_num(L, idx, "up", 20);
-        m.weighting.resample = get_bool(L, idx, "resample", 1);
-        break;
-    case METHOD_KD:
-        m.tau = (float)get_num(L, idx, "T", 4);
-        m.alpha = (float)get_num(L, idx, "alpha", 0.9);
-        break;
-    case METHOD_FITNET:
-        m.feat_w = (float)get_num(L, idx, "feat_w", 1);
-        m.ce_w = (float)get_num(L, idx, "ce_w", 1);
-        break;
-    case METHOD_DETT: {
-        int T = (int)get_int(L, idx, "T", 1);
-        if (get_field(L, idx, "weighting") != LUA_TNIL) {
-            m.weighting = weighting_from(L, lua_gettop(L), T);
-        } else {
-            m.weighting.kind = WEIGHT_JTT;
-            m.weighting.T = T;
-            m.weighting.up = (float)get_num(L, idx, "up", 50);
-            m.weighting.resample = 0;
+    if (lua_isnil(L, idx)) {
+        method_defaults(METHOD_ERM, &m);
+        return m;
+    }
+    const dobj *o = obj_test(L, idx);
+    if (!o || !o->c->method) luaL_error(L, "internal error: expected a method");
+    const method_def *d = o->c->method;
+    method_defaults(method_find(d->name), &m);
+    int weighting_key = -1;
+    for (int i = 0; i < d->n_keys; i++) {
+        const method_key *k = &d->keys[i];
+        if (k->role == MROLE_WEIGHTING) {
+            weighting_key = i;
+            continue;
         }
+        if (get_field(L, idx, k->name) != LUA_TNIL)
+            method_set(&m, k->name, k->type == MKEY_BOOL ? lua_toboolean(L, -1)
+                                                         : lua_tonumber(L, -1));
         lua_pop(L, 1);
-        break;
     }
-    default:
-        break;
-    }
+    /* after the other keys: a Lua function takes the method's T */
+    if (weighting_key >= 0 && get_field(L, idx, d->keys[weighting_key].name) != LUA_TNIL)
+        m.weighting = weighting_from(L, lua_gettop(L), d, m.weighting.T);
+    if (weighting_key >= 0) lua_pop(L, 1);
     return m;
-}
-
-static int needs_teacher(method_kind k)
-{
-    return k == METHOD_KD || k == METHOD_FITNET || k == METHOD_SIMKD || k == METHOD_DETT;
-}
-
-/* identification epochs the method needs, 0 if none */
-static int ident_epochs(const method_spec *m)
-{
-    if (m->weighting.kind == WEIGHT_JTT || m->weighting.kind == WEIGHT_LUA)
-        return m->weighting.T;
-    return 0;
 }
 
 /* ======================================================================== */
@@ -330,21 +281,6 @@ static void sb_add(sbuf *b, const char *fmt, ...)
     b->n += (size_t)k;
 }
 
-/* whole numbers below 1e9 as integers, others in the shortest %.Ng
- * (N <= 9) that reads back as v */
-static const char *fmt_float(char out[32], float v)
-{
-    if (fabsf(v) < 1e9f && v == (float)(long)v) {
-        snprintf(out, 32, "%ld", (long)v);
-        return out;
-    }
-    for (int p = 1; p <= 9; p++) {
-        snprintf(out, 32, "%.*g", p, (double)v);
-        if (strtof(out, NULL) == v) break;
-    }
-    return out;
-}
-
 static void canon_list(sbuf *b, const int *v, int n)
 {
     sb_add(b, "[");
@@ -367,14 +303,9 @@ static void canon_arch(sbuf *b, const arch_spec *a)
 
 static void canon_method(sbuf *b, const method_spec *m)
 {
-    char x[32], y[32];
-    sb_add(b, "%s", method_names[m->kind]);
-    if (m->kind == METHOD_GROUPDRO)
-        sb_add(b, "(adj=%s,eta=%s)", fmt_float(x, m->adj), fmt_float(y, m->eta));
-    else if (m->kind == METHOD_KD)
-        sb_add(b, "(T=%s,alpha=%s)", fmt_float(x, m->tau), fmt_float(y, m->alpha));
-    else if (m->kind == METHOD_FITNET)
-        sb_add(b, "(ce_w=%s,feat_w=%s)", fmt_float(x, m->ce_w), fmt_float(y, m->feat_w));
+    char text[JOB_CANON];
+    method_canon(m, text, sizeof text);
+    sb_add(b, "%s", text);
 }
 
 static void canon_weighting(lua_State *L, sbuf *b, const weighting_spec *w)
@@ -384,7 +315,7 @@ static void canon_weighting(lua_State *L, sbuf *b, const weighting_spec *w)
     case WEIGHT_NONE: sb_add(b, "none"); break;
     case WEIGHT_GROUP_BALANCED: sb_add(b, "group_balanced"); break;
     case WEIGHT_JTT:
-        sb_add(b, "jtt(T=%d,resample=%d,up=%s)", w->T, w->resample, fmt_float(x, w->up));
+        sb_add(b, "jtt(T=%d,resample=%d,up=%s)", w->T, w->resample, jobspec_fmt_float(x, w->up));
         break;
     case WEIGHT_LUA:
         sandbox_registry_table(L, "dett.fnhash");
@@ -399,21 +330,19 @@ static void canon_optim(sbuf *b, const optim_cfg *o)
 {
     char x[32], y[32], z[32];
     if (o->kind == OPTIM_SGD) {
-        sb_add(b, "sgd(lr=%s,momentum=%s,", fmt_float(x, o->lr), fmt_float(y, o->momentum));
-        sb_add(b, "wd=%s)", fmt_float(z, o->wd));
+        sb_add(b, "sgd(lr=%s,momentum=%s,", jobspec_fmt_float(x, o->lr), jobspec_fmt_float(y, o->momentum));
+        sb_add(b, "wd=%s)", jobspec_fmt_float(z, o->wd));
         return;
     }
-    sb_add(b, "adamw(beta1=%s,beta2=%s,", fmt_float(x, o->beta1), fmt_float(y, o->beta2));
-    sb_add(b, "eps=%s,lr=%s,", fmt_float(x, o->eps), fmt_float(y, o->lr));
-    sb_add(b, "wd=%s)", fmt_float(z, o->wd));
+    sb_add(b, "adamw(beta1=%s,beta2=%s,", jobspec_fmt_float(x, o->beta1), jobspec_fmt_float(y, o->beta2));
+    sb_add(b, "eps=%s,lr=%s,", jobspec_fmt_float(x, o->eps), jobspec_fmt_float(y, o->lr));
+    sb_add(b, "wd=%s)", jobspec_fmt_float(z, o->wd));
 }
 
 static void canon_job(lua_State *L, job_spec *j)
 {
-    static const char *const kinds[] = { [JOB_TRAIN] = "train", [JOB_IDENT] = "ident",
-                                         [JOB_STUDENT] = "student" };
     sbuf b = { j->canon, sizeof j->canon, 0, 0 };
-    sb_add(&b, "kind=%s;data=%s;arch=", kinds[j->kind], j->data);
+    sb_add(&b, "kind=%s;data=%s;arch=", job_kind_names[j->kind], j->data);
     canon_arch(&b, &j->arch);
     sb_add(&b, ";method=");
     canon_method(&b, &j->method);
@@ -516,9 +445,8 @@ static void common_from(lua_State *L, int idx, job_spec *j, const char *arch_key
     j->batch = (int)get_int(L, idx, "batch", 64);
     j->seed = (uint64_t)get_int(L, idx, seed_key, 1);
     j->select = SELECT_VAL_WORST;
-    if (get_field(L, idx, "select") != LUA_TNIL)
-        for (int s = 0; s < 3; s++)
-            if (strcmp(lua_tostring(L, -1), select_names[s]) == 0) j->select = (select_kind)s;
+    if (get_field(L, idx, "select") != LUA_TNIL && select_find(lua_tostring(L, -1)) >= 0)
+        j->select = (select_kind)select_find(lua_tostring(L, -1));
     lua_pop(L, 1);
     j->teacher = j->ident = -1;
     j->script_line = o->line;
@@ -532,7 +460,7 @@ static int add_model(lua_State *L, job_list *jobs, int idx)
     memset(&j, 0, sizeof j);
     j.kind = JOB_TRAIN;
     common_from(L, idx, &j, "arch", "seed");
-    int T = ident_epochs(&j.method);
+    int T = method_ident_epochs(&j.method);
     if (T > 0) j.ident = add_ident(L, jobs, &j, T);
     return add_job(L, jobs, &j);
 }
@@ -544,14 +472,14 @@ static void add_cell(lua_State *L, job_list *jobs, int idx)
     memset(&j, 0, sizeof j);
     j.kind = JOB_STUDENT;
     common_from(L, idx, &j, "student", "seeds");
-    if (needs_teacher(j.method.kind)) {
+    if (method_needs_teacher(method_get(j.method.kind))) {
         if (get_field(L, idx, "teacher") == LUA_TNIL)
             obj_error(L, obj_test(L, idx)->where, "grid{}: method %s{} needs a teacher",
-                      method_names[j.method.kind]);
+                      method_name(j.method.kind));
         j.teacher = add_model(L, jobs, lua_gettop(L));
         lua_pop(L, 1);
     }
-    int T = ident_epochs(&j.method);
+    int T = method_ident_epochs(&j.method);
     if (T > 0) j.ident = add_ident(L, jobs, &j, T);
     add_job(L, jobs, &j);
 }

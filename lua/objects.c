@@ -11,6 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "dsl_internal.h"
+#include "method.h"
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
@@ -240,6 +241,25 @@ static void check_range(lua_State *L, const ctor *c, const char *label, const ke
     }
 }
 
+/* Pushes and returns "erm{}, groupdro{}, ... or dfr{}": the methods of the
+ * table in order, leaving out those with any of the flags `without`. */
+static const char *method_list(lua_State *L, unsigned without)
+{
+    luaL_Buffer b;
+    int n = 0, total = 0;
+    for (int k = 0; k < method_count(); k++) total += !(method_get(k)->flags & without);
+    luaL_buffinit(L, &b);
+    for (int k = 0; k < method_count(); k++) {
+        const method_def *d = method_get(k);
+        if (d->flags & without) continue;
+        if (n++) luaL_addstring(&b, n == total ? " or " : ", ");
+        luaL_addstring(&b, d->name);
+        luaL_addstring(&b, "{}");
+    }
+    luaL_pushresult(&b);
+    return lua_tostring(L, -1);
+}
+
 /* 1 if the value at idx is a DSL value of class cls */
 static int is_class(lua_State *L, int idx, obj_class cls)
 {
@@ -411,8 +431,8 @@ static void check_value(lua_State *L, const ctor *c, const key_spec *k, const ch
         break;
     case V_METHOD:
         if (!is_class(L, idx, OBJ_METHOD))
-            bad_value(L, c, label, "a method (erm{}, groupdro{}, jtt{}, kd{}, fitnet{}, "
-                      "simkd{}, dett{} or dfr{})", idx);
+            bad_value(L, c, label, lua_pushfstring(L, "a method (%s)",
+                                                   method_list(L, 0)), idx);
         break;
     case V_OPTIM:
         if (!is_class(L, idx, OBJ_OPTIM))
@@ -424,7 +444,7 @@ static void check_value(lua_State *L, const ctor *c, const key_spec *k, const ch
         break;
     case V_WEIGHTING: {
         int ok = is_class(L, idx, OBJ_WEIGHTING) ||
-                 (o && o->c->cls == OBJ_METHOD && strcmp(o->c->name, "jtt") == 0) ||
+                 (o && o->c->method && (o->c->method->flags & MF_WEIGHTING_VALUE)) ||
                  (lua_type(L, idx) == LUA_TFUNCTION && !lua_iscfunction(L, idx));
         if (!ok)
             bad_value(L, c, label, "a weighting (none, group_balanced, jtt{...} or a Lua "
@@ -472,38 +492,50 @@ static void push_flat(lua_State *L, int idx)
 }
 
 /* 1 if the method at idx needs a teacher */
-static int method_needs_teacher(lua_State *L, int idx)
+static int method_needs_teacher_at(lua_State *L, int idx)
 {
-    static const char *const need[] = { "kd", "fitnet", "simkd", "dett", NULL };
     dobj *o = obj_test(L, idx);
-    for (const char *const *n = need; o && *n; n++)
-        if (strcmp(o->c->name, *n) == 0) return 1;
-    return 0;
+    return o && o->c->method && method_needs_teacher(o->c->method);
 }
 
-/* dett{}: T and up describe the default jtt weighting; with an explicit
- * weighting, `up` belongs inside it, and `T` is allowed only for Lua
- * functions (the identification model's epochs). */
-static void dett_check(lua_State *L, const ctor *c, int data)
+/* A method with a weighting key: its keys that describe the default jtt
+ * weighting (up, resample) conflict with an explicit weighting, and its T
+ * (the identification epochs) is allowed only with Lua functions. */
+static void method_check(lua_State *L, const ctor *c, int data)
 {
-    int has_w = lua_getfield(L, data, "weighting") != LUA_TNIL;
-    int has_t = lua_getfield(L, data, "T") != LUA_TNIL;
-    int has_up = lua_getfield(L, data, "up") != LUA_TNIL;
-    lua_pop(L, 3);
+    const method_def *d = c->method;
+    int w = -1;
+    for (int i = 0; i < d->n_keys; i++)
+        if (d->keys[i].role == MROLE_WEIGHTING) w = i;
+    if (w < 0) return;
+    int has_w = lua_getfield(L, data, d->keys[w].name) != LUA_TNIL;
+    lua_pop(L, 1);
     if (!has_w) return;
-    if (has_up)
-        luaL_error(L, "%s{}: 'up' conflicts with 'weighting' (write weighting = jtt{T = ..., "
-                   "up = ...})", c->name);
-    if (!has_t) return;
-    lua_getfield(L, data, "weighting");
-    push_flat(L, -1);
-    for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, -1); i++) {
-        if (lua_rawgeti(L, -1, i) != LUA_TFUNCTION)
-            luaL_error(L, "%s{}: 'T' conflicts with weighting %s (write weighting = jtt{T = "
-                       "..., up = ...})", c->name, obj_describe(L, -1));
+    for (int i = 0; i < d->n_keys; i++) {
+        if (d->keys[i].role != MROLE_WEIGHT_UP && d->keys[i].role != MROLE_WEIGHT_RESAMPLE)
+            continue;
+        int has = lua_getfield(L, data, d->keys[i].name) != LUA_TNIL;
         lua_pop(L, 1);
+        if (has)
+            luaL_error(L, "%s{}: '%s' conflicts with '%s' (write %s = jtt{T = ..., up = "
+                       "...})", c->name, d->keys[i].name, d->keys[w].name, d->keys[w].name);
     }
-    lua_pop(L, 2);
+    for (int i = 0; i < d->n_keys; i++) {
+        if (d->keys[i].role != MROLE_WEIGHT_T) continue;
+        int has = lua_getfield(L, data, d->keys[i].name) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (!has) continue;
+        lua_getfield(L, data, d->keys[w].name);
+        push_flat(L, -1);
+        for (lua_Integer j = 1; j <= (lua_Integer)lua_rawlen(L, -1); j++) {
+            if (lua_rawgeti(L, -1, j) != LUA_TFUNCTION)
+                luaL_error(L, "%s{}: '%s' conflicts with %s %s (write %s = jtt{T = ..., "
+                           "up = ...})", c->name, d->keys[i].name, d->keys[w].name,
+                           obj_describe(L, -1), d->keys[w].name);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+    }
 }
 
 /* train{}: its methods learn from labels, so none may need a teacher */
@@ -513,10 +545,11 @@ static void train_check(lua_State *L, const ctor *c, int data)
     push_flat(L, -1);
     for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, -1); i++) {
         lua_rawgeti(L, -1, i);
-        if (method_needs_teacher(L, -1))
+        if (method_needs_teacher_at(L, -1)) {
+            const char *name = obj_test(L, -1)->c->name;
             luaL_error(L, "%s{}: method %s needs a teacher, which %s{} does not take (use "
-                       "erm{}, groupdro{}, jtt{} or dfr{})", c->name,
-                       obj_test(L, -1)->c->name, c->name);
+                       "%s)", c->name, name, c->name, method_list(L, MF_TEACHER));
+        }
         lua_pop(L, 1);
     }
     lua_pop(L, 2);
@@ -532,7 +565,7 @@ static void grid_check(lua_State *L, const ctor *c, int data)
     push_flat(L, -1);
     for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, -1); i++) {
         lua_rawgeti(L, -1, i);
-        if (method_needs_teacher(L, -1))
+        if (method_needs_teacher_at(L, -1))
             luaL_error(L, "%s{}: method %s{} needs a teacher (add teacher = train{...})",
                        c->name, obj_test(L, -1)->c->name);
         lua_pop(L, 1);
@@ -541,7 +574,6 @@ static void grid_check(lua_State *L, const ctor *c, int data)
 }
 
 static const char *const pool_kinds[] = { "max", "avg", NULL };
-static const char *const selects[] = { "val-worst", "val-avg", "oracle", NULL };
 
 static const key_spec mlp_width = { "width", V_INT, 1, 65536, 0, NULL };
 /* made by l_dataset, never validated by key: the spec only names the key */
@@ -552,28 +584,6 @@ static const key_spec cnn_keys[] = {
     { "pool", V_INT, 1, 8, 0, NULL },
     { "pool_kind", V_ENUM, 0, 0, 0, pool_kinds },
     { "fc", V_INT, 0, 65536, 0, NULL },
-};
-static const key_spec groupdro_keys[] = {
-    { "eta", V_NUM, 0, INF, K_LO_OPEN, NULL },
-    { "adj", V_NUM, 0, INF, 0, NULL },
-};
-static const key_spec jtt_keys[] = {
-    { "T", V_INT, 1, 10000, 0, NULL },
-    { "up", V_NUM, 0, 1e6, K_LO_OPEN, NULL },
-    { "resample", V_BOOL, 0, 0, 0, NULL },
-};
-static const key_spec kd_keys[] = {
-    { "T", V_NUM, 0, 100, K_LO_OPEN, NULL },
-    { "alpha", V_NUM, 0, 1, 0, NULL },
-};
-static const key_spec fitnet_keys[] = {
-    { "feat_w", V_NUM, 0, INF, 0, NULL },
-    { "ce_w", V_NUM, 0, INF, 0, NULL },
-};
-static const key_spec dett_keys[] = {
-    { "weighting", V_WEIGHTING, 0, 0, 0, NULL },
-    { "T", V_INT, 1, 10000, 0, NULL },
-    { "up", V_NUM, 0, 1e6, K_LO_OPEN, NULL },
 };
 static const key_spec sgd_keys[] = {
     { "lr", V_NUM, 0, 1e9, K_LO_OPEN, NULL },
@@ -594,7 +604,7 @@ static const key_spec train_keys[] = {
     { "optim", V_OPTIM, 0, 0, 0, NULL },
     { "epochs", V_INT, 1, 100000, 0, NULL },
     { "batch", V_INT, 1, 1 << 24, 0, NULL },
-    { "select", V_ENUM, 0, 0, 0, selects },
+    { "select", V_ENUM, 0, 0, 0, select_names },
     { "seed", V_INT, 0, INF, 0, NULL },
 };
 static const key_spec grid_keys[] = {
@@ -605,33 +615,64 @@ static const key_spec grid_keys[] = {
     { "optim", V_OPTIM, 0, 0, 0, NULL },
     { "epochs", V_INT, 1, 100000, 0, NULL },
     { "batch", V_INT, 1, 1 << 24, 0, NULL },
-    { "select", V_ENUM, 0, 0, 0, selects },
+    { "select", V_ENUM, 0, 0, 0, select_names },
     { "seeds", V_SEEDS, 0, INF, 0, NULL },
 };
 
 #define KEYS(k) k, (int)(sizeof k / sizeof k[0])
 #define NOKEYS NULL, 0
 /* keyword constructors, registered as globals */
+/* keyword constructors, registered as globals; the methods' come from the
+ * method table (open_methods) */
 static const ctor ctors[] = {
-    { "mlp", OBJ_ARCH, NOKEYS, &mlp_width, NULL },
-    { "cnn", OBJ_ARCH, KEYS(cnn_keys), NULL, NULL },
-    { "erm", OBJ_METHOD, NOKEYS, NULL, NULL },
-    { "groupdro", OBJ_METHOD, KEYS(groupdro_keys), NULL, NULL },
-    { "jtt", OBJ_METHOD, KEYS(jtt_keys), NULL, NULL },
-    { "kd", OBJ_METHOD, KEYS(kd_keys), NULL, NULL },
-    { "fitnet", OBJ_METHOD, KEYS(fitnet_keys), NULL, NULL },
-    { "simkd", OBJ_METHOD, NOKEYS, NULL, NULL },
-    { "dett", OBJ_METHOD, KEYS(dett_keys), NULL, dett_check },
-    { "dfr", OBJ_METHOD, NOKEYS, NULL, NULL },
-    { "sgd", OBJ_OPTIM, KEYS(sgd_keys), NULL, NULL },
-    { "adamw", OBJ_OPTIM, KEYS(adamw_keys), NULL, NULL },
-    { "train", OBJ_MODEL, KEYS(train_keys), NULL, train_check },
-    { "grid", OBJ_GRID, KEYS(grid_keys), NULL, grid_check },
+    { "mlp", OBJ_ARCH, NOKEYS, &mlp_width, NULL, NULL },
+    { "cnn", OBJ_ARCH, KEYS(cnn_keys), NULL, NULL, NULL },
+    { "sgd", OBJ_OPTIM, KEYS(sgd_keys), NULL, NULL, NULL },
+    { "adamw", OBJ_OPTIM, KEYS(adamw_keys), NULL, NULL, NULL },
+    { "train", OBJ_MODEL, KEYS(train_keys), NULL, train_check, NULL },
+    { "grid", OBJ_GRID, KEYS(grid_keys), NULL, grid_check, NULL },
 };
-const ctor dsl_sweep_ctor = { "sweep", OBJ_SWEEP, NOKEYS, NULL, NULL };
-static const ctor dataset_ctor = { "dataset", OBJ_DATASET, KEYS(dataset_keys), NULL, NULL };
-static const ctor none_ctor = { "none", OBJ_WEIGHTING, NOKEYS, NULL, NULL };
-static const ctor balanced_ctor = { "group_balanced", OBJ_WEIGHTING, NOKEYS, NULL, NULL };
+const ctor dsl_sweep_ctor = { "sweep", OBJ_SWEEP, NOKEYS, NULL, NULL, NULL };
+static const ctor dataset_ctor = { "dataset", OBJ_DATASET, KEYS(dataset_keys), NULL, NULL, NULL };
+static const ctor none_ctor = { "none", OBJ_WEIGHTING, NOKEYS, NULL, NULL, NULL };
+static const ctor balanced_ctor = { "group_balanced", OBJ_WEIGHTING, NOKEYS, NULL, NULL, NULL };
+
+/* a method's constructor, made from its table row; lives in Lua memory,
+ * kept by registry["dett.method_ctors"] for as long as the state */
+typedef struct {
+    ctor c;
+    key_spec keys[METHOD_MAX_KEYS];
+} method_ctor;
+
+/* the DSL key spec of a method key */
+static key_spec key_of(const method_key *k)
+{
+    static const value_kind kinds[] = { [MKEY_NUM] = V_NUM, [MKEY_INT] = V_INT,
+                                        [MKEY_BOOL] = V_BOOL, [MKEY_WEIGHTING] = V_WEIGHTING };
+    key_spec s = { k->name, kinds[k->type], k->lo, k->hi, 0, NULL };
+    if (k->flags & MKEY_LO_OPEN) s.flags |= K_LO_OPEN;
+    if (k->flags & MKEY_HI_OPEN) s.flags |= K_HI_OPEN;
+    return s;
+}
+
+/* Sets a global constructor for every row of the method table (the table
+ * at index globals). */
+static void open_methods(lua_State *L, int globals)
+{
+    sandbox_registry_table(L, "dett.method_ctors");
+    for (int k = 0; k < method_count(); k++) {
+        const method_def *d = method_get(k);
+        method_ctor *mc = lua_newuserdatauv(L, sizeof *mc, 0);
+        memset(mc, 0, sizeof *mc);
+        for (int i = 0; i < d->n_keys; i++) mc->keys[i] = key_of(&d->keys[i]);
+        mc->c = (ctor){ d->name, OBJ_METHOD, mc->keys, d->n_keys, NULL, method_check, d };
+        lua_rawseti(L, -2, k + 1);
+        lua_pushlightuserdata(L, &mc->c);
+        lua_pushcclosure(L, ctor_call, 1);
+        lua_setfield(L, globals, d->name);
+    }
+    lua_pop(L, 1);
+}
 
 /* Raises the unknown-key error for `key`, with a suggestion or the list of
  * keys c knows. */
@@ -780,6 +821,7 @@ void objects_open(lua_State *L)
         lua_pushcclosure(L, ctor_call, 1);
         lua_setfield(L, -2, ctors[i].name);
     }
+    open_methods(L, lua_gettop(L));
     lua_newtable(L);
     obj_push(L, &none_ctor, -1, "", 0);
     lua_setfield(L, -3, "none");

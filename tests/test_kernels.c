@@ -1,9 +1,11 @@
 /* test_kernels.c - the C core checked by hand-computed cases and finite
- * differences: layers, losses, optimisers, RNG, group DRO, transplant. */
+ * differences: layers, losses, objectives, optimisers, RNG, group DRO,
+ * transplant. */
 #include "check.h"
 #include "gradcheck.h"
 #include "loss.h"
 #include "methods.h"
+#include "objective.h"
 #include "model.h"
 #include "optim.h"
 #include "rng.h"
@@ -233,12 +235,74 @@ static void test_groupdro(void)
     EXPECT(fabs(q[0] - a0 / (a0 + a1)) < 1e-6, "q after 2 steps %g want %g", q[0], a0 / (a0 + a1));
 }
 
+/* J of objective fn on in (gradients discarded) */
+static double objective_value(objective_fn fn, const obj_in *in)
+{
+    float loss[8], dz[8 * 4], df[8 * 5], tmp[8];
+    obj_out o = { loss, dz, df, tmp };
+    return fn(&o, in);
+}
+
+/* Every objective's dJ/dz and dJ/df against central differences of the J it
+ * returns, on a batch of B = 6 of N = 10 rows with sample weights (and group
+ * weights for group DRO); J itself against sum c_i loss_i. */
+static void test_objectives(void)
+{
+    enum { B = 6, C = 4, F = 5 };
+    float z[B * C], f[B * F], tz[B * C], tf[B * F], w[B], gw[2 * 2] = { 0.1f, 0.4f, 0.3f, 0.2f };
+    int y[B], g[B];
+    fill_normal(z, B * C, 1);
+    fill_normal(f, B * F, 2);
+    fill_normal(tz, B * C, 3);
+    fill_normal(tf, B * F, 4);
+    for (int i = 0; i < B; i++) {
+        y[i] = i % C;
+        g[i] = i % 4;
+        w[i] = 0.5f + 0.25f * (float)i;
+    }
+    static const struct { const char *name; objective_fn fn; float arg[2]; int dz, df; } o[] = {
+        { "xent", objective_xent, { 0, 0 }, 1, 0 },
+        { "groupdro", objective_groupdro, { 0, 0 }, 1, 0 },
+        { "kd", objective_kd, { 2.0f, 0.7f }, 1, 0 },
+        { "fitnet", objective_fitnet, { 0.8f, 1.3f }, 1, 1 },
+        { "feature_mse", objective_feature_mse, { 0, 0 }, 0, 1 },
+    };
+    for (size_t k = 0; k < sizeof o / sizeof o[0]; k++) {
+        obj_in in = { B, C, F, 10, z, f, tz, tf, y, g, w, gw, o[k].arg };
+        float loss[B], dz[B * C], df[B * F], tmp[B];
+        obj_out out = { loss, dz, df, tmp };
+        double J = o[k].fn(&out, &in), sum = 0.0;
+        for (int i = 0; i < B; i++)
+            sum += (k == 1 ? (double)gw[g[i]] : (double)w[i] / 10) * loss[i];
+        EXPECT(fabs(J - sum) <= 1e-12 * fabs(sum), "%s: J %g, sum c_i loss_i %g", o[k].name, J, sum);
+        double worst = 0.0;
+        for (int which = 0; which < 2; which++) {
+            if (!(which ? o[k].df : o[k].dz)) continue;
+            float *x = which ? f : z, *grad = which ? df : dz;
+            const int n = which ? B * F : B * C;
+            for (int i = 0; i < n; i++) {
+                const float h = 1e-2f, x0 = x[i];
+                x[i] = x0 + h;
+                double jp = objective_value(o[k].fn, &in);
+                x[i] = x0 - h;
+                double jm = objective_value(o[k].fn, &in);
+                x[i] = x0;
+                double num = (jp - jm) / (2.0 * h), err = fabs(num - grad[i]) /
+                             fmax(1e-3, fabs(num) + fabs(grad[i]));
+                if (err > worst) worst = err;
+            }
+        }
+        EXPECT(worst < 2e-2, "%s: gradient error %g", o[k].name, worst);
+    }
+}
+
 int main(void)
 {
     test_mlp_gradients();
     test_transplant();
     test_projector_chain();
     test_loss_gradients();
+    test_objectives();
     test_optimisers();
     test_rng();
     test_groupdro();

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "groupdata.h"
 #include "loss.h"
+#include "method.h"
 #include "synth.h"
 #include "train.h"
 #include "transplant.h"
@@ -25,12 +26,7 @@ static job_spec job_of(method_kind k, int epochs, int width, optim_kind ok, floa
     j.arch.kind = ARCH_MLP;
     j.arch.n_widths = 1;
     j.arch.widths[0] = width;
-    j.method.kind = k;
-    j.method.eta = 0.01f;
-    j.method.tau = 4.0f;
-    j.method.alpha = 0.9f;
-    j.method.feat_w = 1.0f;
-    j.method.ce_w = 1.0f;
+    method_defaults(k, &j.method);   /* eta 0.01, adj 0; T 4, alpha 0.9; feat_w 1, ce_w 1 */
     j.optim = optim_defaults(ok);
     j.optim.lr = lr;
     j.optim.wd = 1e-4f;

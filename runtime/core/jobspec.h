@@ -9,6 +9,7 @@
 #ifndef DETT_JOBSPEC_H
 #define DETT_JOBSPEC_H
 #include "optim.h"
+#include <stddef.h>
 #include <stdint.h>
 
 #define JOB_MAX_LAYERS 8
@@ -27,9 +28,12 @@ typedef struct {
     int fc;                                     /* cnn fc width before head; 0 none */
 } arch_spec;
 
+/* the built-in methods: rows 0 .. N_METHODS-1 of the method table
+ * (method.h); registered methods have kinds from N_METHODS on */
 typedef enum { METHOD_ERM, METHOD_GROUPDRO, METHOD_JTT, METHOD_KD,
                METHOD_FITNET, METHOD_SIMKD, METHOD_DETT, METHOD_DFR,
                N_METHODS } method_kind;
+#define METHOD_MAX_ARGS 4
 
 typedef enum { WEIGHT_NONE, WEIGHT_JTT, WEIGHT_GROUP_BALANCED, WEIGHT_LUA }
     weighting_kind;
@@ -43,15 +47,30 @@ typedef struct {
 } weighting_spec;
 
 typedef struct {
-    method_kind kind;
-    float eta, adj;        /* groupdro: eta_q (0.01), C (0) */
-    float tau, alpha;      /* kd: temperature (4), mix (0.9) */
-    float feat_w, ce_w;    /* fitnet: feature-MSE weight (1), CE weight (1) */
-    weighting_spec weighting;  /* jtt and dett: how samples are weighted */
+    method_kind kind;      /* the row of the method table (method.h) */
+    union {
+        float arg[METHOD_MAX_ARGS];  /* the method's numbers, in its keys' order */
+        /* the built-ins' names for them (method.c checks the positions);
+         * they alias one another across methods: fill a spec with
+         * method_defaults / method_set, never field by field for several
+         * methods at once */
+        struct { float eta, adj; };       /* groupdro: eta_q (0.01), C (0) */
+        struct { float tau, alpha; };     /* kd: temperature (4), mix (0.9) */
+        struct { float feat_w, ce_w; };   /* fitnet: feature-MSE weight (1), CE weight (1) */
+    };
+    weighting_spec weighting;  /* methods with sample weights (jtt, dett) */
 } method_spec;
 
-typedef enum { JOB_TRAIN, JOB_IDENT, JOB_STUDENT } job_kind;
-typedef enum { SELECT_VAL_WORST, SELECT_VAL_AVG, SELECT_ORACLE } select_kind;
+typedef enum { JOB_TRAIN, JOB_IDENT, JOB_STUDENT, N_JOB_KINDS } job_kind;
+typedef enum { SELECT_VAL_WORST, SELECT_VAL_AVG, SELECT_ORACLE, N_SELECTS } select_kind;
+
+/* "val-worst", "val-avg", "oracle", then NULL: the one spelling of the
+ * selection rules (DSL, command line, results file, report) */
+extern const char *const select_names[N_SELECTS + 1];
+/* "train", "ident", "student" (canonical text, results file), then NULL */
+extern const char *const job_kind_names[N_JOB_KINDS + 1];
+/* the select_kind named s, or -1 */
+int select_find(const char *s);
 
 typedef struct {
     char id[64];                 /* short unique name, e.g. "j012" */
@@ -76,5 +95,13 @@ typedef struct {
 } job_list;
 
 void job_list_free(job_list *l);   /* frees jobs; l itself is the caller's */
+
+/* v as canonical text: whole numbers below 1e9 as integers, others in the
+ * shortest %.Ng (N <= 9) that reads back as v; returns out */
+const char *jobspec_fmt_float(char out[32], float v);
+/* "sgd(lr=..,momentum=..,wd=..)" or "adamw(lr=..,wd=..)" (betas and eps
+ * appended where they are not optim_defaults'), %g numbers: the label of
+ * the results file and the report */
+void optim_label(const optim_cfg *o, char *buf, size_t len);
 
 #endif

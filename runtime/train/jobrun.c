@@ -5,6 +5,7 @@
 #include "cka.h"
 #include "dfr_job.h"
 #include "loss.h"
+#include "method.h"
 #include "train.h"
 #include "transplant.h"
 #include <math.h>
@@ -13,53 +14,6 @@
 #include <string.h>
 
 #define FORWARD_CHUNK 256
-
-const char *jobrun_method_name(method_kind k)
-{
-    static const char *names[N_METHODS] = { "erm", "groupdro", "jtt", "kd", "fitnet",
-                                            "simkd", "dett", "dfr" };
-    return k < N_METHODS ? names[k] : "?";
-}
-
-void jobrun_weighting_name(const weighting_spec *w, char *buf, size_t len)
-{
-    switch (w->kind) {
-    case WEIGHT_JTT: snprintf(buf, len, "jtt(T=%d,up=%g)", w->T, w->up); break;
-    case WEIGHT_GROUP_BALANCED: snprintf(buf, len, "group_balanced"); break;
-    case WEIGHT_LUA: snprintf(buf, len, "lua#%d", w->lua_fn); break;
-    default: snprintf(buf, len, "none"); break;
-    }
-}
-
-void jobrun_method_args(const method_spec *m, char *buf, size_t len)
-{
-    switch (m->kind) {
-    case METHOD_GROUPDRO: snprintf(buf, len, "eta=%g,adj=%g", m->eta, m->adj); break;
-    case METHOD_KD: snprintf(buf, len, "T=%g,alpha=%g", m->tau, m->alpha); break;
-    case METHOD_FITNET: snprintf(buf, len, "feat_w=%g,ce_w=%g", m->feat_w, m->ce_w); break;
-    case METHOD_JTT:
-    case METHOD_DETT:
-        if (m->weighting.kind == WEIGHT_JTT)
-            snprintf(buf, len, "T=%d,up=%g", m->weighting.T, m->weighting.up);
-        else
-            jobrun_weighting_name(&m->weighting, buf, len);
-        break;
-    default: buf[0] = '\0'; break;
-    }
-}
-
-void jobrun_optim_name(const optim_cfg *o, char *buf, size_t len)
-{
-    if (o->kind == OPTIM_SGD)
-        snprintf(buf, len, "sgd(lr=%g,momentum=%g,wd=%g)", o->lr, o->momentum, o->wd);
-    else if (o->beta1 == 0.9f && o->beta2 == 0.999f && o->eps == 1e-8f)
-        snprintf(buf, len, "adamw(lr=%g,wd=%g)", o->lr, o->wd);
-    else
-        snprintf(buf, len, "adamw(lr=%g,wd=%g,betas=%g,%g,eps=%g)", o->lr, o->wd, o->beta1,
-                 o->beta2, o->eps);
-}
-
-static int is_transplant(method_kind k) { return k == METHOD_SIMKD || k == METHOD_DETT; }
 
 model *jobrun_build_teacher(const job_list *jobs, int j, const dataset_info *info,
                             dett_err *e)
@@ -77,10 +31,10 @@ model *jobrun_build_model(const job_list *jobs, int j, const dataset_info *info,
     model *m = arch_build(&job->arch, info, e);
     if (!m) return NULL;
     model_init(m, job->seed, 0);
-    if (is_transplant(job->method.kind)) {
+    if (method_get(job->method.kind)->flags & MF_TRANSPLANT) {
         if (!teacher) {
             model_free(m);
-            dett_fail(e, "%s: %s needs a teacher", job->id, jobrun_method_name(job->method.kind));
+            dett_fail(e, "%s: %s needs a teacher", job->id, method_name(job->method.kind));
             return NULL;
         }
         m = model_transplant(m, teacher, job->seed, 1000);
@@ -146,7 +100,7 @@ static int prepare_inputs(jobrun_ctx *c, int j, job_inputs *x, dett_err *e)
     const int64_t n = gd->train.n, G = gd->info.n_groups;
     const int C = gd->info.n_classes, A = gd->info.n_attrs;
     const weighting_spec *w = &job->method.weighting;
-    const int weighted = job->method.kind == METHOD_JTT || job->method.kind == METHOD_DETT;
+    const int weighted = (method_get(job->method.kind)->flags & MF_SAMPLE_WEIGHTS) != 0;
     float *t_loss = NULL, *i_loss = NULL;
     int *t_ok = NULL, *i_ok = NULL;
     uint8_t *err = NULL;
@@ -312,8 +266,7 @@ static int diagnostics(jobrun_ctx *c, int j, model *m, const job_inputs *x,
     int rc = -1;
     if (!tf || !sf || !g) { dett_fail(e, "out of memory (diagnostics)"); goto done; }
     for (int64_t i = 0; i < n; i++) g[i] = t->y[i] * A + t->a[i];
-    if (c->jobs->jobs[j].method.kind != METHOD_FITNET)
-        memcpy(m->params, res->params, sizeof(float) * m->n_params);
+    if (!x->proj) memcpy(m->params, res->params, sizeof(float) * m->n_params);
     if (forward_feats(x->teacher, NULL, t->X, n, gd->info.d, tf, e) ||
         forward_feats(m, x->proj, t->X, n, gd->info.d, sf, e) ||
         cka_per_group(c->comm, tf, sf, F, g, n, G, cka, mse, NULL, e))
@@ -340,6 +293,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
            dett_err *e)
 {
     const job_spec *job = &c->jobs->jobs[j];
+    const method_def *def = method_get(job->method.kind);
     job_inputs x = { 0 };
     train_result res = { 0 };
     model *m = NULL;
@@ -347,6 +301,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
     CHECK_MPI(e, MPI_Comm_rank(c->comm, &grank));
     CHECK_MPI(e, MPI_Comm_size(c->comm, &gsize));
 
+    /* 1. the data (kept across jobs on the same file) */
     if (c->have_data && strcmp(c->data.path, job->data) == 0) {
         CHECK(groupdata_plan(&c->data, job->batch, e));
     } else {
@@ -355,25 +310,30 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
         CHECK(groupdata_load(&c->data, job->data, c->comm, c->M, job->batch, e));
         c->have_data = 1;
     }
+    /* 2. what the dependencies hand on: teacher outputs, sample weights
+     *    from the identification job or a weighting */
     CHECK(prepare_inputs(c, j, &x, e));
+    /* 3. the model (a transplant takes the teacher's head) and a projector */
     m = jobrun_build_model(c->jobs, j, &c->data.info, x.teacher, e);
     if (!m) goto fail;
-    if (job->method.kind == METHOD_FITNET) {
+    if (def->flags & MF_PROJECTOR) {
         x.proj = model_mlp(m->feat_dim, NULL, 0, x.teacher->feat_dim);
         CHECK_ALLOC(e, x.proj);
         model_init(x.proj, job->seed, 1000);
     }
     train_inputs in = { x.sample_w, x.sample_rep, x.t_logits, x.t_feats, x.proj, hook_step,
                         hook_epoch, c };
+    /* 4. training, then a method's refit */
     c->current = j;
     CHECK(train_job(c->comm, job, &c->data, &in, m, &res, e));
-    if (job->method.kind == METHOD_DFR && !res.failed)
+    if ((def->flags & MF_DFR_REFIT) && !res.failed)
         CHECK(dfr_job_refit(c->comm, job, &c->data, m, &res, e));
 
+    /* 5. the writes: status row (by the caller), error set, diagnostics,
+     *    curves, the model handed on */
     memset(row, 0, sizeof *row);
     snprintf(row->id, sizeof row->id, "%.15s", job->id);
-    snprintf(row->kind, sizeof row->kind, "%s",
-             job->kind == JOB_TRAIN ? "train" : job->kind == JOB_IDENT ? "ident" : "student");
+    snprintf(row->kind, sizeof row->kind, "%s", job_kind_names[job->kind]);
     snprintf(row->hash, sizeof row->hash, "%s", job->hash);
     row->status = res.failed ? JOB_FAILED : JOB_DONE;
     snprintf(row->error, sizeof row->error, "%s", res.failed ? res.reason : "");
@@ -389,9 +349,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
 
     if (!res.failed) {
         if (job->kind == JOB_IDENT) CHECK(write_error_set(c, j, m, e));
-        if (job->method.kind == METHOD_FITNET || job->method.kind == METHOD_SIMKD ||
-            job->method.kind == METHOD_DETT)
-            CHECK(diagnostics(c, j, m, &x, &res, grank, e));
+        if (def->flags & MF_DIAGNOSTICS) CHECK(diagnostics(c, j, m, &x, &res, grank, e));
         if (grank == 0) {
             CHECK(write_curves(c, j, &res, res.params, e));
             /* teachers hand on their selected model; identification models

@@ -3,6 +3,8 @@
  * jobs it depends on (teacher head, identification error set), compute the
  * per-sample inputs once (teacher outputs, sample weights), train, and write
  * everything to the results file. Collective over the group communicator.
+ * What a method needs and does is read from its row of the method table
+ * (runtime/core/method.h); jobrun() lists a job's life in order.
  */
 #ifndef DETT_JOBRUN_H
 #define DETT_JOBRUN_H
@@ -54,12 +56,5 @@ model *jobrun_build_model(const job_list *jobs, int j, const dataset_info *info,
 /* the teacher's classifier shape for job j (NULL params) or NULL if none */
 model *jobrun_build_teacher(const job_list *jobs, int j, const dataset_info *info,
                             dett_err *e);
-/* short names for the results file and the progress display */
-const char *jobrun_method_name(method_kind k);
-void jobrun_weighting_name(const weighting_spec *w, char *buf, size_t len);
-void jobrun_method_args(const method_spec *m, char *buf, size_t len);
-/* "sgd(lr=..,momentum=..,wd=..)" or "adamw(lr=..,wd=..)" (betas and eps
- * appended where they are not the defaults) */
-void jobrun_optim_name(const optim_cfg *o, char *buf, size_t len);
 
 #endif

@@ -3,6 +3,7 @@
 #include "scheduler.h"
 #include "arch.h"
 #include "jobrun.h"
+#include "method.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ static void describe(const job_spec *j, char *buf, size_t len)
     arch_name(&j->arch, an, sizeof an);
     snprintf(buf, len, "%s %-7s %-8s %-14s seed %llu", j->id,
              j->kind == JOB_TRAIN ? "teacher" : j->kind == JOB_IDENT ? "ident" : "student",
-             jobrun_method_name(j->method.kind), an, (unsigned long long)j->seed);
+             method_name(j->method.kind), an, (unsigned long long)j->seed);
 }
 
 /* the status line: done/total, running jobs with their epoch, ETA */

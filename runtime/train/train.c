@@ -1,9 +1,10 @@
-/* train.c - one job's training loop (see train.h). */
+/* train.c - one job's training loop (see train.h): per step, gather, forward,
+ * the method's objective from its table row, backward, allreduce, update. */
 #define _POSIX_C_SOURCE 200809L
 #include "train.h"
 #include "allreduce.h"
 #include "loss.h"
-#include "methods.h"
+#include "method.h"
 #include "metrics.h"
 #include "optim.h"
 #include "rng.h"
@@ -27,6 +28,7 @@ typedef struct {
     int *y, *grp;       /* [b] label, group */
     float *w;           /* [b] per-sample loss weight */
     float *loss;        /* [b] per-sample loss */
+    float *tmp;         /* [b] the objective's scratch */
     float *dz;          /* [b, C] d loss / d logits */
     float *df;          /* [b, F] d loss / d features (or projector output) */
     float *dfs;         /* [b, Fs] fitnet: d loss / d student features */
@@ -41,15 +43,10 @@ static double now_seconds(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int uses_teacher_feats(method_kind k)
-{
-    return k == METHOD_FITNET || k == METHOD_SIMKD || k == METHOD_DETT;
-}
-
 static void shard_work_free(shard_work *s)
 {
     free(s->base); free(s->order); free(s->perm); free(s->idx); free(s->x); free(s->y); free(s->grp);
-    free(s->w); free(s->loss); free(s->dz); free(s->df); free(s->dfs);
+    free(s->w); free(s->loss); free(s->tmp); free(s->dz); free(s->df); free(s->dfs);
     free(s->tz); free(s->tf);
     model_ws_free(s->ws);
     model_ws_free(s->pws);
@@ -82,6 +79,7 @@ static int shard_work_init(shard_work *s, const groupdata *gd, int shard,
     s->grp = malloc(sizeof(int) * b);
     s->w = malloc(sizeof(float) * b);
     s->loss = malloc(sizeof(float) * b);
+    s->tmp = malloc(sizeof(float) * b);
     s->dz = malloc(sizeof(float) * (size_t)b * C);
     s->df = malloc(sizeof(float) * (size_t)b * F);
     s->tz = malloc(sizeof(float) * (size_t)b * C);
@@ -89,7 +87,7 @@ static int shard_work_init(shard_work *s, const groupdata *gd, int shard,
     s->ws = model_ws_new(m, b);
     CHECK_ALLOC(e, s->perm); CHECK_ALLOC(e, s->idx); CHECK_ALLOC(e, s->x);
     CHECK_ALLOC(e, s->y); CHECK_ALLOC(e, s->grp); CHECK_ALLOC(e, s->w);
-    CHECK_ALLOC(e, s->loss); CHECK_ALLOC(e, s->dz); CHECK_ALLOC(e, s->df);
+    CHECK_ALLOC(e, s->loss); CHECK_ALLOC(e, s->tmp); CHECK_ALLOC(e, s->dz); CHECK_ALLOC(e, s->df);
     CHECK_ALLOC(e, s->tz); CHECK_ALLOC(e, s->tf); CHECK_ALLOC(e, s->ws);
     if (proj) {
         s->pws = model_ws_new(proj, b);
@@ -152,46 +150,65 @@ fail:
     return -1;
 }
 
-/* per-sample gradients of the method's objective for one shard, after the
- * forward pass; returns nothing, fills s->dz / s->df / s->loss. `wg` holds
- * group DRO's per-group weights. Objective = sum_i (weight_i loss_i) / B. */
-static void method_gradients(shard_work *s, const job_spec *job, const model *m,
-                             const float *wg, int B, int F)
+/* ---- the steps of a training step ------------------------------------------ */
+
+/* forward: logits and features of shard w's rows (and fitnet's projector) */
+static void shard_forward(shard_work *w, const model *m, const model *proj)
 {
-    const method_spec *ms = &job->method;
-    const int C = m->n_classes;
-    const float *z = s->ws->act[m->n_layers];
-    const float invB = 1.0f / (float)B;
-    switch (ms->kind) {
-    case METHOD_GROUPDRO:
-        for (int i = 0; i < s->b; i++) s->w[i] = wg[s->grp[i]];
-        loss_xent(s->dz, s->loss, z, s->y, s->w, s->b, C, 1.0f);
-        break;
-    case METHOD_KD: {
-        float kd_loss[s->b];
-        loss_xent(s->dz, s->loss, z, s->y, s->w, s->b, C, (1.0f - ms->alpha) * invB);
-        loss_kd_add(s->dz, kd_loss, z, s->tz, s->w, s->b, C, ms->tau, ms->alpha * invB);
-        for (int i = 0; i < s->b; i++)
-            s->loss[i] = (1.0f - ms->alpha) * s->loss[i] + ms->alpha * kd_loss[i];
-        break;
+    model_forward(m, w->ws, w->x, w->b);
+    if (proj) model_forward(proj, w->pws, model_features(m, w->ws), w->b);
+}
+
+/* The group step of a method that reweights groups (group DRO): the whole
+ * batch's per-group cross-entropy sums and counts (deterministic reduction
+ * over shards and ranks) update q and the per-group weights gw. */
+static int group_step(MPI_Comm comm, shard_work *sw, int ns, const method_def *def,
+                      const job_spec *job, const model *m, const groupdata *gd, double *stats,
+                      int nstat, double *tot, float *q, float *gw, dett_err *e)
+{
+    const int G = gd->info.n_groups;
+    memset(stats, 0, sizeof(double) * (size_t)ns * nstat);
+    for (int s = 0; s < ns; s++) {
+        shard_work *w = &sw[s];
+        loss_xent(NULL, w->loss, w->ws->act[m->n_layers], w->y, NULL, w->b, m->n_classes, 0);
+        for (int i = 0; i < w->b; i++) {
+            stats[(size_t)s * nstat + w->grp[i]] += w->loss[i];
+            stats[(size_t)s * nstat + G + w->grp[i]] += 1.0;
+        }
     }
-    case METHOD_FITNET: {
-        float mse[s->b];
-        const float *pf = s->pws->act[s->pws->n_layers];
-        loss_xent(s->dz, s->loss, z, s->y, s->w, s->b, C, ms->ce_w * invB);
-        loss_mse(s->df, mse, pf, s->tf, s->w, s->b, F, ms->feat_w * invB);
-        for (int i = 0; i < s->b; i++)
-            s->loss[i] = ms->ce_w * s->loss[i] + ms->feat_w * mse[i];
-        break;
+    CHECK(dar_stats(comm, stats, ns, nstat, tot, e));
+    def->group_step(gw, q, tot, tot + G, gd->info.group_count[SPLIT_TRAIN], G, job->method.arg);
+    return 0;
+fail:
+    return -1;
+}
+
+/* objective: the method's loss and its gradients for shard w (from the
+ * table); returns the shard's part of the step's objective */
+static double shard_objective(shard_work *w, const method_def *def, const job_spec *job,
+                              const model *m, const model *proj, const float *gw, int N, int F)
+{
+    obj_in in = { w->b, m->n_classes, F, N, w->ws->act[m->n_layers],
+                  proj ? w->pws->act[w->pws->n_layers] : model_features(m, w->ws),
+                  w->tz, w->tf, w->y, w->grp, w->w, gw, job->method.arg };
+    obj_out out = { w->loss, w->dz, w->df, w->tmp };
+    return def->objective(&out, &in);
+}
+
+/* backward: the objective's gradients into the local gradient trees; a
+ * projector's input gradient joins the student's features */
+static void shard_backward(shard_work *w, const method_def *def, const model *m,
+                           const model *proj, tree_acc *tree, tree_acc *ptree)
+{
+    const float *dz = (def->flags & MF_LOGIT_LOSS) ? w->dz : NULL;
+    const float *df = (def->flags & MF_FEATURE_LOSS) ? w->df : NULL;
+    if (proj) {
+        model_backward(proj, w->pws, tree_next(ptree), df, NULL, w->b, w->dfs);
+        tree_push(ptree);
+        df = w->dfs;
     }
-    case METHOD_SIMKD:
-    case METHOD_DETT:
-        loss_mse(s->df, s->loss, model_features(m, s->ws), s->tf, s->w, s->b, F, invB);
-        break;
-    default:    /* erm, jtt's final model, identification models */
-        loss_xent(s->dz, s->loss, z, s->y, s->w, s->b, C, invB);
-        break;
-    }
+    model_backward(m, w->ws, tree_next(tree), dz, df, w->b, NULL);
+    tree_push(tree);
 }
 
 static int result_alloc(train_result *r, int epochs, int G, size_t n_params,
@@ -260,7 +277,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
 {
     const shard_plan *p = &gd->plan;
     const int ns = p->s1 - p->s0, G = gd->info.n_groups, C = m->n_classes;
-    const method_kind mk = job->method.kind;
+    const method_def *def = method_get(job->method.kind);
     model *proj = in ? in->proj : NULL;
     const int F = proj ? proj->n_classes : m->feat_dim;
     shard_work *sw = calloc((size_t)ns, sizeof *sw);
@@ -268,18 +285,27 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     dar red = { 0 }, pred = { 0 };
     optim *opt = NULL, *popt = NULL;
     double *stats = NULL, tot[2 * DATASET_MAX_GROUPS + 1];
-    float q[DATASET_MAX_GROUPS], wg[DATASET_MAX_GROUPS];
+    float q[DATASET_MAX_GROUPS], gw[DATASET_MAX_GROUPS];   /* a group step's state, weights */
     const int nstat = 2 * G + 1;   /* group loss sums, group counts, objective */
     double t0 = now_seconds();
 
     CHECK_ALLOC(e, sw);
     CHECK(result_alloc(res, job->epochs, G, m->n_params, e));
-    if (uses_teacher_feats(mk) && (!in || !in->t_feats)) {
+    if (!def) {
+        dett_fail(e, "%s: no method of kind %d", job->id, (int)job->method.kind);
+        goto fail;
+    }
+    if ((def->flags & MF_TEACHER_FEATS) && (!in || !in->t_feats)) {
         dett_fail(e, "%s: method needs teacher features", job->id);
         goto fail;
     }
-    if (mk == METHOD_KD && (!in || !in->t_logits)) {
-        dett_fail(e, "%s: kd needs teacher logits", job->id);
+    if ((def->flags & MF_TEACHER_LOGITS) && (!in || !in->t_logits)) {
+        dett_fail(e, "%s: %s needs teacher logits", job->id, def->name);
+        goto fail;
+    }
+    if (!!(def->flags & MF_PROJECTOR) != (proj != NULL)) {
+        dett_fail(e, "%s: %s %s a projector", job->id, def->name,
+                  proj ? "does not take" : "needs");
         goto fail;
     }
     for (int s = 0; s < ns; s++)
@@ -317,47 +343,25 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
             for (int64_t k = 0; k < sw[s].nv; k++) sw[s].perm[k] = sw[s].base[sw[s].order[k]];
         }
         for (int64_t step = 0; step < steps; step++) {
-            /* forward every local shard */
+            /* gather and forward every local micro-shard */
             for (int s = 0; s < ns; s++) {
-                shard_work *w = &sw[s];
-                shard_gather(w, gd, in, step, C, F);
-                model_forward(m, w->ws, w->x, w->b);
-                if (proj) model_forward(proj, w->pws, model_features(m, w->ws), w->b);
+                shard_gather(&sw[s], gd, in, step, C, F);
+                shard_forward(&sw[s], m, proj);
             }
-            /* group DRO needs the batch's per-group losses before backward */
-            if (mk == METHOD_GROUPDRO) {
-                memset(stats, 0, sizeof(double) * (size_t)ns * nstat);
-                for (int s = 0; s < ns; s++) {
-                    shard_work *w = &sw[s];
-                    loss_xent(NULL, w->loss, w->ws->act[m->n_layers], w->y, NULL, w->b, C, 0);
-                    for (int i = 0; i < w->b; i++) {
-                        stats[(size_t)s * nstat + w->grp[i]] += w->loss[i];
-                        stats[(size_t)s * nstat + G + w->grp[i]] += 1.0;
-                    }
-                }
-                CHECK(dar_stats(comm, stats, ns, nstat, tot, e));
-                groupdro_step(q, wg, tot, tot + G, gd->info.group_count[SPLIT_TRAIN], G,
-                              job->method.eta, job->method.adj);
-            }
-            /* per-sample gradients, backward into the local tree */
+            /* a method that reweights groups sees the whole batch first */
+            if (def->group_step)
+                CHECK(group_step(comm, sw, ns, def, job, m, gd, stats, nstat, tot, q, gw, e));
+            /* objective (the method's row), backward into the local trees */
             tree_reset(&tree);
             if (proj) tree_reset(&ptree);
             memset(stats, 0, sizeof(double) * (size_t)ns * nstat);
             for (int s = 0; s < ns; s++) {
-                shard_work *w = &sw[s];
-                method_gradients(w, job, m, wg, p->B, F);
-                for (int i = 0; i < w->b; i++)
-                    stats[(size_t)s * nstat + 2 * G] +=
-                        (mk == METHOD_GROUPDRO ? (double)w->w[i] : (double)w->w[i] / p->B) * w->loss[i];
-                const int feat_loss = mk == METHOD_SIMKD || mk == METHOD_DETT;
-                if (proj) {   /* fitnet: the projector's input gradient joins the features' */
-                    model_backward(proj, w->pws, tree_next(&ptree), w->df, NULL, w->b, w->dfs);
-                    tree_push(&ptree);
-                }
-                model_backward(m, w->ws, tree_next(&tree), feat_loss ? NULL : w->dz,
-                               feat_loss ? w->df : (proj ? w->dfs : NULL), w->b, NULL);
-                tree_push(&tree);
+                stats[(size_t)s * nstat + 2 * G] =
+                    shard_objective(&sw[s], def, job, m, proj, def->group_step ? gw : NULL,
+                                    p->B, F);
+                shard_backward(&sw[s], def, m, proj, &tree, &ptree);
             }
+            /* the step's objective over the group; stop if it diverged */
             CHECK(dar_stats(comm, stats, ns, nstat, tot, e));
             loss_sum += tot[2 * G];
             if (!isfinite(tot[2 * G])) {
@@ -367,6 +371,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
                          isnan(tot[2 * G]) ? "NaN" : "Inf", ep + 1, (long long)step + 1);
                 goto out;
             }
+            /* allreduce the gradients, update */
             float *grad = tree_result(&tree);
             CHECK(dar_allreduce(&red, grad, e));
             optim_step(opt, m->params, grad);
@@ -401,13 +406,12 @@ fail:
 
 void train_print_table(const train_result *r, const dataset_info *info, int sel_kind)
 {
-    static const char *sel_names[3] = { "val-worst", "val-avg", "oracle" };
     const int G = r->G, A = info->n_attrs;
     if (r->epochs_run == 0) { printf("no epoch finished\n"); return; }
     const int ep = r->selected[sel_kind];
     const double *va = r->acc + ((size_t)ep * N_SPLITS + SPLIT_VAL) * G;
     const double *ta = r->acc + ((size_t)ep * N_SPLITS + SPLIT_TEST) * G;
-    printf("selected epoch %d of %d (%s)\n", ep + 1, r->epochs_run, sel_names[sel_kind]);
+    printf("selected epoch %d of %d (%s)\n", ep + 1, r->epochs_run, select_names[sel_kind]);
     printf("%-26s %9s %9s %9s\n", "group (y, a)", "train n", "val acc", "test acc");
     for (int g = 0; g < G; g++) {
         char name[64];
