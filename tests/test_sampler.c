@@ -158,6 +158,23 @@ static void test_jtt(void)
                 EXPECT(fabs(sh - formula) < 6 * sd, "order %d shard %d: error share %.4f vs %.4f",
                        shuffled, s, sh, formula);
             }
+            /* and every batch is a random draw: the mean absolute deviation
+             * of a full batch's error share from the formula is about 0.8
+             * binomial sigmas (a file-ordered walk gives batches of one kind) */
+            double dev = 0.0;
+            for (int64_t st = 0; st + 1 < sp.steps; st++) {
+                int64_t es = 0;
+                for (int s = 0; s < sp.M; s++) {
+                    const int *rows;
+                    int b = sampler_shard_rows(&sp, st, s, &rows);
+                    for (int i = 0; i < b; i++) es += t.err[rows[i]];
+                }
+                dev += fabs((double)es / sp.B - formula);
+            }
+            dev /= (double)(sp.steps - 1);
+            double bsd = sqrt(formula * (1 - formula) / sp.B);
+            EXPECT(dev < 1.5 * bsd, "order %d: batches' error share deviates %.4f on average "
+                   "(binomial sigma %.4f)", shuffled, dev, bsd);
         }
         sampler_free(&sp);
         free(mult); free(cnt);
