@@ -43,45 +43,52 @@
  * used.
  *
  * ---------------------------------------------------------------------
- * Integration into runtime/train/train.c (NOT done here; see
- * docs/sampling.md). The per-shard `base/order/perm` arrays and the
+ * Integration into runtime/train/train.c (NOT done here; line numbers are
+ * those of commit 28bb99c). The per-shard base/order/perm arrays and the
  * "fewest full batches any shard gives" minimum go; rows come from the
  * sampler and reach this rank through rowx (rowx.h):
  *
- *  1. train_inputs gains `const int *group_home` is not needed: the caller
- *     (jobrun.c prepare_inputs) builds the *global* arrays the sampler needs
- *     with rowx_allgather_int(): mult[n] from sample_rep (or NULL), or
- *     group[n] = y * A + a from gd->train for sampler = "groups". One new
- *     field `sampler_mode sampler` on the job (DSL `sampler = "rows" |
- *     "groups" | "groups-exact"`, default "rows").
- *  2. train_job, setup (replaces shard_work_init's nv/base/order/perm and
- *     the MPI_Allreduce(MPI_MIN) of steps, train.c ~lines 62-75 and
- *     ~290-300): sampler_init(&sp, &cfg, why) with cfg = { mode, n =
+ *  1. Inputs. The job gets `sampler_mode sampler` (DSL `sampler = "rows" |
+ *     "groups" | "groups-exact"`, default "rows"; a method-table key).
+ *     jobrun.c prepare_inputs keeps computing sample_rep, sample_w,
+ *     t_logits and t_feats per home row as today; train_job turns them
+ *     into the sampler's *global* inputs with rowx_allgather_int():
+ *     mult[n] from in->sample_rep (or NULL = 1 each), or group[n] =
+ *     y * A + a from gd->train for the group modes.
+ *  2. Setup, train.c 59-104 (shard_work_init) and 285-297: drop nv, base,
+ *     order, perm and the MPI_Allreduce(MPI_MIN) of steps; call
+ *     sampler_init(&sp, &cfg, why) with cfg = { job->sampler, n =
  *     gd->info.n[SPLIT_TRAIN], M = p->M, B = p->B, seed = job->seed, mult,
- *     group, G }; rowx_init(&rx, comm, n, M, B, window, cols, ncol, e) with
- *     the columns X (d floats), y, a (int32), and when present sample_w (1
- *     float), t_logits (C floats), t_feats (F floats), all indexed by home
- *     row exactly as today (home rows = this rank's shard block, unchanged:
- *     groupdata_load still reads it). Buffers per shard are sized for
- *     sampler_max_shard_rows(&sp) rows (= ceil(B / M)) instead of b.
- *  3. per epoch (replaces the rng_permutation loop, train.c ~line 318):
- *     sampler_epoch(&sp, ep); `steps` becomes sp.steps.
- *  4. per step, before the forward loop: if (step % rx.window == 0)
- *     rowx_fetch(&rx, &sp, step, e) (collective). shard_gather copies
- *     from rowx_field(&rx, step, s, i, col) instead of gd->train / in->...
- *     [r], for i < w->b = sampler_shard_rows(&sp, step, s, NULL); s->idx
- *     is not used afterwards.
- *  5. a shard with w->b == 0 (only in a short last step, B_t < M) skips
- *     forward, loss and backward but still calls tree_next(); tree_push()
- *     (tree_next's buffer is zeroed, so it adds an exact zero and the
- *     tree keeps its shape); its stats stay 0.
- *  6. normalisation: method_gradients and the objective use the step's
- *     batch B_t = sampler_step_rows(&sp, step) instead of p->B (PyTorch's
- *     mean over the partial batch); group DRO's per-group means need no
- *     change.
- *  7. jobrun.c keeps prepare_inputs, forward_local and write_error_set as
- *     they are (all per home row); it only adds the allgather of mult /
- *     group in step 1.
+ *     group, G = gd->info.n_groups }, and rowx_init(&rx, comm, n, p->M,
+ *     p->B, window, cols, ncol, e) with the columns gd->train.X (d floats),
+ *     gd->train.y, gd->train.a (int32), and when non-NULL in->sample_w (1
+ *     float), in->t_logits (C floats), in->t_feats (F floats), all indexed
+ *     by home row as today (home rows = this rank's shard block: groupdata
+ *     is unchanged). Per-shard buffers are sized for
+ *     sampler_max_shard_rows(&sp) = ceil(B / M) rows; window = 8 steps is
+ *     a good default (docs/sampling.md).
+ *  3. Per epoch, train.c 314-318 (the rng_permutation loop): becomes
+ *     sampler_epoch(&sp, ep); `steps` is sp.steps (train.c 289 and 319).
+ *  4. Per step, before the forward loop (train.c 320): if (step % window
+ *     == 0) rowx_fetch(&rx, &sp, step, e) (collective); each shard sets
+ *     w->b = sampler_shard_rows(&sp, step, p->s0 + s, NULL) and
+ *     shard_gather (train.c 105-123) memcpy's row i's x, y, a, w, tz, tf
+ *     from rowx_field(&rx, step, p->s0 + s, i, col) instead of
+ *     gd->train / in->...[r] (grp = y * A + a as now; s->idx goes).
+ *  5. A shard with w->b == 0 (only in a short last step with B_t < M)
+ *     skips forward, loss and backward but still calls tree_next();
+ *     tree_push() (tree_next's buffer is zeroed: the tree keeps its shape
+ *     and adds exact zeros); its stats stay 0.
+ *  6. Normalisation: method_gradients (train.c 348) and the objective sum
+ *     (train.c 351) use the step's B_t = sampler_step_rows(&sp, step)
+ *     instead of p->B (PyTorch's mean over the partial batch); group DRO's
+ *     per-group means need no change.
+ *  7. Free sp and rx on both exits. shard.c's plan check "a shard smaller
+ *     than its per-step rows" and plan.steps become unused by training and
+ *     can be relaxed later (groupdata_load still calls shard_plan_make).
+ * Nothing else in jobrun.c changes: forward_local, write_error_set and
+ * results_read_error_set stay per home row.
+ *
  * One-time change of bits: every job's batches change (rows now come from
  * a global seeded shuffle, JTT visits exactly up x |E| error rows, epochs
  * are ceil(V / B) steps with a partial last step), so every trained
