@@ -281,6 +281,10 @@ static void test_refusals(void)
     EXPECT(sampler_init(&sp, &c, why) && strstr(why, "group 2, expected 0..1"), "group: %s", why);
     c.group = NULL;
     EXPECT(sampler_init(&sp, &c, why) && strstr(why, "needs a group"), "no groups: %s", why);
+    int okgrp[3] = { 0, 1, 1 };
+    c.group = okgrp;
+    c.mult = mult;
+    EXPECT(sampler_init(&sp, &c, why) && strstr(why, "cannot also take"), "groups + mult: %s", why);
     c = (sampler_config){ .mode = SAMPLER_ROWS, .n = 0, .M = 1, .B = 2 };
     EXPECT(sampler_init(&sp, &c, why) && strstr(why, "0 training rows"), "n = 0: %s", why);
     sampler_free(&sp);   /* safe on a refused sampler */

@@ -109,6 +109,11 @@ int sampler_init(sampler *sp, const sampler_config *c, char *why)
                      "1..%d groups (got %d)", 1 << 20, c->G);
             goto fail;
         }
+        if (c->mult) {
+            snprintf(why, 256, "group-balanced sampling draws rows itself: it cannot "
+                     "also take per-row multiplicities (JTT's upsampling)");
+            goto fail;
+        }
         if (group_index(sp, c->group, why)) goto fail;
         sp->V = c->n;   /* len(dataset) draws, as WeightedRandomSampler */
         break;

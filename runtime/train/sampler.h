@@ -138,7 +138,7 @@ typedef struct {
 /* checks cfg and sets up sp (copies what it needs; cfg's arrays may be
  * freed afterwards). Returns 0, or -1 with a one-line reason in why[256]
  * (a negative multiplicity, a group id out of range, no visits at all,
- * more than INT32_MAX visits, ...). sp is then empty: sampler_free is safe. */
+ * more than INT32_MAX visits, multiplicities given to a group mode, ...). sp is then empty: sampler_free is safe. */
 int sampler_init(sampler *sp, const sampler_config *cfg, char *why);
 /* builds epoch `epoch`'s visit list (deterministic from seed and epoch);
  * returns 0, or -1 if epoch < 0 */
