@@ -5,7 +5,10 @@
  * be the row the plan names (X, y, a and two per-row side columns computed
  * from the row index), and a hash of every shard's records at every step
  * must equal the hash computed in one process without any exchange, so the
- * per-step row lists and bytes are the same for K = 1, 2, 4.
+ * per-step row lists and bytes are the same for K = 1, 2, 4. Then the
+ * issue's test through the real reader: a group-sorted and a shuffled file
+ * with JTT-style upsampling give the same per-group visits, exactly
+ * up x |E| for the error set.
  *
  * Usage: test_sampler_mpi TAG           (the test; TAG names the data file)
  *        test_sampler_mpi --bench [d B M n window steps]
@@ -18,6 +21,7 @@
 #include "allreduce.h"
 #include "check.h"
 #include "groupdata.h"
+#include "rng.h"
 #include "rowx.h"
 #include "sampler.h"
 #include "shard.h"
@@ -41,16 +45,19 @@ static float w_of(int64_t i) { return 0.25f * (float)i; }
 static float tf_of(int64_t i, int j) { return (float)i + 0.5f + (float)j; }
 static int mult_of(int64_t i) { return i % 7 == 0 ? 5 : 1; }
 
-/* a small split: rows of every group, X from x_of */
-static int make_split(dataset_rows *r, int64_t n, int sorted_train)
+/* a small split: rows of every group, X from x_of. layout 0: group i % 4
+ * (val, test); 1: train sorted by group; 2: the same rows shuffled */
+static int make_split(dataset_rows *r, int64_t n, int layout)
 {
+    int perm[NTRAIN];
+    if (layout == 2) rng_permutation(perm, NTRAIN, 99, 1);
     r->row0 = 0; r->n = n; r->d = D;
     r->X = malloc(sizeof(float) * (size_t)n * D);
     r->y = malloc(sizeof(int32_t) * (size_t)n);
     r->a = malloc(sizeof(int32_t) * (size_t)n);
     if (!r->X || !r->y || !r->a) return -1;
     for (int64_t i = 0; i < n; i++) {
-        int g = sorted_train ? row_group(i) : (int)(i % 4);
+        int g = layout == 1 ? row_group(i) : layout == 2 ? row_group(perm[i]) : (int)(i % 4);
         r->y[i] = g / NA;
         r->a[i] = g % NA;
         for (int j = 0; j < D; j++) r->X[i * D + j] = x_of(i, j);
@@ -158,6 +165,98 @@ static void run_config(const sampler_config *c, int window, const rowx_column *c
     sampler_free(&sp);
 }
 
+/* rank 0 writes a fake file whose train rows have the given layout */
+static int write_fake(const char *path, int layout, dett_err *e)
+{
+    int rank, wrc;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    dataset_info info = { 0 };
+    dataset_rows sp[N_SPLITS] = { { 0 } };
+    info.n_classes = NC; info.n_attrs = NA; info.x_rank = 1; info.x_shape[0] = D;
+    snprintf(info.name, sizeof info.name, "sampler-fake");
+    snprintf(info.source, sizeof info.source, "test_sampler_mpi");
+    snprintf(info.license, sizeof info.license, "none");
+    wrc = make_split(&sp[SPLIT_TRAIN], NTRAIN, layout) || make_split(&sp[SPLIT_VAL], 16, 0) ||
+          make_split(&sp[SPLIT_TEST], 16, 0);
+    if (rank == 0 && !wrc) wrc = dataset_write(path, &info, sp, e);
+    MPI_Bcast(&wrc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    for (int s = 0; s < N_SPLITS; s++) dataset_rows_free(&sp[s]);
+    return wrc;
+}
+
+/* JTT-style upsampling (groups 1 and 2 are the error set, up = 6) of the
+ * file at path, through groupdata_load, the sampler and rowx: per-group
+ * visits of one epoch counted from the (y, a) each shard receives, summed
+ * over ranks */
+static void file_group_visits(const char *path, int64_t visits[4])
+{
+    dett_err e = { { 0 } };
+    char why[256];
+    groupdata gd;
+    rowx rx;
+    sampler sp;
+    int64_t loc[4] = { 0 };
+    EXPECT(groupdata_load(&gd, path, MPI_COMM_WORLD, M, B, &e) == 0, "load: %s", e.msg);
+    const int64_t nh = gd.train.n;
+    int *mh = malloc(sizeof(int) * (size_t)(nh + 1)), *mult = malloc(sizeof(int) * NTRAIN);
+    for (int64_t i = 0; i < nh; i++) {
+        int g = gd.train.y[i] * NA + gd.train.a[i];
+        mh[i] = g == 1 || g == 2 ? 6 : 1;
+    }
+    rowx_column cols[2] = { { gd.train.y, sizeof(int32_t) }, { gd.train.a, sizeof(int32_t) } };
+    EXPECT(rowx_init(&rx, MPI_COMM_WORLD, NTRAIN, M, B, 4, cols, 2, &e) == 0, "init: %s", e.msg);
+    EXPECT(rowx_allgather_int(&rx, mh, mult, &e) == 0, "allgather: %s", e.msg);
+    sampler_config c = { .mode = SAMPLER_ROWS, .n = NTRAIN, .M = M, .B = B, .seed = 3, .mult = mult };
+    EXPECT(sampler_init(&sp, &c, why) == 0, "sampler: %s", why);
+    sampler_epoch(&sp, 0);
+    for (int64_t t = 0; t < sp.steps; t++) {
+        if (t % rx.window == 0) EXPECT(rowx_fetch(&rx, &sp, t, &e) == 0, "fetch: %s", e.msg);
+        for (int s = rx.s0; s < rx.s1; s++)
+            for (int i = 0; i < sampler_shard_rows(&sp, t, s, NULL); i++) {
+                int32_t y, a;
+                memcpy(&y, rowx_field(&rx, t, s, i, 0), sizeof y);
+                memcpy(&a, rowx_field(&rx, t, s, i, 1), sizeof a);
+                loc[y * NA + a]++;
+            }
+    }
+    MPI_Allreduce(loc, visits, 4, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    sampler_free(&sp);
+    rowx_free(&rx);
+    free(mh); free(mult);
+    groupdata_free(&gd);
+}
+
+/* the issue's test through the real reader: a group-sorted and a shuffled
+ * file give the same per-group visits, and the error set's share is
+ * up |E| / (up |E| + n - |E|) */
+static void test_file_layouts(const char *tag)
+{
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    char ps[160], pu[160];
+    dett_err e = { { 0 } };
+    int64_t vs[4], vu[4];
+    snprintf(ps, sizeof ps, "test_sampler_mpi_%s_sorted.h5", tag);
+    snprintf(pu, sizeof pu, "test_sampler_mpi_%s_shuffled.h5", tag);
+    EXPECT(write_fake(ps, 1, &e) == 0 && write_fake(pu, 2, &e) == 0, "write: %s", e.msg);
+    file_group_visits(ps, vs);
+    file_group_visits(pu, vu);
+    const int64_t nE = gsz[1] + gsz[2];
+    const int64_t want[4] = { gsz[0], 6 * gsz[1], 6 * gsz[2], gsz[3] };
+    EXPECT(memcmp(vs, want, sizeof want) == 0 && memcmp(vu, want, sizeof want) == 0,
+           "per-group visits sorted %lld %lld %lld %lld, shuffled %lld %lld %lld %lld, "
+           "expected %lld %lld %lld %lld", (long long)vs[0], (long long)vs[1], (long long)vs[2],
+           (long long)vs[3], (long long)vu[0], (long long)vu[1], (long long)vu[2],
+           (long long)vu[3], (long long)want[0], (long long)want[1], (long long)want[2],
+           (long long)want[3]);
+    if (rank == 0)
+        printf("file layouts: error-set share %.4f sorted, %.4f shuffled, formula %.4f\n",
+               (double)(vs[1] + vs[2]) / (double)(vs[0] + vs[1] + vs[2] + vs[3]),
+               (double)(vu[1] + vu[2]) / (double)(vu[0] + vu[1] + vu[2] + vu[3]),
+               (double)(6 * nE) / (double)(6 * nE + NTRAIN - nE));
+    if (rank == 0) { remove(ps); remove(pu); }
+}
+
 static int test_main(const char *tag)
 {
     int rank, K;
@@ -168,18 +267,7 @@ static int test_main(const char *tag)
     dett_err e = { { 0 } };
 
     /* the file: train rows sorted by group */
-    dataset_info info = { 0 };
-    dataset_rows sp[N_SPLITS] = { { 0 } };
-    info.n_classes = NC; info.n_attrs = NA; info.x_rank = 1; info.x_shape[0] = D;
-    snprintf(info.name, sizeof info.name, "sampler-fake");
-    snprintf(info.source, sizeof info.source, "test_sampler_mpi");
-    snprintf(info.license, sizeof info.license, "none");
-    int wrc = make_split(&sp[SPLIT_TRAIN], NTRAIN, 1) || make_split(&sp[SPLIT_VAL], 16, 0) ||
-              make_split(&sp[SPLIT_TEST], 16, 0);
-    if (rank == 0 && !wrc) wrc = dataset_write(path, &info, sp, &e);
-    MPI_Bcast(&wrc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    EXPECT(wrc == 0, "write: %s", e.msg);
-    for (int s = 0; s < N_SPLITS; s++) dataset_rows_free(&sp[s]);
+    EXPECT(write_fake(path, 1, &e) == 0, "write: %s", e.msg);
 
     groupdata gd;
     EXPECT(groupdata_load(&gd, path, MPI_COMM_WORLD, M, B, &e) == 0, "load: %s", e.msg);
@@ -245,6 +333,7 @@ static int test_main(const char *tag)
     free(w); free(tf); free(mh); free(gh); free(mult); free(grp);
     groupdata_free(&gd);
     if (rank == 0) remove(path);
+    test_file_layouts(tag);
     int fails = test_failures_, any = 0;
     MPI_Allreduce(&fails, &any, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
     if (rank == 0) printf("all ranks: %d failed checks\n", any);
