@@ -11,6 +11,11 @@ int64_t shard_rows(const shard_plan *p, int s)
     return shard_row0(p, s + 1) - shard_row0(p, s);
 }
 
+int64_t shard_home_row0(int64_t n, int M, int K, int r)
+{
+    return (int64_t)r * (M / K) * n / M;
+}
+
 int shard_batch_rows(const shard_plan *p, int s)
 {
     return p->B / p->M + (s < p->B % p->M ? 1 : 0);

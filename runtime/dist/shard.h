@@ -30,5 +30,10 @@ int64_t shard_row0(const shard_plan *p, int s);    /* first row of shard s */
 int64_t shard_rows(const shard_plan *p, int s);    /* rows in shard s */
 int shard_batch_rows(const shard_plan *p, int s);  /* b_s */
 int shard_is_pow2(int x);
+/* first row of rank r's block when K ranks split n rows in M shards
+ * (= shard_row0 of the rank's first shard r M / K; r = K gives n); K must
+ * divide M. The row exchange (runtime/train/rowx.h) uses it to find a
+ * row's home rank without a plan. */
+int64_t shard_home_row0(int64_t n, int M, int K, int r);
 
 #endif
