@@ -68,6 +68,9 @@ static int make_jobs(job_list *l, results_jobinfo info[3])
         in->n_attrs = 2;
         in->n_params = P[i];
         in->n_train = N_TRAIN;
+        in->batch = 64;
+        snprintf(in->optim, sizeof in->optim, "%s",
+                 i == 2 ? "adamw(lr=0.001,wd=0.0001)" : "sgd(lr=0.01,momentum=0.9,wd=0.0001)");
         snprintf(in->method, sizeof in->method, "%s", i == 2 ? "dett" : "erm");
         snprintf(in->method_args, sizeof in->method_args, "%s", i == 2 ? "up=50,T=1" : "");
         snprintf(in->arch, sizeof in->arch, "%s", i == 2 ? "cnn[8,16;k3;max2;fc0]" : "mlp[64,64]");
