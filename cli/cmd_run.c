@@ -105,7 +105,9 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         ji->n_train = di.n[SPLIT_TRAIN];
         ji->diagnostics = job->method.kind == METHOD_FITNET || job->method.kind == METHOD_SIMKD ||
                           job->method.kind == METHOD_DETT;
+        int drc = results_describe_model(ji, m, di.x_rank, di.x_shape, e);
         model_free(m);
+        if (drc) return -1;
         snprintf(ji->method, sizeof ji->method, "%s", jobrun_method_name(job->method.kind));
         jobrun_method_args(&job->method, ji->method_args, sizeof ji->method_args);
         arch_name(&job->arch, ji->arch, sizeof ji->arch);

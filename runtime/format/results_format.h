@@ -106,6 +106,9 @@ enum { JOB_PENDING = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3, JOB_SKIPP
 #define RF_POOL_MAX "max"                   /* values of arch.pool_kind */
 #define RF_POOL_AVG "avg"
 
+#define RF_J_INPUT_SHAPE "input_shape"  /* int32 [1 or 3]: per-row input, [d] or [c, h, w] */
+#define RF_J_N_CLASSES "n_classes"      /* int32: C, the head's outputs */
+
 /* ---- datasets of /jobs/<id> ---- */
 #define RF_D_TRAIN_LOSS "train_loss"    /* float64 [E] */
 #define RF_D_ACC "acc"                  /* float64 [E, 2, G] */
@@ -123,6 +126,29 @@ enum { RF_SPLIT_VAL = 0, RF_SPLIT_TEST = 1, RF_N_SPLITS = 2 };
 /* the three entries of selected, index = select kind */
 enum { RF_SEL_VAL_WORST = 0, RF_SEL_VAL_AVG = 1, RF_SEL_ORACLE = 2, RF_N_SEL = 3 };
 #define RF_SELECT_NAMES {"val-worst", "val-avg", "oracle"}
+
+/* @layers of every params dataset (format 2): compound [n_layers], one
+ * element per layer of the model in order (kernels/layer.h); the slice
+ * params[offset, offset + n_params) is the layer's parameters: dense W
+ * [out_dim, in_dim] then b [out_dim]; conv W [OC, C, k, k] then b [OC]. */
+#define RF_X_LAYERS "layers"
+#define RF_L_KIND "kind"            /* fixed string: dense, relu, conv, maxpool, avgpool, gap */
+#define RF_L_OFFSET "offset"        /* int64 */
+#define RF_L_N_PARAMS "n_params"    /* int64 */
+#define RF_L_IN_DIM "in_dim"        /* int32 per-row elements in */
+#define RF_L_OUT_DIM "out_dim"      /* int32 per-row elements out */
+#define RF_L_C "C"                  /* int32 image layers: input channels, height, width */
+#define RF_L_H "H"
+#define RF_L_W "W"
+#define RF_L_OC "OC"                /* int32 output channels, height, width */
+#define RF_L_OH "OH"
+#define RF_L_OW "OW"
+#define RF_L_K "k"                  /* int32 kernel / pool window */
+#define RF_L_STRIDE "stride"
+#define RF_L_PAD "pad"
+#define RF_L_FROZEN "frozen"        /* int32 1: not trained (a transplanted head) */
+enum { RF_LAYER_KIND_LEN = 8 };
+#define RF_LAYER_KINDS {"dense", "relu", "conv", "maxpool", "avgpool", "gap"}  /* layer_kind order */
 
 /* ---- attributes describing datasets (NeXus style, format 2) ---- */
 #define RF_X_AXES "axes"                /* text [rank]: the name of each dimension */

@@ -158,6 +158,95 @@ out:
     return t;
 }
 
+hid_t results_layer_type(int file)
+{
+    hid_t t = -1, s = -1;
+    hid_t i32 = file ? H5T_STD_I32LE : H5T_NATIVE_INT32;
+    hid_t i64 = file ? H5T_STD_I64LE : H5T_NATIVE_INT64;
+    int rc = -1;
+    if ((s = str_type(RF_LAYER_KIND_LEN, H5T_STR_NULLPAD)) < 0) goto out;
+    if ((t = H5Tcreate(H5T_COMPOUND, sizeof(results_layer))) < 0) goto out;
+#define INS_(name, field, type)                                                     \
+    if (H5Tinsert(t, name, offsetof(results_layer, field), type) < 0) goto out
+    INS_(RF_L_KIND, kind, s);
+    INS_(RF_L_OFFSET, offset, i64);
+    INS_(RF_L_N_PARAMS, n_params, i64);
+    INS_(RF_L_IN_DIM, in_dim, i32);
+    INS_(RF_L_OUT_DIM, out_dim, i32);
+    INS_(RF_L_C, C, i32);
+    INS_(RF_L_H, H, i32);
+    INS_(RF_L_W, W, i32);
+    INS_(RF_L_OC, OC, i32);
+    INS_(RF_L_OH, OH, i32);
+    INS_(RF_L_OW, OW, i32);
+    INS_(RF_L_K, k, i32);
+    INS_(RF_L_STRIDE, stride, i32);
+    INS_(RF_L_PAD, pad, i32);
+    INS_(RF_L_FROZEN, frozen, i32);
+#undef INS_
+    if (file && H5Tpack(t) < 0) goto out;
+    rc = 0;
+out:
+    h5_close(s, H5Tclose, &rc, NULL, "string type");
+    if (rc != 0) {
+        h5_close(t, H5Tclose, &rc, NULL, "layer type");
+        t = -1;
+    }
+    return t;
+}
+
+int results_describe_model(results_jobinfo *ji, const model *m, int x_rank,
+                           const int *x_shape, dett_err *e)
+{
+    static const char *const kinds[] = RF_LAYER_KINDS;
+    if (m->n_layers > RESULTS_MAX_LAYERS)
+        return dett_fail(e, "a model of %d layers (results files describe at most %d)",
+                         m->n_layers, RESULTS_MAX_LAYERS);
+    if (x_rank < 1 || x_rank > 3) return dett_fail(e, "input rank %d (expected 1..3)", x_rank);
+    ji->n_layers = m->n_layers;
+    for (int i = 0; i < m->n_layers; i++) {
+        const layer *l = m->layers[i];
+        results_layer *o = &ji->layers[i];
+        memset(o, 0, sizeof *o);
+        int k = l->kind >= LAYER_DENSE && l->kind <= LAYER_GAP ? (int)l->kind : 0;
+        snprintf(o->kind, sizeof o->kind, "%s", kinds[k]);
+        o->offset = (int64_t)l->off;
+        o->n_params = (int64_t)l->n_params;
+        o->in_dim = l->in_dim, o->out_dim = l->out_dim;
+        o->C = l->C, o->H = l->H, o->W = l->W, o->OC = l->OC, o->OH = l->OH, o->OW = l->OW;
+        o->k = l->k, o->stride = l->stride, o->pad = l->pad, o->frozen = l->frozen;
+    }
+    ji->x_rank = x_rank;
+    for (int i = 0; i < x_rank; i++) ji->x_shape[i] = x_shape[i];
+    ji->n_classes = m->n_classes;
+    return 0;
+}
+
+/* Collective: params' @layers (the job's model) */
+static int layers_put(hid_t g, const results_jobinfo *in, const char *where, dett_err *e)
+{
+    hid_t d = -1, ft = -1, mt = -1, sp = -1, a = -1;
+    hsize_t n = (hsize_t)in->n_layers;
+    int rc = -1;
+    CHECK_H5(e, d = H5Dopen2(g, RF_D_PARAMS, H5P_DEFAULT), "%s/" RF_D_PARAMS ": cannot open",
+             where);
+    CHECK_H5(e, ft = results_layer_type(1), "%s: cannot make the layer type", where);
+    CHECK_H5(e, mt = results_layer_type(0), "%s: cannot make the layer type", where);
+    CHECK_H5(e, sp = H5Screate_simple(1, &n, NULL), "%s: H5Screate_simple", where);
+    CHECK_H5(e, a = H5Acreate2(d, RF_X_LAYERS, ft, sp, H5P_DEFAULT, H5P_DEFAULT),
+             "%s/" RF_D_PARAMS ": cannot create @" RF_X_LAYERS, where);
+    CHECK_H5(e, H5Awrite(a, mt, in->layers), "%s/" RF_D_PARAMS ": cannot write @" RF_X_LAYERS,
+             where);
+    rc = 0;
+fail:
+    h5_close(a, H5Aclose, &rc, e, where);
+    h5_close(sp, H5Sclose, &rc, e, where);
+    h5_close(mt, H5Tclose, &rc, e, where);
+    h5_close(ft, H5Tclose, &rc, e, where);
+    h5_close(d, H5Dclose, &rc, e, where);
+    return rc;
+}
+
 /* copies a C string into a fixed field: NUL-terminated, zero-padded, truncated */
 static void field_set(char *dst, size_t cap, const char *src)
 {
@@ -660,6 +749,10 @@ static int job_attrs(hid_t g, const job_spec *j, const results_jobinfo *in, cons
     CHECK(values_put(g, RF_J_METHOD_PREFIX, v, n, where, e));
     n = weighting_typed(&j->method.weighting, v, 16);
     CHECK(values_put(g, RF_J_WEIGHTING_PREFIX, v, n, where, e));
+    if (in->n_layers > 0) {
+        CHECK(h5attr_put_ints(g, RF_J_INPUT_SHAPE, in->x_shape, in->x_rank, where, e));
+        CHECK(h5attr_put_int(g, RF_J_N_CLASSES, H5T_STD_I32LE, in->n_classes, where, e));
+    }
     return 0;
 fail:
     return -1;
@@ -769,6 +862,7 @@ static int job_make(hid_t f, const char *tmp, const job_spec *j, const results_j
                         where, e));
     }
     CHECK(job_describe(g, dg, where, e));
+    if (in->n_layers > 0) CHECK(layers_put(g, in, where, e));
     rc = 0;
 fail:
     h5_close(dg, H5Gclose, &rc, e, where);

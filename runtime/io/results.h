@@ -43,7 +43,9 @@
 #define DETT_RESULTS_H
 #include "err.h"
 #include "jobspec.h"
+#include "model.h"
 #include "results_format.h"
+#include <hdf5.h>
 #include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +62,20 @@ typedef struct {
     int32_t epochs_run;
 } results_row;
 
+/* one layer of a job's model, as stored in params' @layers */
+typedef struct {
+    char kind[RF_LAYER_KIND_LEN];   /* "dense", "conv", ... */
+    int64_t offset, n_params;
+    int32_t in_dim, out_dim, C, H, W, OC, OH, OW, k, stride, pad, frozen;
+} results_layer;
+
+#define RESULTS_MAX_LAYERS 64
+
+/* the HDF5 compound type of results_layer: in memory (native, the struct's
+ * offsets) if file == 0, else packed little-endian (the stored type); the
+ * caller closes it; -1 on failure. Readers of @layers use file == 0. */
+hid_t results_layer_type(int file);
+
 /* what the layout needs to know of each job (shapes) and of the run */
 typedef struct {
     int epochs, groups, n_attrs;   /* E, G, A */
@@ -71,7 +87,18 @@ typedef struct {
     int batch;                     /* global batch */
     char teacher[16], ident[16], select[16];
     int diagnostics;               /* 1: create /jobs/<id>/diagnostics */
+    /* the model (results_describe_model): n_layers 0 leaves @layers,
+     * input_shape and n_classes out */
+    int n_layers;
+    results_layer layers[RESULTS_MAX_LAYERS];
+    int x_rank, x_shape[3], n_classes;
 } results_jobinfo;
+
+/* fills ji's model description from m (its layers in order) and the data's
+ * per-row input shape x_shape[x_rank]; -1 with a message if m has more than
+ * RESULTS_MAX_LAYERS layers */
+int results_describe_model(results_jobinfo *ji, const model *m, int x_rank,
+                           const int *x_shape, dett_err *e);
 
 typedef struct {
     const char *script_text, *script_path, *script_sha256;
