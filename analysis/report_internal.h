@@ -12,14 +12,28 @@
 #ifndef DETT_REPORT_INTERNAL_H
 #define DETT_REPORT_INTERNAL_H
 #include "err.h"
+#include "h5attr.h"
 #include <stdint.h>
 #include <stdio.h>
 
 enum { REP_SEL_VAL_WORST = 0, REP_SEL_VAL_AVG = 1, REP_SEL_ORACLE = 2 };
-enum { REP_N_STATUS = 5 };          /* JOB_PENDING .. JOB_SKIPPED (results.h) */
+enum { REP_N_STATUS = 5 };          /* JOB_PENDING .. JOB_SKIPPED (results_format.h) */
+enum { REP_MAX_ARGS = 12, REP_MAX_LAYERS = 16 };
 typedef enum { REP_MD, REP_LATEX, REP_CSV } rep_format;
 
 /* ---- read ---------------------------------------------------------------- */
+
+/* a job's architecture, typed (format 2's arch.* attributes, or parsed
+ * from format 1's arch text) */
+typedef struct {
+    int cnn;                          /* 0 mlp, 1 cnn */
+    int n_widths, widths[REP_MAX_LAYERS];     /* mlp hidden widths */
+    int n_channels, channels[REP_MAX_LAYERS]; /* cnn conv channels */
+    int kernel, pool, pool_max, fc;   /* cnn; fc 0: no fc layer */
+    int width;                        /* last hidden width (mlp: last width;
+                                         cnn: fc, or without one the last
+                                         conv's channels); 0 if none */
+} rep_arch;
 
 typedef struct {
     int file;                         /* index into rep_data.files */
@@ -35,6 +49,13 @@ typedef struct {
     char teacher[17], ident[17], select[17];
     int64_t seed;
     int epochs, groups, n_attrs;      /* E, G, A */
+    /* typed configuration: what analysis computes with (the text above
+     * labels rows); names without their prefix ("eta", "up", "lr") */
+    rep_arch arch_t;
+    int n_margs, n_wargs, n_oargs;
+    h5attr_value margs[REP_MAX_ARGS]; /* method.*: the method's own arguments */
+    h5attr_value wargs[REP_MAX_ARGS]; /* weighting.*: kind (text), T, up, ... */
+    h5attr_value oargs[REP_MAX_ARGS]; /* optim.*: name (text), lr, wd, ... */
     /* the teacher's configuration without its seed ("" if none); part of
      * the row key of a student */
     char teacher_key[1024];
@@ -110,8 +131,8 @@ void rep_mean_std(const double *v, int n, double *mean, double *std);
 /* args ("k=v,k=v" or "name(k=v,k=v)") with the pair of key removed, into
  * buf[cap]: "up=50,T=1" - up = "T=1"; "jtt(T=1,up=50)" - up = "jtt(T=1)" */
 void rep_args_without(const char *args, const char *key, char *buf, size_t cap);
-/* numeric grid values of a job: method_args and weighting key=value pairs
- * and "width" (the last hidden width of the arch). Returns 1 and *v if the
+/* numeric grid values of a job: its typed method and weighting arguments
+ * and "width" (arch_t.width, the last hidden width). Returns 1 and *v if the
  * job has a numeric value for key, else 0. */
 int rep_job_value(const rep_job *j, const char *key, double *v);
 /* *out = *j with the keys of tune (comma-separated, NULL: none) taken out:

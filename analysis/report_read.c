@@ -1,10 +1,17 @@
-/* report_read.c - reads results files (runtime/io/results.h) into rep_data.
- * Serial and read-only: H5Fopen with the default (sec2) driver. */
+/* report_read.c - reads results files (runtime/format/results_format.h,
+ * docs/results-format.md) into rep_data. Serial and read-only: H5Fopen with
+ * the default (sec2) driver; no MPI.
+ *
+ * Format 2 files carry the job configuration as typed attributes (arch.*,
+ * method.*, weighting.*, optim.*), read as they are. Format 1 files carry
+ * it as text only; rd_legacy turns that text into the same typed fields,
+ * the one place that parses configuration strings. */
 #define _POSIX_C_SOURCE 200809L
 #include "report_internal.h"
-#include "results.h"
+#include "results_format.h"
 #include <errno.h>
 #include <hdf5.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,107 +19,28 @@
 /* the /jobs/table row as read: one byte more per string than the file's
  * fields, so a NUL-padded field of full width still ends in a NUL */
 typedef struct {
-    char id[17], kind[9], hash[66];
+    char id[RF_ID_LEN + 1], kind[RF_KIND_LEN + 1], hash[RF_HASH_LEN + 1];
     int32_t status;
-    char error[257];
+    char error[RF_ERROR_LEN + 1];
     double wall_seconds;
     int32_t ranks, epochs_run;
 } rd_row;
 
 /* ---- attributes ----------------------------------------------------------- */
 
-/* opens attribute name of obj and its file type, which must be of class
- * cls ("what" names it in the message); the caller closes *a and *ft
- * (left -1 where not opened) */
-static int rd_attr_open(hid_t obj, const char *where, const char *name, H5T_class_t cls,
-                        const char *what, hid_t *a, hid_t *ft, dett_err *e)
-{
-    htri_t ex;
-    *a = *ft = -1;
-    CHECK_H5(e, ex = H5Aexists(obj, name), "%s: cannot query attribute '%s'", where, name);
-    if (!ex) return dett_fail(e, "%s: no attribute '%s'", where, name);
-    CHECK_H5(e, *a = H5Aopen(obj, name, H5P_DEFAULT), "%s: cannot open attribute '%s'",
-             where, name);
-    CHECK_H5(e, *ft = H5Aget_type(*a), "%s: attribute '%s': no type", where, name);
-    if (H5Tget_class(*ft) != cls)
-        return dett_fail(e, "%s: attribute '%s' is not %s", where, name, what);
-    return 0;
-fail:
-    return -1;
-}
-
-/* a string attribute (fixed or variable length) into buf[cap] */
+/* a string attribute into buf[cap] (longer: refused) */
 static int rd_attr_str(hid_t obj, const char *where, const char *name, char *buf,
                        size_t cap, dett_err *e)
 {
-    hid_t a = -1, ft = -1, mt = -1;
-    char *vl = NULL, *tmp = NULL;
-    int rc = -1;
-    CHECK(rd_attr_open(obj, where, name, H5T_STRING, "a string", &a, &ft, e));
-    htri_t var;
-    CHECK_H5(e, var = H5Tis_variable_str(ft), "%s: attribute '%s': bad type", where, name);
-    CHECK_H5(e, mt = H5Tcopy(H5T_C_S1), "%s: H5Tcopy", where);
-    /* the file's character set (h5py writes UTF-8): HDF5 converts no other */
-    H5T_cset_t cset;
-    CHECK_H5(e, cset = H5Tget_cset(ft), "%s: attribute '%s': bad type", where, name);
-    CHECK_H5(e, H5Tset_cset(mt, cset), "%s: H5Tset_cset", where);
-    const char *s;
-    if (var) {
-        CHECK_H5(e, H5Tset_size(mt, H5T_VARIABLE), "%s: H5Tset_size", where);
-        CHECK_H5(e, H5Aread(a, mt, &vl), "%s: cannot read attribute '%s'", where, name);
-        s = vl ? vl : "";
-    } else {
-        size_t sz = H5Tget_size(ft);
-        if (sz == 0) {
-            dett_fail(e, "%s: attribute '%s': bad string size", where, name);
-            goto fail;
-        }
-        CHECK_H5(e, H5Tset_size(mt, sz + 1), "%s: H5Tset_size", where);
-        CHECK_H5(e, H5Tset_strpad(mt, H5T_STR_NULLTERM), "%s: H5Tset_strpad", where);
-        tmp = calloc(sz + 1, 1);
-        CHECK_ALLOC(e, tmp);
-        CHECK_H5(e, H5Aread(a, mt, tmp), "%s: cannot read attribute '%s'", where, name);
-        s = tmp;
-    }
-    if (strlen(s) >= cap) {
-        dett_fail(e, "%s: attribute '%s' is longer than %zu bytes", where, name, cap - 1);
-        goto fail;
-    }
-    memcpy(buf, s, strlen(s) + 1);
-    rc = 0;
-fail:
-    if (vl) H5free_memory(vl);
-    free(tmp);
-    if (mt >= 0) H5Tclose(mt);
-    if (ft >= 0) H5Tclose(ft);
-    if (a >= 0) H5Aclose(a);
-    return rc;
+    return h5attr_get_text(obj, name, buf, cap, H5ATTR_EXACT, where, e);
 }
 
-/* an integer attribute */
-static int rd_attr_int(hid_t obj, const char *where, const char *name, long long *v,
-                       dett_err *e)
-{
-    hid_t a = -1, ft = -1;
-    int rc = -1;
-    CHECK(rd_attr_open(obj, where, name, H5T_INTEGER, "an integer", &a, &ft, e));
-    CHECK_H5(e, H5Aread(a, H5T_NATIVE_LLONG, v), "%s: cannot read attribute '%s'", where,
-             name);
-    rc = 0;
-fail:
-    if (ft >= 0) H5Tclose(ft);
-    if (a >= 0) H5Aclose(a);
-    return rc;
-}
-
+/* an integer attribute in [lo, hi] as an int */
 static int rd_attr_int_range(hid_t obj, const char *where, const char *name, long long lo,
                              long long hi, int *v, dett_err *e)
 {
     long long x;
-    if (rd_attr_int(obj, where, name, &x, e)) return -1;
-    if (x < lo || x > hi)
-        return dett_fail(e, "%s: attribute '%s' = %lld is out of range [%lld, %lld]", where,
-                         name, x, lo, hi);
+    if (h5attr_get_int(obj, name, lo, hi, &x, where, e)) return -1;
     *v = (int)x;
     return 0;
 }
@@ -121,8 +49,8 @@ static int rd_attr_int_range(hid_t obj, const char *where, const char *name, lon
 static int rd_attr_opt(hid_t obj, const char *where, const char *name, char *buf, size_t cap,
                        int *ival, dett_err *e)
 {
-    htri_t ex;
-    CHECK_H5(e, ex = H5Aexists(obj, name), "%s: cannot query attribute '%s'", where, name);
+    int ex = h5attr_exists(obj, name, where, e);
+    if (ex < 0) return -1;
     if (!ex) {
         if (buf) buf[0] = '\0';
         if (ival) *ival = 0;
@@ -130,8 +58,137 @@ static int rd_attr_opt(hid_t obj, const char *where, const char *name, char *buf
     }
     if (buf) return rd_attr_str(obj, where, name, buf, cap, e);
     return rd_attr_int_range(obj, where, name, 1, 1 << 30, ival, e);
+}
+
+/* ---- typed configuration ---------------------------------------------------- */
+
+/* arch_t.width from the layers: the last hidden width */
+static void rd_arch_width(rep_arch *a)
+{
+    if (!a->cnn) a->width = a->n_widths ? a->widths[a->n_widths - 1] : 0;
+    else a->width = a->fc > 0 ? a->fc : a->n_channels ? a->channels[a->n_channels - 1] : 0;
+}
+
+/* format 2: arch.*, method.*, weighting.*, optim.* */
+static int rd_typed(hid_t g, const char *where, rep_job *j, dett_err *e)
+{
+    char kind[16], pool[16];
+    rep_arch *a = &j->arch_t;
+    long long v;
+    CHECK(rd_attr_str(g, where, RF_J_ARCH_KIND, kind, sizeof kind, e));
+    if (!strcmp(kind, RF_ARCH_MLP)) {
+        CHECK(h5attr_get_ints(g, RF_J_ARCH_WIDTHS, a->widths, REP_MAX_LAYERS, &a->n_widths,
+                              where, e));
+    } else if (!strcmp(kind, RF_ARCH_CNN)) {
+        a->cnn = 1;
+        CHECK(h5attr_get_ints(g, RF_J_ARCH_CHANNELS, a->channels, REP_MAX_LAYERS,
+                              &a->n_channels, where, e));
+        CHECK(rd_attr_int_range(g, where, RF_J_ARCH_KERNEL, 1, 1 << 20, &a->kernel, e));
+        CHECK(rd_attr_int_range(g, where, RF_J_ARCH_POOL, 0, 1 << 20, &a->pool, e));
+        CHECK(rd_attr_int_range(g, where, RF_J_ARCH_FC, 0, 1 << 30, &a->fc, e));
+        CHECK(rd_attr_str(g, where, RF_J_ARCH_POOL_KIND, pool, sizeof pool, e));
+        a->pool_max = !strcmp(pool, RF_POOL_MAX);
+    } else {
+        return dett_fail(e, "%s: attribute " RF_J_ARCH_KIND ": '%s' is neither '" RF_ARCH_MLP
+                         "' nor '" RF_ARCH_CNN "'", where, kind);
+    }
+    CHECK(h5attr_get_int(g, RF_J_ARCH_WIDTH, 0, 1 << 30, &v, where, e));
+    a->width = (int)v;
+    CHECK(h5attr_list(g, RF_J_METHOD_PREFIX, j->margs, REP_MAX_ARGS, &j->n_margs, where, e));
+    CHECK(h5attr_list(g, RF_J_WEIGHTING_PREFIX, j->wargs, REP_MAX_ARGS, &j->n_wargs, where, e));
+    CHECK(h5attr_list(g, RF_J_OPTIM_PREFIX, j->oargs, REP_MAX_ARGS, &j->n_oargs, where, e));
+    return 0;
 fail:
     return -1;
+}
+
+/* appends name = the text s[0..n) to v[*cnt] (cap entries): a number if it
+ * reads as one whole, else a text */
+static void rd_value(h5attr_value *v, int cap, int *cnt, const char *name, size_t nlen,
+                     const char *s, size_t n)
+{
+    char num[H5ATTR_TEXT];
+    if (*cnt >= cap || nlen == 0 || nlen >= H5ATTR_NAME || n >= sizeof num) return;
+    h5attr_value *x = &v[(*cnt)++];
+    memset(x, 0, sizeof *x);
+    memcpy(x->name, name, nlen);
+    memcpy(num, s, n);
+    num[n] = '\0';
+    char *end;
+    errno = 0;
+    x->num = strtod(num, &end);
+    if (n == 0 || *end || errno) {
+        x->is_text = 1;
+        x->num = 0;
+        memcpy(x->text, num, n + 1);
+    }
+}
+
+/* "k=v,k=v" (the inside of "name(...)" if it has parentheses, the name
+ * itself then as `head`=name) into typed values */
+static void rd_pairs(const char *s, const char *head, h5attr_value *v, int cap, int *cnt)
+{
+    const char *open = strchr(s, '(');
+    const char *p = s, *end = s + strlen(s);
+    *cnt = 0;
+    if (open) {
+        if (head) rd_value(v, cap, cnt, head, strlen(head), s, (size_t)(open - s));
+        p = open + 1;
+        if (end > p && end[-1] == ')') end--;
+    } else if (head && *s && !strchr(s, '=')) {
+        rd_value(v, cap, cnt, head, strlen(head), s, strlen(s));
+        return;
+    }
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *stop = comma ? comma : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        /* "betas=0.9,0.999": a comma inside a value joins the previous pair */
+        if (eq) rd_value(v, cap, cnt, p, (size_t)(eq - p), eq + 1, (size_t)(stop - eq - 1));
+        p = comma ? comma + 1 : end;
+    }
+}
+
+/* Format 1: the typed fields from the text attributes. arch is
+ * "mlp[64,64]" or "cnn[8,16;k3;max2;fc32]"; method_args "k=v,...";
+ * weighting "none" or "jtt(T=1,up=50)"; optim "sgd(lr=..,...)". */
+static int rd_legacy(rep_job *j, const char *where, dett_err *e)
+{
+    rep_arch *a = &j->arch_t;
+    const char *s = j->arch, *open = strchr(s, '['), *close = strrchr(s, ']');
+    int cnn = !strncmp(s, RF_ARCH_CNN "[", 4);
+    if (!open || !close || close < open || (!cnn && strncmp(s, RF_ARCH_MLP "[", 4)))
+        return dett_fail(e, "%s: attribute " RF_J_ARCH ": cannot read '%s'", where, s);
+    a->cnn = cnn;
+    const char *p = open + 1;
+    int *n = cnn ? &a->n_channels : &a->n_widths, *w = cnn ? a->channels : a->widths;
+    while (p < close && *p != ';') {   /* the comma-separated layer list */
+        char *end;
+        long x = strtol(p, &end, 10);
+        if (end == p || x < 0 || x > INT_MAX || *n >= REP_MAX_LAYERS)
+            return dett_fail(e, "%s: attribute " RF_J_ARCH ": cannot read '%s'", where, s);
+        w[(*n)++] = (int)x;
+        p = *end == ',' ? end + 1 : end;
+    }
+    while (cnn && p < close && *p == ';') {   /* ;k3 ;max2 | ;avg2 ;fc32 */
+        p++;
+        int *dst = NULL;
+        if (*p == 'k') dst = &a->kernel, p += 1;
+        else if (!strncmp(p, RF_POOL_MAX, 3)) dst = &a->pool, a->pool_max = 1, p += 3;
+        else if (!strncmp(p, RF_POOL_AVG, 3)) dst = &a->pool, p += 3;
+        else if (!strncmp(p, "fc", 2)) dst = &a->fc, p += 2;
+        char *end;
+        long x = dst ? strtol(p, &end, 10) : -1;
+        if (!dst || end == p || x < 0 || x > INT_MAX)
+            return dett_fail(e, "%s: attribute " RF_J_ARCH ": cannot read '%s'", where, s);
+        *dst = (int)x;
+        p = end;
+    }
+    rd_arch_width(a);
+    rd_pairs(j->method_args, NULL, j->margs, REP_MAX_ARGS, &j->n_margs);
+    rd_pairs(j->weighting, "kind", j->wargs, REP_MAX_ARGS, &j->n_wargs);
+    rd_pairs(j->optim, "name", j->oargs, REP_MAX_ARGS, &j->n_oargs);
+    return 0;
 }
 
 /* ---- datasets -------------------------------------------------------------- */
@@ -174,20 +231,21 @@ fail:
     return rc;
 }
 
-static int rd_selected(hid_t g, const char *where, int32_t sel[3], dett_err *e)
+static int rd_selected(hid_t g, const char *where, int32_t sel[RF_N_SEL], dett_err *e)
 {
     hid_t d = -1, sp = -1;
     int rc = -1;
     hsize_t n = 0;
-    CHECK_H5(e, d = H5Dopen2(g, "selected", H5P_DEFAULT), "%s: no dataset 'selected'", where);
-    CHECK_H5(e, sp = H5Dget_space(d), "%s/selected: no dataspace", where);
+    CHECK_H5(e, d = H5Dopen2(g, RF_D_SELECTED, H5P_DEFAULT),
+             "%s: no dataset '" RF_D_SELECTED "'", where);
+    CHECK_H5(e, sp = H5Dget_space(d), "%s/" RF_D_SELECTED ": no dataspace", where);
     if (H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0 ||
-        n != 3) {
-        dett_fail(e, "%s/selected: expected int32 [3]", where);
+        n != RF_N_SEL) {
+        dett_fail(e, "%s/" RF_D_SELECTED ": expected int32 [3]", where);
         goto fail;
     }
     CHECK_H5(e, H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, sel),
-             "%s/selected: cannot read", where);
+             "%s/" RF_D_SELECTED ": cannot read", where);
     rc = 0;
 fail:
     if (sp >= 0) H5Sclose(sp);
@@ -197,14 +255,15 @@ fail:
 
 /* ---- one job ---------------------------------------------------------------- */
 
-static int rd_job(hid_t file, const char *path, const rd_row *row, rep_job *j, dett_err *e)
+static int rd_job(hid_t file, const char *path, int version, const rd_row *row, rep_job *j,
+                  dett_err *e)
 {
     char where[600], gpath[40];
     hid_t g = -1;
     int rc = -1;
     long long seed;
-    snprintf(where, sizeof where, "%s: /jobs/%s", path, row->id);
-    snprintf(gpath, sizeof gpath, "/jobs/%s", row->id);
+    snprintf(where, sizeof where, "%s: " RF_JOBS "/%s", path, row->id);
+    snprintf(gpath, sizeof gpath, RF_JOBS "/%s", row->id);
     memcpy(j->id, row->id, sizeof j->id);
     memcpy(j->kind, row->kind, sizeof j->kind);
     memcpy(j->hash, row->hash, sizeof j->hash);
@@ -215,61 +274,63 @@ static int rd_job(hid_t file, const char *path, const rd_row *row, rep_job *j, d
     j->epochs_run = row->epochs_run;
     j->selected[0] = j->selected[1] = j->selected[2] = -1;
     if (j->status < 0 || j->status >= REP_N_STATUS) {
-        dett_fail(e, "%s: /jobs/table: job %s has unknown status %d", path, row->id,
+        dett_fail(e, "%s: " RF_TABLE ": job %s has unknown status %d", path, row->id,
                   j->status);
         goto fail;
     }
-    if (strcmp(j->kind, "train") && strcmp(j->kind, "ident") && strcmp(j->kind, "student")) {
-        dett_fail(e, "%s: /jobs/table: job %s has unknown kind '%s'", path, row->id, j->kind);
+    if (strcmp(j->kind, RF_KIND_TRAIN) && strcmp(j->kind, RF_KIND_IDENT) &&
+        strcmp(j->kind, RF_KIND_STUDENT)) {
+        dett_fail(e, "%s: " RF_TABLE ": job %s has unknown kind '%s'", path, row->id, j->kind);
         goto fail;
     }
     if (!row->id[0] || strchr(row->id, '/')) {
-        dett_fail(e, "%s: /jobs/table: bad job id '%s'", path, row->id);
+        dett_fail(e, "%s: " RF_TABLE ": bad job id '%s'", path, row->id);
         goto fail;
     }
     htri_t ex;
     CHECK_H5(e, ex = H5Lexists(file, gpath, H5P_DEFAULT), "%s: cannot query", where);
     if (!ex) {
-        dett_fail(e, "%s: group missing (job listed in /jobs/table)", where);
+        dett_fail(e, "%s: group missing (job listed in " RF_TABLE ")", where);
         goto fail;
     }
     CHECK_H5(e, g = H5Gopen2(file, gpath, H5P_DEFAULT), "%s: cannot open group", where);
-    CHECK(rd_attr_str(g, where, "method", j->method, sizeof j->method, e));
-    CHECK(rd_attr_str(g, where, "method_args", j->method_args, sizeof j->method_args, e));
-    CHECK(rd_attr_str(g, where, "arch", j->arch, sizeof j->arch, e));
-    CHECK(rd_attr_str(g, where, "weighting", j->weighting, sizeof j->weighting, e));
-    CHECK(rd_attr_opt(g, where, "optim", j->optim, sizeof j->optim, NULL, e));
-    CHECK(rd_attr_opt(g, where, "batch", NULL, 0, &j->batch, e));
-    CHECK(rd_attr_str(g, where, "dataset", j->dataset, sizeof j->dataset, e));
-    CHECK(rd_attr_str(g, where, "teacher", j->teacher, sizeof j->teacher, e));
-    CHECK(rd_attr_str(g, where, "ident", j->ident, sizeof j->ident, e));
-    CHECK(rd_attr_str(g, where, "select", j->select, sizeof j->select, e));
-    CHECK(rd_attr_int(g, where, "seed", &seed, e));
+    CHECK(rd_attr_str(g, where, RF_J_METHOD, j->method, sizeof j->method, e));
+    CHECK(rd_attr_str(g, where, RF_J_METHOD_ARGS, j->method_args, sizeof j->method_args, e));
+    CHECK(rd_attr_str(g, where, RF_J_ARCH, j->arch, sizeof j->arch, e));
+    CHECK(rd_attr_str(g, where, RF_J_WEIGHTING, j->weighting, sizeof j->weighting, e));
+    CHECK(rd_attr_opt(g, where, RF_J_OPTIM, j->optim, sizeof j->optim, NULL, e));
+    CHECK(rd_attr_opt(g, where, RF_J_BATCH, NULL, 0, &j->batch, e));
+    CHECK(rd_attr_str(g, where, RF_J_DATASET, j->dataset, sizeof j->dataset, e));
+    CHECK(rd_attr_str(g, where, RF_J_TEACHER, j->teacher, sizeof j->teacher, e));
+    CHECK(rd_attr_str(g, where, RF_J_IDENT, j->ident, sizeof j->ident, e));
+    CHECK(rd_attr_str(g, where, RF_J_SELECT, j->select, sizeof j->select, e));
+    CHECK(h5attr_get_int(g, RF_J_SEED, LLONG_MIN, LLONG_MAX, &seed, where, e));
     j->seed = (int64_t)seed;
-    CHECK(rd_attr_int_range(g, where, "epochs", 1, 1000000, &j->epochs, e));
-    CHECK(rd_attr_int_range(g, where, "groups", 1, 65536, &j->groups, e));
-    CHECK(rd_attr_int_range(g, where, "n_attrs", 1, 65536, &j->n_attrs, e));
+    CHECK(rd_attr_int_range(g, where, RF_J_EPOCHS, 1, 1000000, &j->epochs, e));
+    CHECK(rd_attr_int_range(g, where, RF_J_GROUPS, 1, 65536, &j->groups, e));
+    CHECK(rd_attr_int_range(g, where, RF_J_N_ATTRS, 1, 65536, &j->n_attrs, e));
+    CHECK(version >= 2 ? rd_typed(g, where, j, e) : rd_legacy(j, where, e));
     if (j->groups % j->n_attrs) {
         dett_fail(e, "%s: groups = %d is not a multiple of n_attrs = %d", where, j->groups,
                   j->n_attrs);
         goto fail;
     }
     htri_t diag;
-    CHECK_H5(e, diag = H5Lexists(g, "diagnostics", H5P_DEFAULT),
-             "%s: cannot query 'diagnostics'", where);
+    CHECK_H5(e, diag = H5Lexists(g, RF_DIAGNOSTICS, H5P_DEFAULT),
+             "%s: cannot query '" RF_DIAGNOSTICS "'", where);
     j->has_diagnostics = diag > 0;
     if (j->status == JOB_DONE) {
         size_t E = (size_t)j->epochs, G = (size_t)j->groups;
-        hsize_t d3[3] = {E, 2, G}, d2[2] = {E, 2};
+        hsize_t d3[3] = {E, RF_N_SPLITS, G}, d2[2] = {E, RF_N_SPLITS};
         j->acc = malloc(E * 2 * G * sizeof *j->acc);
         j->worst = malloc(E * 2 * sizeof *j->worst);
         j->avg = malloc(E * 2 * sizeof *j->avg);
         CHECK_ALLOC(e, j->acc);
         CHECK_ALLOC(e, j->worst);
         CHECK_ALLOC(e, j->avg);
-        CHECK(rd_doubles(g, where, "acc", 3, d3, j->acc, e));
-        CHECK(rd_doubles(g, where, "worst", 2, d2, j->worst, e));
-        CHECK(rd_doubles(g, where, "avg", 2, d2, j->avg, e));
+        CHECK(rd_doubles(g, where, RF_D_ACC, 3, d3, j->acc, e));
+        CHECK(rd_doubles(g, where, RF_D_WORST, 2, d2, j->worst, e));
+        CHECK(rd_doubles(g, where, RF_D_AVG, 2, d2, j->avg, e));
         CHECK(rd_selected(g, where, j->selected, e));
         if (j->has_diagnostics) {
             hsize_t dg[1] = {G};
@@ -277,12 +338,13 @@ static int rd_job(hid_t file, const char *path, const rd_row *row, rep_job *j, d
             j->feature_mse = malloc(G * sizeof *j->feature_mse);
             CHECK_ALLOC(e, j->cka);
             CHECK_ALLOC(e, j->feature_mse);
-            CHECK(rd_doubles(g, where, "diagnostics/cka", 1, dg, j->cka, e));
-            CHECK(rd_doubles(g, where, "diagnostics/feature_mse", 1, dg, j->feature_mse, e));
+            CHECK(rd_doubles(g, where, RF_DIAGNOSTICS "/" RF_D_CKA, 1, dg, j->cka, e));
+            CHECK(rd_doubles(g, where, RF_DIAGNOSTICS "/" RF_D_FEATURE_MSE, 1, dg,
+                             j->feature_mse, e));
         }
         for (int k = 0; k < 3; k++)
             if (j->selected[k] < 0 || j->selected[k] >= j->epochs) {
-                dett_fail(e, "%s/selected: epoch %d out of range [0, %d) for a done job",
+                dett_fail(e, "%s/" RF_D_SELECTED ": epoch %d out of range [0, %d) for a done job",
                           where, (int)j->selected[k], j->epochs);
                 goto fail;
             }
@@ -298,23 +360,22 @@ fail:
 static int rd_table(hid_t file, const char *path, rd_row **rows, int *n, dett_err *e)
 {
     hid_t d = -1, sp = -1, mt = -1, s[4] = {-1, -1, -1, -1};
-    const size_t len[4] = {17, 9, 66, 257};
+    const size_t len[4] = {RF_ID_LEN + 1, RF_KIND_LEN + 1, RF_HASH_LEN + 1, RF_ERROR_LEN + 1};
     int rc = -1;
     hsize_t dim = 0;
     htri_t ex;
     *rows = NULL;
-    CHECK_H5(e, ex = H5Lexists(file, "/jobs", H5P_DEFAULT), "%s: cannot query /jobs", path);
-    if (ex) CHECK_H5(e, ex = H5Lexists(file, "/jobs/table", H5P_DEFAULT),
-                     "%s: cannot query /jobs/table", path);
+    CHECK_H5(e, ex = H5Lexists(file, RF_JOBS, H5P_DEFAULT), "%s: cannot query " RF_JOBS, path);
+    if (ex) CHECK_H5(e, ex = H5Lexists(file, RF_TABLE, H5P_DEFAULT),
+                     "%s: cannot query " RF_TABLE, path);
     if (!ex) {
-        dett_fail(e, "%s: no /jobs/table (not a complete dett results file)", path);
+        dett_fail(e, "%s: no " RF_TABLE " (not a complete dett results file)", path);
         goto fail;
     }
-    CHECK_H5(e, d = H5Dopen2(file, "/jobs/table", H5P_DEFAULT), "%s: cannot open /jobs/table",
-             path);
-    CHECK_H5(e, sp = H5Dget_space(d), "%s: /jobs/table: no dataspace", path);
+    CHECK_H5(e, d = H5Dopen2(file, RF_TABLE, H5P_DEFAULT), "%s: cannot open " RF_TABLE, path);
+    CHECK_H5(e, sp = H5Dget_space(d), "%s: " RF_TABLE ": no dataspace", path);
     if (H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &dim, NULL) < 0) {
-        dett_fail(e, "%s: /jobs/table is not one-dimensional", path);
+        dett_fail(e, "%s: " RF_TABLE " is not one-dimensional", path);
         goto fail;
     }
     for (int k = 0; k < 4; k++) {
@@ -323,24 +384,25 @@ static int rd_table(hid_t file, const char *path, rd_row **rows, int *n, dett_er
         CHECK_H5(e, H5Tset_strpad(s[k], H5T_STR_NULLTERM), "%s: H5Tset_strpad", path);
     }
     CHECK_H5(e, mt = H5Tcreate(H5T_COMPOUND, sizeof(rd_row)), "%s: H5Tcreate", path);
-    CHECK_H5(e, H5Tinsert(mt, "id", HOFFSET(rd_row, id), s[0]), "%s: H5Tinsert", path);
-    CHECK_H5(e, H5Tinsert(mt, "kind", HOFFSET(rd_row, kind), s[1]), "%s: H5Tinsert", path);
-    CHECK_H5(e, H5Tinsert(mt, "hash", HOFFSET(rd_row, hash), s[2]), "%s: H5Tinsert", path);
-    CHECK_H5(e, H5Tinsert(mt, "status", HOFFSET(rd_row, status), H5T_NATIVE_INT32),
+    CHECK_H5(e, H5Tinsert(mt, RF_F_ID, HOFFSET(rd_row, id), s[0]), "%s: H5Tinsert", path);
+    CHECK_H5(e, H5Tinsert(mt, RF_F_KIND, HOFFSET(rd_row, kind), s[1]), "%s: H5Tinsert", path);
+    CHECK_H5(e, H5Tinsert(mt, RF_F_HASH, HOFFSET(rd_row, hash), s[2]), "%s: H5Tinsert", path);
+    CHECK_H5(e, H5Tinsert(mt, RF_F_STATUS, HOFFSET(rd_row, status), H5T_NATIVE_INT32),
              "%s: H5Tinsert", path);
-    CHECK_H5(e, H5Tinsert(mt, "error", HOFFSET(rd_row, error), s[3]), "%s: H5Tinsert", path);
-    CHECK_H5(e, H5Tinsert(mt, "wall_seconds", HOFFSET(rd_row, wall_seconds),
+    CHECK_H5(e, H5Tinsert(mt, RF_F_ERROR, HOFFSET(rd_row, error), s[3]), "%s: H5Tinsert", path);
+    CHECK_H5(e, H5Tinsert(mt, RF_F_WALL_SECONDS, HOFFSET(rd_row, wall_seconds),
                           H5T_NATIVE_DOUBLE), "%s: H5Tinsert", path);
-    CHECK_H5(e, H5Tinsert(mt, "ranks", HOFFSET(rd_row, ranks), H5T_NATIVE_INT32),
+    CHECK_H5(e, H5Tinsert(mt, RF_F_RANKS, HOFFSET(rd_row, ranks), H5T_NATIVE_INT32),
              "%s: H5Tinsert", path);
-    CHECK_H5(e, H5Tinsert(mt, "epochs_run", HOFFSET(rd_row, epochs_run), H5T_NATIVE_INT32),
+    CHECK_H5(e, H5Tinsert(mt, RF_F_EPOCHS_RUN, HOFFSET(rd_row, epochs_run), H5T_NATIVE_INT32),
              "%s: H5Tinsert", path);
     *rows = calloc(dim ? dim : 1, sizeof **rows);
     CHECK_ALLOC(e, *rows);
     if (dim)
         CHECK_H5(e, H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *rows),
-                 "%s: cannot read /jobs/table (fields id, kind, hash, status, error, "
-                 "wall_seconds, ranks, epochs_run expected)", path);
+                 "%s: cannot read " RF_TABLE " (fields " RF_F_ID ", " RF_F_KIND ", " RF_F_HASH
+                 ", " RF_F_STATUS ", " RF_F_ERROR ", " RF_F_WALL_SECONDS ", " RF_F_RANKS ", "
+                 RF_F_EPOCHS_RUN " expected)", path);
     *n = (int)dim;
     rc = 0;
 fail:
@@ -389,22 +451,31 @@ static int rd_file_open(const char *path, hid_t *file, dett_err *e)
     return 0;
 }
 
-static int rd_check_format(hid_t file, const char *path, dett_err *e)
+/* the format and its version (*version): RF_FORMAT_OLDEST..RF_FORMAT_VERSION */
+static int rd_check_format(hid_t file, const char *path, int *version, dett_err *e)
 {
     char fmt[64];
     long long ver;
-    htri_t ex = H5Aexists(file, "format");
-    if (ex < 0) return dett_fail(e, "%s: cannot query attribute 'format'", path);
+    int ex = h5attr_exists(file, RF_A_FORMAT, path, e);
+    if (ex < 0) return -1;
     if (!ex)
-        return dett_fail(e, "%s: not a dett results file (no 'format' attribute on /)", path);
-    if (rd_attr_str(file, path, "format", fmt, sizeof fmt, e)) return -1;
-    if (strcmp(fmt, "dett-results"))
-        return dett_fail(e, "%s: not a dett results file (format is '%s', expected "
-                         "'dett-results')", path, fmt);
-    if (rd_attr_int(file, path, "format_version", &ver, e)) return -1;
-    if (ver < 1 || ver > RESULTS_FORMAT_VERSION)
-        return dett_fail(e, "%s: results format_version %lld is not one this dett reads (%d)",
-                         path, ver, RESULTS_FORMAT_VERSION);
+        return dett_fail(e, "%s: not a dett results file (no '" RF_A_FORMAT "' attribute on /)",
+                         path);
+    if (h5attr_get_text(file, RF_A_FORMAT, fmt, sizeof fmt, H5ATTR_TRUNCATE, path, e)) return -1;
+    if (strcmp(fmt, RF_FORMAT_NAME))
+        return dett_fail(e, "%s: not a dett results file (format is '%s', expected '"
+                         RF_FORMAT_NAME "')", path, fmt);
+    if (h5attr_get_int(file, RF_A_FORMAT_VERSION, LLONG_MIN, LLONG_MAX, &ver, path, e))
+        return -1;
+    if (ver > RF_FORMAT_VERSION)
+        return dett_fail(e, "%s: results format version %lld is newer than this dett reads "
+                         "(%d to %d): read it with a newer dett", path, ver, RF_FORMAT_OLDEST,
+                         RF_FORMAT_VERSION);
+    if (ver < RF_FORMAT_OLDEST)
+        return dett_fail(e, "%s: results format version %lld is older than this dett reads "
+                         "(%d to %d): rerun its grid with this dett", path, ver,
+                         RF_FORMAT_OLDEST, RF_FORMAT_VERSION);
+    *version = (int)ver;
     return 0;
 }
 
@@ -412,7 +483,7 @@ int rep_read_file(rep_data *d, const char *path, dett_err *e)
 {
     hid_t file = -1;
     rd_row *rows = NULL;
-    int n = 0, rc = -1, first = d->n_jobs;
+    int n = 0, rc = -1, first = d->n_jobs, version = 0;
     H5E_auto2_t old_fn = NULL;
     void *old_data = NULL;
     int quiet = H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data) >= 0 &&
@@ -427,7 +498,7 @@ int rep_read_file(rep_data *d, const char *path, dett_err *e)
     int fi = d->n_files++;
 
     CHECK(rd_file_open(path, &file, e));
-    CHECK(rd_check_format(file, path, e));
+    CHECK(rd_check_format(file, path, &version, e));
     CHECK(rd_table(file, path, &rows, &n, e));
     if (d->n_jobs + n > d->cap) {
         int cap = d->cap ? d->cap : 16;
@@ -442,7 +513,7 @@ int rep_read_file(rep_data *d, const char *path, dett_err *e)
         memset(j, 0, sizeof *j);
         j->file = fi;
         d->n_jobs++;                  /* counted first, so rep_data_free frees it */
-        CHECK(rd_job(file, path, &rows[k], j, e));
+        CHECK(rd_job(file, path, version, &rows[k], j, e));
     }
     for (int k = first; k < d->n_jobs; k++)
         rd_teacher_key(&d->jobs[k], d->jobs, first, d->n_jobs, path);

@@ -3,7 +3,7 @@
  * the fields that vary, and the group-DRO row each row is compared with. */
 #define _POSIX_C_SOURCE 200809L
 #include "report_internal.h"
-#include "results.h"
+#include "results_format.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -88,48 +88,24 @@ void rep_args_without(const char *args, const char *key, char *buf, size_t cap)
     }
 }
 
-/* the value of key in "k=v,k=v" or "name(k=v,...)"; 1 if numeric */
-static int rw_args_value(const char *args, const char *key, double *v)
-{
-    const char *p = strchr(args, '(');
-    p = p ? p + 1 : args;
-    size_t klen = strlen(key);
-    while (*p) {
-        if (!strncmp(p, key, klen) && p[klen] == '=' &&
-            (p == args || p[-1] == ',' || p[-1] == '(')) {
-            char num[64];
-            const char *q = p + klen + 1;
-            size_t n = strcspn(q, ",)");
-            if (n == 0 || n >= sizeof num) return 0;
-            memcpy(num, q, n);
-            num[n] = '\0';
-            char *endp;
-            double x = strtod(num, &endp);
-            if (*endp || !isfinite(x)) return 0;
-            *v = x;
-            return 1;
-        }
-        p++;
-    }
-    return 0;
-}
-
 int rep_job_value(const rep_job *j, const char *key, double *v)
 {
     if (!strcmp(key, "width")) {
-        /* the last number inside [...]: the feature width */
-        const char *open = strchr(j->arch, '['), *close = strrchr(j->arch, ']');
-        if (!open || !close || close < open) return 0;
-        const char *p = close;
-        while (p > open && (p[-1] < '0' || p[-1] > '9')) p--;
-        const char *q = p;
-        while (q > open && q[-1] >= '0' && q[-1] <= '9') q--;
-        if (q == p) return 0;
-        *v = strtod(q, NULL);
+        if (j->arch_t.width <= 0) return 0;
+        *v = j->arch_t.width;
         return 1;
     }
-    if (rw_args_value(j->method_args, key, v)) return 1;
-    return rw_args_value(j->weighting, key, v);
+    for (int k = 0; k < j->n_margs; k++)
+        if (!j->margs[k].is_text && !strcmp(j->margs[k].name, key)) {
+            *v = j->margs[k].num;
+            return 1;
+        }
+    for (int k = 0; k < j->n_wargs; k++)
+        if (!j->wargs[k].is_text && !strcmp(j->wargs[k].name, key)) {
+            *v = j->wargs[k].num;
+            return 1;
+        }
+    return 0;
 }
 
 static const char *rw_basename(const char *path)

@@ -9,7 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "report_internal.h"
-#include "results.h"
+#include "results_format.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* report_table.c - the report as Markdown, LaTeX (booktabs) or CSV. */
 #define _POSIX_C_SOURCE 200809L
 #include "report_internal.h"
-#include "results.h"
+#include "results_format.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

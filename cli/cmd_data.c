@@ -9,8 +9,9 @@
  * place in the generator's options struct, range) and its defaults, check
  * and build functions (synth.h, data_builders.h). Every rank parses the
  * arguments (the same on all, so all agree on usage errors); world rank 0
- * alone builds and writes the file and broadcasts the exit code, so every
- * rank returns the same one.
+ * alone builds and writes the file. `dett data` runs without MPI (main.c);
+ * called after MPI_Init (the tests), rank 0 broadcasts the exit code, so
+ * every rank returns the same one.
  */
 #include "cmd.h"
 #include "data_builders.h"
@@ -335,7 +336,8 @@ int cmd_data(int argc, char **argv)
     int rank = 0, code = 0;
     data_opts o;
     const char *path = NULL;
-    if (MPI_Comm_rank(MPI_COMM_WORLD, &rank) != MPI_SUCCESS) rank = 0;
+    /* serial: without MPI (main.c) under a launcher, only its rank 0 writes */
+    rank = cmd_world_rank();
     if (argc < 2) {
         dett_fail(&e, "data: missing generator (see dett data --help)");
         cmd_report(&e);
@@ -363,7 +365,9 @@ int cmd_data(int argc, char **argv)
         return 2;
     }
     if (rank == 0) code = data_run(g, &o, path);
-    CHECK_MPI(&e, MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD));
+    int mpi = 0;
+    CHECK_MPI(&e, MPI_Initialized(&mpi));
+    if (mpi) CHECK_MPI(&e, MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD));
     return code;
 fail:
     fprintf(stderr, "dett: %s\n", e.msg);

@@ -106,7 +106,9 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         ji->n_params = m->n_params;
         ji->n_train = di.n[SPLIT_TRAIN];
         ji->diagnostics = !!(def->flags & MF_DIAGNOSTICS);
+        int drc = results_describe_model(ji, m, di.x_rank, di.x_shape, e);
         model_free(m);
+        if (drc) return -1;
         snprintf(ji->method, sizeof ji->method, "%s", def->name);
         method_label_args(&job->method, ji->method_args, sizeof ji->method_args);
         arch_name(&job->arch, ji->arch, sizeof ji->arch);

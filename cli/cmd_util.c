@@ -14,11 +14,26 @@ void cmd_die(const dett_err *e)
     MPI_Abort(MPI_COMM_WORLD, 1);
 }
 
+int cmd_world_rank(void)
+{
+    int init = 0, r = 0;
+    if (MPI_Initialized(&init) == MPI_SUCCESS && init) {
+        if (MPI_Comm_rank(MPI_COMM_WORLD, &r) != MPI_SUCCESS) r = 0;
+        return r;
+    }
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"};
+    for (size_t k = 0; k < sizeof vars / sizeof vars[0]; k++) {
+        const char *v = getenv(vars[k]);
+        char *end;
+        long x = v ? strtol(v, &end, 10) : -1;
+        if (v && *v && !*end && x >= 0 && x < (1L << 30)) return (int)x;
+    }
+    return 0;
+}
+
 void cmd_report(const dett_err *e)
 {
-    int r = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &r);
-    if (r == 0) fprintf(stderr, "dett: %s\n", e->msg);
+    if (cmd_world_rank() == 0) fprintf(stderr, "dett: %s\n", e->msg);
 }
 
 int cmd_int(const char *flag, const char *s, long lo, long hi, long *out, dett_err *e)

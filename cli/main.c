@@ -1,4 +1,7 @@
-/* main.c - the dett command: sets up MPI and OpenBLAS, dispatches. */
+/* main.c - the dett command: dispatches to a subcommand; only the ones
+ * that train (run, train) initialise MPI. report, check, data and export
+ * read and write files serially and never call MPI_Init, so they work on a
+ * login node or a laptop without a launcher. */
 #include "cmd.h"
 #include "dsl.h"
 #include "report.h"
@@ -18,7 +21,7 @@
 static const char *help =
     "dett - debiased knowledge-distillation experiments on MPI clusters\n"
     "\n"
-    "usage: dett <command> [options]   (run under mpirun for several ranks)\n"
+    "usage: dett <command> [options]   (run and train under mpirun for several ranks)\n"
     "\n"
     "commands:\n"
     "  data synth -o FILE.h5 ...        write a dataset file (dett data --help)\n"
@@ -26,8 +29,20 @@ static const char *help =
     "  check GRID.lua                   validate a grid script and list its jobs\n"
     "  run GRID.lua -o RESULTS.h5       run every job of a grid\n"
     "  report RESULTS.h5 ...            paper-style tables and plots\n"
+    "  export RESULTS.h5 JOB -o F.npz   a trained model's tensors for numpy/PyTorch\n"
     "  --version                        version and git commit\n"
     "  --help                           this text\n";
+
+/* the subcommands; mpi: 1 if it needs MPI_Init (it trains over ranks) */
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    int mpi;
+} commands[] = {
+    {"data", cmd_data, 0},          {"train", cmd_train, 1},
+    {"check", cmd_check, 0},        {"run", cmd_run, 1},
+    {"report", cmd_report_main, 0}, {"export", cmd_export, 0},
+};
 
 int main(int argc, char **argv)
 {
@@ -39,24 +54,21 @@ int main(int argc, char **argv)
         printf("dett %s (git %s)\n", DETT_VERSION, DETT_GIT_COMMIT);
         return 0;
     }
-    const char *cmd = argv[1];
-    int (*fn)(int, char **) = NULL;
-    if (!strcmp(cmd, "data")) fn = cmd_data;
-    else if (!strcmp(cmd, "train")) fn = cmd_train;
-    else if (!strcmp(cmd, "check")) fn = cmd_check;
-    else if (!strcmp(cmd, "run")) fn = cmd_run;
-    else if (!strcmp(cmd, "report")) fn = cmd_report_main;
-    if (!fn) {
-        fprintf(stderr, "dett: unknown command '%s' (see dett --help)\n", cmd);
+    int c = -1;
+    for (int k = 0; k < (int)(sizeof commands / sizeof commands[0]); k++)
+        if (!strcmp(argv[1], commands[k].name)) c = k;
+    if (c < 0) {
+        fprintf(stderr, "dett: unknown command '%s' (see dett --help)\n", argv[1]);
         return 2;
     }
     /* one BLAS thread per rank: ranks are the parallelism */
     openblas_set_num_threads(1);
+    if (!commands[c].mpi) return commands[c].fn(argc - 1, argv + 1);
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
         fprintf(stderr, "dett: MPI_Init failed\n");
         return 1;
     }
-    int rc = fn(argc - 1, argv + 1);
+    int rc = commands[c].fn(argc - 1, argv + 1);
     MPI_Finalize();
     return rc;
 }

@@ -28,3 +28,14 @@ add_test(NAME test_results_h5py
          WORKING_DIRECTORY ${DETT_TEST_TMP})
 set_tests_properties(test_results_h5py PROPERTIES FIXTURES_REQUIRED results_h5py_file
                      SKIP_RETURN_CODE 77)
+
+# analysis/ reads format 2's typed configuration and format 1's text (the
+# CNN-without-fc width), refuses other versions; links dett_analysis alone,
+# no MPI_Init (the file comes from `test_results write`)
+add_executable(test_results_read test_results_read.c)
+target_link_libraries(test_results_read PRIVATE dett_analysis)
+target_include_directories(test_results_read PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+add_test(NAME test_results_read COMMAND test_results_read test_results_h5py.h5
+         WORKING_DIRECTORY ${DETT_TEST_TMP})
+set_tests_properties(test_results_read PROPERTIES FIXTURES_REQUIRED results_h5py_file
+                     LABELS unit)

@@ -32,7 +32,9 @@ def s(v):
 with h5py.File(sys.argv[1], "r") as f:
     a = f.attrs
     expect(s(a["format"]) == "dett-results", "format %r" % a["format"])
-    expect(int(a["format_version"]) == 1, "format_version")
+    expect(int(a["format_version"]) == 2, "format_version")
+    # format 2: strings are variable-length UTF-8, which h5py gives as str
+    expect(isinstance(a["script_path"], str), "script_path is %r" % type(a["script_path"]))
     expect(int(a["n_jobs"]) == 3, "n_jobs")
     expect(s(a["script_path"]) == "grid.lua", "script_path")
     expect(len(s(a["script_sha256"])) == 64, "script_sha256")
@@ -63,6 +65,24 @@ with h5py.File(sys.argv[1], "r") as f:
     st = f["jobs/j002"]
     expect(s(st.attrs["teacher"]) == "j000" and s(st.attrs["ident"]) == "j001", "deps")
     expect(s(st.attrs["method"]) == "dett" and int(st.attrs["seed"]) == 1002, "attrs")
+    # typed configuration: numbers are numbers, no parsing
+    at = st.attrs
+    expect(at["arch.kind"] == "cnn" and list(at["arch.channels"]) == [8, 16], "arch")
+    expect(int(at["arch.fc"]) == 0 and int(at["arch.width"]) == 16, "arch.width")
+    expect(at["optim.name"] == "adamw" and float(at["optim.lr"]) == 0.001, "optim.lr")
+    expect(at["weighting.kind"] == "jtt" and float(at["weighting.up"]) == 50.0, "weighting")
+    expect(list(f["jobs/j000"].attrs["arch.widths"]) == [64, 64], "mlp widths")
+    expect(float(f["jobs/j000"].attrs["method.eta"]) == 0.01, "method.eta")
+    # every dataset says what it is
+    acc = st["acc"]
+    expect(list(acc.attrs["axes"]) == ["epoch", "split", "group"], "acc axes %r" % acc.attrs["axes"])
+    expect(list(acc.attrs["split"]) == ["val", "test"], "acc split")
+    expect(acc.attrs["units"] == "1" and int(acc.attrs["epoch_base"]) == 0, "acc units")
+    expect(list(st["selected"].attrs["select"]) == ["val-worst", "val-avg", "oracle"], "select")
+    for name in ("train_loss", "acc", "worst", "avg", "mean", "selected", "params"):
+        expect("long_name" in st[name].attrs and "axes" in st[name].attrs, name + " described")
+    expect(list(f["jobs/table"].attrs["status"]) ==
+           ["pending", "running", "done", "failed", "skipped"], "status names")
     expect(list(st["selected"][()]) == [-1, -1, -1], "selected fill")
     expect(all(math.isnan(x) for x in st["acc"][()].ravel()), "acc fill")
 

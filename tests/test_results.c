@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "h5attr.h"
 #include "results.h"
 #include <hdf5.h>
 #include <math.h>
@@ -48,15 +49,31 @@ static int make_jobs(job_list *l, results_jobinfo info[3])
         j->hash[64] = '\0';
         snprintf(j->canon, sizeof j->canon, "{arch=\"mlp[64,64]\",kind=%d,seed=%d}", i,
                  1000 + i);
+        /* j000: group DRO, mlp[64,64], SGD; j002: DeTT with a CNN without fc
+         * layer (its width is its last conv's 16 channels), AdamW */
+        j->arch = (arch_spec){ARCH_MLP, 2, {64, 64}, 0, {0}, 3, 2, 1, 0};
+        j->optim = optim_defaults(OPTIM_SGD);
+        j->optim.lr = 0.01f, j->optim.momentum = 0.9f, j->optim.wd = 1e-4f;
+        if (i == 0) j->method = (method_spec){.kind = METHOD_GROUPDRO, .eta = 0.01f, .adj = 0};
+        if (i == 2) {
+            j->arch = (arch_spec){ARCH_CNN, 0, {0}, 2, {8, 16}, 3, 2, 1, 0};
+            j->method.kind = METHOD_DETT;
+            j->method.weighting = (weighting_spec){WEIGHT_JTT, 1, 50.0f, 0, 0};
+            j->optim = optim_defaults(OPTIM_ADAMW);
+            j->optim.lr = 1e-3f, j->optim.wd = 1e-4f;
+        }
         results_jobinfo *in = &info[i];
         in->epochs = E[i];
         in->groups = 4;
         in->n_attrs = 2;
         in->n_params = P[i];
         in->n_train = N_TRAIN;
+        in->batch = 64;
+        snprintf(in->optim, sizeof in->optim, "%s",
+                 i == 2 ? "adamw(lr=0.001,wd=0.0001)" : "sgd(lr=0.01,momentum=0.9,wd=0.0001)");
         snprintf(in->method, sizeof in->method, "%s", i == 2 ? "dett" : "erm");
         snprintf(in->method_args, sizeof in->method_args, "%s", i == 2 ? "up=50,T=1" : "");
-        snprintf(in->arch, sizeof in->arch, "mlp[64,64]");
+        snprintf(in->arch, sizeof in->arch, "%s", i == 2 ? "cnn[8,16;k3;max2;fc0]" : "mlp[64,64]");
         snprintf(in->weighting, sizeof in->weighting, "%s",
                  i == 2 ? "jtt(T=1,up=50)" : "none");
         snprintf(in->teacher, sizeof in->teacher, "%s", i == 2 ? "j000" : "");
@@ -154,16 +171,35 @@ fail:
 
 /* ---- checks with plain HDF5 --------------------------------------------- */
 
+/* a string attribute must be variable-length UTF-8 (format 2); read with
+ * the project's reader */
 static int h5_str_attr(hid_t obj, const char *name, char *buf, size_t cap)
 {
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = -1, m = -1;
+    dett_err e;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : -1;
+    int vl = t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0 &&
+             H5Tget_cset(t) == H5T_CSET_UTF8;
+    if (t >= 0) H5Tclose(t);
+    if (a >= 0) H5Aclose(a);
+    if (!vl) return -1;
+    return h5attr_get_text(obj, name, buf, cap, H5ATTR_EXACT, "test", &e);
+}
+
+/* a 1-D string array attribute's element k (variable-length) into buf */
+static int h5_str_elem(hid_t obj, const char *name, int k, char *buf, size_t cap)
+{
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = -1, sp = -1;
+    char *v[8] = {NULL};
     int rc = -1;
     if (a < 0) return -1;
-    if ((t = H5Aget_type(a)) >= 0 && H5Tget_class(t) == H5T_STRING &&
-        H5Tget_size(t) < cap && (m = H5Tcopy(t)) >= 0 && H5Tset_size(m, cap) >= 0 &&
-        H5Tset_strpad(m, H5T_STR_NULLTERM) >= 0 && H5Aread(a, m, buf) >= 0)
+    if ((t = H5Aget_type(a)) >= 0 && (sp = H5Aget_space(a)) >= 0 &&
+        H5Sget_simple_extent_npoints(sp) > k && H5Sget_simple_extent_npoints(sp) <= 8 &&
+        H5Aread(a, t, v) >= 0) {
+        snprintf(buf, cap, "%s", v[k] ? v[k] : "");
         rc = 0;
-    if (m >= 0) H5Tclose(m);
+        H5Dvlen_reclaim(t, sp, H5P_DEFAULT, v);
+    }
+    if (sp >= 0) H5Sclose(sp);
     if (t >= 0) H5Tclose(t);
     H5Aclose(a);
     return rc;
@@ -204,7 +240,8 @@ static void check_layout(const char *path, const job_list *jobs)
     char s[256], name[160];
     int64_t v = -1;
     EXPECT(h5_str_attr(f, "format", s, sizeof s) == 0 && !strcmp(s, "dett-results"), "%s", s);
-    EXPECT(h5_i64_attr(f, "format_version", &v) == 0 && v == 1, "%lld", (long long)v);
+    EXPECT(h5_i64_attr(f, "format_version", &v) == 0 && v == 2 && v == RF_FORMAT_VERSION,
+           "%lld", (long long)v);
     EXPECT(h5_i64_attr(f, "n_jobs", &v) == 0 && v == 3, "%lld", (long long)v);
     EXPECT(h5_i64_attr(f, "world_size", &v) == 0 && v == 1, "%lld", (long long)v);
     EXPECT(h5_str_attr(f, "script_sha256", s, sizeof s) == 0 && !strcmp(s, SHA_A), "%s", s);
@@ -296,7 +333,69 @@ static void check_layout(const char *path, const job_list *jobs)
         EXPECT(h5_i64_attr(g, "epochs", &v) == 0 && v == 5, "epochs %lld", (long long)v);
         EXPECT(h5_i64_attr(g, "groups", &v) == 0 && v == 4, "groups %lld", (long long)v);
         EXPECT(h5_i64_attr(g, "n_attrs", &v) == 0 && v == 2, "n_attrs %lld", (long long)v);
+        /* typed configuration */
+        dett_err te;
+        int w[8], nw = -1;
+        long long iv = -1;
+        double dv = -1;
+        EXPECT(h5_str_attr(g, RF_J_ARCH_KIND, s, sizeof s) == 0 && !strcmp(s, "cnn"), "%s", s);
+        EXPECT(h5attr_get_ints(g, RF_J_ARCH_CHANNELS, w, 8, &nw, "t", &te) == 0 && nw == 2 &&
+                   w[0] == 8 && w[1] == 16, "arch.channels %d", nw);
+        EXPECT(h5attr_get_int(g, RF_J_ARCH_FC, 0, 99, &iv, "t", &te) == 0 && iv == 0, "fc");
+        EXPECT(h5attr_get_int(g, RF_J_ARCH_KERNEL, 0, 99, &iv, "t", &te) == 0 && iv == 3, "k");
+        EXPECT(h5attr_get_int(g, RF_J_ARCH_WIDTH, 0, 99, &iv, "t", &te) == 0 && iv == 16,
+               "arch.width %lld (the fc0 CNN's width is its last conv's channels)", iv);
+        EXPECT(h5_str_attr(g, RF_J_ARCH_POOL_KIND, s, sizeof s) == 0 && !strcmp(s, "max"), "%s",
+               s);
+        EXPECT(h5_str_attr(g, RF_J_OPTIM_NAME, s, sizeof s) == 0 && !strcmp(s, "adamw"), "%s", s);
+        EXPECT(h5attr_get_double(g, "optim.lr", &dv, "t", &te) == 0 && dv == 0.001,
+               "optim.lr %.17g (the decimal, not the float's expansion)", dv);
+        EXPECT(h5attr_get_double(g, "optim.beta2", &dv, "t", &te) == 0 && dv == 0.999, "%g", dv);
+        EXPECT(h5_str_attr(g, RF_J_WEIGHTING_KIND, s, sizeof s) == 0 && !strcmp(s, "jtt"), "%s",
+               s);
+        EXPECT(h5attr_get_double(g, "weighting.up", &dv, "t", &te) == 0 && dv == 50, "%g", dv);
+        EXPECT(h5attr_get_double(g, "weighting.T", &dv, "t", &te) == 0 && dv == 1, "%g", dv);
+        h5attr_value mv[4];
+        int nm = -1;
+        EXPECT(h5attr_list(g, RF_J_METHOD_PREFIX, mv, 4, &nm, "t", &te) == 0 && nm == 0,
+               "dett has no method.* arguments of its own: %d", nm);
+        /* what each dataset is */
+        hid_t d = H5Dopen2(g, RF_D_ACC, H5P_DEFAULT);
+        EXPECT(d >= 0 && h5_str_elem(d, RF_X_AXES, 0, s, sizeof s) == 0 && !strcmp(s, "epoch"),
+               "acc @axes[0] %s", s);
+        EXPECT(d >= 0 && h5_str_elem(d, RF_X_AXES, 2, s, sizeof s) == 0 && !strcmp(s, "group"),
+               "acc @axes[2] %s", s);
+        EXPECT(d >= 0 && h5_str_elem(d, RF_X_SPLIT, 1, s, sizeof s) == 0 && !strcmp(s, "test"),
+               "acc @split[1] %s", s);
+        EXPECT(d >= 0 && h5_str_attr(d, RF_X_UNITS, s, sizeof s) == 0 && !strcmp(s, "1"),
+               "acc @units %s", s);
+        EXPECT(d >= 0 && h5_i64_attr(d, RF_X_EPOCH_BASE, &v) == 0 && v == 0, "epoch_base");
+        if (d >= 0) H5Dclose(d);
+        d = H5Dopen2(g, RF_D_SELECTED, H5P_DEFAULT);
+        EXPECT(d >= 0 && h5_str_elem(d, RF_X_SELECT, 2, s, sizeof s) == 0 &&
+                   !strcmp(s, "oracle"), "selected @select[2] %s", s);
+        if (d >= 0) H5Dclose(d);
         H5Gclose(g);
+    }
+    g = H5Gopen2(f, "/jobs/j000", H5P_DEFAULT);
+    if (g >= 0) {
+        dett_err te;
+        h5attr_value mv[4];
+        int nm = -1;
+        EXPECT(h5attr_list(g, RF_J_METHOD_PREFIX, mv, 4, &nm, "t", &te) == 0 && nm == 2 &&
+                   !strcmp(mv[0].name, "adj") && mv[0].num == 0 &&
+                   !strcmp(mv[1].name, "eta") && mv[1].num == 0.01,
+               "groupdro method.*: %d %s", nm, te.msg);
+        int w[8], nw = -1;
+        EXPECT(h5attr_get_ints(g, RF_J_ARCH_WIDTHS, w, 8, &nw, "t", &te) == 0 && nw == 2 &&
+                   w[1] == 64, "arch.widths");
+        H5Gclose(g);
+    }
+    {
+        hid_t d = H5Dopen2(f, RF_TABLE, H5P_DEFAULT);
+        EXPECT(d >= 0 && h5_str_elem(d, RF_X_STATUS, 3, s, sizeof s) == 0 &&
+                   !strcmp(s, "failed"), "table @status[3] %s", s);
+        if (d >= 0) H5Dclose(d);
     }
     g = H5Gopen2(f, "/jobs/j000", H5P_DEFAULT);
     EXPECT(g >= 0 && h5_str_attr(g, "teacher", s, sizeof s) == 0 && s[0] == '\0',
@@ -521,7 +620,19 @@ static void test_refusals(const job_list *jobs, const results_jobinfo *info)
         EXPECT(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &v99) >= 0, "patch format_version");
         if (a >= 0) H5Aclose(a);
         if (nf >= 0) H5Fclose(nf);
-        expect_refused(newer, jobs, info, SHA_A, "version 99 is newer", "version 1");
+        expect_refused(newer, jobs, info, SHA_A, "version 99 is newer", "version 2");
+    }
+    /* an older format version: cannot be resumed, the message says so and why */
+    const char *older = "test_results_older.h5";
+    if (fresh(older, jobs, info) == 0) {
+        hid_t nf = H5Fopen(older, H5F_ACC_RDWR, H5P_DEFAULT);
+        hid_t a = nf >= 0 ? H5Aopen(nf, RF_A_FORMAT_VERSION, H5P_DEFAULT) : -1;
+        int v1 = 1;
+        EXPECT(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &v1) >= 0, "patch format_version");
+        if (a >= 0) H5Aclose(a);
+        if (nf >= 0) H5Fclose(nf);
+        expect_refused(older, jobs, info, SHA_A, "format version 1 is not this dett's version 2",
+                       "--force");
     }
 
     /* --force replaces even a text file, and a truncated one */
@@ -568,7 +679,7 @@ static void test_refusals(const job_list *jobs, const results_jobinfo *info)
     remove_all("test_results_none.h5");
 
     remove_all(other), remove_all(text), remove_all(empty), remove_all(foreign);
-    remove_all(good), remove_all(trunc), remove_all(newer);
+    remove_all(good), remove_all(trunc), remove_all(newer), remove_all(older);
 }
 
 /* a script text beyond the 64 KB limit of compact attributes */

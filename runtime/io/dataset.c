@@ -9,6 +9,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "agree.h"
 #include "dataset.h"
+#include "h5attr.h"
+#include "results_format.h"
 #include <hdf5.h>
 #include <errno.h>
 #include <limits.h>
@@ -16,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const dataset_split_names[N_SPLITS] = {"train", "val", "test"};
+const char *const dataset_split_names[N_SPLITS] = DF_SPLIT_NAMES;
 
 #define LABEL_BLOCK ((hsize_t)1 << 16)   /* labels are checked this many rows at a time */
 #define X_EXPECT "float32 [n, d] or [n, c, h, w]"
@@ -70,28 +72,11 @@ static void obj_close(h5_obj *o)
     h5_drop(&o->dset, H5Dclose);
 }
 
-/* "int32", "uint8", "float64", "string", ... for messages */
-static void type_name(hid_t type, char *buf, size_t len)
-{
-    H5T_class_t c = H5Tget_class(type);
-    size_t bits = H5Tget_size(type) * 8;
-    if (c == H5T_INTEGER)
-        snprintf(buf, len, "%sint%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", bits);
-    else if (c == H5T_FLOAT)
-        snprintf(buf, len, "float%zu", bits);
-    else if (c == H5T_STRING)
-        snprintf(buf, len, "string");
-    else if (c == H5T_COMPOUND)
-        snprintf(buf, len, "compound");
-    else
-        snprintf(buf, len, "a non-numeric type");
-}
-
 /* "float32 [n, 3]": the type and extent with the row dimension shown as n */
 static void obj_desc(const h5_obj *o, char *buf, size_t len)
 {
     char t[32];
-    type_name(o->type, t, sizeof t);
+    h5attr_type_name(o->type, t, sizeof t);
     int k = snprintf(buf, len, "%s ", t);
     if (o->rank == 0) {
         snprintf(buf + k, len - (size_t)k, "scalar");
@@ -187,38 +172,12 @@ fail:
 /* an integer attribute of the root group, >= 1 (any integer type is accepted) */
 static int attr_int(hid_t file, const char *path, const char *name, int *out, dett_err *e)
 {
-    hid_t attr = -1, type = -1, space = -1;
+    char where[1100];
     long long v = 0;
-    char t[32];
-    htri_t ex = H5Aexists(file, name);
-    CHECK_H5(e, ex, "%s:/: attribute %s: cannot look it up", path, name);
-    if (!ex) return dett_fail(e, "%s:/: attribute %s: missing (expected an integer >= 1)", path, name);
-    CHECK_H5(e, attr = H5Aopen(file, name, H5P_DEFAULT), "%s:/: attribute %s: cannot open", path, name);
-    CHECK_H5(e, type = H5Aget_type(attr), "%s:/: attribute %s: cannot read its type", path, name);
-    CHECK_H5(e, space = H5Aget_space(attr), "%s:/: attribute %s: cannot read its extent", path, name);
-    hssize_t np = H5Sget_simple_extent_npoints(space);
-    CHECK_H5(e, np, "%s:/: attribute %s: cannot read its extent", path, name);
-    if (H5Tget_class(type) != H5T_INTEGER || np != 1) {
-        type_name(type, t, sizeof t);
-        dett_fail(e, "%s:/: attribute %s: expected an integer >= 1, found %s%s", path, name, t,
-                  np != 1 ? " array" : "");
-        goto fail;
-    }
-    CHECK_H5(e, H5Aread(attr, H5T_NATIVE_LLONG, &v), "%s:/: attribute %s: cannot read", path, name);
-    if (v < 1 || v > INT_MAX) {
-        dett_fail(e, "%s:/: attribute %s: expected an integer >= 1, found %lld", path, name, v);
-        goto fail;
-    }
+    snprintf(where, sizeof where, "%.1090s:/", path);
+    if (h5attr_get_int(file, name, 1, INT_MAX, &v, where, e)) return -1;
     *out = (int)v;
-    H5Sclose(space);
-    H5Tclose(type);
-    H5Aclose(attr);
     return 0;
-fail:
-    h5_drop(&space, H5Sclose);
-    h5_drop(&type, H5Tclose);
-    h5_drop(&attr, H5Aclose);
-    return -1;
 }
 
 /* a string attribute of the root group (fixed or variable length) into
@@ -226,71 +185,28 @@ fail:
 static int attr_text(hid_t file, const char *path, const char *name, char *out,
                      size_t cap, dett_err *e)
 {
-    hid_t attr = -1, type = -1, space = -1, mem = -1;
-    char *vs = NULL, *fs = NULL;
-    char t[32];
+    char where[1100];
+    snprintf(where, sizeof where, "%.1090s:/", path);
     out[0] = '\0';
-    htri_t ex = H5Aexists(file, name);
-    CHECK_H5(e, ex, "%s:/: attribute %s: cannot look it up", path, name);
-    if (!ex) return 0;
-    CHECK_H5(e, attr = H5Aopen(file, name, H5P_DEFAULT), "%s:/: attribute %s: cannot open", path, name);
-    CHECK_H5(e, type = H5Aget_type(attr), "%s:/: attribute %s: cannot read its type", path, name);
-    CHECK_H5(e, space = H5Aget_space(attr), "%s:/: attribute %s: cannot read its extent", path, name);
-    hssize_t np = H5Sget_simple_extent_npoints(space);
-    CHECK_H5(e, np, "%s:/: attribute %s: cannot read its extent", path, name);
-    if (H5Tget_class(type) != H5T_STRING || np != 1) {
-        type_name(type, t, sizeof t);
-        dett_fail(e, "%s:/: attribute %s: expected a string, found %s%s", path, name, t,
-                  np != 1 ? " array" : "");
-        goto fail;
-    }
-    htri_t var = H5Tis_variable_str(type);
-    CHECK_H5(e, var, "%s:/: attribute %s: cannot read its type", path, name);
-    CHECK_H5(e, mem = H5Tcopy(H5T_C_S1), "%s:/: attribute %s: cannot make a string type", path, name);
-    if (var) {
-        CHECK_H5(e, H5Tset_size(mem, H5T_VARIABLE), "%s:/: attribute %s: cannot make a string type", path, name);
-        CHECK_H5(e, H5Tset_cset(mem, H5Tget_cset(type)), "%s:/: attribute %s: cannot make a string type", path, name);
-        CHECK_H5(e, H5Aread(attr, mem, &vs), "%s:/: attribute %s: cannot read", path, name);
-        snprintf(out, cap, "%s", vs ? vs : "");
-    } else {
-        size_t n = H5Tget_size(type);
-        CHECK_ALLOC(e, fs = malloc(n + 1));
-        CHECK_H5(e, H5Tset_size(mem, n + 1), "%s:/: attribute %s: cannot make a string type", path, name);
-        CHECK_H5(e, H5Tset_cset(mem, H5Tget_cset(type)), "%s:/: attribute %s: cannot make a string type", path, name);
-        CHECK_H5(e, H5Aread(attr, mem, fs), "%s:/: attribute %s: cannot read", path, name);
-        fs[n] = '\0';
-        snprintf(out, cap, "%s", fs);
-    }
-    if (vs) H5free_memory(vs);
-    free(fs);
-    H5Tclose(mem);
-    H5Sclose(space);
-    H5Tclose(type);
-    H5Aclose(attr);
-    return 0;
-fail:
-    if (vs) H5free_memory(vs);
-    free(fs);
-    h5_drop(&mem, H5Tclose);
-    h5_drop(&space, H5Sclose);
-    h5_drop(&type, H5Tclose);
-    h5_drop(&attr, H5Aclose);
-    return -1;
+    int ex = h5attr_exists(file, name, where, e);
+    if (ex <= 0) return ex;
+    return h5attr_get_text(file, name, out, cap, H5ATTR_TRUNCATE, where, e);
 }
 
 /* n_classes, n_attrs and the text attributes into info */
 static int read_attrs(hid_t file, const char *path, dataset_info *info, dett_err *e)
 {
-    CHECK(attr_int(file, path, "n_classes", &info->n_classes, e));
-    CHECK(attr_int(file, path, "n_attrs", &info->n_attrs, e));
+    CHECK(attr_int(file, path, DF_A_N_CLASSES, &info->n_classes, e));
+    CHECK(attr_int(file, path, DF_A_N_ATTRS, &info->n_attrs, e));
     if ((long long)info->n_classes * info->n_attrs > DATASET_MAX_GROUPS)
         return dett_fail(e, "%s:/: n_classes * n_attrs = %d * %d: more than %d groups", path,
                          info->n_classes, info->n_attrs, DATASET_MAX_GROUPS);
     info->n_groups = info->n_classes * info->n_attrs;
-    CHECK(attr_text(file, path, "name", info->name, sizeof info->name, e));
-    CHECK(attr_text(file, path, "source", info->source, sizeof info->source, e));
-    CHECK(attr_text(file, path, "license", info->license, sizeof info->license, e));
-    CHECK(attr_text(file, path, "description", info->description, sizeof info->description, e));
+    CHECK(attr_text(file, path, DF_A_NAME, info->name, sizeof info->name, e));
+    CHECK(attr_text(file, path, DF_A_SOURCE, info->source, sizeof info->source, e));
+    CHECK(attr_text(file, path, DF_A_LICENSE, info->license, sizeof info->license, e));
+    CHECK(attr_text(file, path, DF_A_DESCRIPTION, info->description, sizeof info->description,
+                    e));
     return 0;
 fail:
     return -1;
@@ -666,46 +582,6 @@ static int write_check(const char *path, const dataset_info *info,
     return 0;
 }
 
-/* a scalar variable-length UTF-8 string attribute on loc */
-static int attr_put_text(hid_t loc, const char *path, const char *name, const char *value,
-                         dett_err *e)
-{
-    hid_t type = -1, space = -1, attr = -1;
-    CHECK_H5(e, type = H5Tcopy(H5T_C_S1), "%s: attribute %s: cannot make a string type", path, name);
-    CHECK_H5(e, H5Tset_size(type, H5T_VARIABLE), "%s: attribute %s: cannot make a string type", path, name);
-    CHECK_H5(e, H5Tset_cset(type, H5T_CSET_UTF8), "%s: attribute %s: cannot make a string type", path, name);
-    CHECK_H5(e, space = H5Screate(H5S_SCALAR), "%s: attribute %s: cannot make a space", path, name);
-    CHECK_H5(e, attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT),
-             "%s: attribute %s: cannot create", path, name);
-    CHECK_H5(e, H5Awrite(attr, type, &value), "%s: attribute %s: cannot write", path, name);
-    H5Aclose(attr);
-    H5Sclose(space);
-    H5Tclose(type);
-    return 0;
-fail:
-    h5_drop(&attr, H5Aclose);
-    h5_drop(&space, H5Sclose);
-    h5_drop(&type, H5Tclose);
-    return -1;
-}
-
-/* a scalar int32 attribute on loc */
-static int attr_put_int(hid_t loc, const char *path, const char *name, int value, dett_err *e)
-{
-    hid_t space = -1, attr = -1;
-    CHECK_H5(e, space = H5Screate(H5S_SCALAR), "%s: attribute %s: cannot make a space", path, name);
-    CHECK_H5(e, attr = H5Acreate2(loc, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT),
-             "%s: attribute %s: cannot create", path, name);
-    CHECK_H5(e, H5Awrite(attr, H5T_NATIVE_INT, &value), "%s: attribute %s: cannot write", path, name);
-    H5Aclose(attr);
-    H5Sclose(space);
-    return 0;
-fail:
-    h5_drop(&attr, H5Aclose);
-    h5_drop(&space, H5Sclose);
-    return -1;
-}
-
 /* a contiguous dataset loc/name of file type ftype and extent dims[rank],
  * filled from buf (memory type mtype) unless it has no elements; no
  * timestamps, so the same rows give the same file bytes */
@@ -745,10 +621,10 @@ static int write_split(hid_t file, const char *path, int s, const dataset_info *
     CHECK_H5(e, H5Pset_obj_track_times(gcpl, 0), "%s:/%s: cannot turn off timestamps", path, sn);
     CHECK_H5(e, group = H5Gcreate2(file, sn, H5P_DEFAULT, gcpl, H5P_DEFAULT),
              "%s:/%s: cannot create the group", path, sn);
-    CHECK(put_dataset(group, path, sn, "X", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, info->x_rank + 1,
+    CHECK(put_dataset(group, path, sn, DF_D_X, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, info->x_rank + 1,
                       dims, r->X, e));
-    CHECK(put_dataset(group, path, sn, "y", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, r->y, e));
-    CHECK(put_dataset(group, path, sn, "a", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, r->a, e));
+    CHECK(put_dataset(group, path, sn, DF_D_Y, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, r->y, e));
+    CHECK(put_dataset(group, path, sn, DF_D_A, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, dims, r->a, e));
     H5Gclose(group);
     H5Pclose(gcpl);
     return 0;
@@ -761,14 +637,14 @@ fail:
 /* the root attributes */
 static int write_attrs(hid_t file, const char *path, const dataset_info *info, dett_err *e)
 {
-    CHECK(attr_put_text(file, path, "format", "dett-dataset", e));
-    CHECK(attr_put_int(file, path, "format_version", 1, e));
-    CHECK(attr_put_text(file, path, "name", info->name, e));
-    CHECK(attr_put_int(file, path, "n_classes", info->n_classes, e));
-    CHECK(attr_put_int(file, path, "n_attrs", info->n_attrs, e));
-    CHECK(attr_put_text(file, path, "source", info->source, e));
-    CHECK(attr_put_text(file, path, "license", info->license, e));
-    CHECK(attr_put_text(file, path, "description", info->description, e));
+    CHECK(h5attr_put_text(file, DF_A_FORMAT, DF_FORMAT_NAME, path, e));
+    CHECK(h5attr_put_int(file, DF_A_FORMAT_VERSION, H5T_STD_I32LE, DF_FORMAT_VERSION, path, e));
+    CHECK(h5attr_put_text(file, DF_A_NAME, info->name, path, e));
+    CHECK(h5attr_put_int(file, DF_A_N_CLASSES, H5T_STD_I32LE, info->n_classes, path, e));
+    CHECK(h5attr_put_int(file, DF_A_N_ATTRS, H5T_STD_I32LE, info->n_attrs, path, e));
+    CHECK(h5attr_put_text(file, DF_A_SOURCE, info->source, path, e));
+    CHECK(h5attr_put_text(file, DF_A_LICENSE, info->license, path, e));
+    CHECK(h5attr_put_text(file, DF_A_DESCRIPTION, info->description, path, e));
     return 0;
 fail:
     return -1;

@@ -17,8 +17,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "agree.h"
+#include "h5attr.h"
+#include "method.h"
 #include "results.h"
 #include <errno.h>
+#include <limits.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -34,7 +37,6 @@
 #define DETT_GIT_COMMIT "unknown"
 #endif
 
-#define RESULTS_FORMAT "dett-results"
 #define RESULTS_PATH 1200   /* room for "/jobs/<id>/<name>", "<path>.tmp" */
 
 /* open handles of one job (all stay open from results_open to close) */
@@ -104,7 +106,7 @@ static hsize_t dim1(int64_t n) { return n > 0 ? (hsize_t)n : 1; }
 
 static const char *kind_name(job_kind k)
 {
-    return k == JOB_TRAIN ? "train" : k == JOB_IDENT ? "ident" : "student";
+    return k == JOB_TRAIN ? RF_KIND_TRAIN : k == JOB_IDENT ? RF_KIND_IDENT : RF_KIND_STUDENT;
 }
 
 /* a fixed-length C string type of n bytes (n >= 1) with the given padding */
@@ -128,19 +130,20 @@ static hid_t row_type_new(int file)
     hid_t i32 = file ? H5T_STD_I32LE : H5T_NATIVE_INT32;
     hid_t f64 = file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE;
     int rc = -1;
-    if ((s16 = str_type(16, H5T_STR_NULLPAD)) < 0 || (s8 = str_type(8, H5T_STR_NULLPAD)) < 0 ||
-        (s65 = str_type(65, H5T_STR_NULLPAD)) < 0 ||
-        (s256 = str_type(256, H5T_STR_NULLPAD)) < 0)
+    if ((s16 = str_type(RF_ID_LEN, H5T_STR_NULLPAD)) < 0 ||
+        (s8 = str_type(RF_KIND_LEN, H5T_STR_NULLPAD)) < 0 ||
+        (s65 = str_type(RF_HASH_LEN, H5T_STR_NULLPAD)) < 0 ||
+        (s256 = str_type(RF_ERROR_LEN, H5T_STR_NULLPAD)) < 0)
         goto out;
     if ((t = H5Tcreate(H5T_COMPOUND, sizeof(results_row))) < 0) goto out;
-    if (H5Tinsert(t, "id", offsetof(results_row, id), s16) < 0 ||
-        H5Tinsert(t, "kind", offsetof(results_row, kind), s8) < 0 ||
-        H5Tinsert(t, "hash", offsetof(results_row, hash), s65) < 0 ||
-        H5Tinsert(t, "status", offsetof(results_row, status), i32) < 0 ||
-        H5Tinsert(t, "error", offsetof(results_row, error), s256) < 0 ||
-        H5Tinsert(t, "wall_seconds", offsetof(results_row, wall_seconds), f64) < 0 ||
-        H5Tinsert(t, "ranks", offsetof(results_row, ranks), i32) < 0 ||
-        H5Tinsert(t, "epochs_run", offsetof(results_row, epochs_run), i32) < 0)
+    if (H5Tinsert(t, RF_F_ID, offsetof(results_row, id), s16) < 0 ||
+        H5Tinsert(t, RF_F_KIND, offsetof(results_row, kind), s8) < 0 ||
+        H5Tinsert(t, RF_F_HASH, offsetof(results_row, hash), s65) < 0 ||
+        H5Tinsert(t, RF_F_STATUS, offsetof(results_row, status), i32) < 0 ||
+        H5Tinsert(t, RF_F_ERROR, offsetof(results_row, error), s256) < 0 ||
+        H5Tinsert(t, RF_F_WALL_SECONDS, offsetof(results_row, wall_seconds), f64) < 0 ||
+        H5Tinsert(t, RF_F_RANKS, offsetof(results_row, ranks), i32) < 0 ||
+        H5Tinsert(t, RF_F_EPOCHS_RUN, offsetof(results_row, epochs_run), i32) < 0)
         goto out;
     if (file && H5Tpack(t) < 0) goto out;
     rc = 0;
@@ -154,6 +157,95 @@ out:
         t = -1;
     }
     return t;
+}
+
+hid_t results_layer_type(int file)
+{
+    hid_t t = -1, s = -1;
+    hid_t i32 = file ? H5T_STD_I32LE : H5T_NATIVE_INT32;
+    hid_t i64 = file ? H5T_STD_I64LE : H5T_NATIVE_INT64;
+    int rc = -1;
+    if ((s = str_type(RF_LAYER_KIND_LEN, H5T_STR_NULLPAD)) < 0) goto out;
+    if ((t = H5Tcreate(H5T_COMPOUND, sizeof(results_layer))) < 0) goto out;
+#define INS_(name, field, type)                                                     \
+    if (H5Tinsert(t, name, offsetof(results_layer, field), type) < 0) goto out
+    INS_(RF_L_KIND, kind, s);
+    INS_(RF_L_OFFSET, offset, i64);
+    INS_(RF_L_N_PARAMS, n_params, i64);
+    INS_(RF_L_IN_DIM, in_dim, i32);
+    INS_(RF_L_OUT_DIM, out_dim, i32);
+    INS_(RF_L_C, C, i32);
+    INS_(RF_L_H, H, i32);
+    INS_(RF_L_W, W, i32);
+    INS_(RF_L_OC, OC, i32);
+    INS_(RF_L_OH, OH, i32);
+    INS_(RF_L_OW, OW, i32);
+    INS_(RF_L_K, k, i32);
+    INS_(RF_L_STRIDE, stride, i32);
+    INS_(RF_L_PAD, pad, i32);
+    INS_(RF_L_FROZEN, frozen, i32);
+#undef INS_
+    if (file && H5Tpack(t) < 0) goto out;
+    rc = 0;
+out:
+    h5_close(s, H5Tclose, &rc, NULL, "string type");
+    if (rc != 0) {
+        h5_close(t, H5Tclose, &rc, NULL, "layer type");
+        t = -1;
+    }
+    return t;
+}
+
+int results_describe_model(results_jobinfo *ji, const model *m, int x_rank,
+                           const int *x_shape, dett_err *e)
+{
+    static const char *const kinds[] = RF_LAYER_KINDS;
+    if (m->n_layers > RESULTS_MAX_LAYERS)
+        return dett_fail(e, "a model of %d layers (results files describe at most %d)",
+                         m->n_layers, RESULTS_MAX_LAYERS);
+    if (x_rank < 1 || x_rank > 3) return dett_fail(e, "input rank %d (expected 1..3)", x_rank);
+    ji->n_layers = m->n_layers;
+    for (int i = 0; i < m->n_layers; i++) {
+        const layer *l = m->layers[i];
+        results_layer *o = &ji->layers[i];
+        memset(o, 0, sizeof *o);
+        int k = l->kind >= LAYER_DENSE && l->kind <= LAYER_GAP ? (int)l->kind : 0;
+        snprintf(o->kind, sizeof o->kind, "%s", kinds[k]);
+        o->offset = (int64_t)l->off;
+        o->n_params = (int64_t)l->n_params;
+        o->in_dim = l->in_dim, o->out_dim = l->out_dim;
+        o->C = l->C, o->H = l->H, o->W = l->W, o->OC = l->OC, o->OH = l->OH, o->OW = l->OW;
+        o->k = l->k, o->stride = l->stride, o->pad = l->pad, o->frozen = l->frozen;
+    }
+    ji->x_rank = x_rank;
+    for (int i = 0; i < x_rank; i++) ji->x_shape[i] = x_shape[i];
+    ji->n_classes = m->n_classes;
+    return 0;
+}
+
+/* Collective: params' @layers (the job's model) */
+static int layers_put(hid_t g, const results_jobinfo *in, const char *where, dett_err *e)
+{
+    hid_t d = -1, ft = -1, mt = -1, sp = -1, a = -1;
+    hsize_t n = (hsize_t)in->n_layers;
+    int rc = -1;
+    CHECK_H5(e, d = H5Dopen2(g, RF_D_PARAMS, H5P_DEFAULT), "%s/" RF_D_PARAMS ": cannot open",
+             where);
+    CHECK_H5(e, ft = results_layer_type(1), "%s: cannot make the layer type", where);
+    CHECK_H5(e, mt = results_layer_type(0), "%s: cannot make the layer type", where);
+    CHECK_H5(e, sp = H5Screate_simple(1, &n, NULL), "%s: H5Screate_simple", where);
+    CHECK_H5(e, a = H5Acreate2(d, RF_X_LAYERS, ft, sp, H5P_DEFAULT, H5P_DEFAULT),
+             "%s/" RF_D_PARAMS ": cannot create @" RF_X_LAYERS, where);
+    CHECK_H5(e, H5Awrite(a, mt, in->layers), "%s/" RF_D_PARAMS ": cannot write @" RF_X_LAYERS,
+             where);
+    rc = 0;
+fail:
+    h5_close(a, H5Aclose, &rc, e, where);
+    h5_close(sp, H5Sclose, &rc, e, where);
+    h5_close(mt, H5Tclose, &rc, e, where);
+    h5_close(ft, H5Tclose, &rc, e, where);
+    h5_close(d, H5Dclose, &rc, e, where);
+    return rc;
 }
 
 /* copies a C string into a fixed field: NUL-terminated, zero-padded, truncated */
@@ -172,109 +264,6 @@ static void row_clean(results_row *dst, const results_row *src)
     field_set(dst->kind, sizeof dst->kind, src->kind);
     field_set(dst->hash, sizeof dst->hash, src->hash);
     field_set(dst->error, sizeof dst->error, src->error);
-}
-
-/* Collective (H5Acreate/H5Awrite): a scalar fixed-length string attribute
- * holding the first n <= max bytes of s (s need not be terminated within
- * max: fixed char arrays are passed with max = their size). */
-static int attr_str(hid_t obj, const char *name, const char *s, size_t max, const char *where,
-                    dett_err *e)
-{
-    hid_t t = -1, sp = -1, a = -1;
-    int rc = -1;
-    char *c = NULL;
-    if (!s) s = "";
-    size_t n = strnlen(s, max);
-    c = malloc(n + 1);   /* a terminated copy: the type below reads n + 1 bytes */
-    CHECK_ALLOC(e, c);
-    memcpy(c, s, n);
-    c[n] = '\0';
-    CHECK_H5(e, t = str_type(n + 1, H5T_STR_NULLTERM), "%s: cannot make string type", where);
-    CHECK_H5(e, sp = H5Screate(H5S_SCALAR), "%s: H5Screate failed", where);
-    CHECK_H5(e, a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT),
-             "%s: cannot create attribute %s", where, name);
-    CHECK_H5(e, H5Awrite(a, t, c), "%s: cannot write attribute %s", where, name);
-    rc = 0;
-fail:
-    free(c);
-    h5_close(a, H5Aclose, &rc, e, where);
-    h5_close(sp, H5Sclose, &rc, e, where);
-    h5_close(t, H5Tclose, &rc, e, where);
-    return rc;
-}
-
-/* Collective: a scalar integer attribute stored as ftype (from a native int64) */
-static int attr_int(hid_t obj, const char *name, hid_t ftype, int64_t v, const char *where,
-                    dett_err *e)
-{
-    hid_t sp = -1, a = -1;
-    int rc = -1;
-    CHECK_H5(e, sp = H5Screate(H5S_SCALAR), "%s: H5Screate failed", where);
-    CHECK_H5(e, a = H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT),
-             "%s: cannot create attribute %s", where, name);
-    CHECK_H5(e, H5Awrite(a, H5T_NATIVE_INT64, &v), "%s: cannot write attribute %s", where, name);
-    rc = 0;
-fail:
-    h5_close(a, H5Aclose, &rc, e, where);
-    h5_close(sp, H5Sclose, &rc, e, where);
-    return rc;
-}
-
-/* Reads a one-element string attribute (fixed or variable length, so files
- * touched by h5py still read) into buf[cap]. Returns 0, or -1 if it is
- * missing or not a string (no message: the caller words it). */
-static int attr_read_str(hid_t obj, const char *name, char *buf, size_t cap)
-{
-    hid_t a = -1, ft = -1, mt = -1, sp = -1;
-    int rc = -1;
-    char *tmp = NULL;
-    buf[0] = '\0';
-    htri_t ex = H5Aexists(obj, name);
-    if (ex <= 0) return -1;
-    if ((a = H5Aopen(obj, name, H5P_DEFAULT)) < 0) goto out;
-    if ((ft = H5Aget_type(a)) < 0 || H5Tget_class(ft) != H5T_STRING) goto out;
-    if ((sp = H5Aget_space(a)) < 0 || H5Sget_simple_extent_npoints(sp) != 1) goto out;
-    htri_t vl = H5Tis_variable_str(ft);
-    if (vl < 0) goto out;
-    if (vl) {
-        char *s = NULL;
-        if ((mt = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0) goto out;
-        if (H5Aread(a, mt, &s) < 0) goto out;
-        snprintf(buf, cap, "%s", s ? s : "");
-        if (s && H5free_memory(s) < 0) goto out;
-    } else {
-        size_t n = H5Tget_size(ft);
-        if (n == 0 || !(tmp = calloc(n + 1, 1))) goto out;
-        if ((mt = str_type(n + 1, H5T_STR_NULLTERM)) < 0) goto out;
-        if (H5Aread(a, mt, tmp) < 0) goto out;
-        snprintf(buf, cap, "%s", tmp);
-    }
-    rc = 0;
-out:
-    free(tmp);
-    h5_close(mt, H5Tclose, &rc, NULL, name);
-    h5_close(sp, H5Sclose, &rc, NULL, name);
-    h5_close(ft, H5Tclose, &rc, NULL, name);
-    h5_close(a, H5Aclose, &rc, NULL, name);
-    return rc;
-}
-
-/* Reads a one-element integer attribute; 0 or -1 (missing / not an integer) */
-static int attr_read_int(hid_t obj, const char *name, int64_t *v)
-{
-    hid_t a = -1, ft = -1, sp = -1;
-    int rc = -1;
-    if (H5Aexists(obj, name) <= 0) return -1;
-    if ((a = H5Aopen(obj, name, H5P_DEFAULT)) < 0) goto out;
-    if ((ft = H5Aget_type(a)) < 0 || H5Tget_class(ft) != H5T_INTEGER) goto out;
-    if ((sp = H5Aget_space(a)) < 0 || H5Sget_simple_extent_npoints(sp) != 1) goto out;
-    if (H5Aread(a, H5T_NATIVE_INT64, v) < 0) goto out;
-    rc = 0;
-out:
-    h5_close(sp, H5Sclose, &rc, NULL, name);
-    h5_close(ft, H5Tclose, &rc, NULL, name);
-    h5_close(a, H5Aclose, &rc, NULL, name);
-    return rc;
 }
 
 /* Collective (H5Dcreate; the fill write at allocation is collective too):
@@ -420,7 +409,7 @@ static int inputs_check(results *r, const job_list *jobs, const results_jobinfo 
         const results_jobinfo *in = &info[i];
         size_t idn = strnlen(j->id, sizeof j->id), hn = strnlen(j->hash, sizeof j->hash);
         if (idn == 0 || idn >= sizeof r->job[i].id || strchr(j->id, '/') ||
-            !strcmp(j->id, "table") || !strcmp(j->id, ".") || !strcmp(j->id, "..")) {
+            !strcmp(j->id, RF_TABLE_NAME) || !strcmp(j->id, ".") || !strcmp(j->id, "..")) {
             dett_fail(e, "job %d: id '%.64s' cannot name a results group (1..15 characters, "
                       "no '/', not 'table')", i, j->id);
             goto fail;
@@ -494,8 +483,9 @@ static int existing_check(const char *path, const job_list *jobs, const results_
     hid_t f = -1, d = -1, sp = -1, mt = -1;
     results_row *rows = NULL;
     char s[128];
-    int64_t v;
+    long long v;
     int act = -1;
+    dett_err quiet;   /* the attribute reader's message: replaced by ours below */
     if (stat(path, &st) != 0) {
         if (errno == ENOENT) return ACT_CREATE;
         return dett_fail(e, "%s: %s", path, strerror(errno));
@@ -508,38 +498,40 @@ static int existing_check(const char *path, const job_list *jobs, const results_
                   "to overwrite it (use --force)", path);
         goto out;
     }
-    if (attr_read_str(f, "format", s, sizeof s) != 0 || strcmp(s, RESULTS_FORMAT) != 0) {
+    if (h5attr_get_text(f, RF_A_FORMAT, s, sizeof s, H5ATTR_TRUNCATE, path, &quiet) != 0 ||
+        strcmp(s, RF_FORMAT_NAME) != 0) {
         dett_fail(e, "%s: exists and is not a dett results file; refusing to overwrite it "
                   "(use --force)", path);
         goto out;
     }
-    if (attr_read_int(f, "format_version", &v) != 0) {
+    if (h5attr_get_int(f, RF_A_FORMAT_VERSION, LLONG_MIN, LLONG_MAX, &v, path, &quiet) != 0) {
         dett_fail(e, "%s: has no format_version; refusing to overwrite it (use --force)", path);
         goto out;
     }
-    if (v > RESULTS_FORMAT_VERSION) {
+    if (v > RF_FORMAT_VERSION) {
         dett_fail(e, "%s: results format version %lld is newer than this dett's version %d; "
-                  "use a newer dett, or --force to replace it", path, (long long)v,
-                  RESULTS_FORMAT_VERSION);
+                  "use a newer dett, or --force to replace it", path, v, RF_FORMAT_VERSION);
         goto out;
     }
-    if (v != RESULTS_FORMAT_VERSION) {
-        dett_fail(e, "%s: results format version %lld is not this dett's version %d; use "
-                  "--force to replace it or choose another -o", path, (long long)v,
-                  RESULTS_FORMAT_VERSION);
+    if (v != RF_FORMAT_VERSION) {
+        dett_fail(e, "%s: results format version %lld is not this dett's version %d (it "
+                  "cannot resume an older file; `dett report` still reads it); use --force "
+                  "to replace it or choose another -o", path, v, RF_FORMAT_VERSION);
         goto out;
     }
     const char *want = meta->script_sha256 ? meta->script_sha256 : "";
-    if (attr_read_str(f, "script_sha256", s, sizeof s) != 0 || strcmp(s, want) != 0) {
+    if (h5attr_get_text(f, RF_A_SCRIPT_SHA256, s, sizeof s, H5ATTR_TRUNCATE, path, &quiet) !=
+            0 ||
+        strcmp(s, want) != 0) {
         dett_fail(e, "%s: was written by another script (sha256 %.12s.. vs %.12s..); use "
                   "--force to replace it or choose another -o", path, s, want);
         goto out;
     }
     /* the same script must have produced the same jobs */
     hsize_t n = 0;
-    if ((d = H5Dopen2(f, "/jobs/table", H5P_DEFAULT)) < 0 || (sp = H5Dget_space(d)) < 0 ||
+    if ((d = H5Dopen2(f, RF_TABLE, H5P_DEFAULT)) < 0 || (sp = H5Dget_space(d)) < 0 ||
         H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0) {
-        dett_fail(e, "%s: /jobs/table is missing or damaged; use --force to replace the file",
+        dett_fail(e, "%s: " RF_TABLE " is missing or damaged; use --force to replace the file",
                   path);
         goto out;
     }
@@ -555,7 +547,7 @@ static int existing_check(const char *path, const job_list *jobs, const results_
         }
         if ((mt = row_type_new(0)) < 0 ||
             H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0) {
-            dett_fail(e, "%s: cannot read /jobs/table; use --force to replace the file", path);
+            dett_fail(e, "%s: cannot read " RF_TABLE "; use --force to replace the file", path);
             goto out;
         }
     }
@@ -589,18 +581,236 @@ static int root_attrs(hid_t f, const char *tmp, const job_list *jobs, const resu
 {
     const char *commit = DETT_GIT_COMMIT[0] ? DETT_GIT_COMMIT : "unknown";
     const char *version = DETT_VERSION[0] ? DETT_VERSION : "unknown";
-    const size_t big = (size_t)1 << 30;
-    CHECK(attr_str(f, "format", RESULTS_FORMAT, big, tmp, e));
-    CHECK(attr_int(f, "format_version", H5T_STD_I32LE, RESULTS_FORMAT_VERSION, tmp, e));
-    CHECK(attr_str(f, "dett_version", version, big, tmp, e));
-    CHECK(attr_str(f, "git_commit", commit, big, tmp, e));
-    CHECK(attr_str(f, "script", meta->script_text, big, tmp, e));
-    CHECK(attr_str(f, "script_path", meta->script_path, big, tmp, e));
-    CHECK(attr_str(f, "script_sha256", meta->script_sha256, big, tmp, e));
-    CHECK(attr_int(f, "world_size", H5T_STD_I32LE, meta->world_size, tmp, e));
-    CHECK(attr_int(f, "ranks_per_job", H5T_STD_I32LE, meta->ranks_per_job, tmp, e));
-    CHECK(attr_str(f, "start_time", start, big, tmp, e));
-    CHECK(attr_int(f, "n_jobs", H5T_STD_I32LE, jobs->n, tmp, e));
+    CHECK(h5attr_put_text(f, RF_A_FORMAT, RF_FORMAT_NAME, tmp, e));
+    CHECK(h5attr_put_int(f, RF_A_FORMAT_VERSION, H5T_STD_I32LE, RF_FORMAT_VERSION, tmp, e));
+    CHECK(h5attr_put_text(f, RF_A_DETT_VERSION, version, tmp, e));
+    CHECK(h5attr_put_text(f, RF_A_GIT_COMMIT, commit, tmp, e));
+    CHECK(h5attr_put_text(f, RF_A_SCRIPT, meta->script_text, tmp, e));
+    CHECK(h5attr_put_text(f, RF_A_SCRIPT_PATH, meta->script_path, tmp, e));
+    CHECK(h5attr_put_text(f, RF_A_SCRIPT_SHA256, meta->script_sha256, tmp, e));
+    CHECK(h5attr_put_int(f, RF_A_WORLD_SIZE, H5T_STD_I32LE, meta->world_size, tmp, e));
+    CHECK(h5attr_put_int(f, RF_A_RANKS_PER_JOB, H5T_STD_I32LE, meta->ranks_per_job, tmp, e));
+    CHECK(h5attr_put_text(f, RF_A_START_TIME, start, tmp, e));
+    CHECK(h5attr_put_int(f, RF_A_N_JOBS, H5T_STD_I32LE, jobs->n, tmp, e));
+    return 0;
+fail:
+    return -1;
+}
+
+/* ---- typed job configuration (format 2) ---------------------------------- */
+
+/* The decimal a float32 setting was given as: the shortest %g form that
+ * reads back as the same float, so lr 0.01f is stored as 0.01 and not as
+ * 0.009999999776. */
+static double f32_decimal(float f)
+{
+    char buf[40];
+    for (int prec = 1; prec <= 9; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, (double)f);
+        double d = strtod(buf, NULL);
+        if ((float)d == f) return d;
+    }
+    return (double)f;
+}
+
+/* appends a number (text NULL) or a text to v[*n] if there is room */
+static void value_add(h5attr_value *v, int cap, int *n, const char *name, double num,
+                      const char *text)
+{
+    if (*n >= cap) return;
+    h5attr_value *x = &v[(*n)++];
+    memset(x, 0, sizeof *x);
+    snprintf(x->name, sizeof x->name, "%s", name);
+    x->is_text = text != NULL;
+    x->num = num;
+    if (text) snprintf(x->text, sizeof x->text, "%s", text);
+}
+
+/* the method's own arguments as typed values (method.<key>), read from the
+ * method table; its weighting is written separately (weighting.*) */
+static int method_args_typed(const method_spec *m, h5attr_value *v, int cap)
+{
+    method_arg a[METHOD_MAX_KEYS + 8];
+    int na = method_args(m, a, (int)(sizeof a / sizeof a[0])), n = 0;
+    if (na > (int)(sizeof a / sizeof a[0])) na = (int)(sizeof a / sizeof a[0]);
+    for (int i = 0; i < na; i++) {
+        if (!strcmp(a[i].name, "weighting")) break;   /* the weighting's own pairs follow */
+        value_add(v, cap, &n, a[i].name, f32_decimal((float)a[i].num), NULL);
+    }
+    return n;
+}
+
+/* the sample weighting as typed values (weighting.kind, .T, .up, .resample) */
+static int weighting_typed(const weighting_spec *w, h5attr_value *v, int cap)
+{
+    static const char *const kinds[] = {"none", "jtt", "group_balanced", "lua"};
+    int n = 0;
+    int k = w->kind >= WEIGHT_NONE && w->kind <= WEIGHT_LUA ? (int)w->kind : 0;
+    value_add(v, cap, &n, "kind", 0, kinds[k]);
+    if (w->kind == WEIGHT_JTT) {
+        value_add(v, cap, &n, "T", w->T, NULL);
+        value_add(v, cap, &n, "up", f32_decimal(w->up), NULL);
+        value_add(v, cap, &n, "resample", w->resample, NULL);
+    }
+    return n;
+}
+
+/* the optimiser as typed values (optim.name, .lr, .momentum | .beta1 ..., .wd) */
+static int optim_typed(const optim_cfg *o, h5attr_value *v, int cap)
+{
+    int n = 0;
+    value_add(v, cap, &n, "name", 0, o->kind == OPTIM_SGD ? "sgd" : "adamw");
+    value_add(v, cap, &n, "lr", f32_decimal(o->lr), NULL);
+    if (o->kind == OPTIM_SGD) {
+        value_add(v, cap, &n, "momentum", f32_decimal(o->momentum), NULL);
+    } else {
+        value_add(v, cap, &n, "beta1", f32_decimal(o->beta1), NULL);
+        value_add(v, cap, &n, "beta2", f32_decimal(o->beta2), NULL);
+        value_add(v, cap, &n, "eps", f32_decimal(o->eps), NULL);
+    }
+    value_add(v, cap, &n, "wd", f32_decimal(o->wd), NULL);
+    return n;
+}
+
+/* writes v[0..n) as <prefix><name> attributes */
+static int values_put(hid_t g, const char *prefix, const h5attr_value *v, int n,
+                      const char *where, dett_err *e)
+{
+    for (int k = 0; k < n; k++) CHECK(h5attr_put_value(g, prefix, &v[k], where, e));
+    return 0;
+fail:
+    return -1;
+}
+
+/* Collective: the typed architecture (arch.*). arch.width is the last
+ * hidden width: an mlp's last hidden layer, a cnn's fc layer or, without
+ * one, its last conv layer's channels. */
+static int arch_put(hid_t g, const arch_spec *a, const char *where, dett_err *e)
+{
+    int mlp = a->kind == ARCH_MLP;
+    int nw = a->n_widths < 0 ? 0 : a->n_widths > JOB_MAX_LAYERS ? JOB_MAX_LAYERS : a->n_widths;
+    int nc = a->n_channels < 0 ? 0
+             : a->n_channels > JOB_MAX_LAYERS ? JOB_MAX_LAYERS : a->n_channels;
+    int width = mlp ? (nw ? a->widths[nw - 1] : 0) : a->fc > 0 ? a->fc : nc ? a->channels[nc - 1] : 0;
+    CHECK(h5attr_put_text(g, RF_J_ARCH_KIND, mlp ? RF_ARCH_MLP : RF_ARCH_CNN, where, e));
+    if (mlp) {
+        CHECK(h5attr_put_ints(g, RF_J_ARCH_WIDTHS, a->widths, nw, where, e));
+    } else {
+        CHECK(h5attr_put_ints(g, RF_J_ARCH_CHANNELS, a->channels, nc, where, e));
+        CHECK(h5attr_put_int(g, RF_J_ARCH_KERNEL, H5T_STD_I32LE, a->kernel, where, e));
+        CHECK(h5attr_put_int(g, RF_J_ARCH_POOL, H5T_STD_I32LE, a->pool, where, e));
+        CHECK(h5attr_put_text(g, RF_J_ARCH_POOL_KIND, a->pool_max ? RF_POOL_MAX : RF_POOL_AVG, where, e));
+        CHECK(h5attr_put_int(g, RF_J_ARCH_FC, H5T_STD_I32LE, a->fc, where, e));
+    }
+    CHECK(h5attr_put_int(g, RF_J_ARCH_WIDTH, H5T_STD_I32LE, width, where, e));
+    return 0;
+fail:
+    return -1;
+}
+
+/* Collective: every configuration attribute of /jobs/<id> */
+static int job_attrs(hid_t g, const job_spec *j, const results_jobinfo *in, const char *where,
+                     dett_err *e)
+{
+    h5attr_value v[16];
+    int n;
+    CHECK(h5attr_put_text(g, RF_J_CONFIG, j->canon, where, e));
+    CHECK(h5attr_put_text(g, RF_J_HASH, j->hash, where, e));
+    CHECK(h5attr_put_text(g, RF_J_KIND, kind_name(j->kind), where, e));
+    CHECK(h5attr_put_text(g, RF_J_METHOD, in->method, where, e));
+    CHECK(h5attr_put_text(g, RF_J_METHOD_ARGS, in->method_args, where, e));
+    CHECK(h5attr_put_text(g, RF_J_ARCH, in->arch, where, e));
+    CHECK(h5attr_put_text(g, RF_J_WEIGHTING, in->weighting, where, e));
+    CHECK(h5attr_put_text(g, RF_J_OPTIM, in->optim, where, e));
+    CHECK(h5attr_put_int(g, RF_J_BATCH, H5T_STD_I32LE, in->batch, where, e));
+    CHECK(h5attr_put_text(g, RF_J_DATASET, j->data, where, e));
+    CHECK(h5attr_put_text(g, RF_J_TEACHER, in->teacher, where, e));
+    CHECK(h5attr_put_text(g, RF_J_IDENT, in->ident, where, e));
+    CHECK(h5attr_put_int(g, RF_J_SEED, H5T_STD_I64LE, (int64_t)j->seed, where, e));
+    CHECK(h5attr_put_int(g, RF_J_EPOCHS, H5T_STD_I32LE, in->epochs, where, e));
+    CHECK(h5attr_put_text(g, RF_J_SELECT, in->select, where, e));
+    CHECK(h5attr_put_int(g, RF_J_GROUPS, H5T_STD_I32LE, in->groups, where, e));
+    CHECK(h5attr_put_int(g, RF_J_N_ATTRS, H5T_STD_I32LE, in->n_attrs, where, e));
+    CHECK(arch_put(g, &j->arch, where, e));
+    n = optim_typed(&j->optim, v, 16);
+    CHECK(values_put(g, RF_J_OPTIM_PREFIX, v, n, where, e));
+    n = method_args_typed(&j->method, v, 16);
+    CHECK(values_put(g, RF_J_METHOD_PREFIX, v, n, where, e));
+    n = weighting_typed(&j->method.weighting, v, 16);
+    CHECK(values_put(g, RF_J_WEIGHTING_PREFIX, v, n, where, e));
+    if (in->n_layers > 0) {
+        CHECK(h5attr_put_ints(g, RF_J_INPUT_SHAPE, in->x_shape, in->x_rank, where, e));
+        CHECK(h5attr_put_int(g, RF_J_N_CLASSES, H5T_STD_I32LE, in->n_classes, where, e));
+    }
+    return 0;
+fail:
+    return -1;
+}
+
+/* what a dataset holds, NeXus style: @axes (one name per dimension),
+ * @units, @long_name; NULL units/axes are left out */
+typedef struct {
+    const char *long_name, *units, *fill;   /* fill: what an unwritten element holds */
+    int rank;
+    const char *axes[3];
+} dset_doc;
+
+/* Collective: opens loc/name and writes its describing attributes */
+static int dset_describe(hid_t loc, const char *name, const dset_doc *doc, int epochs,
+                         int splits, int select, const char *where, dett_err *e)
+{
+    static const char *const split_names[] = RF_SPLIT_NAMES;
+    static const char *const select_names[] = RF_SELECT_NAMES;
+    hid_t d = -1;
+    int rc = -1;
+    CHECK_H5(e, d = H5Dopen2(loc, name, H5P_DEFAULT), "%s/%s: cannot open", where, name);
+    CHECK(h5attr_put_text(d, RF_X_LONG_NAME, doc->long_name, where, e));
+    if (doc->units) CHECK(h5attr_put_text(d, RF_X_UNITS, doc->units, where, e));
+    CHECK(h5attr_put_texts(d, RF_X_AXES, doc->axes, doc->rank, where, e));
+    if (epochs) CHECK(h5attr_put_int(d, RF_X_EPOCH_BASE, H5T_STD_I32LE, 0, where, e));
+    if (splits) CHECK(h5attr_put_texts(d, RF_X_SPLIT, split_names, RF_N_SPLITS, where, e));
+    if (select) CHECK(h5attr_put_texts(d, RF_X_SELECT, select_names, RF_N_SEL, where, e));
+    CHECK(h5attr_put_text(d, RF_X_FILL, doc->fill, where, e));
+    rc = 0;
+fail:
+    h5_close(d, H5Dclose, &rc, e, where);
+    return rc;
+}
+
+/* Collective: the describing attributes of every dataset of a job */
+static int job_describe(hid_t g, hid_t dg, const char *where, dett_err *e)
+{
+    static const dset_doc loss = {"mean training objective per epoch", "1", "NaN", 1, {RF_AX_EPOCH}};
+    static const dset_doc acc = {"per-group accuracy (fraction of rows)", "1", "NaN", 3,
+                                 {RF_AX_EPOCH, RF_AX_SPLIT, RF_AX_GROUP}};
+    static const dset_doc worst = {"worst-group accuracy (fraction)", "1", "NaN", 2,
+                                   {RF_AX_EPOCH, RF_AX_SPLIT}};
+    static const dset_doc avg = {"accuracy averaged over groups weighted by the training "
+                                 "group proportions (fraction)", "1", "NaN", 2,
+                                 {RF_AX_EPOCH, RF_AX_SPLIT}};
+    static const dset_doc mean = {"unweighted mean of the per-group accuracies (fraction)",
+                                  "1", "NaN", 2, {RF_AX_EPOCH, RF_AX_SPLIT}};
+    static const dset_doc sel = {"epoch index chosen by each selection rule", "epoch", "-1",
+                                 1, {RF_AX_SELECT}};
+    static const dset_doc params = {"parameters at the selected epoch, layout of "
+                                    "kernels/layer.h (see dett export)", NULL, "0", 1,
+                                    {RF_AX_PARAM}};
+    static const dset_doc cka = {"linear CKA of teacher and student features on the test "
+                                 "rows of each group", "1", "NaN", 1, {RF_AX_GROUP}};
+    static const dset_doc mse = {"mean squared difference of teacher and student features "
+                                 "on the test rows of each group", NULL, "NaN", 1,
+                                 {RF_AX_GROUP}};
+    CHECK(dset_describe(g, RF_D_TRAIN_LOSS, &loss, 1, 0, 0, where, e));
+    CHECK(dset_describe(g, RF_D_ACC, &acc, 1, 1, 0, where, e));
+    CHECK(dset_describe(g, RF_D_WORST, &worst, 1, 1, 0, where, e));
+    CHECK(dset_describe(g, RF_D_AVG, &avg, 1, 1, 0, where, e));
+    CHECK(dset_describe(g, RF_D_MEAN, &mean, 1, 1, 0, where, e));
+    CHECK(dset_describe(g, RF_D_SELECTED, &sel, 1, 0, 1, where, e));
+    CHECK(dset_describe(g, RF_D_PARAMS, &params, 0, 0, 0, where, e));
+    if (dg >= 0) {
+        CHECK(dset_describe(dg, RF_D_CKA, &cka, 0, 0, 0, where, e));
+        CHECK(dset_describe(dg, RF_D_FEATURE_MSE, &mse, 0, 0, 0, where, e));
+    }
     return 0;
 fail:
     return -1;
@@ -617,44 +827,31 @@ static int job_make(hid_t f, const char *tmp, const job_spec *j, const results_j
     const int32_t minus1 = -1;
     const float zero = 0.0f;
     hsize_t E = dim1(in->epochs), G = dim1(in->groups);
-    hsize_t d_acc[3] = {E, 2, G}, d_e2[2] = {E, 2}, d_sel[1] = {3};
+    hsize_t d_acc[3] = {E, 2, G}, d_e2[2] = {E, 2}, d_sel[1] = {RF_N_SEL};
     hsize_t d_p[1] = {dim1((int64_t)in->n_params)};
-    snprintf(name, sizeof name, "/jobs/%s", j->id);
+    snprintf(name, sizeof name, RF_JOBS "/%s", j->id);
     snprintf(where, sizeof where, "%.1000s: %s", tmp, name);
     CHECK_H5(e, g = H5Gcreate2(f, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
              "%s: cannot create the group (duplicate id?)", where);
-    CHECK(attr_str(g, "config", j->canon, sizeof j->canon, where, e));
-    CHECK(attr_str(g, "hash", j->hash, sizeof j->hash, where, e));
-    CHECK(attr_str(g, "kind", kind_name(j->kind), 16, where, e));
-    CHECK(attr_str(g, "method", in->method, sizeof in->method, where, e));
-    CHECK(attr_str(g, "method_args", in->method_args, sizeof in->method_args, where, e));
-    CHECK(attr_str(g, "arch", in->arch, sizeof in->arch, where, e));
-    CHECK(attr_str(g, "weighting", in->weighting, sizeof in->weighting, where, e));
-    CHECK(attr_str(g, "optim", in->optim, sizeof in->optim, where, e));
-    CHECK(attr_int(g, "batch", H5T_STD_I32LE, in->batch, where, e));
-    CHECK(attr_str(g, "dataset", j->data, sizeof j->data, where, e));
-    CHECK(attr_str(g, "teacher", in->teacher, sizeof in->teacher, where, e));
-    CHECK(attr_str(g, "ident", in->ident, sizeof in->ident, where, e));
-    CHECK(attr_int(g, "seed", H5T_STD_I64LE, (int64_t)j->seed, where, e));
-    CHECK(attr_int(g, "epochs", H5T_STD_I32LE, in->epochs, where, e));
-    CHECK(attr_str(g, "select", in->select, sizeof in->select, where, e));
-    CHECK(attr_int(g, "groups", H5T_STD_I32LE, in->groups, where, e));
-    CHECK(attr_int(g, "n_attrs", H5T_STD_I32LE, in->n_attrs, where, e));
-    CHECK(dset_make(g, "train_loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &E, where, e));
-    CHECK(dset_make(g, "acc", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 3, d_acc, where, e));
-    CHECK(dset_make(g, "worst", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, d_e2, where, e));
-    CHECK(dset_make(g, "avg", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, d_e2, where, e));
-    CHECK(dset_make(g, "mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, d_e2, where, e));
-    CHECK(dset_make(g, "selected", H5T_STD_I32LE, H5T_NATIVE_INT32, &minus1, 1, d_sel, where,
+    CHECK(job_attrs(g, j, in, where, e));
+    CHECK(dset_make(g, RF_D_TRAIN_LOSS, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &E, where,
                     e));
-    CHECK(dset_make(g, "params", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &zero, 1, d_p, where, e));
+    CHECK(dset_make(g, RF_D_ACC, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 3, d_acc, where, e));
+    CHECK(dset_make(g, RF_D_WORST, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, d_e2, where, e));
+    CHECK(dset_make(g, RF_D_AVG, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, d_e2, where, e));
+    CHECK(dset_make(g, RF_D_MEAN, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, d_e2, where, e));
+    CHECK(dset_make(g, RF_D_SELECTED, H5T_STD_I32LE, H5T_NATIVE_INT32, &minus1, 1, d_sel,
+                    where, e));
+    CHECK(dset_make(g, RF_D_PARAMS, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &zero, 1, d_p, where, e));
     if (in->diagnostics) {
-        CHECK_H5(e, dg = H5Gcreate2(g, "diagnostics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                 "%s: cannot create diagnostics", where);
-        CHECK(dset_make(dg, "cka", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &G, where, e));
-        CHECK(dset_make(dg, "feature_mse", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &G,
+        CHECK_H5(e, dg = H5Gcreate2(g, RF_DIAGNOSTICS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                 "%s: cannot create " RF_DIAGNOSTICS, where);
+        CHECK(dset_make(dg, RF_D_CKA, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &G, where, e));
+        CHECK(dset_make(dg, RF_D_FEATURE_MSE, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &G,
                         where, e));
     }
+    CHECK(job_describe(g, dg, where, e));
+    if (in->n_layers > 0) CHECK(layers_put(g, in, where, e));
     rc = 0;
 fail:
     h5_close(dg, H5Gclose, &rc, e, where);
@@ -666,19 +863,28 @@ fail:
 static int art_make(hid_t arts, const char *tmp, const job_spec *j, const res_art *a,
                     dett_err *e)
 {
+    static const dset_doc params = {"parameters of a teacher or identification model at "
+                                    "its selected epoch, layout of kernels/layer.h", NULL, "0", 1,
+                                    {RF_AX_PARAM}};
+    static const dset_doc errset = {"1 where the identification model misclassifies the "
+                                    "training row (data-file row order)", NULL, "0", 1,
+                                    {RF_AX_ROW}};
     char where[RESULTS_PATH];
     hid_t g = -1;
     int rc = -1;
     const float zero = 0.0f;
     const uint8_t zero8 = 0;
     hsize_t d_p[1] = {dim1((int64_t)a->P)}, d_n[1] = {dim1(a->n_train)};
-    snprintf(where, sizeof where, "%.1000s: /artifacts/%.64s", tmp, j->hash);
+    snprintf(where, sizeof where, "%.1000s: " RF_ARTIFACTS "/%.64s", tmp, j->hash);
     CHECK_H5(e, g = H5Gcreate2(arts, j->hash, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
              "%s: cannot create the group", where);
-    CHECK(dset_make(g, "params", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &zero, 1, d_p, where, e));
-    if (j->kind == JOB_IDENT)
-        CHECK(dset_make(g, "error_set", H5T_STD_U8LE, H5T_NATIVE_UINT8, &zero8, 1, d_n, where,
-                        e));
+    CHECK(dset_make(g, RF_D_PARAMS, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &zero, 1, d_p, where, e));
+    CHECK(dset_describe(g, RF_D_PARAMS, &params, 0, 0, 0, where, e));
+    if (j->kind == JOB_IDENT) {
+        CHECK(dset_make(g, RF_D_ERROR_SET, H5T_STD_U8LE, H5T_NATIVE_UINT8, &zero8, 1, d_n,
+                        where, e));
+        CHECK(dset_describe(g, RF_D_ERROR_SET, &errset, 0, 0, 0, where, e));
+    }
     rc = 0;
 fail:
     h5_close(g, H5Gclose, &rc, e, where);
@@ -711,23 +917,30 @@ static int table_make(hid_t f, const char *tmp, const job_list *jobs, int rank, 
     CHECK_H5(e, H5Pset_layout(dcpl, H5D_CONTIGUOUS), "%s: H5Pset_layout", tmp);
     CHECK_H5(e, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), "%s: H5Pset_alloc_time", tmp);
     CHECK_H5(e, H5Pset_fill_value(dcpl, mt, &zero), "%s: H5Pset_fill_value", tmp);
-    CHECK_H5(e, d = H5Dcreate2(f, "/jobs/table", ft, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-             "%s: cannot create /jobs/table", tmp);   /* collective */
+    CHECK_H5(e, d = H5Dcreate2(f, RF_TABLE, ft, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+             "%s: cannot create " RF_TABLE, tmp);   /* collective */
     if (rows) {
         CHECK_H5(e, dxpl = H5Pcreate(H5P_DATASET_XFER), "%s: H5Pcreate", tmp);
         CHECK_H5(e, H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_INDEPENDENT), "%s: H5Pset_dxpl_mpio", tmp);
         CHECK_H5(e, H5Dwrite(d, mt, H5S_ALL, H5S_ALL, dxpl, rows),   /* independent, rank 0 */
-                 "%s: cannot write /jobs/table", tmp);
+                 "%s: cannot write " RF_TABLE, tmp);
+    }
+    {   /* what the table is: its rows and the names of the status values */
+        static const char *const status[] = RF_STATUS_NAMES;
+        static const char *const axes[] = {RF_AX_JOB};
+        CHECK(h5attr_put_text(d, RF_X_LONG_NAME, "one row per job, in job order", tmp, e));
+        CHECK(h5attr_put_texts(d, RF_X_AXES, axes, 1, tmp, e));
+        CHECK(h5attr_put_texts(d, RF_X_STATUS, status, RF_N_STATUS, tmp, e));
     }
     rc = 0;
 fail:
     free(rows);
-    h5_close(d, H5Dclose, &rc, e, "/jobs/table");
-    h5_close(dxpl, H5Pclose, &rc, e, "/jobs/table");
-    h5_close(dcpl, H5Pclose, &rc, e, "/jobs/table");
-    h5_close(sp, H5Sclose, &rc, e, "/jobs/table");
-    h5_close(mt, H5Tclose, &rc, e, "/jobs/table");
-    h5_close(ft, H5Tclose, &rc, e, "/jobs/table");
+    h5_close(d, H5Dclose, &rc, e, RF_TABLE);
+    h5_close(dxpl, H5Pclose, &rc, e, RF_TABLE);
+    h5_close(dcpl, H5Pclose, &rc, e, RF_TABLE);
+    h5_close(sp, H5Sclose, &rc, e, RF_TABLE);
+    h5_close(mt, H5Tclose, &rc, e, RF_TABLE);
+    h5_close(ft, H5Tclose, &rc, e, RF_TABLE);
     return rc;
 }
 
@@ -739,18 +952,18 @@ static int layout_build(hid_t f, const char *tmp, const results *r, const job_li
     hid_t gj = -1, ga = -1;
     int rc = -1;
     CHECK(root_attrs(f, tmp, jobs, meta, start, e));
-    CHECK_H5(e, gj = H5Gcreate2(f, "/jobs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-             "%s: cannot create /jobs", tmp);
-    CHECK_H5(e, ga = H5Gcreate2(f, "/artifacts", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-             "%s: cannot create /artifacts", tmp);
+    CHECK_H5(e, gj = H5Gcreate2(f, RF_JOBS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: cannot create " RF_JOBS, tmp);
+    CHECK_H5(e, ga = H5Gcreate2(f, RF_ARTIFACTS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: cannot create " RF_ARTIFACTS, tmp);
     CHECK(table_make(f, tmp, jobs, rank, e));
     for (int i = 0; i < jobs->n; i++) CHECK(job_make(f, tmp, &jobs->jobs[i], &info[i], e));
     for (int k = 0; k < r->n_art; k++)
         CHECK(art_make(ga, tmp, &jobs->jobs[r->art[k].owner], &r->art[k], e));
     rc = 0;
 fail:
-    h5_close(ga, H5Gclose, &rc, e, "/artifacts");
-    h5_close(gj, H5Gclose, &rc, e, "/jobs");
+    h5_close(ga, H5Gclose, &rc, e, RF_ARTIFACTS);
+    h5_close(gj, H5Gclose, &rc, e, RF_JOBS);
     return rc;
 }
 
@@ -821,7 +1034,7 @@ static int handles_close(results *r, dett_err *e)
             rc = dett_fail(e, "%s: H5Dclose (artifact) failed", r->path);
     }
     if (r->table >= 0 && H5Dclose(r->table) < 0 && rc == 0)
-        rc = dett_fail(e, "%s: H5Dclose (/jobs/table) failed", r->path);
+        rc = dett_fail(e, "%s: H5Dclose (" RF_TABLE ") failed", r->path);
     if (r->row_type >= 0 && H5Tclose(r->row_type) < 0 && rc == 0)
         rc = dett_fail(e, "%s: H5Tclose failed", r->path);
     if (r->dxpl >= 0 && H5Pclose(r->dxpl) < 0 && rc == 0)
@@ -868,23 +1081,23 @@ static int job_open(results *r, int i, dett_err *e)
     res_job *j = &r->job[i];
     char p[RESULTS_PATH];
     hsize_t E = dim1(j->E), G = dim1(j->G);
-    hsize_t d_acc[3] = {E, 2, G}, d_e2[2] = {E, 2}, d_sel[1] = {3};
+    hsize_t d_acc[3] = {E, RF_N_SPLITS, G}, d_e2[2] = {E, RF_N_SPLITS}, d_sel[1] = {RF_N_SEL};
     hsize_t d_p[1] = {dim1((int64_t)j->P)};
 #define OPEN_(h, name, rank, dims)                                                  \
     do {                                                                            \
-        snprintf(p, sizeof p, "/jobs/%s/%s", j->id, name);                          \
+        snprintf(p, sizeof p, RF_JOBS "/%s/%s", j->id, name);                       \
         if ((h = dset_open(r->file, r->path, p, rank, dims, e)) < 0) return -1;     \
     } while (0)
-    OPEN_(j->train_loss, "train_loss", 1, &E);
-    OPEN_(j->acc, "acc", 3, d_acc);
-    OPEN_(j->worst, "worst", 2, d_e2);
-    OPEN_(j->avg, "avg", 2, d_e2);
-    OPEN_(j->mean, "mean", 2, d_e2);
-    OPEN_(j->selected, "selected", 1, d_sel);
-    OPEN_(j->params, "params", 1, d_p);
+    OPEN_(j->train_loss, RF_D_TRAIN_LOSS, 1, &E);
+    OPEN_(j->acc, RF_D_ACC, 3, d_acc);
+    OPEN_(j->worst, RF_D_WORST, 2, d_e2);
+    OPEN_(j->avg, RF_D_AVG, 2, d_e2);
+    OPEN_(j->mean, RF_D_MEAN, 2, d_e2);
+    OPEN_(j->selected, RF_D_SELECTED, 1, d_sel);
+    OPEN_(j->params, RF_D_PARAMS, 1, d_p);
     if (j->diag) {
-        OPEN_(j->diag_cka, "diagnostics/cka", 1, &G);
-        OPEN_(j->diag_mse, "diagnostics/feature_mse", 1, &G);
+        OPEN_(j->diag_cka, RF_DIAGNOSTICS "/" RF_D_CKA, 1, &G);
+        OPEN_(j->diag_mse, RF_DIAGNOSTICS "/" RF_D_FEATURE_MSE, 1, &G);
     }
 #undef OPEN_
     return 0;
@@ -908,17 +1121,17 @@ static int handles_open(results *r, MPI_Comm comm, const job_list *jobs, dett_er
     else if ((r->dxpl = H5Pcreate(H5P_DATASET_XFER)) < 0 ||
              H5Pset_dxpl_mpio(r->dxpl, H5FD_MPIO_INDEPENDENT) < 0)
         rc = dett_fail(e, "%s: cannot make the transfer property list", r->path);
-    else if ((r->table = dset_open(r->file, r->path, "/jobs/table", 1, &n, e)) < 0)
+    else if ((r->table = dset_open(r->file, r->path, RF_TABLE, 1, &n, e)) < 0)
         rc = -1;
     for (int i = 0; rc == 0 && i < r->n_jobs; i++) rc = job_open(r, i, e);
     for (int k = 0; rc == 0 && k < r->n_art; k++) {
         res_art *a = &r->art[k];
         const char *h = jobs->jobs[a->owner].hash;
         hsize_t d_p = dim1((int64_t)a->P), d_n = dim1(a->n_train);
-        snprintf(p, sizeof p, "/artifacts/%s/params", h);
+        snprintf(p, sizeof p, RF_ARTIFACTS "/%s/" RF_D_PARAMS, h);
         if ((a->params = dset_open(r->file, r->path, p, 1, &d_p, e)) < 0) rc = -1;
         if (rc == 0 && jobs->jobs[a->owner].kind == JOB_IDENT) {
-            snprintf(p, sizeof p, "/artifacts/%s/error_set", h);
+            snprintf(p, sizeof p, RF_ARTIFACTS "/%s/" RF_D_ERROR_SET, h);
             if ((a->error_set = dset_open(r->file, r->path, p, 1, &d_n, e)) < 0) rc = -1;
         }
     }
@@ -1021,7 +1234,7 @@ static int row_io(results *r, int job, const results_row *in, results_row *out, 
         field_set(clean.hash, sizeof clean.hash, r->job[job].hash);
     }
     int rc = slab_io(r, r->table, r->row_type, 1, &start, &count, in ? &clean : NULL, out,
-                     "/jobs/table", e);
+                     RF_TABLE, e);
     if (rc == 0 && out) {   /* terminate every string whatever the file held */
         out->id[sizeof out->id - 1] = '\0';
         out->kind[sizeof out->kind - 1] = '\0';
@@ -1066,7 +1279,7 @@ int results_write_job(results *r, int job, int epochs_run, const double *train_l
                          epochs_run, j->E);
     if (quiet_on(&q, e)) return -1;
     hsize_t E = (hsize_t)epochs_run, G = (hsize_t)j->G, z = 0, three = 3, P = j->P;
-    snprintf(w, sizeof w, "/jobs/%s", j->id);
+    snprintf(w, sizeof w, RF_JOBS "/%s", j->id);
     int rc = 0;
     if (train_loss && E)
         rc = slab_io(r, j->train_loss, H5T_NATIVE_DOUBLE, 1, &z, &E, train_loss, NULL, w, e);
@@ -1116,7 +1329,7 @@ static res_art *art_of(results *r, int job, int need_error_set, dett_err *e)
     res_job *j = &r->job[job];
     if (j->art < 0 || (need_error_set && j->kind != JOB_IDENT)) {
         dett_fail(e, "%s: job %s (%s) has no %s artifact", r->path, j->id, kind_name(j->kind),
-                  need_error_set ? "error_set" : "params");
+                  need_error_set ? RF_D_ERROR_SET : RF_D_PARAMS);
         return NULL;
     }
     return &r->art[j->art];
@@ -1164,7 +1377,7 @@ static int error_set_io(results *r, int job, int64_t row0, int64_t n, const uint
     if (quiet_on(&q, e)) return -1;
     hsize_t start = (hsize_t)row0, count = (hsize_t)n;
     int rc = slab_io(r, a->error_set, H5T_NATIVE_UINT8, 1, &start, &count, in, out,
-                     "error_set", e);
+                     RF_D_ERROR_SET, e);
     return quiet_off(&q, rc, e);
 }
 

@@ -1,50 +1,29 @@
 /* results.h - the results file of `dett run`: one HDF5 file for a whole grid.
  *
- * Layout (format "dett-results", format_version 1; all names below are part
- * of the contract with analysis/ and with users' h5py scripts):
+ * The schema (every group, dataset and attribute, with axes and units) is
+ * docs/results-format.md; every name is a macro of
+ * runtime/format/results_format.h (format "dett-results", format_version
+ * RF_FORMAT_VERSION = 2). In short:
  *
- * /                      attributes (strings unless noted):
- *     format = "dett-results", format_version (int32) = 1,
- *     dett_version, git_commit, script (the script's text), script_path,
- *     script_sha256, world_size (int32), ranks_per_job (int32),
- *     start_time (ISO 8601 UTC), n_jobs (int32)
- * /jobs/table            compound [n_jobs], one row per job, in job order:
- *     id        string (16 bytes, NUL-padded)   "j000"
- *     kind      string (8)                      "train" | "ident" | "student"
- *     hash      string (65)                     hex sha256 of the config
- *     status    int32   0 pending, 1 running, 2 done, 3 failed, 4 skipped
- *     error     string (256)                    why failed/skipped, else ""
- *     wall_seconds  float64
- *     ranks     int32                           ranks that ran it
- *     epochs_run int32
- * /jobs/<id>/            group per job; attributes (strings):
- *     config (canonical text), hash, kind, method (e.g. "dett"),
- *     method_args (e.g. "up=50,T=1"), arch (e.g. "mlp[64,64]"),
- *     weighting (e.g. "jtt(T=1,up=50)" or "none"), optim (e.g.
- *     "sgd(lr=0.01,momentum=0.9,wd=0.0001)"), batch (int32), dataset (path),
- *     teacher (job id or ""), ident (job id or ""), seed (int64),
- *     epochs (int32), select ("val-worst" | "val-avg" | "oracle"),
- *     groups (int32 G), n_attrs (int32 A)    [group g = y * A + a]
- *   datasets (created with fill values; written when the job finishes):
- *     train_loss   float64 [E]          mean training objective per epoch
- *     acc          float64 [E, 2, G]    per-group accuracy, [.., 0, ..] val,
- *                                       [.., 1, ..] test; fill NaN
- *     worst        float64 [E, 2]       worst-group accuracy (val, test)
- *     avg          float64 [E, 2]       train-proportion-weighted average
- *     mean         float64 [E, 2]       unweighted mean over groups
- *     selected     int32   [3]          epoch (0-based) chosen by val-worst,
- *                                       val-avg, oracle; fill -1
- *     params       float32 [P]          parameters at the job's selected epoch
- *     diagnostics/   students of fitnet, simkd and dett only:
- *       cka          float64 [G]          linear CKA between the teacher's and the
- *                                         student's (projected) penultimate
- *                                         features on the test rows of group g
- *       feature_mse  float64 [G]          their mean squared difference per
- *                                         feature; fill NaN until written
- * /artifacts/<hash>/     shared results, stored once per hash:
- *     params       float32 [P]          teacher / identification weights
- *     error_set    uint8   [n_train]    ident jobs: 1 where the model errs
- *                                       on the training row
+ * /                      attributes: format, format_version, dett_version,
+ *                        git_commit, script, script_path, script_sha256,
+ *                        world_size, ranks_per_job, start_time, n_jobs
+ * /jobs/table            compound [n_jobs]: id, kind, hash, status, error,
+ *                        wall_seconds, ranks, epochs_run (@status names the
+ *                        status values 0..4)
+ * /jobs/<id>/            attributes: the job's configuration, as text
+ *                        (config, method, method_args, arch, weighting, optim,
+ *                        dataset, teacher, ident, select, kind, hash) and
+ *                        typed (batch, seed, epochs, groups, n_attrs, arch.*,
+ *                        optim.*, method.*, weighting.*)
+ *   train_loss [E], acc [E, 2, G], worst/avg/mean [E, 2], selected [3],
+ *   params [P], diagnostics/{cka, feature_mse} [G] (fitnet, simkd, dett);
+ *   each dataset has @long_name, @axes, @units, @fill and, where it has an
+ *   epoch or split axis, @epoch_base = 0 and @split = ["val", "test"]
+ * /artifacts/<hash>/     params [P]; error_set [n_train] (ident jobs)
+ *
+ * Strings are variable-length UTF-8 attributes (the job table's fields are
+ * fixed-length, NUL-padded).
  *
  * Parallel I/O: results_open is collective over the world communicator: it
  * creates (or, on resume, opens and checks) the whole layout with the MPI-IO
@@ -56,34 +35,46 @@
  *
  * Details of the implementation (results.c): datasets are contiguous and
  * allocated at creation; a dimension that would be 0 (P, n_train, E) is
- * stored as 1 and left at its fill value; strings are fixed-length; the
- * file uses the HDF5 1.8 format (dense attributes, so the script text may
- * exceed 64 KB). Every call turns HDF5's automatic error printing off while
+ * stored as 1 and left at its fill value; the file uses the HDF5 1.8
+ * format (dense attributes, so the script text may exceed 64 KB). Every call turns HDF5's automatic error printing off while
  * it runs: failures are reported through dett_err only.
  */
 #ifndef DETT_RESULTS_H
 #define DETT_RESULTS_H
 #include "err.h"
 #include "jobspec.h"
+#include "model.h"
+#include "results_format.h"
+#include <hdf5.h>
 #include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define RESULTS_FORMAT_VERSION 1
-
-enum { JOB_PENDING = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3, JOB_SKIPPED = 4 };
-
-/* one row of /jobs/table */
+/* one row of /jobs/table (status: JOB_* of results_format.h) */
 typedef struct {
-    char id[16];
-    char kind[8];
-    char hash[65];
+    char id[RF_ID_LEN];
+    char kind[RF_KIND_LEN];
+    char hash[RF_HASH_LEN];
     int32_t status;
-    char error[256];
+    char error[RF_ERROR_LEN];
     double wall_seconds;
     int32_t ranks;
     int32_t epochs_run;
 } results_row;
+
+/* one layer of a job's model, as stored in params' @layers */
+typedef struct {
+    char kind[RF_LAYER_KIND_LEN];   /* "dense", "conv", ... */
+    int64_t offset, n_params;
+    int32_t in_dim, out_dim, C, H, W, OC, OH, OW, k, stride, pad, frozen;
+} results_layer;
+
+#define RESULTS_MAX_LAYERS 64
+
+/* the HDF5 compound type of results_layer: in memory (native, the struct's
+ * offsets) if file == 0, else packed little-endian (the stored type); the
+ * caller closes it; -1 on failure. Readers of @layers use file == 0. */
+hid_t results_layer_type(int file);
 
 /* what the layout needs to know of each job (shapes) and of the run */
 typedef struct {
@@ -96,7 +87,18 @@ typedef struct {
     int batch;                     /* global batch */
     char teacher[16], ident[16], select[16];
     int diagnostics;               /* 1: create /jobs/<id>/diagnostics */
+    /* the model (results_describe_model): n_layers 0 leaves @layers,
+     * input_shape and n_classes out */
+    int n_layers;
+    results_layer layers[RESULTS_MAX_LAYERS];
+    int x_rank, x_shape[3], n_classes;
 } results_jobinfo;
+
+/* fills ji's model description from m (its layers in order) and the data's
+ * per-row input shape x_shape[x_rank]; -1 with a message if m has more than
+ * RESULTS_MAX_LAYERS layers */
+int results_describe_model(results_jobinfo *ji, const model *m, int x_rank,
+                           const int *x_shape, dett_err *e);
 
 typedef struct {
     const char *script_text, *script_path, *script_sha256;

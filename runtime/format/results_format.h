@@ -1,0 +1,189 @@
+/* results_format.h - every name of dett's two file formats, once.
+ *
+ * The results file (`dett run -o RESULTS.h5`, written by runtime/io/results.c,
+ * read by analysis/report_read.c, cli/cmd_export.c and scripts/dett_results.py)
+ * and the data file (`dett data`, runtime/io/dataset.c) are contracts with
+ * users' h5py scripts: every dataset, group and attribute name, the status
+ * values and the format versions are defined here and nowhere else. C code
+ * spells a name through these macros only. The schema, with axes and units,
+ * is docs/results-format.md.
+ *
+ * Header only; no MPI, no HDF5 (the names are plain strings).
+ */
+#ifndef DETT_RESULTS_FORMAT_H
+#define DETT_RESULTS_FORMAT_H
+
+/* ==== results file ======================================================== */
+
+#define RF_FORMAT_NAME "dett-results"   /* value of the root attribute RF_A_FORMAT */
+/* 1: string-only job configuration (dett <= 0.1.0 before typed attributes);
+ * 2: typed configuration attributes (arch.*, optim.*, method.*, weighting.*),
+ *    variable-length UTF-8 strings, and @axes/@units on every dataset.
+ * Readers accept RF_FORMAT_OLDEST..RF_FORMAT_VERSION; the writer writes
+ * RF_FORMAT_VERSION only. */
+#define RF_FORMAT_VERSION 2
+#define RF_FORMAT_OLDEST 1
+
+/* ---- root attributes ---- */
+#define RF_A_FORMAT "format"
+#define RF_A_FORMAT_VERSION "format_version"
+#define RF_A_DETT_VERSION "dett_version"
+#define RF_A_GIT_COMMIT "git_commit"
+#define RF_A_SCRIPT "script"
+#define RF_A_SCRIPT_PATH "script_path"
+#define RF_A_SCRIPT_SHA256 "script_sha256"
+#define RF_A_WORLD_SIZE "world_size"
+#define RF_A_RANKS_PER_JOB "ranks_per_job"
+#define RF_A_START_TIME "start_time"
+#define RF_A_N_JOBS "n_jobs"
+
+/* ---- groups and the job table ---- */
+#define RF_JOBS "/jobs"                 /* one group per job: RF_JOBS "/" id */
+#define RF_TABLE "/jobs/table"
+#define RF_TABLE_NAME "table"           /* the name a job id may not take */
+#define RF_ARTIFACTS "/artifacts"       /* one group per hash */
+#define RF_DIAGNOSTICS "diagnostics"    /* subgroup of a job */
+
+/* fields of /jobs/table (compound) and their stored string sizes */
+#define RF_F_ID "id"
+#define RF_F_KIND "kind"
+#define RF_F_HASH "hash"
+#define RF_F_STATUS "status"
+#define RF_F_ERROR "error"
+#define RF_F_WALL_SECONDS "wall_seconds"
+#define RF_F_RANKS "ranks"
+#define RF_F_EPOCHS_RUN "epochs_run"
+enum { RF_ID_LEN = 16, RF_KIND_LEN = 8, RF_HASH_LEN = 65, RF_ERROR_LEN = 256 };
+
+/* the status field */
+enum { JOB_PENDING = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3, JOB_SKIPPED = 4,
+       RF_N_STATUS = 5 };
+/* names of the statuses, index = value (stored as the table's @status) */
+#define RF_STATUS_NAMES {"pending", "running", "done", "failed", "skipped"}
+/* the kind field */
+#define RF_KIND_TRAIN "train"
+#define RF_KIND_IDENT "ident"
+#define RF_KIND_STUDENT "student"
+
+/* ---- attributes of /jobs/<id> ---- */
+/* text kept from format 1 (labels; analysis of format 1 parses them) */
+#define RF_J_CONFIG "config"            /* canonical config text */
+#define RF_J_HASH "hash"
+#define RF_J_KIND "kind"
+#define RF_J_METHOD "method"            /* method name, "dett" */
+#define RF_J_METHOD_ARGS "method_args"  /* "up=50,T=1" (label) */
+#define RF_J_ARCH "arch"                /* "mlp[64,64]", "cnn[8,16;k3;max2;fc0]" */
+#define RF_J_WEIGHTING "weighting"      /* "jtt(T=1,up=50)", "none" (label) */
+#define RF_J_OPTIM "optim"              /* "sgd(lr=0.01,momentum=0.9,wd=0.0001)" */
+#define RF_J_DATASET "dataset"
+#define RF_J_TEACHER "teacher"          /* job id or "" */
+#define RF_J_IDENT "ident"              /* job id or "" */
+#define RF_J_SELECT "select"            /* "val-worst" | "val-avg" | "oracle" */
+/* numbers */
+#define RF_J_BATCH "batch"              /* int32 */
+#define RF_J_SEED "seed"                /* int64 */
+#define RF_J_EPOCHS "epochs"            /* int32: E, rows of the curves */
+#define RF_J_GROUPS "groups"            /* int32: G */
+#define RF_J_N_ATTRS "n_attrs"          /* int32: A; group g = y * A + a */
+/* typed configuration (format 2) */
+#define RF_J_ARCH_KIND "arch.kind"          /* "mlp" | "cnn" */
+#define RF_J_ARCH_WIDTHS "arch.widths"      /* int32 [n] mlp hidden widths (n >= 0) */
+#define RF_J_ARCH_CHANNELS "arch.channels"  /* int32 [n] cnn conv channels */
+#define RF_J_ARCH_KERNEL "arch.kernel"      /* int32 cnn conv kernel side */
+#define RF_J_ARCH_POOL "arch.pool"          /* int32 cnn pool window */
+#define RF_J_ARCH_POOL_KIND "arch.pool_kind" /* "max" | "avg" */
+#define RF_J_ARCH_FC "arch.fc"              /* int32 cnn fc width, 0: no fc layer */
+#define RF_J_ARCH_WIDTH "arch.width"        /* int32 the last hidden width (the
+                                               "width" axis of the plots); mlp
+                                               without hidden layers: 0 */
+#define RF_J_OPTIM_PREFIX "optim."          /* optim.name (text), optim.lr, ... */
+#define RF_J_OPTIM_NAME "optim.name"        /* "sgd" | "adamw" */
+#define RF_J_METHOD_PREFIX "method."        /* one attribute per method argument */
+#define RF_J_WEIGHTING_PREFIX "weighting."  /* weighting.kind (text), weighting.T, ... */
+#define RF_J_WEIGHTING_KIND "weighting.kind" /* "none" | "jtt" | "group_balanced" | "lua" */
+#define RF_ARCH_MLP "mlp"
+#define RF_ARCH_CNN "cnn"
+#define RF_POOL_MAX "max"                   /* values of arch.pool_kind */
+#define RF_POOL_AVG "avg"
+
+#define RF_J_INPUT_SHAPE "input_shape"  /* int32 [1 or 3]: per-row input, [d] or [c, h, w] */
+#define RF_J_N_CLASSES "n_classes"      /* int32: C, the head's outputs */
+
+/* ---- datasets of /jobs/<id> ---- */
+#define RF_D_TRAIN_LOSS "train_loss"    /* float64 [E] */
+#define RF_D_ACC "acc"                  /* float64 [E, 2, G] */
+#define RF_D_WORST "worst"              /* float64 [E, 2] */
+#define RF_D_AVG "avg"                  /* float64 [E, 2] */
+#define RF_D_MEAN "mean"                /* float64 [E, 2] */
+#define RF_D_SELECTED "selected"        /* int32 [3] */
+#define RF_D_PARAMS "params"            /* float32 [P]; also in artifacts */
+#define RF_D_CKA "cka"                  /* diagnostics: float64 [G] */
+#define RF_D_FEATURE_MSE "feature_mse"  /* diagnostics: float64 [G] */
+#define RF_D_ERROR_SET "error_set"      /* artifacts of ident jobs: uint8 [n_train] */
+/* index 0 and 1 of the split axis of acc/worst/avg/mean */
+enum { RF_SPLIT_VAL = 0, RF_SPLIT_TEST = 1, RF_N_SPLITS = 2 };
+#define RF_SPLIT_NAMES {"val", "test"}
+/* the three entries of selected, index = select kind */
+enum { RF_SEL_VAL_WORST = 0, RF_SEL_VAL_AVG = 1, RF_SEL_ORACLE = 2, RF_N_SEL = 3 };
+#define RF_SELECT_NAMES {"val-worst", "val-avg", "oracle"}
+
+/* @layers of every params dataset (format 2): compound [n_layers], one
+ * element per layer of the model in order (kernels/layer.h); the slice
+ * params[offset, offset + n_params) is the layer's parameters: dense W
+ * [out_dim, in_dim] then b [out_dim]; conv W [OC, C, k, k] then b [OC]. */
+#define RF_X_LAYERS "layers"
+#define RF_L_KIND "kind"            /* fixed string: dense, relu, conv, maxpool, avgpool, gap */
+#define RF_L_OFFSET "offset"        /* int64 */
+#define RF_L_N_PARAMS "n_params"    /* int64 */
+#define RF_L_IN_DIM "in_dim"        /* int32 per-row elements in */
+#define RF_L_OUT_DIM "out_dim"      /* int32 per-row elements out */
+#define RF_L_C "C"                  /* int32 image layers: input channels, height, width */
+#define RF_L_H "H"
+#define RF_L_W "W"
+#define RF_L_OC "OC"                /* int32 output channels, height, width */
+#define RF_L_OH "OH"
+#define RF_L_OW "OW"
+#define RF_L_K "k"                  /* int32 kernel / pool window */
+#define RF_L_STRIDE "stride"
+#define RF_L_PAD "pad"
+#define RF_L_FROZEN "frozen"        /* int32 1: not trained (a transplanted head) */
+enum { RF_LAYER_KIND_LEN = 8 };
+#define RF_LAYER_KINDS {"dense", "relu", "conv", "maxpool", "avgpool", "gap"}  /* layer_kind order */
+
+/* ---- attributes describing datasets (NeXus style, format 2) ---- */
+#define RF_X_AXES "axes"                /* text [rank]: the name of each dimension */
+#define RF_X_UNITS "units"              /* "1" (a fraction in [0, 1]), "epoch", ... */
+#define RF_X_LONG_NAME "long_name"      /* one line saying what the values are */
+#define RF_X_EPOCH_BASE "epoch_base"    /* int32 0: epoch index e = after e + 1 epochs */
+#define RF_X_SPLIT "split"              /* text [2]: names of the split axis' indices */
+#define RF_X_SELECT "select"            /* text [3]: names of selected's entries */
+#define RF_X_STATUS "status"            /* on /jobs/table: text [5], status names */
+#define RF_X_FILL "fill"                /* what an unwritten element holds */
+/* axis names */
+#define RF_AX_EPOCH "epoch"
+#define RF_AX_SPLIT "split"
+#define RF_AX_GROUP "group"
+#define RF_AX_PARAM "param"
+#define RF_AX_ROW "row"
+#define RF_AX_SELECT "select"
+#define RF_AX_JOB "job"
+
+/* ==== data file =========================================================== */
+
+#define DF_FORMAT_NAME "dett-dataset"
+#define DF_FORMAT_VERSION 1
+#define DF_A_FORMAT RF_A_FORMAT          /* same root attribute names as results */
+#define DF_A_FORMAT_VERSION RF_A_FORMAT_VERSION
+#define DF_A_NAME "name"
+#define DF_A_N_CLASSES "n_classes"
+#define DF_A_N_ATTRS "n_attrs"
+#define DF_A_SOURCE "source"
+#define DF_A_LICENSE "license"
+#define DF_A_DESCRIPTION "description"
+/* one group per split, each with three datasets */
+#define DF_SPLIT_NAMES {"train", "val", "test"}
+#define DF_D_X "X"                       /* float32 [n, d] or [n, c, h, w] */
+#define DF_D_Y "y"                       /* int32 [n] label in 0..C-1 */
+#define DF_D_A "a"                       /* int32 [n] spurious attribute in 0..A-1 */
+
+#endif
