@@ -276,6 +276,11 @@ int cmd_run(int argc, char **argv)
             if (results_write_row(res, next, &r0, &e)) cmd_die(&e);
         }
         if (jobrun(&c, next, &row, &worst, &avg, &e)) cmd_die(&e);
+        if (grank == 0 && row.status == JOB_FAILED) {   /* the reason, on the console too */
+            fprintf(stderr, "dett: %s: %s failed: %s\n", jobs.jobs[next].where,
+                    jobs.jobs[next].id, row.error);
+            fflush(stderr);
+        }
         if (grank == 0 && results_write_row(res, next, &row, &e)) cmd_die(&e);
         last = next;
     }

@@ -171,7 +171,7 @@ int validate_grid(dsl *d, job_list *jobs, MPI_Comm comm, FILE *log, dett_err *e)
     }
     free(seen_fn);
     /* every rank ran the same checks on the same files and the same script */
-    rc = agree_ranked(comm, fail, e);
+    rc = agree(comm, fail, e);
 out:
     table_free(&t);
     return rc;

@@ -1,6 +1,7 @@
 /* jobrun.c - one grid job end to end on one job group (see jobrun.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "jobrun.h"
+#include "agree.h"
 #include "arch.h"
 #include "cka.h"
 #include "dfr_job.h"
@@ -355,7 +356,14 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
         CHECK(groupdata_load(&c->data, job->data, c->comm, c->M, job->batch, e));
         c->have_data = 1;
     }
-    CHECK(prepare_inputs(c, j, &x, e));
+    /* what fails on this job's own rows (a weighting function on a real
+     * signal, a dependency's artifact) fails the job, not the grid; the
+     * group agrees first, the failure may be on one rank's rows only */
+    if (agree(c->comm, prepare_inputs(c, j, &x, e), e)) {
+        res.failed = 1;
+        snprintf(res.reason, sizeof res.reason, "%.*s", (int)sizeof res.reason - 1, e->msg);
+        goto record;
+    }
     m = jobrun_build_model(c->jobs, j, &c->data.info, x.teacher, e);
     if (!m) goto fail;
     if (job->method.kind == METHOD_FITNET) {
@@ -370,6 +378,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
     if (job->method.kind == METHOD_DFR && !res.failed)
         CHECK(dfr_job_refit(c->comm, job, &c->data, m, &res, e));
 
+record:
     memset(row, 0, sizeof *row);
     snprintf(row->id, sizeof row->id, "%.15s", job->id);
     snprintf(row->kind, sizeof row->kind, "%s",
