@@ -87,9 +87,9 @@ refuse)
   echo "refused by check and run: cnn on flat data, 5 wrong teachers, 6 bad weightings, a bad data file"
   ;;
 lock)
-  printf 'local d = dataset "d.h5"\nreturn grid { data = d, student = mlp{8}, method = erm{}, epochs = 300, seeds = {1, 2} }\n' > g.lua
+  printf 'local d = dataset "d.h5"\nreturn grid { data = d, student = mlp{8}, method = erm{}, epochs = 1000, seeds = {1, 2} }\n' > g.lua
   $MPIEXEC -n 1 "$DETT" run g.lua -o r.h5 --progress lines > first.out 2>&1 &
-  for i in $(seq 300); do [ -s r.h5.lock ] && break; sleep 0.1; done
+  for i in $(seq 1200); do [ -s r.h5.lock ] && break; sleep 0.05; done
   [ -s r.h5.lock ] || fail "the first run took no lock"
   pid=$(sed -n 's/^pid=//p' r.h5.lock)
   kill -STOP "$pid" 2> /dev/null || fail "cannot pause the first run (pid $pid)"
