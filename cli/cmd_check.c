@@ -1,6 +1,9 @@
-/* cmd_check.c - `dett check GRID.lua`: validate a script and list its jobs. */
+/* cmd_check.c - `dett check GRID.lua`: validate a script, its data files and
+ * its jobs (validate.h: everything short of training), list the jobs. */
 #include "cmd.h"
 #include "dsl.h"
+#include "validate.h"
+#include <mpi.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,7 +35,8 @@ int cmd_check(int argc, char **argv)
 {
     if (argc != 2 || argv[1][0] == '-') {
         fprintf(stderr, "usage: dett check GRID.lua\n"
-                        "  validates the experiment script and lists its jobs\n");
+                        "  validates the experiment script, its data files and its jobs as\n"
+                        "  dett run does before training, and lists the jobs\n");
         return 2;
     }
     dsl *d = NULL;
@@ -40,6 +44,12 @@ int cmd_check(int argc, char **argv)
     dett_err e = { { 0 } };
     if (dsl_load(argv[1], &d, &jobs, &e) != 0) {
         fprintf(stderr, "dett: %s\n", e.msg);
+        return 1;
+    }
+    if (validate_grid(d, &jobs, MPI_COMM_WORLD, stdout, &e) != 0) {
+        cmd_report(&e);
+        job_list_free(&jobs);
+        dsl_free(d);
         return 1;
     }
     for (int i = 0; i < jobs.n; i++) print_job(&jobs, &jobs.jobs[i]);

@@ -6,10 +6,12 @@
 #include "cmd.h"
 #include "dsl.h"
 #include "jobrun.h"
+#include "lock.h"
 #include "method.h"
 #include "results.h"
 #include "scheduler.h"
 #include "shard.h"
+#include "validate.h"
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,7 +28,8 @@ static const char *usage =
     "                       finished job (lines); auto: bar when stdout is a\n"
     "                       terminal (under mpirun it always looks like one:\n"
     "                       pass lines when the output goes to a file)\n"
-    "A rerun with the same script and results file skips finished jobs.\n";
+    "A rerun with the same script and results file skips finished jobs.\n"
+    "RESULTS.h5.lock marks the file in use: a second run on it is refused.\n";
 
 typedef struct {
     const char *script, *out;
@@ -181,6 +184,7 @@ int cmd_run(int argc, char **argv)
     dsl *d = NULL;
     results *res = NULL;
     results_jobinfo *info = NULL;
+    results_lock *lock = NULL;
     sched s;
     int wrank, wsize, rc = 1;
     char sha[65];
@@ -199,6 +203,11 @@ int cmd_run(int argc, char **argv)
         cmd_report(&e);
         return 2;
     }
+    /* one writer at a time: refused at once if another run holds the file */
+    if (lock_take_shared(o.out, MPI_COMM_WORLD, &lock, &e)) {
+        cmd_report(&e);
+        goto out;
+    }
     /* every rank runs the script: deterministic, and each keeps the Lua
      * state for weighting functions */
     /* a script that fails or differs on some ranks only (an unreadable or
@@ -210,6 +219,11 @@ int cmd_run(int argc, char **argv)
     }
     dsl_script_sha256(d, sha);
     if (agree_ranked(MPI_COMM_WORLD, same_script(sha, &e), &e)) { cmd_report(&e); goto out; }
+    /* the checks of dett check (data digests into the job hashes included) */
+    if (validate_grid(d, &jobs, MPI_COMM_WORLD, wrank == 0 ? stdout : NULL, &e)) {
+        cmd_report(&e);
+        goto out;
+    }
     info = calloc((size_t)jobs.n + 1, sizeof *info);
     if (!info) { dett_fail(&e, "out of memory"); cmd_die(&e); }
     if (plan_jobs(&jobs, &o, info, &e)) { cmd_report(&e); goto out; }
@@ -264,6 +278,11 @@ int cmd_run(int argc, char **argv)
             if (results_write_row(res, next, &r0, &e)) cmd_die(&e);
         }
         if (jobrun(&c, next, &row, &worst, &avg, &e)) cmd_die(&e);
+        if (grank == 0 && row.status == JOB_FAILED) {   /* the reason, on the console too */
+            fprintf(stderr, "dett: %s: %s failed: %s\n", jobs.jobs[next].where,
+                    jobs.jobs[next].id, row.error);
+            fflush(stderr);
+        }
         if (grank == 0 && results_write_row(res, next, &row, &e)) cmd_die(&e);
         last = next;
     }
@@ -287,6 +306,7 @@ int cmd_run(int argc, char **argv)
     res = NULL;
 out:
     results_close(res, NULL);
+    lock_release(lock);
     free(info);
     job_list_free(&jobs);
     dsl_free(d);

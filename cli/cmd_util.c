@@ -1,5 +1,6 @@
 /* cmd_util.c - helpers shared by the subcommands (see cmd.h). */
 #include "cmd.h"
+#include "lock.h"
 #include <errno.h>
 #include <math.h>
 #include <mpi.h>
@@ -11,6 +12,7 @@ void cmd_die(const dett_err *e)
 {
     fprintf(stderr, "dett: %s\n", e->msg);
     fflush(stderr);
+    lock_release_held();   /* this rank's lock on a results file, if it holds one */
     MPI_Abort(MPI_COMM_WORLD, 1);
 }
 

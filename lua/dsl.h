@@ -98,6 +98,16 @@ void dsl_script_sha256(const dsl *d, char hex[65]);
  * naming the function's file:line. */
 int dsl_weight(dsl *d, int fn, const dsl_signals *s, float *w, dett_err *e);
 
+/* The content digest of a data file (hex SHA-256 into hex), 0 or -1 with e */
+typedef int (*jobs_digest_fn)(void *ctx, const char *path, char hex[65], dett_err *e);
+
+/* Makes each job's identity include the contents of the data it reads:
+ * appends ";data_digest=<hex>" (digest(ctx, job->data)) to every job's
+ * canonical text and recomputes every hash (dependencies first, so a
+ * dependent's hash covers its dependencies' data too). Call once, after
+ * dsl_load and before the hashes are used. Returns 0, or -1 with e. */
+int jobs_mix_data_digests(job_list *jobs, jobs_digest_fn digest, void *ctx, dett_err *e);
+
 /* the value of `key` in a job's canonical config text (the text after
  * "key=" up to the next top-level separator) into out; "" if absent */
 void jobs_canon_field(const char *canon, const char *key, char *out, size_t n);

@@ -13,6 +13,9 @@
  *   canon + "|" + the hashes of its dependencies (teacher, then ident)
  *   joined by ','.
  * Two jobs with the same hash are one job: the first one is kept.
+ * Once the data files' digests are known, jobs_mix_data_digests appends
+ * ";data_digest=<hex>" to every canon and recomputes the hashes with the
+ * same rule (dett check and dett run always do; see runtime/io/digest.h).
  */
 #include "dsl_internal.h"
 #include "method.h"
@@ -360,17 +363,23 @@ static void canon_job(lua_State *L, job_spec *j)
 /* the job list                                                              */
 /* ======================================================================== */
 
-/* Finishes j (canon, hash, id) and appends it unless a job with the same
- * hash exists; returns the index of the job in the list. */
-static int add_job(lua_State *L, job_list *jobs, job_spec *j)
+/* j->hash from its canon and its dependencies' hashes (see the top) */
+static int job_hash(const job_list *jobs, job_spec *j)
 {
-    canon_job(L, j);
     char in[JOB_CANON + 160];
     snprintf(in, sizeof in, "%s|%s%s%s", j->canon,
              j->teacher >= 0 ? jobs->jobs[j->teacher].hash : "",
              j->teacher >= 0 && j->ident >= 0 ? "," : "",
              j->ident >= 0 ? jobs->jobs[j->ident].hash : "");
-    if (dsl_sha256_hex(in, strlen(in), j->hash) != 0) luaL_error(L, "sha256 failed");
+    return dsl_sha256_hex(in, strlen(in), j->hash);
+}
+
+/* Finishes j (canon, hash, id) and appends it unless a job with the same
+ * hash exists; returns the index of the job in the list. */
+static int add_job(lua_State *L, job_list *jobs, job_spec *j)
+{
+    canon_job(L, j);
+    if (job_hash(jobs, j) != 0) luaL_error(L, "sha256 failed");
     sandbox_registry_table(L, "dett.seen");
     if (lua_getfield(L, -1, j->hash) == LUA_TNUMBER) {
         int at = (int)lua_tointeger(L, -1);
@@ -414,6 +423,7 @@ static int add_ident(lua_State *L, job_list *jobs, const job_spec *of, int T)
     j.select = of->select;   /* not used: an ident model is its last epoch */
     j.teacher = j.ident = -1;
     j.script_line = of->script_line;
+    memcpy(j.where, of->where, sizeof j.where);
     return add_job(L, jobs, &j);
 }
 
@@ -450,6 +460,9 @@ static void common_from(lua_State *L, int idx, job_spec *j, const char *arch_key
     lua_pop(L, 1);
     j->teacher = j->ident = -1;
     j->script_line = o->line;
+    size_t w = strlen(o->where);   /* "file:line:" -> "file:line" */
+    snprintf(j->where, sizeof j->where, "%.*s", (int)(w && o->where[w - 1] == ':' ? w - 1 : w),
+             o->where);
 }
 
 /* Adds the jobs of a concrete train{} model (its ident job first, if its
@@ -516,4 +529,21 @@ void jobs_canon_field(const char *canon, const char *key, char *out, size_t n)
         p = strchr(p, ';');
         if (p) p++;
     }
+}
+
+/* The data-digest hook (issue 15): runs after the script, once the data
+ * files' digests are known (lua/ cannot read them). */
+int jobs_mix_data_digests(job_list *jobs, jobs_digest_fn digest, void *ctx, dett_err *e)
+{
+    for (int i = 0; i < jobs->n; i++) {   /* dependencies come first */
+        job_spec *j = &jobs->jobs[i];
+        char hex[65];
+        if (digest(ctx, j->data, hex, e) != 0) return -1;
+        size_t n = strlen(j->canon);
+        if (snprintf(j->canon + n, sizeof j->canon - n, ";data_digest=%s", hex) >=
+            (int)(sizeof j->canon - n))
+            return dett_fail(e, "%s: job config text longer than %d bytes", j->id, JOB_CANON - 1);
+        if (job_hash(jobs, j) != 0) return dett_fail(e, "%s: sha256 failed", j->id);
+    }
+    return 0;
 }

@@ -87,6 +87,7 @@ typedef struct {
     char hash[65];               /* hex sha256 */
     char canon[JOB_CANON];       /* canonical config text */
     int script_line;             /* where the job was declared (for errors) */
+    char where[96];              /* "file:line" of the declaration (for errors) */
 } job_spec;
 
 typedef struct {

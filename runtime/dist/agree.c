@@ -24,8 +24,17 @@ fail:
     return -1;
 }
 
+int dist_mpi_up(void)
+{
+    int init = 0, fin = 0;
+    if (MPI_Initialized(&init) != MPI_SUCCESS || !init) return 0;
+    if (MPI_Finalized(&fin) != MPI_SUCCESS || fin) return 0;
+    return 1;
+}
+
 int agree(MPI_Comm comm, int status, dett_err *e)
 {
+    if (!dist_mpi_up()) return status ? -1 : 0;
     int first, size;
     char msg[DETT_ERRLEN];
     if (lowest_failure(comm, status, e, &first, &size, msg)) return -1;
@@ -34,6 +43,7 @@ int agree(MPI_Comm comm, int status, dett_err *e)
 
 int agree_ranked(MPI_Comm comm, int status, dett_err *e)
 {
+    if (!dist_mpi_up()) return status ? -1 : 0;
     int first, size;
     char msg[DETT_ERRLEN];
     if (lowest_failure(comm, status, e, &first, &size, msg)) return -1;

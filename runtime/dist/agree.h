@@ -18,4 +18,10 @@ int agree(MPI_Comm comm, int status, dett_err *e);
  * own copy of a file) */
 int agree_ranked(MPI_Comm comm, int status, dett_err *e);
 
+/* 1 when MPI is initialised and not finalised. The commands that never
+ * start MPI (check, data, report, export) still call code that takes a
+ * communicator: agree() then returns the caller's own status, and the
+ * file openers fall back to serial I/O. */
+int dist_mpi_up(void);
+
 #endif

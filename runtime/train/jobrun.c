@@ -1,6 +1,7 @@
 /* jobrun.c - one grid job end to end on one job group (see jobrun.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "jobrun.h"
+#include "agree.h"
 #include "arch.h"
 #include "cka.h"
 #include "dfr_job.h"
@@ -311,8 +312,15 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
         c->have_data = 1;
     }
     /* 2. what the dependencies hand on: teacher outputs, sample weights
-     *    from the identification job or a weighting */
-    CHECK(prepare_inputs(c, j, &x, e));
+     *    from the identification job or a weighting. What fails on this
+     *    job's own rows (a weighting function on a real signal, a
+     *    dependency's artifact) fails the job, not the grid; the group
+     *    agrees first, since the failure may be on one rank's rows only */
+    if (agree(c->comm, prepare_inputs(c, j, &x, e), e)) {
+        res.failed = 1;
+        snprintf(res.reason, sizeof res.reason, "%.*s", (int)sizeof res.reason - 1, e->msg);
+        goto record;
+    }
     /* 3. the model (a transplant takes the teacher's head) and a projector */
     m = jobrun_build_model(c->jobs, j, &c->data.info, x.teacher, e);
     if (!m) goto fail;
@@ -331,6 +339,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
 
     /* 5. the writes: status row (by the caller), error set, diagnostics,
      *    curves, the model handed on */
+record:
     memset(row, 0, sizeof *row);
     snprintf(row->id, sizeof row->id, "%.15s", job->id);
     snprintf(row->kind, sizeof row->kind, "%s", job_kind_names[job->kind]);
