@@ -290,7 +290,7 @@ static void pl_series(cairo_t *cr, const pl_layout *L, const plot_chart *c, int 
             for (int k = q - 1; k >= p; k--)
                 cairo_line_to(cr, pl_px(L, c, s, k), pl_y(L, S->lo[k]));
             cairo_close_path(cr);
-            pl_colour(cr, s, 0.18);
+            pl_colour(cr, S->style, 0.18);
             cairo_fill(cr);
             p = q;
         }
@@ -308,7 +308,7 @@ static void pl_series(cairo_t *cr, const pl_layout *L, const plot_chart *c, int 
             else cairo_move_to(cr, x, y);
             pen = 1;
         }
-        pl_colour(cr, s, 1);
+        pl_colour(cr, S->style, 1);
         cairo_set_line_width(cr, 1.1);
         pl_dash(cr, S->dashed);
         cairo_stroke(cr);
@@ -316,7 +316,7 @@ static void pl_series(cairo_t *cr, const pl_layout *L, const plot_chart *c, int 
     }
     if (c->kind != PLOT_BAND && S->lo && S->hi) {
         cairo_set_line_width(cr, 0.7);
-        pl_colour(cr, s, 1);
+        pl_colour(cr, S->style, 1);
         for (int p = 0; p < S->n; p++) {
             if (!isfinite(S->y[p]) || !isfinite(S->lo[p]) || !isfinite(S->hi[p])) continue;
             double x = pl_px(L, c, s, p), a = pl_y(L, S->lo[p]), b = pl_y(L, S->hi[p]);
@@ -331,7 +331,7 @@ static void pl_series(cairo_t *cr, const pl_layout *L, const plot_chart *c, int 
     }
     int marks = c->kind != PLOT_BAND || c->markers || S->n == 1;
     for (int p = 0; marks && p < S->n; p++)
-        if (isfinite(S->y[p])) pl_marker(cr, s, pl_px(L, c, s, p), pl_y(L, S->y[p]));
+        if (isfinite(S->y[p])) pl_marker(cr, S->style, pl_px(L, c, s, p), pl_y(L, S->y[p]));
 }
 
 /* the axes: grid, spines, ticks, tick labels, axis labels */
@@ -373,18 +373,36 @@ static void pl_axes(cairo_t *cr, const pl_layout *L, const plot_chart *c)
             if (nl && L->cat_two_lines) pl_text(cr, x, ty + PL_LINE_H, 0.5, nl + 1);
         }
     } else {
-        double right = -INFINITY;     /* labels that would overlap are left out */
+        /* every tick; labels that would overlap their left neighbour are left
+         * out, but the last one is kept (its neighbours give way) */
+        double px[PL_MAX_TICKS], hw[PL_MAX_TICKS];
+        int show[PL_MAX_TICKS], m = 0;
         for (int k = 0; k < L->nxt; k++) {
             double x = pl_x(L, c, L->xt[k]);
             if (x < L->x0 - 0.5 || x > xb + 0.5) continue;
-            pl_fmt(buf, sizeof buf, L->xt[k]);
-            double w = pl_text_w(cr, buf);
             cairo_move_to(cr, x, yb);
             cairo_line_to(cr, x, yb + PL_TICK);
             cairo_stroke(cr);
-            if (x - 0.5 * w < right + 3.0) continue;
-            pl_text(cr, x, ty, 0.5, buf);
-            right = x + 0.5 * w;
+            pl_fmt(buf, sizeof buf, L->xt[k]);
+            px[m] = x;
+            hw[m] = 0.5 * pl_text_w(cr, buf) + 1.5;
+            show[m] = 1;
+            for (int q = m - 1; q >= 0; q--)
+                if (show[q]) {
+                    show[m] = px[m] - hw[m] >= px[q] + hw[q];
+                    break;
+                }
+            m++;
+        }
+        if (m > 0 && !show[m - 1]) {
+            show[m - 1] = 1;
+            for (int q = m - 2; q >= 0 && px[m - 1] - hw[m - 1] < px[q] + hw[q]; q--) show[q] = 0;
+        }
+        for (int k = 0, i = 0; k < L->nxt; k++) {
+            double x = pl_x(L, c, L->xt[k]);
+            if (x < L->x0 - 0.5 || x > xb + 0.5) continue;
+            pl_fmt(buf, sizeof buf, L->xt[k]);
+            if (show[i++]) pl_text(cr, x, ty, 0.5, buf);
         }
     }
     double lab_y = yb + PL_TICK + PL_GAP + PL_LINE_H * (L->cat_two_lines ? 2 : 1) +
@@ -402,8 +420,9 @@ static void pl_legend(cairo_t *cr, const pl_layout *L, const plot_chart *c)
     for (int s = 0; s < c->ns; s++) {
         int col = s % L->leg_cols, row = s / L->leg_cols;
         double x = 2.0 + col * L->leg_colw, y = L->leg_y0 + (row + 0.5) * PL_ROW;
+        int st = c->s[s].style;
         if (c->kind != PLOT_DOTS) {
-            pl_colour(cr, s, 1);
+            pl_colour(cr, st, 1);
             cairo_set_line_width(cr, 1.1);
             pl_dash(cr, c->s[s].dashed);
             cairo_move_to(cr, x, y);
@@ -411,7 +430,7 @@ static void pl_legend(cairo_t *cr, const pl_layout *L, const plot_chart *c)
             cairo_stroke(cr);
             pl_dash(cr, 0);
         }
-        if (c->kind != PLOT_BAND || c->markers) pl_marker(cr, s, x + 0.5 * PL_SWATCH, y);
+        if (c->kind != PLOT_BAND || c->markers) pl_marker(cr, st, x + 0.5 * PL_SWATCH, y);
         cairo_set_source_rgb(cr, 0, 0, 0);
         /* a label wider than its column is cut with "..." */
         char buf[256];
@@ -491,6 +510,13 @@ int plot_write(const char *dir, const char *stem, unsigned formats, const plot_c
                          PLOT_MAX_SERIES);
     if (c->kind == PLOT_DOTS && c->ncat < 1)
         return dett_fail(e, "%s/%s: no categories", dir, stem);
+    for (int s = 0; s < c->ns; s++) {
+        int ok = c->s[s].style >= 0 && c->s[s].style < PLOT_MAX_SERIES;
+        for (int q = 0; q < s && ok; q++) ok = c->s[q].style != c->s[s].style;
+        if (!ok)
+            return dett_fail(e, "%s/%s: series %d: style %d out of range or repeated", dir,
+                             stem, s, c->s[s].style);
+    }
     /* measure on a scratch surface */
     cairo_surface_t *scratch = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
     cairo_t *cr = cairo_create(scratch);

@@ -25,6 +25,9 @@ typedef struct {
     const double *x, *y;            /* y NaN: no point (lines break there) */
     const double *lo, *hi;          /* NULL, or the band / error bar ends per point */
     int dashed;                     /* a dashed line (e.g. a teacher) */
+    int style;                      /* colour and marker 0 .. PLOT_MAX_SERIES-1, distinct
+                                       within a chart (the caller keeps a method's style
+                                       across figures) */
 } plot_series;
 
 typedef enum {

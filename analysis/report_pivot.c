@@ -113,28 +113,48 @@ static int pv_build(pv_table *p, const rep_table *t, const rep_data *d, const re
         return dett_fail(e, "report: out of memory");
     }
     pv_names(p, t, d, o);
+    /* columns in table order */
     for (int r = 0; r < t->n; r++) {
-        const rep_row *row = &t->rows[r];
-        if (row->section != REP_SEC_STUDENT) continue;
-        const rep_job *j = &d->jobs[row->first];
-        int l = 0, c = 0;
-        for (; l < p->n_lines; l++) {
-            const rep_job *k = &d->jobs[t->rows[p->line_row[l]].first];
-            if (!strcmp(j->dataset, k->dataset) && !strcmp(j->arch, k->arch) &&
-                !strcmp(j->teacher_key, k->teacher_key))
-                break;
-        }
-        if (l == p->n_lines) {
-            p->line_row[l] = r;
-            p->teacher[l] = pv_teacher_row(t, d, r);
-            for (int q = 0; q < t->n; q++) p->cell[(size_t)l * n + (size_t)q] = -1;
-            p->n_lines++;
-        }
+        if (t->rows[r].section != REP_SEC_STUDENT) continue;
+        int c = 0;
         while (c < p->n_cols && strcmp(p->col[c], p->name[r])) c++;
         if (c == p->n_cols) memcpy(p->col[p->n_cols++], p->name[r], PV_NAME);
-        int *cell = &p->cell[(size_t)l * n + (size_t)c];
-        if (*cell < 0) *cell = r;    /* never two: rows differ in something named */
     }
+    /* lines: rows with a teacher by dataset, arch and teacher; rows without
+     * one (erm, groupdro) join every line of their dataset and arch, or form
+     * their own if no row there has a teacher */
+    for (int pass = 0; pass < 2; pass++)
+        for (int r = 0; r < t->n; r++) {
+            const rep_row *row = &t->rows[r];
+            if (row->section != REP_SEC_STUDENT) continue;
+            const rep_job *j = &d->jobs[row->first];
+            int shared = 0;
+            if (!j->teacher_key[0])
+                for (int q = 0; q < t->n && !shared; q++) {
+                    const rep_job *k = &d->jobs[t->rows[q].first];
+                    shared = t->rows[q].section == REP_SEC_STUDENT && k->teacher_key[0] &&
+                             !strcmp(j->dataset, k->dataset) && !strcmp(j->arch, k->arch);
+                }
+            if (pass != shared) continue;
+            int c = 0, found = 0;
+            while (strcmp(p->col[c], p->name[r])) c++;
+            for (int l = 0; l < p->n_lines; l++) {
+                const rep_job *k = &d->jobs[t->rows[p->line_row[l]].first];
+                if (strcmp(j->dataset, k->dataset) || strcmp(j->arch, k->arch) ||
+                    (!shared && strcmp(j->teacher_key, k->teacher_key)))
+                    continue;
+                int *cell = &p->cell[(size_t)l * n + (size_t)c];
+                if (*cell < 0) *cell = r;    /* never two: rows differ in something named */
+                found = 1;
+            }
+            if (!found) {
+                int l = p->n_lines++;
+                p->line_row[l] = r;
+                p->teacher[l] = pv_teacher_row(t, d, r);
+                for (int q = 0; q < t->n; q++) p->cell[(size_t)l * n + (size_t)q] = -1;
+                p->cell[(size_t)l * n + (size_t)c] = r;
+            }
+        }
     for (int l = 1; l < p->n_lines; l++) {
         const rep_job *a = &d->jobs[t->rows[p->line_row[l]].first],
                       *b = &d->jobs[t->rows[p->line_row[0]].first];

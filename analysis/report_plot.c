@@ -262,16 +262,18 @@ static int rp_panels(const rp_item *it, int n, int *panel)
     return np;
 }
 
-/* the items of panel p, in order, into P; their number */
+/* the items of panel p, in order, into P[PLOT_MAX_SERIES]; their number */
 static int rp_panel_items(rp_item *it, int n, const int *panel, int p, rp_item **P)
 {
     int m = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n && m < PLOT_MAX_SERIES; i++)
         if (panel[i] == p) P[m++] = &it[i];
     return m;
 }
 
 /* ---- captions (figures.md) ------------------------------------------------------------------ */
+
+enum { RP_MAXKEYS = 64 };
 
 typedef struct {
     FILE *md;
@@ -279,7 +281,34 @@ typedef struct {
     unsigned formats;
     const rep_data *d;
     const rep_opts *o;
+    /* "method" / "teacher method" in the order of the whole table: a
+     * method's colour and marker, the same in every figure */
+    int n_keys;
+    char keys[RP_MAXKEYS][48];
 } rp_ctx;
+
+static void rp_style_key(const rp_item *it, char *buf, size_t cap)
+{
+    rep_fmt(buf, cap, "%s%s", it->section == REP_SEC_TEACHER ? "teacher " : "", it->u.method);
+}
+
+/* the style of each item of a panel: its method's place in the table
+ * order (mod the palette), or the next free one where two items of a panel
+ * share a method */
+static void rp_styles(const rp_ctx *x, rp_item **P, int n, plot_series *S)
+{
+    int used[PLOT_MAX_SERIES] = {0};
+    for (int i = 0; i < n; i++) {
+        char k[48];
+        int st = 0;
+        rp_style_key(P[i], k, sizeof k);
+        for (int q = 0; q < x->n_keys; q++)
+            if (!strcmp(x->keys[q], k)) st = q % PLOT_MAX_SERIES;
+        while (used[st]) st = (st + 1) % PLOT_MAX_SERIES;
+        used[st] = 1;
+        S[i].style = st;
+    }
+}
 
 /* the markdown for one file: the picture (PNG, else SVG), the links, the
  * caption: lead, the parts common to all series, then each series */
@@ -404,8 +433,9 @@ static int rp_curves(const rp_ctx *x, const rep_table *t, dett_err *e)
                 hi[ep] = k > 1 ? mean + sd : NAN;
             }
             S[s] = (plot_series){P[s]->label, maxE, xs, ys, lo, hi,
-                                 r->section == REP_SEC_TEACHER};
+                                 r->section == REP_SEC_TEACHER, 0};
         }
+        rp_styles(x, P, m, S);
         plot_chart c = {.kind = PLOT_BAND, .xlabel = "epoch",
                         .ylabel = "test worst-group acc. (%)", .integer_x = 1,
                         .markers = maxE <= 12, .ymin = 0, .ymax = 100, .ns = m, .s = S};
@@ -467,8 +497,9 @@ static int rp_groups(const rp_ctx *x, const rep_table *t, dett_err *e)
                 lo[g] = ok && r->n_done > 1 ? r->group_mean[g] - r->group_std[g] : NAN;
                 hi[g] = ok && r->n_done > 1 ? r->group_mean[g] + r->group_std[g] : NAN;
             }
-            S[s] = (plot_series){P[s]->label, G, xs, ys, lo, hi, 0};
+            S[s] = (plot_series){P[s]->label, G, xs, ys, lo, hi, 0, 0};
         }
+        rp_styles(x, P, m, S);
         plot_chart c = {.kind = PLOT_DOTS, .xlabel = "group (label y, attribute a)",
                         .ylabel = "test accuracy (%)", .ncat = G, .cat = catp, .ymin = 0,
                         .ymax = 100, .ns = m, .s = S};
@@ -616,16 +647,28 @@ static int rp_axis(const rp_ctx *x, const rep_table *t, const char *key, const c
                 xmin = fmin(xmin, P[s]->x[q]);
                 xmax = fmax(xmax, P[s]->x[q]);
             }
-            S[s] = (plot_series){P[s]->label, P[s]->n, P[s]->x, P[s]->m, lo[s], hi[s], 0};
+            S[s] = (plot_series){P[s]->label, P[s]->n, P[s]->x, P[s]->m, lo[s], hi[s], 0, 0};
         }
         for (int a = 1; a < nxt; a++)      /* ticks in order */
             for (int b = a; b > 0 && xt[b - 1] > xt[b]; b--) {
                 double tmp = xt[b];
                 xt[b] = xt[b - 1], xt[b - 1] = tmp;
             }
-        int logx = xmin > 0 && xmax / xmin >= 10;
+        /* log x for a geometric grid (lr, up, width) spanning >= 10x: the
+         * median step between the sorted values a factor >= 1.8 */
+        double ratio[RP_MAXPT * 2];
+        int nr = 0;
+        for (int k = 1; k < nxt; k++)
+            if (xt[k - 1] > 0) ratio[nr++] = xt[k] / xt[k - 1];
+        for (int a = 1; a < nr; a++)
+            for (int b = a; b > 0 && ratio[b - 1] > ratio[b]; b--) {
+                double tmp = ratio[b];
+                ratio[b] = ratio[b - 1], ratio[b - 1] = tmp;
+            }
+        int logx = xmin > 0 && xmax / xmin >= 10 && nr > 0 && ratio[nr / 2] >= 1.8;
         rep_fmt(xlabel, sizeof xlabel, "%s%s%s%s", method, method[0] ? " " : "", key,
                 logx ? " (log scale)" : "");
+        rp_styles(x, P, m, S);
         plot_chart c = {.kind = PLOT_ERRBAR, .xlabel = xlabel,
                         .ylabel = "test worst-group acc. (%)", .logx = logx, .nxt = nxt,
                         .xt = xt, .ymin = 0, .ymax = 100, .ns = m, .s = S};
@@ -635,10 +678,11 @@ static int rp_axis(const rp_ctx *x, const rep_table *t, const char *key, const c
             rep_fmt(stem + l, sizeof stem - l, "-%d", p + 1);
         }
         CHECK(plot_write(x->dir, stem, x->formats, &c, e));
-        rep_fmt(lead, sizeof lead, "Test worst-group accuracy (%%) against %s%s%s: marker, "
+        rep_fmt(lead, sizeof lead, "Test worst-group accuracy (%%) against %s%s%s%s: marker, "
                 "mean over seeds; bar, mean ± sample std over seeds (none for one seed). "
                 "Series are offset sideways by a hair so that their bars stay apart.",
-                method, method[0] ? "'s " : "", key);
+                method, method[0] ? "'s " : "", key,
+                strcmp(key, "width") ? "" : " (the width of the last hidden layer)");
         rp_caption(x, stem, lead, P, m);
     }
     rc = 0;
@@ -672,13 +716,15 @@ static int rp_mkdir(const char *dir, dett_err *e)
 }
 
 static int rp_plots_one(const char *dir, const rep_table *t, const rep_data *d,
-                        const rep_opts *o, dett_err *e)
+                        const rp_ctx *styles, dett_err *e)
 {
     char keys[64][32], methods[64][33], path[1100];
     int nk = 0, rc = -1;
     if (rp_mkdir(dir, e)) return -1;
     rep_fmt(path, sizeof path, "%s/figures.md", dir);
-    rp_ctx x = {fopen(path, "w"), dir, o->plot_formats, d, o};
+    rp_ctx x = *styles;
+    x.md = fopen(path, "w");
+    x.dir = dir;
     if (!x.md) return dett_fail(e, "%s: %s", path, strerror(errno));
     fputs("# Figures\n\nWritten by `dett report` from ", x.md);
     for (int f = 0; f < d->n_files; f++) fprintf(x.md, "%s%s", f ? ", " : "", d->files[f]);
@@ -725,10 +771,24 @@ int rep_plots(const char *dir, const rep_table *t, const rep_data *d, const rep_
 {
     /* one dataset: its plots in dir; several: one subdirectory each, named
      * after the data file, so that no figure mixes datasets */
+    rp_ctx styles;
+    memset(&styles, 0, sizeof styles);
+    styles.formats = o->plot_formats;
+    styles.d = d;
+    styles.o = o;
+    for (int r = 0; r < t->n && styles.n_keys < RP_MAXKEYS; r++) {
+        rp_item it = {.section = t->rows[r].section};
+        char k[48];
+        snprintf(it.u.method, sizeof it.u.method, "%s", d->jobs[t->rows[r].first].method);
+        rp_style_key(&it, k, sizeof k);
+        int seen = 0;
+        for (int q = 0; q < styles.n_keys; q++) seen |= !strcmp(styles.keys[q], k);
+        if (!seen) strcpy(styles.keys[styles.n_keys++], k);
+    }
     int several = 0;
     for (int r = 1; r < t->n && !several; r++)
         several = strcmp(d->jobs[t->rows[r].first].dataset, d->jobs[t->rows[0].first].dataset);
-    if (!several) return rp_plots_one(dir, t, d, o, e);
+    if (!several) return rp_plots_one(dir, t, d, &styles, e);
     rep_table v = *t;               /* a view: rows shared with t, not owned */
     int rc = 0;
     v.rows = malloc(sizeof *v.rows * (size_t)t->n);
@@ -747,7 +807,7 @@ int rep_plots(const char *dir, const rep_table *t, const rep_data *d, const rep_
             rc = dett_fail(e, "--plots: directory name too long");
             break;
         }
-        rc = rp_plots_one(sub, &v, d, o, e);
+        rc = rp_plots_one(sub, &v, d, &styles, e);
     }
     free(v.rows);
     return rc;

@@ -332,6 +332,9 @@ static const fx_job file_f[] = {
     T_JOB("j007", "mlp[128]", 2, 0.70),
     S_JOB("j008", "j006", "mlp[16]", 1, 0.75),
     S_JOB("j009", "j007", "mlp[16]", 2, 0.72),
+    /* no teacher: joins every teacher's line of the pivot */
+    {"j010", "student", DONE, "groupdro", "eta=0.01", "mlp[16]", "none", "", "", 1,
+     {0.9, 0.65, 0.7, 0.9}, NULL, 0, NULL},
 };
 
 /* ten kd rows (alpha 0.1 .. 1.0): more series than a panel holds */
@@ -669,13 +672,15 @@ int main(int argc, char **argv)
     EXPECT(has(t, "| teacher: groupdro mlp[128] | 75.0 ± 7.1 (n=2) | — |"), "teacher C:\n%s", t);
     free(t);
     rc = run("report_f.csv", &t, &e, 3, (const char *[]){"report_f.h5", "--format", "csv"});
-    EXPECT(rc == 0 && has(t, ",-1.5000,4.9497,2,none,"), "csv gap:\n%s", t);
+    EXPECT(rc == 0 && has(t, ",-1.5000,4.9497,2,groupdro(eta=0.01),73.5000,"), "csv gap:\n%s", t);
     free(t);
     /* the pivot: a line per teacher, its model named */
     rc = run("report_f_pivot.md", &t, &e, 3, (const char *[]){"report_f.h5", "--pivot", "method"});
-    EXPECT(rc == 0 && has(t, "| benchmark | student | teacher model | teacher | erm |") &&
-               has(t, "| cmnist_small | mlp[16] | groupdro mlp[32,32] | 70.0 | 56.0 ± 1.4 |") &&
-               has(t, "| cmnist_small | mlp[16] | groupdro mlp[128] | 75.0 ± 7.1 | 73.5 ± 2.1 |"),
+    EXPECT(rc == 0 && has(t, "| benchmark | student | teacher model | teacher | erm | groupdro |") &&
+               has(t, "| cmnist_small | mlp[16] | groupdro mlp[32,32] | 70.0 | 56.0 ± 1.4 | "
+                      "65.0 ± 0.0 (n=1) |\n") &&
+               has(t, "| cmnist_small | mlp[16] | groupdro mlp[128] | 75.0 ± 7.1 | 73.5 ± 2.1 | "
+                      "65.0 ± 0.0 (n=1) |\n") && count(t, "| cmnist_small |") == 3,
            "pivot per teacher: rc %d:\n%s", rc, t);
     free(t);
 
