@@ -131,6 +131,13 @@ static void pl_ranges(const plot_chart *c, pl_layout *L)
     double pad = 0.06 * (yb - ya);
     L->ylo = fmax(ya - pad, c->ymin);
     L->yhi = fmin(yb + pad, c->ymax);
+    /* an end within half a tick step of a tick moves out to it, so that the
+     * axis usually ends on a labelled value */
+    double st = pl_step(L->yhi - L->ylo, 4.5), t;
+    t = floor(L->ylo / st) * st;
+    if (L->ylo - t <= 0.5 * st && t >= c->ymin) L->ylo = t;
+    t = ceil(L->yhi / st) * st;
+    if (t - L->yhi <= 0.5 * st && t <= c->ymax) L->yhi = t;
     if (c->kind == PLOT_DOTS) {
         L->xlo = -0.5, L->xhi = c->ncat - 0.5;
     } else {
