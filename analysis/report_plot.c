@@ -127,10 +127,14 @@ static void rp_describe(rp_item *it, const rep_row *r, const rep_data *d, const 
     if (u->batch) rep_fmt(it->part[P_BATCH], RP_PART, "batch %d", u->batch);
     char keys[16][64], v[200];
     int nk = rep_tune_keys(tune, keys, 16);
+    char head[64] = "";
+    if (r->n_tuned > 1) snprintf(head, sizeof head, "chosen on validation of %d: ", r->n_tuned);
     for (int k = 0; k < nk; k++)
-        if (rep_tune_value(&d->jobs[r->first], keys[k], v, sizeof v))
-            rp_add(it->part[P_TUNED], RP_PART, it->part[P_TUNED][0] ? ", %s=%s" :
-                   "chosen on validation: %s=%s", keys[k], v);
+        if (rep_tune_value(&d->jobs[r->first], keys[k], v, sizeof v)) {
+            if (!it->part[P_TUNED][0]) rep_fmt(it->part[P_TUNED], RP_PART, "%s", head);
+            else rp_add(it->part[P_TUNED], RP_PART, "%s%s", ", ", "");
+            rp_add(it->part[P_TUNED], RP_PART, "%s=%s", keys[k], v);
+        }
     rep_fmt(it->part[P_SEEDS], RP_PART, "n = %d seed%s", r->n_done, r->n_done == 1 ? "" : "s");
 }
 

@@ -725,12 +725,17 @@ int main(int argc, char **argv)
     rc = run("report_err.txt", NULL, &e, 3, (const char *[]){"report_a.h5", "--tune", "jtt.up"});
     EXPECT(rc == 1 && has(e.msg, "no job has method 'jtt'"), "%d %s", rc, e.msg);
     /* dett.up: up=50 (val 73.5) beats up=5 (61.5); the choice in every format */
-    rc = run("report_tune.md", &t, &e, 4,
-             (const char *[]){"report_a.h5", "report_b.h5", "--tune", "dett.up"});
+    rc = run("report_tune.md", &t, &e, 6, (const char *[]){"report_a.h5", "report_b.h5",
+             "--tune", "dett.up", "--plots", "report_plots_tune"});
     EXPECT(rc == 0 && has(t, "| dett.up (tuned) |") &&
                has(t, "| dett(up=50,T=1) mlp[16] [best of 2 on val] | 73.0 ± 1.4") &&
                has(t, "| +4.0 | 50 |\n") && has(t, "| -17.3 | — |\n") && !has(t, "61.0"),
            "tune dett.up md: rc %d:\n%s", rc, t);
+    free(t);
+    t = slurp("report_plots_tune/figures.md");
+    EXPECT(has(t, "- **dett mlp[16]**: dett(T=1); weighting jtt(T=1); arch mlp[16]; teacher "
+                  "groupdro mlp[64,64]; chosen on validation of 2: dett.up=50; n = 2 seeds\n"),
+           "tuned values in the captions:\n%s", t);
     free(t);
     rc = run("report_tune.csv", &t, &e, 6, (const char *[]){"report_a.h5", "report_b.h5",
              "--tune", "dett.up", "--format", "csv"});
