@@ -22,6 +22,8 @@
 #include "results.h"
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -94,11 +96,15 @@ static const char *rp_kv_get(const rp_kv *kv, const char *k)
     return NULL;
 }
 
-/* appends " text" to buf[cap] */
-static void rp_add(char *buf, size_t cap, const char *fmt, const char *a, const char *b)
+/* appends the formatted text to buf[cap] (truncating) */
+__attribute__((format(printf, 3, 4))) static void rp_add(char *buf, size_t cap,
+                                                         const char *fmt, ...)
 {
     size_t n = strlen(buf);
-    rep_fmt(buf + n, cap - n, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n + 1 < cap) vsnprintf(buf + n, cap - n, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- descriptions and labels -------------------------------------------------------------- */
@@ -132,7 +138,7 @@ static void rp_describe(rp_item *it, const rep_row *r, const rep_data *d, const 
     for (int k = 0; k < nk; k++)
         if (rep_tune_value(&d->jobs[r->first], keys[k], v, sizeof v)) {
             if (!it->part[P_TUNED][0]) rep_fmt(it->part[P_TUNED], RP_PART, "%s", head);
-            else rp_add(it->part[P_TUNED], RP_PART, "%s%s", ", ", "");
+            else rp_add(it->part[P_TUNED], RP_PART, "%s", ", ");
             rp_add(it->part[P_TUNED], RP_PART, "%s=%s", keys[k], v);
         }
     rep_fmt(it->part[P_SEEDS], RP_PART, "n = %d seed%s", r->n_done, r->n_done == 1 ? "" : "s");
@@ -180,41 +186,31 @@ static void rp_labels(rp_item **P, int n)
             if (!strcmp(a->method_args, b->method_args))
                 vary_w |= strcmp(a->weighting, b->weighting) != 0;
         }
-        if (vary_name && ka.name[0]) rp_add(L, RP_LABEL, " %s%s", ka.name, "");
+        if (vary_name && ka.name[0]) rp_add(L, RP_LABEL, " %s", ka.name);
         for (int q = 0; q < ka.n; q++)
             if (vary_k[q]) {
                 char kv[100];
                 rep_fmt(kv, sizeof kv, "%s=%s", ka.k[q], ka.v[q]);
-                rp_add(L, RP_LABEL, " %s%s", kv, "");
+                rp_add(L, RP_LABEL, " %s", kv);
             }
-        if (vary_w) rp_add(L, RP_LABEL, " w=%s%s", a->weighting, "");
-        if (vary_arch) rp_add(L, RP_LABEL, " %s%s", a->arch, "");
-        if (vary_t) rp_add(L, RP_LABEL, " t=%s%s", a->teacher_label, "");
-        if (vary_ep) {
-            char ep[32];
-            snprintf(ep, sizeof ep, "%d", a->epochs);
-            rp_add(L, RP_LABEL, " ep=%s%s", ep, "");
-        }
-        if (vary_on && oa.name[0]) rp_add(L, RP_LABEL, " %s%s", oa.name, "");
+        if (vary_w) rp_add(L, RP_LABEL, " w=%s", a->weighting);
+        if (vary_arch) rp_add(L, RP_LABEL, " %s", a->arch);
+        if (vary_t) rp_add(L, RP_LABEL, " t=%s", a->teacher_label);
+        if (vary_ep) rp_add(L, RP_LABEL, " ep=%d", a->epochs);
+        if (vary_on && oa.name[0]) rp_add(L, RP_LABEL, " %s", oa.name);
         for (int q = 0; q < oa.n; q++)
             if (vary_ok[q]) {
                 char kv[100];
                 rep_fmt(kv, sizeof kv, "%s=%s", oa.k[q], oa.v[q]);
-                rp_add(L, RP_LABEL, " %s%s", kv, "");
+                rp_add(L, RP_LABEL, " %s", kv);
             }
-        if (vary_b) {
-            char b[32];
-            snprintf(b, sizeof b, "%d", a->batch);
-            rp_add(L, RP_LABEL, " batch=%s%s", b, "");
-        }
+        if (vary_b) rp_add(L, RP_LABEL, " batch=%d", a->batch);
     }
     for (int i = 0; i < n; i++) {
         int dup = 1;
         for (int j = 0; j < i; j++) dup += !strcmp(P[j]->label, P[i]->label);
         if (dup > 1) {
-            char tag[16];
-            snprintf(tag, sizeof tag, "#%d", dup);
-            rp_add(P[i]->label, RP_LABEL, " %s%s", tag, "");
+            rp_add(P[i]->label, RP_LABEL, " #%d", dup);
         }
     }
 }
