@@ -7,23 +7,45 @@
 
 static const char *const rp_usage =
     "usage: dett report RESULTS.h5 [more.h5 ...] [--select val-worst|val-avg|oracle]\n"
-    "                   [--per-group] [--format md|latex|csv] [--plots DIR] [--diagnostics]\n"
-    "                   [--tune KEY,...]\n"
+    "                   [--per-group] [--format md|latex|csv] [--tune KEY,...]\n"
+    "                   [--pivot method] [--plots DIR] [--plot-format pdf,svg,png]\n"
+    "                   [--diagnostics]\n"
     "\n"
     "  --select S      epoch whose test numbers are reported: best validation worst-group\n"
     "                  accuracy (val-worst, default), best validation average (val-avg),\n"
     "                  or best test worst-group accuracy (oracle)\n"
     "  --per-group     one column per group g = y * A + a (mean test accuracy)\n"
     "  --tune KEYS     select hyperparameters on validation: rows equal apart from KEYS\n"
-    "                  (optim, batch, epochs, or method/weighting arguments such as up,\n"
-    "                  T, eta) keep only the one with the best mean validation\n"
-    "                  worst-group accuracy, e.g. --tune optim,up\n"
+    "                  keep only the one with the best mean validation worst-group\n"
+    "                  accuracy; KEYS: optim, batch, epochs, METHOD.KEY (an argument of\n"
+    "                  one method: kd.T, dett.T, dett.up, groupdro.eta) or a bare KEY\n"
+    "                  that only one method has, e.g. --tune optim,dett.up\n"
     "  --format F      md (default), latex (booktabs) or csv\n"
-    "  --plots DIR     write curves.svg, groups.svg and axis_<key>.svg into DIR\n"
+    "  --pivot method  the compact table instead: a line per dataset, student and\n"
+    "                  teacher, a column per method, cells worst-group mean ± std\n"
+    "  --plots DIR     write the figures (curves, groups, axis_<key>) and their captions\n"
+    "                  (DIR/figures.md) into DIR\n"
+    "  --plot-format L formats of the figures, comma-separated from pdf, svg, png\n"
+    "                  (default pdf,png)\n"
     "  --diagnostics   show per-job diagnostics stored in the files\n"
     "\n"
     "Jobs that differ only in their seed form one row (mean ± sample std over seeds);\n"
     "several files merge into one report.\n";
+
+/* "pdf,svg,png" -> REP_PLOT_* bits; 0 on an unknown or empty list */
+static unsigned rp_plot_formats(const char *v)
+{
+    unsigned bits = 0;
+    while (*v) {
+        size_t n = strcspn(v, ",");
+        if (n == 3 && !strncmp(v, "pdf", 3)) bits |= REP_PLOT_PDF;
+        else if (n == 3 && !strncmp(v, "svg", 3)) bits |= REP_PLOT_SVG;
+        else if (n == 3 && !strncmp(v, "png", 3)) bits |= REP_PLOT_PNG;
+        else return 0;
+        v += n + (v[n] == ',');
+    }
+    return bits;
+}
 
 /* the value of an option given as "--opt V" or "--opt=V"; NULL if argv[*i]
  * is not opt. A missing value is a usage error. */
@@ -68,7 +90,8 @@ static void rp_diagnostics(FILE *out, const rep_data *d, const char *pre)
 
 int report_run(FILE *out, int argc, char **argv, dett_err *e)
 {
-    rep_opts o = {.format = REP_MD, .select = REP_SEL_VAL_WORST};
+    rep_opts o = {.format = REP_MD, .select = REP_SEL_VAL_WORST,
+                  .plot_formats = REP_PLOT_PDF | REP_PLOT_PNG};
     const char *plots = NULL;
     const char **files = NULL;
     int n_files = 0, rc = 1;
@@ -119,6 +142,21 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
                 goto fail;
             }
             plots = v;
+        } else if ((v = rp_optval(argc, argv, &i, "--plot-format", &missing))) {
+            if (!(o.plot_formats = rp_plot_formats(v))) {
+                dett_fail(e, "report: --plot-format: '%s' is not a comma-separated list of "
+                          "pdf, svg and png", v);
+                rc = 2;
+                goto fail;
+            }
+        } else if ((v = rp_optval(argc, argv, &i, "--pivot", &missing))) {
+            if (strcmp(v, "method")) {
+                dett_fail(e, "report: --pivot: '%s' is not 'method' (the only pivot so far)",
+                          v);
+                rc = 2;
+                goto fail;
+            }
+            o.pivot = 1;
         } else if (!strcmp(a, "--per-group")) {
             o.per_group = 1;
         } else if (!strcmp(a, "--diagnostics")) {

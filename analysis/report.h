@@ -1,15 +1,16 @@
-/* report.h - `dett report`: tables and plots from one or more results files.
+/* report.h - `dett report`: tables and figures from one or more results files.
  *
  *   dett report RESULTS.h5 [more.h5 ...] [--select val-worst|val-avg|oracle]
- *               [--per-group] [--format md|latex|csv] [--plots DIR]
+ *               [--per-group] [--format md|latex|csv] [--tune KEY,...]
+ *               [--pivot method] [--plots DIR] [--plot-format pdf,svg,png]
  *               [--diagnostics]
  *
  * Reads the files serially and read-only (layout: runtime/io/results.h). Jobs
  * whose configurations differ only in the seed form one row; seeds are pooled
  * across files. Identification jobs are counted, not shown; teachers come
  * first in their own section; unfinished jobs are shown, never dropped.
- * Not collective: call it on one rank (it runs after MPI_Init only because
- * HDF5 is the parallel build).
+ * Figures go through cairo (analysis/plot.c). Not collective: call it on
+ * one rank (it runs after MPI_Init only because HDF5 is the parallel build).
  */
 #ifndef DETT_REPORT_H
 #define DETT_REPORT_H

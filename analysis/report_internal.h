@@ -2,8 +2,10 @@
  *
  *   report_read.c   results files -> rep_data (one rep_job per job)
  *   report_rows.c   rep_data -> rep_table (rows = configurations, seeds pooled)
+ *   report_tune.c   --tune keys: parsing, checking, the chosen values
  *   report_table.c  rep_table -> Markdown, LaTeX (booktabs) or CSV
- *   report_svg.c    rep_table -> SVG plots
+ *   report_pivot.c  rep_table -> the benchmark x method table (--pivot method)
+ *   report_plot.c   rep_table -> figures (through plot.c) and their captions
  *   report.c        the command line
  *
  * Shape letters: E epochs, G groups (g = y * A + a), A attribute values.
@@ -95,11 +97,21 @@ typedef struct {
     int n_done;
     /* at the selected epoch, over done seeds, in percent (NaN if none) */
     double worst_mean, worst_std, avg_mean, avg_std;
+    double mgrp_mean, mgrp_std;       /* unweighted mean over groups ("mean-group acc") */
     double val_worst_mean;            /* validation worst-group, same epochs */
+    /* gap to teacher: per done seed, its worst-group minus that of ITS OWN
+     * teacher job (same file, same selection rule), over the seeds whose
+     * teacher is done; gap_n = 0: none (teachers, no teacher, not done) */
+    double gap_mean, gap_std;
+    int gap_n;
     int n_tuned;                      /* rows this one was chosen from (--tune), else 0 */
     int G, A;                         /* of the first job */
     double *group_mean;               /* [G] test accuracy per group; owned */
+    double *group_std;                /* [G] its sample std over seeds; owned */
     int baseline;                     /* groupdro row compared with, or -1 */
+    int is_baseline;                  /* a groupdro row itself (no Δ) */
+    int block;                        /* rows of one section, dataset and arch: the
+                                         rows compared (bolding, order); 0, 1, ... */
     char label[640];
 } rep_row;
 
@@ -114,11 +126,12 @@ typedef struct {
 
 /* groups the jobs of d into rows and computes the statistics at the epoch
  * chosen by sel (REP_SEL_*). tune (NULL or "") lists comma-separated
- * hyperparameters to select on validation: "optim", "batch", "epochs" or a
- * key of method_args / weighting ("up", "T", "eta", ...). Rows equal apart
- * from those form a family, and only the family's row with the best mean
- * validation worst-group accuracy stays (ties: the first). -1 with a
- * message on a malformed job or an unknown tune key. */
+ * hyperparameters to select on validation (report_tune.c: "optim",
+ * "batch", "epochs", "METHOD.KEY" or an unambiguous bare KEY). Rows equal
+ * apart from those form a family, and only the family's row with the best
+ * mean validation worst-group accuracy stays (ties: the first). Rows are
+ * ordered teachers first, then by block (dataset, arch) in first-seen
+ * order. -1 with a message on a malformed job or a bad tune key. */
 int rep_table_build(rep_table *t, const rep_data *d, int sel, const char *tune, dett_err *e);
 void rep_table_free(rep_table *t);   /* NULL ok */
 
@@ -135,28 +148,61 @@ void rep_args_without(const char *args, const char *key, char *buf, size_t cap);
  * and "width" (arch_t.width, the last hidden width). Returns 1 and *v if the
  * job has a numeric value for key, else 0. */
 int rep_job_value(const rep_job *j, const char *key, double *v);
+
+/* ---- --tune keys (report_tune.c) ---------------------------------------------- */
+
+/* checks every key of tune (NULL: none) against the jobs of d: -1 with a
+ * message on an unknown key, a METHOD.KEY no job of METHOD has, or a bare
+ * KEY that jobs of several methods have (it may mean different things) */
+int rep_tune_check(const rep_data *d, const char *tune, dett_err *e);
 /* *out = *j with the keys of tune (comma-separated, NULL: none) taken out:
  * optim "" / batch 0 / epochs 0, other keys removed from method_args and
- * weighting. A shallow copy: only its fixed-size fields differ. */
+ * weighting (METHOD.KEY only from jobs of METHOD). A shallow copy: only its
+ * fixed-size fields differ. */
 void rep_job_untuned(const rep_job *j, const char *tune, rep_job *out);
+/* the value job j has for tune key k, into buf[cap]: 1, or 0 if it has none */
+int rep_tune_value(const rep_job *j, const char *k, char *buf, size_t cap);
+/* the distinct keys of tune (NULL: none) into keys[0..cap): their number */
+int rep_tune_keys(const char *tune, char keys[][64], int cap);
+/* the value of key in "k=v,k=v" or "name(k=v,...)" as text into buf[cap]:
+ * 1 if present, else 0 */
+int rep_args_get(const char *args, const char *key, char *buf, size_t cap);
 
 /* ---- output -------------------------------------------------------------- */
+
+enum { REP_PLOT_PDF = 1, REP_PLOT_SVG = 2, REP_PLOT_PNG = 4 };
 
 typedef struct {
     rep_format format;
     int select;                       /* REP_SEL_* */
     int per_group;
     int diagnostics;
+    int pivot;                        /* --pivot method: the compact table instead */
     const char *tune;                 /* --tune KEYS, or NULL */
+    unsigned plot_formats;            /* REP_PLOT_* bits (--plot-format) */
 } rep_opts;
+
+/* escapes s for format f (Markdown cell, LaTeX, CSV field) onto out */
+void rep_text(FILE *out, rep_format f, const char *s);
+/* a row's unfinished seeds: "failed" when all share one status, else
+ * "1 failed, 2 pending"; with counts (prefix ", "), the form after "n=K" */
+void rep_unfinished(const rep_row *r, int counts, char *buf, size_t cap);
+/* the report's first lines (files, selection rule, tuning), each prefixed by pre */
+void rep_intro(FILE *out, const rep_data *d, const rep_opts *o, const char *pre);
+extern const char *const rep_sel_name[3];   /* "val-worst", "val-avg", "oracle" */
 
 /* writes the table(s) in the chosen format */
 int rep_print(FILE *out, const rep_table *t, const rep_data *d, const rep_opts *o,
               dett_err *e);
-/* writes curves.svg, groups.svg and axis_<key>.svg into dir (created if
- * missing); if the rows span several datasets, into one subdirectory of
- * dir per dataset, named after its file without ".h5". -1 with a message
- * naming the file on failure. */
+/* --pivot method: one line per dataset, student arch and teacher, one
+ * column per method (student rows), cells worst-group mean ± std */
+int rep_print_pivot(FILE *out, const rep_table *t, const rep_data *d, const rep_opts *o,
+                    dett_err *e);
+/* writes the figures (curves, groups, axis_<key>; report_plot.c) in the
+ * formats of o->plot_formats into dir (created if missing), with their
+ * captions in dir/figures.md; if the rows span several datasets, into one
+ * subdirectory of dir per dataset, named after its file without ".h5". -1
+ * with a message naming the file on failure. */
 int rep_plots(const char *dir, const rep_table *t, const rep_data *d, const rep_opts *o,
               dett_err *e);
 

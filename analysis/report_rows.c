@@ -152,26 +152,47 @@ static int rw_add_seed(rep_row *r, const rep_data *d, int k, dett_err *e)
 
 /* ---- statistics ------------------------------------------------------------------ */
 
+/* the job of d that job k names as its teacher (same file), or -1 */
+static int rw_teacher_job(const rep_data *d, int k)
+{
+    const rep_job *j = &d->jobs[k];
+    if (!j->teacher[0]) return -1;
+    for (int q = 0; q < d->n_jobs; q++)
+        if (d->jobs[q].file == j->file && !strcmp(d->jobs[q].id, j->teacher)) return q;
+    return -1;
+}
+
+/* the row's statistics over its done seeds at the epoch sel chooses: test
+ * worst-group, train-weighted average, unweighted group mean, per-group
+ * accuracy (mean and std), validation worst-group, and the gap of each
+ * seed to its own teacher job at the teacher's epoch by the same rule */
 static int rw_stats(rep_row *r, const rep_data *d, int sel, dett_err *e)
 {
-    double *w = NULL, *a = NULL, *gv = NULL, *vw = NULL;
-    int rc = -1, n = 0;
+    double *w = NULL, *a = NULL, *gv = NULL, *vw = NULL, *mg = NULL, *gap = NULL;
+    int rc = -1, n = 0, ng = 0;
     const rep_job *f = &d->jobs[r->first];
+    size_t ns = (size_t)r->n_seeds + 1;
     r->G = f->groups;
     r->A = f->n_attrs;
     memset(r->n_status, 0, sizeof r->n_status);
     for (int s = 0; s < r->n_seeds; s++) r->n_status[d->jobs[r->seed_job[s]].status]++;
     r->n_done = r->n_status[JOB_DONE];
-    w = malloc((size_t)(r->n_seeds + 1) * sizeof *w);
-    a = malloc((size_t)(r->n_seeds + 1) * sizeof *a);
-    gv = malloc((size_t)(r->n_seeds + 1) * (size_t)r->G * sizeof *gv);
-    vw = malloc((size_t)(r->n_seeds + 1) * sizeof *vw);
-    CHECK_ALLOC(e, vw);
+    w = malloc(ns * sizeof *w);
+    a = malloc(ns * sizeof *a);
+    vw = malloc(ns * sizeof *vw);
+    mg = malloc(ns * sizeof *mg);
+    gap = malloc(ns * sizeof *gap);
+    gv = malloc(ns * (size_t)r->G * sizeof *gv);
     r->group_mean = malloc((size_t)r->G * sizeof *r->group_mean);
+    r->group_std = malloc((size_t)r->G * sizeof *r->group_std);
     CHECK_ALLOC(e, w);
     CHECK_ALLOC(e, a);
+    CHECK_ALLOC(e, vw);
+    CHECK_ALLOC(e, mg);
+    CHECK_ALLOC(e, gap);
     CHECK_ALLOC(e, gv);
     CHECK_ALLOC(e, r->group_mean);
+    CHECK_ALLOC(e, r->group_std);
     for (int s = 0; s < r->n_seeds; s++) {
         const rep_job *j = &d->jobs[r->seed_job[s]];
         int ep = rep_job_epoch(j, sel);
@@ -179,25 +200,38 @@ static int rw_stats(rep_row *r, const rep_data *d, int sel, dett_err *e)
         w[n] = 100.0 * j->worst[ep * 2 + 1];
         vw[n] = 100.0 * j->worst[ep * 2 + 0];
         a[n] = 100.0 * j->avg[ep * 2 + 1];
-        for (int g = 0; g < r->G; g++)
-            gv[(size_t)g * (size_t)r->n_seeds + (size_t)n] =
-                100.0 * j->acc[((size_t)ep * 2 + 1) * (size_t)r->G + (size_t)g];
+        double m = 0;
+        for (int g = 0; g < r->G; g++) {
+            double x = 100.0 * j->acc[((size_t)ep * 2 + 1) * (size_t)r->G + (size_t)g];
+            gv[(size_t)g * (size_t)r->n_seeds + (size_t)n] = x;
+            m += x;
+        }
+        mg[n] = m / r->G;
+        if (r->section == REP_SEC_STUDENT) {
+            int tk = rw_teacher_job(d, r->seed_job[s]);
+            int tep = tk >= 0 ? rep_job_epoch(&d->jobs[tk], sel) : -1;
+            if (tep >= 0) gap[ng++] = w[n] - 100.0 * d->jobs[tk].worst[tep * 2 + 1];
+        }
         n++;
     }
+    double sd;
     rep_mean_std(w, n, &r->worst_mean, &r->worst_std);
     rep_mean_std(a, n, &r->avg_mean, &r->avg_std);
-    double sd;
+    rep_mean_std(mg, n, &r->mgrp_mean, &r->mgrp_std);
     rep_mean_std(vw, n, &r->val_worst_mean, &sd);
-    for (int g = 0; g < r->G; g++) {
-        double sd;
-        rep_mean_std(gv + (size_t)g * (size_t)r->n_seeds, n, &r->group_mean[g], &sd);
-    }
+    rep_mean_std(gap, ng, &r->gap_mean, &r->gap_std);
+    r->gap_n = ng;
+    for (int g = 0; g < r->G; g++)
+        rep_mean_std(gv + (size_t)g * (size_t)r->n_seeds, n, &r->group_mean[g],
+                     &r->group_std[g]);
     rc = 0;
 fail:
     free(w);
     free(a);
     free(gv);
     free(vw);
+    free(mg);
+    free(gap);
     return rc;
 }
 
@@ -329,21 +363,44 @@ static void rw_labels(rep_table *t, const rep_data *d)
     }
 }
 
-/* the group-DRO row of the same section, arch and dataset with the best mean
- * validation worst-group accuracy (the tuned baseline, chosen on
- * validation like everything else); -1 for group-DRO rows */
-static void rw_baselines(rep_table *t, const rep_data *d)
+/* the optimiser's family: "sgd" of "sgd(lr=0.01,...)" ("" if unknown) */
+static void rw_optim_family(const char *optim, char *buf, size_t cap)
+{
+    rep_fmt(buf, cap, "%.*s", (int)strcspn(optim, "("), optim);
+}
+
+/* can groupdro row b be row r's baseline? Same section, dataset,
+ * architecture, epochs, batch and optimiser family; fields chosen by --tune
+ * are not compared (both rows were tuned over them) */
+static int rw_comparable(const rep_data *d, const rep_row *r, const rep_row *b,
+                         const char *tune)
+{
+    rep_job x, y;
+    char fx[64], fy[64];
+    rep_job_untuned(&d->jobs[r->first], tune, &x);
+    rep_job_untuned(&d->jobs[b->first], tune, &y);
+    rw_optim_family(x.optim, fx, sizeof fx);
+    rw_optim_family(y.optim, fy, sizeof fy);
+    return b->section == r->section && !strcmp(x.dataset, y.dataset) &&
+           !strcmp(x.arch, y.arch) && x.epochs == y.epochs && x.batch == y.batch &&
+           !strcmp(fx, fy);
+}
+
+/* each row's group-DRO baseline: of the comparable groupdro rows with a
+ * finished seed, the one with the best mean validation worst-group accuracy
+ * (chosen on validation like everything else); -1 if there is none and for
+ * groupdro rows themselves (is_baseline) */
+static void rw_baselines(rep_table *t, const rep_data *d, const char *tune)
 {
     for (int r = 0; r < t->n; r++) {
         rep_row *row = &t->rows[r];
-        const rep_job *j = &d->jobs[row->first];
         row->baseline = -1;
-        if (!strcmp(j->method, "groupdro")) continue;
+        row->is_baseline = !strcmp(d->jobs[row->first].method, "groupdro");
+        if (row->is_baseline) continue;
         for (int q = 0; q < t->n; q++) {
             const rep_row *b = &t->rows[q];
-            const rep_job *bj = &d->jobs[b->first];
-            if (b->section != row->section || strcmp(bj->method, "groupdro") ||
-                strcmp(bj->arch, j->arch) || strcmp(bj->dataset, j->dataset) || b->n_done == 0)
+            if (strcmp(d->jobs[b->first].method, "groupdro") || b->n_done == 0 ||
+                !rw_comparable(d, row, b, tune))
                 continue;
             if (row->baseline < 0 ||
                 b->val_worst_mean > t->rows[row->baseline].val_worst_mean)
@@ -352,56 +409,31 @@ static void rw_baselines(rep_table *t, const rep_data *d)
     }
 }
 
-/* ---- --tune: hyperparameter selection on validation ----------------------------------- */
-
-/* does key name something tunable? ("optim", "batch", "epochs", or a key of
- * any job's method_args or weighting) */
-static int rw_tune_key_known(const rep_data *d, const char *key)
+/* numbers the blocks (section, dataset, arch) in first-seen order */
+static void rw_blocks(rep_table *t, const rep_data *d)
 {
-    if (!strcmp(key, "optim") || !strcmp(key, "batch") || !strcmp(key, "epochs")) return 1;
-    char buf[200];
-    for (int k = 0; k < d->n_jobs; k++) {
-        rep_args_without(d->jobs[k].method_args, key, buf, sizeof buf);
-        if (strcmp(buf, d->jobs[k].method_args)) return 1;
-        rep_args_without(d->jobs[k].weighting, key, buf, sizeof buf);
-        if (strcmp(buf, d->jobs[k].weighting)) return 1;
-    }
-    return 0;
-}
-
-void rep_job_untuned(const rep_job *j, const char *tune, rep_job *out)
-{
-    char tmp[sizeof out->method_args];
-    *out = *j;
-    for (const char *p = tune; p && *p;) {
-        char k[64];
-        size_t len = strcspn(p, ",");
-        snprintf(k, sizeof k, "%.*s", (int)(len < 63 ? len : 63), p);
-        p += len + (p[len] == ',');
-        if (!strcmp(k, "optim")) out->optim[0] = '\0';
-        else if (!strcmp(k, "batch")) out->batch = 0;
-        else if (!strcmp(k, "epochs")) out->epochs = 0;
-        else {
-            rep_args_without(out->method_args, k, tmp, sizeof tmp);
-            snprintf(out->method_args, sizeof out->method_args, "%s", tmp);
-            rep_args_without(out->weighting, k, tmp, sizeof tmp);
-            snprintf(out->weighting, sizeof out->weighting, "%s", tmp);
+    int nb = 0;
+    for (int r = 0; r < t->n; r++) {
+        const rep_job *j = &d->jobs[t->rows[r].first];
+        t->rows[r].block = -1;
+        for (int q = 0; q < r && t->rows[r].block < 0; q++) {
+            const rep_job *k = &d->jobs[t->rows[q].first];
+            if (t->rows[q].section == t->rows[r].section && !strcmp(j->dataset, k->dataset) &&
+                !strcmp(j->arch, k->arch))
+                t->rows[r].block = t->rows[q].block;
         }
+        if (t->rows[r].block < 0) t->rows[r].block = nb++;
     }
 }
+
+/* ---- --tune: hyperparameter selection on validation ----------------------------------- */
 
 /* keeps, of each family, the row with the best mean validation worst-group
  * accuracy; the others are dropped from t (their unfinished jobs stay
  * listed) */
 static int rw_tune(rep_table *t, const rep_data *d, const char *tune, dett_err *e)
 {
-    char list[256];
-    if (strlen(tune) >= sizeof list) return dett_fail(e, "report: --tune: list too long");
-    snprintf(list, sizeof list, "%s", tune);
-    for (char *k = strtok(list, ","); k; k = strtok(NULL, ","))
-        if (!rw_tune_key_known(d, k))
-            return dett_fail(e, "report: --tune: '%s' is not optim, batch, epochs or a "
-                             "method or weighting argument of any job", k);
+    if (rep_tune_check(d, tune, e)) return -1;
     enum { KEY = 2600 };
     char *keys = malloc((size_t)(t->n + 1) * KEY);
     int *fam = malloc(sizeof(int) * (size_t)(t->n + 1));   /* first row of r's family */
@@ -437,6 +469,7 @@ static int rw_tune(rep_table *t, const rep_data *d, const char *tune, dett_err *
         } else {
             free(t->rows[r].seed_job);
             free(t->rows[r].group_mean);
+            free(t->rows[r].group_std);
         }
     }
     t->n = n;
@@ -451,10 +484,13 @@ fail:
 
 /* ---- the table ------------------------------------------------------------------------ */
 
+/* teachers first; then by block, blocks in first-seen order; within a block
+ * the order jobs were first seen in */
 static int rw_row_cmp(const void *pa, const void *pb)
 {
     const rep_row *a = pa, *b = pb;
     if (a->section != b->section) return (int)a->section - (int)b->section;
+    if (a->block != b->block) return a->block - b->block;
     return a->first - b->first;
 }
 
@@ -497,7 +533,10 @@ int rep_table_build(rep_table *t, const rep_data *d, int sel, const char *tune, 
         }
         CHECK(rw_add_seed(&t->rows[r], d, k, e));
     }
-    /* teachers first; within a section, the order jobs were first seen in */
+    /* teachers first, the order jobs were first seen in; then by block */
+    for (int r = 0; r < t->n; r++) t->rows[r].block = 0;
+    qsort(t->rows, (size_t)t->n, sizeof *t->rows, rw_row_cmp);
+    rw_blocks(t, d);
     qsort(t->rows, (size_t)t->n, sizeof *t->rows, rw_row_cmp);
     t->max_G = 0;
     t->common_A = t->n ? d->jobs[t->rows[0].first].n_attrs : -1;
@@ -522,7 +561,7 @@ int rep_table_build(rep_table *t, const rep_data *d, int sel, const char *tune, 
         }
     if (tune && *tune) CHECK(rw_tune(t, d, tune, e));
     rw_labels(t, d);
-    rw_baselines(t, d);
+    rw_baselines(t, d, tune);
     rc = 0;
 fail:
     if (keys)
@@ -538,6 +577,7 @@ void rep_table_free(rep_table *t)
     for (int r = 0; r < t->n; r++) {
         free(t->rows[r].seed_job);
         free(t->rows[r].group_mean);
+        free(t->rows[r].group_std);
     }
     free(t->rows);
     free(t->unfinished);

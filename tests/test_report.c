@@ -293,6 +293,60 @@ static const fx_job file_d[] = {
     {"j002", ERM, 1, {0.96, 0.60, 0.66, 0.97}, NULL, 0, "other/b.h5"},
 };
 
+/* two setups in one file (optimiser family, batch) and two architectures:
+ * each row's group-DRO baseline is the one of its own setup, not the best
+ * group-DRO row of the file (adamw's 80 beats sgd's 60 on validation), and
+ * LaTeX bolds the best of each architecture's block */
+#define SGD "sgd(lr=0.1,momentum=0.9,wd=0)"
+#define ADAMW "adamw(lr=0.001,wd=0)"
+#define GDRO_E "student", DONE, "groupdro", "eta=0.01"
+#define ERM_E "student", DONE, "erm", ""
+static const fx_job file_e[] = {
+    {"j000", GDRO_E, "mlp[16]", "none", "", "", 1, {0.9, 0.60, 0.7, 0.9}, SGD, 64, NULL},
+    {"j001", GDRO_E, "mlp[16]", "none", "", "", 1, {0.9, 0.80, 0.85, 0.9}, ADAMW, 64, NULL},
+    {"j002", ERM_E, "mlp[16]", "none", "", "", 1, {0.97, 0.50, 0.6, 0.97}, SGD, 64, NULL},
+    {"j003", ERM_E, "mlp[16]", "none", "", "", 1, {0.97, 0.70, 0.75, 0.97}, ADAMW, 64, NULL},
+    {"j004", "student", DONE, "kd", "T=4,alpha=0.9", "mlp[16]", "none", "", "", 1,
+     {0.97, 0.55, 0.6, 0.97}, SGD, 128, NULL},
+    {"j005", ERM_E, "mlp[32]", "none", "", "", 1, {0.97, 0.40, 0.6, 0.97}, SGD, 64, NULL},
+    {"j006", GDRO_E, "mlp[32]", "none", "", "", 1, {0.9, 0.45, 0.7, 0.9}, SGD, 64, NULL},
+    {"j007", ERM_E, "mlp[16]", "none", "", "", 1, {0.97, 0.30, 0.6, 0.97}, SGD, 64,
+     "data/other.h5"},
+};
+
+/* two teachers, and a teacher per seed: the gap to teacher is each
+ * student's worst-group minus ITS OWN teacher's. A: 80; B: 70; C seed 1:
+ * 80, C seed 2: 70 (paired with the students' seeds) */
+#define T_JOB(id, arch, seed, w) {id, "train", DONE, "groupdro", "eta=0.01", arch, "none", "", \
+                                  "", seed, {0.9, w, 0.95, 0.9}, NULL, 0, NULL}
+#define S_JOB(id, teacher, arch, seed, w) {id, "student", DONE, "erm", "", arch, "none", \
+                                           teacher, "", seed, {0.97, w, 0.95, 0.97}, NULL, 0, NULL}
+static const fx_job file_f[] = {
+    T_JOB("j000", "mlp[64,64]", 1, 0.80),
+    T_JOB("j001", "mlp[32,32]", 1, 0.70),
+    S_JOB("j002", "j000", "mlp[16]", 1, 0.50),
+    S_JOB("j003", "j000", "mlp[16]", 2, 0.52),
+    S_JOB("j004", "j001", "mlp[16]", 1, 0.55),
+    S_JOB("j005", "j001", "mlp[16]", 2, 0.57),
+    T_JOB("j006", "mlp[128]", 1, 0.80),
+    T_JOB("j007", "mlp[128]", 2, 0.70),
+    S_JOB("j008", "j006", "mlp[16]", 1, 0.75),
+    S_JOB("j009", "j007", "mlp[16]", 2, 0.72),
+    /* no teacher: joins every teacher's line of the pivot */
+    {"j010", "student", DONE, "groupdro", "eta=0.01", "mlp[16]", "none", "", "", 1,
+     {0.9, 0.65, 0.7, 0.9}, NULL, 0, NULL},
+};
+
+/* ten kd rows (alpha 0.1 .. 1.0): more series than a panel holds */
+#define KD_A(id, a, w) {id, "student", DONE, "kd", "T=4,alpha=" a, "mlp[16]", "none", "", "", 1, \
+                        {0.97, w, 0.9, 0.97}, NULL, 0, NULL}
+static const fx_job file_g[] = {
+    KD_A("j000", "0.1", 0.50), KD_A("j001", "0.2", 0.52), KD_A("j002", "0.3", 0.54),
+    KD_A("j003", "0.4", 0.56), KD_A("j004", "0.5", 0.58), KD_A("j005", "0.6", 0.60),
+    KD_A("j006", "0.7", 0.62), KD_A("j007", "0.8", 0.64), KD_A("j008", "0.9", 0.66),
+    KD_A("j009", "1", 0.68),
+};
+
 /* ---- running the report ------------------------------------------------------------------- */
 
 static char *slurp(const char *path)
@@ -359,15 +413,43 @@ static void compare(const char *name, const char *text)
 
 static int has(const char *text, const char *s) { return text && strstr(text, s) != NULL; }
 
-static int is_svg(const char *dir, const char *name)
+/* dir/name exists, is at least 500 bytes and starts with magic */
+static int is_fig(const char *dir, const char *name, const char *magic)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *t = slurp(path);
-    int ok = t && !strncmp(t, "<svg", 4) && strstr(t, "</svg>") && !strstr(t, "nan") &&
-             !strstr(t, "inf");
-    free(t);
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    char head[64] = {0};
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    int ok = fseek(f, 0, SEEK_END) == 0 && ftell(f) >= 500 && n >= strlen(magic) &&
+             strstr(head, magic) != NULL;
+    fclose(f);
     return ok;
+}
+
+/* the width and height of a PNG (its IHDR chunk); 0 if not a PNG */
+static int png_size(const char *dir, const char *name, unsigned *w, unsigned *h)
+{
+    char path[512];
+    unsigned char b[24];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    if (n != sizeof b || memcmp(b, "\x89PNG\r\n\x1a\n", 8) || memcmp(b + 12, "IHDR", 4)) return 0;
+    *w = (unsigned)b[16] << 24 | (unsigned)b[17] << 16 | (unsigned)b[18] << 8 | b[19];
+    *h = (unsigned)b[20] << 24 | (unsigned)b[21] << 16 | (unsigned)b[22] << 8 | b[23];
+    return 1;
+}
+
+/* how often s occurs in text */
+static int count(const char *text, const char *s)
+{
+    int n = 0;
+    for (const char *p = text; p && (p = strstr(p, s)); p += strlen(s)) n++;
+    return n;
 }
 
 int main(int argc, char **argv)
@@ -390,11 +472,15 @@ int main(int argc, char **argv)
     /* erm avg: s1 .45*.964+.05*.50+.10*.56+.40*.97 = .4338+.025+.056+.388 = .9028;
      *          s2 .45*.94+.05*.54+.10*.52+.40*.95 = .423+.027+.052+.380 = .882;
      *          mean 89.24, std |90.28-88.2|/sqrt 2 = 1.47 */
-    EXPECT(has(t, "| erm | 51.0 ± 1.4 (n=2) | 89.2 ± 1.5 (n=2) | -18.0 |"), "erm row:\n%s", t);
+    /* gap: 50 - 80, 52 - 80 -> -29.0 ± 1.4; mean-group: (.964+.50+.56+.97)/4 = .7485,
+     * (.94+.54+.52+.95)/4 = .7375 -> 74.3 ± 0.8 */
+    EXPECT(has(t, "| erm | 51.0 ± 1.4 (n=2) | -29.0 ± 1.4 | 74.3 ± 0.8 (n=2) | 89.2 ± 1.5 (n=2) "
+                  "| -18.0 |"), "erm row:\n%s", t);
     EXPECT(has(t, "73.0 ± 1.4 (n=2, 1 failed)"), "dett row:\n%s", t);
     EXPECT(has(t, "| groupdro(eta=0.01) | 69.0 ± 1.4 (n=2) |"), "groupdro row:\n%s", t);
     EXPECT(has(t, "| +4.0 |"), "dett delta:\n%s", t);
-    EXPECT(has(t, "| kd(T=4,alpha=0.9) | pending | pending | — |"), "kd row:\n%s", t);
+    EXPECT(has(t, "| kd(T=4,alpha=0.9) | pending | — | pending | pending | — |"), "kd row:\n%s", t);
+    EXPECT(has(t, "SubpopBench") && has(t, "group_DRO's avg acc"), "metric names:\n%s", t);
     EXPECT(has(t, "| teacher: groupdro mlp[64,64] | 80.0 ± 0.0 (n=1) |"), "teacher:\n%s", t);
     EXPECT(has(t, "| j006 |") && has(t, "| failed | loss is NaN at epoch 2 |"), "failed:\n%s",
            t);
@@ -406,8 +492,9 @@ int main(int argc, char **argv)
     rc = run("report_a.csv", &t, &e, 3, (const char *[]){"report_a.h5", "--format", "csv"});
     EXPECT(rc == 0, "csv: rc %d: %s", rc, e.msg);
     /* erm: worst 51, std sqrt 2 = 1.4142, n 2; delta -18 */
-    EXPECT(has(t, "student,erm,erm,,mlp[16],none,data/cmnist_small.h5,2,2,0,0,0,0,51.0000,"
-                  "1.4142,2,"),
+    EXPECT(has(t, "student,erm,erm,,mlp[16],none,data/cmnist_small.h5,3,,0,\"groupdro "
+                  "mlp[64,64]\",2,2,0,0,0,0,74.3000,0.7778,-29.0000,1.4142,2,groupdro(eta=0.01),"
+                  "51.0000,1.4142,2,"),
            "csv erm:\n%s", t);
     EXPECT(has(t, ",-18.0000\n"), "csv delta:\n%s", t);
     EXPECT(t && !strstr(t, "±"), "csv has ±");
@@ -434,7 +521,7 @@ int main(int argc, char **argv)
     EXPECT(has(t, "| g0 (y=0,a=0) | g1 (y=0,a=1) | g2 (y=1,a=0) | g3 (y=1,a=1) |"),
            "per-group header:\n%s", t);
     EXPECT(has(t, "| -18.0 | 97.2 | 54.0 | 56.0 | 98.0 |"), "erm groups:\n%s", t);
-    EXPECT(has(t, "| pending | pending | — | pending | pending | pending | pending |"),
+    EXPECT(has(t, "| pending | — | pending | pending | — | pending | pending | pending | pending |"),
            "kd groups:\n%s", t);
     if (t) compare("a_oracle_pergroup.md", t);
     free(t);
@@ -450,25 +537,60 @@ int main(int argc, char **argv)
      * kd seed 1 finished in B replaces the pending one of A (58.0, n=1;
      * avg .45*.931+.05*.58+.10*.64+.40*.94 = .88795);
      * the teacher repeats seed 0 (a warning; counted once); 2 ident jobs. */
+    /* a fresh figure directory: files of an earlier run must not count */
+    for (int k = 0; k < 4; k++) {
+        static const char *const old[4] = {"curves", "groups", "axis_up", "axis_width"};
+        static const char *const ext[3] = {"svg", "pdf", "png"};
+        for (int x = 0; x < 3; x++) {
+            char p[128];
+            snprintf(p, sizeof p, "report_plots/sub/%s.%s", old[k], ext[x]);
+            remove(p);
+        }
+    }
     rc = run("report_ab.md", &t, &e, 4,
              (const char *[]){"report_a.h5", "report_b.h5", "--plots", "report_plots/sub"});
     EXPECT(rc == 0, "merge: rc %d: %s", rc, e.msg);
     EXPECT(has(t, "| erm mlp[16] | 51.7 ± 1.5 (n=3) |"), "merged erm:\n%s", t);
-    EXPECT(has(t, "| kd(T=4,alpha=0.9) mlp[16] | 58.0 ± 0.0 (n=1) | 88.8 ± 0.0 (n=1) | -11.0 |"), "merged kd:\n%s", t);
+    EXPECT(has(t, "| kd(T=4,alpha=0.9) mlp[16] | 58.0 ± 0.0 (n=1) | -22.0 ± 0.0 | 77.3 ± 0.0 "
+                  "(n=1) | 88.8 ± 0.0 (n=1) | -11.0 |"), "merged kd:\n%s", t);
     EXPECT(has(t, "80.0 ± 0.0 (n=1)"), "merged teacher:\n%s", t);
-    EXPECT(has(t, "| erm mlp[64] | 57.0 ± 0.0 (n=1) | ") && has(t, "(n=1) | — |"),
+    EXPECT(has(t, "| erm mlp[64] | 57.0 ± 0.0 (n=1) | ") && has(t, "(n=1) | none |\n"),
            "erm mlp[64] without a groupdro row:\n%s", t);
     EXPECT(has(t, "report_b.h5:j006") == 0 && has(t, "report_a.h5:j006"), "failed ids:\n%s", t);
     EXPECT(!has(t, "j009"), "kd pending superseded:\n%s", t);
     EXPECT(has(t, "\n2 identification jobs\n"), "ident count:\n%s", t);
     if (t) compare("ab.md", t);
     free(t);
-    EXPECT(is_svg("report_plots/sub", "curves.svg"), "curves.svg");
-    EXPECT(is_svg("report_plots/sub", "groups.svg"), "groups.svg");
-    EXPECT(is_svg("report_plots/sub", "axis_up.svg"), "axis_up.svg");
-    EXPECT(is_svg("report_plots/sub", "axis_width.svg"), "axis_width.svg");
+    /* the default formats: PDF and PNG (3.3 in at 300 dpi = 990 px wide) */
+    const char *figs[4] = {"curves", "groups", "axis_up", "axis_width"};
+    for (int k = 0; k < 4; k++) {
+        char n[64];
+        unsigned w = 0, h = 0;
+        snprintf(n, sizeof n, "%s.pdf", figs[k]);
+        EXPECT(is_fig("report_plots/sub", n, "%PDF"), "%s", n);
+        snprintf(n, sizeof n, "%s.png", figs[k]);
+        EXPECT(png_size("report_plots/sub", n, &w, &h) && w == 990 && h > 400 && h < 1600,
+               "%s: %u x %u", n, w, h);
+        char path[128];
+        snprintf(path, sizeof path, "report_plots/sub/%s.svg", figs[k]);
+        struct stat st;
+        EXPECT(stat(path, &st) != 0, "svg not asked for: %s", path);
+    }
     struct stat st;
-    EXPECT(stat("report_plots/sub/axis_T.svg", &st) != 0, "T takes one value: no plot");
+    EXPECT(stat("report_plots/sub/axis_T.pdf", &st) != 0 &&
+               stat("report_plots/sub/axis_dett_T.pdf", &st) != 0 &&
+               stat("report_plots/sub/axis_kd_T.pdf", &st) != 0,
+           "T takes one value per method: no plot");
+    /* the captions: definitions, short legend labels, the full configurations */
+    t = slurp("report_plots/sub/figures.md");
+    EXPECT(has(t, "## curves\n") && has(t, "## groups\n") && has(t, "## axis_up\n") &&
+               has(t, "![curves](curves.png)") && has(t, "mean ± sample std over seeds"),
+           "figures.md:\n%s", t);
+    EXPECT(has(t, "- **dett up=50 mlp[16]**: dett(up=50,T=1); weighting jtt(T=1,up=50); arch "
+                  "mlp[16]; teacher groupdro mlp[64,64]; n = 2 seeds"),
+           "series caption:\n%s", t);
+    EXPECT(has(t, "All series: 3 epochs."), "common parts:\n%s", t);
+    free(t);
 
     /* rows differ by optimiser and batch: 50/52 -> 51.0, 60/62 -> 61.0, 70 */
     EXPECT(fx_write("report_c.h5", file_c, (int)(sizeof file_c / sizeof file_c[0])) == 0,
@@ -490,6 +612,8 @@ int main(int argc, char **argv)
     EXPECT(has(t, "| erm batch=64 [best of 2 on val] | 61.0 ± 1.4 (n=2) |") &&
                has(t, "| erm batch=128 | 70.0 ± 0.0 (n=1) |") && !has(t, "51.0"),
            "tune optim:\n%s", t);
+    EXPECT(has(t, "| optim (tuned) |") &&
+               has(t, "| none | sgd(lr=0.1,momentum=0.9,wd=0) |\n"), "tuned values:\n%s", t);
     EXPECT(has(t, "Tuned on validation over optim"), "tune note:\n%s", t);
     free(t);
     rc = run("report_c_tune2.md", &t, &e, 3,
@@ -513,10 +637,152 @@ int main(int argc, char **argv)
     EXPECT(has(t, "| erm a | 51.0 ± 1.4 (n=2) |") && has(t, "| erm b | 60.0 ± 0.0 (n=1) |"),
            "two datasets:\n%s", t);
     free(t);
-    EXPECT(is_svg("report_plots_d/a", "curves.svg") && is_svg("report_plots_d/b", "curves.svg") &&
-               is_svg("report_plots_d/a", "groups.svg"),
+    EXPECT(is_fig("report_plots_d/a", "curves.pdf", "%PDF") &&
+               is_fig("report_plots_d/b", "curves.png", "PNG") &&
+               is_fig("report_plots_d/a", "groups.png", "PNG") &&
+               is_fig("report_plots_d/b", "figures.md", "# Figures"),
            "per-dataset plots");
-    EXPECT(stat("report_plots_d/curves.svg", &st) != 0, "no mixed plot");
+    EXPECT(stat("report_plots_d/curves.pdf", &st) != 0, "no mixed plot");
+
+    /* the group-DRO baseline of the row's own setup: erm sgd 50 - groupdro sgd 60
+     * = -10.0 (the best groupdro of the file by validation, adamw's 80, would
+     * give -30.0); erm adamw 70 - 80 = -10.0; kd at batch 128 and erm on
+     * another dataset have none; erm mlp[32] 40 - 45 = -5.0 */
+    EXPECT(fx_write("report_e.h5", file_e, (int)(sizeof file_e / sizeof file_e[0])) == 0,
+           "writing report_e.h5");
+    rc = run("report_e.md", &t, &e, 1, (const char *[]){"report_e.h5"});
+    EXPECT(rc == 0, "baselines: rc %d: %s", rc, e.msg);
+    EXPECT(count(t, "| -10.0 |\n") == 2 && !has(t, "-30.0"), "matched baselines:\n%s", t);
+    EXPECT(count(t, "| none |\n") == 2, "kd batch 128 and other.h5 have none:\n%s", t);
+    EXPECT(has(t, "| -5.0 |\n"), "mlp[32] baseline:\n%s", t);
+    free(t);
+    /* blocks: mlp[16] rows first (groupdro adamw 80 the best), then mlp[32]
+     * (groupdro 45 the best: bold although 80 is the column's best) */
+    rc = run("report_e.tex", &t, &e, 3, (const char *[]){"report_e.h5", "--format", "latex"});
+    EXPECT(rc == 0 && has(t, "\\textbf{80.0}") && has(t, "\\textbf{45.0}") &&
+               !has(t, "\\textbf{50.0}") && count(t, "\\addlinespace") == 2,
+           "bold per block: rc %d:\n%s", rc, t);
+    free(t);
+    rc = run("report_e.csv", &t, &e, 3, (const char *[]){"report_e.h5", "--format", "csv"});
+    EXPECT(rc == 0 && count(t, ",0,none,") == 2, "csv baseline none:\n%s", t);
+    free(t);
+
+    /* the gap to each student's own teacher: A 50, 52 - 80 -> -29.0 ± 1.4;
+     * B 55, 57 - 70 -> -14.0 ± 1.4; paired C: 75 - 80, 72 - 70 -> -1.5 ± 4.9 */
+    EXPECT(fx_write("report_f.h5", file_f, (int)(sizeof file_f / sizeof file_f[0])) == 0,
+           "writing report_f.h5");
+    rc = run("report_f.md", &t, &e, 1, (const char *[]){"report_f.h5"});
+    EXPECT(rc == 0, "gap: rc %d: %s", rc, e.msg);
+    EXPECT(has(t, "| erm teacher=groupdro mlp[64,64] | 51.0 ± 1.4 (n=2) | -29.0 ± 1.4 |"),
+           "gap to teacher A:\n%s", t);
+    EXPECT(has(t, "| erm teacher=groupdro mlp[32,32] | 56.0 ± 1.4 (n=2) | -14.0 ± 1.4 |"),
+           "gap to teacher B:\n%s", t);
+    EXPECT(has(t, "| erm teacher=groupdro mlp[128] | 73.5 ± 2.1 (n=2) | -1.5 ± 4.9 |"),
+           "gap to paired teachers:\n%s", t);
+    EXPECT(has(t, "| teacher: groupdro mlp[128] | 75.0 ± 7.1 (n=2) | — |"), "teacher C:\n%s", t);
+    free(t);
+    rc = run("report_f.csv", &t, &e, 3, (const char *[]){"report_f.h5", "--format", "csv"});
+    EXPECT(rc == 0 && has(t, ",-1.5000,4.9497,2,groupdro(eta=0.01),73.5000,"), "csv gap:\n%s", t);
+    free(t);
+    /* the pivot: a line per teacher, its model named */
+    rc = run("report_f_pivot.md", &t, &e, 3, (const char *[]){"report_f.h5", "--pivot", "method"});
+    EXPECT(rc == 0 && has(t, "| benchmark | student | teacher model | teacher | erm | groupdro |") &&
+               has(t, "| cmnist_small | mlp[16] | groupdro mlp[32,32] | 70.0 | 56.0 ± 1.4 | "
+                      "65.0 ± 0.0 (n=1) |\n") &&
+               has(t, "| cmnist_small | mlp[16] | groupdro mlp[128] | 75.0 ± 7.1 | 73.5 ± 2.1 | "
+                      "65.0 ± 0.0 (n=1) |\n") && count(t, "| cmnist_small |") == 3,
+           "pivot per teacher: rc %d:\n%s", rc, t);
+    free(t);
+
+    /* --pivot method: benchmark x method, bold the best apart from groupdro */
+    rc = run("report_ab_pivot.md", &t, &e, 4,
+             (const char *[]){"report_a.h5", "report_b.h5", "--pivot", "method"});
+    EXPECT(rc == 0, "pivot: rc %d: %s", rc, e.msg);
+    EXPECT(has(t, "| benchmark | student | teacher | erm | dett(up=50,T=1) | groupdro | kd | "
+                  "dett(up=5,T=1) |\n") &&
+               has(t, "| cmnist_small | mlp[16] | 80.0 | 51.7 ± 1.5 | **73.0 ± 1.4** (n=2) | "
+                      "69.0 ± 1.4 (n=2) | 58.0 ± 0.0 (n=1) | 61.0 ± 1.4 (n=2) |\n") &&
+               has(t, "| cmnist_small | mlp[64] | 80.0 | 57.0 ± 0.0 (n=1) |  |  |  |  |\n"),
+           "pivot md:\n%s", t);
+    if (t) compare("ab_pivot.md", t);
+    free(t);
+    rc = run("report_ab_pivot.tex", &t, &e, 6, (const char *[]){"report_a.h5", "report_b.h5",
+             "--pivot", "method", "--format", "latex"});
+    EXPECT(rc == 0 && has(t, "\\begin{tabular}{llrrrrrr}") &&
+               has(t, "cmnist\\_small & mlp[16] & 80.0 & 51.7 $\\pm$ 1.5 & \\textbf{73.0 $\\pm$ "
+                      "1.4} (n=2) &"),
+           "pivot latex: rc %d:\n%s", rc, t);
+    free(t);
+    rc = run("report_ab_pivot.csv", &t, &e, 6, (const char *[]){"report_a.h5", "report_b.h5",
+             "--pivot", "method", "--format", "csv"});
+    EXPECT(rc == 0 && has(t, "benchmark,student,dataset,teacher_model,teacher_mean,teacher_std,"
+                             "teacher_n,erm mean,erm std,erm n,") &&
+               has(t, "cmnist_small,mlp[16],data/cmnist_small.h5,\"groupdro mlp[64,64]\",80.0000,"
+                      "0.0000,1,51.6667,1.5275,3,73.0000,1.4142,2,"),
+           "pivot csv: rc %d:\n%s", rc, t);
+    free(t);
+    rc = run("report_err.txt", NULL, &e, 3, (const char *[]){"report_a.h5", "--pivot", "arch"});
+    EXPECT(rc == 2 && has(e.msg, "--pivot: 'arch' is not 'method'"), "%d %s", rc, e.msg);
+
+    /* --tune keys: T is kd's temperature and dett's identification epochs */
+    rc = run("report_err.txt", NULL, &e, 4,
+             (const char *[]){"report_a.h5", "report_b.h5", "--tune", "T"});
+    EXPECT(rc == 1 && has(e.msg, "'T' is an argument of several methods (dett, kd)") &&
+               has(e.msg, "dett.T,kd.T"),
+           "ambiguous T: %d %s", rc, e.msg);
+    rc = run("report_err.txt", NULL, &e, 3, (const char *[]){"report_a.h5", "--tune", "kd.up"});
+    EXPECT(rc == 1 && has(e.msg, "'kd.up': no kd job has an argument 'up'"), "%d %s", rc, e.msg);
+    rc = run("report_err.txt", NULL, &e, 3, (const char *[]){"report_a.h5", "--tune", "jtt.up"});
+    EXPECT(rc == 1 && has(e.msg, "no job has method 'jtt'"), "%d %s", rc, e.msg);
+    /* dett.up: up=50 (val 73.5) beats up=5 (61.5); the choice in every format */
+    rc = run("report_tune.md", &t, &e, 6, (const char *[]){"report_a.h5", "report_b.h5",
+             "--tune", "dett.up", "--plots", "report_plots_tune"});
+    EXPECT(rc == 0 && has(t, "| dett.up (tuned) |") &&
+               has(t, "| dett(up=50,T=1) mlp[16] [best of 2 on val] | 73.0 ± 1.4") &&
+               has(t, "| +4.0 | 50 |\n") && has(t, "| -17.3 | — |\n") && !has(t, "61.0"),
+           "tune dett.up md: rc %d:\n%s", rc, t);
+    free(t);
+    t = slurp("report_plots_tune/figures.md");
+    EXPECT(has(t, "- **dett mlp[16]**: dett(T=1); weighting jtt(T=1); arch mlp[16]; teacher "
+                  "groupdro mlp[64,64]; chosen on validation of 2: dett.up=50; n = 2 seeds\n"),
+           "tuned values in the captions:\n%s", t);
+    free(t);
+    rc = run("report_tune.csv", &t, &e, 6, (const char *[]){"report_a.h5", "report_b.h5",
+             "--tune", "dett.up", "--format", "csv"});
+    EXPECT(rc == 0 && has(t, ",teacher,tuned_dett.up,seeds,") &&
+               has(t, "\"groupdro mlp[64,64]\",50,3,2,1,"),
+           "tune csv: rc %d:\n%s", rc, t);
+    free(t);
+    rc = run("report_tune.tex", &t, &e, 6, (const char *[]){"report_a.h5", "report_b.h5",
+             "--tune", "up", "--format", "latex"});
+    EXPECT(rc == 0 && has(t, "dett.up (tuned)") == 0 && has(t, "up (tuned)") &&
+               has(t, "& +4.0 & 50 \\\\") == 0 && has(t, "& \\textbf{+4.0} & 50 \\\\"),
+           "tune bare up (one method) latex: rc %d:\n%s", rc, t);
+    free(t);
+
+    /* figures: every format; more than eight series split into panels */
+    EXPECT(fx_write("report_g.h5", file_g, (int)(sizeof file_g / sizeof file_g[0])) == 0,
+           "writing report_g.h5");
+    rc = run("report_g.md", &t, &e, 5, (const char *[]){"report_g.h5", "--plots",
+             "report_plots_g", "--plot-format", "pdf,svg,png"});
+    EXPECT(rc == 0, "plots g: rc %d: %s", rc, e.msg);
+    free(t);
+    EXPECT(is_fig("report_plots_g", "curves-1.pdf", "%PDF") &&
+               is_fig("report_plots_g", "curves-2.svg", "<svg") &&
+               is_fig("report_plots_g", "groups-2.png", "PNG") &&
+               is_fig("report_plots_g", "axis_alpha.svg", "<svg"),
+           "panels and formats");
+    EXPECT(stat("report_plots_g/curves.pdf", &st) != 0 && stat("report_plots_g/curves-3.pdf", &st) != 0,
+           "ten series: two panels of five");
+    t = slurp("report_plots_g/figures.md");
+    /* five series per panel, labelled by what differs: alpha */
+    EXPECT(t && count(t, "\n- **kd alpha=") == 20 && has(t, "## curves-2\n") &&
+               has(t, "- **kd alpha=0.6**: kd(T=4,alpha=0.6)"),
+           "panel captions:\n%s", t);
+    free(t);
+    rc = run("report_err.txt", NULL, &e, 5, (const char *[]){"report_g.h5", "--plots",
+             "report_plots_g", "--plot-format", "pdf,jpg"});
+    EXPECT(rc == 2 && has(e.msg, "--plot-format: 'pdf,jpg'"), "%d %s", rc, e.msg);
 
     /* --diagnostics: the hook */
     rc = run("report_diag.md", &t, &e, 2, (const char *[]){"report_a.h5", "--diagnostics"});
