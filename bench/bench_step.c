@@ -12,6 +12,8 @@
  * For each case it prints, one key=value line each:
  *   kernels   the step as the kernels do it on one model_ws: zero the
  *             gradient, model_forward, loss_xent, model_backward, optim_step
+ *   kernels_im2col  (CNN, in a build with oneDNN) the same step with the
+ *             convolutions on the im2col + sgemm path
  *   blas      the same step's GEMM shapes (whole batch, same transposes and
  *             betas) timed one by one with cblas_sgemm in this run; their sum
  *             is the BLAS limit of the step. fraction = step GEMM FLOP rate /
@@ -452,6 +454,19 @@ static int run_case(const bench_case *bc, double seconds, int bits, int konly,
     double ts = time_per_call(kernel_step, kernel_reset, &k, seconds);
     printf("case=%s what=kernels desc=\"%s\" batch=%d ms_per_step=%.4f samples_per_s=%.0f\n",
            bc->name, bc->desc, bc->B, 1e3 * ts, bc->B / ts);
+    if (bc->cnn && !force_im2col && k.m->layers[0]->dnnl) {
+        /* the same step with the convolutions on the im2col path */
+        kstep k2;
+        force_im2col = 1;
+        int bad = kstep_init(&k2, bc, x, y);
+        force_im2col = 0;
+        if (!bad) {
+            double t2 = time_per_call(kernel_step, kernel_reset, &k2, seconds);
+            printf("case=%s what=kernels_im2col ms_per_step=%.4f samples_per_s=%.0f\n",
+                   bc->name, 1e3 * t2, bc->B / t2);
+        }
+        kstep_free(&k2);
+    }
     if (konly) { kstep_free(&k); rc = 0; goto out; }
     double flops, tb = blas_limit(k.m, bc->B, seconds, &flops, verbose);
     if (tb > 0)
