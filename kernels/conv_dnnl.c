@@ -277,6 +277,7 @@ out:
  * NULL if that cannot be made */
 static plan *plan_get(const layer *l, conv_dnnl *c, int B, int bwd)
 {
+    if (B <= 0) return NULL;        /* nothing to compute; free slots have B 0 */
     plan *pl = NULL, *old = &c->plans[0];
     for (int i = 0; i < PLANS; i++) {
         if (c->plans[i].B == B) { pl = &c->plans[i]; break; }
