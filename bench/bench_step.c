@@ -2,7 +2,7 @@
  * limit and (through bench/step.sh) against PyTorch.
  *
  *   bench_step [--case a|b|c|all] [--seconds S] [--bits] [--kernels-only] [--gemms]
- *              [--wall]
+ *              [--wall] [--im2col]
  *
  * Cases (cross-entropy, SGD lr 0.01 momentum 0.9 wd 0, 2 classes):
  *   a  MLP 20-64-64-2, batch 64
@@ -12,6 +12,8 @@
  * For each case it prints, one key=value line each:
  *   kernels   the step as the kernels do it on one model_ws: zero the
  *             gradient, model_forward, loss_xent, model_backward, optim_step
+ *   kernels_im2col  (CNN, in a build with oneDNN) the same step with the
+ *             convolutions on the im2col + sgemm path
  *   blas      the same step's GEMM shapes (whole batch, same transposes and
  *             betas) timed one by one with cblas_sgemm in this run; their sum
  *             is the BLAS limit of the step. fraction = step GEMM FLOP rate /
@@ -26,7 +28,9 @@
  * steps and after one short train_job (M = 1 and 8) per case, for comparing
  * runs in two environments bit for bit.
  * --kernels-only measures the kernel step alone (for profiling); --gemms
- * prints each GEMM of the BLAS limit.
+ * prints each GEMM of the BLAS limit. --im2col runs the convolutions on the
+ * im2col + sgemm path in a build with oneDNN (kernels/conv_dnnl.h); the
+ * first line says which path the convolutions take ("conv=").
  * OpenBLAS runs one thread (openblas_set_num_threads(1)).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -118,6 +122,10 @@ static const bench_case CASES[] = {
     { "c", "cnn 3x28x28 conv16-pool-conv32-pool-gap-fc64-2", 128, 3, 28, 28, 1 },
 };
 
+/* --im2col: the convolutions on the im2col + sgemm path even when the
+ * build has oneDNN (layer_conv_set_dnnl) */
+static int force_im2col = 0;
+
 static model *case_model(const bench_case *bc)
 {
     model *m;
@@ -132,6 +140,8 @@ static model *case_model(const bench_case *bc)
         m = model_mlp(784, w, 2, 2);
     }
     if (m) model_init(m, 7, 0);
+    for (int i = 0; m && force_im2col && i < m->n_layers; i++)
+        layer_conv_set_dnnl(m->layers[i], 0);
     return m;
 }
 
@@ -444,6 +454,19 @@ static int run_case(const bench_case *bc, double seconds, int bits, int konly,
     double ts = time_per_call(kernel_step, kernel_reset, &k, seconds);
     printf("case=%s what=kernels desc=\"%s\" batch=%d ms_per_step=%.4f samples_per_s=%.0f\n",
            bc->name, bc->desc, bc->B, 1e3 * ts, bc->B / ts);
+    if (bc->cnn && !force_im2col && k.m->layers[0]->dnnl) {
+        /* the same step with the convolutions on the im2col path */
+        kstep k2;
+        force_im2col = 1;
+        int bad = kstep_init(&k2, bc, x, y);
+        force_im2col = 0;
+        if (!bad) {
+            double t2 = time_per_call(kernel_step, kernel_reset, &k2, seconds);
+            printf("case=%s what=kernels_im2col ms_per_step=%.4f samples_per_s=%.0f\n",
+                   bc->name, 1e3 * t2, bc->B / t2);
+        }
+        kstep_free(&k2);
+    }
     if (konly) { kstep_free(&k); rc = 0; goto out; }
     double flops, tb = blas_limit(k.m, bc->B, seconds, &flops, verbose);
     if (tb > 0)
@@ -477,15 +500,20 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--kernels-only")) konly = 1;
         else if (!strcmp(argv[i], "--gemms")) verbose = 1;
         else if (!strcmp(argv[i], "--wall")) bench_clock = CLOCK_MONOTONIC;
+        else if (!strcmp(argv[i], "--im2col")) force_im2col = 1;
         else {
-            fprintf(stderr, "usage: bench_step [--case a|b|c|all] [--seconds S] [--bits] [--kernels-only] [--gemms] [--wall]\n");
+            fprintf(stderr, "usage: bench_step [--case a|b|c|all] [--seconds S] [--bits] [--kernels-only] [--gemms] [--wall] [--im2col]\n");
             MPI_Finalize();
             return 2;
         }
     }
     openblas_set_num_threads(1);
-    printf("openblas core=%s threads=%d clock=%s\n", openblas_get_corename(),
-           openblas_get_num_threads(), bench_clock == CLOCK_MONOTONIC ? "wall" : "cpu");
+    layer *probe = layer_conv(1, 4, 4, 1, 3, 1, 1);
+    int dnnl = probe && !force_im2col && probe->dnnl;
+    layer_free(probe);
+    printf("openblas core=%s threads=%d clock=%s conv=%s\n", openblas_get_corename(),
+           openblas_get_num_threads(), bench_clock == CLOCK_MONOTONIC ? "wall" : "cpu",
+           dnnl ? "onednn" : "im2col");
     int rc = 0;
     for (size_t c = 0; c < sizeof CASES / sizeof CASES[0]; c++)
         if (!strcmp(which, "all") || !strcmp(which, CASES[c].name))

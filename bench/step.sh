@@ -3,7 +3,10 @@
 # programs in the same run (bench/bench_step.c, bench/step_torch.py). Prints
 # samples/s for each and the ratio dett/PyTorch, dett's step GEMM rate as a
 # fraction of OpenBLAS sgemm on the same shapes, and dett's whole train_job
-# loop per step (micro-shards M=1 and M=8).
+# loop per step (micro-shards M=1 and M=8). In a build with oneDNN
+# (kernels/conv_dnnl.h) the CNN case also times its kernel step with the
+# convolutions on the im2col path: one more line, "same step, im2col", with
+# its ratio against the same PyTorch runs.
 #
 #   bench/step.sh [BUILD_DIR] [MODE...]        (default: build default unset)
 #
@@ -143,24 +146,37 @@ for mode in "${modes[@]}"; do
     }
     { r = kv($0, "round"); c = kv($0, "case") }
     /what=torch/ { v = kv($0, "samples_per_s"); up(torch, c, v); tr[c, r] = v }
-    /what=kernels/ { v = kv($0, "samples_per_s"); up(dk, c, v); dr[c, r] = v
+    /what=kernels / { v = kv($0, "samples_per_s"); up(dk, c, v); dr[c, r] = v
                      d = $0; sub(/.*desc="/, "", d); sub(/".*/, "", d); desc[c] = d " b" kv($0, "batch") }
+    /what=kernels_im2col/ { up(di, c, kv($0, "samples_per_s")); ir[c, r] = kv($0, "samples_per_s") }
     /what=blas/ { up(sg, c, kv($0, "sgemm_gflops")); up(st, c, kv($0, "step_gemm_gflops"))
                   fr[c, r] = kv($0, "fraction") }
-    /what=train_job/ { up(tj, c SUBSEP kv($0, "M"), kv($0, "samples_per_s")) }
+    /what=train_job/ { up(tj, c SUBSEP kv($0, "M"), kv($0, "samples_per_s"))
+                       if (kv($0, "M") == 8) l8[c, r] = kv($0, "samples_per_s") }
     END {
-      for (k in tr) { split(k, kk, SUBSEP); if ((kk[1], kk[2]) in dr) ratio[kk[1], kk[2]] = dr[kk[1], kk[2]] / tr[k] }
+      for (k in tr) { split(k, kk, SUBSEP); if ((kk[1], kk[2]) in dr) ratio[kk[1], kk[2]] = dr[kk[1], kk[2]] / tr[k]
+                      if ((kk[1], kk[2]) in ir) iratio[kk[1], kk[2]] = ir[kk[1], kk[2]] / tr[k]
+                      if ((kk[1], kk[2]) in l8) lratio[kk[1], kk[2]] = l8[kk[1], kk[2]] / tr[k] }
       n = split("a b c", order, " ")
-      printf "%-4s %-50s %10s %10s %6s | %7s %8s %5s | %11s %11s\n", "case", "shape", "dett/s",
-             "pytorch/s", "ratio", "step GF", "sgemm GF", "frac", "train M=1/s", "train M=8/s"
+      printf "%-4s %-50s %10s %10s %6s | %7s %8s %5s | %11s %11s %8s\n", "case", "shape", "dett/s",
+             "pytorch/s", "ratio", "step GF", "sgemm GF", "frac", "train M=1/s", "train M=8/s", "M=8/pt"
       for (i = 1; i <= n; i++) {
         c = order[i]; if (!(c in dk)) continue
-        rt = med(ratio, c); f = med(fr, c)
-        printf "%-4s %-50s %10s %10s %6s | %7s %8s %5s | %11s %11s\n", c, desc[c], dk[c],
+        rt = med(ratio, c); f = med(fr, c); lr = med(lratio, c)
+        printf "%-4s %-50s %10s %10s %6s | %7s %8s %5s | %11s %11s %8s\n", c, desc[c], dk[c],
                (c in torch ? torch[c] : "-"), (rt == "" ? "-" : sprintf("%.2f", rt)),
-               st[c], sg[c], (f == "" ? "-" : sprintf("%.2f", f)), tj[c, 1], tj[c, 8]
+               st[c], sg[c], (f == "" ? "-" : sprintf("%.2f", f)), tj[c, 1], tj[c, 8],
+               (lr == "" ? "-" : sprintf("%.2f", lr))
+      }
+      for (i = 1; i <= n; i++) {
+        c = order[i]; if (!(c in di)) continue
+        rt = med(iratio, c)
+        printf "%-4s %-50s %10s %10s %6s   (convolutions on the im2col path)\n", c, "same step, im2col", di[c],
+               (c in torch ? torch[c] : "-"), (rt == "" ? "-" : sprintf("%.2f", rt))
       }
       print "samples/s and GFLOP/s: best round; ratio (dett/pytorch) and frac (step GEMM rate /"
-      print "sgemm rate on the same shapes): median over rounds of the per-round values"
+      print "sgemm rate on the same shapes): median over rounds of the per-round values;"
+      print "M=8/pt: the training loop at the default 8 micro-shards over PyTorch'"'"'s step, median"
+      print "over rounds (the loop the user runs against the step alone)"
     }' "$tmp/all.$mode"
 done

@@ -14,7 +14,13 @@
  * maximum and argmax without branches. Each does the reference's arithmetic
  * in the reference's order, so results are bit-identical to the plain loops
  * (run when l->ref; compared in tests/test_perf_paths.c).
+ *
+ * When the build has oneDNN (conv_dnnl.h) the convolution runs there
+ * instead, unless l->ref or layer_conv_set_dnnl(l, 0); its bits differ from
+ * the im2col path's. tests/test_conv.c checks it against im2col and by
+ * finite differences.
  */
+#include "conv_dnnl.h"
 #include "layer.h"
 #include "rng.h"
 #include "vec.h"
@@ -329,6 +335,8 @@ static void conv_bias_grad(const layer *l, float *gb, const float *dy, size_t N)
 static void conv_forward(const layer *l, const float *p, float *out,
                          const float *in, int B, float *ws)
 {
+    if (l->dnnl && !l->ref && conv_dnnl_forward(l, l->dnnl, p, out, in, B) == 0)
+        return;
     const int OC = l->OC, G = conv_chunk(l, B);
     const size_t R = conv_R(l), P = conv_P(l);
     const float *Wt = p + l->off;                 /* [OC, R] */
@@ -360,6 +368,8 @@ static void conv_backward(const layer *l, const float *p, float *g, float *din,
 {
     (void)out;
     if (l->frozen && !din) return;
+    if (l->dnnl && !l->ref && conv_dnnl_backward(l, l->dnnl, p, g, din, dout, in, B) == 0)
+        return;
     const int OC = l->OC, G = conv_chunk(l, B);
     const size_t R = conv_R(l), P = conv_P(l);
     const float *Wt = p + l->off;                 /* [OC, R] */
@@ -419,7 +429,20 @@ layer *layer_conv(int C, int H, int W, int OC, int k, int stride, int pad)
     if (!l) return NULL;
     l->k = k; l->stride = stride; l->pad = pad;
     l->n_params = (size_t)OC * C * k * k + (size_t)OC;
+    l->dnnl = conv_dnnl_new(l);       /* NULL: im2col */
     return l;
+}
+
+int layer_conv_set_dnnl(layer *l, int on)
+{
+    if (!l || l->kind != LAYER_CONV) return 0;
+    if (!on) {
+        conv_dnnl_free(l->dnnl);
+        l->dnnl = NULL;
+    } else if (!l->dnnl) {
+        l->dnnl = conv_dnnl_new(l);
+    }
+    return l->dnnl != NULL;
 }
 
 /* ---- k x k pooling, stride k ------------------------------------------- */

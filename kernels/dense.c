@@ -1,6 +1,7 @@
 /* dense.c - fully connected layer and ReLU.
  * Each elementwise loop has a plain reference form (run when l->ref) and a
  * fast form from vec.h with the same arithmetic, bit for bit. */
+#include "conv_dnnl.h"
 #include "layer.h"
 #include "rng.h"
 #include "vec.h"
@@ -110,4 +111,8 @@ layer *layer_relu(int d)
     return l;
 }
 
-void layer_free(layer *l) { free(l); }
+void layer_free(layer *l)
+{
+    if (l) conv_dnnl_free(l->dnnl);
+    free(l);
+}

@@ -51,6 +51,8 @@ struct layer {
     int C, H, W;             /* input image */
     int OC, OH, OW;          /* output image */
     int k, stride, pad;      /* kernel / pool window */
+    struct conv_dnnl *dnnl;  /* conv: the oneDNN path's state (conv_dnnl.h),
+                                owned; NULL: im2col + sgemm */
 };
 
 /* y = x W^T + b, W [dout, din] row-major (PyTorch layout), then b [dout].
@@ -59,8 +61,13 @@ layer *layer_dense(int din, int dout);
 /* f(x) = max{0, x}, elementwise over d values per row */
 layer *layer_relu(int d);
 /* 2-D convolution, [B,C,H,W] -> [B,OC,OH,OW], weights [OC, C, k, k] then
- * bias [OC]; im2col + sgemm. Defined in conv.c. */
+ * bias [OC]. Defined in conv.c. Computed with oneDNN when the build has it
+ * (DETT_WITH_DNNL) and it takes the geometry, else (and with ref) im2col +
+ * sgemm; the two give different bits, each deterministic (conv_dnnl.h). */
 layer *layer_conv(int C, int H, int W, int OC, int k, int stride, int pad);
+/* conv layer l: oneDNN path on (on != 0, if available) or off; returns 1 if
+ * it is on after the call. Not a conv layer: returns 0, nothing changed. */
+int layer_conv_set_dnnl(layer *l, int on);
 /* k x k pooling with stride k (max or average), [B,C,H,W] -> [B,C,H/k,W/k] */
 layer *layer_maxpool(int C, int H, int W, int k);
 layer *layer_avgpool(int C, int H, int W, int k);

@@ -1,8 +1,13 @@
 /* test_conv.c - image layers (conv, max/avg pooling, global average pooling)
  * and model_cnn: hand-computed cases, a naive direct convolution as the
- * reference for the im2col path, finite-difference gradient checks. */
+ * reference, finite-difference gradient checks. In a build with oneDNN
+ * (kernels/conv_dnnl.h) every convolution check runs on both paths, im2col
+ * and oneDNN, and the oneDNN path is checked for determinism: the same bits
+ * for a batch size whatever other batch sizes ran before (plans evicted and
+ * remade), in a fresh layer, and with more OpenMP threads allowed. */
 #include "check.h"
 #include "cnn.h"
+#include "conv_dnnl.h"
 #include "gradcheck.h"
 #include "layer.h"
 #include "model.h"
@@ -10,6 +15,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef DETT_WITH_DNNL
+#include <omp.h>
+#endif
 
 #define GC_EPS 1e-2f       /* finite-difference step */
 #define GC_TOL 1e-2        /* worst gradcheck error allowed */
@@ -17,6 +25,25 @@
 #define REF_TOL 1e-4       /* conv vs naive loops, relative to max |ref| */
 
 static double gc_worst_seen = 0.0;
+static int use_dnnl = 0;   /* the path the conv checks run on (main sets it) */
+
+/* layer_conv on the path under test */
+static layer *conv_on_path(int C, int H, int W, int OC, int k, int s, int pad)
+{
+    layer *l = layer_conv(C, H, W, OC, k, s, pad);
+    if (l && layer_conv_set_dnnl(l, use_dnnl) != use_dnnl) {
+        printf("conv C%d %dx%d OC%d k%d s%d p%d: oneDNN refused the geometry, im2col\n",
+               C, H, W, OC, k, s, pad);
+    }
+    return l;
+}
+
+/* every conv layer of m on the path under test */
+static model *model_on_path(model *m)
+{
+    for (int i = 0; m && i < m->n_layers; i++) layer_conv_set_dnnl(m->layers[i], use_dnnl);
+    return m;
+}
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -222,7 +249,7 @@ static void naive_conv(const conv_shape *c, int OH, int OW, const float *p,
 
 static void test_conv_vs_naive(const conv_shape *c, int expect_chunks)
 {
-    layer *l = layer_conv(c->C, c->H, c->W, c->OC, c->k, c->s, c->pad);
+    layer *l = conv_on_path(c->C, c->H, c->W, c->OC, c->k, c->s, c->pad);
     EXPECT(l != NULL, "layer_conv(%d,%d,%d,%d,%d,%d,%d)", c->C, c->H, c->W, c->OC,
            c->k, c->s, c->pad);
     if (!l) return;
@@ -250,8 +277,8 @@ static void test_conv_vs_naive(const conv_shape *c, int expect_chunks)
         layer_back(l, p, g, dx, dy, x, y, c->B);
         naive_conv(c, OH, OW, p, x, dy, ry, rdx, rg);
         double ey = rel_err(y, ry, ny), ex = rel_err(dx, rdx, nx), eg = rel_err(g, rg, np);
-        printf("conv B%d C%d %dx%d OC%d k%d s%d p%d: out %.2e din %.2e dparam %.2e\n",
-               c->B, c->C, c->H, c->W, c->OC, c->k, c->s, c->pad, ey, ex, eg);
+        printf("conv %s B%d C%d %dx%d OC%d k%d s%d p%d: out %.2e din %.2e dparam %.2e\n",
+               l->dnnl ? "onednn" : "im2col", c->B, c->C, c->H, c->W, c->OC, c->k, c->s, c->pad, ey, ex, eg);
         EXPECT(ey < REF_TOL, "forward vs naive: %g", ey);
         EXPECT(ex < REF_TOL, "din vs naive: %g", ex);
         EXPECT(eg < REF_TOL, "dW, db vs naive: %g", eg);
@@ -266,7 +293,7 @@ static void test_conv_vs_naive(const conv_shape *c, int expect_chunks)
 static void test_frozen_conv(void)
 {
     const int B = 2;
-    layer *l = layer_conv(2, 5, 5, 3, 3, 1, 1);
+    layer *l = conv_on_path(2, 5, 5, 3, 3, 1, 1);
     EXPECT(l != NULL, "layer_conv");
     if (!l) return;
     const size_t nx = (size_t)B * l->in_dim, ny = (size_t)B * l->out_dim;
@@ -298,7 +325,7 @@ static void test_frozen_conv(void)
     /* a frozen conv tail: gradcheck returns INFINITY if it gets any gradient */
     model *m = model_new();
     int rc = m ? model_add(m, layer_dense(6, 2 * 4 * 4)) : -1;
-    rc |= m ? model_add(m, layer_conv(2, 4, 4, 3, 3, 2, 1)) : -1;
+    rc |= m ? model_add(m, conv_on_path(2, 4, 4, 3, 3, 2, 1)) : -1;
     EXPECT(rc == 0 && model_finalize(m) == 0, "frozen model");
     if (rc == 0 && m->params) {
         model_init(m, 12, 0);
@@ -317,7 +344,7 @@ static void test_frozen_conv(void)
 static void gradcheck_conv(int C, int H, int W, int OC, int k, int s, int pad)
 {
     model *m = model_new();
-    layer *cv = layer_conv(C, H, W, OC, k, s, pad);
+    layer *cv = conv_on_path(C, H, W, OC, k, s, pad);
     int out = cv ? cv->out_dim : 1;
     int rc = m ? model_add(m, layer_dense(6, C * H * W)) : -1;
     rc |= m ? model_add(m, cv) : (layer_free(cv), -1);
@@ -337,7 +364,7 @@ static void gradcheck_after_conv(const char *name, layer *pool, int C, int H, in
 {
     model *m = model_new();
     int out = pool ? pool->out_dim : 1;
-    int rc = m ? model_add(m, layer_conv(C, H, W, C, 3, 1, 1)) : -1;
+    int rc = m ? model_add(m, conv_on_path(C, H, W, C, 3, 1, 1)) : -1;
     rc |= m ? model_add(m, pool) : (layer_free(pool), -1);
     rc |= m ? model_add(m, layer_dense(out, 3)) : -1;
     EXPECT(rc == 0 && model_finalize(m) == 0, "%s gradcheck model", name);
@@ -434,7 +461,7 @@ static void gradcheck_maxpool(int C, int H, int W, int k)
 static void gradcheck_cnn(int pool_max, int fc)
 {
     const int ch[2] = { 2, 3 }, B = 2;
-    model *m = model_cnn(1, 5, 4, ch, 2, 3, 2, pool_max, fc, 3);
+    model *m = model_on_path(model_cnn(1, 5, 4, ch, 2, 3, 2, pool_max, fc, 3));
     model_ws *w = m ? model_ws_new(m, B) : NULL;
     float *x = m ? malloc(sizeof(float) * (size_t)B * m->in_dim) : NULL;
     EXPECT(m && w && x, "model_cnn");
@@ -523,16 +550,90 @@ static void test_cnn_structure(void)
     EXPECT(layer_gap(1, 0, 3) == NULL, "gap H = 0");
 }
 
-int main(void)
-{
-    test_conv_by_hand();
-    test_pool_by_hand();
+/* ---- the oneDNN path's determinism --------------------------------------- */
 
+/* forward + backward (din and the gradient added to a zeroed g) of conv l
+ * at batch B on fixed inputs; one buffer [out | din | g] */
+static float *conv_bits(layer *l, int B, size_t *n)
+{
+    const size_t no = (size_t)B * l->out_dim, ni = (size_t)B * l->in_dim;
+    *n = no + ni + l->n_params;
+    float *r = calloc(*n, sizeof(float)), *p = malloc(sizeof(float) * l->n_params);
+    float *x = malloc(sizeof(float) * ni), *dy = malloc(sizeof(float) * no);
+    if (r && p && x && dy) {
+        l->ops->init(l, p, 3, 1);
+        fill_uniform(x, ni, 3, 2);
+        fill_uniform(dy, no, 3, 3);
+        layer_run(l, p, r, x, B);
+        layer_back(l, p, r + no + ni, r + no, dy, x, r, B);
+    } else {
+        free(r);
+        r = NULL;
+    }
+    free(p); free(x); free(dy);
+    return r;
+}
+
+/* the bench CNN's two convolutions at a micro-shard's batch (16): the same
+ * bits from a fresh layer, after other batch sizes evicted the plan, and
+ * with more OpenMP threads allowed; the caller's OpenMP setting restored */
+static void test_dnnl_determinism(void)
+{
+    const int geo[2][4] = { { 3, 28, 28, 16 }, { 16, 14, 14, 32 } };
+    const int others[6] = { 256, 7, 1, 33, 128, 2 };
+    for (int t = 0; t < 2; t++) {
+        const int *c = geo[t];
+        layer *a = layer_conv(c[0], c[1], c[2], c[3], 3, 1, 1);
+        layer *b = layer_conv(c[0], c[1], c[2], c[3], 3, 1, 1);
+        EXPECT(a && b && a->dnnl && b->dnnl, "oneDNN conv layers");
+        if (!a || !b || !a->dnnl || !b->dnnl) { layer_free(a); layer_free(b); continue; }
+        size_t n, n2;
+        float *r0 = conv_bits(a, 16, &n), *r1 = NULL, *r2 = NULL, *r3 = NULL;
+        for (int i = 0; i < 6; i++) {          /* more sizes than plans kept */
+            size_t m;
+            free(conv_bits(b, others[i], &m));
+        }
+        r1 = conv_bits(b, 16, &n2);           /* remade after eviction */
+        r2 = conv_bits(a, 16, &n2);           /* same plan, second run */
+#ifdef DETT_WITH_DNNL
+        int saved = omp_get_max_threads();
+        omp_set_num_threads(4);
+        layer *d = layer_conv(c[0], c[1], c[2], c[3], 3, 1, 1);
+        r3 = d ? conv_bits(d, 16, &n2) : NULL;
+        EXPECT(omp_get_max_threads() == 4, "the caller's OpenMP threads not restored: %d",
+               omp_get_max_threads());
+        omp_set_num_threads(saved);
+        layer_free(d);
+#endif
+        EXPECT(r0 && r1 && r2, "out of memory");
+        if (r0 && r1 && r2) {
+            EXPECT(memcmp(r0, r1, sizeof(float) * n) == 0,
+                   "conv %d: a fresh layer after other batch sizes gives other bits", t);
+            EXPECT(memcmp(r0, r2, sizeof(float) * n) == 0, "conv %d: rerun gives other bits", t);
+        }
+#ifdef DETT_WITH_DNNL
+        EXPECT(r0 && r3 && memcmp(r0, r3, sizeof(float) * n) == 0,
+               "conv %d: other bits with 4 OpenMP threads allowed", t);
+#endif
+        printf("onednn conv C%d %dx%d OC%d B16: same bits after other batch sizes, rerun"
+#ifdef DETT_WITH_DNNL
+               " and 4 OpenMP threads allowed"
+#endif
+               "\n", c[0], c[1], c[2], c[3]);
+        free(r0); free(r1); free(r2); free(r3);
+        layer_free(a);
+        layer_free(b);
+    }
+}
+
+/* the conv checks on the current path */
+static void conv_checks(void)
+{
     const conv_shape shapes[] = {
         { 2, 1, 5, 5, 2, 1, 1, 0 }, { 3, 3, 7, 6, 4, 3, 1, 1 },
         { 2, 3, 9, 9, 5, 5, 2, 2 }, { 2, 2, 8, 7, 3, 3, 2, 0 },
         { 1, 3, 6, 6, 2, 5, 1, 0 }, { 2, 2, 4, 4, 3, 1, 1, 1 },
-        { 2, 3, 5, 5, 2, 3, 2, 1 },
+        { 2, 3, 5, 5, 2, 3, 2, 1 }, { 16, 16, 14, 14, 32, 3, 1, 1 },
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         test_conv_vs_naive(&shapes[i], 0);
@@ -548,8 +649,6 @@ int main(void)
     gradcheck_conv(3, 7, 6, 2, 3, 2, 1);
     gradcheck_conv(1, 7, 7, 2, 5, 1, 2);
     gradcheck_conv(3, 6, 7, 2, 5, 2, 0);
-    gradcheck_maxpool(2, 4, 4, 2);
-    gradcheck_maxpool(1, 7, 5, 3);
     gradcheck_after_conv("avgpool k2", layer_avgpool(2, 5, 4, 2), 2, 5, 4);
     gradcheck_after_conv("avgpool k3", layer_avgpool(2, 7, 6, 3), 2, 7, 6);
     gradcheck_after_conv("gap", layer_gap(3, 4, 5), 3, 4, 5);
@@ -557,6 +656,23 @@ int main(void)
     gradcheck_cnn(0, 5);
     gradcheck_cnn(1, 0);
     gradcheck_cnn(0, 0);
+}
+
+int main(void)
+{
+    test_conv_by_hand();
+    test_pool_by_hand();
+
+    const int paths = conv_dnnl_built() ? 2 : 1;
+    for (use_dnnl = 0; use_dnnl < paths; use_dnnl++) {
+        printf("-- convolutions on the %s path\n", use_dnnl ? "oneDNN" : "im2col");
+        conv_checks();
+    }
+    use_dnnl = 0;
+    if (paths == 2) test_dnnl_determinism();
+    else printf("built without oneDNN: im2col path only\n");
+    gradcheck_maxpool(2, 4, 4, 2);
+    gradcheck_maxpool(1, 7, 5, 3);
     printf("worst gradcheck error over all models: %.2e (tolerance %.0e)\n",
            gc_worst_seen, GC_TOL);
 

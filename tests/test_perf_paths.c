@@ -4,7 +4,9 @@
  *    +-0 and negatives;
  *  - convolution forward/backward (im2col/col2im over valid runs, bias sums
  *    side by side) over strides, paddings, kernels, odd sizes, several
- *    chunks, frozen and first-layer (no din) cases;
+ *    chunks, frozen and first-layer (no din) cases (the im2col path: a
+ *    build with oneDNN runs its convolutions there otherwise, and
+ *    tests/test_conv.c checks that path);
  *  - 2 x 2 max pooling with ties, NaN, -0 gradients, odd H and W;
  *  - SGD with momentum and weight decay on lengths around the block;
  *  - whole training steps (forward, cross-entropy, backward, SGD) of the
@@ -133,6 +135,7 @@ static void test_conv(void)
         layer *l = layer_conv(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
         EXPECT(l != NULL, "conv case %zu", i);
         if (!l) continue;
+        layer_conv_set_dnnl(l, 0);      /* the im2col fast path (oneDNN: test_conv) */
         char what[96];
         snprintf(what, sizeof what, "conv C%d %dx%d OC%d k%d s%d p%d B%d", c[0], c[1],
                  c[2], c[3], c[4], c[5], c[6], c[7]);
@@ -239,6 +242,7 @@ static void test_steps(void)
     compare_steps("mlp 784-512-512-2", m, 32);
     model_free(m);
     m = model_cnn(3, 28, 28, ch, 2, 3, 2, 1, 64, 2);
+    for (int i = 0; m && i < m->n_layers; i++) layer_conv_set_dnnl(m->layers[i], 0);
     compare_steps("cnn 3x28x28", m, 16);
     model_free(m);
 }
