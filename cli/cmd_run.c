@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "dsl.h"
 #include "jobrun.h"
+#include "linalg.h"
 #include "results.h"
 #include "scheduler.h"
 #include "shard.h"
@@ -90,6 +91,9 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
             if (dataset_open(job->data, MPI_COMM_WORLD, &di, e)) return -1;
             snprintf(last, sizeof last, "%s", job->data);
         }
+        if (job->method.kind == METHOD_DFR && !linalg_have_scalapack())
+            return dett_fail(e, "%s:%d: job %s: dfr{}: %s", o->script, job->script_line,
+                             job->id, LINALG_NO_SCALAPACK);
         if (shard_plan_make(&p, di.n[SPLIT_TRAIN], o->M, o->K, 0, job->batch, why))
             return dett_fail(e, "%s (%s, line %d): %s", job->id, job->data, job->script_line, why);
         model *t = jobrun_build_teacher(jobs, j, &di, e);
@@ -103,8 +107,7 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         ji->n_attrs = di.n_attrs;
         ji->n_params = m->n_params;
         ji->n_train = di.n[SPLIT_TRAIN];
-        ji->diagnostics = job->method.kind == METHOD_FITNET || job->method.kind == METHOD_SIMKD ||
-                          job->method.kind == METHOD_DETT;
+        ji->diagnostics = jobrun_has_diagnostics(job);
         model_free(m);
         snprintf(ji->method, sizeof ji->method, "%s", jobrun_method_name(job->method.kind));
         jobrun_method_args(&job->method, ji->method_args, sizeof ji->method_args);
