@@ -7,6 +7,7 @@
 #include "dsl.h"
 #include "jobrun.h"
 #include "linalg.h"
+#include "progress.h"
 #include "results.h"
 #include "scheduler.h"
 #include "shard.h"
@@ -22,22 +23,24 @@ static const char *usage =
     "  --micro-shards M     fixed micro-shards of the training rows, a power of\n"
     "                       two >= K (default 8); results do not depend on K\n"
     "  --force              replace RESULTS.h5 even if it is not this script's\n"
-    "  --progress auto|bar|lines   redraw a status line (bar), or one line per\n"
-    "                       finished job (lines); auto: bar when stdout is a\n"
-    "                       terminal (under mpirun it always looks like one:\n"
-    "                       pass lines when the output goes to a file)\n"
+    "  --progress auto|bar|lines[:SECONDS]\n"
+    "                       bar: a status line redrawn in place; lines: one line\n"
+    "                       per finished job and a status line with the ETA every\n"
+    "                       SECONDS (default 30), plain text; auto: bar when\n"
+    "                       stdout is a terminal (under mpirun: mpirun's), else lines\n"
     "A rerun with the same script and results file skips finished jobs.\n";
 
 typedef struct {
     const char *script, *out;
     int K, M, force;
-    int progress;       /* -1 auto, 0 lines, 1 bar */
+    int progress;       /* PROGRESS_AUTO, _LINES or _BAR (progress.h) */
+    double interval;    /* lines: seconds between ETA lines */
 } run_opts;
 
 static int parse(int argc, char **argv, run_opts *o, dett_err *e)
 {
     long v;
-    *o = (run_opts){ NULL, NULL, 1, 8, 0, -1 };
+    *o = (run_opts){ NULL, NULL, 1, 8, 0, PROGRESS_AUTO, PROGRESS_INTERVAL };
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(f, "-o")) {
@@ -53,11 +56,7 @@ static int parse(int argc, char **argv, run_opts *o, dett_err *e)
             o->M = (int)v;
             i++;
         } else if (!strcmp(f, "--progress")) {
-            if (!val) return dett_fail(e, "--progress needs auto, bar or lines");
-            if (!strcmp(val, "auto")) o->progress = -1;
-            else if (!strcmp(val, "bar")) o->progress = 1;
-            else if (!strcmp(val, "lines")) o->progress = 0;
-            else return dett_fail(e, "--progress: '%s': expected auto, bar or lines", val);
+            if (progress_parse(val, &o->progress, &o->interval, e)) return -1;
             i++;
         } else if (!strcmp(f, "--force")) {
             o->force = 1;
@@ -229,7 +228,8 @@ int cmd_run(int argc, char **argv)
     MPI_Comm_rank(group, &grank);
     if (wrank == 0) {
         if (sched_init(&s, &jobs, res, n_groups, o.K, &e)) cmd_die(&e);
-        if (o.progress >= 0) s.tty = o.progress;
+        if (o.progress != PROGRESS_AUTO) s.tty = o.progress == PROGRESS_BAR;
+        s.interval = o.interval;
         printf("dett run %s: %d jobs (%d to run), %d group%s of %d rank%s, %d micro-shards\n",
                o.script, jobs.n, s.n_todo, n_groups, n_groups > 1 ? "s" : "", o.K,
                o.K > 1 ? "s" : "", o.M);
