@@ -14,7 +14,8 @@
 enum { SCHED_TAG_REQ = 301, SCHED_TAG_JOB = 302, SCHED_TAG_PROGRESS = 303 };
 
 /* the ETA estimator's plan: every job's epochs, dependencies and cost
- * classes (most specific first: what mostly sets the time of an epoch) */
+ * class: family (data file and job kind), architecture, and method with
+ * what changes its cost (teacher, batch) */
 static int eta_plan(sched *s, dett_err *e)
 {
     const job_list *jobs = s->jobs;
@@ -22,17 +23,14 @@ static int eta_plan(sched *s, dett_err *e)
     CHECK_ALLOC(e, s->est);
     for (int j = 0; j < jobs->n; j++) {
         const job_spec *job = &jobs->jobs[j];
-        char an[128], tn[128] = "", k[ETA_LEVELS][JOB_PATH + 320];
+        char an[128], tn[128] = "", fam[JOB_PATH + 16], meth[320];
         arch_name(&job->arch, an, sizeof an);
         if (job->teacher >= 0) arch_name(&jobs->jobs[job->teacher].arch, tn, sizeof tn);
-        snprintf(k[0], sizeof k[0], "%s|%s|%s|%d|b%d|t:%s", job->data, an,
-                 jobrun_method_name(job->method.kind), (int)job->kind, job->batch, tn);
-        snprintf(k[1], sizeof k[1], "%s|%s|%d", job->data, an, (int)job->kind);
-        snprintf(k[2], sizeof k[2], "%s|%d", job->data, (int)job->kind);
-        snprintf(k[3], sizeof k[3], "%d", (int)job->kind);
-        const char *keys[ETA_LEVELS] = { k[0], k[1], k[2], k[3] };
+        snprintf(fam, sizeof fam, "%s|%d", job->data, (int)job->kind);
+        snprintf(meth, sizeof meth, "%s|b%d|t:%s", jobrun_method_name(job->method.kind),
+                 job->batch, tn);
         int epochs = job->epochs + (job->method.kind == METHOD_DFR);   /* + the refit */
-        if (eta_set_job(s->est, j, epochs, job->teacher, job->ident, keys,
+        if (eta_set_job(s->est, j, epochs, job->teacher, job->ident, fam, an, meth,
                         s->state[j] == JOB_DONE))
             return dett_fail(e, "out of memory (progress estimate)");
     }
