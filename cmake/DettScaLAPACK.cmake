@@ -5,10 +5,11 @@
 # Without it, runtime/linalg builds stubs: DFR jobs are refused and the CKA
 # diagnostics are not computed ("this build of dett has no ScaLAPACK").
 # Search order: SCALAPACK_LIBRARIES if set (a full link line, e.g. MKL's
-# "-lmkl_scalapack_lp64 -lmkl_blacs_openmpi_lp64 ..."); pkg-config
-# scalapack-<flavour> (Debian: scalapack-openmpi, scalapack-mpich), then
-# scalapack; a library named scalapack-<flavour> or scalapack (SCALAPACK_ROOT,
-# CMAKE_PREFIX_PATH). Whatever is found must link pdposv_ and the BLACS.
+# "-lmkl_scalapack_lp64 -lmkl_blacs_openmpi_lp64 ..."); else a library named
+# scalapack-<flavour> (Debian: scalapack-openmpi, scalapack-mpich) or
+# scalapack, in SCALAPACK_ROOT, pkg-config's directory for it, or the usual
+# places (CMAKE_PREFIX_PATH). It is linked with this build's MPI, LAPACK and
+# BLAS and must link pdposv_ and the BLACS.
 include(CheckCSourceCompiles)
 set(DETT_WITH_SCALAPACK AUTO CACHE STRING "use ScaLAPACK: AUTO (if found), ON, OFF")
 set_property(CACHE DETT_WITH_SCALAPACK PROPERTY STRINGS AUTO ON OFF)
@@ -24,26 +25,23 @@ if(NOT DETT_WITH_SCALAPACK STREQUAL "OFF")
     set(_dett_sl_link ${SCALAPACK_LIBRARIES})
     set(_dett_sl_how "SCALAPACK_LIBRARIES")
   else()
+    # pkg-config only for where the library is: its Requires can name another
+    # MPI (Debian's scalapack-mpich.pc requires "mpi", the default MPI's
+    # module); the library is linked with this build's MPI, LAPACK and BLAS
     find_package(PkgConfig)
     if(PKG_CONFIG_FOUND)
-      foreach(_m scalapack-${DETT_MPI_FLAVOR} scalapack)
-        pkg_check_modules(DETT_SCALAPACK QUIET IMPORTED_TARGET ${_m})
-        if(DETT_SCALAPACK_FOUND)
-          target_link_libraries(dett_scalapack_dep INTERFACE PkgConfig::DETT_SCALAPACK)
-          set(_dett_sl_link PkgConfig::DETT_SCALAPACK)
-          set(_dett_sl_how "pkg-config ${_m}")
-          break()
-        endif()
-      endforeach()
-    endif()
-    if(NOT _dett_sl_how)
-      find_library(DETT_SCALAPACK_LIBRARY NAMES scalapack-${DETT_MPI_FLAVOR} scalapack
-                   HINTS ${SCALAPACK_ROOT} ENV SCALAPACK_ROOT PATH_SUFFIXES lib lib64)
-      if(DETT_SCALAPACK_LIBRARY)
-        target_link_libraries(dett_scalapack_dep INTERFACE ${DETT_SCALAPACK_LIBRARY})
-        set(_dett_sl_link ${DETT_SCALAPACK_LIBRARY})
-        set(_dett_sl_how "${DETT_SCALAPACK_LIBRARY}")
+      pkg_check_modules(DETT_SCALAPACK_PC QUIET scalapack-${DETT_MPI_FLAVOR})
+      if(NOT DETT_SCALAPACK_PC_FOUND)
+        pkg_check_modules(DETT_SCALAPACK_PC QUIET scalapack)
       endif()
+    endif()
+    find_library(DETT_SCALAPACK_LIBRARY NAMES scalapack-${DETT_MPI_FLAVOR} scalapack
+                 HINTS ${SCALAPACK_ROOT} ENV SCALAPACK_ROOT ${DETT_SCALAPACK_PC_LIBRARY_DIRS}
+                 PATH_SUFFIXES lib lib64)
+    if(DETT_SCALAPACK_LIBRARY)
+      target_link_libraries(dett_scalapack_dep INTERFACE ${DETT_SCALAPACK_LIBRARY})
+      set(_dett_sl_link ${DETT_SCALAPACK_LIBRARY})
+      set(_dett_sl_how "${DETT_SCALAPACK_LIBRARY}")
     endif()
   endif()
   if(_dett_sl_how)

@@ -100,7 +100,13 @@ static void show_status(sched *s)
     if (!s->tty && s->n_finished >= s->n_todo) return;   /* nothing left to estimate */
     s->last_draw = s->last_line = el;
     char line[512], els[32], etas[32];
-    double rem = eta_remaining(s->est, now);
+    /* the estimate costs O(jobs^2) at worst: at most once a second */
+    if (now - s->eta_at >= 1.0 || s->eta_at == 0) {
+        s->eta_val = eta_remaining(s->est, now);
+        s->eta_at = now;
+    }
+    double rem = s->eta_val < 0 ? -1 : s->eta_val - (now - s->eta_at);
+    if (s->eta_val >= 0 && rem < 0) rem = 0;
     progress_duration(el, els, sizeof els);
     progress_duration(rem, etas, sizeof etas);
     int k = snprintf(line, sizeof line, "[%d/%d] %s elapsed, eta %s", s->n_finished,

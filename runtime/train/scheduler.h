@@ -41,6 +41,7 @@ typedef struct {
     double interval;      /* lines mode: seconds between ETA lines */
     double last_line;     /* when the last ETA line was printed (s since t0) */
     struct eta *est;      /* remaining time from measured epochs (eta.h) */
+    double eta_val, eta_at;   /* its last value (-1 unknown) and when (MPI_Wtime) */
     int K;                /* ranks per group: leader of group g is world rank g K */
     int *waiting;         /* [n_groups] 1 while that leader waits for an answer */
 } sched;
