@@ -1,32 +1,29 @@
 /* lua53_compat.h - the Lua 5.4 calls of lua/ on Lua 5.3 (force-included by
- * cmake/DettLua.cmake into every file that links Lua 5.3; 5.4 builds never
- * see it). Each maps a 5.4 API onto its 5.3 equivalent with one user value. */
+ * cmake/DettLua.cmake, first, into every file of a Lua 5.3 build; 5.4 builds
+ * never see it). Macros only, expanded where lua.h has been included: this
+ * header includes nothing, so each file's feature-test macros still come
+ * first. 5.3 has exactly one user value per full userdata. */
 #ifndef DETT_LUA53_COMPAT_H
 #define DETT_LUA53_COMPAT_H
-#include <lua.h>
-#if LUA_VERSION_NUM == 503
-#ifndef LUA_GNAME
 #define LUA_GNAME "_G"
-#endif
-/* full userdata with nuv user values: 5.3 has exactly one (a table slot) */
 #define lua_newuserdatauv(L, sz, nuv) lua_newuserdata((L), (sz))
-/* user value n (only n = 1 exists in 5.3): pushes it, returns its type */
-static inline int dett_lua53_getiuservalue(lua_State *L, int idx, int n)
-{
-    if (n != 1) { lua_pushnil(L); return LUA_TNONE; }
-    return lua_getuservalue(L, idx);
-}
-#define lua_getiuservalue(L, idx, n) dett_lua53_getiuservalue((L), (idx), (n))
-/* pops a value into user value n; 0 if the userdata has no such value */
-static inline int dett_lua53_setiuservalue(lua_State *L, int idx, int n)
-{
-    if (n != 1) { lua_pop(L, 1); return 0; }
-    lua_setuservalue(L, idx);
-    return 1;
-}
-#define lua_setiuservalue(L, idx, n) dett_lua53_setiuservalue((L), (idx), (n))
+/* pushes user value n (only 1 exists), returns its type */
+#define lua_getiuservalue(L, idx, n) \
+    ((n) == 1 ? lua_getuservalue((L), (idx)) : (lua_pushnil(L), LUA_TNONE))
+/* pops a value into user value n; 0 if there is no such value */
+#define lua_setiuservalue(L, idx, n) \
+    ((n) == 1 ? (lua_setuservalue((L), (idx)), 1) : (lua_pop((L), 1), 0))
 /* 5.4's lua_gc(L, what, ...) with its optional arguments: 5.3 takes one int */
 #define lua_gc(L, ...) dett_lua53_gc((L), __VA_ARGS__, 0, 0)
 #define dett_lua53_gc(L, what, data, ...) (lua_gc)((L), (what), (data))
-#endif
+/* lua_getinfo's "r" (5.4: ntransfer, the values a call transfers) does
+ * not exist in 5.3. The DSL asks for it in its call hook to charge a call
+ * for its arguments (lua/dsl.c's instruction budget). In a 5.3 call hook
+ * lua_gettop is the called function's stack: its arguments for a C
+ * function, its frame (at least its arguments) for a Lua one, so "r" is
+ * answered with that, in the currentline field that ntransfer names here. */
+#define ntransfer currentline
+#define lua_getinfo(L, w, ar) \
+    ((w)[0] == 'r' && (w)[1] == 0 ? ((ar)->currentline = lua_gettop(L), 1) \
+                                  : (lua_getinfo)((L), (w), (ar)))
 #endif

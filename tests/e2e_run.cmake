@@ -11,4 +11,5 @@ foreach(case ranks resume diverge refuse cnn paper dfr)
                    "${DETT_MPIEXEC_STR}" ${CMAKE_SOURCE_DIR}/tests/grids ${case}
                    $<TARGET_FILE:test_data_builders>
            WORKING_DIRECTORY ${DETT_TEST_TMP}/run_${case})
+  set_tests_properties(e2e_run_${case} PROPERTIES ENVIRONMENT DETT_HAVE_SCALAPACK=${DETT_HAVE_SCALAPACK})
 endforeach()

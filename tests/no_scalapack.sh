@@ -12,9 +12,11 @@ rm -f ./*.h5 ./*.out ./*.err
 "$DETT" data synth -o run_dfr.h5 --n-train 600 > /dev/null || fail "data"
 cp "$GRIDS/dfr.lua" dfr.lua
 $MPIEXEC -n 2 "$DETT" run dfr.lua -o d.h5 --progress lines > d.out 2> d.err && fail "a dfr grid ran"
-grep -q "^dett: dfr.lua:4: job .*: dfr{}: this build of dett has no ScaLAPACK: DFR and CKA are unavailable$" d.err \
+grep -q "^dett: dfr.lua:[0-9]*: job j[0-9]*: dfr{}: this build of dett has no ScaLAPACK: DFR and CKA are unavailable$" d.err \
   || { cat d.out d.err; fail "no clean refusal"; }
-[ "$(grep -c . d.err)" = 1 ] || { cat d.err; fail "more than one line on stderr"; }
+# one dett: line (the launcher may add its own banner about the exit status)
+[ "$(grep -c "^dett:" d.err)" = 1 ] || { cat d.err; fail "more than one dett: line"; }
+grep -q "^\[" d.out && { cat d.out; fail "a job ran"; }
 [ -e d.h5 ] && fail "a results file was created"
 cat > students.lua <<'LUA'
 local d = dataset "run_dfr.h5"
