@@ -36,13 +36,14 @@ if [ -n "$missing" ]; then
   fi
 fi
 
+mkdir -p build-mpich
 cmake -S . -B build-mpich -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMPI_C_COMPILER=/usr/bin/mpicc.mpich \
   -DMPIEXEC_EXECUTABLE=/usr/bin/mpiexec.mpich \
   -DHDF5_C_COMPILER_EXECUTABLE=/usr/bin/h5pcc.mpich \
-  -DDETT_WITH_SCALAPACK=ON > build-mpich.log 2>&1 || { cat build-mpich.log; exit 1; }
-grep "^-- dett:" build-mpich.log
-cmake --build build-mpich -j "$(nproc)" >> build-mpich.log 2>&1 || { tail -40 build-mpich.log; exit 1; }
+  -DDETT_WITH_SCALAPACK=ON > build-mpich/build.log 2>&1 || { cat build-mpich/build.log; exit 1; }
+grep "^-- dett:" build-mpich/build.log
+cmake --build build-mpich -j "$(nproc)" >> build-mpich/build.log 2>&1 || { tail -40 build-mpich/build.log; exit 1; }
 build-mpich/dett --version
 # the binary must use MPICH's libraries only
 if ldd build-mpich/dett | grep -qi "openmpi\|libmpi.so"; then
