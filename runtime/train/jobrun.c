@@ -4,6 +4,7 @@
 #include "arch.h"
 #include "cka.h"
 #include "dfr_job.h"
+#include "linalg.h"
 #include "loss.h"
 #include "train.h"
 #include "transplant.h"
@@ -324,6 +325,13 @@ done:
     return rc;
 }
 
+int jobrun_has_diagnostics(const job_spec *job)
+{
+    const int kind = job->method.kind;
+    return (kind == METHOD_FITNET || kind == METHOD_SIMKD || kind == METHOD_DETT) &&
+           linalg_have_scalapack();
+}
+
 static void hook_step(void *ctx)
 {
     jobrun_ctx *c = ctx;
@@ -389,9 +397,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
 
     if (!res.failed) {
         if (job->kind == JOB_IDENT) CHECK(write_error_set(c, j, m, e));
-        if (job->method.kind == METHOD_FITNET || job->method.kind == METHOD_SIMKD ||
-            job->method.kind == METHOD_DETT)
-            CHECK(diagnostics(c, j, m, &x, &res, grank, e));
+        if (jobrun_has_diagnostics(job)) CHECK(diagnostics(c, j, m, &x, &res, grank, e));
         if (grank == 0) {
             CHECK(write_curves(c, j, &res, res.params, e));
             /* teachers hand on their selected model; identification models
