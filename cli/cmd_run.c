@@ -6,8 +6,10 @@
 #include "cmd.h"
 #include "dsl.h"
 #include "jobrun.h"
+#include "linalg.h"
 #include "lock.h"
 #include "method.h"
+#include "progress.h"
 #include "results.h"
 #include "scheduler.h"
 #include "shard.h"
@@ -24,23 +26,25 @@ static const char *usage =
     "  --micro-shards M     fixed micro-shards of the training rows, a power of\n"
     "                       two >= K (default 8); results do not depend on K\n"
     "  --force              replace RESULTS.h5 even if it is not this script's\n"
-    "  --progress auto|bar|lines   redraw a status line (bar), or one line per\n"
-    "                       finished job (lines); auto: bar when stdout is a\n"
-    "                       terminal (under mpirun it always looks like one:\n"
-    "                       pass lines when the output goes to a file)\n"
+    "  --progress auto|bar|lines[:SECONDS]\n"
+    "                       bar: a status line redrawn in place; lines: one line\n"
+    "                       per finished job and a status line with the ETA every\n"
+    "                       SECONDS (default 30), plain text; auto: bar when\n"
+    "                       stdout is a terminal (under mpirun: mpirun's), else lines\n"
     "A rerun with the same script and results file skips finished jobs.\n"
     "RESULTS.h5.lock marks the file in use: a second run on it is refused.\n";
 
 typedef struct {
     const char *script, *out;
     int K, M, force;
-    int progress;       /* -1 auto, 0 lines, 1 bar */
+    int progress;       /* PROGRESS_AUTO, _LINES or _BAR (progress.h) */
+    double interval;    /* lines: seconds between ETA lines */
 } run_opts;
 
 static int parse(int argc, char **argv, run_opts *o, dett_err *e)
 {
     long v;
-    *o = (run_opts){ NULL, NULL, 1, 8, 0, -1 };
+    *o = (run_opts){ NULL, NULL, 1, 8, 0, PROGRESS_AUTO, PROGRESS_INTERVAL };
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(f, "-o")) {
@@ -56,11 +60,7 @@ static int parse(int argc, char **argv, run_opts *o, dett_err *e)
             o->M = (int)v;
             i++;
         } else if (!strcmp(f, "--progress")) {
-            if (!val) return dett_fail(e, "--progress needs auto, bar or lines");
-            if (!strcmp(val, "auto")) o->progress = -1;
-            else if (!strcmp(val, "bar")) o->progress = 1;
-            else if (!strcmp(val, "lines")) o->progress = 0;
-            else return dett_fail(e, "--progress: '%s': expected auto, bar or lines", val);
+            if (progress_parse(val, &o->progress, &o->interval, e)) return -1;
             i++;
         } else if (!strcmp(f, "--force")) {
             o->force = 1;
@@ -94,6 +94,9 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
             if (dataset_open(job->data, MPI_COMM_WORLD, &di, e)) return -1;
             snprintf(last, sizeof last, "%s", job->data);
         }
+        if ((method_get(job->method.kind)->flags & MF_DFR_REFIT) && !linalg_have_scalapack())
+            return dett_fail(e, "%s:%d: job %s: %s{}: %s", o->script, job->script_line,
+                             job->id, method_name(job->method.kind), LINALG_NO_SCALAPACK);
         if (shard_plan_make(&p, di.n[SPLIT_TRAIN], o->M, o->K, 0, job->batch, why))
             return dett_fail(e, "%s (%s, line %d): %s", job->id, job->data, job->script_line, why);
         model *t = jobrun_build_teacher(jobs, j, &di, e);
@@ -108,7 +111,7 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         ji->n_attrs = di.n_attrs;
         ji->n_params = m->n_params;
         ji->n_train = di.n[SPLIT_TRAIN];
-        ji->diagnostics = !!(def->flags & MF_DIAGNOSTICS);
+        ji->diagnostics = jobrun_has_diagnostics(job);
         int drc = results_describe_model(ji, m, di.x_rank, di.x_shape, e);
         model_free(m);
         if (drc) return -1;
@@ -242,7 +245,8 @@ int cmd_run(int argc, char **argv)
     MPI_Comm_rank(group, &grank);
     if (wrank == 0) {
         if (sched_init(&s, &jobs, res, n_groups, o.K, &e)) cmd_die(&e);
-        if (o.progress >= 0) s.tty = o.progress;
+        if (o.progress != PROGRESS_AUTO) s.tty = o.progress == PROGRESS_BAR;
+        s.interval = o.interval;
         printf("dett run %s: %d jobs (%d to run), %d group%s of %d rank%s, %d micro-shards\n",
                o.script, jobs.n, s.n_todo, n_groups, n_groups > 1 ? "s" : "", o.K,
                o.K > 1 ? "s" : "", o.M);

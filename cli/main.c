@@ -5,7 +5,7 @@
 #include "cmd.h"
 #include "dsl.h"
 #include "report.h"
-#include <cblas.h>
+#include "linalg.h"
 #include <mpi.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,7 +62,7 @@ int main(int argc, char **argv)
         return 2;
     }
     /* one BLAS thread per rank: ranks are the parallelism */
-    openblas_set_num_threads(1);
+    linalg_blas_one_thread();
     if (!commands[c].mpi) return commands[c].fn(argc - 1, argv + 1);
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
         fprintf(stderr, "dett: MPI_Init failed\n");

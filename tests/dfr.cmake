@@ -1,6 +1,12 @@
 # DFR refits and CKA diagnostics: runtime/linalg/ (scalapack.c, dfr.c, cka.c)
 # one process: against serial references (LAPACK dposv_, a serial Newton,
 # explicit Grams); dposv_ comes from liblapack through PkgConfig::SCALAPACK
+if(NOT DETT_HAVE_SCALAPACK)
+  foreach(t test_dfr test_dfr_mpi_2 test_dfr_mpi_4)
+    dett_skipped_test(${t} "this build of dett has no ScaLAPACK: DFR and CKA are unavailable")
+  endforeach()
+  return()
+endif()
 dett_unit_test(test_dfr test_dfr.c)
 # under MPI: uneven row splits and sub-communicators vs the 1-rank solution
 add_executable(test_dfr_mpi test_dfr_mpi.c)

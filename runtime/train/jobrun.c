@@ -5,6 +5,7 @@
 #include "arch.h"
 #include "cka.h"
 #include "dfr_job.h"
+#include "linalg.h"
 #include "loss.h"
 #include "method.h"
 #include "train.h"
@@ -278,6 +279,12 @@ done:
     return rc;
 }
 
+int jobrun_has_diagnostics(const job_spec *job)
+{
+    const method_def *def = method_get(job->method.kind);
+    return def && (def->flags & MF_DIAGNOSTICS) && linalg_have_scalapack();
+}
+
 static void hook_step(void *ctx)
 {
     jobrun_ctx *c = ctx;
@@ -358,7 +365,7 @@ record:
 
     if (!res.failed) {
         if (job->kind == JOB_IDENT) CHECK(write_error_set(c, j, m, e));
-        if (def->flags & MF_DIAGNOSTICS) CHECK(diagnostics(c, j, m, &x, &res, grank, e));
+        if (jobrun_has_diagnostics(job)) CHECK(diagnostics(c, j, m, &x, &res, grank, e));
         if (grank == 0) {
             CHECK(write_curves(c, j, &res, res.params, e));
             /* teachers hand on their selected model; identification models

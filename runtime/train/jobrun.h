@@ -56,5 +56,8 @@ model *jobrun_build_model(const job_list *jobs, int j, const dataset_info *info,
 /* the teacher's classifier shape for job j (NULL params) or NULL if none */
 model *jobrun_build_teacher(const job_list *jobs, int j, const dataset_info *info,
                             dett_err *e);
+/* 1 if the job stores per-group CKA diagnostics: fitnet, simkd and dett
+ * students, in a build with ScaLAPACK (linalg.h) */
+int jobrun_has_diagnostics(const job_spec *job);
 
 #endif

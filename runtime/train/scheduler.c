@@ -1,15 +1,45 @@
-/* sched.c - dynamic job scheduling over job groups (see scheduler.h). */
+/* scheduler.c - dynamic job scheduling over job groups (see scheduler.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "scheduler.h"
 #include "arch.h"
+#include "eta.h"
 #include "jobrun.h"
 #include "method.h"
+#include "progress.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { SCHED_TAG_REQ = 301, SCHED_TAG_JOB = 302, SCHED_TAG_PROGRESS = 303 };
+
+/* the ETA estimator's plan: every job's epochs, dependencies and cost
+ * class: family (data file and job kind), architecture, and method with
+ * what changes its cost (teacher, batch) */
+static int eta_plan(sched *s, dett_err *e)
+{
+    const job_list *jobs = s->jobs;
+    s->est = eta_new(jobs->n, s->n_groups);
+    CHECK_ALLOC(e, s->est);
+    for (int j = 0; j < jobs->n; j++) {
+        const job_spec *job = &jobs->jobs[j];
+        char an[128], tn[128] = "", fam[JOB_PATH + 16], meth[320];
+        arch_name(&job->arch, an, sizeof an);
+        if (job->teacher >= 0) arch_name(&jobs->jobs[job->teacher].arch, tn, sizeof tn);
+        snprintf(fam, sizeof fam, "%s|%d", job->data, (int)job->kind);
+        snprintf(meth, sizeof meth, "%s|b%d|t:%s", method_name(job->method.kind),
+                 job->batch, tn);
+        const method_def *def = method_get(job->method.kind);
+        int epochs = job->epochs + !!(def && (def->flags & MF_DFR_REFIT));   /* + the refit */
+        if (eta_set_job(s->est, j, epochs, job->teacher, job->ident, fam, an, meth,
+                        s->state[j] == JOB_DONE))
+            return dett_fail(e, "out of memory (progress estimate)");
+    }
+    return 0;
+fail:
+    return -1;
+}
 
 int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K,
                dett_err *e)
@@ -33,8 +63,10 @@ int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K
         s->state[j] = row.status == JOB_DONE ? JOB_DONE : JOB_PENDING;
         if (s->state[j] != JOB_DONE) s->n_todo++;
     }
+    CHECK(eta_plan(s, e));
     s->t0 = MPI_Wtime();
-    s->tty = isatty(STDOUT_FILENO);
+    s->tty = progress_stdout_is_terminal();
+    s->interval = PROGRESS_INTERVAL;
     return 0;
 fail:
     sched_free(s);
@@ -47,6 +79,7 @@ void sched_free(sched *s)
     free(s->running_epoch);
     free(s->stopped);
     free(s->waiting);
+    eta_free(s->est);
     memset(s, 0, sizeof *s);
 }
 
@@ -59,24 +92,40 @@ static void describe(const job_spec *j, char *buf, size_t len)
              method_name(j->method.kind), an, (unsigned long long)j->seed);
 }
 
-/* the status line: done/total, running jobs with their epoch, ETA */
+/* the status: done/total, elapsed, ETA, running jobs with their epoch.
+ * bar: redrawn in place at most 4 times a second; lines: a plain line every
+ * s->interval seconds */
 static void show_status(sched *s)
 {
-    if (!s->tty) return;
-    double el = MPI_Wtime() - s->t0;
-    if (el - s->last_draw < 0.25) return;     /* redraw at most 4 times a second */
-    s->last_draw = el;
-    char line[512];
-    int k = snprintf(line, sizeof line, "[%d/%d] %.0fs", s->n_finished, s->n_todo, el);
-    if (s->n_finished > 0 && s->n_finished < s->n_todo)
-        k += snprintf(line + k, sizeof line - (size_t)k, " eta %.0fs",
-                      el / s->n_finished * (s->n_todo - s->n_finished));
+    double now = MPI_Wtime(), el = now - s->t0;
+    if (s->tty ? el - s->last_draw < 0.25 : el - s->last_line < s->interval) return;
+    if (!s->tty && s->n_finished >= s->n_todo) return;   /* nothing left to estimate */
+    s->last_draw = s->last_line = el;
+    char line[512], els[32], etas[32];
+    /* the estimate costs O(jobs^2) at worst: at most once a second */
+    if (now - s->eta_at >= 1.0 || s->eta_at == 0) {
+        s->eta_val = eta_remaining(s->est, now);
+        s->eta_at = now;
+    }
+    double rem = s->eta_val < 0 ? -1 : s->eta_val - (now - s->eta_at);
+    if (s->eta_val >= 0 && rem < 0) rem = 0;
+    progress_duration(el, els, sizeof els);
+    progress_duration(rem, etas, sizeof etas);
+    int k = snprintf(line, sizeof line, "[%d/%d] %s elapsed, eta %s", s->n_finished,
+                     s->n_todo, els, etas);
+    if (!s->tty && rem >= 0) {     /* a log also wants the wall-clock time */
+        time_t at = time(NULL) + (time_t)(rem + 0.5);
+        struct tm tmv;
+        if (localtime_r(&at, &tmv))
+            k += (int)strftime(line + k, sizeof line - (size_t)k, " (at %H:%M:%S)", &tmv);
+    }
     k += snprintf(line + k, sizeof line - (size_t)k, " | running:");
     for (int j = 0; j < s->jobs->n && k < 400; j++)
         if (s->state[j] == JOB_RUNNING)
-            k += snprintf(line + k, sizeof line - (size_t)k, " %s@%d", s->jobs->jobs[j].id,
-                          s->running_epoch[j]);
-    printf("\r\033[K%s", line);
+            k += snprintf(line + k, sizeof line - (size_t)k, " %s@%d/%d", s->jobs->jobs[j].id,
+                          s->running_epoch[j], s->jobs->jobs[j].epochs);
+    if (s->tty) printf("\r\033[K%s", line);
+    else printf("%s\n", line);
     fflush(stdout);
 }
 
@@ -91,9 +140,10 @@ static void show_event(sched *s, int j, const char *what)
     show_status(s);
 }
 
-/* state change of job j to status (a terminal one) */
-static void finish(sched *s, int j, int status, const char *what)
+/* state change of job j to status (a terminal one) after epochs_run epochs */
+static void finish(sched *s, int j, int status, int epochs_run, const char *what)
 {
+    eta_end(s->est, j, status == JOB_DONE, epochs_run, MPI_Wtime());
     s->state[j] = status;
     s->n_finished++;
     show_event(s, j, what);
@@ -124,7 +174,7 @@ static int pick(sched *s, dett_err *e)
             if (results_write_row(s->res, j, &row, e)) return -2;
             char what[300];
             snprintf(what, sizeof what, "SKIPPED: %s", row.error);
-            finish(s, j, JOB_SKIPPED, what);
+            finish(s, j, JOB_SKIPPED, 0, what);
             j = -1;     /* a skip may unblock nothing but may skip more: rescan */
             continue;
         }
@@ -147,7 +197,7 @@ static void record(sched *s, const double *msg)
     else
         snprintf(what, sizeof what, "FAILED (see the job table)");
     s->busy_seconds += msg[6];
-    finish(s, j, (int)msg[2], what);
+    finish(s, j, (int)msg[2], (int)msg[3], what);
 }
 
 /* hands group g (whose leader is waiting) a job or a stop, if either is due;
@@ -160,6 +210,7 @@ static int answer(sched *s, int g, dett_err *e)
     if (j >= 0) {
         s->state[j] = JOB_RUNNING;
         s->running_epoch[j] = 0;
+        eta_start(s->est, j, g, MPI_Wtime());
     } else {
         s->stopped[g] = 1;
         s->n_stopped++;
@@ -176,15 +227,24 @@ static int serve(sched *s, int block, dett_err *e)
 {
     int flag = 1;
     MPI_Status st;
-    if (block) CHECK_MPI(e, MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st));
-    else CHECK_MPI(e, MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st));
+    CHECK_MPI(e, MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st));
+    /* waiting: poll, so the status keeps its interval while nothing arrives */
+    while (block && !flag) {
+        struct timespec nap = { 0, 2000000 };   /* 2 ms */
+        nanosleep(&nap, NULL);
+        show_status(s);
+        CHECK_MPI(e, MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st));
+    }
     while (flag) {
         double msg[SCHED_MSG];
         if (st.MPI_TAG == SCHED_TAG_PROGRESS) {
             CHECK_MPI(e, MPI_Recv(msg, 4, MPI_DOUBLE, st.MPI_SOURCE, SCHED_TAG_PROGRESS,
                                   MPI_COMM_WORLD, MPI_STATUS_IGNORE));
             int j = (int)msg[1];
-            if (j >= 0 && j < s->jobs->n) s->running_epoch[j] = (int)msg[2];
+            if (j >= 0 && j < s->jobs->n) {
+                s->running_epoch[j] = (int)msg[2];
+                eta_epoch(s->est, j, (int)msg[2], MPI_Wtime());
+            }
             show_status(s);
         } else {
             CHECK_MPI(e, MPI_Recv(msg, SCHED_MSG, MPI_DOUBLE, st.MPI_SOURCE, SCHED_TAG_REQ,
@@ -207,6 +267,7 @@ fail:
 
 int sched_poll(sched *s, dett_err *e)
 {
+    show_status(s);     /* lines mode: the interval passes during long jobs */
     return serve(s, 0, e);
 }
 
@@ -236,6 +297,7 @@ int sched_next_local(sched *s, int finished, const results_row *row, double wors
         if (j >= 0) {
             s->state[j] = JOB_RUNNING;
             s->running_epoch[j] = 0;
+            eta_start(s->est, j, 0, MPI_Wtime());
             show_status(s);
             return j;
         }
@@ -285,6 +347,7 @@ void sched_progress(sched *s, int group, int job, int epoch, double val_worst)
 {
     if (s) {    /* world rank 0: its own group */
         s->running_epoch[job] = epoch;
+        eta_epoch(s->est, job, epoch, MPI_Wtime());
         show_status(s);
         return;
     }

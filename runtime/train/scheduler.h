@@ -14,7 +14,9 @@
  * double[SCHED_MSG] = { group, finished job or -1, status, epochs run,
  * test worst, test avg, seconds } and receives int job (-1: stop).
  * Progress: leaders send double[4] = { group, job, epoch, val worst } after
- * each epoch; rank 0 shows it.
+ * each epoch; rank 0 feeds the start, epoch and end times of every job to
+ * the ETA estimator (eta.h) and shows the status: redrawn in place on a
+ * terminal, or as a plain line every `interval` seconds (progress.h).
  */
 #ifndef DETT_SCHEDULER_H
 #define DETT_SCHEDULER_H
@@ -34,14 +36,20 @@ typedef struct {
     int n_stopped;
     int n_finished, n_todo;   /* jobs that ended this run / that had to run */
     double t0, busy_seconds;
-    int tty;              /* redraw a status line in place */
+    int tty;              /* redraw a status line in place (progress.h: bar) */
     double last_draw;     /* when it was last drawn (s since t0) */
+    double interval;      /* lines mode: seconds between ETA lines */
+    double last_line;     /* when the last ETA line was printed (s since t0) */
+    struct eta *est;      /* remaining time from measured epochs (eta.h) */
+    double eta_val, eta_at;   /* its last value (-1 unknown) and when (MPI_Wtime) */
     int K;                /* ranks per group: leader of group g is world rank g K */
     int *waiting;         /* [n_groups] 1 while that leader waits for an answer */
 } sched;
 
 /* world rank 0 only: state from the results file (done jobs stay done,
- * everything else becomes pending). */
+ * everything else becomes pending). Progress: bar if stdout is a terminal
+ * (progress_stdout_is_terminal), else lines every PROGRESS_INTERVAL s; the
+ * caller may set tty and interval afterwards. */
 int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K,
                dett_err *e);
 void sched_free(sched *s);
