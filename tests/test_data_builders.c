@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <zlib.h>
 
 #define PFX "test_db_"
@@ -642,6 +643,89 @@ static void test_csv(void)
     EXPECT_FAIL(csv_check(&o, &e), e, "must be < 1");
 }
 
+/* a numeric column with one stray token is refused at that row (it used to
+ * become one-hot: d 20 -> 271); a huge value is scaled with the train
+ * statistics or refused, never left unscaled; a million-column header is
+ * checked for duplicates in linear-log time */
+static void test_csv_hostile(void)
+{
+    dataset_info info;
+    dataset_rows sp[N_SPLITS];
+    dett_err e = {{0}};
+    csv_opts o = csv_defaults();
+    o.label = "y";
+    o.attr = "g";
+    static const char *const stray[] = {"nan", "inf", "1e999", "1.2.3", "-Infinity"};
+    for (size_t k = 0; k < sizeof stray / sizeof stray[0]; k++) {
+        char text[8192] = "y,g,v\n", msg[160];
+        for (int r = 0; r < 80; r++) {
+            size_t l = strlen(text);
+            if (r == 33) snprintf(text + l, sizeof text - l, "%d,%d,%s\n", r % 2, r / 2 % 2, stray[k]);
+            else snprintf(text + l, sizeof text - l, "%d,%d,%d.5\n", r % 2, r / 2 % 2, r % 7);
+        }
+        EXPECT(write_text(PFX "stray.csv", text) == 0, "write");
+        o.path = PFX "stray.csv";
+        snprintf(msg, sizeof msg, "stray.csv:35: column 'v': '%s' is not a finite number, but 79 "
+                 "of its 80 values are", stray[k]);
+        int rc = csv_build(&o, &info, sp, &e);
+        EXPECT_FAIL(rc, e, msg);
+    }
+    /* 3e38 in one row, for rows landing in each split: in train it widens
+     * the sd (every |x| <= sqrt(n_train)), elsewhere it is refused (its
+     * standardised value does not fit float32) */
+    int landed[2] = {0, 0};
+    for (int at = 0; at < 40; at++) {
+        char text[8192] = "y,g,v\n";
+        for (int r = 0; r < 80; r++) {
+            size_t l = strlen(text);
+            if (r == at) snprintf(text + l, sizeof text - l, "%d,%d,3e38\n", r % 2, r / 2 % 2);
+            else snprintf(text + l, sizeof text - l, "%d,%d,0.%03d\n", r % 2, r / 2 % 2, r % 7);
+        }
+        EXPECT(write_text(PFX "outlier.csv", text) == 0, "write");
+        o.path = PFX "outlier.csv";
+        if (csv_build(&o, &info, sp, &e) != 0) {
+            EXPECT(strstr(e.msg, "column 'v': value 3e38 is out of float range after standardising"),
+                   "outlier at %d: %s", at, e.msg);
+            landed[1]++;
+            continue;
+        }
+        landed[0]++;
+        double lim = sqrt((double)sp[SPLIT_TRAIN].n) + 1e-3;
+        for (int s = 0; s < N_SPLITS; s++)
+            for (int64_t i = 0; i < sp[s].n * sp[s].d; i++)
+                EXPECT(fabs(sp[s].X[i]) <= lim, "outlier at %d: split %d holds %g (> %g)", at, s,
+                       sp[s].X[i], lim);
+        free_splits(sp);
+    }
+    EXPECT(landed[0] > 0 && landed[1] > 0, "outlier placements: %d in train, %d refused",
+           landed[0], landed[1]);
+
+    /* 200,000 columns (the duplicate check was quadratic: minutes) */
+    const int W = 200000;
+    FILE *f = fopen(PFX "wide.csv", "w");
+    EXPECT(f != NULL, "write wide.csv");
+    if (!f) return;
+    fputs("y,g", f);
+    for (int c = 0; c < W; c++) fprintf(f, ",c%d", c);
+    for (int r = 0; r < 20; r++) {
+        fprintf(f, "\n%d,%d", r % 2, r / 2 % 2);
+        for (int c = 0; c < W; c++) fprintf(f, ",%d", (c + r) % 3);
+    }
+    fputs("\n", f);
+    EXPECT(fclose(f) == 0, "write wide.csv");
+    o.path = PFX "wide.csv";
+    o.val_frac = o.test_frac = 0.25f;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    EXPECT(csv_build(&o, &info, sp, &e) == 0 && info.d == W + 1, "wide: %s", e.msg);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double sec = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    printf("csv: %d columns x 20 rows imported in %.2f s\n", W, sec);
+    EXPECT(sec < 60, "wide CSV took %.1f s", sec);
+    free_splits(sp);
+    remove(PFX "wide.csv");
+}
+
 /* ---- the subcommands ----------------------------------------------------- */
 
 static int run(char **argv)
@@ -720,6 +804,7 @@ int main(int argc, char **argv)
         test_mnist_json();
         test_dominoes();
         test_csv();
+        test_csv_hostile();
         test_cmd();
     }
     int rc = TEST_END();
