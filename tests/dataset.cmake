@@ -35,3 +35,9 @@ foreach(k 1 2)
            WORKING_DIRECTORY ${DETT_TEST_TMP})
   set_tests_properties(test_dataset_h5py_${k} PROPERTIES FIXTURES_REQUIRED dataset_h5py_files)
 endforeach()
+
+# `dett data` on a full disk (an injected ENOSPC always; a 64 KB tmpfs when root)
+add_test(NAME data_diskfull
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/data_diskfull.sh $<TARGET_FILE:dett>
+                 ${CMAKE_CURRENT_SOURCE_DIR}
+         WORKING_DIRECTORY ${DETT_TEST_TMP})

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *const dataset_split_names[N_SPLITS] = {"train", "val", "test"};
 
@@ -930,36 +931,81 @@ fail:
     return -1;
 }
 
+/* Writes the memory file's image to tmp with plain stdio, every call
+ * checked: a full disk or an I/O error is one message naming path (the
+ * file being made) and the errno text, and tmp is removed. */
+static int write_image(hid_t file, const char *path, const char *tmp, dett_err *e)
+{
+    ssize_t n = H5Fget_file_image(file, NULL, 0);
+    if (n < 0) return dett_fail(e, "%s: cannot build the file image", path);
+    void *img = malloc(n > 0 ? (size_t)n : 1);
+    if (!img) return dett_fail(e, "%s: out of memory for the %lld-byte file image", path, (long long)n);
+    if (H5Fget_file_image(file, img, (size_t)n) != n) {
+        free(img);
+        return dett_fail(e, "%s: cannot build the file image", path);
+    }
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        int err = errno;
+        free(img);
+        return dett_fail(e, "%s: cannot create %s: %s", path, tmp, strerror(err));
+    }
+    int err = 0;
+    if (fwrite(img, 1, (size_t)n, f) != (size_t)n || fflush(f) != 0) err = errno ? errno : EIO;
+    /* fsync: the data is on disk before the rename makes it the file
+     * (EINVAL: a device that cannot sync) */
+    if (!err && fsync(fileno(f)) != 0 && errno != EINVAL) err = errno;
+    if (fclose(f) != 0 && !err) err = errno ? errno : EIO;
+    free(img);
+    if (err) {
+        remove(tmp);
+        return dett_fail(e, "%s: cannot write: %s (nothing written)", path, strerror(err));
+    }
+    return 0;
+}
+
 int dataset_write(const char *path, const dataset_info *info,
                   const dataset_rows split[N_SPLITS], dett_err *e)
 {
     char *tmp = NULL;
-    hid_t file = -1;
-    int created = 0;
+    hid_t file = -1, fapl = -1;
     h5_quiet q;
     quiet_on(&q);
     CHECK(write_check(path, info, split, e));
     size_t len = strlen(path) + sizeof ".tmp";
     CHECK_ALLOC(e, tmp = malloc(len));
     snprintf(tmp, len, "%s.tmp", path);
-    CHECK_H5(e, file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-             "%s: cannot create %s (does the directory exist and is it writable?)", path, tmp);
-    created = 1;
+    /* the file is built in memory (HDF5's core driver, no backing store)
+     * and written with stdio: a full disk fails one fwrite, not an HDF5
+     * flush that leaves the library with a file it cannot close (SIGSEGV
+     * at exit) */
+    CHECK_H5(e, fapl = H5Pcreate(H5P_FILE_ACCESS), "%s: cannot create a file access list", path);
+    CHECK_H5(e, H5Pset_fapl_core(fapl, (size_t)1 << 24, 0), "%s: cannot set the memory driver", path);
+    CHECK_H5(e, file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
+             "%s: cannot create the file in memory", path);
     CHECK(write_attrs(file, tmp, info, e));
     for (int s = 0; s < N_SPLITS; s++) CHECK(write_split(file, tmp, s, info, &split[s], e));
+    CHECK_H5(e, H5Fflush(file, H5F_SCOPE_GLOBAL), "%s: cannot flush the file in memory", path);
+    CHECK(write_image(file, path, tmp, e));
     hid_t f = file;
     file = -1;
-    CHECK_H5(e, H5Fclose(f), "%s: cannot close (disk full?)", tmp);
-    if (rename(tmp, path) != 0) {
-        dett_fail(e, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
+    if (H5Fclose(f) < 0) {
+        remove(tmp);
+        dett_fail(e, "%s: cannot close the file in memory", path);
         goto fail;
     }
+    if (rename(tmp, path) != 0) {
+        dett_fail(e, "%s: cannot rename %s to it: %s", path, tmp, strerror(errno));
+        remove(tmp);
+        goto fail;
+    }
+    H5Pclose(fapl);
     free(tmp);
     quiet_off(&q);
     return 0;
 fail:
     h5_drop(&file, H5Fclose);
-    if (created) remove(tmp);
+    h5_drop(&fapl, H5Pclose);
     free(tmp);
     quiet_off(&q);
     return -1;
