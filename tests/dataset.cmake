@@ -41,3 +41,10 @@ add_test(NAME data_diskfull
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/data_diskfull.sh $<TARGET_FILE:dett>
                  ${CMAKE_CURRENT_SOURCE_DIR}
          WORKING_DIRECTORY ${DETT_TEST_TMP})
+
+# `dett data npz` / `dett data npy` on archives numpy writes: every layout gives
+# the same numbers (h5py), every bad archive one dett: line (77: no numpy)
+add_test(NAME data_npz_numpy
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/data_npz_numpy.py $<TARGET_FILE:dett>
+         WORKING_DIRECTORY ${DETT_TEST_TMP})
+set_tests_properties(data_npz_numpy PROPERTIES SKIP_RETURN_CODE 77)

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "cmd.h"
 #include "data_builders.h"
+#include "data_npz.h"
 #include "dataset.h"
 #include <errno.h>
 #include <math.h>
@@ -726,6 +727,68 @@ static void test_csv_hostile(void)
     remove(PFX "wide.csv");
 }
 
+/* the .npy parser: a good header in each version and order, then one named
+ * refusal per malformation */
+static void test_npy(void)
+{
+    static const struct { const char *header; size_t data; const char *msg; } cases[] = {
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 24, NULL},
+        {"{'shape': (2,3), 'fortran_order': True, 'descr': '>i2'}", 12, NULL},
+        {"{\"descr\": \"|u1\", \"fortran_order\": False, \"shape\": (6L,)}", 6, NULL},
+        {"{'descr': '<f4', 'fortran_order': False}", 24, "missing 'shape'"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': 1}", 24, "unknown key 'x'"},
+        {"{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}", 24, "key 'descr' twice"},
+        {"{'descr': '<c8', 'fortran_order': False, 'shape': (2, 3)}", 48, "dtype '<c8' is not supported"},
+        {"{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3)}", 12, "(float16) is not supported"},
+        {"{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,)}", 8, "structured dtype"},
+        {"{'descr': '<f4', 'fortran_order': 0, 'shape': (2, 3)}", 24, "'fortran_order' is not True or False"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3)}", 24, "'shape' is not a tuple"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}", 20, "needs 24 bytes of values, the file has 20"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}", 28, "needs 24 bytes of values, the file has 28"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999)}", 0, "shape too large"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (1,1,1,1,1,1,1,1,1)}", 4, "more than 8 dimensions"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)} junk", 24, "text after the dictionary"},
+        {"['descr']", 0, "not a dictionary"},
+    };
+    uint8_t buf[512];
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        size_t hl = strlen(cases[k].header), n = 10 + hl + cases[k].data;
+        memcpy(buf, "\x93NUMPY\x01\x00", 8);
+        buf[8] = (uint8_t)hl;
+        buf[9] = 0;
+        memcpy(buf + 10, cases[k].header, hl);
+        for (size_t i = 10 + hl; i < n; i++) buf[i] = (uint8_t)i;
+        npy_array a;
+        dett_err e = {{0}};
+        int rc = npy_parse(buf, n, "t", &a, &e);
+        if (!cases[k].msg) EXPECT(rc == 0, "npy case %zu: %s", k, e.msg);
+        else EXPECT(rc == -1 && strstr(e.msg, cases[k].msg), "npy case %zu: want '%s', got '%s'",
+                    k, cases[k].msg, rc ? e.msg : "(accepted)");
+        npy_free(&a);
+    }
+    /* Fortran order: [[1, 2, 3], [4, 5, 6]] stored column-major as 1 4 2 5 3 6 */
+    const char *h = "{'descr': '<i1', 'fortran_order': True, 'shape': (2, 3), }";
+    size_t hl = strlen(h);
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (uint8_t)hl;
+    buf[9] = 0;
+    memcpy(buf + 10, h, hl);
+    const uint8_t col[6] = {1, 4, 2, 5, 3, 6};
+    memcpy(buf + 10 + hl, col, 6);
+    npy_array a;
+    dett_err e = {{0}};
+    EXPECT(npy_parse(buf, 10 + hl + 6, "f", &a, &e) == 0 && a.count == 6, "fortran: %s", e.msg);
+    for (int i = 0; i < 6 && a.v; i++) EXPECT(a.v[i] == i + 1, "fortran: v[%d] = %g", i, a.v[i]);
+    npy_free(&a);
+    /* bad preambles */
+    EXPECT(npy_parse((const uint8_t *)"\x93NUMPX\x01\x00\x00\x00", 10, "m", &a, &e) == -1 &&
+           strstr(e.msg, "no \\x93NUMPY magic"), "magic: %s", e.msg);
+    EXPECT(npy_parse((const uint8_t *)"\x93NUMPY\x09\x00\x00\x00", 10, "v", &a, &e) == -1 &&
+           strstr(e.msg, "version 9.0 is not supported"), "version: %s", e.msg);
+    EXPECT(npy_parse((const uint8_t *)"\x93NUMPY\x01\x00\xff\x00{", 11, "l", &a, &e) == -1 &&
+           strstr(e.msg, "header length 255 runs past the end"), "length: %s", e.msg);
+}
+
 /* ---- the subcommands ----------------------------------------------------- */
 
 static int run(char **argv)
@@ -805,6 +868,7 @@ int main(int argc, char **argv)
         test_dominoes();
         test_csv();
         test_csv_hostile();
+        test_npy();
         test_cmd();
     }
     int rc = TEST_END();
