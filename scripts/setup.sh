@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PKGS="build-essential cmake pkg-config git openmpi-bin libopenmpi-dev
       libscalapack-openmpi-dev libhdf5-openmpi-dev hdf5-tools liblua5.4-dev
-      lua5.4 libopenblas-dev libssl-dev zlib1g-dev"
+      lua5.4 libopenblas-dev libssl-dev zlib1g-dev libzip-dev python3-h5py python3-numpy"
 
 missing=""
 for p in $PKGS; do
