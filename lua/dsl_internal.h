@@ -45,6 +45,7 @@ struct dsl {
     int str_refused;            /* ... to a string longer than DSL_MAX_STRING */
     int trusted;                /* > 0 while C code (not the script) allocates */
     double cpu0, cpu_limit;     /* thread CPU seconds at the call's start, and allowed */
+    unsigned count_hooks;       /* count-hook calls (the clock is read every 8th) */
     long long steps, budget;    /* instructions run, and allowed, this call */
     const char *budget_what;    /* what runs on it: "script", "weighting function" */
     int loading;                /* 1 while dsl_load runs the script */

@@ -146,14 +146,23 @@ fail:
     return -1;
 }
 
-/* y and a: rank 1, any integer or float type (big- or little-endian);
- * HDF5 converts on read, and check_labels refuses values that are not
- * integers in range */
+/* 1 if t is an integer of 1, 2, 4 or 8 bytes or a float of 4 or 8 (either
+ * byte order): the types HDF5 converts without a conversion buffer sized by
+ * a damaged type's claimed width */
+static int numeric_type(hid_t t)
+{
+    H5T_class_t c = H5Tget_class(t);
+    size_t n = H5Tget_size(t);
+    if (c == H5T_INTEGER) return n == 1 || n == 2 || n == 4 || n == 8;
+    return c == H5T_FLOAT && (n == 4 || n == 8);
+}
+
+/* y and a: rank 1, any integer or float type (numeric_type); HDF5 converts
+ * on read, and check_labels refuses values that are not integers in range */
 static int check_label_type(const h5_obj *o, const char *path, const char *split,
                             const char *name, dett_err *e)
 {
-    H5T_class_t c = H5Tget_class(o->type);
-    if ((c == H5T_INTEGER || c == H5T_FLOAT) && o->rank == 1) return 0;
+    if (numeric_type(o->type) && o->rank == 1) return 0;
     char d[DESC_LEN];
     obj_desc(o, d, sizeof d);
     return dett_fail(e, "%s:/%s/%s: expected " LABEL_EXPECT ", found %s", path, split, name, d);
@@ -164,8 +173,7 @@ static int check_label_type(const h5_obj *o, const char *path, const char *split
  * row size an int */
 static int check_x_type(const h5_obj *o, const char *path, const char *split, dett_err *e)
 {
-    H5T_class_t c = H5Tget_class(o->type);
-    int ok = (c == H5T_FLOAT || c == H5T_INTEGER) && (o->rank == 2 || o->rank == 4);
+    int ok = numeric_type(o->type) && (o->rank == 2 || o->rank == 4);
     hsize_t d = 1;
     for (int i = 1; ok && i < o->rank; i++) {
         ok = o->dims[i] >= 1;
