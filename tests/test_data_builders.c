@@ -671,6 +671,11 @@ static void test_csv_hostile(void)
         int rc = csv_build(&o, &info, sp, &e);
         EXPECT_FAIL(rc, e, msg);
     }
+    /* a quoted header name holding a newline: the message stays one line */
+    EXPECT(write_text(PFX "nl.csv", "\"a\nb\",g\n1,2\n") == 0, "write");
+    o.path = PFX "nl.csv";
+    EXPECT(csv_build(&o, &info, sp, &e) == -1 && !strchr(e.msg, '\n') && strstr(e.msg, "a?b"),
+           "newline in a header name: '%s'", e.msg);
     /* 3e38 in one row, for rows landing in each split: in train it widens
      * the sd (every |x| <= sqrt(n_train)), elsewhere it is refused (its
      * standardised value does not fit float32) */

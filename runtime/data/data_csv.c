@@ -503,6 +503,15 @@ static void csv_free_work(csv_table *t, csv_target *ty, csv_target *ta, csv_feat
     free(rows);
 }
 
+/* Messages quote header names and values, which may hold newlines or
+ * other control bytes (a quoted field can): each becomes '?', so a message
+ * stays one line. */
+static void one_line(dett_err *e)
+{
+    for (char *p = e->msg; *p; p++)
+        if ((unsigned char)*p < 32 || *p == 127) *p = '?';
+}
+
 int csv_build(const csv_opts *o, dataset_info *info, dataset_rows split[N_SPLITS], dett_err *e)
 {
     csv_table t = {0};
@@ -695,5 +704,6 @@ int csv_build(const csv_opts *o, dataset_info *info, dataset_rows split[N_SPLITS
 fail:
     csv_free_work(&t, &ty, &ta, f, g_of, s_of, perm, rows);
     for (int s = 0; s < N_SPLITS; s++) dataset_rows_free(&split[s]);
+    one_line(e);
     return -1;
 }

@@ -54,6 +54,14 @@ void npy_free(npy_array *a)
     memset(a, 0, sizeof *a);
 }
 
+/* Messages quote entry names and header text, which may hold newlines or
+ * other control bytes: each becomes '?', so a message stays one line. */
+static void one_line(dett_err *e)
+{
+    for (char *p = e->msg; *p; p++)
+        if ((unsigned char)*p < 32 || *p == 127) *p = '?';
+}
+
 /* ---- the .npy header ---------------------------------------------------- */
 
 typedef struct {
@@ -228,7 +236,18 @@ static double item(const uint8_t *p, const npy_dtype *t)
     }
 }
 
+static int npy_parse_(const uint8_t *buf, size_t n, const char *name, npy_array *out,
+                      dett_err *e);
+
 int npy_parse(const uint8_t *buf, size_t n, const char *name, npy_array *out, dett_err *e)
+{
+    int rc = npy_parse_(buf, n, name, out, e);
+    if (rc) one_line(e);
+    return rc;
+}
+
+static int npy_parse_(const uint8_t *buf, size_t n, const char *name, npy_array *out,
+                      dett_err *e)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "%s", name);
@@ -668,6 +687,7 @@ int npz_build(const npz_opts *o, dataset_info *info, dataset_rows split[N_SPLITS
     return 0;
 fail:
     set_free(&s);
+    one_line(e);
     return -1;
 }
 
@@ -686,6 +706,7 @@ int npz_build_buffer(const void *buf, size_t n, const char *label, const npz_opt
         dett_fail(e, "%s: cannot open as a .npz (zip) archive: %s", label, zip_error_strerror(&ze));
         if (src) zip_source_free(src);
         zip_error_fini(&ze);
+        one_line(e);
         return -1;
     }
     zip_error_fini(&ze);
@@ -695,5 +716,6 @@ int npz_build_buffer(const void *buf, size_t n, const char *label, const npz_opt
     zip_discard(z);
     if (rc == 0) rc = build_from(&s, &oo, label, info, split, e);
     set_free(&s);
+    if (rc) one_line(e);
     return rc;
 }
