@@ -33,16 +33,27 @@ static void print_job(const job_list *l, const job_spec *j)
 
 int cmd_check(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: dett check GRID.lua\n"
+    const char *script = NULL, *incs[17] = { NULL };
+    int n_inc = 0, bad = 0;
+    for (int i = 1; i < argc && !bad; i++) {
+        if (!strcmp(argv[i], "--include-path") && i + 1 < argc && n_inc < 16)
+            incs[n_inc++] = argv[++i];
+        else if (argv[i][0] == '-' || script)
+            bad = 1;
+        else
+            script = argv[i];
+    }
+    if (bad || !script) {
+        fprintf(stderr, "usage: dett check GRID.lua [--include-path DIR]...\n"
                         "  validates the experiment script, its data files and its jobs as\n"
-                        "  dett run does before training, and lists the jobs\n");
+                        "  dett run does before training, and lists the jobs; include\n"
+                        "  reads only from the script's directory tree and each DIR\n");
         return 2;
     }
     dsl *d = NULL;
     job_list jobs = { 0, 0, NULL };
     dett_err e = { { 0 } };
-    if (dsl_load(argv[1], &d, &jobs, &e) != 0) {
+    if (dsl_load_opts(script, incs, &d, &jobs, &e) != 0) {
         fprintf(stderr, "dett: %s\n", e.msg);
         return 1;
     }

@@ -4,6 +4,8 @@
  *   dett data cfmnist  -o FILE.h5 [--rho R] [--size 28|14|7] ...
  *   dett data dominoes -o FILE.h5 --mnist-dir DIR [--rho R] ...
  *   dett data csv FILE.csv -o FILE.h5 --label COL --attr COL ...
+ *   dett data npz FILE.npz -o FILE.h5 [--val-frac F --test-frac F] ...
+ *   dett data npy DIR -o FILE.h5 [...]            (a directory of .npy files)
  *
  * Each generator is a row of data_gens: its flags (a table of flag, kind,
  * place in the generator's options struct, range) and its defaults, check
@@ -15,6 +17,7 @@
  */
 #include "cmd.h"
 #include "data_builders.h"
+#include "data_npz.h"
 #include "dataset.h"
 #include "synth.h"
 #include <float.h>
@@ -33,6 +36,7 @@ typedef union {
     cfmnist_opts cfmnist;
     dominoes_opts dominoes;
     csv_opts csv;
+    npz_opts npz;
 } data_opts;
 
 /* one option: flag, kind, place in the options struct, range, help */
@@ -95,11 +99,27 @@ static const data_flag csv_flags[] = {
     SEED_FLAG(csv_opts),
 };
 
+static const data_flag npz_flags[] = {
+    {"--val-frac", OPT_FLOAT, offsetof(npz_opts, val_frac), 0, 1, OPEN_LO | OPEN_HI, "one set (X, y, a) without a split array: val = this fraction of every group (0.2 when neither is given)"},
+    {"--test-frac", OPT_FLOAT, offsetof(npz_opts, test_frac), 0, 1, OPEN_LO | OPEN_HI, "... and test = this fraction (0.2)"},
+    {"--name", OPT_STR, offsetof(npz_opts, name), 0, 0, 0, "dataset name (default: the file's base name)"},
+    {"--source", OPT_STR, offsetof(npz_opts, source), 0, 0, 0, "source attribute (where the data comes from)"},
+    {"--license", OPT_STR, offsetof(npz_opts, license), 0, 0, 0, "license attribute"},
+    SEED_FLAG(npz_opts),
+};
+
 /* typed adapters from data_opts to each generator's functions */
 static void synth_def(data_opts *o) { o->synth = synth_defaults(); }
 static void cfmnist_def(data_opts *o) { o->cfmnist = cfmnist_defaults(); }
 static void dominoes_def(data_opts *o) { o->dominoes = dominoes_defaults(); }
 static void csv_def(data_opts *o) { o->csv = csv_defaults(); }
+static void npz_def(data_opts *o) { o->npz = npz_defaults(); }
+static void npy_def(data_opts *o) { o->npz = npz_defaults(); o->npz.dir = 1; }
+static int npz_chk(const data_opts *o, dett_err *e) { return npz_check(&o->npz, e); }
+static int npz_gen(const data_opts *o, dataset_info *i, dataset_rows s[N_SPLITS], dett_err *e)
+{
+    return npz_build(&o->npz, i, s, e);
+}
 static int synth_chk(const data_opts *o, dett_err *e) { return synth_check(&o->synth, e); }
 static int cfmnist_chk(const data_opts *o, dett_err *e) { return cfmnist_check(&o->cfmnist, e); }
 static int dominoes_chk(const data_opts *o, dett_err *e) { return dominoes_check(&o->dominoes, e); }
@@ -160,11 +180,21 @@ static const data_gen data_gens[] = {
      "columns standardised with train statistics, categorical ones one-hot; the\n"
      "split is stratified by group; an empty group in val or test is refused.",
      csv_flags, N_OF(csv_flags), offsetof(csv_opts, path), csv_def, csv_chk, csv_gen},
+    {"npz", "npz FILE.npz -o FILE.h5 [options]",
+     "numpy arrays (np.savez / np.savez_compressed): X_train, y_train, a_train,\n"
+     "X_val, ... X_test, ... per split; or X, y, a with a split array (0 train,\n"
+     "1 val, 2 test) or --val-frac/--test-frac. Any float/integer dtype, C or\n"
+     "Fortran order; X [n, d] or [n, c, h, w] kept (docs/data-npz.md).",
+     npz_flags, N_OF(npz_flags), offsetof(npz_opts, path), npz_def, npz_chk, npz_gen},
+    {"npy", "npy DIR -o FILE.h5 [options]",
+     "the same arrays as npz, one NAME.npy file each in directory DIR (np.save).",
+     npz_flags, N_OF(npz_flags), offsetof(npz_opts, path), npy_def, npz_chk, npz_gen},
 };
 #define N_GENS N_OF(data_gens)
 #define MAX_FLAGS 16   /* per generator (data_parse counts repeats) */
 _Static_assert(N_OF(synth_flags) <= MAX_FLAGS && N_OF(cfmnist_flags) <= MAX_FLAGS &&
-               N_OF(dominoes_flags) <= MAX_FLAGS && N_OF(csv_flags) <= MAX_FLAGS,
+               N_OF(dominoes_flags) <= MAX_FLAGS && N_OF(csv_flags) <= MAX_FLAGS &&
+               N_OF(npz_flags) <= MAX_FLAGS,
                "a generator has more than MAX_FLAGS flags");
 
 /* the default of one option, printed for --help */
@@ -351,7 +381,7 @@ int cmd_data(int argc, char **argv)
     for (int k = 0; k < N_GENS; k++)
         if (strcmp(argv[1], data_gens[k].name) == 0) g = &data_gens[k];
     if (!g) {
-        dett_fail(&e, "data: unknown generator '%s' (known: synth, cfmnist, dominoes, csv)", argv[1]);
+        dett_fail(&e, "data: unknown generator '%s' (known: synth, cfmnist, dominoes, csv, npz, npy)", argv[1]);
         cmd_report(&e);
         return 2;
     }

@@ -26,6 +26,8 @@ static const char *usage =
     "  --micro-shards M     fixed micro-shards of the training rows, a power of\n"
     "                       two >= K (default 8); results do not depend on K\n"
     "  --force              replace RESULTS.h5 even if it is not this script's\n"
+    "  --include-path DIR   let the script include files under DIR (repeatable;\n"
+    "                       default: only the script's own directory tree)\n"
     "  --progress auto|bar|lines[:SECONDS]\n"
     "                       bar: a status line redrawn in place; lines: one line\n"
     "                       per finished job and a status line with the ETA every\n"
@@ -39,12 +41,14 @@ typedef struct {
     int K, M, force;
     int progress;       /* PROGRESS_AUTO, _LINES or _BAR (progress.h) */
     double interval;    /* lines: seconds between ETA lines */
+    const char *incs[17];   /* --include-path, NULL-terminated */
 } run_opts;
 
 static int parse(int argc, char **argv, run_opts *o, dett_err *e)
 {
     long v;
-    *o = (run_opts){ NULL, NULL, 1, 8, 0, PROGRESS_AUTO, PROGRESS_INTERVAL };
+    *o = (run_opts){ NULL, NULL, 1, 8, 0, PROGRESS_AUTO, PROGRESS_INTERVAL, { NULL } };
+    int n_inc = 0;
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(f, "-o")) {
@@ -61,6 +65,11 @@ static int parse(int argc, char **argv, run_opts *o, dett_err *e)
             i++;
         } else if (!strcmp(f, "--progress")) {
             if (progress_parse(val, &o->progress, &o->interval, e)) return -1;
+            i++;
+        } else if (!strcmp(f, "--include-path")) {
+            if (!val) return dett_fail(e, "run: --include-path needs a directory");
+            if (n_inc == 16) return dett_fail(e, "run: --include-path: at most 16 directories");
+            o->incs[n_inc++] = val;
             i++;
         } else if (!strcmp(f, "--force")) {
             o->force = 1;
@@ -216,7 +225,7 @@ int cmd_run(int argc, char **argv)
     /* a script that fails or differs on some ranks only (an unreadable or
      * stale copy on one node, say) stops every rank with one message before
      * the first collective that would hang on it */
-    if (agree_ranked(MPI_COMM_WORLD, dsl_load(o.script, &d, &jobs, &e), &e)) {
+    if (agree_ranked(MPI_COMM_WORLD, dsl_load_opts(o.script, o.incs, &d, &jobs, &e), &e)) {
         cmd_report(&e);
         goto out;
     }

@@ -166,6 +166,7 @@ static int parse_flags(int argc, char **argv, job_spec *job, int *M, int *K, det
             if (cmd_float(f, val, 0, 1e12, &lr, e)) return -1;
         } else if (!strcmp(f, "--momentum")) {
             if (cmd_float(f, val, 0, 1, &mom, e)) return -1;
+            if (mom >= 1) return dett_fail(e, "--momentum: %g is out of range [0, 1)", mom);
         } else if (!strcmp(f, "--wd")) {
             if (cmd_float(f, val, 0, 1e6, &wd, e)) return -1;
         } else if (!strncmp(f, "--", 2)) {
@@ -237,7 +238,10 @@ int cmd_train(int argc, char **argv)
                    method_name(job.method.kind), an, job.data,
                    (unsigned long long)job.seed, K, K > 1 ? "s" : "", M,
                    (long long)gd.plan.steps);
-            if (res.failed) printf("FAILED: %s\n", res.reason);
+            if (res.failed) {
+                fflush(stdout);
+                fprintf(stderr, "dett: %s: training failed: %s\n", job.data, res.reason);
+            }
             train_print_table(&res, &gd.info, job.select);
             printf("final train loss %.6f\n", res.epochs_run ? res.train_loss[res.epochs_run - 1] : 0.0);
             printf("params checksum %016llx (final) %016llx (selected)\n",

@@ -1,13 +1,18 @@
 /* dsl.c - the public API (see dsl.h): owns the lua_State, its memory cap
  * and instruction budget, runs the script and the weighting functions under
  * lua_pcall, and turns Lua errors into dett_err messages. */
+#define _XOPEN_SOURCE 700
 #include "dsl_internal.h"
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <float.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 int dsl_sha256_hex(const void *buf, size_t n, char hex[65])
 {
@@ -22,8 +27,17 @@ int dsl_sha256_hex(const void *buf, size_t n, char hex[65])
     return 0;
 }
 
+double dsl_cpu_seconds(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* lua_Alloc with a cap: refuses to grow past d->mem_cap (Lua then collects
- * garbage and retries, or raises a memory error). */
+ * garbage and retries, or raises a memory error), and refuses a new string
+ * object longer than DSL_MAX_STRING unless C code asked for it (d->trusted).
+ * For a new object Lua passes its type in osize. */
 static void *dsl_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     dsl *d = ud;
@@ -31,6 +45,10 @@ static void *dsl_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (nsize == 0) {
         free(ptr);
         d->mem -= old;
+        return NULL;
+    }
+    if (!ptr && osize == LUA_TSTRING && nsize > DSL_MAX_STRING + 64 && !d->trusted) {
+        d->str_refused = 1;
         return NULL;
     }
     if (nsize > old && nsize - old > d->mem_cap - d->mem) {
@@ -51,14 +69,14 @@ static void count_hook(lua_State *L, lua_Debug *ar);
  * functions in between, such as a library function's own callbacks, have
  * no line), and from then on the hook fires at every instruction, so a
  * script's own pcall cannot swallow the error and keep going. */
-static int budget_spent(lua_State *L, dsl *d, int level)
+static int budget_spent(lua_State *L, dsl *d, int level, const char *limit)
 {
     lua_Debug ar;
     lua_sethook(L, count_hook, LUA_MASKCOUNT | LUA_MASKCALL, 1);
     while (lua_getstack(L, level, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline <= 0)
         level++;
     luaL_where(L, level);
-    lua_pushfstring(L, "%s ran too long (instruction limit)", d->budget_what);
+    lua_pushfstring(L, "%s ran too long (%s)", d->budget_what, limit);
     lua_concat(L, 2);
     return lua_error(L);
 }
@@ -71,6 +89,18 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     dsl *d = sandbox_dsl(L);
     if (ar->event == LUA_HOOKCOUNT) {
         d->steps += DSL_HOOK_EVERY;
+        /* work the count cannot see (long strings compared in one
+         * instruction): CPU time. Once spent, the hook fires at every
+         * instruction, so steps go past the budget too. */
+        /* (the clock is a system call: read it every 8th hook, 8000
+         * instructions, at most ~0.5 s apart with 1 MB strings) */
+        if (d->steps <= d->budget && ++d->count_hooks % 8 == 0 &&
+            dsl_cpu_seconds() - d->cpu0 > d->cpu_limit) {
+            char why[64];
+            snprintf(why, sizeof why, "%g s CPU time limit", d->cpu_limit);
+            d->steps = d->budget + 1;
+            budget_spent(L, d, 0, why);
+        }
     } else {
         d->steps += DSL_CALL_STEPS;
         if (lua_getinfo(L, "r", ar)) d->steps += ar->ntransfer;
@@ -87,7 +117,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
         if (msgh) return;
     }
     /* at a call, level 0 is the function being called: name its caller */
-    budget_spent(L, d, ar->event == LUA_HOOKCOUNT ? 0 : 1);
+    budget_spent(L, d, ar->event == LUA_HOOKCOUNT ? 0 : 1, "instruction limit");
 }
 
 int dsl_can_afford(lua_State *L, double steps)
@@ -101,27 +131,38 @@ void dsl_charge(lua_State *L, double steps)
     dsl *d = sandbox_dsl(L);
     if (!dsl_can_afford(L, steps)) {
         d->steps = d->budget + 1;
-        budget_spent(L, d, 1);
+        budget_spent(L, d, 1, "instruction limit");
     }
     d->steps += (long long)steps;
 }
 
 /* Gives the state a fresh instruction budget for one top-level call. */
-static void reset_budget(dsl *d, long long budget, const char *what)
+static void reset_budget(dsl *d, long long budget, double seconds, const char *what)
 {
     d->steps = 0;
+    d->cpu0 = dsl_cpu_seconds();
+    d->cpu_limit = seconds;
     d->budget = budget;
     d->budget_what = what;
     lua_sethook(d->L, count_hook, LUA_MASKCOUNT | LUA_MASKCALL, DSL_HOOK_EVERY);
 }
 
+/* 1 if msg already says where: it starts with "path:" or "chunk:LINE:" */
+static int has_where(const char *msg, const char *path)
+{
+    size_t n = strlen(path);
+    return (strncmp(msg, path, n) == 0 && msg[n] == ':') || sandbox_has_where(msg);
+}
+
 /* Runs f(ud) under lua_pcall with the message handler; on failure writes
- * the first line of the error (or the memory-cap message) into e. */
+ * the first line of the error (or the memory-cap message) into e, always
+ * naming the script. */
 static int run_protected(dsl *d, lua_CFunction f, void *ud, dett_err *e)
 {
     lua_State *L = d->L;
     int top = lua_gettop(L);
     d->mem_refused = 0;
+    d->str_refused = 0;
     lua_pushcfunction(L, sandbox_msgh);
     lua_pushcfunction(L, f);
     lua_pushlightuserdata(L, ud);
@@ -132,11 +173,17 @@ static int run_protected(dsl *d, lua_CFunction f, void *ud, dett_err *e)
     }
     const char *msg = lua_tostring(L, -1);
     if (!msg) msg = "(no error message)";
-    if (status == LUA_ERRMEM || (d->mem_refused && strstr(msg, "not enough memory")))
+    int nomem = status == LUA_ERRMEM || strstr(msg, "not enough memory");
+    if (nomem && d->str_refused)
+        dett_fail(e, "%s: script built a string longer than %d MB (the limit for one string)",
+                  d->path, (int)(DSL_MAX_STRING >> 20));
+    else if (nomem && (status == LUA_ERRMEM || d->mem_refused))
         dett_fail(e, "%s: script exceeded the memory limit (%d MB)", d->path,
                   (int)(d->mem_cap >> 20));
-    else
+    else if (has_where(msg, d->path))
         dett_fail(e, "%.*s", (int)strcspn(msg, "\n"), msg);
+    else
+        dett_fail(e, "%s: %.*s", d->path, (int)strcspn(msg, "\n"), msg);
     lua_settop(L, top);
     return -1;
 }
@@ -216,10 +263,38 @@ static int load_main(lua_State *L)
         jobs_add_grid(L, -1, a->jobs);
         lua_pop(L, 1);
     }
+    seal_weightings(L);
     return 0;
 }
 
-int dsl_load(const char *script_path, dsl **out, job_list *jobs, dett_err *e)
+/* d->root: the canonical directory of the main script; d->incdirs: the
+ * canonical --include-path directories. */
+static int set_roots(dsl *d, const char *script_path, const char *const *include_path,
+                     dett_err *e)
+{
+    char dir[sizeof d->path];
+    snprintf(dir, sizeof dir, "%s", script_path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = '\0';
+    else *slash = '\0';
+    if (!realpath(dir, d->root))
+        return dett_fail(e, "%s: cannot resolve its directory: %s", script_path, strerror(errno));
+    for (int i = 0; include_path && include_path[i]; i++) {
+        if (i >= DSL_MAX_INCDIRS)
+            return dett_fail(e, "--include-path: at most %d directories", DSL_MAX_INCDIRS);
+        if (!realpath(include_path[i], d->incdirs[i]))
+            return dett_fail(e, "--include-path '%s': %s", include_path[i], strerror(errno));
+        struct stat st;
+        if (stat(d->incdirs[i], &st) != 0 || !S_ISDIR(st.st_mode))
+            return dett_fail(e, "--include-path '%s': not a directory", include_path[i]);
+        d->n_incdirs = i + 1;
+    }
+    return 0;
+}
+
+int dsl_load_opts(const char *script_path, const char *const *include_path, dsl **out,
+                  job_list *jobs, dett_err *e)
 {
     *out = NULL;
     jobs->n = jobs->cap = 0;
@@ -231,13 +306,17 @@ int dsl_load(const char *script_path, dsl **out, job_list *jobs, dett_err *e)
         return dett_fail(e, "%.64s...: script path too long", script_path);
     }
     strcpy(d->path, script_path);
+    if (set_roots(d, script_path, include_path, e)) {
+        free(d);
+        return -1;
+    }
     d->mem_cap = DSL_MEM_CAP;
     d->L = lua_newstate(dsl_alloc, d);
     if (!d->L) {
         free(d);
         return dett_fail(e, "%s: cannot create a Lua state", script_path);
     }
-    reset_budget(d, DSL_LOAD_STEPS, "script");
+    reset_budget(d, DSL_LOAD_STEPS, DSL_LOAD_SECONDS, "script");
     load_args a = { d, jobs };
     if (run_protected(d, load_main, &a, e) != 0) {
         job_list_free(jobs);
@@ -247,6 +326,11 @@ int dsl_load(const char *script_path, dsl **out, job_list *jobs, dett_err *e)
     lua_gc(d->L, LUA_GCCOLLECT);
     *out = d;
     return 0;
+}
+
+int dsl_load(const char *script_path, dsl **out, job_list *jobs, dett_err *e)
+{
+    return dsl_load_opts(script_path, NULL, out, jobs, e);
 }
 
 void dsl_free(dsl *d)
@@ -298,6 +382,11 @@ static int weight_main(lua_State *L)
     lua_getfield(L, LUA_REGISTRYINDEX, "dett.signals_mt");
     lua_setmetatable(L, -2);
     lua_call(L, 1, 1);
+    const char *changed = seal_check(L);
+    if (changed)
+        return luaL_error(L, "%s:%d: weighting function changed '%s', a variable from outside "
+                          "it (weighting functions must be stateless: results must not depend "
+                          "on the rank count)", ar.short_src, ar.linedefined, changed);
     if (lua_type(L, -1) != LUA_TNUMBER)
         return luaL_error(L, "%s:%d: weighting function returned %s, expected a number >= 0",
                           ar.short_src, ar.linedefined, luaL_typename(L, -1));
@@ -316,7 +405,7 @@ int dsl_weight(dsl *d, int fn, const dsl_signals *s, float *w, dett_err *e)
 {
     if (!d || !d->L || !s || !w) return dett_fail(e, "dsl_weight: bad arguments");
     weight_args a = { fn, s, 0 };
-    reset_budget(d, DSL_WEIGHT_STEPS, "weighting function");
+    reset_budget(d, DSL_WEIGHT_STEPS, DSL_WEIGHT_SECONDS, "weighting function");
     if (run_protected(d, weight_main, &a, e) != 0) return -1;
     *w = a.w;
     return 0;

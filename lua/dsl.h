@@ -12,7 +12,9 @@
  *   dataset "f.h5"      path relative to the working directory; must exist
  *                       (its contents are checked when a job opens it)
  *   include "x.lua"     runs x.lua (relative to the including file) in the
- *                       same sandbox, returns its values
+ *                       same sandbox, returns its values; the file must be in
+ *                       the main script's directory tree or under an
+ *                       --include-path directory (dsl_load_opts)
  *   mlp{64, 64}         hidden widths (<= 8, each 1..65536); mlp{} is linear
  *   cnn{channels={8,16} (required), kernel=3, pool=2, pool_kind="max"|"avg",
  *       fc=0 (0: no fc layer before the head)}
@@ -81,6 +83,12 @@ typedef struct {
  * dsl_free). Returns 0, or -1 with e->msg "FILE:LINE: what" (one line); on
  * failure *out is NULL and *jobs is empty. */
 int dsl_load(const char *script_path, dsl **out, job_list *jobs, dett_err *e);
+
+/* dsl_load with a NULL-terminated list of directories (or NULL) outside
+ * the script's own directory tree that `include` may read from (the
+ * --include-path option); each must exist. */
+int dsl_load_opts(const char *script_path, const char *const *include_path, dsl **out,
+                  job_list *jobs, dett_err *e);
 
 /* NULL ok */
 void dsl_free(dsl *d);

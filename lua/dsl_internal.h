@@ -29,11 +29,24 @@
 #define DSL_MAX_INCLUDE 16                    /* include nesting depth */
 #define DSL_MAX_FILE ((long)16 << 20)         /* script and include size */
 #define DSL_WHERE 96                          /* "file:line:" of an object */
+/* One string a script builds may hold at most DSL_MAX_STRING bytes: the VM
+ * compares and hashes strings in a single instruction, so their length is
+ * work the instruction budget cannot see. What is still unseen is bounded
+ * by CPU time, checked at every count hook: DSL_LOAD_SECONDS for the script,
+ * DSL_WEIGHT_SECONDS per weighting call. */
+#define DSL_MAX_STRING ((size_t)1 << 20)
+#define DSL_LOAD_SECONDS 10.0
+#define DSL_WEIGHT_SECONDS 1.0
+#define DSL_MAX_INCDIRS 16                    /* --include-path directories */
 
 struct dsl {
     lua_State *L;
     size_t mem, mem_cap;        /* bytes in use by L, and the cap */
     int mem_refused;            /* the allocator said no at least once */
+    int str_refused;            /* ... to a string longer than DSL_MAX_STRING */
+    int trusted;                /* > 0 while C code (not the script) allocates */
+    double cpu0, cpu_limit;     /* thread CPU seconds at the call's start, and allowed */
+    unsigned count_hooks;       /* count-hook calls (the clock is read every 8th) */
     long long steps, budget;    /* instructions run, and allowed, this call */
     const char *budget_what;    /* what runs on it: "script", "weighting function" */
     int loading;                /* 1 while dsl_load runs the script */
@@ -41,6 +54,10 @@ struct dsl {
     char *script;               /* main script text, malloc'd, NUL-terminated */
     size_t script_len;
     char path[1024];            /* main script path as given */
+    char root[4096];            /* realpath of the main script's directory */
+    int n_incdirs;              /* --include-path directories (realpath'd) */
+    char incdirs[DSL_MAX_INCDIRS][4096];
+    int sealed;                 /* weighting functions sealed (see seal.c) */
 };
 
 /* ---- dsl.c ------------------------------------------------------------- */
@@ -62,12 +79,30 @@ const char *sandbox_read_file(lua_State *L, const char *path);
 /* Loads `text` as a text chunk named "@path", records it for function
  * hashing, and pushes the chunk function; raises on a syntax error. */
 void sandbox_load_chunk(lua_State *L, const char *path, int text_idx);
-/* Message handler for lua_pcall: turns any error object into a string. */
+/* Message handler for lua_pcall: turns any error object into a string and
+ * puts the innermost Lua line in front of one that has no "chunk:LINE:". */
 int sandbox_msgh(lua_State *L);
+/* 1 if msg starts with "chunk:LINE:" */
+int sandbox_has_where(const char *msg);
 /* The dsl that owns L (kept as the allocator's userdata). */
 dsl *sandbox_dsl(lua_State *L);
 /* Pushes the registry table named `name`, creating it on first use. */
 void sandbox_registry_table(lua_State *L, const char *name);
+
+/* Thread CPU time in seconds (0 if the clock is unavailable). */
+double dsl_cpu_seconds(void);
+
+/* ---- seal.c: weighting functions are stateless ------------------------ */
+
+/* After the script ran (protected): makes every table and global a weighting
+ * function can reach read-only for it, and records the scalar upvalues of
+ * every Lua function it can reach. */
+void seal_weightings(lua_State *L);
+/* After a weighting call: restores every recorded upvalue the call changed;
+ * returns the name of the first one changed, or NULL if none was. */
+const char *seal_check(lua_State *L);
+/* 1 if the table at idx is a read-only view made by seal_weightings */
+int seal_is_view(lua_State *L, int idx);
 
 /* ---- objects.c: DSL values ----------------------------------------------- */
 

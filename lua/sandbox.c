@@ -2,10 +2,12 @@
  * read and loaded (text only), `include`, the guard on unknown globals, and
  * the message handler. The memory cap and the instruction budget live in
  * dsl.c, which owns the state. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include "dsl_internal.h"
 #include <errno.h>
+#include <limits.h>
 #include <lualib.h>
+#include <stdlib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,16 +29,37 @@ void sandbox_registry_table(lua_State *L, const char *name)
     lua_setfield(L, LUA_REGISTRYINDEX, name);
 }
 
+int sandbox_has_where(const char *msg)
+{
+    const char *c = strchr(msg, ':');
+    if (!c || c == msg || memchr(msg, '\n', (size_t)(c - msg))) return 0;
+    size_t digits = strspn(c + 1, "0123456789");
+    return digits > 0 && c[1 + digits] == ':';
+}
+
 int sandbox_msgh(lua_State *L)
 {
-    if (lua_type(L, 1) == LUA_TSTRING) return 1;
     if (lua_type(L, 1) == LUA_TNUMBER) {
         lua_tostring(L, 1);
-        return 1;
+    } else if (obj_test(L, 1)) {    /* a DSL value: its C __tostring */
+        luaL_tolstring(L, 1, NULL);
+        lua_replace(L, 1);
+    } else if (lua_type(L, 1) != LUA_TSTRING) {
+        /* no __tostring: it would run script code inside the handler */
+        lua_pushfstring(L, "error object is a %s value (not a message)",
+                        luaL_typename(L, 1));
+        lua_replace(L, 1);
     }
-    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-        return 1;
-    lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    lua_settop(L, 1);
+    const char *msg = lua_tostring(L, 1);
+    /* the preallocated memory error: no allocation here */
+    if (strcmp(msg, "not enough memory") == 0 || sandbox_has_where(msg)) return 1;
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, msg);
+            return 1;
+        }
     return 1;
 }
 
@@ -48,9 +71,13 @@ const char *sandbox_read_file(lua_State *L, const char *path)
     if (!S_ISREG(st.st_mode)) return "not a regular file";
     if ((long)st.st_size > DSL_MAX_FILE) return "file too large (16 MB at most)";
     size_t n = (size_t)st.st_size;
+    dsl *d = sandbox_dsl(L);
     /* the buffer is a userdata so a Lua error cannot leak it; no Lua call
-     * happens between fopen and fclose */
+     * happens between fopen and fclose. The text may be longer than a
+     * script's own strings may be (DSL_MAX_STRING). */
+    d->trusted++;
     char *buf = lua_newuserdatauv(L, n ? n : 1, 0);
+    d->trusted--;
     FILE *f = fopen(path, "rb");
     if (!f) {
         lua_pop(L, 1);
@@ -63,7 +90,9 @@ const char *sandbox_read_file(lua_State *L, const char *path)
         lua_pop(L, 1);
         return "read error";
     }
+    d->trusted++;
     lua_pushlstring(L, buf, n);
+    d->trusted--;
     lua_remove(L, -2);
     return NULL;
 }
@@ -101,8 +130,49 @@ void sandbox_load_chunk(lua_State *L, const char *path, int text_idx)
     lua_error(L);
 }
 
+/* 1 if the canonical path `real` is dir itself or inside it */
+static int path_under(const char *real, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (n == 1 && dir[0] == '/') return 1;
+    return strncmp(real, dir, n) == 0 && (real[n] == '/' || real[n] == '\0');
+}
+
+/* Where a script may include from: the main script's directory tree, and
+ * the --include-path directories. Returns NULL if `real` (a canonical
+ * path) is allowed, else the reason. Sets *foreign when the file is not a
+ * .lua file in the script's own tree (its syntax errors then quote no
+ * token of it). */
+static const char *include_allowed(const dsl *d, const char *real, int *foreign)
+{
+    size_t n = strlen(real);
+    int in_root = path_under(real, d->root);
+    *foreign = !in_root || n < 4 || strcmp(real + n - 4, ".lua") != 0;
+    if (in_root) return NULL;
+    for (int i = 0; i < d->n_incdirs; i++)
+        if (path_under(real, d->incdirs[i])) return NULL;
+    return "outside the script's directory (allow its directory with --include-path DIR)";
+}
+
+/* Cuts the quoted token from a syntax error at the top of the stack
+ * ("...: unexpected symbol near 'secret'" -> "...: unexpected symbol"). */
+static void drop_token(lua_State *L)
+{
+    const char *msg = lua_tostring(L, -1);
+    const char *near = msg ? strstr(msg, " near ") : NULL;
+    if (!near) return;
+    const char *next;
+    while ((next = strstr(near + 1, " near "))) near = next;
+    lua_pushlstring(L, msg, (size_t)(near - msg));
+    lua_pushliteral(L, " (token not shown: not a .lua file of the script's tree)");
+    lua_concat(L, 2);
+    lua_replace(L, -2);
+}
+
 /* include "file.lua": runs another script file, found relative to the
- * directory of the including file, in the same sandbox; returns its values. */
+ * directory of the including file, in the same sandbox; returns its values.
+ * The file must lie in the main script's directory tree or under an
+ * --include-path directory (symbolic links resolved). */
 static int l_include(lua_State *L)
 {
     dsl *d = sandbox_dsl(L);
@@ -129,13 +199,21 @@ static int l_include(lua_State *L)
         lua_concat(L, 2);
     }
     const char *path = lua_tostring(L, -1);
-    const char *why = sandbox_read_file(L, path);
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+        return luaL_error(L, "include '%s': %s", name,
+                          errno == ENOENT ? "file not found" : strerror(errno));
+    int foreign = 1;
+    const char *why = include_allowed(d, real, &foreign);
+    if (why) return luaL_error(L, "include '%s': %s", name, why);
+    why = sandbox_read_file(L, path);
     if (why) return luaL_error(L, "include '%s': %s", name, why);
     int status = load_chunk(L, path, -1);
     if (status != LUA_OK) {
         if (status == LUA_ERRSYNTAX && lua_tostring(L, -2)[0] == LUA_SIGNATURE[0])
             return luaL_error(L, "include '%s': %s (scripts are loaded as text only)",
                               name, lua_tostring(L, -1));
+        if (status == LUA_ERRSYNTAX && foreign) drop_token(L);
         return lua_error(L);
     }
     lua_remove(L, -2);              /* the text */
@@ -190,7 +268,7 @@ static int signal_index(lua_State *L)
  * runs the original function in the same frame (so its errors still name
  * it). Upvalue 1 is the original, upvalue 2 the guard kind. */
 enum { G_REP, G_MOVE, G_SHIFT, G_SORT, G_CONCAT, G_UNPACK, G_BYTE, G_FIND, G_PATTERN,
-       G_FORMAT, G_TONUMBER, G_PRINT };
+       G_FORMAT, G_TONUMBER, G_PRINT, G_SETMT, G_RAWSET };
 
 /* integer argument i, or def if absent; *ok = 0 if present but no integer */
 static lua_Integer opt_int(lua_State *L, int i, lua_Integer def, int *ok)
@@ -324,6 +402,19 @@ static int guard_call(lua_State *L)
         if (lua_type(L, 1) == LUA_TSTRING) lua_tolstring(L, 1, &l);
         cost = (double)l;
         break;
+    case G_SETMT:   /* finalizers run with hooks off: no limit could stop one */
+        if (lua_type(L, 2) == LUA_TTABLE) {
+            lua_pushliteral(L, "__gc");
+            int gc = lua_rawget(L, 2) != LUA_TNIL;
+            lua_pop(L, 1);
+            if (gc) return luaL_error(L, "setmetatable: __gc finalizers are not allowed in scripts");
+        }
+        break;
+    case G_RAWSET:
+        if (seal_is_view(L, 1))
+            return luaL_error(L, "rawset: weighting functions cannot change tables that "
+                              "outlive the call (weighting functions are stateless)");
+        break;
     case G_PRINT:
         for (int i = 1; i <= lua_gettop(L); i++)
             if (lua_type(L, i) == LUA_TSTRING) {
@@ -385,7 +476,8 @@ int sandbox_open(lua_State *L)
         lua_pop(L, 1);
     }
     static const guard_spec base_guards[] = {
-        { "tonumber", G_TONUMBER }, { "print", G_PRINT }, { NULL, 0 } };
+        { "tonumber", G_TONUMBER }, { "print", G_PRINT }, { "setmetatable", G_SETMT },
+        { "rawset", G_RAWSET }, { NULL, 0 } };
     static const guard_spec string_guards[] = {
         { "rep", G_REP }, { "byte", G_BYTE }, { "find", G_FIND }, { "match", G_PATTERN },
         { "gmatch", G_PATTERN }, { "gsub", G_PATTERN }, { "pack", G_FORMAT },

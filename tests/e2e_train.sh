@@ -67,6 +67,9 @@ errors)
   expect 2 "unknown command 'bogus'" -- "$DETT" bogus
   expect 1 "smaller than the 8 micro-shards" -- "$DETT" train --data "$data" --batch 4
   expect 2 "does not divide" -- $MPIEXEC -n 2 "$DETT" train --data "$data" --ranks-per-job 4
+  expect 2 "--momentum: 1 is out of range" -- "$DETT" train --data "$data" --momentum 1
+  expect 2 "--eta: 0 is out of range" -- "$DETT" train --data "$data" --method groupdro --eta 0
+  expect 1 "dett: $data: training failed: loss became" -- "$DETT" train --data "$data" --lr 1e12 --epochs 2
   expect 2 "--p-maj" -- "$DETT" data synth -o never_$TAG.h5 --p-maj 2
   [ ! -e never_$TAG.h5 ] || fail "a refused dett data left a file"
   echo "all error cases refused cleanly"

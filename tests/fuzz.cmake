@@ -1,4 +1,5 @@
-# fuzz: libFuzzer targets for the Lua front end and dataset files, built only
+# fuzz: libFuzzer targets for the Lua front end, dataset files, the CSV
+# importer and the numpy (.npy/.npz) loader, built only
 # with -DDETT_FUZZ=ON (clang; tests/fuzz/run.sh, docs/reliability.md). Each
 # ctest entry runs every seed and regression input once, fuzzes for 30 s and
 # fails on any finding in dett's code (tests/fuzz/fuzz_target.sh); new
@@ -9,11 +10,15 @@ if(DETT_FUZZ)
   set(DETT_FUZZ_SECONDS 30 CACHE STRING "seconds each fuzz target runs under ctest")
   set(fuzz_external_lua "")
   set(fuzz_external_dataset "libhdf5")
+  set(fuzz_external_csv "")
+  set(fuzz_external_npz "")
   # fuzz_dataset starts MPI: full stacks, so that lsan.supp can name Open
   # MPI's initialisation (too slow for fuzz_lua, which needs none)
   set(fuzz_asan_lua "detect_leaks=1:allocator_may_return_null=1")
   set(fuzz_asan_dataset "detect_leaks=1:allocator_may_return_null=1:fast_unwind_on_malloc=0")
-  foreach(t lua dataset)
+  set(fuzz_asan_csv "detect_leaks=1:allocator_may_return_null=1")
+  set(fuzz_asan_npz "detect_leaks=1:allocator_may_return_null=1")
+  foreach(t lua dataset csv npz)
     add_executable(fuzz_${t} fuzz/fuzz_${t}.c)
     target_link_libraries(fuzz_${t} PRIVATE dett_cli)
     target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)

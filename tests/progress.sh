@@ -15,11 +15,11 @@ rm -f ./*.h5 ./*.out
 "$DETT" data synth -o run_small.h5 --n-train 2000 > /dev/null || fail "data"
 cp "$GRIDS/small.lua" small.lua
 # long enough (a few seconds) for several status lines at any machine speed
-"$DETT" data synth -o run_long.h5 --n-train 8000 > /dev/null || fail "data"
+"$DETT" data synth -o run_long.h5 --n-train 24000 > /dev/null || fail "data"
 cat > long.lua <<'LUA'
 local d = dataset "run_long.h5"
-local teacher = train { data = d, arch = mlp{64, 64}, method = erm{}, epochs = 12 }
-return grid { data = d, teacher = teacher, epochs = 12, seeds = {1, 2},
+local teacher = train { data = d, arch = mlp{128, 128}, method = erm{}, epochs = 30 }
+return grid { data = d, teacher = teacher, epochs = 30, seeds = {1, 2},
   student = mlp{16}, method = sweep{ erm{}, kd{} } }
 LUA
 ctl() { LC_ALL=C grep -c $'[\x01-\x08\x0b-\x1f\x7f]' "$1"; }

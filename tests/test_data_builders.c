@@ -7,6 +7,7 @@
 #include "check.h"
 #include "cmd.h"
 #include "data_builders.h"
+#include "data_npz.h"
 #include "dataset.h"
 #include <errno.h>
 #include <math.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <zlib.h>
 
 #define PFX "test_db_"
@@ -642,6 +644,156 @@ static void test_csv(void)
     EXPECT_FAIL(csv_check(&o, &e), e, "must be < 1");
 }
 
+/* a numeric column with one stray token is refused at that row (it used to
+ * become one-hot: d 20 -> 271); a huge value is scaled with the train
+ * statistics or refused, never left unscaled; a million-column header is
+ * checked for duplicates in linear-log time */
+static void test_csv_hostile(void)
+{
+    dataset_info info;
+    dataset_rows sp[N_SPLITS];
+    dett_err e = {{0}};
+    csv_opts o = csv_defaults();
+    o.label = "y";
+    o.attr = "g";
+    static const char *const stray[] = {"nan", "inf", "1e999", "1.2.3", "-Infinity"};
+    for (size_t k = 0; k < sizeof stray / sizeof stray[0]; k++) {
+        char text[8192] = "y,g,v\n", msg[160];
+        for (int r = 0; r < 80; r++) {
+            size_t l = strlen(text);
+            if (r == 33) snprintf(text + l, sizeof text - l, "%d,%d,%s\n", r % 2, r / 2 % 2, stray[k]);
+            else snprintf(text + l, sizeof text - l, "%d,%d,%d.5\n", r % 2, r / 2 % 2, r % 7);
+        }
+        EXPECT(write_text(PFX "stray.csv", text) == 0, "write");
+        o.path = PFX "stray.csv";
+        snprintf(msg, sizeof msg, "stray.csv:35: column 'v': '%s' is not a finite number, but 79 "
+                 "of its 80 values are", stray[k]);
+        int rc = csv_build(&o, &info, sp, &e);
+        EXPECT_FAIL(rc, e, msg);
+    }
+    /* a quoted header name holding a newline: the message stays one line */
+    EXPECT(write_text(PFX "nl.csv", "\"a\nb\",g\n1,2\n") == 0, "write");
+    o.path = PFX "nl.csv";
+    EXPECT(csv_build(&o, &info, sp, &e) == -1 && !strchr(e.msg, '\n') && strstr(e.msg, "a?b"),
+           "newline in a header name: '%s'", e.msg);
+    /* 3e38 in one row, for rows landing in each split: in train it widens
+     * the sd (every |x| <= sqrt(n_train)), elsewhere it is refused (its
+     * standardised value does not fit float32) */
+    int landed[2] = {0, 0};
+    for (int at = 0; at < 40; at++) {
+        char text[8192] = "y,g,v\n";
+        for (int r = 0; r < 80; r++) {
+            size_t l = strlen(text);
+            if (r == at) snprintf(text + l, sizeof text - l, "%d,%d,3e38\n", r % 2, r / 2 % 2);
+            else snprintf(text + l, sizeof text - l, "%d,%d,0.%03d\n", r % 2, r / 2 % 2, r % 7);
+        }
+        EXPECT(write_text(PFX "outlier.csv", text) == 0, "write");
+        o.path = PFX "outlier.csv";
+        if (csv_build(&o, &info, sp, &e) != 0) {
+            EXPECT(strstr(e.msg, "column 'v': value 3e38 is out of float range after standardising"),
+                   "outlier at %d: %s", at, e.msg);
+            landed[1]++;
+            continue;
+        }
+        landed[0]++;
+        double lim = sqrt((double)sp[SPLIT_TRAIN].n) + 1e-3;
+        for (int s = 0; s < N_SPLITS; s++)
+            for (int64_t i = 0; i < sp[s].n * sp[s].d; i++)
+                EXPECT(fabs(sp[s].X[i]) <= lim, "outlier at %d: split %d holds %g (> %g)", at, s,
+                       sp[s].X[i], lim);
+        free_splits(sp);
+    }
+    EXPECT(landed[0] > 0 && landed[1] > 0, "outlier placements: %d in train, %d refused",
+           landed[0], landed[1]);
+
+    /* 200,000 columns (the duplicate check was quadratic: minutes) */
+    const int W = 200000;
+    FILE *f = fopen(PFX "wide.csv", "w");
+    EXPECT(f != NULL, "write wide.csv");
+    if (!f) return;
+    fputs("y,g", f);
+    for (int c = 0; c < W; c++) fprintf(f, ",c%d", c);
+    for (int r = 0; r < 20; r++) {
+        fprintf(f, "\n%d,%d", r % 2, r / 2 % 2);
+        for (int c = 0; c < W; c++) fprintf(f, ",%d", (c + r) % 3);
+    }
+    fputs("\n", f);
+    EXPECT(fclose(f) == 0, "write wide.csv");
+    o.path = PFX "wide.csv";
+    o.val_frac = o.test_frac = 0.25f;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    EXPECT(csv_build(&o, &info, sp, &e) == 0 && info.d == W + 1, "wide: %s", e.msg);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double sec = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    printf("csv: %d columns x 20 rows imported in %.2f s\n", W, sec);
+    EXPECT(sec < 60, "wide CSV took %.1f s", sec);
+    free_splits(sp);
+    remove(PFX "wide.csv");
+}
+
+/* the .npy parser: a good header in each version and order, then one named
+ * refusal per malformation */
+static void test_npy(void)
+{
+    static const struct { const char *header; size_t data; const char *msg; } cases[] = {
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 24, NULL},
+        {"{'shape': (2,3), 'fortran_order': True, 'descr': '>i2'}", 12, NULL},
+        {"{\"descr\": \"|u1\", \"fortran_order\": False, \"shape\": (6L,)}", 6, NULL},
+        {"{'descr': '<f4', 'fortran_order': False}", 24, "missing 'shape'"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': 1}", 24, "unknown key 'x'"},
+        {"{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}", 24, "key 'descr' twice"},
+        {"{'descr': '<c8', 'fortran_order': False, 'shape': (2, 3)}", 48, "dtype '<c8' is not supported"},
+        {"{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3)}", 12, "(float16) is not supported"},
+        {"{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,)}", 8, "structured dtype"},
+        {"{'descr': '<f4', 'fortran_order': 0, 'shape': (2, 3)}", 24, "'fortran_order' is not True or False"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3)}", 24, "'shape' is not a tuple"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}", 20, "needs 24 bytes of values, the file has 20"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}", 28, "needs 24 bytes of values, the file has 28"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999)}", 0, "shape too large"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (1,1,1,1,1,1,1,1,1)}", 4, "more than 8 dimensions"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)} junk", 24, "text after the dictionary"},
+        {"['descr']", 0, "not a dictionary"},
+    };
+    uint8_t buf[512];
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        size_t hl = strlen(cases[k].header), n = 10 + hl + cases[k].data;
+        memcpy(buf, "\x93NUMPY\x01\x00", 8);
+        buf[8] = (uint8_t)hl;
+        buf[9] = 0;
+        memcpy(buf + 10, cases[k].header, hl);
+        for (size_t i = 10 + hl; i < n; i++) buf[i] = (uint8_t)i;
+        npy_array a;
+        dett_err e = {{0}};
+        int rc = npy_parse(buf, n, "t", &a, &e);
+        if (!cases[k].msg) EXPECT(rc == 0, "npy case %zu: %s", k, e.msg);
+        else EXPECT(rc == -1 && strstr(e.msg, cases[k].msg), "npy case %zu: want '%s', got '%s'",
+                    k, cases[k].msg, rc ? e.msg : "(accepted)");
+        npy_free(&a);
+    }
+    /* Fortran order: [[1, 2, 3], [4, 5, 6]] stored column-major as 1 4 2 5 3 6 */
+    const char *h = "{'descr': '<i1', 'fortran_order': True, 'shape': (2, 3), }";
+    size_t hl = strlen(h);
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (uint8_t)hl;
+    buf[9] = 0;
+    memcpy(buf + 10, h, hl);
+    const uint8_t col[6] = {1, 4, 2, 5, 3, 6};
+    memcpy(buf + 10 + hl, col, 6);
+    npy_array a;
+    dett_err e = {{0}};
+    EXPECT(npy_parse(buf, 10 + hl + 6, "f", &a, &e) == 0 && a.count == 6, "fortran: %s", e.msg);
+    for (int i = 0; i < 6 && a.v; i++) EXPECT(a.v[i] == i + 1, "fortran: v[%d] = %g", i, a.v[i]);
+    npy_free(&a);
+    /* bad preambles */
+    EXPECT(npy_parse((const uint8_t *)"\x93NUMPX\x01\x00\x00\x00", 10, "m", &a, &e) == -1 &&
+           strstr(e.msg, "no \\x93NUMPY magic"), "magic: %s", e.msg);
+    EXPECT(npy_parse((const uint8_t *)"\x93NUMPY\x09\x00\x00\x00", 10, "v", &a, &e) == -1 &&
+           strstr(e.msg, "version 9.0 is not supported"), "version: %s", e.msg);
+    EXPECT(npy_parse((const uint8_t *)"\x93NUMPY\x01\x00\xff\x00{", 11, "l", &a, &e) == -1 &&
+           strstr(e.msg, "header length 255 runs past the end"), "length: %s", e.msg);
+}
+
 /* ---- the subcommands ----------------------------------------------------- */
 
 static int run(char **argv)
@@ -720,6 +872,8 @@ int main(int argc, char **argv)
         test_mnist_json();
         test_dominoes();
         test_csv();
+        test_csv_hostile();
+        test_npy();
         test_cmd();
     }
     int rc = TEST_END();

@@ -38,6 +38,16 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* CPU seconds of this process: what "fails fast" means on a machine whose
+ * other work stretches wall time (a runaway script burns CPU, so a hang
+ * still shows) */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static int write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
@@ -177,15 +187,17 @@ static void run_bad(const char *dir)
         dsl *d = NULL;
         job_list jobs = { 0, 0, NULL };
         dett_err e = { { 0 } };
-        double t0 = now();
+        double t0 = cpu_now();
         int rc = dsl_load(path, &d, &jobs, &e);
-        double t = now() - t0;
+        double t = cpu_now() - t0;
         EXPECT(rc == -1, "%s: loaded, but should fail with '%s'", names[i], expect);
         EXPECT(rc == 0 || (d == NULL && jobs.n == 0 && jobs.jobs == NULL),
                "%s: failed load left state behind", names[i]);
         EXPECT(rc == 0 || strstr(e.msg, expect), "%s:\n    expected: %s\n    got:      %s",
                names[i], expect, e.msg);
         if (t > 2.0) printf("note: %s took %.2f s\n", names[i], t);
+        EXPECT(!strstr(e.msg, "SECRETTOKEN"), "%s: echoes a foreign file's text: %s", names[i],
+               e.msg);
         printf("bad  %-26s %5.2fs  %s\n", names[i], t, rc ? e.msg : "(loaded)");
         job_list_free(&jobs);
         dsl_free(d);
@@ -417,19 +429,21 @@ static void test_weight(void)
         "  dett{ weighting = function(s) return 'heavy' end },\n"
         "  dett{ weighting = function(s) return s.id_corect end },\n"
         "  dett{ weighting = function(s) return 0/0 end },\n"
+        "  dett{ weighting = function(s) local a, b = ('a'):rep(1 << 20), ('a'):rep(1 << 20)\n"
+        "        while true do local x = a < b end end },\n"
         "} }\n";
     EXPECT(write_file("lua-weight.lua", text) == 0, "cannot write lua-weight.lua");
     job_list l = { 0, 0, NULL };
     dsl *d = NULL;
     if (load("lua-weight.lua", &l, &d) != 0) return;
-    int fn[8], nf = 0, T[8];
-    for (int i = 0; i < l.n && nf < 8; i++)
+    int fn[9], nf = 0, T[9];
+    for (int i = 0; i < l.n && nf < 9; i++)
         if (l.jobs[i].method.weighting.kind == WEIGHT_LUA) {
             T[nf] = l.jobs[l.jobs[i].ident].epochs;
             fn[nf++] = l.jobs[i].method.weighting.lua_fn;
         }
-    EXPECT(nf == 8, "weight: %d Lua weightings, expected 8", nf);
-    if (nf == 8) {
+    EXPECT(nf == 9, "weight: %d Lua weightings, expected 9", nf);
+    if (nf == 9) {
         dsl_signals s = { 2.5f, 1, 0.5f, 0, 2 };
         float w = -1;
         dett_err e = { { 0 } };
@@ -450,17 +464,93 @@ static void test_weight(void)
         };
         for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
             e.msg[0] = '\0';
-            double t0 = now();
+            double t0 = cpu_now();
             int rc = dsl_weight(d, fn[bad[k].f], &s, &w, &e);
             EXPECT(rc == -1 && strstr(e.msg, bad[k].frag), "weight: f%d: expected '%s', got "
                    "'%s'", bad[k].f, bad[k].frag, rc ? e.msg : "(no error)");
-            if (now() - t0 > 1.0) printf("note: weight f%d took %.2f s\n", bad[k].f, now() - t0);
+            if (cpu_now() - t0 > 1.0)
+                printf("note: weight f%d took %.2f s of CPU\n", bad[k].f, cpu_now() - t0);
         }
+        /* long strings compared in one instruction each: the CPU limit (1 s) */
+        double t0 = cpu_now();
+        EXPECT(dsl_weight(d, fn[8], &s, &w, &e) == -1 &&
+               strstr(e.msg, "lua-weight.lua:13: weighting function ran too long (1 s CPU time limit)"),
+               "weight: string compares: %s", e.msg);
+        EXPECT(cpu_now() - t0 < 3.0, "weight: string compares took %.2f s of CPU", cpu_now() - t0);
         /* the state still works after errors */
         s.id_correct = 1;
         EXPECT(dsl_weight(d, fn[0], &s, &w, &e) == 0 && w == 1, "weight: after errors: %s",
                e.msg);
         EXPECT(dsl_weight(d, 99999, &s, &w, &e) == -1, "weight: a bad reference is an error");
+    }
+    job_list_free(&l);
+    dsl_free(d);
+}
+
+/* Weighting functions are stateless: whatever they try to remember (an
+ * upvalue, a global, a captured table, through a helper) is an error on
+ * the first call that changes it, and the state is restored, so every call
+ * sees what the script left. Reading captured tables and globals works. */
+static void test_stateless(void)
+{
+    const char *text =
+        "local d = dataset \"lua-data/tiny.h5\"\n"
+        "local t = train{ data = d, arch = mlp{8} }\n"
+        "local n = 0\n"
+        "local w = { 1, 20, sub = { 5 } }\n"
+        "local c = 0\n"
+        "function bump() c = c + 1 return c end\n"
+        "scale = 2\n"
+        "local function f(body) return dett{ weighting = body } end\n"
+        "return grid{ data = d, teacher = t, student = mlp{4}, method = sweep{\n"
+        "  f(function(s) n = n + 1 return n end),\n"                        /* 0 */
+        "  f(function(s) counter = 1 return 1 end),\n"                      /* 1 */
+        "  f(function(s) w.sub[1] = 6 return 1 end),\n"                     /* 2 */
+        "  f(function(s) return bump() end),\n"                             /* 3 */
+        "  f(function(s) math.pi = 3 return 1 end),\n"                      /* 4 */
+        "  f(function(s) rawset(w, 'x', 1) return 1 end),\n"                /* 5 */
+        "  f(function(s) local a = 0 for _, v in ipairs(w) do a = a + v end\n"
+        "     return a + #w + w.sub[1] * scale + (s.y > 1 and 0 or math.huge) end),\n" /* 6 */
+        "  f(function(s) local x = {} x.k = 4 return x.k end),\n"           /* 7 */
+        "  f(function(s) table.insert(w, 3) return 1 end),\n"               /* 8 */
+        "} }\n";
+    EXPECT(write_file("lua-stateless.lua", text) == 0, "cannot write lua-stateless.lua");
+    job_list l = { 0, 0, NULL };
+    dsl *d = NULL;
+    if (load("lua-stateless.lua", &l, &d) != 0) return;
+    int fn[9], nf = 0;
+    for (int i = 0; i < l.n && nf < 9; i++)
+        if (l.jobs[i].method.weighting.kind == WEIGHT_LUA) fn[nf++] = l.jobs[i].method.weighting.lua_fn;
+    EXPECT(nf == 9, "stateless: %d Lua weightings, expected 9", nf);
+    if (nf == 9) {
+        dsl_signals s = { 2.5f, 1, 0.5f, 0, 2 };
+        float w = -1;
+        dett_err e = { { 0 } };
+        struct { int f; const char *frag; } bad[] = {
+            { 0, "lua-stateless.lua:10: weighting function changed 'n', a variable from outside it" },
+            { 1, "cannot assign global 'counter' in a weighting function" },
+            { 2, "cannot set field '1' of a table from outside the weighting function" },
+            { 3, "weighting function changed 'c'" },
+            { 4, "cannot set field 'pi'" },
+            { 5, "rawset: weighting functions cannot change tables" },
+            { 8, "cannot set field '3'" },
+        };
+        /* twice: a refused change leaves nothing behind, so the second call
+         * fails the same way (the counter stays 0 and is refused again) */
+        for (int rep = 0; rep < 2; rep++)
+            for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+                e.msg[0] = '\0';
+                int rc = dsl_weight(d, fn[bad[k].f], &s, &w, &e);
+                EXPECT(rc == -1 && strstr(e.msg, bad[k].frag), "stateless: f%d: expected '%s', "
+                       "got '%s'", bad[k].f, bad[k].frag, rc ? e.msg : "(no error)");
+            }
+        /* reads through the views: 1 + 20 + #w (2) + 5 * 2 */
+        for (int rep = 0; rep < 3; rep++) {
+            EXPECT(dsl_weight(d, fn[6], &s, &w, &e) == 0 && w == 33, "stateless: f6: %g %s", w,
+                   e.msg);
+            EXPECT(dsl_weight(d, fn[7], &s, &w, &e) == 0 && w == 4, "stateless: f7: %g %s", w,
+                   e.msg);
+        }
     }
     job_list_free(&l);
     dsl_free(d);
@@ -506,6 +596,33 @@ static void test_misc(const char *dir)
      * tests/e2e_guard.sh with real data */
     (void)a1;
     EXPECT(cmd_check(2, a2) == 1, "dett check bad script");
+
+    /* include outside the script's tree: refused, allowed by --include-path */
+    /* dett check validates the data too: give it a real (small) file */
+    char *mk[] = { "data", "synth", "-o", "lua-inc-data.h5", "--n-train", "64", "--n-val", "16",
+                   "--n-test", "16", NULL };
+    EXPECT(cmd_data(10, mk) == 0, "dett data synth for the include-path check");
+    mkdir("lua-inc-main", 0777);
+    mkdir("lua-inc-shared", 0777);
+    EXPECT(write_file("lua-inc-shared/m.lua", "return mlp{8}\n") == 0 &&
+           write_file("lua-inc-main/g.lua", "return grid{ data = dataset \"lua-inc-data.h5\", "
+                      "student = include \"../lua-inc-shared/m.lua\", method = erm{} }\n") == 0,
+           "cannot write the include-path scripts");
+    EXPECT(dsl_load("lua-inc-main/g.lua", &d, &l, &e) == -1 &&
+           strstr(e.msg, "outside the script's directory"), "include outside: %s", e.msg);
+    const char *incs[] = { "lua-inc-shared", NULL };
+    EXPECT(dsl_load_opts("lua-inc-main/g.lua", incs, &d, &l, &e) == 0 && l.n == 1,
+           "include with --include-path: %s", e.msg);
+    job_list_free(&l);
+    dsl_free(d);
+    d = NULL;
+    const char *nodir[] = { "lua-no-such-dir", NULL };
+    EXPECT(dsl_load_opts("lua-inc-main/g.lua", nodir, &d, &l, &e) == -1 &&
+           strstr(e.msg, "--include-path 'lua-no-such-dir'"), "missing include dir: %s", e.msg);
+    char *a3[] = { "check", "lua-inc-main/g.lua", "--include-path", "lua-inc-shared", NULL };
+    char *a4[] = { "check", "--include-path", NULL };
+    EXPECT(cmd_check(4, a3) == 0, "dett check --include-path");
+    EXPECT(cmd_check(2, a4) == 2, "dett check --include-path without a directory: usage");
 }
 
 int main(int argc, char **argv)
@@ -524,6 +641,7 @@ int main(int argc, char **argv)
     test_changes();
     test_defaults();
     test_weight();
+    test_stateless();
     test_misc(dir);
     printf("lua tests: %.2f s\n", now() - t0);
     return TEST_END();

@@ -14,8 +14,10 @@
  *     writes it); missing values are refused with FILE:LINE: drop or impute
  *     those rows first;
  *   - a column is numeric if all its values are decimal numbers (digits,
- *     sign, point, exponent; finite), else categorical. Values are compared
- *     as text ("1" and "1.0" are two categories).
+ *     sign, point, exponent; finite), categorical if at most half of them
+ *     are; a column in between (mostly numbers and a stray nan, inf, 1e999
+ *     or typo) is refused at its first non-number. Categorical values are
+ *     compared as text ("1" and "1.0" are two categories).
  *
  * Random draws: stratified split keyed by rng_stream2(DRAW_GROUP, g), row
  * order of split s by rng_stream2(DRAW_ORDER, s).
@@ -213,6 +215,14 @@ fail:
 
 static const char *cell(const csv_table *t, int64_t rec, int c) { return t->field[rec * t->ncol + c]; }
 
+/* qsort: by text, then by address (file order) */
+static int cmp_text_addr(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    int c = strcmp(x, y);
+    return c ? c : (x > y) - (x < y);
+}
+
 /* 1 if the value at (rec, c) is missing: empty, or NA unquoted */
 static int is_missing(const csv_table *t, int64_t rec, int c)
 {
@@ -232,6 +242,28 @@ static int is_number(const char *s, double *v)
     if (end == s || *end || !isfinite(x)) return 0;
     if (v) *v = x;
     return 1;
+}
+
+/* The header's names are unique: sorted (O(n log n): a million columns
+ * take a fraction of a second), equal neighbours are duplicates; the
+ * first column (in file order) that repeats an earlier one is named. */
+static int check_unique_names(const csv_table *t, const char *path, dett_err *e)
+{
+    const char **v = malloc((size_t)(t->ncol ? t->ncol : 1) * sizeof *v);
+    if (!v) return dett_fail(e, "%s:%d: out of memory", __FILE__, __LINE__);
+    for (int c = 0; c < t->ncol; c++) v[c] = cell(t, 0, c);
+    /* the cells point into one buffer in column order: among equal names the
+     * lowest address is the first column */
+    qsort(v, (size_t)t->ncol, sizeof *v, cmp_text_addr);
+    const char *dup = NULL;
+    for (int c = 1; c < t->ncol; c++)
+        if (strcmp(v[c - 1], v[c]) == 0 && (!dup || v[c] < dup)) dup = v[c];
+    int rc = 0;
+    if (dup)
+        rc = dett_fail(e, "%s:%lld: column name '%s' appears twice", path, (long long)t->line[0],
+                       dup);
+    free(v);
+    return rc;
 }
 
 /* the sorted distinct values of one column */
@@ -471,6 +503,15 @@ static void csv_free_work(csv_table *t, csv_target *ty, csv_target *ta, csv_feat
     free(rows);
 }
 
+/* Messages quote header names and values, which may hold newlines or
+ * other control bytes (a quoted field can): each becomes '?', so a message
+ * stays one line. */
+static void one_line(dett_err *e)
+{
+    for (char *p = e->msg; *p; p++)
+        if ((unsigned char)*p < 32 || *p == 127) *p = '?';
+}
+
 int csv_build(const csv_opts *o, dataset_info *info, dataset_rows split[N_SPLITS], dett_err *e)
 {
     csv_table t = {0};
@@ -500,14 +541,10 @@ int csv_build(const csv_opts *o, dataset_info *info, dataset_rows split[N_SPLITS
             dett_fail(e, "%s:%lld: column %d has an empty name", path, (long long)t.line[0], c + 1);
             goto fail;
         }
-        for (int k = 0; k < c; k++)
-            if (strcmp(h, cell(&t, 0, k)) == 0) {
-                dett_fail(e, "%s:%lld: column name '%s' appears twice", path, (long long)t.line[0], h);
-                goto fail;
-            }
         if (strcmp(h, o->label) == 0) lc = c;
         if (strcmp(h, o->attr) == 0) ac = c;
     }
+    CHECK(check_unique_names(&t, path, e));
     if (lc < 0 || ac < 0) {
         text_out cols = {{0}, 0};
         for (int c = 0; c < t.ncol; c++) tx_add(&cols, "%s%s", c ? ", " : "", cell(&t, 0, c));
@@ -537,8 +574,23 @@ int csv_build(const csv_opts *o, dataset_info *info, dataset_rows split[N_SPLITS
     int d = 0;
     for (int c = 0; c < t.ncol; c++) {
         if (c == lc || (c == ac && !o->attr_feature)) continue;
-        int numeric = 1;
-        for (int64_t r = 1; r <= n && numeric; r++) numeric = is_number(cell(&t, r, c), NULL);
+        /* numeric: every value a finite number; categorical: at most half
+         * are. In between a stray token (nan, inf, 1e999, a typo) would
+         * silently turn a numeric column into hundreds of one-hot ones. */
+        int64_t nums = 0, bad = 0;
+        for (int64_t r = 1; r <= n; r++) {
+            if (is_number(cell(&t, r, c), NULL)) nums++;
+            else if (!bad) bad = r;
+        }
+        int numeric = nums == n;
+        if (!numeric && 2 * nums > n) {
+            dett_fail(e, "%s:%lld: column '%s': '%s' is not a finite number, but %lld of its %lld "
+                      "values are (a column is numeric when all its values are finite numbers, "
+                      "categorical when at most half are): fix or drop that row", path,
+                      (long long)t.line[bad], cell(&t, 0, c), cell(&t, bad, c), (long long)nums,
+                      (long long)n);
+            goto fail;
+        }
         f[c].off = d;
         if (numeric) {
             f[c].kind = FEAT_NUM;
@@ -652,5 +704,6 @@ int csv_build(const csv_opts *o, dataset_info *info, dataset_rows split[N_SPLITS
 fail:
     csv_free_work(&t, &ty, &ta, f, g_of, s_of, perm, rows);
     for (int s = 0; s < N_SPLITS; s++) dataset_rows_free(&split[s]);
+    one_line(e);
     return -1;
 }

@@ -10,19 +10,24 @@
 #include "agree.h"
 #include "dataset.h"
 #include "h5attr.h"
+#include "lzf_filter.h"
 #include "results_format.h"
 #include <hdf5.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *const dataset_split_names[N_SPLITS] = DF_SPLIT_NAMES;
 
 #define LABEL_BLOCK ((hsize_t)1 << 16)   /* labels are checked this many rows at a time */
-#define X_EXPECT "float32 [n, d] or [n, c, h, w]"
-#define LABEL_EXPECT "int32 [n]"
+#define X_EXPECT "numbers (any float or integer type) [n, d] or [n, c, h, w]"
+#define LABEL_EXPECT "integers [n]"
+#define X_BLOCK ((hsize_t)1 << 20)      /* X values checked per read (8 MB as double) */
 #define DESC_LEN 128
 
 /* ---- small HDF5 helpers --------------------------------------------------- */
@@ -50,6 +55,24 @@ static void h5_drop(hid_t *id, herr_t (*fn)(hid_t))
 {
     if (*id >= 0) fn(*id);
     *id = -1;
+}
+
+/* walk callback of h5_why: keeps the innermost description */
+static herr_t why_walk(unsigned n, const H5E_error2_t *err, void *data)
+{
+    char *buf = data;
+    if (n == 0 && err->desc && err->desc[0]) snprintf(buf, DESC_LEN, "%s", err->desc);
+    return 0;
+}
+
+/* The innermost message on HDF5's error stack ("inflate() failed"), or
+ * "unknown HDF5 error"; clears the stack. */
+static const char *h5_why(char buf[DESC_LEN])
+{
+    snprintf(buf, DESC_LEN, "unknown HDF5 error");
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, why_walk, buf);
+    H5Eclear2(H5E_DEFAULT);
+    return buf;
 }
 
 /* one open dataset with its type, file space and extent */
@@ -108,23 +131,34 @@ fail:
     return -1;
 }
 
-/* y and a: int32 (4-byte signed integer) of rank 1 */
+/* 1 if t is an integer of 1, 2, 4 or 8 bytes or a float of 4 or 8 (either
+ * byte order): the types HDF5 converts without a conversion buffer sized by
+ * a damaged type's claimed width */
+static int numeric_type(hid_t t)
+{
+    H5T_class_t c = H5Tget_class(t);
+    size_t n = H5Tget_size(t);
+    if (c == H5T_INTEGER) return n == 1 || n == 2 || n == 4 || n == 8;
+    return c == H5T_FLOAT && (n == 4 || n == 8);
+}
+
+/* y and a: rank 1, any integer or float type (numeric_type); HDF5 converts
+ * on read, and check_labels refuses values that are not integers in range */
 static int check_label_type(const h5_obj *o, const char *path, const char *split,
                             const char *name, dett_err *e)
 {
-    if (H5Tget_class(o->type) == H5T_INTEGER && H5Tget_size(o->type) == 4 &&
-        H5Tget_sign(o->type) == H5T_SGN_2 && o->rank == 1)
-        return 0;
+    if (numeric_type(o->type) && o->rank == 1) return 0;
     char d[DESC_LEN];
     obj_desc(o, d, sizeof d);
     return dett_fail(e, "%s:/%s/%s: expected " LABEL_EXPECT ", found %s", path, split, name, d);
 }
 
-/* X: float32 of rank 2 or 4, every per-row dimension >= 1, row size an int */
+/* X: any float or integer type (read as float32; check_x_values refuses
+ * what float32 cannot hold) of rank 2 or 4, every per-row dimension >= 1,
+ * row size an int */
 static int check_x_type(const h5_obj *o, const char *path, const char *split, dett_err *e)
 {
-    int ok = H5Tget_class(o->type) == H5T_FLOAT && H5Tget_size(o->type) == 4 &&
-             (o->rank == 2 || o->rank == 4);
+    int ok = numeric_type(o->type) && (o->rank == 2 || o->rank == 4);
     hsize_t d = 1;
     for (int i = 1; ok && i < o->rank; i++) {
         ok = o->dims[i] >= 1;
@@ -145,6 +179,8 @@ static int file_open(hid_t *file, const char *path, MPI_Comm comm, dett_err *e)
 {
     hid_t fapl = -1;
     *file = -1;
+    /* h5py's compression="lzf": HDF5 itself has no decoder for it */
+    if (lzf_filter_register() != 0) return dett_fail(e, "%s: cannot register the LZF decoder", path);
     CHECK_H5(e, fapl = H5Pcreate(H5P_FILE_ACCESS), "%s: cannot create a file access list", path);
     if (dist_mpi_up())
         CHECK_H5(e, H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "%s: cannot set the MPI-IO driver", path);
@@ -239,20 +275,54 @@ static void split_close(split_h5 *sp)
 
 /* The rows of o must be written: a dataset created but never (fully)
  * written reads as fill values, so checking the labels of a damaged or
- * half-written file that claims 2^40 rows would read 2^40 zeros. Stored
- * bytes beyond the file's end mean a damaged layout (the MPI-IO driver reads
+ * half-written file that claims 2^40 rows would read 2^40 zeros. A
+ * contiguous dataset must have its storage allocated; a chunked one
+ * (compressed, resizable) must have every chunk its extent needs stored
+ * (its space status says PART_ALLOCATED whenever compression makes the
+ * stored size differ from the raw size, so it cannot tell). Stored bytes
+ * beyond the file's end mean a damaged layout (the MPI-IO driver reads
  * them as zeros too). */
 static int check_stored(const h5_obj *o, hid_t file, const char *path, const char *split,
                         const char *name, dett_err *e)
 {
     H5D_space_status_t st;
     hsize_t fsize = 0;
-    CHECK_H5(e, H5Dget_space_status(o->dset, &st), "%s:/%s/%s: cannot read its storage status",
-             path, split, name);
-    if (st != H5D_SPACE_STATUS_ALLOCATED)
-        return dett_fail(e, "%s:/%s/%s: %llu rows declared but %s written (storage not "
-                         "allocated)", path, split, name, (unsigned long long)o->dims[0],
-                         st == H5D_SPACE_STATUS_NOT_ALLOCATED ? "none" : "not all");
+    hid_t dcpl = -1;
+    CHECK_H5(e, dcpl = H5Dget_create_plist(o->dset), "%s:/%s/%s: cannot read its layout", path,
+             split, name);
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    CHECK_H5(e, layout, "%s:/%s/%s: cannot read its layout", path, split, name);
+    if (layout == H5D_CHUNKED) {
+        hsize_t chunk[H5S_MAX_RANK], need = 1, have = 0;
+        int r = H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk);
+        CHECK_H5(e, r, "%s:/%s/%s: cannot read its chunk shape", path, split, name);
+        if (r != o->rank)
+            return dett_fail(e, "%s:/%s/%s: chunks of rank %d for a rank %d dataset (damaged?)",
+                             path, split, name, r, o->rank);
+        for (int i = 0; i < r; i++) {
+            if (chunk[i] == 0)
+                return dett_fail(e, "%s:/%s/%s: a chunk dimension is 0 (damaged?)", path, split, name);
+            need *= (o->dims[i] + chunk[i] - 1) / chunk[i];
+        }
+        CHECK_H5(e, H5Sselect_all(o->space), "%s:/%s/%s: cannot select it", path, split, name);
+        CHECK_H5(e, H5Dget_num_chunks(o->dset, o->space, &have),
+                 "%s:/%s/%s: cannot count its chunks", path, split, name);
+        H5Pclose(dcpl);
+        dcpl = -1;
+        if (have < need)
+            return dett_fail(e, "%s:/%s/%s: %llu rows declared but not all written (%llu of %llu "
+                             "chunks stored)", path, split, name, (unsigned long long)o->dims[0],
+                             (unsigned long long)have, (unsigned long long)need);
+    } else {
+        H5Pclose(dcpl);
+        dcpl = -1;
+        CHECK_H5(e, H5Dget_space_status(o->dset, &st), "%s:/%s/%s: cannot read its storage status",
+                 path, split, name);
+        if (layout == H5D_CONTIGUOUS && st != H5D_SPACE_STATUS_ALLOCATED)
+            return dett_fail(e, "%s:/%s/%s: %llu rows declared but %s written (storage not "
+                             "allocated)", path, split, name, (unsigned long long)o->dims[0],
+                             st == H5D_SPACE_STATUS_NOT_ALLOCATED ? "none" : "not all");
+    }
     CHECK_H5(e, H5Fget_filesize(file, &fsize), "%s: cannot read the file size", path);
     hsize_t stored = H5Dget_storage_size(o->dset);
     if (stored > fsize)
@@ -261,6 +331,7 @@ static int check_stored(const h5_obj *o, hid_t file, const char *path, const cha
                          (unsigned long long)fsize);
     return 0;
 fail:
+    h5_drop(&dcpl, H5Pclose);
     return -1;
 }
 
@@ -309,22 +380,44 @@ static int check_same_shape(const split_h5 *sp, const split_h5 *train, const cha
                      dataset_split_names[s], want, got);
 }
 
-/* reads rows [r0, r0 + m) of a rank-1 int32 dataset (independent transfer) */
-static int read_block(const h5_obj *o, hsize_t r0, hsize_t m, int32_t *buf, const char *path,
-                      const char *sn, const char *name, dett_err *e)
+/* reads rows [r0, r0 + m) of o (`per_row` values each) as doubles
+ * (independent transfer); a failed read names HDF5's reason (a damaged
+ * chunk: "inflate() failed") */
+static int read_block(const h5_obj *o, hsize_t r0, hsize_t m, hsize_t per_row, double *buf,
+                      const char *path, const char *sn, const char *name, dett_err *e)
 {
     hid_t mem = -1;
-    CHECK_H5(e, H5Sselect_hyperslab(o->space, H5S_SELECT_SET, &r0, NULL, &m, NULL),
+    hsize_t start[H5S_MAX_RANK] = {0}, count[H5S_MAX_RANK], values = m * per_row;
+    char why[DESC_LEN];
+    start[0] = r0;
+    count[0] = m;
+    for (int i = 1; i < o->rank; i++) count[i] = o->dims[i];
+    CHECK_H5(e, H5Sselect_hyperslab(o->space, H5S_SELECT_SET, start, NULL, count, NULL),
              "%s:/%s/%s: cannot select rows", path, sn, name);
-    CHECK_H5(e, mem = H5Screate_simple(1, &m, NULL), "%s:/%s/%s: cannot make a memory space", path, sn, name);
-    CHECK_H5(e, H5Dread(o->dset, H5T_NATIVE_INT32, mem, o->space, H5P_DEFAULT, buf),
-             "%s:/%s/%s: cannot read rows %llu..%llu", path, sn, name, (unsigned long long)r0,
-             (unsigned long long)(r0 + m - 1));
+    CHECK_H5(e, mem = H5Screate_simple(1, &values, NULL), "%s:/%s/%s: cannot make a memory space", path, sn, name);
+    if (H5Dread(o->dset, H5T_NATIVE_DOUBLE, mem, o->space, H5P_DEFAULT, buf) < 0) {
+        dett_fail(e, "%s:/%s/%s: cannot read rows %llu..%llu: HDF5: %s", path, sn, name,
+                  (unsigned long long)r0, (unsigned long long)(r0 + m - 1), h5_why(why));
+        goto fail;
+    }
     H5Sclose(mem);
     return 0;
 fail:
     h5_drop(&mem, H5Sclose);
     return -1;
+}
+
+/* label value v at row r is an integer in 0..hi; else says what to change */
+static int check_label(double v, const char *path, const char *sn, const char *name,
+                       hsize_t r, int hi, dett_err *e)
+{
+    if (v >= 0 && v <= hi && v == floor(v)) return 0;
+    if (v != floor(v) || !isfinite(v))
+        return dett_fail(e, "%s:/%s/%s: value %g at row %llu is not an integer (store labels "
+                         "as integers 0..%d, any integer type)", path, sn, name, v,
+                         (unsigned long long)r, hi);
+    return dett_fail(e, "%s:/%s/%s: value %.0f at row %llu out of range 0..%d", path, sn, name,
+                     v, (unsigned long long)r, hi);
 }
 
 /* every y in 0..C-1 and a in 0..A-1; counts rows per group into count[] */
@@ -335,25 +428,17 @@ static int check_labels(const split_h5 *sp, const char *path, int s, int64_t n,
     const int C = info->n_classes, A = info->n_attrs;
     hsize_t cap = (hsize_t)n < LABEL_BLOCK ? (hsize_t)n : LABEL_BLOCK;
     if (cap == 0) cap = 1;
-    int32_t *yb = malloc(cap * sizeof *yb), *ab = malloc(cap * sizeof *ab);
+    double *yb = malloc(cap * sizeof *yb), *ab = malloc(cap * sizeof *ab);
     CHECK_ALLOC(e, yb);
     CHECK_ALLOC(e, ab);
     for (hsize_t r0 = 0; r0 < (hsize_t)n; r0 += cap) {
         hsize_t m = (hsize_t)n - r0 < cap ? (hsize_t)n - r0 : cap;
-        CHECK(read_block(&sp->y, r0, m, yb, path, sn, "y", e));
-        CHECK(read_block(&sp->a, r0, m, ab, path, sn, "a", e));
+        CHECK(read_block(&sp->y, r0, m, 1, yb, path, sn, "y", e));
+        CHECK(read_block(&sp->a, r0, m, 1, ab, path, sn, "a", e));
         for (hsize_t i = 0; i < m; i++) {
-            if (yb[i] < 0 || yb[i] >= C) {
-                dett_fail(e, "%s:/%s/y: value %d at row %llu out of range 0..%d", path, sn,
-                          (int)yb[i], (unsigned long long)(r0 + i), C - 1);
-                goto fail;
-            }
-            if (ab[i] < 0 || ab[i] >= A) {
-                dett_fail(e, "%s:/%s/a: value %d at row %llu out of range 0..%d", path, sn,
-                          (int)ab[i], (unsigned long long)(r0 + i), A - 1);
-                goto fail;
-            }
-            count[yb[i] * A + ab[i]]++;
+            CHECK(check_label(yb[i], path, sn, "y", r0 + i, C - 1, e));
+            CHECK(check_label(ab[i], path, sn, "a", r0 + i, A - 1, e));
+            count[(int)yb[i] * A + (int)ab[i]]++;
         }
     }
     free(yb);
@@ -414,6 +499,64 @@ fail:
     return -1;
 }
 
+/* rank's share of split s's X: every value finite and within float32's
+ * range (X is read as float32; float64 and integer types convert) */
+static int x_values_local(hid_t file, const char *path, int s, int64_t n, int d, int rank,
+                          int size, dett_err *e)
+{
+    const char *sn = dataset_split_names[s];
+    h5_obj X;
+    hid_t group = -1;
+    double *buf = NULL;
+    obj_init(&X);
+    CHECK_H5(e, group = H5Gopen2(file, sn, H5P_DEFAULT), "%s:/%s: cannot open the group", path, sn);
+    CHECK(obj_open(&X, group, path, sn, "X", X_EXPECT, e));
+    hsize_t r0 = (hsize_t)(n * rank / size), r1 = (hsize_t)(n * (rank + 1) / size);
+    hsize_t rows = X_BLOCK / (hsize_t)d ? X_BLOCK / (hsize_t)d : 1;
+    CHECK_ALLOC(e, buf = malloc((size_t)rows * (size_t)d * sizeof *buf));
+    for (hsize_t r = r0; r < r1; r += rows) {
+        hsize_t m = r1 - r < rows ? r1 - r : rows;
+        CHECK(read_block(&X, r, m, (hsize_t)d, buf, path, sn, "X", e));
+        for (hsize_t i = 0; i < m * (hsize_t)d; i++) {
+            double v = buf[i];
+            if (isfinite(v) && fabs(v) <= FLT_MAX) continue;
+            dett_fail(e, "%s:/%s/X: value %g at row %llu, column %llu %s", path, sn, v,
+                      (unsigned long long)(r + i / (hsize_t)d), (unsigned long long)(i % (hsize_t)d),
+                      isfinite(v) ? "does not fit float32 (|x| <= 3.4e38): rescale X"
+                                  : "is not finite: NaN and Inf are refused (impute or drop the row)");
+            goto fail;
+        }
+    }
+    free(buf);
+    obj_close(&X);
+    H5Gclose(group);
+    return 0;
+fail:
+    free(buf);
+    obj_close(&X);
+    h5_drop(&group, H5Gclose);
+    return -1;
+}
+
+/* X of every split holds only finite values float32 can hold: each rank
+ * checks its share of the rows and the ranks agree split by split, so the
+ * message names the first bad row of the first bad split. Collective. */
+static int check_x_values(const char *path, MPI_Comm comm, const dataset_info *info,
+                          dett_err *e)
+{
+    int rank = 0, size = 1;
+    hid_t file = -1;
+    /* without MPI (dett check) this process scans every row */
+    if (dist_mpi_up() && (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS ||
+                          MPI_Comm_size(comm, &size) != MPI_SUCCESS))
+        return dett_fail(e, "%s: MPI_Comm_rank failed", path);
+    int st = agree(comm, file_open(&file, path, comm, e), e);
+    for (int s = 0; st == 0 && s < N_SPLITS; s++)
+        st = agree(comm, x_values_local(file, path, s, info->n[s], info->d, rank, size, e), e);
+    if (file >= 0 && H5Fclose(file) < 0 && st == 0) st = dett_fail(e, "%s: cannot close", path);
+    return st;
+}
+
 int dataset_open(const char *path, MPI_Comm comm, dataset_info *info, dett_err *e)
 {
     dett_err le = {{0}};
@@ -422,6 +565,7 @@ int dataset_open(const char *path, MPI_Comm comm, dataset_info *info, dett_err *
     memset(info, 0, sizeof *info);
     int fail = open_local(path, comm, info, &le);
     int st = agree(comm, fail, &le);
+    if (st == 0) st = check_x_values(path, comm, info, &le);
     quiet_off(&q);
     if (st == 0) return 0;
     memset(info, 0, sizeof *info);
@@ -461,9 +605,12 @@ static int read_rows(const h5_obj *o, hid_t mtype, hid_t dxpl, int64_t row0, int
     CHECK_H5(e, select_rows(o, row0, n), "%s:/%s/%s: cannot select rows", path, sn, name);
     CHECK_H5(e, mem = H5Screate_simple(1, &m, NULL), "%s:/%s/%s: cannot make a memory space", path, sn, name);
     if (n == 0) CHECK_H5(e, H5Sselect_none(mem), "%s:/%s/%s: cannot select rows", path, sn, name);
-    CHECK_H5(e, H5Dread(o->dset, mtype, mem, o->space, dxpl, buf),
-             "%s:/%s/%s: cannot read rows [%lld, %lld)", path, sn, name, (long long)row0,
-             (long long)(row0 + n));
+    if (H5Dread(o->dset, mtype, mem, o->space, dxpl, buf) < 0) {
+        char why[DESC_LEN];
+        dett_fail(e, "%s:/%s/%s: cannot read rows [%lld, %lld): HDF5: %s", path, sn, name,
+                  (long long)row0, (long long)(row0 + n), h5_why(why));
+        goto fail;
+    }
     H5Sclose(mem);
     return 0;
 fail:
@@ -496,22 +643,42 @@ fail:
     return -1;
 }
 
-/* the three collective reads of dataset_read */
+/* 1 if o's chunks pass through filters (compression). HDF5 1.10's
+ * collective read of filtered chunks runs the filter even on a chunk
+ * stored unfiltered (an incompressible chunk, flagged in its filter mask),
+ * so those datasets are read with independent transfers. */
+static int has_filters(const h5_obj *o)
+{
+    hid_t dcpl = H5Dget_create_plist(o->dset);
+    if (dcpl < 0) return 1;
+    int n = H5Pget_nfilters(dcpl);
+    H5Pclose(dcpl);
+    return n != 0;
+}
+
+/* the three reads of dataset_read (collective, or independent for
+ * filtered datasets: see has_filters) */
 static int read_all(const split_h5 *sp, const char *path, int split, int64_t row0, int64_t n,
                     dataset_rows *out, dett_err *e)
 {
     const char *sn = dataset_split_names[split];
-    hid_t dxpl = -1;
-    CHECK_H5(e, dxpl = H5Pcreate(H5P_DATASET_XFER), "%s: cannot create a transfer list", path);
-    CHECK_H5(e, H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "%s: cannot set collective transfer", path);
-    CHECK(read_rows(&sp->X, H5T_NATIVE_FLOAT, dxpl, row0, n, (hsize_t)n * (hsize_t)out->d,
-                    out->X, path, sn, "X", e));
-    CHECK(read_rows(&sp->y, H5T_NATIVE_INT32, dxpl, row0, n, (hsize_t)n, out->y, path, sn, "y", e));
-    CHECK(read_rows(&sp->a, H5T_NATIVE_INT32, dxpl, row0, n, (hsize_t)n, out->a, path, sn, "a", e));
-    H5Pclose(dxpl);
+    hid_t coll = -1, ind = -1;
+    CHECK_H5(e, coll = H5Pcreate(H5P_DATASET_XFER), "%s: cannot create a transfer list", path);
+    CHECK_H5(e, H5Pset_dxpl_mpio(coll, H5FD_MPIO_COLLECTIVE), "%s: cannot set collective transfer", path);
+    CHECK_H5(e, ind = H5Pcreate(H5P_DATASET_XFER), "%s: cannot create a transfer list", path);
+    CHECK_H5(e, H5Pset_dxpl_mpio(ind, H5FD_MPIO_INDEPENDENT), "%s: cannot set independent transfer", path);
+    CHECK(read_rows(&sp->X, H5T_NATIVE_FLOAT, has_filters(&sp->X) ? ind : coll, row0, n,
+                    (hsize_t)n * (hsize_t)out->d, out->X, path, sn, "X", e));
+    CHECK(read_rows(&sp->y, H5T_NATIVE_INT32, has_filters(&sp->y) ? ind : coll, row0, n,
+                    (hsize_t)n, out->y, path, sn, "y", e));
+    CHECK(read_rows(&sp->a, H5T_NATIVE_INT32, has_filters(&sp->a) ? ind : coll, row0, n,
+                    (hsize_t)n, out->a, path, sn, "a", e));
+    H5Pclose(coll);
+    H5Pclose(ind);
     return 0;
 fail:
-    h5_drop(&dxpl, H5Pclose);
+    h5_drop(&coll, H5Pclose);
+    h5_drop(&ind, H5Pclose);
     return -1;
 }
 
@@ -652,36 +819,81 @@ fail:
     return -1;
 }
 
+/* Writes the memory file's image to tmp with plain stdio, every call
+ * checked: a full disk or an I/O error is one message naming path (the
+ * file being made) and the errno text, and tmp is removed. */
+static int write_image(hid_t file, const char *path, const char *tmp, dett_err *e)
+{
+    ssize_t n = H5Fget_file_image(file, NULL, 0);
+    if (n < 0) return dett_fail(e, "%s: cannot build the file image", path);
+    void *img = malloc(n > 0 ? (size_t)n : 1);
+    if (!img) return dett_fail(e, "%s: out of memory for the %lld-byte file image", path, (long long)n);
+    if (H5Fget_file_image(file, img, (size_t)n) != n) {
+        free(img);
+        return dett_fail(e, "%s: cannot build the file image", path);
+    }
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        int err = errno;
+        free(img);
+        return dett_fail(e, "%s: cannot create %s: %s", path, tmp, strerror(err));
+    }
+    int err = 0;
+    if (fwrite(img, 1, (size_t)n, f) != (size_t)n || fflush(f) != 0) err = errno ? errno : EIO;
+    /* fsync: the data is on disk before the rename makes it the file
+     * (EINVAL: a device that cannot sync) */
+    if (!err && fsync(fileno(f)) != 0 && errno != EINVAL) err = errno;
+    if (fclose(f) != 0 && !err) err = errno ? errno : EIO;
+    free(img);
+    if (err) {
+        remove(tmp);
+        return dett_fail(e, "%s: cannot write: %s (nothing written)", path, strerror(err));
+    }
+    return 0;
+}
+
 int dataset_write(const char *path, const dataset_info *info,
                   const dataset_rows split[N_SPLITS], dett_err *e)
 {
     char *tmp = NULL;
-    hid_t file = -1;
-    int created = 0;
+    hid_t file = -1, fapl = -1;
     h5_quiet q;
     quiet_on(&q);
     CHECK(write_check(path, info, split, e));
     size_t len = strlen(path) + sizeof ".tmp";
     CHECK_ALLOC(e, tmp = malloc(len));
     snprintf(tmp, len, "%s.tmp", path);
-    CHECK_H5(e, file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-             "%s: cannot create %s (does the directory exist and is it writable?)", path, tmp);
-    created = 1;
+    /* the file is built in memory (HDF5's core driver, no backing store)
+     * and written with stdio: a full disk fails one fwrite, not an HDF5
+     * flush that leaves the library with a file it cannot close (SIGSEGV
+     * at exit) */
+    CHECK_H5(e, fapl = H5Pcreate(H5P_FILE_ACCESS), "%s: cannot create a file access list", path);
+    CHECK_H5(e, H5Pset_fapl_core(fapl, (size_t)1 << 24, 0), "%s: cannot set the memory driver", path);
+    CHECK_H5(e, file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
+             "%s: cannot create the file in memory", path);
     CHECK(write_attrs(file, tmp, info, e));
     for (int s = 0; s < N_SPLITS; s++) CHECK(write_split(file, tmp, s, info, &split[s], e));
+    CHECK_H5(e, H5Fflush(file, H5F_SCOPE_GLOBAL), "%s: cannot flush the file in memory", path);
+    CHECK(write_image(file, path, tmp, e));
     hid_t f = file;
     file = -1;
-    CHECK_H5(e, H5Fclose(f), "%s: cannot close (disk full?)", tmp);
-    if (rename(tmp, path) != 0) {
-        dett_fail(e, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
+    if (H5Fclose(f) < 0) {
+        remove(tmp);
+        dett_fail(e, "%s: cannot close the file in memory", path);
         goto fail;
     }
+    if (rename(tmp, path) != 0) {
+        dett_fail(e, "%s: cannot rename %s to it: %s", path, tmp, strerror(errno));
+        remove(tmp);
+        goto fail;
+    }
+    H5Pclose(fapl);
     free(tmp);
     quiet_off(&q);
     return 0;
 fail:
     h5_drop(&file, H5Fclose);
-    if (created) remove(tmp);
+    h5_drop(&fapl, H5Pclose);
     free(tmp);
     quiet_off(&q);
     return -1;

@@ -3,6 +3,12 @@
  * Layout: /train, /val, /test, each with X float32 [n, d] or [n, c, h, w],
  * y int32 [n] in 0..C-1, a int32 [n] in 0..A-1; root attributes name,
  * n_classes, n_attrs, source, license, description. Group g = y * A + a.
+ * Read more loosely, as h5py writes: X and the labels may have any integer
+ * or float type of either byte order (converted on read: X to float32, the
+ * labels to int32), and any layout (contiguous, chunked, resizable, gzip-
+ * or lzf-compressed). Refused: a label that is not an integer in range, an
+ * X value that is NaN, Inf or beyond float32's range (checked on open,
+ * every split), a chunk that fails to decode (HDF5's reason in the message).
  *
  * Reading is in two steps so that no rank holds more than its share:
  * dataset_open validates the whole file (metadata, every label, no empty
@@ -14,7 +20,9 @@
  * the message on every rank (the failing rank's text on rank 0's order).
  *
  * Error messages name the file and dataset and say what was expected, e.g.
- *   data.h5:/train/y: expected int32 [n], found float32 [n, 3]
+ *   data.h5:/train/y: expected integers [n], found float32 [n, 3]
+ *   data.h5:/val/X: value nan at row 7, column 2 is not finite: NaN and Inf
+ *     are refused (impute or drop the row)
  *   data.h5:/val: group (y=1, a=0) is empty; every group needs val and test rows
  */
 #ifndef DETT_DATASET_H
@@ -49,7 +57,9 @@ typedef struct {
     int32_t *a;    /* [n] */
 } dataset_rows;
 
-/* validates the file at path and fills info. Collective over comm. */
+/* validates the file at path and fills info: metadata, every label, and
+ * every X value (each rank reads its share of each split). Collective
+ * over comm. */
 int dataset_open(const char *path, MPI_Comm comm, dataset_info *info, dett_err *e);
 
 /* reads rows [row0, row0 + n) of split (SPLIT_*) into out (allocated here;
