@@ -137,7 +137,7 @@ int main(void)
     /* registration checks its row */
     dett_err e = { "" };
     method_def bad = { "weighted_arg", 1, { { "T", MKEY_INT, MROLE_WEIGHT_T, 1, 9, 0, 1 } },
-                       MF_LOGIT_LOSS, OPTIM_SGD, dummy_objective, NULL };
+                       MF_LOGIT_LOSS, OPTIM_SGD, dummy_objective, NULL, SAMPLER_KIND_ROWS };
     EXPECT(method_register(&bad, &e) < 0, "a weighting key without MF_SAMPLE_WEIGHTS");
     bad.keys[0] = (method_key){ "x", MKEY_BOOL, MROLE_ARG, 0, 1, 0, 0 };
     EXPECT(method_register(&bad, &e) < 0, "a boolean argument");

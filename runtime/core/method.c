@@ -26,7 +26,9 @@ static const method_def builtin[N_METHODS] = {
     [METHOD_GROUPDRO] = {
         "groupdro", 2,
         { ARG_KEY("eta", 0, INF, MKEY_LO_OPEN, 0.01), ARG_KEY("adj", 0, INF, 0, 0) },
-        MF_LOGIT_LOSS, OPTIM_SGD, objective_groupdro, objective_groupdro_step },
+        /* group_DRO's runs pair --robust with --reweight_groups */
+        MF_LOGIT_LOSS, OPTIM_SGD, objective_groupdro, objective_groupdro_step,
+        SAMPLER_KIND_GROUPS },
     [METHOD_JTT] = {
         "jtt", 3,
         { T_KEY(1), UP_KEY(20), { "resample", MKEY_BOOL, MROLE_WEIGHT_RESAMPLE, 0, 0, 0, 1 } },

@@ -89,6 +89,7 @@ typedef struct {
     objective_fn objective;        /* required */
     group_step_fn group_step;      /* NULL, or run on the batch's per-group
                                       cross-entropy before the objective */
+    sampler_kind sampler;          /* default `sampler` of its jobs (0: rows) */
 } method_def;
 
 /* the row of kind k, NULL if there is none */

@@ -290,6 +290,12 @@ static void hook_epoch(void *ctx, int epoch, double val_worst)
     if (c->hooks.on_epoch) c->hooks.on_epoch(c->hooks.ctx, c->current, epoch, val_worst);
 }
 
+static void hook_visit(void *ctx, const int *rows, int n)
+{
+    jobrun_ctx *c = ctx;
+    c->hooks.on_visit(c->hooks.ctx, c->current, rows, n);
+}
+
 int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *test_avg,
            dett_err *e)
 {
@@ -329,8 +335,10 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
         CHECK_ALLOC(e, x.proj);
         model_init(x.proj, job->seed, 1000);
     }
-    train_inputs in = { x.sample_w, x.sample_rep, x.t_logits, x.t_feats, x.proj, hook_step,
-                        hook_epoch, c };
+    train_inputs in = { .sample_w = x.sample_w, .sample_rep = x.sample_rep,
+                        .t_logits = x.t_logits, .t_feats = x.t_feats, .proj = x.proj,
+                        .on_step = hook_step, .on_epoch = hook_epoch, .hook_ctx = c,
+                        .on_visit = c->hooks.on_visit ? hook_visit : NULL };
     /* 4. training, then a method's refit */
     c->current = j;
     CHECK(train_job(c->comm, job, &c->data, &in, m, &res, e));

@@ -26,6 +26,9 @@ typedef struct {
     void (*on_step)(void *ctx);
     void (*on_epoch)(void *ctx, int job, int epoch, double val_worst);
     void *ctx;
+    /* per step and local micro-shard: the global training rows visited
+     * (tests count visits through the job runner), or NULL */
+    void (*on_visit)(void *ctx, int job, const int *rows, int n);
 } jobrun_hooks;
 
 typedef struct {
