@@ -49,6 +49,8 @@ typedef struct {
     char optim[129];                  /* "" in files older than the attribute */
     int batch;                        /* 0 in files older than the attribute */
     char teacher[17], ident[17], select[17];
+    char sampler[17];                 /* "rows" | "groups" | "groups-exact"; "rows"
+                                         in files older than the attribute */
     int64_t seed;
     int epochs, groups, n_attrs;      /* E, G, A */
     /* typed configuration: what analysis computes with (the text above

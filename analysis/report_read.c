@@ -304,6 +304,8 @@ static int rd_job(hid_t file, const char *path, int version, const rd_row *row, 
     CHECK(rd_attr_str(g, where, RF_J_TEACHER, j->teacher, sizeof j->teacher, e));
     CHECK(rd_attr_str(g, where, RF_J_IDENT, j->ident, sizeof j->ident, e));
     CHECK(rd_attr_str(g, where, RF_J_SELECT, j->select, sizeof j->select, e));
+    CHECK(rd_attr_opt(g, where, RF_J_SAMPLER, j->sampler, sizeof j->sampler, NULL, e));
+    if (!j->sampler[0]) snprintf(j->sampler, sizeof j->sampler, "rows");
     CHECK(h5attr_get_int(g, RF_J_SEED, LLONG_MIN, LLONG_MAX, &seed, where, e));
     j->seed = (int64_t)seed;
     CHECK(rd_attr_int_range(g, where, RF_J_EPOCHS, 1, 1000000, &j->epochs, e));
@@ -418,7 +420,8 @@ fail:
     return rc;
 }
 
-/* "method|method_args|arch|weighting|dataset|epochs|optim|batch" of the teacher job */
+/* "method|method_args|arch|weighting|dataset|epochs|optim|batch|sampler" of the
+ * teacher job (not its seed: students of paired teachers share a row) */
 static void rd_teacher_key(rep_job *j, const rep_job *jobs, int first, int last,
                            const char *path)
 {
@@ -427,9 +430,9 @@ static void rd_teacher_key(rep_job *j, const rep_job *jobs, int first, int last,
     for (int k = first; k < last; k++)
         if (!strcmp(jobs[k].id, j->teacher)) {
             const rep_job *t = &jobs[k];
-            rep_fmt(j->teacher_key, sizeof j->teacher_key, "%s|%s|%s|%s|%s|%d|%s|%d", t->method,
-                    t->method_args, t->arch, t->weighting, t->dataset, t->epochs, t->optim,
-                    t->batch);
+            rep_fmt(j->teacher_key, sizeof j->teacher_key, "%s|%s|%s|%s|%s|%d|%s|%d|%s",
+                    t->method, t->method_args, t->arch, t->weighting, t->dataset, t->epochs,
+                    t->optim, t->batch, t->sampler);
             rep_fmt(j->teacher_label, sizeof j->teacher_label, "%s %s", t->method, t->arch);
             return;
         }

@@ -9,7 +9,9 @@
  *   kind=student;data=d.h5;arch=mlp[64,64];method=dett;
  *   weighting=jtt(T=1,resample=0,up=50);optim=adamw(beta1=0.9,beta2=0.999,
  *   eps=1e-08,lr=0.001,wd=0.0001);epochs=20;batch=64;seed=1;select=val-worst
- * An ident job has no select. hash = hex sha256 of
+ * An ident job has no select. A job whose sampler is not its method's
+ * default (method.h: groupdro "groups", the others "rows") has
+ * ";sampler=<name>" after seed, so default jobs keep their hashes. hash = hex sha256 of
  *   canon + "|" + the hashes of its dependencies (teacher, then ident)
  *   joined by ','.
  * Two jobs with the same hash are one job: the first one is kept.
@@ -355,6 +357,8 @@ static void canon_job(lua_State *L, job_spec *j)
     canon_optim(&b, &j->optim);
     sb_add(&b, ";epochs=%d;batch=%d;seed=%llu", j->epochs, j->batch,
            (unsigned long long)j->seed);
+    const method_def *md = method_get(j->method.kind);
+    if (md && j->sampler != md->sampler) sb_add(&b, ";sampler=%s", sampler_names[j->sampler]);
     if (j->kind != JOB_IDENT) sb_add(&b, ";select=%s", select_names[j->select]);
     if (b.overflow) luaL_error(L, "job config text longer than %d bytes", JOB_CANON - 1);
 }
@@ -458,6 +462,15 @@ static void common_from(lua_State *L, int idx, job_spec *j, const char *arch_key
     if (get_field(L, idx, "select") != LUA_TNIL && select_find(lua_tostring(L, -1)) >= 0)
         j->select = (select_kind)select_find(lua_tostring(L, -1));
     lua_pop(L, 1);
+    j->sampler = method_get(j->method.kind)->sampler;
+    if (get_field(L, idx, "sampler") != LUA_TNIL && sampler_find(lua_tostring(L, -1)) >= 0)
+        j->sampler = (sampler_kind)sampler_find(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    if (j->sampler != SAMPLER_KIND_ROWS && j->method.weighting.kind == WEIGHT_JTT &&
+        j->method.weighting.resample && (method_get(j->method.kind)->flags & MF_SAMPLE_WEIGHTS))
+        obj_error(L, o->where, "%s{}: sampler \"%s\" does not combine with %s's upsampling "
+                  "(resample = true); use resample = false or sampler = \"rows\"",
+                  o->c->name, sampler_names[j->sampler], method_name(j->method.kind));
     j->teacher = j->ident = -1;
     j->script_line = o->line;
     size_t w = strlen(o->where);   /* "file:line:" -> "file:line" */

@@ -605,6 +605,7 @@ static const key_spec train_keys[] = {
     { "epochs", V_INT, 1, 100000, 0, NULL },
     { "batch", V_INT, 1, 1 << 24, 0, NULL },
     { "select", V_ENUM, 0, 0, 0, select_names },
+    { "sampler", V_ENUM, 0, 0, 0, sampler_names },
     { "seed", V_INT, 0, INF, 0, NULL },
 };
 static const key_spec grid_keys[] = {
@@ -616,6 +617,7 @@ static const key_spec grid_keys[] = {
     { "epochs", V_INT, 1, 100000, 0, NULL },
     { "batch", V_INT, 1, 1 << 24, 0, NULL },
     { "select", V_ENUM, 0, 0, 0, select_names },
+    { "sampler", V_ENUM, 0, 0, 0, sampler_names },
     { "seeds", V_SEEDS, 0, INF, 0, NULL },
 };
 

@@ -79,6 +79,9 @@ enum { JOB_PENDING = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3, JOB_SKIPP
 #define RF_J_TEACHER "teacher"          /* job id or "" */
 #define RF_J_IDENT "ident"              /* job id or "" */
 #define RF_J_SELECT "select"            /* "val-worst" | "val-avg" | "oracle" */
+#define RF_J_SAMPLER "sampler"          /* "rows" | "groups" | "groups-exact"
+                                           (docs/sampling.md); absent in files of
+                                           dett before it: read as "rows" */
 /* numbers */
 #define RF_J_BATCH "batch"              /* int32 */
 #define RF_J_SEED "seed"                /* int64 */
