@@ -91,7 +91,7 @@ static int set_method_key(job_spec *job, const char *flag, const char *val, dett
 {
     const method_def *d = method_get(job->method.kind);
     int i = method_key_index(d, flag + 2);
-    if (i < 0 || d->keys[i].type == MKEY_WEIGHTING)
+    if (i < 0 || d->keys[i].type == MKEY_WEIGHTING || d->keys[i].type == MKEY_OPTIM)
         return dett_fail(e, "train: unknown option '%s' (see dett train --help)", flag);
     const method_key *k = &d->keys[i];
     double v;

@@ -201,14 +201,18 @@ static int function_ref(lua_State *L, int idx)
 
 /* The weighting at idx given to method row d (none, group_balanced, a
  * jtt{} value whose unset keys take d's defaults, or a Lua function with T
- * identification epochs). */
-static weighting_spec weighting_from(lua_State *L, int idx, const method_def *d, int T)
+ * identification epochs); `outer` is the method's own weighting, whose
+ * ident_optim applies unless the jtt{} value gives its own. */
+static weighting_spec weighting_from(lua_State *L, int idx, const method_def *d, int T,
+                                     const weighting_spec *outer)
 {
-    weighting_spec w = { WEIGHT_NONE, 0, 0, 0, -1 };
+    weighting_spec w = { WEIGHT_NONE, 0, 0, 0, -1, 0, { 0 } };
     if (lua_type(L, idx) == LUA_TFUNCTION) {
         w.kind = WEIGHT_LUA;
         w.T = T;
         w.lua_fn = function_ref(L, idx);
+        w.has_ident_optim = outer->has_ident_optim;
+        w.ident_optim = outer->ident_optim;
         return w;
     }
     const dobj *o = obj_test(L, idx);
@@ -217,8 +221,18 @@ static weighting_spec weighting_from(lua_State *L, int idx, const method_def *d,
     if (o && o->c->method && (o->c->method->flags & MF_WEIGHTING_VALUE)) {
         const method_def *v = o->c->method;
         w.kind = WEIGHT_JTT;
+        w.has_ident_optim = outer->has_ident_optim;
+        w.ident_optim = outer->ident_optim;
         for (int i = 0; i < v->n_keys; i++) {
             const method_key *k = &v->keys[i];
+            if (k->role == MROLE_IDENT_OPTIM) {
+                if (get_field(L, idx, k->name) != LUA_TNIL) {
+                    w.ident_optim = optim_from(L, lua_gettop(L), METHOD_ERM);
+                    w.has_ident_optim = 1;
+                }
+                lua_pop(L, 1);
+                continue;
+            }
             double x = method_role_default(d, k->role);
             if (get_field(L, idx, k->name) != LUA_TNIL)
                 x = k->type == MKEY_BOOL ? lua_toboolean(L, -1) : lua_tonumber(L, -1);
@@ -248,6 +262,14 @@ static method_spec method_from(lua_State *L, int idx)
             weighting_key = i;
             continue;
         }
+        if (k->role == MROLE_IDENT_OPTIM) {
+            if (get_field(L, idx, k->name) != LUA_TNIL) {
+                m.weighting.ident_optim = optim_from(L, lua_gettop(L), METHOD_ERM);
+                m.weighting.has_ident_optim = 1;
+            }
+            lua_pop(L, 1);
+            continue;
+        }
         if (get_field(L, idx, k->name) != LUA_TNIL)
             method_set(&m, k->name, k->type == MKEY_BOOL ? lua_toboolean(L, -1)
                                                          : lua_tonumber(L, -1));
@@ -255,7 +277,7 @@ static method_spec method_from(lua_State *L, int idx)
     }
     /* after the other keys: a Lua function takes the method's T */
     if (weighting_key >= 0 && get_field(L, idx, d->keys[weighting_key].name) != LUA_TNIL)
-        m.weighting = weighting_from(L, lua_gettop(L), d, m.weighting.T);
+        m.weighting = weighting_from(L, lua_gettop(L), d, m.weighting.T, &m.weighting);
     if (weighting_key >= 0) lua_pop(L, 1);
     return m;
 }
@@ -409,7 +431,8 @@ static int add_job(lua_State *L, job_list *jobs, job_spec *j)
 }
 
 /* The identification job of `of`: ERM on the same data, architecture,
- * optimiser, batch and seed, for T epochs. */
+ * batch and seed, for T epochs, with the weighting's ident_optim (default
+ * ERM's SGD, as JTT; not the student's optimiser). */
 static int add_ident(lua_State *L, job_list *jobs, const job_spec *of, int T)
 {
     job_spec j;
@@ -420,7 +443,7 @@ static int add_ident(lua_State *L, job_list *jobs, const job_spec *of, int T)
     lua_pushnil(L);
     j.method = method_from(L, lua_gettop(L));   /* nil: plain erm */
     lua_pop(L, 1);
-    j.optim = of->optim;
+    j.optim = method_ident_optim(&of->method);
     j.epochs = T;
     j.batch = of->batch;
     j.seed = of->seed;

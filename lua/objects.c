@@ -650,7 +650,8 @@ typedef struct {
 static key_spec key_of(const method_key *k)
 {
     static const value_kind kinds[] = { [MKEY_NUM] = V_NUM, [MKEY_INT] = V_INT,
-                                        [MKEY_BOOL] = V_BOOL, [MKEY_WEIGHTING] = V_WEIGHTING };
+                                        [MKEY_BOOL] = V_BOOL, [MKEY_WEIGHTING] = V_WEIGHTING,
+                                        [MKEY_OPTIM] = V_OPTIM };
     key_spec s = { k->name, kinds[k->type], k->lo, k->hi, 0, NULL };
     if (k->flags & MKEY_LO_OPEN) s.flags |= K_LO_OPEN;
     if (k->flags & MKEY_HI_OPEN) s.flags |= K_HI_OPEN;

@@ -100,7 +100,7 @@ int main(void)
     EXPECT(c[0] == '\0', "canon that does not fit is empty: '%s'", c);
 
     /* weighting labels and typed arguments */
-    weighting_spec w = { WEIGHT_LUA, 2, 0, 0, 7 };
+    weighting_spec w = { WEIGHT_LUA, 2, 0, 0, 7, 0, { 0 } };
     weighting_label(&w, c, sizeof c);
     EXPECT(!strcmp(c, "lua#7"), "%s", c);
     method_defaults(METHOD_DETT, &m);

@@ -44,6 +44,10 @@ typedef struct {
     float up;         /* jtt: lambda_up (default 50 for dett, 20 for jtt) */
     int resample;     /* jtt: 1 resample the error set, 0 loss weights */
     int lua_fn;       /* WEIGHT_LUA: index of the function in the script state */
+    int has_ident_optim;    /* 1: ident_optim was given (DSL key ident_optim) */
+    optim_cfg ident_optim;  /* the identification model's optimiser; when not
+                               given: ERM's default, SGD (JTT trains its
+                               identification model with SGD, as ERM) */
 } weighting_spec;
 
 typedef struct {
