@@ -16,9 +16,11 @@
 #include "jobrun.h"
 #include "method.h"
 #include "results.h"
+#include "report.h"
 #include "rng.h"
 #include "synth.h"
 #include "train.h"
+#include <hdf5.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +256,46 @@ int main(int argc, char **argv)
             EXPECT(c.count[g] == want, "jtt: group %d visited %lld times, expected %lld", g,
                    (long long)c.count[g], (long long)want);
         }
+        /* the results file's per-group error-set sizes (the ident job is j000) */
+        int64_t eg[MAXG];
+        hid_t f = H5Fopen("sj_jtt_results.h5", H5F_ACC_RDONLY, H5P_DEFAULT);
+        hid_t ds = f >= 0 ? H5Dopen2(f, "/jobs/j000/" RF_D_ERROR_GROUPS, H5P_DEFAULT) : -1;
+        EXPECT(ds >= 0 && H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, eg) >= 0,
+               "cannot read error_groups");
+        if (ds >= 0) H5Dclose(ds);
+        if (f >= 0) H5Fclose(f);
+        for (int g = 0; g < G; g++)
+            EXPECT(ds >= 0 && eg[g] == nEg[g], "error_groups[%d] = %lld, the error set has %lld",
+                   g, (long long)eg[g], (long long)nEg[g]);
+        /* dett report --ident shows it; a degenerate set (here: written over
+         * with one class only) is flagged */
+        char want[64], text[4096];
+        snprintf(want, sizeof want, "|E| = %lld of %lld", (long long)nE, (long long)n);
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 1) {
+                const long long one_class[4] = { 0, 0, 5, 3 };
+                f = H5Fopen("sj_jtt_results.h5", H5F_ACC_RDWR, H5P_DEFAULT);
+                ds = f >= 0 ? H5Dopen2(f, "/jobs/j000/" RF_D_ERROR_GROUPS, H5P_DEFAULT) : -1;
+                EXPECT(G == 4 && ds >= 0 && H5Dwrite(ds, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL,
+                                                     H5P_DEFAULT, one_class) >= 0,
+                       "cannot overwrite error_groups");
+                if (ds >= 0) H5Dclose(ds);
+                if (f >= 0) H5Fclose(f);
+                snprintf(want, sizeof want, "WARNING: degenerate (a single class)");
+            }
+            FILE *out = tmpfile();
+            char *rargv[] = { "report", "sj_jtt_results.h5", "--ident", NULL };
+            dett_err re = { "" };
+            EXPECT(out && report_run(out, 3, rargv, &re) == 0, "report --ident: %s", re.msg);
+            size_t got = 0;
+            if (out) {
+                rewind(out);
+                got = fread(text, 1, sizeof text - 1, out);
+                fclose(out);
+            }
+            text[got] = '\0';
+            EXPECT(strstr(text, want) != NULL, "report --ident lacks '%s':\n%s", want, text);
+        }
         printf("jtt on the group-sorted file: |E| = %lld, error share of visits %.4f = "
                "formula %.4f\n", (long long)nE, (double)c.err_visits / (double)c.visits,
                (double)(up * nE) / (double)(up * nE + n - nE));
@@ -261,6 +303,17 @@ int main(int argc, char **argv)
         EXPECT(0, "the student's visits were not counted");
     }
     job_list_free(&jobs);
+
+    /* degenerate error sets (2 classes x 2 attributes, 100 rows) */
+    const int64_t none[4] = { 0, 0, 0, 0 }, half[4] = { 30, 1, 20, 0 }, one[4] = { 0, 0, 5, 3 },
+                  ok[4] = { 3, 1, 2, 4 };
+    EXPECT(jobrun_ident_flags(none, 4, 2, 100) == IDENT_EMPTY, "empty");
+    EXPECT(jobrun_ident_flags(half, 4, 2, 100) == IDENT_OVER_HALF, "over half");
+    EXPECT(jobrun_ident_flags(one, 4, 2, 100) == IDENT_ONE_CLASS, "one class");
+    EXPECT(jobrun_ident_flags(ok, 4, 2, 100) == 0, "a healthy error set");
+    char why[128];
+    jobrun_ident_flags_text(IDENT_OVER_HALF | IDENT_ONE_CLASS, why, sizeof why);
+    EXPECT(!strcmp(why, "more than half the training rows, a single class"), "'%s'", why);
 
     /* 3. the DSL key: default per method, canonical text only when not the default */
     write_text("sj_keys.lua",
