@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
 #include "report_internal.h"
+#include "results_format.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,7 @@ static const char *const rp_usage =
     "usage: dett report RESULTS.h5 [more.h5 ...] [--select val-worst|val-avg|oracle]\n"
     "                   [--per-group] [--format md|latex|csv] [--tune KEY,...]\n"
     "                   [--pivot method] [--plots DIR] [--plot-format pdf,svg,png]\n"
-    "                   [--diagnostics]\n"
+    "                   [--diagnostics] [--ident]\n"
     "\n"
     "  --select S      epoch whose test numbers are reported: best validation worst-group\n"
     "                  accuracy (val-worst, default), best validation average (val-avg),\n"
@@ -28,6 +29,9 @@ static const char *const rp_usage =
     "  --plot-format L formats of the figures, comma-separated from pdf, svg, png\n"
     "                  (default pdf,png)\n"
     "  --diagnostics   show per-job diagnostics stored in the files\n"
+    "  --ident         show each identification job's error set: size, rows per\n"
+    "                  group and class, and a WARNING if it is degenerate (empty,\n"
+    "                  more than half the training rows, or a single class)\n"
     "\n"
     "Jobs that differ only in their seed form one row (mean ± sample std over seeds);\n"
     "several files merge into one report.\n";
@@ -85,6 +89,55 @@ static void rp_diagnostics(FILE *out, const rep_data *d, const char *pre)
             fprintf(out, "\n");
         }
         if (!n) fprintf(out, "%sno diagnostics in %s\n", pre, d->files[f]);
+    }
+}
+
+/* --ident: per identification job, its optimiser and epochs, the error
+ * set's size and its rows per training group g (y, a) and per class, with
+ * a WARNING naming what makes it degenerate (results_format.h) */
+static void rp_ident(FILE *out, const rep_data *d, const char *pre)
+{
+    static const char *const flag_names[] = RF_IDENT_FLAG_NAMES;
+    for (int f = 0; f < d->n_files; f++) {
+        int n = 0;
+        for (int k = 0; k < d->n_jobs; k++) {
+            const rep_job *j = &d->jobs[k];
+            if (j->file != f || strcmp(j->kind, RF_KIND_IDENT)) continue;
+            if (!n++)
+                fprintf(out, "%sidentification jobs in %s: error set (rows the model "
+                        "misclassifies after its epochs), rows per group g (y, a) and class\n",
+                        pre, d->files[f]);
+            fprintf(out, "%s  %-6s %-22s %s, %d epoch%s, seed %lld:", pre, j->id, j->arch,
+                    j->optim[0] ? j->optim : "?", j->epochs, j->epochs == 1 ? "" : "s",
+                    (long long)j->seed);
+            if (!j->error_groups) {
+                fprintf(out, " %s\n", j->status == JOB_DONE ? "no error_groups (older file)"
+                                                            : "not done");
+                continue;
+            }
+            long long tot = 0;
+            for (int g = 0; g < j->groups; g++) tot += j->error_groups[g];
+            fprintf(out, " |E| = %lld of %lld (%.1f%%);", tot, j->n_train,
+                    j->n_train ? 100.0 * (double)tot / (double)j->n_train : 0.0);
+            for (int g = 0; g < j->groups; g++)
+                fprintf(out, " g%d (%d,%d) %lld", g, g / j->n_attrs, g % j->n_attrs,
+                        j->error_groups[g]);
+            fprintf(out, "; class");
+            for (int y = 0; y * j->n_attrs < j->groups; y++) {
+                long long c = 0;
+                for (int a = 0; a < j->n_attrs; a++) c += j->error_groups[y * j->n_attrs + a];
+                fprintf(out, " %d: %lld", y, c);
+            }
+            const int flags = rf_ident_flags(j->error_groups, j->groups, j->n_attrs, j->n_train);
+            if (flags) {
+                fprintf(out, "; WARNING: degenerate (");
+                for (int i = 0, m = 0; i < RF_N_IDENT_FLAGS; i++)
+                    if (flags & (1 << i)) fprintf(out, "%s%s", m++ ? ", " : "", flag_names[i]);
+                fprintf(out, ")");
+            }
+            fprintf(out, "\n");
+        }
+        if (!n) fprintf(out, "%sno identification jobs in %s\n", pre, d->files[f]);
     }
 }
 
@@ -161,6 +214,8 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
             o.per_group = 1;
         } else if (!strcmp(a, "--diagnostics")) {
             o.diagnostics = 1;
+        } else if (!strcmp(a, "--ident")) {
+            o.ident = 1;
         } else if (missing) {
             dett_fail(e, "report: %s needs a value (see dett report --help)", a);
             rc = 2;
@@ -187,6 +242,13 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
         else {
             fputc('\n', out);
             rp_diagnostics(out, &d, o.format == REP_LATEX ? "% " : "");
+        }
+    }
+    if (o.ident) {
+        if (o.format == REP_CSV) rp_ident(stderr, &d, "");
+        else {
+            fputc('\n', out);
+            rp_ident(out, &d, o.format == REP_LATEX ? "% " : "");
         }
     }
     if (plots) CHECK(rep_plots(plots, &t, &d, &o, e));

@@ -49,6 +49,8 @@ typedef struct {
     char optim[129];                  /* "" in files older than the attribute */
     int batch;                        /* 0 in files older than the attribute */
     char teacher[17], ident[17], select[17];
+    char sampler[17];                 /* "rows" | "groups" | "groups-exact"; "rows"
+                                         in files older than the attribute */
     int64_t seed;
     int epochs, groups, n_attrs;      /* E, G, A */
     /* typed configuration: what analysis computes with (the text above
@@ -68,6 +70,10 @@ typedef struct {
     int32_t selected[3];              /* val-worst, val-avg, oracle */
     int has_diagnostics;              /* /jobs/<id>/diagnostics exists */
     double *cka, *feature_mse;        /* [G] diagnostics of a done job, or NULL */
+    long long *error_groups;          /* [G] a done ident job's error-set rows per
+                                         training group, or NULL (older files) */
+    long long n_train;                /* ident jobs: training rows (the error set's
+                                         length), else 0 */
 } rep_job;
 
 typedef struct {
@@ -177,6 +183,7 @@ typedef struct {
     int select;                       /* REP_SEL_* */
     int per_group;
     int diagnostics;
+    int ident;                        /* --ident: the identification section */
     int pivot;                        /* --pivot method: the compact table instead */
     const char *tune;                 /* --tune KEYS, or NULL */
     unsigned plot_formats;            /* REP_PLOT_* bits (--plot-format) */

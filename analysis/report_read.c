@@ -69,6 +69,60 @@ static void rd_arch_width(rep_arch *a)
     else a->width = a->fc > 0 ? a->fc : a->n_channels ? a->channels[a->n_channels - 1] : 0;
 }
 
+/* a done ident job's error_groups [G] (absent in older files: left NULL)
+ * and its training rows, the length of its artifact's error_set */
+static int rd_error_groups(hid_t file, hid_t g, const char *where, rep_job *j, dett_err *e)
+{
+    char p[200];
+    hid_t d = -1, sp = -1;
+    hsize_t n = 0;
+    int rc = -1;
+    htri_t ex;
+    CHECK_H5(e, ex = H5Lexists(g, RF_D_ERROR_GROUPS, H5P_DEFAULT),
+             "%s: cannot query '" RF_D_ERROR_GROUPS "'", where);
+    if (!ex) return 0;
+    snprintf(p, sizeof p, RF_ARTIFACTS "/%s/" RF_D_ERROR_SET, j->hash);
+    CHECK_H5(e, ex = H5Lexists(file, RF_ARTIFACTS, H5P_DEFAULT) > 0 &&
+                     H5Lexists(file, p, H5P_DEFAULT) > 0 ? 1 : 0, "%s: cannot query %s", where, p);
+    if (!ex) {
+        dett_fail(e, "%s: an identification job without %s", where, p);
+        goto fail;
+    }
+    CHECK_H5(e, d = H5Dopen2(file, p, H5P_DEFAULT), "%s: cannot open %s", where, p);
+    CHECK_H5(e, sp = H5Dget_space(d), "%s: %s: no dataspace", where, p);
+    if (H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0) {
+        dett_fail(e, "%s: %s is not a vector", where, p);
+        goto fail;
+    }
+    j->n_train = (long long)n;
+    j->error_groups = malloc(sizeof *j->error_groups * (size_t)j->groups);
+    CHECK_ALLOC(e, j->error_groups);
+    H5Sclose(sp);
+    H5Dclose(d);
+    sp = d = -1;
+    CHECK_H5(e, d = H5Dopen2(g, RF_D_ERROR_GROUPS, H5P_DEFAULT),
+             "%s: cannot open '" RF_D_ERROR_GROUPS "'", where);
+    CHECK_H5(e, sp = H5Dget_space(d), "%s/" RF_D_ERROR_GROUPS ": no dataspace", where);
+    if (H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0 ||
+        n != (hsize_t)j->groups) {
+        dett_fail(e, "%s/" RF_D_ERROR_GROUPS ": expected [%d]", where, j->groups);
+        goto fail;
+    }
+    CHECK_H5(e, H5Dread(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, j->error_groups),
+             "%s/" RF_D_ERROR_GROUPS ": cannot read", where);
+    for (int k = 0; k < j->groups; k++)
+        if (j->error_groups[k] < 0 || j->error_groups[k] > j->n_train) {   /* not written */
+            free(j->error_groups);
+            j->error_groups = NULL;
+            break;
+        }
+    rc = 0;
+fail:
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
 /* format 2: arch.*, method.*, weighting.*, optim.* */
 static int rd_typed(hid_t g, const char *where, rep_job *j, dett_err *e)
 {
@@ -304,6 +358,8 @@ static int rd_job(hid_t file, const char *path, int version, const rd_row *row, 
     CHECK(rd_attr_str(g, where, RF_J_TEACHER, j->teacher, sizeof j->teacher, e));
     CHECK(rd_attr_str(g, where, RF_J_IDENT, j->ident, sizeof j->ident, e));
     CHECK(rd_attr_str(g, where, RF_J_SELECT, j->select, sizeof j->select, e));
+    CHECK(rd_attr_opt(g, where, RF_J_SAMPLER, j->sampler, sizeof j->sampler, NULL, e));
+    if (!j->sampler[0]) snprintf(j->sampler, sizeof j->sampler, "rows");
     CHECK(h5attr_get_int(g, RF_J_SEED, LLONG_MIN, LLONG_MAX, &seed, where, e));
     j->seed = (int64_t)seed;
     CHECK(rd_attr_int_range(g, where, RF_J_EPOCHS, 1, 1000000, &j->epochs, e));
@@ -342,6 +398,7 @@ static int rd_job(hid_t file, const char *path, int version, const rd_row *row, 
             CHECK(rd_doubles(g, where, RF_DIAGNOSTICS "/" RF_D_FEATURE_MSE, 1, dg,
                              j->feature_mse, e));
         }
+        if (!strcmp(j->kind, RF_KIND_IDENT)) CHECK(rd_error_groups(file, g, where, j, e));
         for (int k = 0; k < 3; k++)
             if (j->selected[k] < 0 || j->selected[k] >= j->epochs) {
                 dett_fail(e, "%s/" RF_D_SELECTED ": epoch %d out of range [0, %d) for a done job",
@@ -418,7 +475,8 @@ fail:
     return rc;
 }
 
-/* "method|method_args|arch|weighting|dataset|epochs|optim|batch" of the teacher job */
+/* "method|method_args|arch|weighting|dataset|epochs|optim|batch|sampler" of the
+ * teacher job (not its seed: students of paired teachers share a row) */
 static void rd_teacher_key(rep_job *j, const rep_job *jobs, int first, int last,
                            const char *path)
 {
@@ -427,9 +485,9 @@ static void rd_teacher_key(rep_job *j, const rep_job *jobs, int first, int last,
     for (int k = first; k < last; k++)
         if (!strcmp(jobs[k].id, j->teacher)) {
             const rep_job *t = &jobs[k];
-            rep_fmt(j->teacher_key, sizeof j->teacher_key, "%s|%s|%s|%s|%s|%d|%s|%d", t->method,
-                    t->method_args, t->arch, t->weighting, t->dataset, t->epochs, t->optim,
-                    t->batch);
+            rep_fmt(j->teacher_key, sizeof j->teacher_key, "%s|%s|%s|%s|%s|%d|%s|%d|%s",
+                    t->method, t->method_args, t->arch, t->weighting, t->dataset, t->epochs,
+                    t->optim, t->batch, t->sampler);
             rep_fmt(j->teacher_label, sizeof j->teacher_label, "%s %s", t->method, t->arch);
             return;
         }
@@ -535,6 +593,7 @@ void rep_data_free(rep_data *d)
         free(d->jobs[k].avg);
         free(d->jobs[k].cka);
         free(d->jobs[k].feature_mse);
+        free(d->jobs[k].error_groups);
     }
     free(d->jobs);
     for (int k = 0; k < d->n_files; k++) free(d->files[k]);

@@ -118,9 +118,9 @@ static const char *rw_basename(const char *path)
 
 static void rw_key(const rep_job *j, char *key, size_t cap)
 {
-    rep_fmt(key, cap, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%d\x1f%d\x1f%s\x1f%d",
+    rep_fmt(key, cap, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%d\x1f%d\x1f%s\x1f%d\x1f%s",
              j->kind, j->dataset, j->method, j->method_args, j->arch, j->weighting,
-             j->teacher_key, j->epochs, j->groups, j->n_attrs, j->optim, j->batch);
+             j->teacher_key, j->epochs, j->groups, j->n_attrs, j->optim, j->batch, j->sampler);
 }
 
 static int rw_push(int **v, int *n, int x)
@@ -237,8 +237,8 @@ fail:
 
 /* ---- labels ------------------------------------------------------------------------ */
 
-enum { F_DATASET, F_ARGS, F_ARCH, F_WEIGHTING, F_TEACHER, F_EPOCHS, F_OPTIM, F_BATCH, F_METHOD,
-       N_FIELDS };
+enum { F_DATASET, F_ARGS, F_ARCH, F_WEIGHTING, F_TEACHER, F_EPOCHS, F_OPTIM, F_BATCH, F_SAMPLER,
+       F_METHOD, N_FIELDS };
 
 static void rw_field(const rep_job *j, int f, char *buf, size_t cap)
 {
@@ -251,14 +251,15 @@ static void rw_field(const rep_job *j, int f, char *buf, size_t cap)
     case F_EPOCHS: snprintf(buf, cap, "%d", j->epochs); break;
     case F_OPTIM: snprintf(buf, cap, "%s", j->optim); break;
     case F_BATCH: snprintf(buf, cap, "%d", j->batch); break;
+    case F_SAMPLER: snprintf(buf, cap, "%s", j->sampler); break;
     default: snprintf(buf, cap, "%s", j->method); break;
     }
 }
 
 /* which fields differ across the rows of section sec. The weighting counts
  * only where it differs between rows of the same method and method_args (it
- * usually repeats them), and so do the optimiser and batch (methods have
- * different default optimisers); the teacher only among rows that have one. */
+ * usually repeats them), and so do the optimiser, batch and sampler (methods
+ * have different default optimisers and samplers); the teacher only among rows that have one. */
 static void rw_varying(const rep_table *t, const rep_data *d, rep_section sec,
                        int vary[N_FIELDS])
 {
@@ -272,7 +273,7 @@ static void rw_varying(const rep_table *t, const rep_data *d, rep_section sec,
                 const rep_job *y = &d->jobs[t->rows[q].first];
                 if (t->rows[q].section != sec || (f == F_TEACHER && !y->teacher_key[0]))
                     continue;
-                if ((f == F_WEIGHTING || f == F_OPTIM || f == F_BATCH) &&
+                if ((f == F_WEIGHTING || f == F_OPTIM || f == F_BATCH || f == F_SAMPLER) &&
                     (strcmp(x->method, y->method) || strcmp(x->method_args, y->method_args)))
                     continue;
                 rw_field(x, f, a, sizeof a);
@@ -333,6 +334,10 @@ static void rw_label(rep_row *r, const rep_data *d, const int vary[N_FIELDS])
     }
     if (vary[F_BATCH] && j->batch) {
         snprintf(tmp, sizeof tmp, " batch=%d", j->batch);
+        rw_cat(L, cap, tmp);
+    }
+    if (vary[F_SAMPLER]) {
+        snprintf(tmp, sizeof tmp, " sampler=%s", j->sampler);
         rw_cat(L, cap, tmp);
     }
     if (r->n_tuned > 1) {

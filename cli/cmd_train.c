@@ -56,6 +56,8 @@ static void print_usage(void)
     }
     printf("  --seed S                 (default 1)\n"
            "  --select val-worst|val-avg|oracle   model selection (default val-worst)\n"
+           "  --sampler rows|groups|groups-exact  epoch sampling (default: the method's;\n"
+           "                           groupdro: groups, others: rows; docs/sampling.md)\n"
            "  --micro-shards M         fixed micro-shards, a power of two (default 8)\n"
            "  --ranks-per-job K        ranks per job group (default: all); group i\n"
            "                           trains seed S + i\n");
@@ -89,7 +91,7 @@ static int set_method_key(job_spec *job, const char *flag, const char *val, dett
 {
     const method_def *d = method_get(job->method.kind);
     int i = method_key_index(d, flag + 2);
-    if (i < 0 || d->keys[i].type == MKEY_WEIGHTING)
+    if (i < 0 || d->keys[i].type == MKEY_WEIGHTING || d->keys[i].type == MKEY_OPTIM)
         return dett_fail(e, "train: unknown option '%s' (see dett train --help)", flag);
     const method_key *k = &d->keys[i];
     double v;
@@ -122,6 +124,7 @@ static int parse_flags(int argc, char **argv, job_spec *job, int *M, int *K, det
     snprintf(job->id, sizeof job->id, "train");
     job->kind = JOB_STUDENT;
     method_defaults(kind, &job->method);
+    job->sampler = method_get(kind)->sampler;
     job->epochs = 20;
     job->batch = 64;
     job->seed = 1;
@@ -147,6 +150,11 @@ static int parse_flags(int argc, char **argv, job_spec *job, int *M, int *K, det
             if (select_find(val) < 0)
                 return dett_fail(e, "--select: '%s': expected val-worst, val-avg or oracle", val);
             job->select = (select_kind)select_find(val);
+        } else if (!strcmp(f, "--sampler")) {
+            if (!val) return dett_fail(e, "--sampler needs a value");
+            if (sampler_find(val) < 0)
+                return dett_fail(e, "--sampler: '%s': expected rows, groups or groups-exact", val);
+            job->sampler = (sampler_kind)sampler_find(val);
         } else if (!strcmp(f, "--epochs")) {
             if (cmd_int(f, val, 1, 100000, &v, e)) return -1;
             job->epochs = (int)v;
@@ -237,7 +245,7 @@ int cmd_train(int argc, char **argv)
             printf("job: %s %s on %s, seed %llu, %d rank%s, %d micro-shards, %lld steps/epoch\n",
                    method_name(job.method.kind), an, job.data,
                    (unsigned long long)job.seed, K, K > 1 ? "s" : "", M,
-                   (long long)gd.plan.steps);
+                   (long long)res.steps);
             if (res.failed) {
                 fflush(stdout);
                 fprintf(stderr, "dett: %s: training failed: %s\n", job.data, res.reason);

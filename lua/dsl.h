@@ -20,12 +20,14 @@
  *       fc=0 (0: no fc layer before the head)}
  *   erm{}  simkd{}  dfr{}                  (no options)
  *   groupdro{eta=0.01, adj=0}
- *   jtt{T=1, up=20, resample=true}         T identification epochs
+ *   jtt{T=1, up=20, resample=true, ident_optim=sgd{}}  T identification
+ *       epochs, ident_optim the identification model's optimiser (default
+ *       ERM's sgd{}, as JTT; never the student's)
  *   kd{T=4, alpha=0.9}                     T temperature
  *   fitnet{feat_w=1, ce_w=1}
  *   dett{weighting=jtt{T=1, up=50, resample=false}}; dett{T=.., up=..} is
  *       shorthand for that weighting; with weighting = a Lua function, T is
- *       its identification epochs (default 1)
+ *       its identification epochs (default 1); ident_optim as for jtt{}
  *   weightings: none, group_balanced, jtt{...}, or function(s) ... end
  *       returning a weight >= 0 from s.id_loss, s.id_correct (boolean),
  *       s.teacher_loss, s.teacher_correct (boolean), s.y (no group labels)
@@ -33,11 +35,13 @@
  *   adamw{lr=1e-3, wd=1e-4, betas={0.9, 0.999}, eps=1e-8}
  *       when no optim is given: adamw{} for fitnet, simkd, dett; sgd{} else
  *   train{data=, arch=, method=erm{}, optim=, epochs=20, batch=64, seed=1,
- *       select="val-worst"}  a named model (teacher); its method may not
+ *       select="val-worst", sampler=}  a named model (teacher); its method may not
  *       need a teacher
  *   grid{data=, teacher=, student=, method=, optim=, epochs=20, batch=64,
- *       seeds=1, select="val-worst"|"val-avg"|"oracle"}; kd, fitnet, simkd
- *       and dett need teacher
+ *       seeds=1, select="val-worst"|"val-avg"|"oracle", sampler=}; kd, fitnet,
+ *       simkd and dett need teacher. sampler = "rows"|"groups"|"groups-exact"
+ *       (default: the method's, groupdro "groups", else "rows";
+ *       docs/sampling.md)
  *   sweep{a, b, ...}    an axis, anywhere (grid keys, or inside a method,
  *       weighting, architecture, optimiser, model or list); the grid is the
  *       Cartesian product of all axes, a sweep nested in one value

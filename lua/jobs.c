@@ -9,7 +9,9 @@
  *   kind=student;data=d.h5;arch=mlp[64,64];method=dett;
  *   weighting=jtt(T=1,resample=0,up=50);optim=adamw(beta1=0.9,beta2=0.999,
  *   eps=1e-08,lr=0.001,wd=0.0001);epochs=20;batch=64;seed=1;select=val-worst
- * An ident job has no select. hash = hex sha256 of
+ * An ident job has no select. A job whose sampler is not its method's
+ * default (method.h: groupdro "groups", the others "rows") has
+ * ";sampler=<name>" after seed, so default jobs keep their hashes. hash = hex sha256 of
  *   canon + "|" + the hashes of its dependencies (teacher, then ident)
  *   joined by ','.
  * Two jobs with the same hash are one job: the first one is kept.
@@ -199,14 +201,18 @@ static int function_ref(lua_State *L, int idx)
 
 /* The weighting at idx given to method row d (none, group_balanced, a
  * jtt{} value whose unset keys take d's defaults, or a Lua function with T
- * identification epochs). */
-static weighting_spec weighting_from(lua_State *L, int idx, const method_def *d, int T)
+ * identification epochs); `outer` is the method's own weighting, whose
+ * ident_optim applies unless the jtt{} value gives its own. */
+static weighting_spec weighting_from(lua_State *L, int idx, const method_def *d, int T,
+                                     const weighting_spec *outer)
 {
-    weighting_spec w = { WEIGHT_NONE, 0, 0, 0, -1 };
+    weighting_spec w = { WEIGHT_NONE, 0, 0, 0, -1, 0, { 0 } };
     if (lua_type(L, idx) == LUA_TFUNCTION) {
         w.kind = WEIGHT_LUA;
         w.T = T;
         w.lua_fn = function_ref(L, idx);
+        w.has_ident_optim = outer->has_ident_optim;
+        w.ident_optim = outer->ident_optim;
         return w;
     }
     const dobj *o = obj_test(L, idx);
@@ -215,8 +221,18 @@ static weighting_spec weighting_from(lua_State *L, int idx, const method_def *d,
     if (o && o->c->method && (o->c->method->flags & MF_WEIGHTING_VALUE)) {
         const method_def *v = o->c->method;
         w.kind = WEIGHT_JTT;
+        w.has_ident_optim = outer->has_ident_optim;
+        w.ident_optim = outer->ident_optim;
         for (int i = 0; i < v->n_keys; i++) {
             const method_key *k = &v->keys[i];
+            if (k->role == MROLE_IDENT_OPTIM) {
+                if (get_field(L, idx, k->name) != LUA_TNIL) {
+                    w.ident_optim = optim_from(L, lua_gettop(L), METHOD_ERM);
+                    w.has_ident_optim = 1;
+                }
+                lua_pop(L, 1);
+                continue;
+            }
             double x = method_role_default(d, k->role);
             if (get_field(L, idx, k->name) != LUA_TNIL)
                 x = k->type == MKEY_BOOL ? lua_toboolean(L, -1) : lua_tonumber(L, -1);
@@ -246,6 +262,14 @@ static method_spec method_from(lua_State *L, int idx)
             weighting_key = i;
             continue;
         }
+        if (k->role == MROLE_IDENT_OPTIM) {
+            if (get_field(L, idx, k->name) != LUA_TNIL) {
+                m.weighting.ident_optim = optim_from(L, lua_gettop(L), METHOD_ERM);
+                m.weighting.has_ident_optim = 1;
+            }
+            lua_pop(L, 1);
+            continue;
+        }
         if (get_field(L, idx, k->name) != LUA_TNIL)
             method_set(&m, k->name, k->type == MKEY_BOOL ? lua_toboolean(L, -1)
                                                          : lua_tonumber(L, -1));
@@ -253,7 +277,7 @@ static method_spec method_from(lua_State *L, int idx)
     }
     /* after the other keys: a Lua function takes the method's T */
     if (weighting_key >= 0 && get_field(L, idx, d->keys[weighting_key].name) != LUA_TNIL)
-        m.weighting = weighting_from(L, lua_gettop(L), d, m.weighting.T);
+        m.weighting = weighting_from(L, lua_gettop(L), d, m.weighting.T, &m.weighting);
     if (weighting_key >= 0) lua_pop(L, 1);
     return m;
 }
@@ -355,6 +379,8 @@ static void canon_job(lua_State *L, job_spec *j)
     canon_optim(&b, &j->optim);
     sb_add(&b, ";epochs=%d;batch=%d;seed=%llu", j->epochs, j->batch,
            (unsigned long long)j->seed);
+    const method_def *md = method_get(j->method.kind);
+    if (md && j->sampler != md->sampler) sb_add(&b, ";sampler=%s", sampler_names[j->sampler]);
     if (j->kind != JOB_IDENT) sb_add(&b, ";select=%s", select_names[j->select]);
     if (b.overflow) luaL_error(L, "job config text longer than %d bytes", JOB_CANON - 1);
 }
@@ -405,7 +431,8 @@ static int add_job(lua_State *L, job_list *jobs, job_spec *j)
 }
 
 /* The identification job of `of`: ERM on the same data, architecture,
- * optimiser, batch and seed, for T epochs. */
+ * batch and seed, for T epochs, with the weighting's ident_optim (default
+ * ERM's SGD, as JTT; not the student's optimiser). */
 static int add_ident(lua_State *L, job_list *jobs, const job_spec *of, int T)
 {
     job_spec j;
@@ -416,7 +443,7 @@ static int add_ident(lua_State *L, job_list *jobs, const job_spec *of, int T)
     lua_pushnil(L);
     j.method = method_from(L, lua_gettop(L));   /* nil: plain erm */
     lua_pop(L, 1);
-    j.optim = of->optim;
+    j.optim = method_ident_optim(&of->method);
     j.epochs = T;
     j.batch = of->batch;
     j.seed = of->seed;
@@ -458,6 +485,15 @@ static void common_from(lua_State *L, int idx, job_spec *j, const char *arch_key
     if (get_field(L, idx, "select") != LUA_TNIL && select_find(lua_tostring(L, -1)) >= 0)
         j->select = (select_kind)select_find(lua_tostring(L, -1));
     lua_pop(L, 1);
+    j->sampler = method_get(j->method.kind)->sampler;
+    if (get_field(L, idx, "sampler") != LUA_TNIL && sampler_find(lua_tostring(L, -1)) >= 0)
+        j->sampler = (sampler_kind)sampler_find(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    if (j->sampler != SAMPLER_KIND_ROWS && j->method.weighting.kind == WEIGHT_JTT &&
+        j->method.weighting.resample && (method_get(j->method.kind)->flags & MF_SAMPLE_WEIGHTS))
+        obj_error(L, o->where, "%s{}: sampler \"%s\" does not combine with %s's upsampling "
+                  "(resample = true); use resample = false or sampler = \"rows\"",
+                  o->c->name, sampler_names[j->sampler], method_name(j->method.kind));
     j->teacher = j->ident = -1;
     j->script_line = o->line;
     size_t w = strlen(o->where);   /* "file:line:" -> "file:line" */

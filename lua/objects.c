@@ -605,6 +605,7 @@ static const key_spec train_keys[] = {
     { "epochs", V_INT, 1, 100000, 0, NULL },
     { "batch", V_INT, 1, 1 << 24, 0, NULL },
     { "select", V_ENUM, 0, 0, 0, select_names },
+    { "sampler", V_ENUM, 0, 0, 0, sampler_names },
     { "seed", V_INT, 0, INF, 0, NULL },
 };
 static const key_spec grid_keys[] = {
@@ -616,6 +617,7 @@ static const key_spec grid_keys[] = {
     { "epochs", V_INT, 1, 100000, 0, NULL },
     { "batch", V_INT, 1, 1 << 24, 0, NULL },
     { "select", V_ENUM, 0, 0, 0, select_names },
+    { "sampler", V_ENUM, 0, 0, 0, sampler_names },
     { "seeds", V_SEEDS, 0, INF, 0, NULL },
 };
 
@@ -648,7 +650,8 @@ typedef struct {
 static key_spec key_of(const method_key *k)
 {
     static const value_kind kinds[] = { [MKEY_NUM] = V_NUM, [MKEY_INT] = V_INT,
-                                        [MKEY_BOOL] = V_BOOL, [MKEY_WEIGHTING] = V_WEIGHTING };
+                                        [MKEY_BOOL] = V_BOOL, [MKEY_WEIGHTING] = V_WEIGHTING,
+                                        [MKEY_OPTIM] = V_OPTIM };
     key_spec s = { k->name, kinds[k->type], k->lo, k->hi, 0, NULL };
     if (k->flags & MKEY_LO_OPEN) s.flags |= K_LO_OPEN;
     if (k->flags & MKEY_HI_OPEN) s.flags |= K_HI_OPEN;

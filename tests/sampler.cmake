@@ -12,3 +12,8 @@ foreach(np 1 2 4)
            COMMAND ${DETT_MPIEXEC} -n ${np} $<TARGET_FILE:test_sampler_mpi> n${np}
            WORKING_DIRECTORY ${DETT_TEST_TMP})
 endforeach()
+
+# the sampler as training sees it: train_job on a group-sorted and a
+# shuffled file (same per-group visits, every sampler), JTT's exact
+# upsampling through the job runner, the DSL's sampler key
+dett_unit_test(test_sampling_jobs test_sampling_jobs.c)

@@ -344,6 +344,43 @@ static const job_spec *find(const job_list *l, job_kind kind, method_kind m)
 
 static int near(float a, float b) { return fabsf(a - b) <= 1e-6f * fabsf(b); }
 
+/* the identification step's keys: ident_optim (default ERM's SGD) and T */
+static void test_ident_keys(void)
+{
+    const char *text =
+        "local d = dataset \"lua-data/tiny.h5\"\n"
+        "local t = train{ data = d, arch = mlp{8} }\n"
+        "return grid{ data = d, teacher = t, student = mlp{16},\n"
+        "  method = sweep{ dett{ T = 2, ident_optim = adamw{ lr = 3e-4 } },\n"
+        "                  dett{ weighting = jtt{ T = 3, up = 9, ident_optim = sgd{ lr = 0.1 } } },\n"
+        "                  jtt{ ident_optim = sgd{ lr = 0.05, momentum = 0 } } } }\n";
+    EXPECT(write_file("lua-ident.lua", text) == 0, "cannot write lua-ident.lua");
+    job_list l = { 0, 0, NULL };
+    if (load("lua-ident.lua", &l, NULL) != 0) return;
+    int seen = 0;
+    for (int i = 0; i < l.n; i++) {
+        const job_spec *j = &l.jobs[i];
+        if (j->kind != JOB_STUDENT || j->ident < 0) continue;
+        const job_spec *id = &l.jobs[j->ident];
+        if (j->method.kind == METHOD_DETT && j->method.weighting.T == 2) {
+            EXPECT(id->epochs == 2 && id->optim.kind == OPTIM_ADAMW && near(id->optim.lr, 3e-4f),
+                   "dett ident_optim: %s", id->canon);
+            seen++;
+        } else if (j->method.kind == METHOD_DETT) {
+            EXPECT(id->epochs == 3 && id->optim.kind == OPTIM_SGD && near(id->optim.lr, 0.1f),
+                   "dett jtt{ident_optim}: %s", id->canon);
+            seen++;
+        } else if (j->method.kind == METHOD_JTT) {
+            EXPECT(id->epochs == 1 && id->optim.kind == OPTIM_SGD && near(id->optim.lr, 0.05f) &&
+                   id->optim.momentum == 0 && j->optim.kind == OPTIM_SGD &&
+                   near(j->optim.lr, 1e-2f), "jtt ident_optim: %s / %s", id->canon, j->canon);
+            seen++;
+        }
+    }
+    EXPECT(seen == 3, "ident keys: %d students with identification jobs", seen);
+    job_list_free(&l);
+}
+
 /* defaults per method, as lua/dsl.h states them */
 static void test_defaults(void)
 {
@@ -355,8 +392,9 @@ static void test_defaults(void)
     EXPECT(write_file("lua-defaults.lua", text) == 0, "cannot write lua-defaults.lua");
     job_list l = { 0, 0, NULL };
     if (load("lua-defaults.lua", &l, NULL) != 0) return;
-    /* erm, ident(sgd), jtt, teacher, ident(adamw), dett, kd, groupdro, fitnet */
-    EXPECT(l.n == 9, "defaults: %d jobs, expected 9", l.n);
+    /* erm, ident(sgd), jtt, teacher, dett (the same ident: JTT's SGD), kd,
+     * groupdro, fitnet */
+    EXPECT(l.n == 8, "defaults: %d jobs, expected 8", l.n);
     const job_spec *t = find(&l, JOB_TRAIN, METHOD_ERM), *erm = find(&l, JOB_STUDENT, METHOD_ERM),
                    *jtt = find(&l, JOB_STUDENT, METHOD_JTT),
                    *dett = find(&l, JOB_STUDENT, METHOD_DETT),
@@ -394,11 +432,13 @@ static void test_defaults(void)
     EXPECT(dett->method.weighting.kind == WEIGHT_JTT && dett->method.weighting.T == 1 &&
            near(dett->method.weighting.up, 50) && dett->method.weighting.resample == 0,
            "defaults: dett weighting %s", dett->canon);
-    EXPECT(dett->teacher >= 0 && dett->ident >= 0 && dett->ident != jtt->ident,
-           "defaults: dett deps %d %d", dett->teacher, dett->ident);
+    EXPECT(dett->teacher >= 0 && dett->ident >= 0 && dett->ident == jtt->ident,
+           "defaults: dett deps %d %d (one identification job with jtt's)", dett->teacher,
+           dett->ident);
     if (dett->ident >= 0)
-        EXPECT(l.jobs[dett->ident].optim.kind == OPTIM_ADAMW,
-               "defaults: dett ident uses the student's optimiser");
+        EXPECT(l.jobs[dett->ident].optim.kind == OPTIM_SGD &&
+               near(l.jobs[dett->ident].optim.lr, 1e-2f),
+               "defaults: dett's identification model uses JTT's SGD, not the student's AdamW");
     EXPECT(strstr(dett->canon, ";method=dett;weighting=jtt(T=1,resample=0,up=50);optim=adamw("
                                "beta1=0.9,beta2=0.999,eps=1e-08,lr=0.001,wd=0.0001);epochs=20;"
                                "batch=64;seed=1;select=val-worst") != NULL,
@@ -640,6 +680,7 @@ int main(int argc, char **argv)
     test_stable(dir);
     test_changes();
     test_defaults();
+    test_ident_keys();
     test_weight();
     test_stateless();
     test_misc(dir);

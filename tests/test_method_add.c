@@ -51,7 +51,7 @@ static double objective_lsce(obj_out *out, const obj_in *in)
 static const method_def lsce_row = {
     "lsce", 1,
     { { "eps", MKEY_NUM, MROLE_ARG, 0, 1, MKEY_HI_OPEN, 0.1 } },
-    MF_LOGIT_LOSS, OPTIM_SGD, objective_lsce, NULL,
+    MF_LOGIT_LOSS, OPTIM_SGD, objective_lsce, NULL, SAMPLER_KIND_ROWS,
 };
 
 /* ---- helpers --------------------------------------------------------------- */

@@ -100,7 +100,7 @@ int main(void)
     EXPECT(c[0] == '\0', "canon that does not fit is empty: '%s'", c);
 
     /* weighting labels and typed arguments */
-    weighting_spec w = { WEIGHT_LUA, 2, 0, 0, 7 };
+    weighting_spec w = { WEIGHT_LUA, 2, 0, 0, 7, 0, { 0 } };
     weighting_label(&w, c, sizeof c);
     EXPECT(!strcmp(c, "lua#7"), "%s", c);
     method_defaults(METHOD_DETT, &m);
@@ -137,7 +137,7 @@ int main(void)
     /* registration checks its row */
     dett_err e = { "" };
     method_def bad = { "weighted_arg", 1, { { "T", MKEY_INT, MROLE_WEIGHT_T, 1, 9, 0, 1 } },
-                       MF_LOGIT_LOSS, OPTIM_SGD, dummy_objective, NULL };
+                       MF_LOGIT_LOSS, OPTIM_SGD, dummy_objective, NULL, SAMPLER_KIND_ROWS };
     EXPECT(method_register(&bad, &e) < 0, "a weighting key without MF_SAMPLE_WEIGHTS");
     bad.keys[0] = (method_key){ "x", MKEY_BOOL, MROLE_ARG, 0, 1, 0, 0 };
     EXPECT(method_register(&bad, &e) < 0, "a boolean argument");

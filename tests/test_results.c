@@ -58,7 +58,7 @@ static int make_jobs(job_list *l, results_jobinfo info[3])
         if (i == 2) {
             j->arch = (arch_spec){ARCH_CNN, 0, {0}, 2, {8, 16}, 3, 2, 1, 0};
             j->method.kind = METHOD_DETT;
-            j->method.weighting = (weighting_spec){WEIGHT_JTT, 1, 50.0f, 0, 0};
+            j->method.weighting = (weighting_spec){WEIGHT_JTT, 1, 50.0f, 0, 0, 0, { 0 }};
             j->optim = optim_defaults(OPTIM_ADAMW);
             j->optim.lr = 1e-3f, j->optim.wd = 1e-4f;
         }

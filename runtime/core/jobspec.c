@@ -16,6 +16,18 @@ const char *const job_kind_names[N_JOB_KINDS + 1] = {
     [N_JOB_KINDS] = NULL,
 };
 
+const char *const sampler_names[N_SAMPLER_KINDS + 1] = {
+    [SAMPLER_KIND_ROWS] = "rows", [SAMPLER_KIND_GROUPS] = "groups",
+    [SAMPLER_KIND_GROUPS_EXACT] = "groups-exact", [N_SAMPLER_KINDS] = NULL,
+};
+
+int sampler_find(const char *s)
+{
+    for (int k = 0; k < N_SAMPLER_KINDS; k++)
+        if (strcmp(s, sampler_names[k]) == 0) return k;
+    return -1;
+}
+
 int select_find(const char *s)
 {
     for (int k = 0; k < N_SELECTS; k++)

@@ -44,6 +44,10 @@ typedef struct {
     float up;         /* jtt: lambda_up (default 50 for dett, 20 for jtt) */
     int resample;     /* jtt: 1 resample the error set, 0 loss weights */
     int lua_fn;       /* WEIGHT_LUA: index of the function in the script state */
+    int has_ident_optim;    /* 1: ident_optim was given (DSL key ident_optim) */
+    optim_cfg ident_optim;  /* the identification model's optimiser; when not
+                               given: ERM's default, SGD (JTT trains its
+                               identification model with SGD, as ERM) */
 } weighting_spec;
 
 typedef struct {
@@ -62,6 +66,17 @@ typedef struct {
 } method_spec;
 
 typedef enum { JOB_TRAIN, JOB_IDENT, JOB_STUDENT, N_JOB_KINDS } job_kind;
+/* how a job's training rows are drawn each epoch (runtime/train/sampler.h,
+ * docs/sampling.md): every row once (or its JTT multiplicity) shuffled;
+ * group_DRO's --reweight_groups (groups uniform, with replacement); the same
+ * group target with exact counts. The order is sampler.h's sampler_mode. */
+typedef enum { SAMPLER_KIND_ROWS, SAMPLER_KIND_GROUPS, SAMPLER_KIND_GROUPS_EXACT,
+               N_SAMPLER_KINDS } sampler_kind;
+/* "rows", "groups", "groups-exact", then NULL: the DSL key `sampler`'s
+ * values, the canonical text and the results file's `sampler` attribute */
+extern const char *const sampler_names[N_SAMPLER_KINDS + 1];
+/* the sampler_kind named s, or -1 */
+int sampler_find(const char *s);
 typedef enum { SELECT_VAL_WORST, SELECT_VAL_AVG, SELECT_ORACLE, N_SELECTS } select_kind;
 
 /* "val-worst", "val-avg", "oracle", then NULL: the one spelling of the
@@ -82,6 +97,7 @@ typedef struct {
     int epochs, batch;
     uint64_t seed;
     select_kind select;
+    sampler_kind sampler;        /* default: the method row's (method.h) */
     int teacher;                 /* index of the teacher job, -1 if none */
     int ident;                   /* index of the identification job, -1 if none */
     char hash[65];               /* hex sha256 */

@@ -19,6 +19,7 @@ _Static_assert(offsetof(method_spec, ce_w) == offsetof(method_spec, arg[1]), "fi
 #define ARG_KEY(n, lo, hi, fl, def) { n, MKEY_NUM, MROLE_ARG, lo, hi, fl, def }
 #define T_KEY(def) { "T", MKEY_INT, MROLE_WEIGHT_T, 1, 10000, 0, def }
 #define UP_KEY(def) { "up", MKEY_NUM, MROLE_WEIGHT_UP, 0, 1e6, MKEY_LO_OPEN, def }
+#define IDENT_OPTIM_KEY { "ident_optim", MKEY_OPTIM, MROLE_IDENT_OPTIM, 0, 0, 0, 0 }
 
 /* The built-in methods, in method_kind order. */
 static const method_def builtin[N_METHODS] = {
@@ -26,10 +27,13 @@ static const method_def builtin[N_METHODS] = {
     [METHOD_GROUPDRO] = {
         "groupdro", 2,
         { ARG_KEY("eta", 0, INF, MKEY_LO_OPEN, 0.01), ARG_KEY("adj", 0, INF, 0, 0) },
-        MF_LOGIT_LOSS, OPTIM_SGD, objective_groupdro, objective_groupdro_step },
+        /* group_DRO's runs pair --robust with --reweight_groups */
+        MF_LOGIT_LOSS, OPTIM_SGD, objective_groupdro, objective_groupdro_step,
+        SAMPLER_KIND_GROUPS },
     [METHOD_JTT] = {
-        "jtt", 3,
-        { T_KEY(1), UP_KEY(20), { "resample", MKEY_BOOL, MROLE_WEIGHT_RESAMPLE, 0, 0, 0, 1 } },
+        "jtt", 4,
+        { T_KEY(1), UP_KEY(20), { "resample", MKEY_BOOL, MROLE_WEIGHT_RESAMPLE, 0, 0, 0, 1 },
+          IDENT_OPTIM_KEY },
         MF_LOGIT_LOSS | MF_SAMPLE_WEIGHTS | MF_WEIGHTING_VALUE, OPTIM_SGD, objective_xent,
         NULL },
     [METHOD_KD] = {
@@ -47,8 +51,9 @@ static const method_def builtin[N_METHODS] = {
         MF_FEATURE_LOSS | MF_TEACHER_FEATS | MF_TRANSPLANT | MF_DIAGNOSTICS, OPTIM_ADAMW,
         objective_feature_mse, NULL },
     [METHOD_DETT] = {
-        "dett", 3,
-        { { "weighting", MKEY_WEIGHTING, MROLE_WEIGHTING, 0, 0, 0, 0 }, T_KEY(1), UP_KEY(50) },
+        "dett", 4,
+        { { "weighting", MKEY_WEIGHTING, MROLE_WEIGHTING, 0, 0, 0, 0 }, T_KEY(1), UP_KEY(50),
+          IDENT_OPTIM_KEY },
         MF_FEATURE_LOSS | MF_TEACHER_FEATS | MF_TRANSPLANT | MF_DIAGNOSTICS | MF_SAMPLE_WEIGHTS,
         OPTIM_ADAMW, objective_feature_mse, NULL },
     [METHOD_DFR] = { "dfr", 0, { { 0 } }, MF_LOGIT_LOSS | MF_DFR_REFIT, OPTIM_SGD,
@@ -117,6 +122,7 @@ int method_register(const method_def *d, dett_err *e)
                                       ++n_args <= METHOD_MAX_ARGS;
         else ok = ok && (d->flags & MF_SAMPLE_WEIGHTS);
         if (k->role == MROLE_WEIGHTING) ok = ok && k->type == MKEY_WEIGHTING;
+        ok = ok && (k->role == MROLE_IDENT_OPTIM) == (k->type == MKEY_OPTIM);
         if (k->role == MROLE_WEIGHT_RESAMPLE) ok = ok && k->type == MKEY_BOOL;
         if (k->role == MROLE_WEIGHT_T) ok = ok && k->type == MKEY_INT;
         if (!ok)
@@ -165,7 +171,7 @@ int method_set(method_spec *m, const char *name, double v)
     const method_def *d = method_get(m->kind);
     int i = d ? method_key_index(d, name) : -1;
     if (i < 0) return -1;
-    if (d->keys[i].role == MROLE_WEIGHTING) return -1;
+    if (d->keys[i].role == MROLE_WEIGHTING || d->keys[i].role == MROLE_IDENT_OPTIM) return -1;
     if (d->keys[i].role == MROLE_ARG) m->arg[arg_slot(d, i)] = (float)v;
     else weighting_set(&m->weighting, d->keys[i].role, v);
     return 0;
@@ -175,6 +181,12 @@ int method_ident_epochs(const method_spec *m)
 {
     if (m->weighting.kind == WEIGHT_JTT || m->weighting.kind == WEIGHT_LUA) return m->weighting.T;
     return 0;
+}
+
+optim_cfg method_ident_optim(const method_spec *m)
+{
+    return m->weighting.has_ident_optim ? m->weighting.ident_optim
+                                        : method_default_optim(METHOD_ERM);
 }
 
 optim_cfg method_default_optim(int k)

@@ -39,15 +39,18 @@
 #define METHOD_MAX_KEYS 8          /* keys per method */
 #define METHOD_MAX 32              /* rows: built-in and registered */
 
-typedef enum { MKEY_NUM, MKEY_INT, MKEY_BOOL, MKEY_WEIGHTING } method_key_type;
+typedef enum { MKEY_NUM, MKEY_INT, MKEY_BOOL, MKEY_WEIGHTING, MKEY_OPTIM } method_key_type;
 
 typedef enum {
     MROLE_ARG,             /* a number of the method: method_spec.arg[slot] */
     MROLE_WEIGHT_T,        /* weighting.T: identification epochs */
     MROLE_WEIGHT_UP,       /* weighting.up: jtt's upweight */
     MROLE_WEIGHT_RESAMPLE, /* weighting.resample: jtt upsamples instead */
-    MROLE_WEIGHTING        /* the weighting itself (none, group_balanced,
+    MROLE_WEIGHTING,       /* the weighting itself (none, group_balanced,
                              jtt{...} or a Lua function: read by lua/) */
+    MROLE_IDENT_OPTIM      /* weighting.ident_optim: the identification
+                             model's optimiser (sgd{...} or adamw{...}, read
+                             by lua/; default ERM's SGD) */
 } method_key_role;
 
 #define MKEY_LO_OPEN 1u    /* range excludes lo */
@@ -89,6 +92,7 @@ typedef struct {
     objective_fn objective;        /* required */
     group_step_fn group_step;      /* NULL, or run on the batch's per-group
                                       cross-entropy before the objective */
+    sampler_kind sampler;          /* default `sampler` of its jobs (0: rows) */
 } method_def;
 
 /* the row of kind k, NULL if there is none */
@@ -124,6 +128,9 @@ double method_role_default(const method_def *d, method_key_role r);
 void weighting_set(weighting_spec *w, method_key_role r, double v);
 /* identification epochs the job's weighting needs (jtt or Lua: its T), 0 if none */
 int method_ident_epochs(const method_spec *m);
+/* the identification model's optimiser: weighting.ident_optim if given,
+ * else ERM's default (SGD lr 0.01, momentum 0.9, wd 1e-4: JTT's choice) */
+optim_cfg method_ident_optim(const method_spec *m);
 /* the method's default optimiser (optim_defaults of its row's kind) */
 optim_cfg method_default_optim(int k);
 

@@ -79,6 +79,9 @@ enum { JOB_PENDING = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3, JOB_SKIPP
 #define RF_J_TEACHER "teacher"          /* job id or "" */
 #define RF_J_IDENT "ident"              /* job id or "" */
 #define RF_J_SELECT "select"            /* "val-worst" | "val-avg" | "oracle" */
+#define RF_J_SAMPLER "sampler"          /* "rows" | "groups" | "groups-exact"
+                                           (docs/sampling.md); absent in files of
+                                           dett before it: read as "rows" */
 /* numbers */
 #define RF_J_BATCH "batch"              /* int32 */
 #define RF_J_SEED "seed"                /* int64 */
@@ -120,6 +123,27 @@ enum { JOB_PENDING = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3, JOB_SKIPP
 #define RF_D_CKA "cka"                  /* diagnostics: float64 [G] */
 #define RF_D_FEATURE_MSE "feature_mse"  /* diagnostics: float64 [G] */
 #define RF_D_ERROR_SET "error_set"      /* artifacts of ident jobs: uint8 [n_train] */
+#define RF_D_ERROR_GROUPS "error_groups" /* ident jobs: int64 [G] error-set rows per
+                                            training group (-1: not written) */
+/* a degenerate identification error set (issue 16): empty, more than half
+ * of the n training rows, or all in one class (class of group g = g / A);
+ * the run's log warns, dett report --ident flags. Bit i of the flags is
+ * RF_IDENT_FLAG_NAMES[i]. */
+enum { RF_IDENT_EMPTY = 1, RF_IDENT_OVER_HALF = 2, RF_IDENT_ONE_CLASS = 4, RF_N_IDENT_FLAGS = 3 };
+#define RF_IDENT_FLAG_NAMES {"empty", "more than half the training rows", "a single class"}
+static inline int rf_ident_flags(const long long *count, int G, int A, long long n)
+{
+    long long tot = 0;
+    int classes = 0;
+    for (int g = 0; g < G; g++) tot += count[g];
+    for (int y = 0; y * A < G; y++) {
+        long long in = 0;
+        for (int a = 0; a < A; a++) in += count[y * A + a];
+        classes += in > 0;
+    }
+    return (tot == 0 ? RF_IDENT_EMPTY : 0) | (2 * tot > n ? RF_IDENT_OVER_HALF : 0) |
+           (classes == 1 ? RF_IDENT_ONE_CLASS : 0);
+}
 /* index 0 and 1 of the split axis of acc/worst/avg/mean */
 enum { RF_SPLIT_VAL = 0, RF_SPLIT_TEST = 1, RF_N_SPLITS = 2 };
 #define RF_SPLIT_NAMES {"val", "test"}

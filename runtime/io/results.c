@@ -43,6 +43,7 @@
 typedef struct {
     hid_t train_loss, acc, worst, avg, mean, selected, params;
     hid_t diag_cka, diag_mse;   /* diagnostics/cka, feature_mse, or -1 */
+    hid_t error_groups;         /* ident jobs: error_groups [G], or -1 */
     int diag;          /* 1: the job has /jobs/<id>/diagnostics */
     int E, G;          /* epochs and groups of the layout (before the 0 -> 1 rule) */
     size_t P;          /* parameters */
@@ -729,6 +730,7 @@ static int job_attrs(hid_t g, const job_spec *j, const results_jobinfo *in, cons
     CHECK(h5attr_put_int(g, RF_J_SEED, H5T_STD_I64LE, (int64_t)j->seed, where, e));
     CHECK(h5attr_put_int(g, RF_J_EPOCHS, H5T_STD_I32LE, in->epochs, where, e));
     CHECK(h5attr_put_text(g, RF_J_SELECT, in->select, where, e));
+    CHECK(h5attr_put_text(g, RF_J_SAMPLER, sampler_names[j->sampler], where, e));
     CHECK(h5attr_put_int(g, RF_J_GROUPS, H5T_STD_I32LE, in->groups, where, e));
     CHECK(h5attr_put_int(g, RF_J_N_ATTRS, H5T_STD_I32LE, in->n_attrs, where, e));
     CHECK(arch_put(g, &j->arch, where, e));
@@ -843,6 +845,14 @@ static int job_make(hid_t f, const char *tmp, const job_spec *j, const results_j
     CHECK(dset_make(g, RF_D_SELECTED, H5T_STD_I32LE, H5T_NATIVE_INT32, &minus1, 1, d_sel,
                     where, e));
     CHECK(dset_make(g, RF_D_PARAMS, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &zero, 1, d_p, where, e));
+    if (j->kind == JOB_IDENT) {
+        static const dset_doc eg = {"rows of each training group in the identification "
+                                    "model's error set", NULL, "-1", 1, {RF_AX_GROUP}};
+        const int64_t m1 = -1;
+        CHECK(dset_make(g, RF_D_ERROR_GROUPS, H5T_STD_I64LE, H5T_NATIVE_INT64, &m1, 1, &G, where,
+                        e));
+        CHECK(dset_describe(g, RF_D_ERROR_GROUPS, &eg, 0, 0, 0, where, e));
+    }
     if (in->diagnostics) {
         CHECK_H5(e, dg = H5Gcreate2(g, RF_DIAGNOSTICS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                  "%s: cannot create " RF_DIAGNOSTICS, where);
@@ -1022,7 +1032,8 @@ static int handles_close(results *r, dett_err *e)
     for (int i = 0; r->job && i < r->n_jobs; i++) {
         hid_t *h[] = {&r->job[i].train_loss, &r->job[i].acc, &r->job[i].worst,
                       &r->job[i].avg, &r->job[i].mean, &r->job[i].selected,
-                      &r->job[i].params, &r->job[i].diag_cka, &r->job[i].diag_mse};
+                      &r->job[i].params, &r->job[i].diag_cka, &r->job[i].diag_mse,
+                      &r->job[i].error_groups};
         for (size_t k = 0; k < sizeof h / sizeof h[0]; k++)
             if (*h[k] >= 0 && H5Dclose(*h[k]) < 0 && rc == 0)   /* collective */
                 rc = dett_fail(e, "%s: H5Dclose (job %s) failed", r->path, r->job[i].id);
@@ -1070,6 +1081,7 @@ static results *results_alloc(const char *path, int n)
         res_job *j = &r->job[i];
         j->train_loss = j->acc = j->worst = j->avg = j->mean = j->selected = j->params = -1;
         j->diag_cka = j->diag_mse = -1;
+        j->error_groups = -1;
     }
     for (int k = 0; k < n; k++) r->art[k].params = r->art[k].error_set = -1;
     return r;
@@ -1098,6 +1110,10 @@ static int job_open(results *r, int i, dett_err *e)
     if (j->diag) {
         OPEN_(j->diag_cka, RF_DIAGNOSTICS "/" RF_D_CKA, 1, &G);
         OPEN_(j->diag_mse, RF_DIAGNOSTICS "/" RF_D_FEATURE_MSE, 1, &G);
+    }
+    if (j->kind == JOB_IDENT) {   /* absent in files of dett before it: stays -1 */
+        snprintf(p, sizeof p, RF_JOBS "/%s/" RF_D_ERROR_GROUPS, j->id);
+        if (H5Lexists(r->file, p, H5P_DEFAULT) > 0) OPEN_(j->error_groups, RF_D_ERROR_GROUPS, 1, &G);
     }
 #undef OPEN_
     return 0;
@@ -1306,6 +1322,18 @@ int results_write_diagnostics(results *r, int job, const double *cka, const doub
     hsize_t z = 0, G = (hsize_t)j->G;
     int rc = slab_io(r, j->diag_cka, H5T_NATIVE_DOUBLE, 1, &z, &G, cka, NULL, j->id, e);
     if (rc == 0) rc = slab_io(r, j->diag_mse, H5T_NATIVE_DOUBLE, 1, &z, &G, mse, NULL, j->id, e);
+    return quiet_off(&q, rc, e);
+}
+
+int results_write_error_groups(results *r, int job, const int64_t *count, dett_err *e)
+{
+    h5_quiet q;
+    if (job_arg(r, job, e)) return -1;
+    res_job *j = &r->job[job];
+    if (j->error_groups < 0) return 0;   /* an older file's layout: nothing to write */
+    if (quiet_on(&q, e)) return -1;
+    hsize_t z = 0, G = (hsize_t)j->G;
+    int rc = slab_io(r, j->error_groups, H5T_NATIVE_INT64, 1, &z, &G, count, NULL, j->id, e);
     return quiet_off(&q, rc, e);
 }
 

@@ -17,7 +17,8 @@
  *                        typed (batch, seed, epochs, groups, n_attrs, arch.*,
  *                        optim.*, method.*, weighting.*)
  *   train_loss [E], acc [E, 2, G], worst/avg/mean [E, 2], selected [3],
- *   params [P], diagnostics/{cka, feature_mse} [G] (fitnet, simkd, dett);
+ *   params [P], diagnostics/{cka, feature_mse} [G] (fitnet, simkd, dett),
+ *   error_groups [G] (ident jobs: error-set rows per training group);
  *   each dataset has @long_name, @axes, @units, @fill and, where it has an
  *   epoch or split axis, @epoch_base = 0 and @split = ["val", "test"]
  * /artifacts/<hash>/     params [P]; error_set [n_train] (ident jobs)
@@ -140,6 +141,9 @@ int results_write_job(results *r, int job, int epochs_run, const double *train_l
 /* independent: a student's per-group diagnostics, cka [G] and mse [G] */
 int results_write_diagnostics(results *r, int job, const double *cka, const double *mse,
                               dett_err *e);
+/* independent: an identification job's error set per training group,
+ * count [G] (error_groups; a file created before it has none: no-op) */
+int results_write_error_groups(results *r, int job, const int64_t *count, dett_err *e);
 /* independent: reads a job's params back (P floats) */
 int results_read_params(results *r, int job, float *params, dett_err *e);
 

@@ -177,14 +177,39 @@ fail:
     return -1;
 }
 
-/* after an ident job: its error set on this rank's rows, written by each rank */
-static int write_error_set(jobrun_ctx *c, int j, const model *m, dett_err *e)
+int jobrun_ident_flags(const int64_t *count, int G, int A, int64_t n)
+{
+    long long c[DATASET_MAX_GROUPS];
+    for (int g = 0; g < G && g < DATASET_MAX_GROUPS; g++) c[g] = (long long)count[g];
+    return rf_ident_flags(c, G, A, (long long)n);
+}
+
+void jobrun_ident_flags_text(int flags, char *buf, size_t len)
+{
+    static const char *const names[] = RF_IDENT_FLAG_NAMES;
+    size_t at = 0;
+    if (len) buf[0] = '\0';
+    for (int i = 0; i < RF_N_IDENT_FLAGS; i++) {
+        if (!(flags & (1 << i)) || at >= len) continue;
+        int k = snprintf(buf + at, len - at, "%s%s", at ? ", " : "", names[i]);
+        if (k < 0) return;
+        at += (size_t)k;
+    }
+}
+
+/* after an ident job: its error set on this rank's rows, written by each
+ * rank; its size per training group (summed over the group's ranks),
+ * written by rank 0, into *size and *flags (every rank); a degenerate set
+ * is warned about on stderr */
+static int write_error_set(jobrun_ctx *c, int j, const model *m, int grank, int64_t *size,
+                           int *flags, dett_err *e)
 {
     const groupdata *gd = &c->data;
     const int64_t n = gd->train.n;
-    const int C = m->n_classes;
+    const int C = m->n_classes, G = gd->info.n_groups, A = gd->info.n_attrs;
     float *z = malloc(sizeof(float) * (size_t)(n ? n : 1) * C);
     uint8_t *err = malloc(n ? (size_t)n : 1);
+    int64_t loc[DATASET_MAX_GROUPS] = { 0 }, cnt[DATASET_MAX_GROUPS];
     int pred;
     CHECK_ALLOC(e, z);
     CHECK_ALLOC(e, err);
@@ -192,8 +217,25 @@ static int write_error_set(jobrun_ctx *c, int j, const model *m, dett_err *e)
     for (int64_t i = 0; i < n; i++) {
         loss_argmax(&pred, z + i * C, 1, C);
         err[i] = pred != gd->train.y[i];
+        loc[gd->train.y[i] * A + gd->train.a[i]] += err[i];
     }
     CHECK(results_write_error_set(c->res, j, gd->train.row0, n, err, e));
+    CHECK_MPI(e, MPI_Allreduce(loc, cnt, G, MPI_INT64_T, MPI_SUM, c->comm));
+    *size = 0;
+    for (int g = 0; g < G; g++) *size += cnt[g];
+    *flags = jobrun_ident_flags(cnt, G, A, gd->info.n[SPLIT_TRAIN]);
+    if (grank == 0) {
+        CHECK(results_write_error_groups(c->res, j, cnt, e));
+        if (*flags) {
+            char why[128];
+            jobrun_ident_flags_text(*flags, why, sizeof why);
+            fprintf(stderr, "dett: warning: %s: %s: identification error set is degenerate "
+                    "(%s): %lld of %lld training rows\n", c->jobs->jobs[j].where,
+                    c->jobs->jobs[j].id, why, (long long)*size,
+                    (long long)gd->info.n[SPLIT_TRAIN]);
+            fflush(stderr);
+        }
+    }
     free(z); free(err);
     return 0;
 fail:
@@ -297,6 +339,12 @@ static void hook_epoch(void *ctx, int epoch, double val_worst)
     if (c->hooks.on_epoch) c->hooks.on_epoch(c->hooks.ctx, c->current, epoch, val_worst);
 }
 
+static void hook_visit(void *ctx, const int *rows, int n)
+{
+    jobrun_ctx *c = ctx;
+    c->hooks.on_visit(c->hooks.ctx, c->current, rows, n);
+}
+
 int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *test_avg,
            dett_err *e)
 {
@@ -336,8 +384,10 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
         CHECK_ALLOC(e, x.proj);
         model_init(x.proj, job->seed, 1000);
     }
-    train_inputs in = { x.sample_w, x.sample_rep, x.t_logits, x.t_feats, x.proj, hook_step,
-                        hook_epoch, c };
+    train_inputs in = { .sample_w = x.sample_w, .sample_rep = x.sample_rep,
+                        .t_logits = x.t_logits, .t_feats = x.t_feats, .proj = x.proj,
+                        .on_step = hook_step, .on_epoch = hook_epoch, .hook_ctx = c,
+                        .on_visit = c->hooks.on_visit ? hook_visit : NULL };
     /* 4. training, then a method's refit */
     c->current = j;
     CHECK(train_job(c->comm, job, &c->data, &in, m, &res, e));
@@ -364,7 +414,14 @@ record:
     }
 
     if (!res.failed) {
-        if (job->kind == JOB_IDENT) CHECK(write_error_set(c, j, m, e));
+        if (job->kind == JOB_IDENT) {
+            int64_t size = 0;
+            int flags = 0;
+            CHECK(write_error_set(c, j, m, grank, &size, &flags, e));
+            /* the progress line shows the error set, not test accuracies */
+            *test_worst = (double)size;
+            *test_avg = 2.0 * flags + (double)size / (double)c->data.info.n[SPLIT_TRAIN];
+        }
         if (jobrun_has_diagnostics(job)) CHECK(diagnostics(c, j, m, &x, &res, grank, e));
         if (grank == 0) {
             CHECK(write_curves(c, j, &res, res.params, e));

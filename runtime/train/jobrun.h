@@ -26,6 +26,9 @@ typedef struct {
     void (*on_step)(void *ctx);
     void (*on_epoch)(void *ctx, int job, int epoch, double val_worst);
     void *ctx;
+    /* per step and local micro-shard: the global training rows visited
+     * (tests count visits through the job runner), or NULL */
+    void (*on_visit)(void *ctx, int job, const int *rows, int n);
 } jobrun_hooks;
 
 typedef struct {
@@ -41,9 +44,24 @@ typedef struct {
     int current;               /* the job running (for the hooks) */
 } jobrun_ctx;
 
+/* a degenerate identification error set (issue 16): flags of
+ * jobrun_ident_flags, warned about in the log and flagged by dett report */
+enum { IDENT_EMPTY = RF_IDENT_EMPTY, IDENT_OVER_HALF = RF_IDENT_OVER_HALF,
+       IDENT_ONE_CLASS = RF_IDENT_ONE_CLASS };
+/* the flags of an error set with count[g] rows in training group g (G
+ * groups, A attribute values, class of g = g / A) out of n training rows */
+int jobrun_ident_flags(const int64_t *count, int G, int A, int64_t n);
+/* "empty", "more than half the training rows", "a single class", joined
+ * by ", " into buf ("" for 0) */
+void jobrun_ident_flags_text(int flags, char *buf, size_t len);
+
 /* runs jobs->jobs[j]; fills row (status done or failed, with the reason,
  * wall seconds, ranks, epochs) and the test worst-group and average accuracy
- * at the selected epoch. Returns -1 only on a system failure. */
+ * at the selected epoch. For an identification job (which has no useful
+ * test accuracy) the two numbers are instead *test_worst = |E| (error-set
+ * rows) and *test_avg = 2 * flags + |E| / n_train (see jobrun_ident_flags;
+ * the scheduler prints them as the job's progress line). Returns -1 only on
+ * a system failure. */
 int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *test_avg,
            dett_err *e);
 void jobrun_free(jobrun_ctx *c);

@@ -191,7 +191,15 @@ static void record(sched *s, const double *msg)
     int j = (int)msg[1];
     if (j < 0) return;
     char what[300];
-    if ((int)msg[2] == JOB_DONE)
+    if ((int)msg[2] == JOB_DONE && s->jobs->jobs[j].kind == JOB_IDENT) {
+        /* jobrun.h: worst = |E|, avg = 2 flags + |E| / n */
+        const int flags = (int)(msg[5] / 2.0);
+        char why[128];
+        jobrun_ident_flags_text(flags, why, sizeof why);
+        snprintf(what, sizeof what, "error set %.0f rows (%.1f%% of train)%s%s%s (%d epochs, "
+                 "%.1fs)", msg[4], 100 * (msg[5] - 2.0 * flags), flags ? " WARNING: " : "",
+                 why, flags ? "" : "", (int)msg[3], msg[6]);
+    } else if ((int)msg[2] == JOB_DONE)
         snprintf(what, sizeof what, "test worst %.1f%% avg %.1f%% (%d epochs, %.1fs)",
                  100 * msg[4], 100 * msg[5], (int)msg[3], msg[6]);
     else

@@ -8,6 +8,8 @@
 #include "metrics.h"
 #include "optim.h"
 #include "rng.h"
+#include "rowx.h"
+#include "sampler.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,24 +19,32 @@
 
 /* one local micro-shard's buffers for one step */
 typedef struct {
-    int b;              /* rows per step */
-    int64_t lrow0, n;   /* its rows in gd->train: [lrow0, lrow0 + n) */
-    int64_t nv;         /* visits per epoch: n, or more when rows repeat */
-    int *base;          /* [nv] the shard's rows, each as often as it repeats */
-    int *order;         /* [nv] this epoch's permutation of base's indices */
-    int *perm;          /* [nv] this epoch's visiting order (rows) */
-    int *idx;           /* [b] local rows of this step */
-    float *x;           /* [b, d] inputs */
-    int *y, *grp;       /* [b] label, group */
-    float *w;           /* [b] per-sample loss weight */
-    float *loss;        /* [b] per-sample loss */
-    float *tmp;         /* [b] the objective's scratch */
-    float *dz;          /* [b, C] d loss / d logits */
-    float *df;          /* [b, F] d loss / d features (or projector output) */
-    float *dfs;         /* [b, Fs] fitnet: d loss / d student features */
-    float *tz, *tf;     /* [b, C], [b, F] teacher logits and features */
+    int b;              /* rows this step (0 .. cap) */
+    int cap;            /* rows any step can give it: ceil(B / M) */
+    float *x;           /* [cap, d] inputs */
+    int *y, *grp;       /* [cap] label, group */
+    float *w;           /* [cap] per-sample loss weight */
+    float *loss;        /* [cap] per-sample loss */
+    float *tmp;         /* [cap] the objective's scratch */
+    float *dz;          /* [cap, C] d loss / d logits */
+    float *df;          /* [cap, F] d loss / d features (or projector output) */
+    float *dfs;         /* [cap, Fs] fitnet: d loss / d student features */
+    float *tz, *tf;     /* [cap, C], [cap, F] teacher logits and features */
     model_ws *ws, *pws; /* model and projector activations */
 } shard_work;
+
+/* the columns a row carries through the row exchange (rowx.h), in order;
+ * the optional ones are registered only when the job has them */
+enum { COL_X, COL_Y, COL_A, COL_W, COL_TZ, COL_TF, N_COLS };
+
+/* where the row exchange and the sampler live during one job */
+typedef struct {
+    sampler sp;
+    rowx rx;
+    int col[N_COLS];    /* rowx column of each COL_*, -1 if not registered */
+} row_source;
+
+#define ROWX_WINDOW 8   /* steps per exchange (docs/sampling.md) */
 
 static double now_seconds(void)
 {
@@ -45,35 +55,21 @@ static double now_seconds(void)
 
 static void shard_work_free(shard_work *s)
 {
-    free(s->base); free(s->order); free(s->perm); free(s->idx); free(s->x); free(s->y); free(s->grp);
+    free(s->x); free(s->y); free(s->grp);
     free(s->w); free(s->loss); free(s->tmp); free(s->dz); free(s->df); free(s->dfs);
     free(s->tz); free(s->tf);
     model_ws_free(s->ws);
     model_ws_free(s->pws);
 }
 
-/* allocates shard s's buffers for the job's shapes */
-static int shard_work_init(shard_work *s, const groupdata *gd, int shard,
-                           const model *m, const model *proj, int tfeat_dim,
-                           const int *rep, dett_err *e)
+/* allocates a shard's buffers for `cap` rows of the job's shapes */
+static int shard_work_init(shard_work *s, const groupdata *gd, int cap, const model *m,
+                           const model *proj, int tfeat_dim, dett_err *e)
 {
-    const shard_plan *p = &gd->plan;
-    const int b = shard_batch_rows(p, shard), d = gd->info.d, C = m->n_classes;
+    const int b = cap, d = gd->info.d, C = m->n_classes;
     const int F = proj ? proj->n_classes : m->feat_dim;
     memset(s, 0, sizeof *s);
-    s->b = b;
-    s->lrow0 = shard_row0(p, shard) - shard_row0(p, p->s0);
-    s->n = shard_rows(p, shard);
-    s->nv = 0;
-    for (int64_t i = 0; i < s->n; i++) s->nv += rep ? rep[s->lrow0 + i] : 1;
-    s->base = malloc(sizeof(int) * (size_t)(s->nv ? s->nv : 1));
-    s->order = malloc(sizeof(int) * (size_t)(s->nv ? s->nv : 1));
-    s->perm = malloc(sizeof(int) * (size_t)(s->nv ? s->nv : 1));
-    CHECK_ALLOC(e, s->base);
-    CHECK_ALLOC(e, s->order);
-    for (int64_t i = 0, k = 0; i < s->n; i++)
-        for (int c = 0; c < (rep ? rep[s->lrow0 + i] : 1); c++) s->base[k++] = (int)i;
-    s->idx = malloc(sizeof(int) * b);
+    s->cap = b;
     s->x = malloc(sizeof(float) * (size_t)b * d);
     s->y = malloc(sizeof(int) * b);
     s->grp = malloc(sizeof(int) * b);
@@ -85,7 +81,7 @@ static int shard_work_init(shard_work *s, const groupdata *gd, int shard,
     s->tz = malloc(sizeof(float) * (size_t)b * C);
     s->tf = malloc(sizeof(float) * (size_t)b * (tfeat_dim > 0 ? tfeat_dim : 1));
     s->ws = model_ws_new(m, b);
-    CHECK_ALLOC(e, s->perm); CHECK_ALLOC(e, s->idx); CHECK_ALLOC(e, s->x);
+    CHECK_ALLOC(e, s->x);
     CHECK_ALLOC(e, s->y); CHECK_ALLOC(e, s->grp); CHECK_ALLOC(e, s->w);
     CHECK_ALLOC(e, s->loss); CHECK_ALLOC(e, s->tmp); CHECK_ALLOC(e, s->dz); CHECK_ALLOC(e, s->df);
     CHECK_ALLOC(e, s->tz); CHECK_ALLOC(e, s->tf); CHECK_ALLOC(e, s->ws);
@@ -101,22 +97,102 @@ fail:
     return -1;
 }
 
-/* copies step `step`'s rows of shard s into its batch buffers */
-static void shard_gather(shard_work *s, const groupdata *gd, const train_inputs *in,
-                         int64_t step, int C, int F)
+static void row_source_free(row_source *rs)
+{
+    sampler_free(&rs->sp);
+    rowx_free(&rs->rx);
+}
+
+/* Sets up the epoch sampler and the row exchange of a job (sampler.h's
+ * integration note): the columns are this rank's home rows (X, y, a and the
+ * job's per-row inputs); the sampler's multiplicities (JTT's upsampling) or
+ * group ids are gathered to every rank. Collective over comm. Returns 0,
+ * or -1 with e set (a sampler refusal names the job). */
+static int row_source_init(row_source *rs, MPI_Comm comm, const job_spec *job,
+                           const groupdata *gd, const train_inputs *in, int C, int F,
+                           dett_err *e)
+{
+    const int64_t n = gd->info.n[SPLIT_TRAIN], nh = gd->train.n;
+    const int A = gd->info.n_attrs;
+    rowx_column cols[N_COLS];
+    int nc = 0, *home = NULL, *global = NULL;
+    char why[256];
+    memset(rs, 0, sizeof *rs);
+    rs->sp.epoch = -1;
+    for (int c = 0; c < N_COLS; c++) rs->col[c] = -1;
+#define ADD_COL(id, ptr, bytes)                              \
+    do {                                                     \
+        rs->col[id] = nc;                                    \
+        cols[nc++] = (rowx_column){ (ptr), (bytes) };        \
+    } while (0)
+    ADD_COL(COL_X, gd->train.X, sizeof(float) * (size_t)gd->info.d);
+    ADD_COL(COL_Y, gd->train.y, sizeof(int32_t));
+    ADD_COL(COL_A, gd->train.a, sizeof(int32_t));
+    if (in && in->sample_w) ADD_COL(COL_W, in->sample_w, sizeof(float));
+    if (in && in->t_logits) ADD_COL(COL_TZ, in->t_logits, sizeof(float) * (size_t)C);
+    if (in && in->t_feats) ADD_COL(COL_TF, in->t_feats, sizeof(float) * (size_t)F);
+#undef ADD_COL
+    CHECK(rowx_init(&rs->rx, comm, n, gd->plan.M, gd->plan.B, ROWX_WINDOW, cols, nc, e));
+    if (rs->rx.bound[rs->rx.r + 1] - rs->rx.bound[rs->rx.r] != nh) {
+        dett_fail(e, "%s: this rank holds %lld training rows, the exchange expects %lld",
+                  job->id, (long long)nh,
+                  (long long)(rs->rx.bound[rs->rx.r + 1] - rs->rx.bound[rs->rx.r]));
+        goto fail;
+    }
+    sampler_config cfg = { SAMPLER_ROWS, n, gd->plan.M, gd->plan.B, job->seed, NULL, NULL,
+                           gd->info.n_groups };
+    const int by_group = job->sampler != SAMPLER_KIND_ROWS;
+    if (by_group || (in && in->sample_rep)) {
+        home = malloc(sizeof(int) * (size_t)(nh ? nh : 1));
+        global = malloc(sizeof(int) * (size_t)n);
+        CHECK_ALLOC(e, home);
+        CHECK_ALLOC(e, global);
+        for (int64_t i = 0; i < nh; i++)
+            home[i] = by_group ? gd->train.y[i] * A + gd->train.a[i] : in->sample_rep[i];
+        CHECK(rowx_allgather_int(&rs->rx, home, global, e));
+        if (by_group) cfg.group = global;
+        else cfg.mult = global;
+    }
+    if (by_group && in && in->sample_rep) {
+        dett_fail(e, "%s: sampler \"%s\" does not combine with JTT's upsampling "
+                  "(resample = true)", job->id, sampler_names[job->sampler]);
+        goto fail;
+    }
+    cfg.mode = job->sampler == SAMPLER_KIND_GROUPS ? SAMPLER_GROUPS
+             : job->sampler == SAMPLER_KIND_GROUPS_EXACT ? SAMPLER_GROUPS_EXACT : SAMPLER_ROWS;
+    if (sampler_init(&rs->sp, &cfg, why)) {
+        dett_fail(e, "%s: sampler: %s", job->id, why);
+        goto fail;
+    }
+    free(home); free(global);
+    return 0;
+fail:
+    free(home); free(global);
+    row_source_free(rs);
+    return -1;
+}
+
+/* copies step `step`'s rows of micro-shard s (global index) into its batch
+ * buffers, from the records the exchange fetched */
+static void shard_gather(shard_work *w, const row_source *rs, const groupdata *gd,
+                         int64_t step, int s, int C, int F)
 {
     const int d = gd->info.d, A = gd->info.n_attrs;
-    for (int i = 0; i < s->b; i++) {
-        int64_t r = s->lrow0 + s->perm[step * s->b + i];
-        s->idx[i] = (int)r;
-        memcpy(s->x + (size_t)i * d, gd->train.X + r * d, sizeof(float) * d);
-        s->y[i] = gd->train.y[r];
-        s->grp[i] = gd->train.y[r] * A + gd->train.a[r];
-        s->w[i] = in && in->sample_w ? in->sample_w[r] : 1.0f;
-        if (in && in->t_logits)
-            memcpy(s->tz + (size_t)i * C, in->t_logits + r * C, sizeof(float) * C);
-        if (in && in->t_feats)
-            memcpy(s->tf + (size_t)i * F, in->t_feats + r * F, sizeof(float) * F);
+    const rowx *x = &rs->rx;
+    w->b = sampler_shard_rows(&rs->sp, step, s, NULL);
+    for (int i = 0; i < w->b; i++) {
+        int32_t y, a;
+        memcpy(w->x + (size_t)i * d, rowx_field(x, step, s, i, rs->col[COL_X]), sizeof(float) * d);
+        memcpy(&y, rowx_field(x, step, s, i, rs->col[COL_Y]), sizeof y);
+        memcpy(&a, rowx_field(x, step, s, i, rs->col[COL_A]), sizeof a);
+        w->y[i] = y;
+        w->grp[i] = y * A + a;
+        if (rs->col[COL_W] >= 0) memcpy(&w->w[i], rowx_field(x, step, s, i, rs->col[COL_W]), sizeof(float));
+        else w->w[i] = 1.0f;
+        if (rs->col[COL_TZ] >= 0)
+            memcpy(w->tz + (size_t)i * C, rowx_field(x, step, s, i, rs->col[COL_TZ]), sizeof(float) * C);
+        if (rs->col[COL_TF] >= 0)
+            memcpy(w->tf + (size_t)i * F, rowx_field(x, step, s, i, rs->col[COL_TF]), sizeof(float) * F);
     }
 }
 
@@ -155,6 +231,7 @@ fail:
 /* forward: logits and features of shard w's rows (and fitnet's projector) */
 static void shard_forward(shard_work *w, const model *m, const model *proj)
 {
+    if (w->b == 0) return;
     model_forward(m, w->ws, w->x, w->b);
     if (proj) model_forward(proj, w->pws, model_features(m, w->ws), w->b);
 }
@@ -170,6 +247,7 @@ static int group_step(MPI_Comm comm, shard_work *sw, int ns, const method_def *d
     memset(stats, 0, sizeof(double) * (size_t)ns * nstat);
     for (int s = 0; s < ns; s++) {
         shard_work *w = &sw[s];
+        if (w->b == 0) continue;
         loss_xent(NULL, w->loss, w->ws->act[m->n_layers], w->y, NULL, w->b, m->n_classes, 0);
         for (int i = 0; i < w->b; i++) {
             stats[(size_t)s * nstat + w->grp[i]] += w->loss[i];
@@ -188,6 +266,7 @@ fail:
 static double shard_objective(shard_work *w, const method_def *def, const job_spec *job,
                               const model *m, const model *proj, const float *gw, int N, int F)
 {
+    if (w->b == 0) return 0.0;
     obj_in in = { w->b, m->n_classes, F, N, w->ws->act[m->n_layers],
                   proj ? w->pws->act[w->pws->n_layers] : model_features(m, w->ws),
                   w->tz, w->tf, w->y, w->grp, w->w, gw, job->method.arg };
@@ -202,6 +281,15 @@ static void shard_backward(shard_work *w, const method_def *def, const model *m,
 {
     const float *dz = (def->flags & MF_LOGIT_LOSS) ? w->dz : NULL;
     const float *df = (def->flags & MF_FEATURE_LOSS) ? w->df : NULL;
+    if (w->b == 0) {   /* a shard without rows in a short last step: exact zeros */
+        if (proj) {
+            tree_next(ptree);
+            tree_push(ptree);
+        }
+        tree_next(tree);
+        tree_push(tree);
+        return;
+    }
     if (proj) {
         model_backward(proj, w->pws, tree_next(ptree), df, NULL, w->b, w->dfs);
         tree_push(ptree);
@@ -281,6 +369,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     model *proj = in ? in->proj : NULL;
     const int F = proj ? proj->n_classes : m->feat_dim;
     shard_work *sw = calloc((size_t)ns, sizeof *sw);
+    row_source rs;
     tree_acc tree = { 0 }, ptree = { 0 };
     dar red = { 0 }, pred = { 0 };
     optim *opt = NULL, *popt = NULL;
@@ -289,6 +378,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     const int nstat = 2 * G + 1;   /* group loss sums, group counts, objective */
     double t0 = now_seconds();
 
+    memset(&rs, 0, sizeof rs);
     CHECK_ALLOC(e, sw);
     CHECK(result_alloc(res, job->epochs, G, m->n_params, e));
     if (!def) {
@@ -308,19 +398,15 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
                   proj ? "does not take" : "needs");
         goto fail;
     }
+    /* rows come from one seeded visit list per epoch (sampler.h), moved to
+     * the shards that visit them by the row exchange (rowx.h) */
+    CHECK(row_source_init(&rs, comm, job, gd, in, C, F, e));
+    const int cap = sampler_max_shard_rows(&rs.sp);
     for (int s = 0; s < ns; s++)
-        CHECK(shard_work_init(&sw[s], gd, p->s0 + s, m, proj, F, in ? in->sample_rep : NULL, e));
-    /* steps per epoch: the plan's, or with repeated rows (JTT's upsampling)
-     * the fewest full batches any shard of the group can give */
-    int64_t steps = p->steps;
-    if (in && in->sample_rep) {
-        int64_t mine = INT64_MAX;
-        for (int s = 0; s < ns; s++) {
-            int64_t st = sw[s].nv / sw[s].b;
-            if (st < mine) mine = st;
-        }
-        CHECK_MPI(e, MPI_Allreduce(&mine, &steps, 1, MPI_INT64_T, MPI_MIN, comm));
-    }
+        CHECK(shard_work_init(&sw[s], gd, cap, m, proj, F, e));
+    const int64_t steps = rs.sp.steps;
+    res->steps = steps;
+    res->visits = rs.sp.V;
     CHECK(tree_init(&tree, m->n_trainable, ns, e));
     CHECK(dar_init(&red, comm, m->n_trainable, DAR_AUTO, e));
     opt = optim_new(job->optim, m->n_trainable);
@@ -337,17 +423,27 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
 
     for (int ep = 0; ep < job->epochs; ep++) {
         double loss_sum = 0.0;
-        for (int s = 0; s < ns; s++) {
-            rng_permutation(sw[s].order, (int)sw[s].nv, job->seed,
-                            rng_stream2((uint64_t)ep, (uint64_t)(p->s0 + s)));
-            for (int64_t k = 0; k < sw[s].nv; k++) sw[s].perm[k] = sw[s].base[sw[s].order[k]];
+        if (sampler_epoch(&rs.sp, ep)) {
+            dett_fail(e, "%s: sampler: epoch %d", job->id, ep);
+            goto fail;
         }
         for (int64_t step = 0; step < steps; step++) {
+            /* the window's rows arrive from the ranks that hold them */
+            if (step % ROWX_WINDOW == 0) CHECK(rowx_fetch(&rs.rx, &rs.sp, step, e));
+            if (in && in->on_visit)
+                for (int s = 0; s < ns; s++) {
+                    const int *rows;
+                    int b = sampler_shard_rows(&rs.sp, step, p->s0 + s, &rows);
+                    in->on_visit(in->hook_ctx, rows, b);
+                }
             /* gather and forward every local micro-shard */
             for (int s = 0; s < ns; s++) {
-                shard_gather(&sw[s], gd, in, step, C, F);
+                shard_gather(&sw[s], &rs, gd, step, p->s0 + s, C, F);
                 shard_forward(&sw[s], m, proj);
             }
+            /* the step's rows: B, or fewer in the last step (PyTorch's mean
+             * over a partial batch) */
+            const int Bt = sampler_step_rows(&rs.sp, step);
             /* a method that reweights groups sees the whole batch first */
             if (def->group_step)
                 CHECK(group_step(comm, sw, ns, def, job, m, gd, stats, nstat, tot, q, gw, e));
@@ -358,7 +454,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
             for (int s = 0; s < ns; s++) {
                 stats[(size_t)s * nstat + 2 * G] =
                     shard_objective(&sw[s], def, job, m, proj, def->group_step ? gw : NULL,
-                                    p->B, F);
+                                    Bt, F);
                 shard_backward(&sw[s], def, m, proj, &tree, &ptree);
             }
             /* the step's objective over the group; stop if it diverged */
@@ -392,6 +488,7 @@ out:
     res->seconds = now_seconds() - t0;
     for (int s = 0; s < ns; s++) shard_work_free(&sw[s]);
     free(sw); free(stats);
+    row_source_free(&rs);
     tree_free(&tree); tree_free(&ptree); dar_free(&red); dar_free(&pred);
     optim_free(opt); optim_free(popt);
     return 0;
@@ -399,6 +496,7 @@ fail:
     if (sw)
         for (int s = 0; s < ns; s++) shard_work_free(&sw[s]);
     free(sw); free(stats);
+    row_source_free(&rs);
     tree_free(&tree); tree_free(&ptree); dar_free(&red); dar_free(&pred);
     optim_free(opt); optim_free(popt);
     return -1;

@@ -1,7 +1,11 @@
 /* train.h - train one job on one job group and evaluate it every epoch.
  *
  * The loop, per step: every local micro-shard takes its rows of the global
- * batch and runs forward; the method turns logits (and features) into
+ * batch (the epoch's seeded visit list of runtime/train/sampler.h, the rows
+ * brought from the ranks that hold them by rowx.h: uniform, JTT-upsampled
+ * or group-balanced per job->sampler, whatever the file's row order, K or
+ * M; an epoch is ceil(visits / B) steps, the last one possibly partial) and
+ * runs forward; the method turns logits (and features) into
  * per-sample gradients, after a deterministic reduction of the batch
  * statistics it needs (group DRO's per-group losses); every shard runs
  * backward into the local gradient tree; the group sums the trees with the
@@ -26,6 +30,8 @@ typedef struct {
     int failed;                  /* 1: diverged (reason says where) */
     char reason[256];
     double seconds;              /* wall time of the training loop */
+    int64_t steps;               /* steps per epoch: ceil(visits / B) */
+    int64_t visits;              /* rows visited per epoch (sampler.h's V) */
 } train_result;
 
 /* what a job gets from the jobs it depends on, all for this rank's train rows */
@@ -39,6 +45,9 @@ typedef struct {
     void (*on_step)(void *ctx);  /* called after every step (the scheduler polls), or NULL */
     void (*on_epoch)(void *ctx, int epoch, double val_worst);   /* after each epoch, or NULL */
     void *hook_ctx;
+    /* before each step, per local micro-shard: the global training rows
+     * it visits (tests count visits through it), or NULL */
+    void (*on_visit)(void *ctx, const int *rows, int n);
 } train_inputs;
 
 /* trains m (built and initialised by the caller) for job->epochs epochs;

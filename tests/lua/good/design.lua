@@ -1,8 +1,9 @@
--- jobs: 109
+-- jobs: 100
 -- The design example (docs/design.md), on the test's placeholder dataset.
--- Per seed and student: erm, kd, fitnet, simkd, groupdro, jtt + its SGD
--- ident, 3 dett (jtt up sweep) + 1 dett (function) sharing one AdamW ident
--- = 12; 3 seeds x 3 students = 108, plus the teacher.
+-- Per seed and student: erm, kd, fitnet, simkd, groupdro, jtt, 3 dett (jtt
+-- up sweep) + 1 dett (function), and one SGD identification job they all
+-- share (ident_optim defaults to ERM's SGD, as JTT) = 11; 3 seeds x 3
+-- students = 99, plus the teacher.
 local d = dataset "lua-data/tiny.h5"
 
 -- a named model that students refer to: trained once, cached by its hash
