@@ -45,7 +45,7 @@ m_dett_ignores_weights() {   # feature MSE (SimKD, DeTT) drops w_i in loss and g
   edit kernels/objective.c lit \
     'loss_mse(out->df, out->loss, in->f, in->tf, in->w, in->B, in->F, invN);
     return mean_part(in, out->loss);' \
-    'loss_mse(out->df, out->loss, in->f, in->tf, NULL, in->B, in->F, invN);
+    'loss_mse(out->df, out->loss, in->f, in->tf, (const float *)0, in->B, in->F, invN);
     double s = 0.0;
     for (int i = 0; i < in->B; i++) s += (double)out->loss[i] / in->N;
     return s;'
