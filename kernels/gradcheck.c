@@ -105,6 +105,8 @@ static double gc_params(gc_state *s, model *m, const float *g, float h, double f
     return worst;
 }
 
+/* the check behind gradcheck_run and gradcheck_model: buffers, the
+ * analytic gradients once, then every model's parameters */
 static double gc_check(model *m, const gradcheck_opts *o, double floor_)
 {
     gc_state s = { 0 };
