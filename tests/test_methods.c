@@ -4,7 +4,10 @@
  *    worst group, and DeTT stays within a few points of its teacher;
  *  - DeTT's transplanted head never changes while the projector does;
  *  - the objectives of KD, FitNet and SimKD train (finite, down by 30% in
- *    4 epochs: a projector that gets no gradient fails this). */
+ *    4 epochs: a projector that gets no gradient fails this).
+ * The DeTT weights here are built by hand, and unweighted DeTT (SimKD) meets
+ * these thresholds too: that the job runner hands training the error set's
+ * weights (and JTT its upsampling) is tested in test_jobrun_methods.c. */
 #include "arch.h"
 #include "check.h"
 #include "groupdata.h"

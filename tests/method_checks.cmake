@@ -1,0 +1,6 @@
+# every method-table row's objective composed with a model, by finite
+# differences (a 1 % gradient error fails); the identification step, DeTT
+# and JTT through the job runner (dett run of a small grid, in-process)
+dett_unit_test(test_gradcheck_methods test_gradcheck_methods.c)
+dett_unit_test(test_jobrun_methods test_jobrun_methods.c)
+dett_unit_test(test_train_step test_train_step.c)

@@ -1,0 +1,221 @@
+#!/bin/bash
+# tests/mutants.sh - mutation testing: each named mutant is a small edit of
+# the source that breaks a method the way a plausible bug would; the script
+# applies it to a scratch copy of the tree (never the tree itself), builds
+# the tests mapped to it, runs them, and fails if any mutant survives (all
+# its tests pass) or if a mutant's pattern no longer matches the source (a
+# refactor must update the mutant, not silently disable it).
+#
+# usage: tests/mutants.sh [-k] [-o TABLE] [SRC [WORK]]
+#   SRC   the tree to mutate (default: the git top level of this script)
+#   WORK  scratch directory (default: $TMPDIR/dett-mutants-<uid>); the copy
+#         and its build directory are reused by the next run (incremental)
+#   -k    keep going after the first survivor (default: run every mutant anyway,
+#         the exit status says whether any survived)
+#   -o    also write the table to TABLE
+#   MUTANTS="name1 name2"  runs only these mutants
+# Exit 0: every mutant killed; 1: a survivor; 2: a mutant did not apply or
+# compile, or the unmutated tests failed.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+table_out=
+while getopts ko: opt; do
+  case $opt in
+    k) ;;
+    o) table_out=$OPTARG ;;
+    *) echo "usage: $0 [-o TABLE] [SRC [WORK]]" >&2; exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+src=${1:-$(git -C "$here" rev-parse --show-toplevel)}
+work=${2:-${TMPDIR:-/tmp}/dett-mutants-$(id -u)}
+jobs=${MUTANTS_JOBS:-2}
+tree=$work/src
+build=$work/build
+orig=$work/orig
+log=$work/log
+die() { echo "mutants: $*" >&2; exit 2; }
+
+# ---- the mutants: name | function applying it | tests that must kill it ----
+# edit FILE lit FROM TO: replace the one occurrence of the literal FROM;
+# edit FILE re REGEX TO: replace the one match of the Perl regex (\1.. in TO).
+# Either fails the run unless its pattern matches exactly once.
+
+m_dett_ignores_weights() {   # feature MSE (SimKD, DeTT) drops w_i in loss and gradient
+  edit kernels/objective.c lit \
+    'loss_mse(out->df, out->loss, in->f, in->tf, in->w, in->B, in->F, invN);
+    return mean_part(in, out->loss);' \
+    'loss_mse(out->df, out->loss, in->f, in->tf, (const float *)0, in->B, in->F, invN);
+    double s = 0.0;
+    for (int i = 0; i < in->B; i++) s += (double)out->loss[i] / in->N;
+    return s;'
+}
+m_runner_drops_weights() {   # the job runner computes the weights but trains without
+  edit runtime/train/jobrun.c re 'train_inputs in = \{ x\.sample_w,' 'train_inputs in = { NULL,'
+}
+m_error_set_inverted() {     # the identification job stores the rows it gets right
+  edit runtime/train/jobrun.c lit 'err[i] = pred != gd->train.y[i];' 'err[i] = pred == gd->train.y[i];'
+}
+m_weights_inverted() {       # up goes to the rows outside the error set
+  edit runtime/train/jobrun.c re '(sample_w\[i\]\s*=\s*err\[i\]\s*\?\s*)w->up\s*:\s*1\.0f;' '\11.0f : w->up;'
+}
+m_ident_uses_test_rows() {   # the error set compares with the test split's labels
+  edit runtime/train/jobrun.c lit 'err[i] = pred != gd->train.y[i];' \
+    'err[i] = pred != gd->eval[SPLIT_TEST].y[i % gd->eval[SPLIT_TEST].n];'
+}
+m_jtt_no_upsampling() {      # every row visited once: JTT's multiplicities are all 1
+  edit runtime/train/jobrun.c re '(sample_rep\[i\]\s*=\s*)[^;]*;' '\11;'
+}
+m_kd_without_t2() {          # Hinton's T^2 dropped (consistently: loss and gradient)
+  edit kernels/loss.c lit 'loss[i] = (float)(tau * tau * kl);' 'loss[i] = (float)kl;'
+  edit kernels/loss.c lit '(w ? w[i] : 1.0f) * tau;' '(w ? w[i] : 1.0f) / tau;'
+}
+m_head_not_frozen() {        # the transplanted teacher head trains with the student
+  edit kernels/transplant.c lit 'model_freeze_from(m, m->n_layers - 1);' '/* head left trainable */'
+}
+m_projector_not_trained() {  # the projector is frozen with the head
+  edit kernels/transplant.c lit 'model_freeze_from(m, m->n_layers - 1);' 'model_freeze_from(m, m->n_layers - 2);'
+}
+m_groupdro_shard_q() {       # group DRO's q from the first micro-shard's statistics
+  edit runtime/train/train.c re 'group_step\(gw, q, tot, tot \+ G,' 'group_step(gw, q, stats, stats + G,'
+}
+m_select_reads_test() {      # val-worst selection compares test worst-group
+  edit runtime/train/train.c lit 'double crit[3] = { res->worst[(size_t)ep * N_SPLITS + SPLIT_VAL],' \
+    'double crit[3] = { res->worst[(size_t)ep * N_SPLITS + SPLIT_TEST],'
+}
+m_gap_other_teacher() {      # the gap-to-teacher column uses the file's first teacher
+  edit analysis/report_rows.c lit '!strcmp(d->jobs[q].id, j->teacher)) return q;' \
+    '!d->jobs[q].teacher[0]) return q;'
+}
+m_mse_grad_1pct() {          # the feature-MSE gradient 1 % too large
+  edit kernels/loss.c lit 'float k = 2.0f * scale' 'float k = 2.02f * scale'
+}
+m_feat_grad_sign() {         # a feature loss's gradient joins the head's with the wrong sign
+  edit kernels/model.c lit 'for (size_t i = 0; i < nf; i++) cur[i] += dfeat[i];' \
+    'for (size_t i = 0; i < nf; i++) cur[i] -= dfeat[i];'
+}
+
+MUTANT_TABLE="
+dett-ignores-weights   m_dett_ignores_weights   test_kernels,test_gradcheck_methods,test_jobrun_methods
+runner-drops-weights   m_runner_drops_weights   test_jobrun_methods
+error-set-inverted     m_error_set_inverted     test_jobrun_methods
+weights-inverted       m_weights_inverted       test_jobrun_methods
+ident-uses-test-rows   m_ident_uses_test_rows   test_jobrun_methods
+jtt-no-upsampling      m_jtt_no_upsampling      test_jobrun_methods
+kd-without-T2          m_kd_without_t2          test_kernels,test_gradcheck_methods
+head-not-frozen        m_head_not_frozen        test_kernels,test_jobrun_methods,test_methods
+projector-not-trained  m_projector_not_trained  test_kernels,test_jobrun_methods,test_methods
+groupdro-shard-q       m_groupdro_shard_q       test_train_step
+select-reads-test      m_select_reads_test      test_jobrun_methods
+gap-other-teacher      m_gap_other_teacher      test_report
+mse-grad-1pct          m_mse_grad_1pct          test_kernels,test_gradcheck_methods
+feat-grad-sign         m_feat_grad_sign         test_kernels,test_gradcheck_methods
+"
+
+# ---- machinery ---------------------------------------------------------------
+touched=()   # files edited by the current mutant (relative to the tree)
+
+edit() {
+  local f=$1 mode=$2 from=$3 to=$4
+  [ -f "$tree/$f" ] || die "$cur: $f does not exist"
+  [ -f "$orig/$f" ] || { mkdir -p "$(dirname "$orig/$f")"; cp "$tree/$f" "$orig/$f"; }
+  touched+=("$f")
+  FROM=$from TO=$to MODE=$mode perl -e '
+    my $f = shift; open(my $h, "<", $f) or die "$f: $!"; local $/; my $s = <$h>; close $h;
+    my ($from, $to, $mode) = ($ENV{FROM}, $ENV{TO}, $ENV{MODE});
+    my $re = $mode eq "re" ? qr/$from/s : qr/\Q$from\E/;
+    my $n = () = $s =~ /$re/g;
+    if ($n != 1) { print STDERR "pattern matches $n times (want 1): $from\n"; exit 3; }
+    $s =~ /$re/;
+    my ($a, $b, @g) = ($-[0], $+[0], map { defined $_ ? $_ : "" } ($1, $2, $3));
+    my $r = $to;
+    $r =~ s/\\([1-3])/$g[$1 - 1]/g if $mode eq "re";
+    substr($s, $a, $b - $a) = $r;
+    open($h, ">", $f) or die "$f: $!"; print $h $s; close $h or die "$f: $!";
+  ' "$tree/$f" || die "mutant $cur does not apply to $f (a refactor moved its pattern: update tests/mutants.sh)"
+}
+
+restore() {
+  local f
+  for f in "${touched[@]}"; do cp "$orig/$f" "$tree/$f"; done
+  touched=()
+}
+
+# build the comma-separated targets; run them as ctest tests; echo the failures
+build_and_test() {
+  local targets=${1//,/ } regex="^(${1//,/|})\$" out
+  cmake --build "$build" -j "$jobs" --target $targets >"$log/build-$cur.log" 2>&1 ||
+    return 2
+  ( . "$tree/scripts/mpienv.sh" 2>/dev/null; cd "$build" &&
+    ctest -R "$regex" --timeout 600 --output-on-failure ) >"$log/ctest-$cur.log" 2>&1
+  return $?
+}
+
+failed_tests() {
+  sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\) (.*/\1/p' "$log/ctest-$cur.log" | sort -u | paste -sd, -
+}
+
+t_start=$(date +%s)
+mkdir -p "$work" "$orig" "$log" || die "cannot create $work"
+# the scratch copy: tracked and untracked files, not ignored ones (build dirs)
+echo "mutants: copying $src to $tree"
+mkdir -p "$tree"
+(cd "$src" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) |
+  (cd "$tree" && tar -xf -) || die "cannot copy $src"
+# files a mutant touched in an earlier run: recompile them from pristine text
+rm -rf "$orig" && mkdir -p "$orig"
+for f in kernels/objective.c kernels/loss.c kernels/transplant.c kernels/model.c \
+         runtime/train/jobrun.c runtime/train/train.c analysis/report_rows.c; do
+  [ -f "$tree/$f" ] && touch "$tree/$f"
+done
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S "$tree" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$log/configure.log" 2>&1 ||
+    die "configure failed (see $log/configure.log)"
+fi
+
+all_tests=$(echo "$MUTANT_TABLE" | awk 'NF { print $3 }' | tr ',' '\n' | sort -u | paste -sd, -)
+cur=baseline
+echo "mutants: baseline build and tests ($all_tests)"
+t0=$(date +%s)
+build_and_test "$all_tests"
+rc=$?
+[ $rc -eq 2 ] && die "the unmutated tree does not build (see $log/build-baseline.log)"
+[ $rc -ne 0 ] && die "the unmutated tests fail: $(failed_tests) (see $log/ctest-baseline.log)"
+echo "mutants: baseline passes in $(( $(date +%s) - t0 )) s"
+
+survivors=0
+table=$(printf '%-22s %-9s %5s  %s\n' mutant result sec "killed by (failing tests)")
+while read -r name fn tests; do
+  [ -n "$name" ] || continue
+  if [ -n "${MUTANTS:-}" ] && ! printf ' %s ' $MUTANTS | grep -q " $name "; then continue; fi
+  cur=$name
+  t0=$(date +%s)
+  $fn
+  build_and_test "$tests"
+  rc=$?
+  restore
+  dt=$(( $(date +%s) - t0 ))
+  if [ $rc -eq 2 ]; then
+    die "mutant $name does not compile (see $log/build-$name.log)"
+  elif [ $rc -eq 0 ]; then
+    result=SURVIVED; by="- (ran $tests)"; survivors=$((survivors + 1))
+  else
+    result=killed; by=$(failed_tests)
+    [ -n "$by" ] || by="(ctest failed, see $log/ctest-$name.log)"
+  fi
+  line=$(printf '%-22s %-9s %5d  %s' "$name" "$result" "$dt" "$by")
+  echo "$line"
+  table="$table
+$line"
+done <<< "$MUTANT_TABLE"
+
+# leave the build pristine for the next run
+cur=final
+cmake --build "$build" -j "$jobs" --target ${all_tests//,/ } >"$log/build-final.log" 2>&1
+
+total=$(( $(date +%s) - t_start ))
+echo
+echo "$table"
+echo "mutants: $survivors survived; $total s in all (logs: $log)"
+[ -n "$table_out" ] && printf '%s\n%s survived; %d s\n' "$table" "$survivors" "$total" >"$table_out"
+[ $survivors -eq 0 ]
