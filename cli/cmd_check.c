@@ -24,6 +24,11 @@ static void print_job(const job_list *l, const job_spec *j)
     jobs_canon_field(j->canon, "method", method, sizeof method);
     jobs_canon_field(j->canon, "arch", arch, sizeof arch);
     jobs_canon_field(j->canon, "weighting", weighting, sizeof weighting);
+    if (j->teacher_file[0]) {   /* an external teacher: its file instead of a model */
+        printf("%-5s %-7s %.12s  deps=%-10s external=%s\n", j->id, job_kind_names[j->kind],
+               j->hash, deps, j->teacher_file);
+        return;
+    }
     if (strncmp(weighting, "lua:", 4) == 0 && strlen(weighting) > 4 + 64)
         memmove(weighting + 4 + 12, weighting + 4 + 64, strlen(weighting + 4 + 64) + 1);
     printf("%-5s %-7s %.12s  deps=%-10s method=%-22s arch=%-20s weighting=%-26s seed=%llu\n",

@@ -127,6 +127,11 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         snprintf(ji->method, sizeof ji->method, "%s", def->name);
         method_label_args(&job->method, ji->method_args, sizeof ji->method_args);
         arch_name(&job->arch, ji->arch, sizeof ji->arch);
+        if (job->teacher_file[0]) {   /* an external teacher: its head, from the file */
+            snprintf(ji->method, sizeof ji->method, "external");
+            ji->method_args[0] = '\0';
+            snprintf(ji->arch, sizeof ji->arch, "%.120s", job->teacher_file);
+        }
         weighting_label(&job->method.weighting, ji->weighting, sizeof ji->weighting);
         optim_label(&job->optim, ji->optim, sizeof ji->optim);
         ji->batch = job->batch;

@@ -5,6 +5,7 @@
 #include "dataset.h"
 #include "digest.h"
 #include "jobrun.h"
+#include "teacher_file.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,10 @@ typedef struct {
     const char **path;     /* points into the jobs */
     dataset_info *info;
     data_digest *dg;
+    /* the distinct external teacher files and their content digests */
+    int n_tf;
+    const char **tf_path;  /* points into the jobs */
+    char (*tf_hex)[TEACHER_DIGEST_HEX];
 } data_table;
 
 static void table_free(data_table *t)
@@ -21,6 +26,8 @@ static void table_free(data_table *t)
     free(t->path);
     free(t->info);
     free(t->dg);
+    free(t->tf_path);
+    free(t->tf_hex);
 }
 
 static int table_find(const data_table *t, const char *path)
@@ -64,13 +71,64 @@ static int check_files(const job_list *jobs, MPI_Comm comm, FILE *log, data_tabl
     return 0;
 }
 
+/* step 1b: every external teacher file has the teacher layout, fits the
+ * data of its job (classes, rows, label digest), and gets its content
+ * digest; world rank 0 reads, every rank gets the status and digests */
+static int check_teacher_files(const job_list *jobs, MPI_Comm comm, FILE *log, data_table *t,
+                               dett_err *e)
+{
+    int rank = 0, rc = 0;
+    if (dist_mpi_up() && MPI_Comm_rank(comm, &rank) != MPI_SUCCESS)
+        return dett_fail(e, "MPI_Comm_rank failed");
+    t->tf_path = calloc((size_t)jobs->n + 1, sizeof *t->tf_path);
+    t->tf_hex = calloc((size_t)jobs->n + 1, sizeof *t->tf_hex);
+    if (agree(comm, !t->tf_path || !t->tf_hex ? dett_fail(e, "out of memory") : 0, e))
+        return -1;
+    for (int j = 0; j < jobs->n; j++) {
+        const job_spec *job = &jobs->jobs[j];
+        if (!job->teacher_file[0]) continue;
+        int k = -1;
+        for (int i = 0; i < t->n_tf; i++)
+            if (strcmp(t->tf_path[i], job->teacher_file) == 0) k = i;
+        if (k < 0) {
+            k = t->n_tf++;
+            t->tf_path[k] = job->teacher_file;
+        }
+        if (rank == 0 && rc == 0) {
+            teacher_file_info ti;
+            const dataset_info *di = &t->info[table_find(t, job->data)];
+            rc = teacher_file_open(job->teacher_file, &ti, e) ||
+                 teacher_file_check(job->teacher_file, &ti, job->data, di, e) ||
+                 (!t->tf_hex[k][0] && teacher_file_digest(job->teacher_file, t->tf_hex[k], e));
+            if (rc) dett_err_prefix(e, "%s: %s", job->where, job->id);
+            else if (log)
+                fprintf(log, "teacher %s: digest %.12s, for %s (%d classes, features of %d)\n",
+                        job->teacher_file, t->tf_hex[k], job->data, ti.n_classes, ti.feat_dim);
+        }
+    }
+    if (agree(comm, rc ? -1 : 0, e)) return -1;
+    if (dist_mpi_up() && t->n_tf > 0 &&
+        MPI_Bcast(t->tf_hex, t->n_tf * TEACHER_DIGEST_HEX, MPI_CHAR, 0, comm) != MPI_SUCCESS)
+        return dett_fail(e, "MPI_Bcast of the teacher digests failed");
+    if (log && rank == 0) fflush(log);
+    return 0;
+}
+
+/* a data file's or an external teacher file's content digest */
 static int digest_of(void *ctx, const char *path, char hex[65], dett_err *e)
 {
     const data_table *t = ctx;
     int k = table_find(t, path);
-    if (k < 0) return dett_fail(e, "%s: no digest (internal error)", path);
-    memcpy(hex, t->dg[k].hex, 65);
-    return 0;
+    if (k >= 0) {
+        memcpy(hex, t->dg[k].hex, 65);
+        return 0;
+    }
+    for (int i = 0; i < t->n_tf; i++)
+        if (strcmp(t->tf_path[i], path) == 0) {
+            memcpy(hex, t->tf_hex[i], 65);
+            return 0;
+        }
+    return dett_fail(e, "%s: no digest (internal error)", path);
 }
 
 /* "rows of 10 features" / "images [3, 14, 14]" */
@@ -110,7 +168,12 @@ static int check_models(const job_list *jobs, int j, const data_table *t, dett_e
     const dataset_info *info = &t->info[table_find(t, job->data)];
     dett_err le = { "" };
     model *teacher = NULL, *m = NULL;
-    if (job->teacher >= 0) {
+    if (job->teacher >= 0 && jobs->jobs[job->teacher].teacher_file[0]) {
+        /* external: its file was checked against this data (step 1b) */
+        const job_spec *tj = &jobs->jobs[job->teacher];
+        if (!(teacher = jobrun_build_teacher(jobs, j, info, &le)))
+            return dett_fail(e, "%s: %s: %s", tj->where, tj->id, le.msg);
+    } else if (job->teacher >= 0) {
         const job_spec *tj = &jobs->jobs[job->teacher];
         if (!(teacher = arch_build(&tj->arch, &t->info[table_find(t, tj->data)], &le)))
             return dett_fail(e, "%s: %s: %s", tj->where, tj->id, le.msg);
@@ -153,6 +216,7 @@ int validate_grid(dsl *d, job_list *jobs, MPI_Comm comm, FILE *log, dett_err *e)
     data_table t = { 0 };
     int rc = -1;
     if (check_files(jobs, comm, log, &t, e)) goto out;
+    if (check_teacher_files(jobs, comm, log, &t, e)) goto out;
     if (agree(comm, jobs_mix_data_digests(jobs, digest_of, &t, e), e)) goto out;
     int fail = 0;
     int *seen_fn = calloc((size_t)jobs->n + 1, sizeof *seen_fn), n_fn = 0;

@@ -5,8 +5,13 @@
  * In order, stopping at the first failure:
  *  1. every data file the jobs name opens and has the expected format
  *     (dataset_open: layout, types, labels, no empty val/test group);
+ *  1b. every external teacher file (`external "t.h5"`) has the teacher
+ *     layout (runtime/io/teacher_file.h: types and shapes, named by
+ *     dataset) and was made for its job's data: classes, row counts and the
+ *     digest of the data file's labels; a mismatched pair is refused;
  *  2. each data file's content digest (runtime/io/digest.h) is mixed into
- *     the hash of every job that reads it (jobs_mix_data_digests);
+ *     the hash of every job that reads it, a teacher file's into its
+ *     external teacher's (jobs_mix_data_digests);
  *  3. every job's model builds for its data: architecture against the data's
  *     shape (a cnn{} needs [n, c, h, w]), a transplant against its teacher;
  *  4. a teacher's inputs and classes match its students' data: teachers are

@@ -34,6 +34,9 @@
  *   sgd{lr=0.01, momentum=0.9, wd=1e-4}
  *   adamw{lr=1e-3, wd=1e-4, betas={0.9, 0.999}, eps=1e-8}
  *       when no optim is given: adamw{} for fitnet, simkd, dett; sgd{} else
+ *   external "teacher.h5"  (or external{path=...}) a teacher trained elsewhere:
+ *       its features and head from a file (runtime/io/teacher_file.h), bound
+ *       to the grid's data by the data's label digest; usable as teacher =
  *   train{data=, arch=, method=erm{}, optim=, epochs=20, batch=64, seed=1,
  *       select="val-worst", sampler=}  a named model (teacher); its method may not
  *       need a teacher
@@ -115,7 +118,8 @@ typedef int (*jobs_digest_fn)(void *ctx, const char *path, char hex[65], dett_er
 
 /* Makes each job's identity include the contents of the data it reads:
  * appends ";data_digest=<hex>" (digest(ctx, job->data)) to every job's
- * canonical text and recomputes every hash (dependencies first, so a
+ * canonical text, and for an external teacher ";teacher_digest=<hex>"
+ * (digest(ctx, job->teacher_file): the teacher file's content digest) and recomputes every hash (dependencies first, so a
  * dependent's hash covers its dependencies' data too). Call once, after
  * dsl_load and before the hashes are used. Returns 0, or -1 with e. */
 int jobs_mix_data_digests(job_list *jobs, jobs_digest_fn digest, void *ctx, dett_err *e);

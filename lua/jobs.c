@@ -369,6 +369,12 @@ static void canon_optim(sbuf *b, const optim_cfg *o)
 static void canon_job(lua_State *L, job_spec *j)
 {
     sbuf b = { j->canon, sizeof j->canon, 0, 0 };
+    if (j->teacher_file[0]) {   /* an external teacher: its file and the data it is for */
+        sb_add(&b, "kind=%s;data=%s;external=%s", job_kind_names[j->kind], j->data,
+               j->teacher_file);
+        if (b.overflow) luaL_error(L, "job config text longer than %d bytes", JOB_CANON - 1);
+        return;
+    }
     sb_add(&b, "kind=%s;data=%s;arch=", job_kind_names[j->kind], j->data);
     canon_arch(&b, &j->arch);
     sb_add(&b, ";method=");
@@ -514,6 +520,34 @@ static int add_model(lua_State *L, job_list *jobs, int idx)
     return add_job(L, jobs, &j);
 }
 
+/* The job of an external teacher (external "t.h5") of student `of`: a
+ * JOB_TRAIN job that trains nothing (runtime/train/teacher_ext.h). It is
+ * bound to the student's data file, which dett check and dett run check the
+ * teacher file against; its hash gets the file's content digest
+ * (jobs_mix_data_digests). */
+static int add_external(lua_State *L, job_list *jobs, int idx, const job_spec *of)
+{
+    job_spec j;
+    const dobj *o = obj_test(L, idx);
+    memset(&j, 0, sizeof j);
+    j.kind = JOB_TRAIN;
+    memcpy(j.data, of->data, sizeof j.data);
+    get_field(L, idx, "path");
+    snprintf(j.teacher_file, sizeof j.teacher_file, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    method_defaults(METHOD_ERM, &j.method);
+    j.optim = of->optim;
+    j.epochs = 1;              /* one row of curves: the teacher's own accuracy */
+    j.batch = of->batch;       /* the data plan needs one; nothing is trained */
+    j.select = SELECT_VAL_WORST;
+    j.teacher = j.ident = -1;
+    j.script_line = o->line;
+    size_t w = strlen(o->where);
+    snprintf(j.where, sizeof j.where, "%.*s", (int)(w && o->where[w - 1] == ':' ? w - 1 : w),
+             o->where);
+    return add_job(L, jobs, &j);
+}
+
 /* Adds the jobs of one concrete grid cell at idx. */
 static void add_cell(lua_State *L, job_list *jobs, int idx)
 {
@@ -525,7 +559,9 @@ static void add_cell(lua_State *L, job_list *jobs, int idx)
         if (get_field(L, idx, "teacher") == LUA_TNIL)
             obj_error(L, obj_test(L, idx)->where, "grid{}: method %s{} needs a teacher",
                       method_name(j.method.kind));
-        j.teacher = add_model(L, jobs, lua_gettop(L));
+        int t = lua_gettop(L);
+        j.teacher = strcmp(name_of(L, t), "external") == 0 ? add_external(L, jobs, t, &j)
+                                                           : add_model(L, jobs, t);
         lua_pop(L, 1);
     }
     int T = method_ident_epochs(&j.method);
@@ -579,6 +615,14 @@ int jobs_mix_data_digests(job_list *jobs, jobs_digest_fn digest, void *ctx, dett
         if (snprintf(j->canon + n, sizeof j->canon - n, ";data_digest=%s", hex) >=
             (int)(sizeof j->canon - n))
             return dett_fail(e, "%s: job config text longer than %d bytes", j->id, JOB_CANON - 1);
+        if (j->teacher_file[0]) {   /* an external teacher: what its file holds */
+            if (digest(ctx, j->teacher_file, hex, e) != 0) return -1;
+            n = strlen(j->canon);
+            if (snprintf(j->canon + n, sizeof j->canon - n, ";teacher_digest=%s", hex) >=
+                (int)(sizeof j->canon - n))
+                return dett_fail(e, "%s: job config text longer than %d bytes", j->id,
+                                 JOB_CANON - 1);
+        }
         if (job_hash(jobs, j) != 0) return dett_fail(e, "%s: sha256 failed", j->id);
     }
     return 0;

@@ -440,7 +440,7 @@ static void check_value(lua_State *L, const ctor *c, const key_spec *k, const ch
         break;
     case V_MODEL:
         if (!is_class(L, idx, OBJ_MODEL))
-            bad_value(L, c, label, "a model from train{...}", idx);
+            bad_value(L, c, label, "a model from train{...} or external \"teacher.h5\"", idx);
         break;
     case V_WEIGHTING: {
         int ok = is_class(L, idx, OBJ_WEIGHTING) ||
@@ -636,6 +636,8 @@ static const ctor ctors[] = {
 };
 const ctor dsl_sweep_ctor = { "sweep", OBJ_SWEEP, NOKEYS, NULL, NULL, NULL };
 static const ctor dataset_ctor = { "dataset", OBJ_DATASET, KEYS(dataset_keys), NULL, NULL, NULL };
+/* made by l_external; "path" as for dataset_ctor */
+static const ctor external_ctor = { "external", OBJ_MODEL, KEYS(dataset_keys), NULL, NULL, NULL };
 static const ctor none_ctor = { "none", OBJ_WEIGHTING, NOKEYS, NULL, NULL, NULL };
 static const ctor balanced_ctor = { "group_balanced", OBJ_WEIGHTING, NOKEYS, NULL, NULL, NULL };
 
@@ -782,6 +784,48 @@ static int l_dataset(lua_State *L)
     return 1;
 }
 
+/* external "teacher.h5" or external{ path = "teacher.h5" }: a teacher
+ * trained elsewhere (runtime/io/teacher_file.h); the file must exist
+ * (relative to the working directory); its contents are checked, against
+ * the student's data, by dett check and dett run. */
+static int l_external(lua_State *L)
+{
+    int n_args = lua_gettop(L);
+    dsl_charge(L, DSL_CTOR_STEPS);
+    if (n_args == 1 && lua_type(L, 1) == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, 1)) {
+            if (lua_type(L, -2) != LUA_TSTRING || strcmp(lua_tostring(L, -2), "path") != 0)
+                return luaL_error(L, "external{}: unknown key '%s' (keys: path)",
+                                  luaL_tolstring(L, -2, NULL));
+            lua_pop(L, 1);
+        }
+        if (lua_getfield(L, 1, "path") != LUA_TSTRING)
+            return luaL_error(L, "external{}: 'path' is required (a file name)");
+        lua_replace(L, 1);
+    } else if (n_args != 1 || lua_type(L, 1) != LUA_TSTRING) {
+        return luaL_error(L, "external: expected a teacher file name (string) or "
+                          "external{ path = ... }, got %s",
+                          n_args ? obj_describe(L, 1) : "nothing");
+    }
+    size_t n = 0;
+    const char *path = lua_tolstring(L, 1, &n);
+    if (n == 0 || n >= JOB_PATH || strlen(path) != n)
+        return luaL_error(L, "external '%s': bad file name (empty, too long or with NUL bytes)",
+                          path);
+    struct stat st;
+    if (stat(path, &st) != 0) return luaL_error(L, "external '%s': file not found", path);
+    if (!S_ISREG(st.st_mode)) return luaL_error(L, "external '%s': not a regular file", path);
+    lua_newtable(L);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "path");
+    char where[DSL_WHERE];
+    int line;
+    caller_where(L, where, &line);
+    obj_push(L, &external_ctor, -1, where, line);
+    return 1;
+}
+
 /* sweep{v1, v2, ...}: an axis of the grid; values are checked by the
  * constructor they are given to. */
 static int l_sweep(lua_State *L)
@@ -810,6 +854,7 @@ void objects_open(lua_State *L)
 {
     static const luaL_Reg mt[] = { { "__tostring", obj_tostring }, { NULL, NULL } };
     static const luaL_Reg funcs[] = { { "dataset", l_dataset }, { "sweep", l_sweep },
+                                      { "external", l_external },
                                       { NULL, NULL } };
     if (!luaL_newmetatable(L, OBJ_MT)) luaL_error(L, "internal error: %s exists", OBJ_MT);
     luaL_setfuncs(L, mt, 0);

@@ -91,6 +91,8 @@ typedef struct {
     char id[64];                 /* short unique name, e.g. "j012" */
     job_kind kind;
     char data[JOB_PATH];         /* dataset file */
+    char teacher_file[JOB_PATH]; /* JOB_TRAIN: an external teacher's file (runtime/io/
+                                    teacher_file.h), read instead of trained; "" else */
     arch_spec arch;
     method_spec method;
     optim_cfg optim;

@@ -210,4 +210,20 @@ enum { RF_LAYER_KIND_LEN = 8 };
 #define DF_D_Y "y"                       /* int32 [n] label in 0..C-1 */
 #define DF_D_A "a"                       /* int32 [n] spurious attribute in 0..A-1 */
 
+/* ==== teacher file (an external teacher, `external "teacher.h5"`) ========= */
+
+#define TF_FORMAT_NAME "dett-teacher"
+#define TF_FORMAT_VERSION 1
+#define TF_A_FORMAT RF_A_FORMAT          /* same root attribute names as results */
+#define TF_A_FORMAT_VERSION RF_A_FORMAT_VERSION
+#define TF_A_LABEL_DIGEST "label_digest" /* hex SHA-256 of the data file's labels
+                                            (runtime/io/teacher_file.h) */
+#define TF_A_SOURCE "source"             /* optional text: what made the file */
+#define TF_D_TRAIN_FEATURES "/train/features"  /* float [n_train, f], data-file row order */
+#define TF_D_VAL_FEATURES "/val/features"      /* optional float [n_val, f] */
+#define TF_D_TEST_FEATURES "/test/features"    /* optional float [n_test, f] */
+#define TF_D_HEAD_W "/head/W"                  /* float [C, f]: logits = features W^T + b */
+#define TF_D_HEAD_B "/head/b"                  /* float [C] */
+#define TF_LABEL_DIGEST_MAGIC "dett-label-digest/1\n"
+
 #endif

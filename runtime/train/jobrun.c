@@ -8,6 +8,7 @@
 #include "linalg.h"
 #include "loss.h"
 #include "method.h"
+#include "teacher_ext.h"
 #include "train.h"
 #include "transplant.h"
 #include <math.h>
@@ -22,6 +23,8 @@ model *jobrun_build_teacher(const job_list *jobs, int j, const dataset_info *inf
 {
     int t = jobs->jobs[j].teacher;
     if (t < 0) return NULL;
+    if (jobs->jobs[t].teacher_file[0])   /* external: its head, loaded from the file */
+        return teacher_ext_model(jobs->jobs[t].teacher_file, info, e);
     /* a teacher is itself a plain classifier (train{} jobs are never transplants) */
     return arch_build(&jobs->jobs[t].arch, info, e);
 }
@@ -30,6 +33,7 @@ model *jobrun_build_model(const job_list *jobs, int j, const dataset_info *info,
                           const model *teacher, dett_err *e)
 {
     const job_spec *job = &jobs->jobs[j];
+    if (job->teacher_file[0]) return teacher_ext_model(job->teacher_file, info, e);
     model *m = arch_build(&job->arch, info, e);
     if (!m) return NULL;
     model_init(m, job->seed, 0);
@@ -85,12 +89,15 @@ typedef struct {
     model *teacher, *ident, *proj;
     float *t_logits, *t_feats, *sample_w;
     int *sample_rep;
+    int t_external;        /* the teacher is a file (teacher_ext.h) */
+    float *t_test_feats;   /* its features of this rank's test rows, or NULL */
 } job_inputs;
 
 static void job_inputs_free(job_inputs *x)
 {
     model_free(x->teacher); model_free(x->ident); model_free(x->proj);
     free(x->t_logits); free(x->t_feats); free(x->sample_w); free(x->sample_rep);
+    free(x->t_test_feats);
     memset(x, 0, sizeof *x);
 }
 
@@ -110,6 +117,13 @@ static int prepare_inputs(jobrun_ctx *c, int j, job_inputs *x, dett_err *e)
     if (job->teacher >= 0) {
         x->teacher = jobrun_build_teacher(c->jobs, j, &gd->info, e);
         if (!x->teacher) goto fail;
+        const job_spec *tj = &c->jobs->jobs[job->teacher];
+        x->t_external = tj->teacher_file[0] != '\0';
+        if (x->t_external)
+            CHECK(teacher_ext_inputs(tj->teacher_file, gd, x->teacher, &x->t_logits,
+                                     &x->t_feats, &x->t_test_feats, e));
+    }
+    if (job->teacher >= 0 && !x->t_external) {
         CHECK(results_read_artifact_params(c->res, job->teacher, x->teacher->params, e));
         x->t_logits = malloc(sizeof(float) * (size_t)(n ? n : 1) * C);
         x->t_feats = malloc(sizeof(float) * (size_t)(n ? n : 1) * x->teacher->feat_dim);
@@ -311,7 +325,11 @@ static int diagnostics(jobrun_ctx *c, int j, model *m, const job_inputs *x,
     if (!tf || !sf || !g) { dett_fail(e, "out of memory (diagnostics)"); goto done; }
     for (int64_t i = 0; i < n; i++) g[i] = t->y[i] * A + t->a[i];
     if (!x->proj) memcpy(m->params, res->params, sizeof(float) * m->n_params);
-    if (forward_feats(x->teacher, NULL, t->X, n, gd->info.d, tf, e) ||
+    if (x->t_external) {   /* the file's test features, if it has them */
+        if (!x->t_test_feats) { rc = 0; goto done; }   /* the same file on every rank */
+        memcpy(tf, x->t_test_feats, sizeof(float) * (size_t)n * F);
+    }
+    if ((!x->t_external && forward_feats(x->teacher, NULL, t->X, n, gd->info.d, tf, e)) ||
         forward_feats(m, x->proj, t->X, n, gd->info.d, sf, e) ||
         cka_per_group(c->comm, tf, sf, F, g, n, G, cka, mse, NULL, e))
         goto done;
@@ -365,6 +383,15 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
         c->have_data = 0;
         CHECK(groupdata_load(&c->data, job->data, c->comm, c->M, job->batch, e));
         c->have_data = 1;
+    }
+    /* an external teacher's job trains nothing: its head is evaluated on
+     * the file's val and test features */
+    if (job->teacher_file[0]) {
+        if (teacher_ext_job(c->comm, job, &c->data, &res, e)) {
+            res.failed = 1;
+            snprintf(res.reason, sizeof res.reason, "%.*s", (int)sizeof res.reason - 1, e->msg);
+        }
+        goto record;
     }
     /* 2. what the dependencies hand on: teacher outputs, sample weights
      *    from the identification job or a weighting. What fails on this
