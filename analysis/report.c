@@ -164,9 +164,7 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
             free(files);
             return 0;
         } else if ((v = rp_optval(argc, argv, &i, "--select", &missing))) {
-            if (!strcmp(v, "val-worst")) o.select = REP_SEL_VAL_WORST;
-            else if (!strcmp(v, "val-avg")) o.select = REP_SEL_VAL_AVG;
-            else if (!strcmp(v, "oracle")) o.select = REP_SEL_ORACLE;
+            if (select_find(v) >= 0) o.select = select_find(v);
             else {
                 dett_fail(e, "report: --select: '%s' is not val-worst, val-avg or oracle", v);
                 rc = 2;

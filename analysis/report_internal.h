@@ -15,10 +15,12 @@
 #define DETT_REPORT_INTERNAL_H
 #include "err.h"
 #include "h5attr.h"
+#include "jobspec.h"
 #include <stdint.h>
 #include <stdio.h>
 
-enum { REP_SEL_VAL_WORST = 0, REP_SEL_VAL_AVG = 1, REP_SEL_ORACLE = 2 };
+enum { REP_SEL_VAL_WORST = SELECT_VAL_WORST, REP_SEL_VAL_AVG = SELECT_VAL_AVG,
+       REP_SEL_ORACLE = SELECT_ORACLE };
 enum { REP_N_STATUS = 5 };          /* JOB_PENDING .. JOB_SKIPPED (results_format.h) */
 enum { REP_MAX_ARGS = 12, REP_MAX_LAYERS = 16 };
 typedef enum { REP_MD, REP_LATEX, REP_CSV } rep_format;
@@ -196,7 +198,7 @@ void rep_text(FILE *out, rep_format f, const char *s);
 void rep_unfinished(const rep_row *r, int counts, char *buf, size_t cap);
 /* the report's first lines (files, selection rule, tuning), each prefixed by pre */
 void rep_intro(FILE *out, const rep_data *d, const rep_opts *o, const char *pre);
-extern const char *const rep_sel_name[3];   /* "val-worst", "val-avg", "oracle" */
+extern const char *const *const rep_sel_name;   /* select_names (jobspec.h), by REP_SEL_* */
 
 /* writes the table(s) in the chosen format */
 int rep_print(FILE *out, const rep_table *t, const rep_data *d, const rep_opts *o,

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const rep_sel_name[3] = {"val-worst", "val-avg", "oracle"};
+const char *const *const rep_sel_name = select_names;   /* runtime/core/jobspec.h */
 static const char *const tb_sel_text[3] = {
     "the best validation worst-group accuracy", "the best validation average accuracy",
     "the best test worst-group accuracy: an oracle, for reference only"};

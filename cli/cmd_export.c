@@ -307,7 +307,7 @@ static const rep_job *find_job(const rep_data *d, const char *id)
 static int meta_out(npz *z, hid_t g, const rep_job *j, const char *what, const char *where,
                     dett_err *e)
 {
-    static const char *const sel_names[] = RF_SELECT_NAMES;
+    const char *const *sel_names = select_names;
     jbuf cfg = {0};
     int rc = -1;
     CHECK(npz_str(z, "arch", j->arch, e));

@@ -51,7 +51,7 @@ m_dett_ignores_weights() {   # feature MSE (SimKD, DeTT) drops w_i in loss and g
     return s;'
 }
 m_runner_drops_weights() {   # the job runner computes the weights but trains without
-  edit runtime/train/jobrun.c re 'train_inputs in = \{ x\.sample_w,' 'train_inputs in = { NULL,'
+  edit runtime/train/jobrun.c lit 'train_inputs in = { .sample_w = x.sample_w,' 'train_inputs in = { .sample_w = NULL,'
 }
 m_error_set_inverted() {     # the identification job stores the rows it gets right
   edit runtime/train/jobrun.c lit 'err[i] = pred != gd->train.y[i];' 'err[i] = pred == gd->train.y[i];'

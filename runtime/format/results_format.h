@@ -149,7 +149,8 @@ enum { RF_SPLIT_VAL = 0, RF_SPLIT_TEST = 1, RF_N_SPLITS = 2 };
 #define RF_SPLIT_NAMES {"val", "test"}
 /* the three entries of selected, index = select kind */
 enum { RF_SEL_VAL_WORST = 0, RF_SEL_VAL_AVG = 1, RF_SEL_ORACLE = 2, RF_N_SEL = 3 };
-#define RF_SELECT_NAMES {"val-worst", "val-avg", "oracle"}
+/* the selection rules' names: select_names[] of runtime/core/jobspec.h,
+ * in the order of selected[] */
 
 /* @layers of every params dataset (format 2): compound [n_layers], one
  * element per layer of the model in order (kernels/layer.h); the slice

@@ -762,7 +762,6 @@ static int dset_describe(hid_t loc, const char *name, const dset_doc *doc, int e
                          int splits, int select, const char *where, dett_err *e)
 {
     static const char *const split_names[] = RF_SPLIT_NAMES;
-    static const char *const select_names[] = RF_SELECT_NAMES;
     hid_t d = -1;
     int rc = -1;
     CHECK_H5(e, d = H5Dopen2(loc, name, H5P_DEFAULT), "%s/%s: cannot open", where, name);
