@@ -28,7 +28,9 @@ static const char *usage =
     "                       finished job (lines); auto: bar when stdout is a\n"
     "                       terminal (under mpirun it always looks like one:\n"
     "                       pass lines when the output goes to a file)\n"
-    "A rerun with the same script and results file skips finished jobs.\n"
+    "RESULTS.h5 is a store of jobs keyed by their content (configuration,\n"
+    "dependencies, data digest): a run on an existing file runs only the jobs\n"
+    "it does not hold as finished, whatever script asks for them.\n"
     "RESULTS.h5.lock marks the file in use: a second run on it is refused.\n";
 
 typedef struct {
@@ -224,6 +226,11 @@ int cmd_run(int argc, char **argv)
         cmd_report(&e);
         goto out;
     }
+    /* the store's ids for the jobs it holds, fresh ids for the others */
+    if (results_adopt_ids(o.out, MPI_COMM_WORLD, &jobs, o.force, NULL, &e)) {
+        cmd_report(&e);
+        goto out;
+    }
     info = calloc((size_t)jobs.n + 1, sizeof *info);
     if (!info) { dett_fail(&e, "out of memory"); cmd_die(&e); }
     if (plan_jobs(&jobs, &o, info, &e)) { cmd_report(&e); goto out; }
@@ -243,8 +250,8 @@ int cmd_run(int argc, char **argv)
     if (wrank == 0) {
         if (sched_init(&s, &jobs, res, n_groups, o.K, &e)) cmd_die(&e);
         if (o.progress >= 0) s.tty = o.progress;
-        printf("dett run %s: %d jobs (%d to run), %d group%s of %d rank%s, %d micro-shards\n",
-               o.script, jobs.n, s.n_todo, n_groups, n_groups > 1 ? "s" : "", o.K,
+        printf("dett run %s: %d jobs: %d reused, %d to run; %d group%s of %d rank%s, "
+               "%d micro-shards\n", o.script, jobs.n, jobs.n - s.n_todo, s.n_todo, n_groups, n_groups > 1 ? "s" : "", o.K,
                o.K > 1 ? "s" : "", o.M);
         fflush(stdout);
     }

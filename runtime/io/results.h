@@ -3,14 +3,17 @@
  * The schema (every group, dataset and attribute, with axes and units) is
  * docs/results-format.md; every name is a macro of
  * runtime/format/results_format.h (format "dett-results", format_version
- * RF_FORMAT_VERSION = 2). In short:
+ * RF_FORMAT_VERSION = 3). In short:
  *
  * /                      attributes: format, format_version, dett_version,
  *                        git_commit, script, script_path, script_sha256,
  *                        world_size, ranks_per_job, start_time, n_jobs
- * /jobs/table            compound [n_jobs]: id, kind, hash, status, error,
- *                        wall_seconds, ranks, epochs_run (@status names the
- *                        status values 0..4)
+ * /jobs/table            compound [rows, chunked, unlimited]: id, kind, hash,
+ *                        status, error, wall_seconds, ranks, epochs_run
+ *                        (@status names the status values 0..4); one row
+ *                        per job the store ever held
+ * /scripts/<sha256>      per script run on the store: @script, @script_path,
+ *                        @last_run, @rows (its jobs' table rows)
  * /jobs/<id>/            attributes: the job's configuration, as text
  *                        (config, method, method_args, arch, weighting, optim,
  *                        dataset, teacher, ident, select, kind, hash) and
@@ -107,15 +110,27 @@ typedef struct {
 
 typedef struct results results;
 
-/* Collective over comm. If path does not exist: create the layout for
- * jobs[0..n). If it exists and is a dett results file of this format for the
- * same script (sha256) with the same job table (ids, hashes) and shapes,
- * open it for resume. Refused with a message: a file that is not HDF5 (or
- * truncated) or not a dett results file, a newer format_version, a different
- * script or job list — unless force, in which case it is replaced (force
- * always starts afresh, even over this script's own file). A new layout is
- * built in "<path>.tmp" and renamed to path only when complete; a refused
- * file is never modified. Every rank returns the same status and message.
+/* Collective over comm; call before results_open (and before job ids are
+ * used anywhere): a job whose hash the store at path already holds takes
+ * the id stored with it, every other job a fresh id (j<N>, N counting on
+ * from the table's size), so ids are stable across runs of any script on
+ * the store. *n_stored (may be NULL) = jobs the store holds. A missing file
+ * or force: ids become j<N> from 0. Refusals as results_open's. */
+int results_adopt_ids(const char *path, MPI_Comm comm, job_list *jobs, int force,
+                      int *n_stored, dett_err *e);
+
+/* Collective over comm. The results file is a store of jobs keyed by hash
+ * (format 3). If path does not exist (or force): an empty store is built in
+ * "<path>.tmp" and renamed to path when complete (force replaces whatever
+ * was there). Then the store grows by the jobs it does not hold (new table
+ * rows, /jobs/<id>, /artifacts/<hash>, /checkpoints/<hash>, created
+ * collectively here and nowhere later), the root attributes name this run
+ * and /scripts/<sha256> lists the rows of its jobs. Jobs already in the
+ * store keep their rows and data (ids must have been adopted:
+ * results_adopt_ids). Refused with a message: a file that is not HDF5 (or
+ * truncated) or not a dett results file, another format_version (an older
+ * one names itself and what to do); a refused file is never modified.
+ * Every rank returns the same status and message.
  * *out is owned by the caller: results_close frees it; NULL on failure. */
 int results_open(results **out, const char *path, MPI_Comm comm, const job_list *jobs,
                  const results_jobinfo *info, const results_meta *meta, int force,
