@@ -240,7 +240,7 @@ static void check_layout(const char *path, const job_list *jobs)
     char s[256], name[160];
     int64_t v = -1;
     EXPECT(h5_str_attr(f, "format", s, sizeof s) == 0 && !strcmp(s, "dett-results"), "%s", s);
-    EXPECT(h5_i64_attr(f, "format_version", &v) == 0 && v == 2 && v == RF_FORMAT_VERSION,
+    EXPECT(h5_i64_attr(f, "format_version", &v) == 0 && v == 3 && v == RF_FORMAT_VERSION,
            "%lld", (long long)v);
     EXPECT(h5_i64_attr(f, "n_jobs", &v) == 0 && v == 3, "%lld", (long long)v);
     EXPECT(h5_i64_attr(f, "world_size", &v) == 0 && v == 1, "%lld", (long long)v);
@@ -554,12 +554,45 @@ static void test_refusals(const job_list *jobs, const results_jobinfo *info)
     dett_err e = {""};
     results *r = NULL;
 
-    /* another script; then --force replaces it */
+    /* the file is a store: another script's run reuses what it holds, a new
+     * job (an unseen hash) adds a row at the end and leaves the others
+     * alone; --force replaces it */
     const char *other = "test_results_other.h5";
     if (fresh(other, jobs, info) == 0) {
-        expect_refused(other, jobs, info, SHA_B, "was written by another script",
-                       "use --force");
         results_meta mb = meta_for(SHA_B);
+        job_list changed = *jobs;
+        job_spec js[3];
+        memcpy(js, jobs->jobs, sizeof js);
+        js[2].hash[0] = js[2].hash[0] == 'f' ? 'e' : 'f';
+        changed.jobs = js;
+        int stored = -1;
+        EXPECT(results_adopt_ids(other, MPI_COMM_WORLD, &changed, 0, &stored, &e) == 0 &&
+                   stored == 2 && !strcmp(js[0].id, "j000") && !strcmp(js[2].id, "j003"),
+               "adopt: %d stored, ids %s %s: %s", stored, js[0].id, js[2].id, e.msg);
+        EXPECT(results_open(&r, other, MPI_COMM_WORLD, &changed, info, &mb, 0, &e) == 0, "%s",
+               e.msg);
+        if (r) {
+            results_row row;
+            float q[10] = {0};
+            EXPECT(results_read_row(r, 0, &row, &e) == 0 && row.status == JOB_DONE &&
+                       row.epochs_run == 3, "stored job not kept: %d", row.status);
+            EXPECT(results_read_params(r, 0, q, &e) == 0 && q[0] != 0.0f, "stored params %g",
+                   q[0]);
+            EXPECT(results_read_row(r, 2, &row, &e) == 0 && row.status == JOB_PENDING &&
+                       !strcmp(row.id, "j003"), "new job row: %s %d", row.id, row.status);
+            EXPECT(results_close(r, &e) == 0, "%s", e.msg);
+            r = NULL;
+        }
+        hid_t f = H5Fopen(other, H5F_ACC_RDONLY, H5P_DEFAULT);
+        char s[128] = "";
+        int64_t nj = 0;
+        EXPECT(f >= 0 && h5_str_attr(f, "script_sha256", s, sizeof s) == 0 &&
+                   !strcmp(s, SHA_B) && h5_i64_attr(f, "n_jobs", &nj) == 0 && nj == 4,
+               "grown store: sha %s, %lld rows", s, (long long)nj);
+        EXPECT(f >= 0 && H5Lexists(f, "/scripts/" SHA_A, H5P_DEFAULT) > 0 &&
+                   H5Lexists(f, "/scripts/" SHA_B, H5P_DEFAULT) > 0 &&
+                   H5Lexists(f, "/jobs/j003", H5P_DEFAULT) > 0, "scripts or new job missing");
+        if (f >= 0) H5Fclose(f);
         EXPECT(results_open(&r, other, MPI_COMM_WORLD, jobs, info, &mb, 1, &e) == 0, "%s",
                e.msg);
         if (r) {
@@ -572,18 +605,6 @@ static void test_refusals(const job_list *jobs, const results_jobinfo *info)
             EXPECT(results_close(r, &e) == 0, "%s", e.msg);
             r = NULL;
         }
-        hid_t f = H5Fopen(other, H5F_ACC_RDONLY, H5P_DEFAULT);
-        char s[128] = "";
-        EXPECT(f >= 0 && h5_str_attr(f, "script_sha256", s, sizeof s) == 0 &&
-                   !strcmp(s, SHA_B), "forced sha %s", s);
-        if (f >= 0) H5Fclose(f);
-        /* the same script with a changed job list */
-        job_list changed = *jobs;
-        job_spec js[3];
-        memcpy(js, jobs->jobs, sizeof js);
-        js[2].hash[0] = js[2].hash[0] == 'f' ? 'e' : 'f';
-        changed.jobs = js;
-        expect_refused(other, &changed, info, SHA_B, "in the script", NULL);
     }
 
     /* not HDF5: a text file; also an empty file */
@@ -620,7 +641,7 @@ static void test_refusals(const job_list *jobs, const results_jobinfo *info)
         EXPECT(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &v99) >= 0, "patch format_version");
         if (a >= 0) H5Aclose(a);
         if (nf >= 0) H5Fclose(nf);
-        expect_refused(newer, jobs, info, SHA_A, "version 99 is newer", "version 2");
+        expect_refused(newer, jobs, info, SHA_A, "version 99 is newer", "version 3");
     }
     /* an older format version: cannot be resumed, the message says so and why */
     const char *older = "test_results_older.h5";
@@ -631,7 +652,7 @@ static void test_refusals(const job_list *jobs, const results_jobinfo *info)
         EXPECT(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &v1) >= 0, "patch format_version");
         if (a >= 0) H5Aclose(a);
         if (nf >= 0) H5Fclose(nf);
-        expect_refused(older, jobs, info, SHA_A, "format version 1 is not this dett's version 2",
+        expect_refused(older, jobs, info, SHA_A, "format version 1 (an older dett) cannot grow",
                        "--force");
     }
 
