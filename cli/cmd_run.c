@@ -23,7 +23,10 @@ static const char *usage =
     "  --ranks-per-job K    ranks per job group, a power of two dividing P (default 1)\n"
     "  --micro-shards M     fixed micro-shards of the training rows, a power of\n"
     "                       two >= K (default 8); results do not depend on K\n"
-    "  --force              replace RESULTS.h5 even if it is not this script's\n"
+    "  --force              replace RESULTS.h5 (a deliberate rebuild: every job reruns)\n"
+    "  --from OTHER.h5      reuse the finished jobs of another results file by hash\n"
+    "                       (curves, parameters, teachers, identification models);\n"
+    "                       repeatable, the first file holding a job wins\n"
     "  --progress auto|bar|lines   redraw a status line (bar), or one line per\n"
     "                       finished job (lines); auto: bar when stdout is a\n"
     "                       terminal (under mpirun it always looks like one:\n"
@@ -33,8 +36,12 @@ static const char *usage =
     "it does not hold as finished, whatever script asks for them.\n"
     "RESULTS.h5.lock marks the file in use: a second run on it is refused.\n";
 
+#define RUN_MAX_FROM 16
+
 typedef struct {
     const char *script, *out;
+    const char *from[RUN_MAX_FROM];   /* --from OTHER.h5, in order */
+    int n_from;
     int K, M, force;
     int progress;       /* -1 auto, 0 lines, 1 bar */
 } run_opts;
@@ -42,7 +49,7 @@ typedef struct {
 static int parse(int argc, char **argv, run_opts *o, dett_err *e)
 {
     long v;
-    *o = (run_opts){ NULL, NULL, 1, 8, 0, -1 };
+    *o = (run_opts){ .K = 1, .M = 8, .progress = -1 };
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(f, "-o")) {
@@ -63,6 +70,12 @@ static int parse(int argc, char **argv, run_opts *o, dett_err *e)
             else if (!strcmp(val, "bar")) o->progress = 1;
             else if (!strcmp(val, "lines")) o->progress = 0;
             else return dett_fail(e, "--progress: '%s': expected auto, bar or lines", val);
+            i++;
+        } else if (!strcmp(f, "--from")) {
+            if (!val) return dett_fail(e, "run: --from needs a results file");
+            if (o->n_from == RUN_MAX_FROM)
+                return dett_fail(e, "run: at most %d --from files", RUN_MAX_FROM);
+            o->from[o->n_from++] = val;
             i++;
         } else if (!strcmp(f, "--force")) {
             o->force = 1;
@@ -238,6 +251,17 @@ int cmd_run(int argc, char **argv)
     if (results_open(&res, o.out, MPI_COMM_WORLD, &jobs, info, &meta, o.force, &e)) {
         cmd_report(&e);
         goto out;
+    }
+
+    /* --from: rank 0 copies finished jobs of other stores, then everyone meets */
+    for (int k = 0; k < o.n_from; k++) {
+        int copied = 0, frc = 0;
+        if (wrank == 0) {
+            frc = results_reuse_from(res, o.from[k], &copied, &e);
+            if (frc == 0) printf("dett run: %d finished job%s copied from %s\n", copied,
+                                 copied == 1 ? "" : "s", o.from[k]);
+        }
+        if (agree_ranked(MPI_COMM_WORLD, frc, &e)) { cmd_report(&e); goto out; }
     }
 
     const int gid = wrank / o.K, n_groups = wsize / o.K;

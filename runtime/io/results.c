@@ -1683,3 +1683,119 @@ int results_read_error_set(results *r, int job, int64_t row0, int64_t n, uint8_t
 {
     return error_set_io(r, job, row0, n, NULL, err, e);
 }
+
+/* ---- reuse from another store (--from) ---------------------------------- */
+
+/* Serial read of dataset name of file src, whole, into the dataset dst of
+ * r (independent write); the shapes must be equal. */
+static int dset_copy(results *r, hid_t src, const char *name, hid_t dst, const char *other,
+                     dett_err *e)
+{
+    hid_t d = -1, sp = -1, ds = -1, t = -1, nt = -1;
+    hsize_t a[8], b[8];
+    void *buf = NULL;
+    int rc = -1;
+    CHECK_H5(e, d = H5Dopen2(src, name, H5P_DEFAULT), "%s: cannot open %s", other, name);
+    CHECK_H5(e, sp = H5Dget_space(d), "%s: %s: H5Dget_space", other, name);
+    CHECK_H5(e, ds = H5Dget_space(dst), "%s: %s: H5Dget_space", r->path, name);
+    int na = H5Sget_simple_extent_ndims(sp), nb = H5Sget_simple_extent_ndims(ds);
+    if (na < 1 || na > 8 || na != nb || H5Sget_simple_extent_dims(sp, a, NULL) < 0 ||
+        H5Sget_simple_extent_dims(ds, b, NULL) < 0 || memcmp(a, b, (size_t)na * sizeof *a)) {
+        dett_fail(e, "%s: %s has another shape than in %s", other, name, r->path);
+        goto fail;
+    }
+    CHECK_H5(e, t = H5Dget_type(dst), "%s: %s: H5Dget_type", r->path, name);
+    CHECK_H5(e, nt = H5Tget_native_type(t, H5T_DIR_ASCEND), "%s: %s: native type", r->path,
+             name);
+    size_t n = H5Tget_size(nt);
+    for (int k = 0; k < na; k++) n *= (size_t)a[k];
+    buf = malloc(n ? n : 1);
+    CHECK_ALLOC(e, buf);
+    CHECK_H5(e, H5Dread(d, nt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "%s: cannot read %s", other,
+             name);
+    CHECK_H5(e, H5Dwrite(dst, nt, H5S_ALL, H5S_ALL, r->dxpl, buf), "%s: cannot write %s",
+             r->path, name);
+    rc = 0;
+fail:
+    free(buf);
+    h5_close(nt, H5Tclose, &rc, e, name);
+    h5_close(t, H5Tclose, &rc, e, name);
+    h5_close(ds, H5Sclose, &rc, e, name);
+    h5_close(sp, H5Sclose, &rc, e, name);
+    h5_close(d, H5Dclose, &rc, e, name);
+    return rc;
+}
+
+/* copies job i's data (curves, selection, params, diagnostics, artifact)
+ * from store f (its row `row`) and marks the job done with its row's
+ * numbers */
+static int job_copy(results *r, hid_t f, const char *other, int i, const results_row *row,
+                    dett_err *e)
+{
+    res_job *j = &r->job[i];
+    char p[RESULTS_PATH];
+    struct { hid_t h; const char *name; } ds[] = {
+        {j->train_loss, RF_D_TRAIN_LOSS}, {j->acc, RF_D_ACC}, {j->worst, RF_D_WORST},
+        {j->avg, RF_D_AVG}, {j->mean, RF_D_MEAN}, {j->selected, RF_D_SELECTED},
+        {j->params, RF_D_PARAMS}, {j->diag_cka, RF_DIAGNOSTICS "/" RF_D_CKA},
+        {j->diag_mse, RF_DIAGNOSTICS "/" RF_D_FEATURE_MSE}};
+    for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++) {
+        if (ds[k].h < 0) continue;
+        snprintf(p, sizeof p, RF_JOBS "/%s/%s", row->id, ds[k].name);
+        CHECK(dset_copy(r, f, p, ds[k].h, other, e));
+    }
+    if (j->art >= 0) {
+        res_art *a = &r->art[j->art];
+        snprintf(p, sizeof p, RF_ARTIFACTS "/%s/" RF_D_PARAMS, j->hash);
+        CHECK(dset_copy(r, f, p, a->params, other, e));
+        if (a->error_set >= 0) {
+            snprintf(p, sizeof p, RF_ARTIFACTS "/%s/" RF_D_ERROR_SET, j->hash);
+            CHECK(dset_copy(r, f, p, a->error_set, other, e));
+        }
+    }
+    results_row done = *row;
+    CHECK(row_io(r, i, &done, NULL, e));
+    return 0;
+fail:
+    return -1;
+}
+
+int results_reuse_from(results *r, const char *other, int *n_copied, dett_err *ue)
+{
+    dett_err local;
+    dett_err *e = ue ? ue : &local;
+    results_row *rows = NULL, *sorted = NULL;
+    int32_t *orig = NULL;
+    hsize_t n = 0;
+    hid_t f = -1;
+    h5_quiet q;
+    int rc = 0;
+    if (n_copied) *n_copied = 0;
+    if (!r || !other) return dett_fail(e, "results_reuse_from: bad arguments");
+    if (quiet_on(&q, e)) return -1;
+    if (existing_check(other, &rows, &n, e) != ACT_GROW) {
+        if (!e->msg[0] || !strstr(e->msg, other)) dett_fail(e, "%s: no such results file", other);
+        rc = -1;
+        goto out;
+    }
+    if (rows_sorted(rows, n, &sorted, &orig, e) ||
+        (f = H5Fopen(other, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+        if (f < 0 && !e->msg[0]) dett_fail(e, "%s: cannot open it", other);
+        rc = -1;
+        goto out;
+    }
+    for (int i = 0; rc == 0 && i < r->n_jobs; i++) {
+        results_row mine;
+        long k = row_find(sorted, orig, n, r->job[i].hash);
+        if (k < 0 || rows[k].status != JOB_DONE) continue;
+        if ((rc = row_io(r, i, NULL, &mine, e)) != 0 || mine.status == JOB_DONE) continue;
+        rc = job_copy(r, f, other, i, &rows[k], e);
+        if (rc == 0 && n_copied) (*n_copied)++;
+    }
+out:
+    if (f >= 0) H5Fclose(f);
+    free(rows);
+    free(sorted);
+    free(orig);
+    return quiet_off(&q, rc, e);
+}

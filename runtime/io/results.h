@@ -135,6 +135,16 @@ int results_adopt_ids(const char *path, MPI_Comm comm, job_list *jobs, int force
 int results_open(results **out, const char *path, MPI_Comm comm, const job_list *jobs,
                  const results_jobinfo *info, const results_meta *meta, int force,
                  dett_err *e);
+/* Independent, one rank (call it on rank 0, then let the ranks meet before
+ * anyone reads what it copied): every job of r that r does not hold as done
+ * and that the results file `other` (format 3, opened serially read-only)
+ * holds as done under the same hash is copied: its curves, selection,
+ * params, diagnostics, artifact (params, error set) and its table row
+ * (status done, wall time, ranks, epochs). *n_copied (may be NULL) counts
+ * them. -1 with a message naming `other` if it cannot be read; a job
+ * copied before a failure stays copied (it is complete). */
+int results_reuse_from(results *r, const char *other, int *n_copied, dett_err *e);
+
 /* collective: closes every handle and the file; NULL ok */
 int results_close(results *r, dett_err *e);
 
