@@ -53,8 +53,14 @@
 #define RF_S_SCRIPT_PATH "script_path"  /* path as given to dett run */
 #define RF_S_LAST_RUN "last_run"        /* UTC time of the last run of it */
 #define RF_S_ROWS "rows"                /* int32 [n]: its jobs' rows of /jobs/table */
-/* format 3: the last checkpoint of a running job, one group per hash */
+/* format 3: the last checkpoint of a running job, one group per hash, two
+ * slots (one is written while the other stays valid) */
 #define RF_CHECKPOINTS "/checkpoints"
+#define RF_C_F32 "f32"                  /* float32 [2, n]: parameters, optimiser state,
+                                           the selected-epoch snapshot, group weights */
+#define RF_C_F64 "f64"                  /* float64 [2, m]: position, counters, curves */
+#define RF_C_MARK "mark"                /* int32 [2]: a slot's position (steps done + 1),
+                                           -1: empty or being written */
 
 /* fields of /jobs/table (compound) and their stored string sizes */
 #define RF_F_ID "id"

@@ -43,6 +43,8 @@
 typedef struct {
     hid_t train_loss, acc, worst, avg, mean, selected, params;
     hid_t diag_cka, diag_mse;   /* diagnostics/cka, feature_mse, or -1 */
+    hid_t ck_f32, ck_f64, ck_mark;   /* /checkpoints/<hash>, or -1 */
+    int64_t n32, n64;                /* checkpoint sizes (0: none) */
     int diag;          /* 1: the job has /jobs/<id>/diagnostics */
     int E, G;          /* epochs and groups of the layout (before the 0 -> 1 rule) */
     size_t P;          /* parameters */
@@ -438,6 +440,8 @@ static int inputs_check(results *r, const job_list *jobs, const results_jobinfo 
         rj->P = in->n_params;
         rj->kind = j->kind;
         rj->diag = in->diagnostics != 0;
+        rj->n32 = in->ckpt_f32 > 0 && in->ckpt_f64 > 0 ? in->ckpt_f32 : 0;
+        rj->n64 = rj->n32 ? in->ckpt_f64 : 0;
         rj->art = -1;
         if (j->kind != JOB_STUDENT) m++;
     }
@@ -1177,6 +1181,29 @@ fail:
     return rc;
 }
 
+/* Collective: /checkpoints/<hash> of job j: two empty slots */
+static int ckpt_make(results *r, const res_job *j, dett_err *e)
+{
+    char name[RESULTS_PATH];
+    hid_t g = -1;
+    int rc = -1;
+    const float zf = 0.0f;
+    const double zd = 0.0;
+    const int32_t none = -1;
+    hsize_t d32[2] = {2, (hsize_t)j->n32}, d64[2] = {2, (hsize_t)j->n64}, two = 2;
+    snprintf(name, sizeof name, RF_CHECKPOINTS "/%s", j->hash);
+    CHECK(link_drop(r->file, name, r->path, e));
+    CHECK_H5(e, g = H5Gcreate2(r->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: cannot create %s", r->path, name);
+    CHECK(dset_make(g, RF_C_F32, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &zf, 2, d32, name, e));
+    CHECK(dset_make(g, RF_C_F64, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &zd, 2, d64, name, e));
+    CHECK(dset_make(g, RF_C_MARK, H5T_STD_I32LE, H5T_NATIVE_INT32, &none, 1, &two, name, e));
+    rc = 0;
+fail:
+    h5_close(g, H5Gclose, &rc, e, name);
+    return rc;
+}
+
 /* Collective, on the open file: places every job of the script in the
  * store. A job whose hash the table holds keeps its row (its id must be the
  * stored one: results_adopt_ids); the others get new rows at the end, their
@@ -1216,6 +1243,8 @@ static int store_grow(results *r, MPI_Comm comm, const job_list *jobs,
         rc = link_drop(ga, o->hash, r->path, e);
         if (rc == 0) rc = art_make(ga, r->path, o, &r->art[k], e);
     }
+    for (int i = 0; rc == 0 && i < r->n_jobs; i++)
+        if (r->job[i].isnew && r->job[i].n32 > 0) rc = ckpt_make(r, &r->job[i], e);
     if (rc == 0 && n_new > 0) rc = table_grow(r, jobs, n, n_new, e);
     if (rc == 0) rc = root_attrs(r->file, r->path, (int64_t)(n + n_new), meta, start, 0, e);
     if (rc == 0) rc = script_entry(r, meta, start, e);
@@ -1241,7 +1270,8 @@ static int handles_close(results *r, dett_err *e)
     for (int i = 0; r->job && i < r->n_jobs; i++) {
         hid_t *h[] = {&r->job[i].train_loss, &r->job[i].acc, &r->job[i].worst,
                       &r->job[i].avg, &r->job[i].mean, &r->job[i].selected,
-                      &r->job[i].params, &r->job[i].diag_cka, &r->job[i].diag_mse};
+                      &r->job[i].params, &r->job[i].diag_cka, &r->job[i].diag_mse,
+                      &r->job[i].ck_f32, &r->job[i].ck_f64, &r->job[i].ck_mark};
         for (size_t k = 0; k < sizeof h / sizeof h[0]; k++)
             if (*h[k] >= 0 && H5Dclose(*h[k]) < 0 && rc == 0)   /* collective */
                 rc = dett_fail(e, "%s: H5Dclose (job %s) failed", r->path, r->job[i].id);
@@ -1289,6 +1319,7 @@ static results *results_alloc(const char *path, int n)
         res_job *j = &r->job[i];
         j->train_loss = j->acc = j->worst = j->avg = j->mean = j->selected = j->params = -1;
         j->diag_cka = j->diag_mse = -1;
+        j->ck_f32 = j->ck_f64 = j->ck_mark = -1;
     }
     for (int k = 0; k < n; k++) r->art[k].params = r->art[k].error_set = -1;
     return r;
@@ -1319,6 +1350,18 @@ static int job_open(results *r, int i, dett_err *e)
         OPEN_(j->diag_mse, RF_DIAGNOSTICS "/" RF_D_FEATURE_MSE, 1, &G);
     }
 #undef OPEN_
+    if (j->n32 > 0) {
+        hsize_t d32[2] = {2, (hsize_t)j->n32}, d64[2] = {2, (hsize_t)j->n64}, two = 2;
+#define CK_(h, name, rank, dims)                                                    \
+    do {                                                                            \
+        snprintf(p, sizeof p, RF_CHECKPOINTS "/%s/%s", j->hash, name);              \
+        if ((h = dset_open(r->file, r->path, p, rank, dims, e)) < 0) return -1;     \
+    } while (0)
+        CK_(j->ck_f32, RF_C_F32, 2, d32);
+        CK_(j->ck_f64, RF_C_F64, 2, d64);
+        CK_(j->ck_mark, RF_C_MARK, 1, &two);
+#undef CK_
+    }
     return 0;
 }
 
@@ -1797,5 +1840,62 @@ out:
     free(rows);
     free(sorted);
     free(orig);
+    return quiet_off(&q, rc, e);
+}
+
+/* ---- checkpoints -------------------------------------------------------- */
+
+/* the job's checkpoint handles, or -1 with a message */
+static int ckpt_arg(const results *r, int job, dett_err *e)
+{
+    if (job_arg(r, job, e)) return -1;
+    if (r->job[job].n32 <= 0)
+        return dett_fail(e, "%s: job %s has no checkpoint in its layout", r->path,
+                         r->job[job].id);
+    return 0;
+}
+
+int results_ckpt_write(results *r, int job, int slot, int32_t mark, const float *f32,
+                       const double *f64, dett_err *e)
+{
+    h5_quiet q;
+    if (ckpt_arg(r, job, e)) return -1;
+    if (slot < 0 || slot > 1 || mark <= 0 || !f32 || !f64)
+        return dett_fail(e, "results_ckpt_write: bad arguments");
+    res_job *j = &r->job[job];
+    hsize_t s1 = (hsize_t)slot, one = 1, st[2] = {s1, 0}, c32[2] = {1, (hsize_t)j->n32},
+            c64[2] = {1, (hsize_t)j->n64};
+    const int32_t none = -1;
+    if (quiet_on(&q, e)) return -1;
+    int rc = slab_io(r, j->ck_mark, H5T_NATIVE_INT32, 1, &s1, &one, &none, NULL, RF_C_MARK, e);
+    if (rc == 0) rc = slab_io(r, j->ck_f32, H5T_NATIVE_FLOAT, 2, st, c32, f32, NULL, RF_C_F32, e);
+    if (rc == 0) rc = slab_io(r, j->ck_f64, H5T_NATIVE_DOUBLE, 2, st, c64, f64, NULL, RF_C_F64, e);
+    if (rc == 0) rc = slab_io(r, j->ck_mark, H5T_NATIVE_INT32, 1, &s1, &one, &mark, NULL, RF_C_MARK, e);
+    return quiet_off(&q, rc, e);
+}
+
+int results_ckpt_read(results *r, int job, int *slot, int32_t *mark, float *f32, double *f64,
+                      dett_err *e)
+{
+    h5_quiet q;
+    int32_t m[2] = {-1, -1};
+    *slot = -1;
+    *mark = -1;
+    if (ckpt_arg(r, job, e)) return -1;
+    res_job *j = &r->job[job];
+    hsize_t z = 0, two = 2;
+    if (quiet_on(&q, e)) return -1;
+    int rc = slab_io(r, j->ck_mark, H5T_NATIVE_INT32, 1, &z, &two, NULL, m, RF_C_MARK, e);
+    int s = m[0] > 0 && m[0] >= m[1] ? 0 : m[1] > 0 ? 1 : -1;
+    if (rc == 0 && s >= 0) {
+        hsize_t st[2] = {(hsize_t)s, 0}, c32[2] = {1, (hsize_t)j->n32},
+                c64[2] = {1, (hsize_t)j->n64};
+        rc = slab_io(r, j->ck_f32, H5T_NATIVE_FLOAT, 2, st, c32, NULL, f32, RF_C_F32, e);
+        if (rc == 0) rc = slab_io(r, j->ck_f64, H5T_NATIVE_DOUBLE, 2, st, c64, NULL, f64, RF_C_F64, e);
+        if (rc == 0) {
+            *slot = s;
+            *mark = m[s];
+        }
+    }
     return quiet_off(&q, rc, e);
 }

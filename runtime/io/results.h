@@ -95,6 +95,8 @@ typedef struct {
     int n_layers;
     results_layer layers[RESULTS_MAX_LAYERS];
     int x_rank, x_shape[3], n_classes;
+    /* the checkpoint's sizes (runtime/train/checkpoint.h); 0: none */
+    int64_t ckpt_f32, ckpt_f64;
 } results_jobinfo;
 
 /* fills ji's model description from m (its layers in order) and the data's
@@ -144,6 +146,18 @@ int results_open(results **out, const char *path, MPI_Comm comm, const job_list 
  * them. -1 with a message naming `other` if it cannot be read; a job
  * copied before a failure stays copied (it is complete). */
 int results_reuse_from(results *r, const char *other, int *n_copied, dett_err *e);
+
+/* Independent (one rank of the job's group): a checkpoint of job into slot
+ * (0 or 1) of /checkpoints/<hash>: the slot's mark is set to -1, then f32
+ * [n32] and f64 [n64] (the layout's sizes) are written, then the mark; the
+ * other slot stays valid meanwhile, so a kill at any moment leaves one
+ * whole checkpoint. mark > 0 orders checkpoints (the later, the larger). */
+int results_ckpt_write(results *r, int job, int slot, int32_t mark, const float *f32,
+                       const double *f64, dett_err *e);
+/* Independent: the valid slot with the larger mark into f32/f64, *slot (-1:
+ * none, nothing read) and *mark */
+int results_ckpt_read(results *r, int job, int *slot, int32_t *mark, float *f32, double *f64,
+                      dett_err *e);
 
 /* collective: closes every handle and the file; NULL ok */
 int results_close(results *r, dett_err *e);

@@ -133,7 +133,7 @@ static int pick(sched *s, dett_err *e)
     return -1;
 }
 
-static int all_ended(const sched *s) { return s->n_finished >= s->n_todo; }
+static int all_ended(const sched *s) { return s->stopping || s->n_finished >= s->n_todo; }
 
 /* records a finished job reported in msg */
 static void record(sched *s, const double *msg)
@@ -141,11 +141,15 @@ static void record(sched *s, const double *msg)
     int j = (int)msg[1];
     if (j < 0) return;
     char what[300];
-    if ((int)msg[2] == JOB_DONE)
+    if ((int)msg[2] == JOB_DONE) {
         snprintf(what, sizeof what, "test worst %.1f%% avg %.1f%% (%d epochs, %.1fs)",
                  100 * msg[4], 100 * msg[5], (int)msg[3], msg[6]);
-    else
+    } else if ((int)msg[2] == JOB_PENDING) {   /* stopped by a signal, checkpointed */
+        snprintf(what, sizeof what, "STOPPED after %d epochs (checkpointed)", (int)msg[3]);
+        s->stopping = 1;
+    } else {
         snprintf(what, sizeof what, "FAILED (see the job table)");
+    }
     s->busy_seconds += msg[6];
     finish(s, j, (int)msg[2], what);
 }
@@ -154,7 +158,7 @@ static void record(sched *s, const double *msg)
  * returns 1 if it answered */
 static int answer(sched *s, int g, dett_err *e)
 {
-    int j = pick(s, e);
+    int j = s->stopping ? -1 : pick(s, e);
     if (j == -2) return -1;
     if (j < 0 && !all_ended(s)) return 0;
     if (j >= 0) {
@@ -231,7 +235,7 @@ int sched_next_local(sched *s, int finished, const results_row *row, double wors
     record(s, msg);
     for (;;) {
         CHECK(serve(s, 0, e));
-        int j = pick(s, e);
+        int j = s->stopping ? -1 : pick(s, e);
         if (j == -2) return -2;
         if (j >= 0) {
             s->state[j] = JOB_RUNNING;

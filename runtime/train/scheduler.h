@@ -38,6 +38,9 @@ typedef struct {
     double last_draw;     /* when it was last drawn (s since t0) */
     int K;                /* ranks per group: leader of group g is world rank g K */
     int *waiting;         /* [n_groups] 1 while that leader waits for an answer */
+    int stopping;         /* 1: a signal came (or a group reported a stopped
+                             job): no new job is handed out, every group is
+                             told to stop at its next request */
 } sched;
 
 /* world rank 0 only: state from the results file (done jobs stay done,
