@@ -86,6 +86,44 @@ resume)
   same full.h5 part.h5
   echo "resume after SIGKILL: $done1 jobs kept, $torun rerun, results identical"
   ;;
+checkpoint)
+  # kill -9 of one rank inside a job at three moments, and SIGTERM: every
+  # resumed run ends bit-identical to an uninterrupted one
+  "$DETT" data synth -o run_small.h5 --n-train 2000 > /dev/null || fail "data"
+  cp "$GRIDS/small.lua" ck.lua
+  $MPIEXEC -n 2 "$DETT" run ck.lua -o full.h5 --ranks-per-job 2 > full.out || fail "uninterrupted run"
+  # 31 steps an epoch, the first jobs are 3-epoch students: step 20 (before
+  # any checkpoint), 70 (the first job's epoch 3), 134 on rank 1 (the second
+  # job's epoch 2)
+  for at in 20:0 70:0 134:1; do
+    rm -f k.h5 k.h5.lock
+    DETT_TEST_KILL_AT_STEP=$at $MPIEXEC -n 2 "$DETT" run ck.lua -o k.h5 --ranks-per-job 2 \
+      --checkpoint-every 0 > k1.out 2>&1
+    [ $? != 0 ] || { cat k1.out; fail "the run killed at step $at exited 0"; }
+    # the surviving rank catches mpiexec's SIGTERM and is SIGKILLed a moment
+    # later: wait until the lock's holder is gone
+    p=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' k.h5.lock 2>/dev/null | head -1)
+    for _ in $(seq 300); do [ -n "$p" ] && kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    $MPIEXEC -n 2 "$DETT" run ck.lua -o k.h5 --ranks-per-job 2 --checkpoint-every 0 > k2.out 2>&1 \
+      || { cat k2.out; fail "resume after a kill at step $at"; }
+    if [ "${at%%:*}" -gt 31 ]; then
+      grep -q "resumed from its checkpoint" k2.out || { cat k2.out; fail "no checkpoint used after a kill at step $at"; }
+    fi
+    same full.h5 k.h5
+  done
+  # SIGTERM: the group finishes its step, checkpoints, the file is closed
+  rm -f t.h5 t.h5.lock
+  DETT_TEST_TERM_AT_STEP=45 $MPIEXEC -n 2 "$DETT" run ck.lua -o t.h5 --ranks-per-job 2 > t1.out 2>&1
+  rc=$?
+  [ $rc = 4 ] || { cat t1.out; fail "SIGTERM: exit $rc, want 4"; }
+  grep -q "stopped by a signal: .* Resume with the same command" t1.out || { cat t1.out; fail "SIGTERM: no message"; }
+  [ ! -e t.h5.lock ] || fail "SIGTERM left the lock"
+  h5dump -H t.h5 > /dev/null || fail "SIGTERM left an unreadable file"
+  $MPIEXEC -n 2 "$DETT" run ck.lua -o t.h5 --ranks-per-job 2 > t2.out 2>&1 || { cat t2.out; fail "resume after SIGTERM"; }
+  grep -q "resumed from its checkpoint (epoch 2 step 14)" t2.out || { cat t2.out; fail "SIGTERM: not resumed at its step"; }
+  same full.h5 t.h5
+  echo "kill -9 at steps 20, 70, 134 (rank 1) and SIGTERM at step 45: resumed, bit-identical"
+  ;;
 store)
   # the results file is a store keyed by job content (issue 15)
   "$DETT" data synth -o store_d.h5 --n-train 800 > /dev/null || fail "data"
