@@ -744,6 +744,63 @@ static int write_for_h5py(const char *path, const job_list *jobs, const results_
     return rc ? 1 : 0;
 }
 
+/* checkpoints: two slots; the later mark wins; a slot being written (mark
+ * -1) leaves the other; a job without sizes has none */
+static void test_checkpoints(const job_list *jobs, const results_jobinfo *info0)
+{
+    results_jobinfo info[3];
+    memcpy(info, info0, sizeof info);
+    info[0].ckpt_f32 = 5;
+    info[0].ckpt_f64 = 3;
+    const char *path = "test_results_ckpt.h5";
+    results_meta meta = meta_for(SHA_A);
+    results *r = NULL;
+    dett_err e = {""};
+    remove_all(path);
+    EXPECT(results_open(&r, path, MPI_COMM_WORLD, jobs, info, &meta, 0, &e) == 0, "%s", e.msg);
+    if (!r) return;
+    float a[5] = {1, 2, 3, 4, 5}, b[5] = {9, 8, 7, 6, 5}, g[5];
+    double x[3] = {0.5, 1, 2}, y[3] = {7, 8, 9}, h[3];
+    int slot = 7;
+    int32_t mark = 7;
+    EXPECT(results_ckpt_read(r, 0, &slot, &mark, g, h, &e) == 0 && slot == -1,
+           "empty: slot %d %s", slot, e.msg);
+    EXPECT(results_ckpt_write(r, 0, 0, 5, a, x, &e) == 0, "%s", e.msg);
+    EXPECT(results_ckpt_write(r, 0, 1, 9, b, y, &e) == 0, "%s", e.msg);
+    EXPECT(results_ckpt_read(r, 0, &slot, &mark, g, h, &e) == 0 && slot == 1 && mark == 9 &&
+               !memcmp(g, b, sizeof b) && !memcmp(h, y, sizeof y), "later slot: %d", slot);
+    EXPECT(results_ckpt_write(r, 0, 0, 12, b, x, &e) == 0, "%s", e.msg);
+    EXPECT(results_ckpt_read(r, 0, &slot, &mark, g, h, &e) == 0 && slot == 0 && mark == 12 &&
+               !memcmp(h, x, sizeof x), "overwritten slot 0: %d", slot);
+    EXPECT(results_ckpt_read(r, 1, &slot, &mark, g, h, &e) < 0 && strstr(e.msg, "no checkpoint"),
+           "job without checkpoint: %s", e.msg);
+    EXPECT(results_close(r, &e) == 0, "%s", e.msg);
+    r = NULL;
+    /* a kill while slot 0 is written: its mark is -1 (set first), the data
+     * half written; slot 1 must be read */
+    const int32_t none = -1;
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    char name[160];
+    snprintf(name, sizeof name, "/checkpoints/%s/mark", jobs->jobs[0].hash);
+    hid_t d = f >= 0 ? H5Dopen2(f, name, H5P_DEFAULT) : -1;
+    hid_t fs = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t st = 0, one = 1;
+    hid_t ms = H5Screate_simple(1, &one, NULL);
+    EXPECT(fs >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, &st, NULL, &one, NULL) >= 0 &&
+               H5Dwrite(d, H5T_NATIVE_INT32, ms, fs, H5P_DEFAULT, &none) >= 0, "tear slot 0");
+    H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    if (d >= 0) H5Dclose(d);
+    if (f >= 0) H5Fclose(f);
+    EXPECT(results_open(&r, path, MPI_COMM_WORLD, jobs, info, &meta, 0, &e) == 0, "%s", e.msg);
+    if (r) {
+        EXPECT(results_ckpt_read(r, 0, &slot, &mark, g, h, &e) == 0 && slot == 1 && mark == 9 &&
+                   !memcmp(g, b, sizeof b), "torn slot 0: read slot %d", slot);
+        EXPECT(results_close(r, &e) == 0, "%s", e.msg);
+    }
+    remove_all(path);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -760,6 +817,7 @@ int main(int argc, char **argv)
         test_create_resume(&jobs, info);
         test_refusals(&jobs, info);
         test_big_script(&jobs, info);
+        test_checkpoints(&jobs, info);
         remove_all("test_results_main.h5");
         ssize_t open_ids = H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL);
         EXPECT(open_ids == 0, "%lld HDF5 files/objects still open", (long long)open_ids);
