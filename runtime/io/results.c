@@ -1157,6 +1157,10 @@ static int table_grow(results *r, const job_list *jobs, hsize_t n_old, hsize_t n
     CHECK_H5(e, d = H5Dopen2(r->file, RF_TABLE, H5P_DEFAULT), "%s: cannot open " RF_TABLE,
              r->path);
     CHECK_H5(e, H5Dset_extent(d, &total), "%s: cannot extend " RF_TABLE, r->path);
+    if (n_new == 0) {   /* only unwritten rows of a killed run were dropped */
+        rc = 0;
+        goto fail;
+    }
     CHECK_H5(e, fs = H5Dget_space(d), "%s: " RF_TABLE ": H5Dget_space", r->path);
     CHECK_H5(e, ms = H5Screate_simple(1, &count, NULL), "%s: H5Screate_simple", r->path);
     if (r->rank0) {
@@ -1215,9 +1219,12 @@ static int store_grow(results *r, MPI_Comm comm, const job_list *jobs,
 {
     results_row *rows = NULL, *sorted = NULL;
     int32_t *orig = NULL;
-    hsize_t n = 0, n_new = 0;
+    hsize_t n = 0, n_new = 0, n_ext = 0;
     hid_t ga = -1;
-    int rc = table_read_all(r, &rows, &n, e);
+    int rc = table_read_all(r, &rows, &n_ext, e);
+    /* rows a run killed while it grew the table left unwritten (no hash)
+     * are taken again */
+    for (n = n_ext; rc == 0 && n > 0 && rows[n - 1].hash[0] == '\0';) n--;
     if (rc == 0) rc = rows_sorted(rows, n, &sorted, &orig, e);
     for (int i = 0; rc == 0 && i < r->n_jobs; i++) {
         long k = row_find(sorted, orig, n, jobs->jobs[i].hash);
@@ -1245,7 +1252,7 @@ static int store_grow(results *r, MPI_Comm comm, const job_list *jobs,
     }
     for (int i = 0; rc == 0 && i < r->n_jobs; i++)
         if (r->job[i].isnew && r->job[i].n32 > 0) rc = ckpt_make(r, &r->job[i], e);
-    if (rc == 0 && n_new > 0) rc = table_grow(r, jobs, n, n_new, e);
+    if (rc == 0 && (n_new > 0 || n_ext != n)) rc = table_grow(r, jobs, n, n_new, e);
     if (rc == 0) rc = root_attrs(r->file, r->path, (int64_t)(n + n_new), meta, start, 0, e);
     if (rc == 0) rc = script_entry(r, meta, start, e);
     if (rc == 0 && H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0)   /* collective */
@@ -1466,6 +1473,7 @@ int results_adopt_ids(const char *path, MPI_Comm comm, job_list *jobs, int force
     CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
     if (quiet_on(&q, e)) rc = -1;
     if (rc == 0 && rank == 0 && !force && existing_check(path, &rows, &n, e) < 0) rc = -1;
+    while (rc == 0 && rank == 0 && n > 0 && rows[n - 1].hash[0] == '\0') n--;   /* see store_grow */
     if (agree(comm, rc, e)) goto out;
     nl = (long long)n;
     CHECK_MPI(e, MPI_Bcast(&nl, 1, MPI_LONG_LONG, 0, comm));
