@@ -10,7 +10,7 @@ static const char *const rp_usage =
     "usage: dett report RESULTS.h5 [more.h5 ...] [--select val-worst|val-avg|oracle]\n"
     "                   [--per-group] [--format md|latex|csv] [--tune KEY,...]\n"
     "                   [--pivot method] [--plots DIR] [--plot-format pdf,svg,png]\n"
-    "                   [--diagnostics] [--ident]\n"
+    "                   [--diagnostics] [--ident] [--script GRID.lua | --all]\n"
     "\n"
     "  --select S      epoch whose test numbers are reported: best validation worst-group\n"
     "                  accuracy (val-worst, default), best validation average (val-avg),\n"
@@ -32,6 +32,9 @@ static const char *const rp_usage =
     "  --ident         show each identification job's error set: size, rows per\n"
     "                  group and class, and a WARNING if it is degenerate (empty,\n"
     "                  more than half the training rows, or a single class)\n"
+    "  --script GRID.lua  the jobs of that script (by its text) among those of the\n"
+    "                  file; default: the jobs of the last script run on the file\n"
+    "  --all           every job the file holds, whichever script asked for it\n"
     "\n"
     "Jobs that differ only in their seed form one row (mean ± sample std over seeds);\n"
     "several files merge into one report.\n";
@@ -141,6 +144,28 @@ static void rp_ident(FILE *out, const rep_data *d, const char *pre)
     }
 }
 
+/* the whole text of file path (malloc'd, NUL-terminated), or NULL with a message */
+static char *rp_slurp(const char *path, dett_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+    if (!f) {
+        dett_fail(e, "report: --script %s: cannot open it", path);
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+        !(buf = malloc((size_t)n + 1)) || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        dett_fail(e, "report: --script %s: cannot read it", path);
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
 int report_run(FILE *out, int argc, char **argv, dett_err *e)
 {
     rep_opts o = {.format = REP_MD, .select = REP_SEL_VAL_WORST,
@@ -150,6 +175,7 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
     int n_files = 0, rc = 1;
     rep_data d = {0};
     rep_table t = {0};
+    char *script = NULL;
 
     files = calloc((size_t)argc + 1, sizeof *files);
     if (!files) {
@@ -214,6 +240,16 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
             o.diagnostics = 1;
         } else if (!strcmp(a, "--ident")) {
             o.ident = 1;
+        } else if (!strcmp(a, "--all")) {
+            d.all = 1;
+        } else if ((v = rp_optval(argc, argv, &i, "--script", &missing))) {
+            free(script);
+            if (!(script = rp_slurp(v, e))) {
+                rc = 2;
+                goto fail;
+            }
+            d.script_text = script;
+            d.script_name = v;
         } else if (missing) {
             dett_fail(e, "report: %s needs a value (see dett report --help)", a);
             rc = 2;
@@ -259,5 +295,6 @@ fail:
     rep_table_free(&t);
     rep_data_free(&d);
     free(files);
+    free(script);
     return rc;
 }

@@ -83,6 +83,11 @@ typedef struct {
     char **files;                     /* owned copies of the paths */
     int n_jobs, cap;
     rep_job *jobs;                    /* owned; file order, then job order */
+    /* which jobs of a store (format 3) to read: every job (all), the jobs of
+     * the script whose text is script_text, or (neither) the jobs of the
+     * last script run on the file; set before rep_read_file */
+    int all;
+    const char *script_text, *script_name;   /* not owned */
 } rep_data;
 
 /* appends every job of the results file at path (opened read-only, closed

@@ -537,8 +537,81 @@ static int rd_check_format(hid_t file, const char *path, int *version, dett_err 
     return 0;
 }
 
+/* /scripts/<sha>/@rows of the script whose @script is d->script_text, or
+ * of the last script (root @script_sha256) into keep[0..n) (1: report the
+ * row); every row for d->all or a file older than format 3 */
+static int rd_script_rows(hid_t file, const char *path, int version, const rep_data *d,
+                          char *keep, int n, dett_err *e)
+{
+    char name[128], sha[80];
+    int *rows = NULL, nr = 0, rc = -1;
+    char *text = NULL;
+    hid_t g = -1;
+    memset(keep, d->all || version < 3, (size_t)(n ? n : 1));
+    if (d->all || version < 3) return 0;
+    if (d->script_text) {
+        hsize_t cnt = 0;
+        size_t len = strlen(d->script_text);
+        H5G_info_t gi;
+        CHECK_H5(e, g = H5Gopen2(file, RF_SCRIPTS, H5P_DEFAULT), "%s: no " RF_SCRIPTS, path);
+        CHECK_H5(e, H5Gget_info(g, &gi), "%s: " RF_SCRIPTS ": H5Gget_info", path);
+        text = malloc(len + 2);
+        CHECK_ALLOC(e, text);
+        sha[0] = '\0';
+        for (cnt = 0; cnt < gi.nlinks && !sha[0]; cnt++) {
+            char nm[80];
+            if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, cnt, nm, sizeof nm,
+                                   H5P_DEFAULT) < 0)
+                continue;
+            hid_t s = H5Gopen2(g, nm, H5P_DEFAULT);
+            if (s < 0) continue;
+            if (h5attr_get_text(s, RF_S_SCRIPT, text, len + 2, H5ATTR_TRUNCATE, path, e) == 0 &&
+                strcmp(text, d->script_text) == 0)
+                snprintf(sha, sizeof sha, "%s", nm);
+            H5Gclose(s);
+        }
+        if (!sha[0]) {
+            dett_fail(e, "%s: %s was never run on this file (its text matches none of the %llu "
+                      "scripts run on it; dett report --all shows every job)", path,
+                      d->script_name ? d->script_name : "the script",
+                      (unsigned long long)gi.nlinks);
+            goto fail;
+        }
+    } else if (h5attr_get_text(file, RF_A_SCRIPT_SHA256, sha, sizeof sha, H5ATTR_EXACT, path,
+                               e)) {
+        goto fail;
+    }
+    snprintf(name, sizeof name, RF_SCRIPTS "/%s", sha);
+    hid_t sg;
+    CHECK_H5(e, sg = H5Gopen2(file, name, H5P_DEFAULT), "%s: no %s (the last script's jobs)",
+             path, name);
+    rows = malloc((size_t)(n ? n : 1) * sizeof *rows);
+    if (!rows) {
+        H5Gclose(sg);
+        CHECK_ALLOC(e, rows);
+    }
+    rc = h5attr_get_ints(sg, RF_S_ROWS, rows, n, &nr, path, e);
+    H5Gclose(sg);
+    if (rc) goto fail;
+    rc = -1;
+    for (int k = 0; k < nr; k++) {
+        if (rows[k] < 0 || rows[k] >= n) {
+            dett_fail(e, "%s: %s/@" RF_S_ROWS " names row %d of %d", path, name, rows[k], n);
+            goto fail;
+        }
+        keep[rows[k]] = 1;
+    }
+    rc = 0;
+fail:
+    if (g >= 0) H5Gclose(g);
+    free(rows);
+    free(text);
+    return rc;
+}
+
 int rep_read_file(rep_data *d, const char *path, dett_err *e)
 {
+    char *keep = NULL;
     hid_t file = -1;
     rd_row *rows = NULL;
     int n = 0, rc = -1, first = d->n_jobs, version = 0;
@@ -558,6 +631,9 @@ int rep_read_file(rep_data *d, const char *path, dett_err *e)
     CHECK(rd_file_open(path, &file, e));
     CHECK(rd_check_format(file, path, &version, e));
     CHECK(rd_table(file, path, &rows, &n, e));
+    keep = malloc((size_t)(n ? n : 1));
+    CHECK_ALLOC(e, keep);
+    CHECK(rd_script_rows(file, path, version, d, keep, n, e));
     if (d->n_jobs + n > d->cap) {
         int cap = d->cap ? d->cap : 16;
         while (cap < d->n_jobs + n) cap *= 2;
@@ -567,6 +643,7 @@ int rep_read_file(rep_data *d, const char *path, dett_err *e)
         d->cap = cap;
     }
     for (int k = 0; k < n; k++) {
+        if (!keep[k]) continue;
         rep_job *j = &d->jobs[d->n_jobs];
         memset(j, 0, sizeof *j);
         j->file = fi;
@@ -578,6 +655,7 @@ int rep_read_file(rep_data *d, const char *path, dett_err *e)
     rc = 0;
 fail:
     free(rows);
+    free(keep);
     if (file >= 0 && H5Fclose(file) < 0 && rc == 0)
         rc = dett_fail(e, "%s: H5Fclose failed", path);
     if (quiet) H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);

@@ -3,6 +3,7 @@
  * job groups, into one results file, resuming what a previous run left. */
 #include "agree.h"
 #include "arch.h"
+#include "checkpoint.h"
 #include "cmd.h"
 #include "dsl.h"
 #include "jobrun.h"
@@ -25,7 +26,14 @@ static const char *usage =
     "  --ranks-per-job K    ranks per job group, a power of two dividing P (default 1)\n"
     "  --micro-shards M     fixed micro-shards of the training rows, a power of\n"
     "                       two >= K (default 8); results do not depend on K\n"
-    "  --force              replace RESULTS.h5 even if it is not this script's\n"
+    "  --checkpoint-every S save a running job's state (parameters, optimiser,\n"
+    "                       selection, curves) after an epoch at most every S\n"
+    "                       seconds (default 60; 0: every epoch); a killed job\n"
+    "                       resumes from it with the same final bits\n"
+    "  --force              replace RESULTS.h5 (a deliberate rebuild: every job reruns)\n"
+    "  --from OTHER.h5      reuse the finished jobs of another results file by hash\n"
+    "                       (curves, parameters, teachers, identification models);\n"
+    "                       repeatable, the first file holding a job wins\n"
     "  --include-path DIR   let the script include files under DIR (repeatable;\n"
     "                       default: only the script's own directory tree)\n"
     "  --progress auto|bar|lines[:SECONDS]\n"
@@ -33,21 +41,31 @@ static const char *usage =
     "                       per finished job and a status line with the ETA every\n"
     "                       SECONDS (default 30), plain text; auto: bar when\n"
     "                       stdout is a terminal (under mpirun: mpirun's), else lines\n"
-    "A rerun with the same script and results file skips finished jobs.\n"
-    "RESULTS.h5.lock marks the file in use: a second run on it is refused.\n";
+    "RESULTS.h5 is a store of jobs keyed by their content (configuration,\n"
+    "dependencies, data digest): a run on an existing file runs only the jobs\n"
+    "it does not hold as finished, whatever script asks for them.\n"
+    "RESULTS.h5.lock marks the file in use: a second run on it is refused.\n"
+    "SIGTERM or SIGINT: every rank finishes its step, checkpoints its job, the\n"
+    "file is closed and dett exits with status 4; the same command resumes.\n";
+
+#define RUN_MAX_FROM 16
 
 typedef struct {
     const char *script, *out;
+    const char *from[RUN_MAX_FROM];   /* --from OTHER.h5, in order */
+    int n_from;
     int K, M, force;
     int progress;       /* PROGRESS_AUTO, _LINES or _BAR (progress.h) */
     double interval;    /* lines: seconds between ETA lines */
     const char *incs[17];   /* --include-path, NULL-terminated */
+    double ckpt_every;  /* --checkpoint-every seconds (0: every epoch) */
 } run_opts;
 
 static int parse(int argc, char **argv, run_opts *o, dett_err *e)
 {
     long v;
-    *o = (run_opts){ NULL, NULL, 1, 8, 0, PROGRESS_AUTO, PROGRESS_INTERVAL, { NULL } };
+    *o = (run_opts){ .K = 1, .M = 8, .progress = PROGRESS_AUTO,
+                     .interval = PROGRESS_INTERVAL, .ckpt_every = 60 };
     int n_inc = 0;
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -70,6 +88,16 @@ static int parse(int argc, char **argv, run_opts *o, dett_err *e)
             if (!val) return dett_fail(e, "run: --include-path needs a directory");
             if (n_inc == 16) return dett_fail(e, "run: --include-path: at most 16 directories");
             o->incs[n_inc++] = val;
+            i++;
+        } else if (!strcmp(f, "--checkpoint-every")) {
+            if (cmd_int(f, val, 0, 1 << 30, &v, e)) return -1;
+            o->ckpt_every = (double)v;
+            i++;
+        } else if (!strcmp(f, "--from")) {
+            if (!val) return dett_fail(e, "run: --from needs a results file");
+            if (o->n_from == RUN_MAX_FROM)
+                return dett_fail(e, "run: at most %d --from files", RUN_MAX_FROM);
+            o->from[o->n_from++] = val;
             i++;
         } else if (!strcmp(f, "--force")) {
             o->force = 1;
@@ -111,8 +139,10 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         model *t = jobrun_build_teacher(jobs, j, &di, e);
         if (job->teacher >= 0 && !t) return -1;
         model *m = jobrun_build_model(jobs, j, &di, t, e);
-        model_free(t);
-        if (!m) return -1;
+        if (!m) {
+            model_free(t);
+            return -1;
+        }
         memset(ji, 0, sizeof *ji);
         const method_def *def = method_get(job->method.kind);
         ji->epochs = job->epochs + !!(def->flags & MF_DFR_REFIT);  /* + the refit */
@@ -122,7 +152,10 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         ji->n_train = di.n[SPLIT_TRAIN];
         ji->diagnostics = jobrun_has_diagnostics(job);
         int drc = results_describe_model(ji, m, di.x_rank, di.x_shape, e);
+        if (drc == 0)
+            drc = jobrun_ckpt_sizes(jobs, j, m, t, di.n_groups, &ji->ckpt_f32, &ji->ckpt_f64, e);
         model_free(m);
+        model_free(t);
         if (drc) return -1;
         snprintf(ji->method, sizeof ji->method, "%s", def->name);
         method_label_args(&job->method, ji->method_args, sizeof ji->method_args);
@@ -148,8 +181,58 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
 typedef struct {
     sched *s;       /* world rank 0 only */
     int leader, group;
+    MPI_Comm comm;  /* the job group */
+    long steps;     /* steps taken by this process (the test kill points) */
     dett_err *e;
 } run_hooks;
+
+/* set by SIGTERM / SIGINT; read at every step (should_stop) */
+static volatile sig_atomic_t g_stop = 0;
+
+static void on_signal(int sig) { g_stop = sig; }
+
+/* SIGTERM and SIGINT set g_stop (SA_RESTART: I/O in progress goes on) */
+static int catch_signals(dett_err *e)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    if (sigemptyset(&sa.sa_mask) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||
+        sigaction(SIGINT, &sa, NULL) != 0)
+        return dett_fail(e, "cannot install the SIGTERM/SIGINT handler");
+    return 0;
+}
+
+/* DETT_TEST_KILL_AT_STEP=N[:R]: world rank R (default 0) kills itself
+ * (SIGKILL) at its N-th training step; DETT_TEST_TERM_AT_STEP=N[:R] sends
+ * itself SIGTERM there: the kills the checkpoint tests recover from */
+static void maybe_signal_at_step(long steps)
+{
+    static const struct { const char *var; int sig; } t[] = {
+        { "DETT_TEST_KILL_AT_STEP", SIGKILL }, { "DETT_TEST_TERM_AT_STEP", SIGTERM } };
+    int wrank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
+    for (int k = 0; k < 2; k++) {
+        const char *v = getenv(t[k].var);
+        if (!v) continue;
+        const char *colon = strchr(v, ':');
+        if (steps == atol(v) && wrank == (colon ? atoi(colon + 1) : 0)) raise(t[k].sig);
+    }
+}
+
+/* collective over the group at every step: stop if any rank was signalled */
+static int should_stop(void *ctx)
+{
+    run_hooks *h = ctx;
+    int mine = g_stop != 0, any = 0;
+    if (MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, h->comm) != MPI_SUCCESS) {
+        dett_fail(h->e, "MPI_Allreduce of the stop flag failed");
+        cmd_die(h->e);
+    }
+    if (any && h->s) h->s->stopping = 1;
+    return any;
+}
 
 /* DETT_TEST_KILL_AFTER=N: world rank 0 kills itself (SIGKILL) once N jobs
  * have finished: the crash that the resume test recovers from */
@@ -162,8 +245,10 @@ static void maybe_crash(const sched *s)
 static void on_step(void *ctx)
 {
     run_hooks *h = ctx;
+    if (h->s && g_stop) h->s->stopping = 1;
     if (h->s && sched_poll(h->s, h->e)) cmd_die(h->e);
     maybe_crash(h->s);
+    maybe_signal_at_step(++h->steps);
 }
 
 static void on_epoch(void *ctx, int job, int epoch, double val_worst)
@@ -221,6 +306,10 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     /* one writer at a time: refused at once if another run holds the file */
+    if (catch_signals(&e)) {
+        cmd_report(&e);
+        return 1;
+    }
     if (lock_take_shared(o.out, MPI_COMM_WORLD, &lock, &e)) {
         cmd_report(&e);
         goto out;
@@ -241,6 +330,11 @@ int cmd_run(int argc, char **argv)
         cmd_report(&e);
         goto out;
     }
+    /* the store's ids for the jobs it holds, fresh ids for the others */
+    if (results_adopt_ids(o.out, MPI_COMM_WORLD, &jobs, o.force, NULL, &e)) {
+        cmd_report(&e);
+        goto out;
+    }
     info = calloc((size_t)jobs.n + 1, sizeof *info);
     if (!info) { dett_fail(&e, "out of memory"); cmd_die(&e); }
     if (plan_jobs(&jobs, &o, info, &e)) { cmd_report(&e); goto out; }
@@ -248,6 +342,17 @@ int cmd_run(int argc, char **argv)
     if (results_open(&res, o.out, MPI_COMM_WORLD, &jobs, info, &meta, o.force, &e)) {
         cmd_report(&e);
         goto out;
+    }
+
+    /* --from: rank 0 copies finished jobs of other stores, then everyone meets */
+    for (int k = 0; k < o.n_from; k++) {
+        int copied = 0, frc = 0;
+        if (wrank == 0) {
+            frc = results_reuse_from(res, o.from[k], &copied, &e);
+            if (frc == 0) printf("dett run: %d finished job%s copied from %s\n", copied,
+                                 copied == 1 ? "" : "s", o.from[k]);
+        }
+        if (agree_ranked(MPI_COMM_WORLD, frc, &e)) { cmd_report(&e); goto out; }
     }
 
     const int gid = wrank / o.K, n_groups = wsize / o.K;
@@ -261,15 +366,18 @@ int cmd_run(int argc, char **argv)
         if (sched_init(&s, &jobs, res, n_groups, o.K, &e)) cmd_die(&e);
         if (o.progress != PROGRESS_AUTO) s.tty = o.progress == PROGRESS_BAR;
         s.interval = o.interval;
-        printf("dett run %s: %d jobs (%d to run), %d group%s of %d rank%s, %d micro-shards\n",
-               o.script, jobs.n, s.n_todo, n_groups, n_groups > 1 ? "s" : "", o.K,
+        printf("dett run %s: %d jobs: %d reused, %d to run; %d group%s of %d rank%s, "
+               "%d micro-shards\n", o.script, jobs.n, jobs.n - s.n_todo, s.n_todo, n_groups,
+               n_groups > 1 ? "s" : "", o.K,
                o.K > 1 ? "s" : "", o.M);
         fflush(stdout);
     }
-    run_hooks hk = { wrank == 0 ? &s : NULL, grank == 0, gid, &e };
+    run_hooks hk = { wrank == 0 ? &s : NULL, grank == 0, gid, group, 0, &e };
     jobrun_ctx c = { .comm = group, .M = o.M, .res = res, .jobs = &jobs,
                      .weight = lua_weight, .weight_ctx = d,
-                     .hooks = { on_step, on_epoch, &hk } };
+                     .hooks = { on_step, on_epoch, should_stop, &hk },
+                     .ckpt_every = o.ckpt_every };
+    int n_stopped = 0, n_resumed = 0;
     double t0 = MPI_Wtime();
     int last = -1, next = -1;
     results_row row;
@@ -277,6 +385,7 @@ int cmd_run(int argc, char **argv)
     memset(&row, 0, sizeof row);
     for (;;) {
         if (wrank == 0) {
+            if (g_stop) s.stopping = 1;
             next = sched_next_local(&s, last, &row, worst, avg, &e);
             if (next == -2) cmd_die(&e);
             maybe_crash(&s);
@@ -296,6 +405,15 @@ int cmd_run(int argc, char **argv)
             if (results_write_row(res, next, &r0, &e)) cmd_die(&e);
         }
         if (jobrun(&c, next, &row, &worst, &avg, &e)) cmd_die(&e);
+        n_resumed += grank == 0 && c.ckpt_resumed;
+        if (grank == 0 && c.ckpt_resumed)
+            printf("dett run: %s resumed from its checkpoint (epoch %d step %lld)\n",
+                   jobs.jobs[next].id, c.ckpt_epoch + 1, (long long)c.ckpt_step);
+        if (grank == 0 && row.status == JOB_PENDING) {
+            n_stopped++;
+            printf("dett run: %s stopped: %s\n", jobs.jobs[next].id, row.error);
+            fflush(stdout);
+        }
         if (grank == 0 && row.status == JOB_FAILED) {   /* the reason, on the console too */
             fprintf(stderr, "dett: %s: %s failed: %s\n", jobs.jobs[next].where,
                     jobs.jobs[next].id, row.error);
@@ -315,6 +433,12 @@ int cmd_run(int argc, char **argv)
                wall > 0 ? 100.0 * s.busy_seconds / (wall * n_groups) : 0.0);
         printf("results: %s (dett report %s)\n", o.out, o.out);
         rc = cnt[JOB_FAILED] || cnt[JOB_SKIPPED] ? 3 : 0;
+        if (s.stopping) {
+            printf("dett run: stopped by a signal: %d of %d jobs finished, the running ones "
+                   "checkpointed; the file is closed. Resume with the same command "
+                   "(mpirun ... dett run %s -o %s)\n", cnt[JOB_DONE], jobs.n, o.script, o.out);
+            rc = 4;
+        }
         sched_free(&s);
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);

@@ -117,10 +117,12 @@ int dsl_weight(dsl *d, int fn, const dsl_signals *s, float *w, dett_err *e);
 typedef int (*jobs_digest_fn)(void *ctx, const char *path, char hex[65], dett_err *e);
 
 /* Makes each job's identity include the contents of the data it reads:
- * appends ";data_digest=<hex>" (digest(ctx, job->data)) to every job's
- * canonical text, and for an external teacher ";teacher_digest=<hex>"
- * (digest(ctx, job->teacher_file): the teacher file's content digest) and recomputes every hash (dependencies first, so a
- * dependent's hash covers its dependencies' data too). Call once, after
+ * replaces "data=<path>" by "data=sha256:<hex>" (digest(ctx, job->data)) in
+ * every job's canonical text, appends ";teacher_digest=<hex>" for an external
+ * teacher (digest(ctx, job->teacher_file)), and recomputes every hash (dependencies first,
+ * so a dependent's hash covers its dependencies' data too); jobs whose
+ * hashes become equal (two paths, same contents) are kept once and the ids
+ * renumbered j000.. in order. job->data keeps the path. Call once, after
  * dsl_load and before the hashes are used. Returns 0, or -1 with e. */
 int jobs_mix_data_digests(job_list *jobs, jobs_digest_fn digest, void *ctx, dett_err *e);
 

@@ -15,9 +15,12 @@
  *   canon + "|" + the hashes of its dependencies (teacher, then ident)
  *   joined by ','.
  * Two jobs with the same hash are one job: the first one is kept.
- * Once the data files' digests are known, jobs_mix_data_digests appends
- * ";data_digest=<hex>" to every canon and recomputes the hashes with the
- * same rule (dett check and dett run always do; see runtime/io/digest.h).
+ * Once the data files' digests are known, jobs_mix_data_digests replaces
+ * "data=<path>" by "data=sha256:<hex of the contents>" in every canon and
+ * recomputes the hashes with the same rule (dett check and dett run always
+ * do; see runtime/io/digest.h), so a job's identity is its content: the
+ * path, the script text around the job, comments, sweep order and the
+ * results file name change no hash.
  */
 #include "dsl_internal.h"
 #include "method.h"
@@ -603,27 +606,68 @@ void jobs_canon_field(const char *canon, const char *key, char *out, size_t n)
     }
 }
 
+/* Replaces the "data=<path>" field of j's canon (written by canon_job as
+ * "kind=<k>;data=<path>;arch=...") with "data=sha256:<hex>". */
+static int canon_swap_data(job_spec *j, const char *hex, dett_err *e)
+{
+    char head[64], out[JOB_CANON];
+    int h = snprintf(head, sizeof head, "kind=%s;data=", job_kind_names[j->kind]);
+    size_t pl = strlen(j->data);
+    if (h < 0 || strncmp(j->canon, head, (size_t)h) != 0 ||
+        strncmp(j->canon + h, j->data, pl) != 0 || j->canon[h + pl] != ';')
+        return dett_fail(e, "%s: canonical text does not start with '%s%s;'", j->id, head,
+                         j->data);
+    if (snprintf(out, sizeof out, "%ssha256:%s%s", head, hex, j->canon + h + pl) >=
+        (int)sizeof out)
+        return dett_fail(e, "%s: job config text longer than %d bytes", j->id, JOB_CANON - 1);
+    memcpy(j->canon, out, strlen(out) + 1);
+    return 0;
+}
+
 /* The data-digest hook (issue 15): runs after the script, once the data
- * files' digests are known (lua/ cannot read them). */
+ * files' digests are known (lua/ cannot read them). A job's identity is its
+ * content: the path is replaced by the digest in the hashed text (the path
+ * stays in job->data), so two paths to the same contents give one job,
+ * which is kept once (first occurrence; ids renumbered in order). */
 int jobs_mix_data_digests(job_list *jobs, jobs_digest_fn digest, void *ctx, dett_err *e)
 {
+    int *map = malloc((size_t)(jobs->n ? jobs->n : 1) * sizeof *map), kept = 0;
+    if (!map) return dett_fail(e, "out of memory for %d jobs", jobs->n);
     for (int i = 0; i < jobs->n; i++) {   /* dependencies come first */
-        job_spec *j = &jobs->jobs[i];
+        job_spec j = jobs->jobs[i];
         char hex[65];
-        if (digest(ctx, j->data, hex, e) != 0) return -1;
-        size_t n = strlen(j->canon);
-        if (snprintf(j->canon + n, sizeof j->canon - n, ";data_digest=%s", hex) >=
-            (int)(sizeof j->canon - n))
-            return dett_fail(e, "%s: job config text longer than %d bytes", j->id, JOB_CANON - 1);
-        if (j->teacher_file[0]) {   /* an external teacher: what its file holds */
-            if (digest(ctx, j->teacher_file, hex, e) != 0) return -1;
-            n = strlen(j->canon);
-            if (snprintf(j->canon + n, sizeof j->canon - n, ";teacher_digest=%s", hex) >=
-                (int)(sizeof j->canon - n))
-                return dett_fail(e, "%s: job config text longer than %d bytes", j->id,
-                                 JOB_CANON - 1);
+        if (j.teacher >= 0) j.teacher = map[j.teacher];
+        if (j.ident >= 0) j.ident = map[j.ident];
+        if (digest(ctx, j.data, hex, e) != 0 || canon_swap_data(&j, hex, e) != 0) {
+            free(map);
+            return -1;
         }
-        if (job_hash(jobs, j) != 0) return dett_fail(e, "%s: sha256 failed", j->id);
+        if (j.teacher_file[0]) {   /* an external teacher: what its file holds */
+            size_t n = strlen(j.canon);
+            if (digest(ctx, j.teacher_file, hex, e) != 0) {
+                free(map);
+                return -1;
+            }
+            if (snprintf(j.canon + n, sizeof j.canon - n, ";teacher_digest=%s", hex) >=
+                (int)(sizeof j.canon - n)) {
+                free(map);
+                return dett_fail(e, "%s: job config text longer than %d bytes", j.id,
+                                 JOB_CANON - 1);
+            }
+        }
+        if (job_hash(jobs, &j) != 0) {   /* reads kept dependencies only */
+            free(map);
+            return dett_fail(e, "%s: sha256 failed", j.id);
+        }
+        map[i] = -1;
+        for (int k = 0; k < kept && map[i] < 0; k++)
+            if (memcmp(jobs->jobs[k].hash, j.hash, sizeof j.hash) == 0) map[i] = k;
+        if (map[i] >= 0) continue;   /* the same content as an earlier job */
+        map[i] = kept;
+        snprintf(j.id, sizeof j.id, "j%03d", kept);
+        jobs->jobs[kept++] = j;
     }
+    jobs->n = kept;
+    free(map);
     return 0;
 }

@@ -107,7 +107,7 @@ lock)
   [ ! -e r.h5.lock ] || fail "the first run left its lock"
   # free again: the same command resumes (nothing to run)
   $MPIEXEC -n 1 "$DETT" run g.lua -o r.h5 > third.out 2>&1 || { cat third.out; fail "rerun after the lock was released"; }
-  grep -q "(0 to run)" third.out || { cat third.out; fail "rerun: want 0 to run"; }
+  grep -q " 0 to run" third.out || { cat third.out; fail "rerun: want 0 to run"; }
   echo "lock: the second run refused in $(( $(date +%s) - start )) s naming pid $pid; released at the end"
   ;;
 stale)
@@ -174,7 +174,7 @@ digest)
   grep -q "^data other.h5: digest .* (cached)" c3.out || { cat c3.out; fail "untouched file: want cached"; }
   [ "$(hashes c1.out)" = "$(hashes c3.out)" ] || { diff c1.out c3.out; fail "same contents, other hashes"; }
   $MPIEXEC -n 1 "$DETT" run g.lua -o r.h5 > r2.out 2>&1 || { cat r2.out; fail "rerun"; }
-  grep -q "(0 to run)" r2.out || { cat r2.out; fail "same contents: want nothing to rerun"; }
+  grep -q " 0 to run" r2.out || { cat r2.out; fail "same contents: want nothing to rerun"; }
   # other contents at the same path: the jobs on d.h5 get new hashes, the others keep theirs
   "$DETT" data synth -o d.h5 --n-train 400 --n-val 200 --n-test 200 --p-maj 0.99 > /dev/null || fail "data other"
   "$DETT" check g.lua > c4.out || fail "check 4"
@@ -187,9 +187,9 @@ digest)
   # is a store that grows it refuses; then the d.h5 job reruns)
   $MPIEXEC -n 1 "$DETT" run g.lua -o r.h5 > r3.out 2> r3.err
   rc=$?
-  grep -q "(0 to run)" r3.out && fail "stale: the regenerated data's job was taken as done"
+  grep -q " 0 to run" r3.out && fail "stale: the regenerated data's job was taken as done"
   if [ $rc = 0 ]; then
-    grep -q "(1 to run)" r3.out || { cat r3.out; fail "want the d.h5 job rerun"; }
+    grep -q " 1 to run" r3.out || { cat r3.out; fail "want the d.h5 job rerun"; }
   else
     grep -q "j000 (${d1:0:12}\|in the file but" r3.err || { cat r3.err; fail "refusal should name the changed job"; }
   fi

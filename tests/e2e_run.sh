@@ -6,7 +6,7 @@
 #                  and /artifacts; the job table's times and rank counts differ)
 #       resume     a run killed (SIGKILL on rank 0) after 5 jobs, rerun: the
 #                  finished jobs are not recomputed, the final file equals an
-#                  uninterrupted run's; a different script is refused
+#                  uninterrupted run's; a comment edit runs 0 jobs
 #       diverge    a NaN teacher fails with its reason, its students are
 #                  skipped, the rest finishes; the report shows all of it
 set -u
@@ -33,6 +33,16 @@ same() {    # same A B: every job's data and the artifacts identical; the
   done
   h5diff "$1" "$2" /artifacts /artifacts > diff.txt 2>&1 \
     || { head -20 diff.txt; fail "$1 and $2 differ under /artifacts"; }
+}
+same_old() {   # same_old A B: every job and artifact of A is in B, identical
+  for g in $(h5ls "$1/jobs" | awk '$2 == "Group" { print $1 }'); do
+    h5diff "$1" "$2" "/jobs/$g" "/jobs/$g" > diff.txt 2>&1 \
+      || { head -20 diff.txt; fail "$1 and $2 differ in /jobs/$g"; }
+  done
+  for a in $(h5ls "$1/artifacts" | awk '$2 == "Group" { print $1 }'); do
+    h5diff "$1" "$2" "/artifacts/$a" "/artifacts/$a" > diff.txt 2>&1 \
+      || { head -20 diff.txt; fail "$1 and $2 differ in /artifacts/$a"; }
+  done
 }
 rm -f ./*.h5 ./*.out
 case $CASE in
@@ -69,16 +79,123 @@ resume)
   grep -q "pending\|running" killed.md || fail "killed report does not mark pending jobs"
   grep -q "erm mlp\[8\]\|teacher" killed.md || fail "killed report lacks finished rows"
   $MPIEXEC -n 2 "$DETT" run resume.lua -o part.h5 > part2.out || { cat part2.out; fail "resume"; }
-  torun=$(sed -n 's/.*jobs (\([0-9]*\) to run).*/\1/p' part2.out)
+  torun=$(sed -n 's/.* reused, \([0-9]*\) to run.*/\1/p' part2.out)
   [ "$torun" = $((N - done1)) ] || fail "resume ran $torun jobs, want $((N - done1))"
   same full.h5 part.h5
-  # another script on the same file is refused, and the file is untouched
-  cp part.h5 keep.h5
+  # an edited comment is the same jobs: nothing runs, the results stay
   echo "-- another" >> resume.lua
-  $MPIEXEC -n 1 "$DETT" run resume.lua -o part.h5 > other.out 2> other.err
-  [ $? != 0 ] && grep -q "another script" other.err || { cat other.err; fail "another script not refused"; }
-  cmp part.h5 keep.h5 || fail "a refused run changed the file"
+  $MPIEXEC -n 1 "$DETT" run resume.lua -o part.h5 > other.out 2> other.err || { cat other.err; fail "run after a comment edit"; }
+  grep -q "$N jobs: $N reused, 0 to run" other.out || { cat other.out; fail "a comment edit reran jobs"; }
+  same full.h5 part.h5
   echo "resume after SIGKILL: $done1 jobs kept, $torun rerun, results identical"
+  ;;
+checkpoint)
+  # kill -9 of one rank inside a job at three moments, and SIGTERM: every
+  # resumed run ends bit-identical to an uninterrupted one
+  "$DETT" data synth -o run_small.h5 --n-train 2000 > /dev/null || fail "data"
+  cp "$GRIDS/small.lua" ck.lua
+  $MPIEXEC -n 2 "$DETT" run ck.lua -o full.h5 --ranks-per-job 2 > full.out || fail "uninterrupted run"
+  # 31 steps an epoch, the first jobs are 3-epoch students: step 20 (before
+  # any checkpoint), 70 (the first job's epoch 3), 134 on rank 1 (the second
+  # job's epoch 2)
+  for at in 20:0 70:0 134:1; do
+    rm -f k.h5 k.h5.lock
+    DETT_TEST_KILL_AT_STEP=$at $MPIEXEC -n 2 "$DETT" run ck.lua -o k.h5 --ranks-per-job 2 \
+      --checkpoint-every 0 > k1.out 2>&1
+    [ $? != 0 ] || { cat k1.out; fail "the run killed at step $at exited 0"; }
+    # the surviving rank catches mpiexec's SIGTERM and is SIGKILLed a moment
+    # later: wait until the lock's holder is gone
+    p=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' k.h5.lock 2>/dev/null | head -1)
+    for _ in $(seq 300); do [ -n "$p" ] && kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    $MPIEXEC -n 2 "$DETT" run ck.lua -o k.h5 --ranks-per-job 2 --checkpoint-every 0 > k2.out 2>&1 \
+      || { cat k2.out; fail "resume after a kill at step $at"; }
+    if [ "${at%%:*}" -gt 31 ]; then
+      grep -q "resumed from its checkpoint" k2.out || { cat k2.out; fail "no checkpoint used after a kill at step $at"; }
+    fi
+    same full.h5 k.h5
+  done
+  # SIGTERM: the group finishes its step, checkpoints, the file is closed
+  rm -f t.h5 t.h5.lock
+  DETT_TEST_TERM_AT_STEP=45 $MPIEXEC -n 2 "$DETT" run ck.lua -o t.h5 --ranks-per-job 2 > t1.out 2>&1
+  rc=$?
+  [ $rc = 4 ] || { cat t1.out; fail "SIGTERM: exit $rc, want 4"; }
+  grep -q "stopped by a signal: .* Resume with the same command" t1.out || { cat t1.out; fail "SIGTERM: no message"; }
+  [ ! -e t.h5.lock ] || fail "SIGTERM left the lock"
+  h5dump -H t.h5 > /dev/null || fail "SIGTERM left an unreadable file"
+  $MPIEXEC -n 2 "$DETT" run ck.lua -o t.h5 --ranks-per-job 2 > t2.out 2>&1 || { cat t2.out; fail "resume after SIGTERM"; }
+  # TERM after global step 45; 16 steps an epoch (ceil(2000 / 128)): epoch 2, step 13
+  grep -q "resumed from its checkpoint (epoch 2 step 13)" t2.out || { cat t2.out; fail "SIGTERM: not resumed at its step"; }
+  same full.h5 t.h5
+  echo "kill -9 at steps 20, 70, 134 (rank 1) and SIGTERM at step 45: resumed, bit-identical"
+  ;;
+store)
+  # the results file is a store keyed by job content (issue 15)
+  "$DETT" data synth -o store_d.h5 --n-train 800 > /dev/null || fail "data"
+  grid() {   # grid SEEDS [EXTRA-LINE]: a teacher, kd and jtt students
+    printf -- '-- store test grid\nlocal d = dataset "store_d.h5"\n'
+    printf 'local t = train { data = d, arch = mlp{16}, method = erm{}, epochs = 3 }\n'
+    printf 'return grid { data = d, teacher = t, epochs = 2, seeds = sweep{%s},\n' "$1"
+    printf '  student = mlp{8}, method = sweep{ kd{}, jtt{ up = 5 } } }\n%s\n' "${2:-}"
+  }
+  torun() { sed -n 's/.* reused, \([0-9]*\) to run.*/\1/p' "$1"; }
+  grid "1, 2" > s12.lua
+  $MPIEXEC -n 2 "$DETT" run s12.lua -o store.h5 > a.out || { cat a.out; fail "first run"; }
+  grep -q "7 jobs: 0 reused, 7 to run" a.out || { cat a.out; fail "want 7 jobs (teacher, 2 ident, 4 students)"; }
+  "$DETT" report store.h5 --format csv > a.csv || fail "report"
+  cp store.h5 store0.h5
+  # a comment and the order of the sweep change no job: 0 run
+  grid "1, 2" "-- a comment" > s12c.lua
+  $MPIEXEC -n 2 "$DETT" run s12c.lua -o store.h5 > b.out || { cat b.out; fail "comment run"; }
+  [ "$(torun b.out)" = 0 ] || { cat b.out; fail "a comment edit ran jobs"; }
+  grid "2, 1" > s21.lua
+  $MPIEXEC -n 2 "$DETT" run s21.lua -o store.h5 > c.out || { cat c.out; fail "reordered run"; }
+  [ "$(torun c.out)" = 0 ] || { cat c.out; fail "a reordered sweep ran jobs"; }
+  same store0.h5 store.h5
+  # the same contents under another path: the same jobs
+  cp store_d.h5 store_moved.h5
+  sed 's/"store_d.h5"/"store_moved.h5"/' s12.lua > moved.lua
+  $MPIEXEC -n 2 "$DETT" run moved.lua -o store.h5 > m.out || { cat m.out; fail "moved data run"; }
+  [ "$(torun m.out)" = 0 ] || { cat m.out; fail "a data file's path changed a job's hash"; }
+  # seed 3 adds only its jobs (1 ident + 2 students); the old jobs' data and
+  # the old script's report are unchanged, byte for byte
+  grid "1, 2, 3" > s123.lua
+  $MPIEXEC -n 2 "$DETT" run s123.lua -o store.h5 > d.out || { cat d.out; fail "seed 3 run"; }
+  grep -q "10 jobs: 7 reused, 3 to run" d.out || { cat d.out; fail "want 3 new jobs for seed 3"; }
+  same_old store0.h5 store.h5
+  "$DETT" report store.h5 --format csv --script s12.lua > a2.csv || fail "report --script"
+  cmp a.csv a2.csv || { diff a.csv a2.csv; fail "the old script's report changed"; }
+  "$DETT" report store.h5 --format csv > d.csv || fail "report (last script)"
+  cmp -s a.csv d.csv && fail "the default report is not the last script's"
+  # --all: every job in the file, also those no script asks for any more
+  grid "3" > s3.lua
+  $MPIEXEC -n 1 "$DETT" run s3.lua -o store.h5 > e.out || { cat e.out; fail "seed 3 alone"; }
+  [ "$(torun e.out)" = 0 ] || { cat e.out; fail "seed 3 alone ran jobs"; }
+  "$DETT" report store.h5 --format csv > e.csv || fail "report"
+  "$DETT" report store.h5 --format csv --all > all.csv || fail "report --all"
+  ndone() { awk -F, 'NR > 1 { n += $(NF-17) } END { print n }' "$1"; }
+  [ "$(ndone e.csv)" = 3 ] && [ "$(ndone all.csv)" = 7 ] \
+    || { cat e.csv all.csv; fail "want 3 done jobs for the last script (teacher, 2 students), 7 with --all"; }
+  "$DETT" report store.h5 --script nonesuch.lua > /dev/null 2> ns.err && fail "--script of a missing file"
+  echo "-- never run" > never.lua
+  "$DETT" report store.h5 --script never.lua > /dev/null 2> nv.err
+  [ $? != 0 ] && grep -q "never run on this file" nv.err || { cat nv.err; fail "a script never run"; }
+  # --from: a new store reuses the teacher (and idents) of the old one by hash
+  printf -- '-- another study, same teacher\nlocal d = dataset "store_d.h5"\n' > other.lua
+  printf 'local t = train { data = d, arch = mlp{16}, method = erm{}, epochs = 3 }\n' >> other.lua
+  printf 'return grid { data = d, teacher = t, epochs = 2, seeds = sweep{1}, student = mlp{8}, method = sweep{ dett{ up = 5 } } }\n' >> other.lua
+  $MPIEXEC -n 2 "$DETT" run other.lua -o other.h5 --from store.h5 > f.out || { cat f.out; fail "--from"; }
+  # (dett's and jtt's identification jobs both train with SGD for T epochs:
+  # the teacher and the identification model are shared)
+  grep -q "2 finished jobs copied from store.h5" f.out || { cat f.out; fail "want the teacher and ident copied"; }
+  grep -q "3 jobs: 2 reused, 1 to run" f.out || { cat f.out; fail "want the teacher and ident reused, 1 job run"; }
+  grep -q "teacher" f.out && { cat f.out; fail "--from: the teacher was retrained"; }
+  th=$(h5dump -a /jobs/j000/hash store.h5 | sed -n 's/.*(0): "\(.*\)".*/\1/p')
+  h5diff store.h5 other.h5 "/artifacts/$th" "/artifacts/$th" > diff.txt || { cat diff.txt; fail "copied teacher differs"; }
+  # regenerated data with other contents at the same path: its jobs rerun
+  "$DETT" data synth -o store_d.h5 --n-train 800 --p-maj 0.99 > /dev/null || fail "data 2"
+  $MPIEXEC -n 2 "$DETT" run s12.lua -o store.h5 > g.out || { cat g.out; fail "stale run"; }
+  grep -q "7 jobs: 0 reused, 7 to run" g.out || { cat g.out; fail "regenerated data: want every job rerun"; }
+  echo "store: comment and sweep order 0 run, seed 3 adds 3 jobs (old data and report identical), --from reuses a teacher, new data reruns"
   ;;
 diverge)
   "$DETT" data synth -o run_diverge.h5 --n-train 1000 > /dev/null || fail "data"

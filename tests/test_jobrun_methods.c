@@ -192,7 +192,7 @@ static float *retrain(hid_t f, const job_list *jobs, int j, groupdata *gd, const
     }
     m = jobrun_build_model(jobs, j, &gd->info, t, &e);
     if (!m) goto done;
-    train_inputs in = { w, rep, tz, tf, NULL, NULL, NULL, NULL, NULL };
+    train_inputs in = { .sample_w = w, .sample_rep = rep, .t_logits = tz, .t_feats = tf };
     if (train_job(MPI_COMM_WORLD, job, gd, &in, m, &res, &e) == 0 && !res.failed) {
         out = malloc(sizeof(float) * m->n_params);
         if (out) memcpy(out, res.params, sizeof(float) * m->n_params);

@@ -121,7 +121,7 @@ int main(int argc, char **argv)
     const layer *head = dm->layers[dm->n_layers - 1], *proj = dm->layers[dm->n_layers - 2];
     float *proj0 = malloc(sizeof(float) * proj->n_params);
     memcpy(proj0, dm->params + proj->off, sizeof(float) * proj->n_params);
-    train_inputs in = { w, NULL, NULL, tf, NULL, NULL, NULL, NULL, NULL };
+    train_inputs in = { .sample_w = w, .t_feats = tf };
     train(&dj, &gd, &in, dm, &dr);
     const layer *th = teacher->layers[teacher->n_layers - 1];
     EXPECT(!memcmp(dm->params + head->off, teacher->params + th->off, sizeof(float) * th->n_params),
@@ -148,7 +148,7 @@ int main(int argc, char **argv)
             pj = model_mlp(m->feat_dim, NULL, 0, F);
             model_init(pj, j.seed, 1000);
         }
-        train_inputs ik = { NULL, NULL, tz, tf, pj, NULL, NULL, NULL, NULL };
+        train_inputs ik = { .t_logits = tz, .t_feats = tf, .proj = pj };
         train(&j, &gd, &ik, m, &r);
         EXPECT(isfinite(r.train_loss[3]) && r.train_loss[3] < 0.7 * r.train_loss[0],
                "method %d: objective %g -> %g", others[k], r.train_loss[0], r.train_loss[3]);

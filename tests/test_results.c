@@ -240,7 +240,7 @@ static void check_layout(const char *path, const job_list *jobs)
     char s[256], name[160];
     int64_t v = -1;
     EXPECT(h5_str_attr(f, "format", s, sizeof s) == 0 && !strcmp(s, "dett-results"), "%s", s);
-    EXPECT(h5_i64_attr(f, "format_version", &v) == 0 && v == 2 && v == RF_FORMAT_VERSION,
+    EXPECT(h5_i64_attr(f, "format_version", &v) == 0 && v == 3 && v == RF_FORMAT_VERSION,
            "%lld", (long long)v);
     EXPECT(h5_i64_attr(f, "n_jobs", &v) == 0 && v == 3, "%lld", (long long)v);
     EXPECT(h5_i64_attr(f, "world_size", &v) == 0 && v == 1, "%lld", (long long)v);
@@ -554,12 +554,45 @@ static void test_refusals(const job_list *jobs, const results_jobinfo *info)
     dett_err e = {""};
     results *r = NULL;
 
-    /* another script; then --force replaces it */
+    /* the file is a store: another script's run reuses what it holds, a new
+     * job (an unseen hash) adds a row at the end and leaves the others
+     * alone; --force replaces it */
     const char *other = "test_results_other.h5";
     if (fresh(other, jobs, info) == 0) {
-        expect_refused(other, jobs, info, SHA_B, "was written by another script",
-                       "use --force");
         results_meta mb = meta_for(SHA_B);
+        job_list changed = *jobs;
+        job_spec js[3];
+        memcpy(js, jobs->jobs, sizeof js);
+        js[2].hash[0] = js[2].hash[0] == 'f' ? 'e' : 'f';
+        changed.jobs = js;
+        int stored = -1;
+        EXPECT(results_adopt_ids(other, MPI_COMM_WORLD, &changed, 0, &stored, &e) == 0 &&
+                   stored == 2 && !strcmp(js[0].id, "j000") && !strcmp(js[2].id, "j003"),
+               "adopt: %d stored, ids %s %s: %s", stored, js[0].id, js[2].id, e.msg);
+        EXPECT(results_open(&r, other, MPI_COMM_WORLD, &changed, info, &mb, 0, &e) == 0, "%s",
+               e.msg);
+        if (r) {
+            results_row row;
+            float q[10] = {0};
+            EXPECT(results_read_row(r, 0, &row, &e) == 0 && row.status == JOB_DONE &&
+                       row.epochs_run == 3, "stored job not kept: %d", row.status);
+            EXPECT(results_read_params(r, 0, q, &e) == 0 && q[0] != 0.0f, "stored params %g",
+                   q[0]);
+            EXPECT(results_read_row(r, 2, &row, &e) == 0 && row.status == JOB_PENDING &&
+                       !strcmp(row.id, "j003"), "new job row: %s %d", row.id, row.status);
+            EXPECT(results_close(r, &e) == 0, "%s", e.msg);
+            r = NULL;
+        }
+        hid_t f = H5Fopen(other, H5F_ACC_RDONLY, H5P_DEFAULT);
+        char s[128] = "";
+        int64_t nj = 0;
+        EXPECT(f >= 0 && h5_str_attr(f, "script_sha256", s, sizeof s) == 0 &&
+                   !strcmp(s, SHA_B) && h5_i64_attr(f, "n_jobs", &nj) == 0 && nj == 4,
+               "grown store: sha %s, %lld rows", s, (long long)nj);
+        EXPECT(f >= 0 && H5Lexists(f, "/scripts/" SHA_A, H5P_DEFAULT) > 0 &&
+                   H5Lexists(f, "/scripts/" SHA_B, H5P_DEFAULT) > 0 &&
+                   H5Lexists(f, "/jobs/j003", H5P_DEFAULT) > 0, "scripts or new job missing");
+        if (f >= 0) H5Fclose(f);
         EXPECT(results_open(&r, other, MPI_COMM_WORLD, jobs, info, &mb, 1, &e) == 0, "%s",
                e.msg);
         if (r) {
@@ -572,18 +605,6 @@ static void test_refusals(const job_list *jobs, const results_jobinfo *info)
             EXPECT(results_close(r, &e) == 0, "%s", e.msg);
             r = NULL;
         }
-        hid_t f = H5Fopen(other, H5F_ACC_RDONLY, H5P_DEFAULT);
-        char s[128] = "";
-        EXPECT(f >= 0 && h5_str_attr(f, "script_sha256", s, sizeof s) == 0 &&
-                   !strcmp(s, SHA_B), "forced sha %s", s);
-        if (f >= 0) H5Fclose(f);
-        /* the same script with a changed job list */
-        job_list changed = *jobs;
-        job_spec js[3];
-        memcpy(js, jobs->jobs, sizeof js);
-        js[2].hash[0] = js[2].hash[0] == 'f' ? 'e' : 'f';
-        changed.jobs = js;
-        expect_refused(other, &changed, info, SHA_B, "in the script", NULL);
     }
 
     /* not HDF5: a text file; also an empty file */
@@ -620,7 +641,7 @@ static void test_refusals(const job_list *jobs, const results_jobinfo *info)
         EXPECT(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &v99) >= 0, "patch format_version");
         if (a >= 0) H5Aclose(a);
         if (nf >= 0) H5Fclose(nf);
-        expect_refused(newer, jobs, info, SHA_A, "version 99 is newer", "version 2");
+        expect_refused(newer, jobs, info, SHA_A, "version 99 is newer", "version 3");
     }
     /* an older format version: cannot be resumed, the message says so and why */
     const char *older = "test_results_older.h5";
@@ -631,7 +652,7 @@ static void test_refusals(const job_list *jobs, const results_jobinfo *info)
         EXPECT(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &v1) >= 0, "patch format_version");
         if (a >= 0) H5Aclose(a);
         if (nf >= 0) H5Fclose(nf);
-        expect_refused(older, jobs, info, SHA_A, "format version 1 is not this dett's version 2",
+        expect_refused(older, jobs, info, SHA_A, "format version 1 (an older dett) cannot grow",
                        "--force");
     }
 
@@ -723,6 +744,63 @@ static int write_for_h5py(const char *path, const job_list *jobs, const results_
     return rc ? 1 : 0;
 }
 
+/* checkpoints: two slots; the later mark wins; a slot being written (mark
+ * -1) leaves the other; a job without sizes has none */
+static void test_checkpoints(const job_list *jobs, const results_jobinfo *info0)
+{
+    results_jobinfo info[3];
+    memcpy(info, info0, sizeof info);
+    info[0].ckpt_f32 = 5;
+    info[0].ckpt_f64 = 3;
+    const char *path = "test_results_ckpt.h5";
+    results_meta meta = meta_for(SHA_A);
+    results *r = NULL;
+    dett_err e = {""};
+    remove_all(path);
+    EXPECT(results_open(&r, path, MPI_COMM_WORLD, jobs, info, &meta, 0, &e) == 0, "%s", e.msg);
+    if (!r) return;
+    float a[5] = {1, 2, 3, 4, 5}, b[5] = {9, 8, 7, 6, 5}, g[5];
+    double x[3] = {0.5, 1, 2}, y[3] = {7, 8, 9}, h[3];
+    int slot = 7;
+    int32_t mark = 7;
+    EXPECT(results_ckpt_read(r, 0, &slot, &mark, g, h, &e) == 0 && slot == -1,
+           "empty: slot %d %s", slot, e.msg);
+    EXPECT(results_ckpt_write(r, 0, 0, 5, a, x, &e) == 0, "%s", e.msg);
+    EXPECT(results_ckpt_write(r, 0, 1, 9, b, y, &e) == 0, "%s", e.msg);
+    EXPECT(results_ckpt_read(r, 0, &slot, &mark, g, h, &e) == 0 && slot == 1 && mark == 9 &&
+               !memcmp(g, b, sizeof b) && !memcmp(h, y, sizeof y), "later slot: %d", slot);
+    EXPECT(results_ckpt_write(r, 0, 0, 12, b, x, &e) == 0, "%s", e.msg);
+    EXPECT(results_ckpt_read(r, 0, &slot, &mark, g, h, &e) == 0 && slot == 0 && mark == 12 &&
+               !memcmp(h, x, sizeof x), "overwritten slot 0: %d", slot);
+    EXPECT(results_ckpt_read(r, 1, &slot, &mark, g, h, &e) < 0 && strstr(e.msg, "no checkpoint"),
+           "job without checkpoint: %s", e.msg);
+    EXPECT(results_close(r, &e) == 0, "%s", e.msg);
+    r = NULL;
+    /* a kill while slot 0 is written: its mark is -1 (set first), the data
+     * half written; slot 1 must be read */
+    const int32_t none = -1;
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    char name[160];
+    snprintf(name, sizeof name, "/checkpoints/%s/mark", jobs->jobs[0].hash);
+    hid_t d = f >= 0 ? H5Dopen2(f, name, H5P_DEFAULT) : -1;
+    hid_t fs = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t st = 0, one = 1;
+    hid_t ms = H5Screate_simple(1, &one, NULL);
+    EXPECT(fs >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, &st, NULL, &one, NULL) >= 0 &&
+               H5Dwrite(d, H5T_NATIVE_INT32, ms, fs, H5P_DEFAULT, &none) >= 0, "tear slot 0");
+    H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    if (d >= 0) H5Dclose(d);
+    if (f >= 0) H5Fclose(f);
+    EXPECT(results_open(&r, path, MPI_COMM_WORLD, jobs, info, &meta, 0, &e) == 0, "%s", e.msg);
+    if (r) {
+        EXPECT(results_ckpt_read(r, 0, &slot, &mark, g, h, &e) == 0 && slot == 1 && mark == 9 &&
+                   !memcmp(g, b, sizeof b), "torn slot 0: read slot %d", slot);
+        EXPECT(results_close(r, &e) == 0, "%s", e.msg);
+    }
+    remove_all(path);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -739,6 +817,7 @@ int main(int argc, char **argv)
         test_create_resume(&jobs, info);
         test_refusals(&jobs, info);
         test_big_script(&jobs, info);
+        test_checkpoints(&jobs, info);
         remove_all("test_results_main.h5");
         ssize_t open_ids = H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL);
         EXPECT(open_ids == 0, "%lld HDF5 files/objects still open", (long long)open_ids);

@@ -247,15 +247,38 @@ int main(int argc, char **argv)
     }
     MPI_Barrier(MPI_COMM_WORLD);
 
-    /* another script: refused on every rank with one message */
+    /* another script asking for one more job: the store grows collectively
+     * (a new table row and groups), the stored jobs keep their data */
     results_meta other = meta;
     other.script_sha256 = "feedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeedfeed";
-    r = NULL;
+    job_list more = jobs;
+    more.jobs = malloc((N_JOBS + 1) * sizeof *more.jobs);
+    results_jobinfo *info2 = malloc((N_JOBS + 1) * sizeof *info2);
+    if (!more.jobs || !info2) MPI_Abort(MPI_COMM_WORLD, 1);
+    memcpy(more.jobs, jobs.jobs, N_JOBS * sizeof *more.jobs);
+    memcpy(info2, info, N_JOBS * sizeof *info2);
+    more.jobs[N_JOBS] = jobs.jobs[0];
+    more.jobs[N_JOBS].hash[0] = jobs.jobs[0].hash[0] == 'f' ? 'e' : 'f';
+    info2[N_JOBS] = info[0];
+    more.n = N_JOBS + 1;
+    int stored = 0;
     e.msg[0] = '\0';
-    rc = results_open(&r, path, MPI_COMM_WORLD, &jobs, info, &other, 0, &e);
-    EXPECT(rc < 0 && r == NULL && strstr(e.msg, "another script"), "rank %d: %s", rank, e.msg);
+    rc = results_adopt_ids(path, MPI_COMM_WORLD, &more, 0, &stored, &e);
+    EXPECT(rc == 0 && stored == N_JOBS, "rank %d: adopt %d: %s", rank, stored, e.msg);
+    r = NULL;
+    rc = results_open(&r, path, MPI_COMM_WORLD, &more, info2, &other, 0, &e);
+    EXPECT(rc == 0, "rank %d: grow: %s", rank, e.msg);
     EXPECT(same_everywhere(e.msg), "rank %d: message differs: %s", rank, e.msg);
-    if (rc == 0) results_close(r, &e);
+    if (rc == 0) {
+        results_row row;
+        EXPECT(results_read_row(r, N_JOBS, &row, &e) == 0 && row.status == JOB_PENDING,
+               "rank %d: new row: %s", rank, e.msg);
+        EXPECT(results_read_row(r, 7, &row, &e) == 0 && row.status == JOB_DONE,
+               "rank %d: stored row 7 status %d", rank, row.status);
+        EXPECT(results_close(r, &e) == 0, "close: %s", e.msg);
+    }
+    free(more.jobs);
+    free(info2);
 
     MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0) remove(path);

@@ -82,7 +82,7 @@ static double step_error(const job_spec *j, const groupdata *gd, const float *w)
 
     /* train_job: one epoch of one step */
     train_result res = { 0 };
-    train_inputs ti = { w, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+    train_inputs ti = { .sample_w = w };
     int rc = train_job(MPI_COMM_WORLD, j, gd, &ti, m, &res, &e);
     EXPECT(rc == 0 && !res.failed && res.epochs_run == 1, "train_job: %s %s", e.msg, res.reason);
     double diff = 0.0, move = 0.0;

@@ -19,9 +19,12 @@
 /* 1: string-only job configuration (dett <= 0.1.0 before typed attributes);
  * 2: typed configuration attributes (arch.*, optim.*, method.*, weighting.*),
  *    variable-length UTF-8 strings, and @axes/@units on every dataset.
+ * 3: a store that grows: jobs keyed by content hashes (data digests, not
+ *    paths), an extensible (chunked) /jobs/table, /scripts/<sha256> (the
+ *    rows each script asks for) and /checkpoints/<hash>.
  * Readers accept RF_FORMAT_OLDEST..RF_FORMAT_VERSION; the writer writes
- * RF_FORMAT_VERSION only. */
-#define RF_FORMAT_VERSION 2
+ * RF_FORMAT_VERSION only and grows only files of RF_FORMAT_VERSION. */
+#define RF_FORMAT_VERSION 3
 #define RF_FORMAT_OLDEST 1
 
 /* ---- root attributes ---- */
@@ -43,6 +46,21 @@
 #define RF_TABLE_NAME "table"           /* the name a job id may not take */
 #define RF_ARTIFACTS "/artifacts"       /* one group per hash */
 #define RF_DIAGNOSTICS "diagnostics"    /* subgroup of a job */
+/* format 3: one group per script run on the file, named by the sha256 of
+ * its text; root @script_sha256 names the last one */
+#define RF_SCRIPTS "/scripts"
+#define RF_S_SCRIPT "script"            /* text of the script */
+#define RF_S_SCRIPT_PATH "script_path"  /* path as given to dett run */
+#define RF_S_LAST_RUN "last_run"        /* UTC time of the last run of it */
+#define RF_S_ROWS "rows"                /* int32 [n]: its jobs' rows of /jobs/table */
+/* format 3: the last checkpoint of a running job, one group per hash, two
+ * slots (one is written while the other stays valid) */
+#define RF_CHECKPOINTS "/checkpoints"
+#define RF_C_F32 "f32"                  /* float32 [2, n]: parameters, optimiser state,
+                                           the selected-epoch snapshot, group weights */
+#define RF_C_F64 "f64"                  /* float64 [2, m]: position, counters, curves */
+#define RF_C_MARK "mark"                /* int32 [2]: a slot's position (steps done + 1),
+                                           -1: empty or being written */
 
 /* fields of /jobs/table (compound) and their stored string sizes */
 #define RF_F_ID "id"

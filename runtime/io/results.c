@@ -44,11 +44,15 @@ typedef struct {
     hid_t train_loss, acc, worst, avg, mean, selected, params;
     hid_t diag_cka, diag_mse;   /* diagnostics/cka, feature_mse, or -1 */
     hid_t error_groups;         /* ident jobs: error_groups [G], or -1 */
+    hid_t ck_f32, ck_f64, ck_mark;   /* /checkpoints/<hash>, or -1 */
+    int64_t n32, n64;                /* checkpoint sizes (0: none) */
     int diag;          /* 1: the job has /jobs/<id>/diagnostics */
     int E, G;          /* epochs and groups of the layout (before the 0 -> 1 rule) */
     size_t P;          /* parameters */
     job_kind kind;
     int art;           /* index into results.art, -1 for students */
+    int row;           /* its row of /jobs/table */
+    int isnew;         /* 1: this run added it to the store */
     char id[16], hash[65];
 } res_job;
 
@@ -62,7 +66,8 @@ typedef struct {
 
 struct results {
     hid_t file, table, row_type, dxpl;   /* row_type: memory type of results_row */
-    int n_jobs, n_art;
+    int n_jobs, n_art, n_rows;           /* n_rows: of the table (the whole store) */
+    int rank0;                           /* 1 on rank 0 of the open's communicator */
     res_job *job;
     res_art *art;
     char *path;
@@ -436,6 +441,8 @@ static int inputs_check(results *r, const job_list *jobs, const results_jobinfo 
         rj->P = in->n_params;
         rj->kind = j->kind;
         rj->diag = in->diagnostics != 0;
+        rj->n32 = in->ckpt_f32 > 0 && in->ckpt_f64 > 0 ? in->ckpt_f32 : 0;
+        rj->n64 = rj->n32 ? in->ckpt_f64 : 0;
         rj->art = -1;
         if (j->kind != JOB_STUDENT) m++;
     }
@@ -472,20 +479,23 @@ fail:
 
 /* ---- checking an existing file (rank 0, serial HDF5 read-only) ---------- */
 
-enum { ACT_CREATE = 1, ACT_RESUME = 2 };
+enum { ACT_CREATE = 1, ACT_GROW = 2 };
 
 /* Serial, rank 0 only (the sec2 driver, read-only, so a refused file is never
- * touched): ACT_CREATE if path does not exist, ACT_RESUME if it is this
- * script's results file with this job table, else -1 with the reason. */
-static int existing_check(const char *path, const job_list *jobs, const results_meta *meta,
-                          dett_err *e)
+ * touched): ACT_CREATE if path does not exist, ACT_GROW if it is a dett
+ * results file of this format (whatever script wrote it: the file is a
+ * store keyed by job hashes), else -1 with the reason. If rows is not NULL
+ * and the answer is ACT_GROW, *rows (malloc'd, the caller frees) and *n get
+ * the job table. */
+static int existing_check(const char *path, results_row **rows, hsize_t *n_rows, dett_err *e)
 {
     struct stat st;
     hid_t f = -1, d = -1, sp = -1, mt = -1;
-    results_row *rows = NULL;
+    results_row *tab = NULL;
     char s[128];
     long long v;
     int act = -1;
+    hsize_t n = 0;
     dett_err quiet;   /* the attribute reader's message: replaced by ours below */
     if (stat(path, &st) != 0) {
         if (errno == ENOENT) return ACT_CREATE;
@@ -515,75 +525,79 @@ static int existing_check(const char *path, const job_list *jobs, const results_
         goto out;
     }
     if (v != RF_FORMAT_VERSION) {
-        dett_fail(e, "%s: results format version %lld is not this dett's version %d (it "
-                  "cannot resume an older file; `dett report` still reads it); use --force "
-                  "to replace it or choose another -o", path, v, RF_FORMAT_VERSION);
+        dett_fail(e, "%s: results format version %lld (an older dett) cannot grow: its jobs "
+                  "are keyed by data paths, format %d's by data contents (`dett report` still "
+                  "reads it); run with another -o, or --force to replace it", path, v,
+                  RF_FORMAT_VERSION);
         goto out;
     }
-    const char *want = meta->script_sha256 ? meta->script_sha256 : "";
-    if (h5attr_get_text(f, RF_A_SCRIPT_SHA256, s, sizeof s, H5ATTR_TRUNCATE, path, &quiet) !=
-            0 ||
-        strcmp(s, want) != 0) {
-        dett_fail(e, "%s: was written by another script (sha256 %.12s.. vs %.12s..); use "
-                  "--force to replace it or choose another -o", path, s, want);
-        goto out;
-    }
-    /* the same script must have produced the same jobs */
-    hsize_t n = 0;
     if ((d = H5Dopen2(f, RF_TABLE, H5P_DEFAULT)) < 0 || (sp = H5Dget_space(d)) < 0 ||
         H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0) {
         dett_fail(e, "%s: " RF_TABLE " is missing or damaged; use --force to replace the file",
                   path);
         goto out;
     }
-    if (n != (hsize_t)jobs->n) {
-        dett_fail(e, "%s: has %llu jobs but the script has %d; use --force to replace it or "
-                  "choose another -o", path, (unsigned long long)n, jobs->n);
-        goto out;
-    }
-    if (n > 0) {
-        if (!(rows = calloc((size_t)n, sizeof *rows))) {
+    if (rows) {
+        if (!(tab = calloc((size_t)(n ? n : 1), sizeof *tab))) {
             dett_fail(e, "%s:%d: out of memory", __FILE__, __LINE__);
             goto out;
         }
-        if ((mt = row_type_new(0)) < 0 ||
-            H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0) {
+        if (n > 0 && ((mt = row_type_new(0)) < 0 ||
+                      H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, tab) < 0)) {
             dett_fail(e, "%s: cannot read " RF_TABLE "; use --force to replace the file", path);
             goto out;
         }
-    }
-    for (int i = 0; i < jobs->n; i++) {
-        const job_spec *j = &jobs->jobs[i];
-        if (strncmp(rows[i].id, j->id, sizeof rows[i].id) ||
-            strncmp(rows[i].hash, j->hash, sizeof rows[i].hash)) {
-            dett_fail(e, "%s: job %d is %.16s (%.12s..) in the file but %s (%.12s..) in the "
-                      "script; use --force to replace it or choose another -o", path, i,
-                      rows[i].id, rows[i].hash, j->id, j->hash);
-            goto out;
+        for (hsize_t i = 0; i < n; i++) {
+            tab[i].id[sizeof tab[i].id - 1] = '\0';
+            tab[i].hash[sizeof tab[i].hash - 1] = '\0';
         }
     }
-    act = ACT_RESUME;
-out:
-    free(rows);
+    act = ACT_GROW;
+out:;
     int rc = act > 0 ? 0 : -1;
     h5_close(mt, H5Tclose, &rc, e, path);
     h5_close(sp, H5Sclose, &rc, e, path);
     h5_close(d, H5Dclose, &rc, e, path);
     h5_close(f, H5Fclose, &rc, e, path);
+    if (rc == 0 && rows) {
+        *rows = tab;
+        *n_rows = n;
+    } else {
+        free(tab);
+    }
     return rc == 0 ? act : -1;
 }
 
 /* ---- creating the layout ------------------------------------------------ */
 
-/* Collective: root attributes (identical values on every rank: start is
- * rank 0's clock, broadcast by the caller). */
-static int root_attrs(hid_t f, const char *tmp, const job_list *jobs, const results_meta *meta,
-                      const char *start, dett_err *e)
+/* Collective: deletes attribute name of obj if it exists (so a put can
+ * replace it) */
+static int attr_drop(hid_t obj, const char *name, const char *where, dett_err *e)
+{
+    htri_t ex;
+    CHECK_H5(e, ex = H5Aexists(obj, name), "%s: cannot query @%s", where, name);
+    if (ex > 0) CHECK_H5(e, H5Adelete(obj, name), "%s: cannot replace @%s", where, name);
+    return 0;
+fail:
+    return -1;
+}
+
+/* Collective: the root attributes of the last run (identical values on every
+ * rank: start is rank 0's clock, broadcast by the caller), replacing those of
+ * an earlier run; format and format_version only when create is set. */
+static int root_attrs(hid_t f, const char *tmp, int64_t n_rows, const results_meta *meta,
+                      const char *start, int create, dett_err *e)
 {
     const char *commit = DETT_GIT_COMMIT[0] ? DETT_GIT_COMMIT : "unknown";
     const char *version = DETT_VERSION[0] ? DETT_VERSION : "unknown";
-    CHECK(h5attr_put_text(f, RF_A_FORMAT, RF_FORMAT_NAME, tmp, e));
-    CHECK(h5attr_put_int(f, RF_A_FORMAT_VERSION, H5T_STD_I32LE, RF_FORMAT_VERSION, tmp, e));
+    static const char *const run[] = {RF_A_DETT_VERSION, RF_A_GIT_COMMIT, RF_A_SCRIPT,
+                                      RF_A_SCRIPT_PATH, RF_A_SCRIPT_SHA256, RF_A_WORLD_SIZE,
+                                      RF_A_RANKS_PER_JOB, RF_A_START_TIME, RF_A_N_JOBS};
+    if (create) {
+        CHECK(h5attr_put_text(f, RF_A_FORMAT, RF_FORMAT_NAME, tmp, e));
+        CHECK(h5attr_put_int(f, RF_A_FORMAT_VERSION, H5T_STD_I32LE, RF_FORMAT_VERSION, tmp, e));
+    }
+    for (size_t k = 0; k < sizeof run / sizeof run[0]; k++) CHECK(attr_drop(f, run[k], tmp, e));
     CHECK(h5attr_put_text(f, RF_A_DETT_VERSION, version, tmp, e));
     CHECK(h5attr_put_text(f, RF_A_GIT_COMMIT, commit, tmp, e));
     CHECK(h5attr_put_text(f, RF_A_SCRIPT, meta->script_text, tmp, e));
@@ -592,7 +606,7 @@ static int root_attrs(hid_t f, const char *tmp, const job_list *jobs, const resu
     CHECK(h5attr_put_int(f, RF_A_WORLD_SIZE, H5T_STD_I32LE, meta->world_size, tmp, e));
     CHECK(h5attr_put_int(f, RF_A_RANKS_PER_JOB, H5T_STD_I32LE, meta->ranks_per_job, tmp, e));
     CHECK(h5attr_put_text(f, RF_A_START_TIME, start, tmp, e));
-    CHECK(h5attr_put_int(f, RF_A_N_JOBS, H5T_STD_I32LE, jobs->n, tmp, e));
+    CHECK(h5attr_put_int(f, RF_A_N_JOBS, H5T_STD_I32LE, n_rows, tmp, e));
     return 0;
 fail:
     return -1;
@@ -900,52 +914,36 @@ fail:
     return rc;
 }
 
-/* Collective: the table, filled with the initial rows (written by rank 0
- * alone: an independent raw-data write into early-allocated storage). */
-static int table_make(hid_t f, const char *tmp, const job_list *jobs, int rank, dett_err *e)
+/* Collective: an empty, extensible job table (chunked, unlimited rows,
+ * allocated early so that rows written later never allocate) */
+static int table_make(hid_t f, const char *tmp, dett_err *e)
 {
-    hid_t ft = -1, mt = -1, sp = -1, dcpl = -1, d = -1, dxpl = -1;
-    results_row zero, *rows = NULL;
-    hsize_t n = (hsize_t)jobs->n;   /* exactly n_jobs rows (0 for an empty grid) */
+    hid_t ft = -1, mt = -1, sp = -1, dcpl = -1, d = -1;
+    results_row zero;
+    hsize_t n = 0, maxn = H5S_UNLIMITED, chunk = 64;
     int rc = -1;
     memset(&zero, 0, sizeof zero);
-    if (rank == 0 && jobs->n > 0) {   /* allocated before any collective call below fails */
-        rows = calloc((size_t)jobs->n, sizeof *rows);
-        CHECK_ALLOC(e, rows);
-        for (int i = 0; i < jobs->n; i++) {
-            field_set(rows[i].id, sizeof rows[i].id, jobs->jobs[i].id);
-            field_set(rows[i].kind, sizeof rows[i].kind, kind_name(jobs->jobs[i].kind));
-            field_set(rows[i].hash, sizeof rows[i].hash, jobs->jobs[i].hash);
-            rows[i].status = JOB_PENDING;
-        }
-    }
     CHECK_H5(e, ft = row_type_new(1), "%s: cannot make the table type", tmp);
     CHECK_H5(e, mt = row_type_new(0), "%s: cannot make the table type", tmp);
-    CHECK_H5(e, sp = H5Screate_simple(1, &n, NULL), "%s: H5Screate_simple", tmp);
+    CHECK_H5(e, sp = H5Screate_simple(1, &n, &maxn), "%s: H5Screate_simple", tmp);
     CHECK_H5(e, dcpl = H5Pcreate(H5P_DATASET_CREATE), "%s: H5Pcreate", tmp);
-    CHECK_H5(e, H5Pset_layout(dcpl, H5D_CONTIGUOUS), "%s: H5Pset_layout", tmp);
+    CHECK_H5(e, H5Pset_chunk(dcpl, 1, &chunk), "%s: H5Pset_chunk", tmp);
     CHECK_H5(e, H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), "%s: H5Pset_alloc_time", tmp);
+    CHECK_H5(e, H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC), "%s: H5Pset_fill_time", tmp);
     CHECK_H5(e, H5Pset_fill_value(dcpl, mt, &zero), "%s: H5Pset_fill_value", tmp);
     CHECK_H5(e, d = H5Dcreate2(f, RF_TABLE, ft, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
              "%s: cannot create " RF_TABLE, tmp);   /* collective */
-    if (rows) {
-        CHECK_H5(e, dxpl = H5Pcreate(H5P_DATASET_XFER), "%s: H5Pcreate", tmp);
-        CHECK_H5(e, H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_INDEPENDENT), "%s: H5Pset_dxpl_mpio", tmp);
-        CHECK_H5(e, H5Dwrite(d, mt, H5S_ALL, H5S_ALL, dxpl, rows),   /* independent, rank 0 */
-                 "%s: cannot write " RF_TABLE, tmp);
-    }
     {   /* what the table is: its rows and the names of the status values */
         static const char *const status[] = RF_STATUS_NAMES;
         static const char *const axes[] = {RF_AX_JOB};
-        CHECK(h5attr_put_text(d, RF_X_LONG_NAME, "one row per job, in job order", tmp, e));
+        CHECK(h5attr_put_text(d, RF_X_LONG_NAME, "one row per job of the store, in the order "
+                              "the jobs were first asked for", tmp, e));
         CHECK(h5attr_put_texts(d, RF_X_AXES, axes, 1, tmp, e));
         CHECK(h5attr_put_texts(d, RF_X_STATUS, status, RF_N_STATUS, tmp, e));
     }
     rc = 0;
 fail:
-    free(rows);
     h5_close(d, H5Dclose, &rc, e, RF_TABLE);
-    h5_close(dxpl, H5Pclose, &rc, e, RF_TABLE);
     h5_close(dcpl, H5Pclose, &rc, e, RF_TABLE);
     h5_close(sp, H5Sclose, &rc, e, RF_TABLE);
     h5_close(mt, H5Tclose, &rc, e, RF_TABLE);
@@ -953,57 +951,65 @@ fail:
     return rc;
 }
 
-/* Collective: the whole layout into file f (everything closed again) */
-static int layout_build(hid_t f, const char *tmp, const results *r, const job_list *jobs,
-                        const results_jobinfo *info, const results_meta *meta,
-                        const char *start, int rank, dett_err *e)
+/* Collective: the empty store into file f: root attributes, the groups and
+ * an empty table (everything closed again) */
+static int layout_build(hid_t f, const char *tmp, const results_meta *meta, const char *start,
+                        dett_err *e)
 {
-    hid_t gj = -1, ga = -1;
+    static const char *const groups[] = {RF_JOBS, RF_ARTIFACTS, RF_SCRIPTS, RF_CHECKPOINTS};
     int rc = -1;
-    CHECK(root_attrs(f, tmp, jobs, meta, start, e));
-    CHECK_H5(e, gj = H5Gcreate2(f, RF_JOBS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-             "%s: cannot create " RF_JOBS, tmp);
-    CHECK_H5(e, ga = H5Gcreate2(f, RF_ARTIFACTS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-             "%s: cannot create " RF_ARTIFACTS, tmp);
-    CHECK(table_make(f, tmp, jobs, rank, e));
-    for (int i = 0; i < jobs->n; i++) CHECK(job_make(f, tmp, &jobs->jobs[i], &info[i], e));
-    for (int k = 0; k < r->n_art; k++)
-        CHECK(art_make(ga, tmp, &jobs->jobs[r->art[k].owner], &r->art[k], e));
+    CHECK(root_attrs(f, tmp, 0, meta, start, 1, e));
+    for (size_t k = 0; k < sizeof groups / sizeof groups[0]; k++) {
+        hid_t g;
+        CHECK_H5(e, g = H5Gcreate2(f, groups[k], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                 "%s: cannot create %s", tmp, groups[k]);
+        CHECK_H5(e, H5Gclose(g), "%s: %s: close failed", tmp, groups[k]);
+    }
+    CHECK(table_make(f, tmp, e));
     rc = 0;
 fail:
-    h5_close(ga, H5Gclose, &rc, e, RF_ARTIFACTS);
-    h5_close(gj, H5Gclose, &rc, e, RF_JOBS);
     return rc;
 }
 
-/* Collective: builds the layout in "<path>.tmp", flushes and closes it, and
- * renames it to path (rank 0), so path never names a half-made file. On
- * failure the temporary file is removed. */
-static int layout_create(const char *path, MPI_Comm comm, const results *r,
-                         const job_list *jobs, const results_jobinfo *info,
-                         const results_meta *meta, dett_err *e)
+/* rank 0's UTC clock as "YYYY-MM-DDTHH:MM:SSZ", broadcast (collective) */
+static int clock_shared(MPI_Comm comm, char start[32], dett_err *e)
 {
-    char tmp[RESULTS_PATH], start[32] = "";
+    int rank, rc = 0;
+    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
+    memset(start, 0, 32);
+    if (rank == 0) {
+        time_t now = time(NULL);
+        struct tm tm;
+        if (now == (time_t)-1 || !gmtime_r(&now, &tm) ||
+            !strftime(start, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+            rc = dett_fail(e, "cannot read the clock");
+    }
+    if (agree(comm, rc, e)) return -1;
+    CHECK_MPI(e, MPI_Bcast(start, 32, MPI_CHAR, 0, comm));
+    return 0;
+fail:
+    return -1;
+}
+
+/* Collective: builds the empty store in "<path>.tmp", flushes and closes it,
+ * and renames it to path (rank 0), so path never names a half-made file. On
+ * failure the temporary file is removed. */
+static int layout_create(const char *path, MPI_Comm comm, const results_meta *meta,
+                         const char *start, dett_err *e)
+{
+    char tmp[RESULTS_PATH];
     hid_t fapl = -1, f = -1;
     int rank, rc = 0;
     CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         rc = dett_fail(e, "%s: path too long", path);
-    if (rank == 0 && rc == 0) {   /* one clock for the start_time attribute */
-        time_t now = time(NULL);
-        struct tm tm;
-        if (now == (time_t)-1 || !gmtime_r(&now, &tm) ||
-            !strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm))
-            rc = dett_fail(e, "cannot read the clock");
-    }
     if (agree(comm, rc, e)) return -1;
-    CHECK_MPI(e, MPI_Bcast(start, sizeof start, MPI_CHAR, 0, comm));
     if ((fapl = fapl_mpio(comm, e)) < 0) rc = -1;
     if (agree(comm, rc, e)) goto out;
     if ((f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0)   /* collective */
         rc = dett_fail(e, "%s: cannot create the file", tmp);
     if (agree(comm, rc, e)) goto out;
-    rc = layout_build(f, tmp, r, jobs, info, meta, start, rank, e);
+    rc = layout_build(f, tmp, meta, start, e);
     if (rc == 0 && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0)   /* collective */
         rc = dett_fail(e, "%s: H5Fflush failed", tmp);
     rc = agree(comm, rc, e);
@@ -1021,6 +1027,255 @@ fail:
     return -1;
 }
 
+/* ---- growing the store -------------------------------------------------- */
+
+/* Collective: removes link name of loc if it exists (a group left half-made
+ * by a run killed while it grew the store) */
+static int link_drop(hid_t loc, const char *name, const char *where, dett_err *e)
+{
+    htri_t ex;
+    CHECK_H5(e, ex = H5Lexists(loc, name, H5P_DEFAULT), "%s: cannot query %s", where, name);
+    if (ex > 0) CHECK_H5(e, H5Ldelete(loc, name, H5P_DEFAULT), "%s: cannot remove %s", where, name);
+    return 0;
+fail:
+    return -1;
+}
+
+/* Collective: every rank reads the whole job table of the open file (the
+ * same bytes); *rows malloc'd (terminated strings), the caller frees */
+static int table_read_all(results *r, results_row **rows, hsize_t *n, dett_err *e)
+{
+    hid_t d = -1, sp = -1;
+    results_row *t = NULL;
+    int rc = -1;
+    *rows = NULL;
+    CHECK_H5(e, d = H5Dopen2(r->file, RF_TABLE, H5P_DEFAULT), "%s: cannot open " RF_TABLE,
+             r->path);
+    CHECK_H5(e, sp = H5Dget_space(d), "%s: " RF_TABLE ": H5Dget_space", r->path);
+    if (H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, n, NULL) < 0) {
+        dett_fail(e, "%s: " RF_TABLE " is not one-dimensional", r->path);
+        goto fail;
+    }
+    t = calloc((size_t)(*n ? *n : 1), sizeof *t);
+    CHECK_ALLOC(e, t);
+    if (*n > 0)
+        CHECK_H5(e, H5Dread(d, r->row_type, H5S_ALL, H5S_ALL, r->dxpl, t),
+                 "%s: cannot read " RF_TABLE, r->path);
+    for (hsize_t i = 0; i < *n; i++) {
+        t[i].id[sizeof t[i].id - 1] = '\0';
+        t[i].hash[sizeof t[i].hash - 1] = '\0';
+    }
+    *rows = t;
+    t = NULL;
+    rc = 0;
+fail:
+    free(t);
+    h5_close(sp, H5Sclose, &rc, e, RF_TABLE);
+    h5_close(d, H5Dclose, &rc, e, RF_TABLE);
+    return rc;
+}
+
+static int row_hash_cmp(const void *a, const void *b)
+{
+    return strcmp(((const results_row *)a)->hash, ((const results_row *)b)->hash);
+}
+
+/* the row index of hash in rows[0..n) (sorted copy s with original indices
+ * in the ranks field is not kept: a linear search on a sorted copy) */
+static long row_find(const results_row *sorted, const int32_t *orig, hsize_t n, const char *hash)
+{
+    results_row key;
+    memset(&key, 0, sizeof key);
+    snprintf(key.hash, sizeof key.hash, "%s", hash);
+    const results_row *hit = bsearch(&key, sorted, (size_t)n, sizeof key, row_hash_cmp);
+    return hit ? (long)orig[hit - sorted] : -1;
+}
+
+/* A sorted copy of rows by hash, with each entry's original index */
+static int rows_sorted(const results_row *rows, hsize_t n, results_row **s, int32_t **orig,
+                       dett_err *e)
+{
+    typedef struct { results_row r; int32_t i; } pair;
+    pair *p = malloc((size_t)(n ? n : 1) * sizeof *p);
+    *s = malloc((size_t)(n ? n : 1) * sizeof **s);
+    *orig = malloc((size_t)(n ? n : 1) * sizeof **orig);
+    if (!p || !*s || !*orig) {
+        free(p);
+        free(*s);
+        free(*orig);
+        *s = NULL;
+        *orig = NULL;
+        return dett_fail(e, "%s:%d: out of memory", __FILE__, __LINE__);
+    }
+    for (hsize_t i = 0; i < n; i++) p[i] = (pair){rows[i], (int32_t)i};
+    qsort(p, (size_t)n, sizeof *p, row_hash_cmp);   /* r is the first member */
+    for (hsize_t i = 0; i < n; i++) {
+        (*s)[i] = p[i].r;
+        (*orig)[i] = p[i].i;
+    }
+    free(p);
+    return 0;
+}
+
+/* Collective: the /scripts/<sha256> entry of this run (its text, path, time
+ * and the rows of its jobs), replacing an earlier run's entry of the same
+ * script */
+static int script_entry(results *r, const results_meta *meta, const char *start, dett_err *e)
+{
+    char name[RESULTS_PATH];
+    hid_t g = -1;
+    int rc = -1;
+    int *rows = malloc((size_t)(r->n_jobs ? r->n_jobs : 1) * sizeof *rows);
+    CHECK_ALLOC(e, rows);
+    for (int i = 0; i < r->n_jobs; i++) rows[i] = r->job[i].row;
+    snprintf(name, sizeof name, RF_SCRIPTS "/%.64s", meta->script_sha256);
+    CHECK(link_drop(r->file, name, r->path, e));
+    CHECK_H5(e, g = H5Gcreate2(r->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: cannot create %s", r->path, name);
+    CHECK(h5attr_put_text(g, RF_S_SCRIPT, meta->script_text, name, e));
+    CHECK(h5attr_put_text(g, RF_S_SCRIPT_PATH, meta->script_path, name, e));
+    CHECK(h5attr_put_text(g, RF_S_LAST_RUN, start, name, e));
+    CHECK(h5attr_put_ints(g, RF_S_ROWS, rows, r->n_jobs, name, e));
+    rc = 0;
+fail:
+    free(rows);
+    h5_close(g, H5Gclose, &rc, e, name);
+    return rc;
+}
+
+/* Collective: the table grows by the new jobs' rows (rank 0 writes them
+ * inside a collective transfer, the others select nothing) */
+static int table_grow(results *r, const job_list *jobs, hsize_t n_old, hsize_t n_new,
+                      dett_err *e)
+{
+    hid_t d = -1, fs = -1, ms = -1, dxpl = -1;
+    results_row *add = NULL;
+    int rank, rc = -1;
+    hsize_t total = n_old + n_new, start = n_old, count = n_new;
+    CHECK_MPI(e, MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+    add = calloc((size_t)(n_new ? n_new : 1), sizeof *add);
+    CHECK_ALLOC(e, add);
+    for (int i = 0; i < r->n_jobs; i++) {
+        if (!r->job[i].isnew) continue;
+        results_row *w = &add[(hsize_t)r->job[i].row - n_old];
+        field_set(w->id, sizeof w->id, jobs->jobs[i].id);
+        field_set(w->kind, sizeof w->kind, kind_name(jobs->jobs[i].kind));
+        field_set(w->hash, sizeof w->hash, jobs->jobs[i].hash);
+        w->status = JOB_PENDING;
+    }
+    CHECK_H5(e, d = H5Dopen2(r->file, RF_TABLE, H5P_DEFAULT), "%s: cannot open " RF_TABLE,
+             r->path);
+    CHECK_H5(e, H5Dset_extent(d, &total), "%s: cannot extend " RF_TABLE, r->path);
+    if (n_new == 0) {   /* only unwritten rows of a killed run were dropped */
+        rc = 0;
+        goto fail;
+    }
+    CHECK_H5(e, fs = H5Dget_space(d), "%s: " RF_TABLE ": H5Dget_space", r->path);
+    CHECK_H5(e, ms = H5Screate_simple(1, &count, NULL), "%s: H5Screate_simple", r->path);
+    if (r->rank0) {
+        CHECK_H5(e, H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL),
+                 "%s: " RF_TABLE ": select", r->path);
+    } else {
+        CHECK_H5(e, H5Sselect_none(fs), "%s: " RF_TABLE ": select", r->path);
+        CHECK_H5(e, H5Sselect_none(ms), "%s: " RF_TABLE ": select", r->path);
+    }
+    CHECK_H5(e, dxpl = H5Pcreate(H5P_DATASET_XFER), "%s: H5Pcreate", r->path);
+    CHECK_H5(e, H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "%s: H5Pset_dxpl_mpio", r->path);
+    CHECK_H5(e, H5Dwrite(d, r->row_type, ms, fs, dxpl, add), "%s: cannot write " RF_TABLE,
+             r->path);
+    rc = 0;
+fail:
+    (void)rank;
+    free(add);
+    h5_close(dxpl, H5Pclose, &rc, e, RF_TABLE);
+    h5_close(ms, H5Sclose, &rc, e, RF_TABLE);
+    h5_close(fs, H5Sclose, &rc, e, RF_TABLE);
+    h5_close(d, H5Dclose, &rc, e, RF_TABLE);
+    return rc;
+}
+
+/* Collective: /checkpoints/<hash> of job j: two empty slots */
+static int ckpt_make(results *r, const res_job *j, dett_err *e)
+{
+    char name[RESULTS_PATH];
+    hid_t g = -1;
+    int rc = -1;
+    const float zf = 0.0f;
+    const double zd = 0.0;
+    const int32_t none = -1;
+    hsize_t d32[2] = {2, (hsize_t)j->n32}, d64[2] = {2, (hsize_t)j->n64}, two = 2;
+    snprintf(name, sizeof name, RF_CHECKPOINTS "/%s", j->hash);
+    CHECK(link_drop(r->file, name, r->path, e));
+    CHECK_H5(e, g = H5Gcreate2(r->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             "%s: cannot create %s", r->path, name);
+    CHECK(dset_make(g, RF_C_F32, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, &zf, 2, d32, name, e));
+    CHECK(dset_make(g, RF_C_F64, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &zd, 2, d64, name, e));
+    CHECK(dset_make(g, RF_C_MARK, H5T_STD_I32LE, H5T_NATIVE_INT32, &none, 1, &two, name, e));
+    rc = 0;
+fail:
+    h5_close(g, H5Gclose, &rc, e, name);
+    return rc;
+}
+
+/* Collective, on the open file: places every job of the script in the
+ * store. A job whose hash the table holds keeps its row (its id must be the
+ * stored one: results_adopt_ids); the others get new rows at the end, their
+ * /jobs/<id> and /artifacts/<hash> (and /checkpoints/<hash>) groups. Then the
+ * root attributes and the /scripts entry of this run; flushed. */
+static int store_grow(results *r, MPI_Comm comm, const job_list *jobs,
+                      const results_jobinfo *info, const results_meta *meta,
+                      const char *start, dett_err *e)
+{
+    results_row *rows = NULL, *sorted = NULL;
+    int32_t *orig = NULL;
+    hsize_t n = 0, n_new = 0, n_ext = 0;
+    hid_t ga = -1;
+    int rc = table_read_all(r, &rows, &n_ext, e);
+    /* rows a run killed while it grew the table left unwritten (no hash)
+     * are taken again */
+    for (n = n_ext; rc == 0 && n > 0 && rows[n - 1].hash[0] == '\0';) n--;
+    if (rc == 0) rc = rows_sorted(rows, n, &sorted, &orig, e);
+    for (int i = 0; rc == 0 && i < r->n_jobs; i++) {
+        long k = row_find(sorted, orig, n, jobs->jobs[i].hash);
+        if (k >= 0 && strcmp(rows[k].id, jobs->jobs[i].id) != 0)
+            rc = dett_fail(e, "%s: job %s is %s in the file (ids not adopted)", r->path,
+                           jobs->jobs[i].id, rows[k].id);
+        r->job[i].isnew = k < 0;
+        r->job[i].row = k >= 0 ? (int)k : (int)(n + n_new++);
+    }
+    if (agree(comm, rc, e)) goto out;
+    for (int i = 0; rc == 0 && i < r->n_jobs; i++) {
+        if (!r->job[i].isnew) continue;
+        char name[80];
+        snprintf(name, sizeof name, RF_JOBS "/%s", jobs->jobs[i].id);
+        rc = link_drop(r->file, name, r->path, e);
+        if (rc == 0) rc = job_make(r->file, r->path, &jobs->jobs[i], &info[i], e);
+    }
+    if (rc == 0 && (ga = H5Gopen2(r->file, RF_ARTIFACTS, H5P_DEFAULT)) < 0)
+        rc = dett_fail(e, "%s: cannot open " RF_ARTIFACTS, r->path);
+    for (int k = 0; rc == 0 && k < r->n_art; k++) {
+        const job_spec *o = &jobs->jobs[r->art[k].owner];
+        if (!r->job[r->art[k].owner].isnew) continue;
+        rc = link_drop(ga, o->hash, r->path, e);
+        if (rc == 0) rc = art_make(ga, r->path, o, &r->art[k], e);
+    }
+    for (int i = 0; rc == 0 && i < r->n_jobs; i++)
+        if (r->job[i].isnew && r->job[i].n32 > 0) rc = ckpt_make(r, &r->job[i], e);
+    if (rc == 0 && (n_new > 0 || n_ext != n)) rc = table_grow(r, jobs, n, n_new, e);
+    if (rc == 0) rc = root_attrs(r->file, r->path, (int64_t)(n + n_new), meta, start, 0, e);
+    if (rc == 0) rc = script_entry(r, meta, start, e);
+    if (rc == 0 && H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0)   /* collective */
+        rc = dett_fail(e, "%s: H5Fflush failed", r->path);
+    r->n_rows = (int)(n + n_new);
+    rc = agree(comm, rc, e);
+out:
+    h5_close(ga, H5Gclose, &rc, e, RF_ARTIFACTS);
+    free(rows);
+    free(sorted);
+    free(orig);
+    return rc;
+}
+
 /* ---- opening the handles ------------------------------------------------ */
 
 /* closes every handle (collective: H5Dclose, H5Fclose) and frees r */
@@ -1032,7 +1287,8 @@ static int handles_close(results *r, dett_err *e)
         hid_t *h[] = {&r->job[i].train_loss, &r->job[i].acc, &r->job[i].worst,
                       &r->job[i].avg, &r->job[i].mean, &r->job[i].selected,
                       &r->job[i].params, &r->job[i].diag_cka, &r->job[i].diag_mse,
-                      &r->job[i].error_groups};
+                      &r->job[i].error_groups, &r->job[i].ck_f32, &r->job[i].ck_f64,
+                      &r->job[i].ck_mark};
         for (size_t k = 0; k < sizeof h / sizeof h[0]; k++)
             if (*h[k] >= 0 && H5Dclose(*h[k]) < 0 && rc == 0)   /* collective */
                 rc = dett_fail(e, "%s: H5Dclose (job %s) failed", r->path, r->job[i].id);
@@ -1081,6 +1337,7 @@ static results *results_alloc(const char *path, int n)
         j->train_loss = j->acc = j->worst = j->avg = j->mean = j->selected = j->params = -1;
         j->diag_cka = j->diag_mse = -1;
         j->error_groups = -1;
+        j->ck_f32 = j->ck_f64 = j->ck_mark = -1;
     }
     for (int k = 0; k < n; k++) r->art[k].params = r->art[k].error_set = -1;
     return r;
@@ -1115,29 +1372,51 @@ static int job_open(results *r, int i, dett_err *e)
         if (H5Lexists(r->file, p, H5P_DEFAULT) > 0) OPEN_(j->error_groups, RF_D_ERROR_GROUPS, 1, &G);
     }
 #undef OPEN_
+    if (j->n32 > 0) {
+        hsize_t d32[2] = {2, (hsize_t)j->n32}, d64[2] = {2, (hsize_t)j->n64}, two = 2;
+#define CK_(h, name, rank, dims)                                                    \
+    do {                                                                            \
+        snprintf(p, sizeof p, RF_CHECKPOINTS "/%s/%s", j->hash, name);              \
+        if ((h = dset_open(r->file, r->path, p, rank, dims, e)) < 0) return -1;     \
+    } while (0)
+        CK_(j->ck_f32, RF_C_F32, 2, d32);
+        CK_(j->ck_f64, RF_C_F64, 2, d64);
+        CK_(j->ck_mark, RF_C_MARK, 1, &two);
+#undef CK_
+    }
     return 0;
 }
 
-/* Collective: opens path read-write with MPI-IO and every handle of r */
-static int handles_open(results *r, MPI_Comm comm, const job_list *jobs, dett_err *e)
+/* Collective: opens path read-write with MPI-IO (r->file) and the
+ * property lists and types every later call uses */
+static int file_open(results *r, MPI_Comm comm, dett_err *e)
 {
-    char p[RESULTS_PATH];
     hid_t fapl = -1;
     int rc = 0;
-    hsize_t n = (hsize_t)jobs->n;
     if ((fapl = fapl_mpio(comm, e)) < 0) rc = -1;
     if (agree(comm, rc, e)) goto out;
     if ((r->file = H5Fopen(r->path, H5F_ACC_RDWR, fapl)) < 0)   /* collective */
         rc = dett_fail(e, "%s: cannot open it read-write with MPI-IO", r->path);
     if (agree(comm, rc, e)) goto out;
-    /* metadata reads below: every rank, same order; nothing is modified */
     if ((r->row_type = row_type_new(0)) < 0)
         rc = dett_fail(e, "%s: cannot make the table type", r->path);
     else if ((r->dxpl = H5Pcreate(H5P_DATASET_XFER)) < 0 ||
              H5Pset_dxpl_mpio(r->dxpl, H5FD_MPIO_INDEPENDENT) < 0)
         rc = dett_fail(e, "%s: cannot make the transfer property list", r->path);
-    else if ((r->table = dset_open(r->file, r->path, RF_TABLE, 1, &n, e)) < 0)
-        rc = -1;
+    rc = agree(comm, rc, e);
+out:
+    h5_close(fapl, H5Pclose, &rc, e, "file access list");
+    return rc;
+}
+
+/* Collective: every handle of the script's jobs (metadata reads: every
+ * rank, same order; nothing is modified) */
+static int handles_open(results *r, MPI_Comm comm, const job_list *jobs, dett_err *e)
+{
+    char p[RESULTS_PATH];
+    int rc = 0;
+    hsize_t n = (hsize_t)r->n_rows;
+    if ((r->table = dset_open(r->file, r->path, RF_TABLE, 1, &n, e)) < 0) rc = -1;
     for (int i = 0; rc == 0 && i < r->n_jobs; i++) rc = job_open(r, i, e);
     for (int k = 0; rc == 0 && k < r->n_art; k++) {
         res_art *a = &r->art[k];
@@ -1150,10 +1429,7 @@ static int handles_open(results *r, MPI_Comm comm, const job_list *jobs, dett_er
             if ((a->error_set = dset_open(r->file, r->path, p, 1, &d_n, e)) < 0) rc = -1;
         }
     }
-    rc = agree(comm, rc, e);
-out:
-    h5_close(fapl, H5Pclose, &rc, e, "file access list");
-    return rc;
+    return agree(comm, rc, e);
 }
 
 /* ---- API ---------------------------------------------------------------- */
@@ -1165,6 +1441,7 @@ static int open_quiet(results **out, const char *path, MPI_Comm comm, const job_
 {
     results *r = NULL;
     int rank, rc = 0, act = ACT_CREATE;
+    char start[32];
     CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
     if (!path || !jobs || !info || !meta || jobs->n < 0 || (jobs->n > 0 && !jobs->jobs))
         rc = dett_fail(e, "results_open: bad arguments");
@@ -1173,14 +1450,18 @@ static int open_quiet(results **out, const char *path, MPI_Comm comm, const job_
     else
         rc = inputs_check(r, jobs, info, e);
     if (agree(comm, rc, e)) goto fail;
+    r->rank0 = rank == 0;
     /* what to do with path: rank 0 decides, everyone follows */
     if (rank == 0 && !force) {
-        act = existing_check(path, jobs, meta, e);
+        act = existing_check(path, NULL, NULL, e);
         rc = act < 0 ? -1 : 0;
     }
     if (agree(comm, rc, e)) goto fail;
     CHECK_MPI(e, MPI_Bcast(&act, 1, MPI_INT, 0, comm));
-    if (act == ACT_CREATE && layout_create(path, comm, r, jobs, info, meta, e)) goto fail;
+    if (clock_shared(comm, start, e)) goto fail;
+    if (act == ACT_CREATE && layout_create(path, comm, meta, start, e)) goto fail;
+    if (file_open(r, comm, e)) goto fail;
+    if (store_grow(r, comm, jobs, info, meta, start, e)) goto fail;
     if (handles_open(r, comm, jobs, e)) goto fail;
     *out = r;
     return 0;
@@ -1190,6 +1471,66 @@ fail:
         handles_close(r, &ignored);
     }
     return -1;
+}
+
+int results_adopt_ids(const char *path, MPI_Comm comm, job_list *jobs, int force,
+                      int *n_stored, dett_err *ue)
+{
+    dett_err local;
+    dett_err *e = ue ? ue : &local;
+    results_row *rows = NULL, *sorted = NULL;
+    int32_t *orig = NULL;
+    hsize_t n = 0;
+    long long nl = 0;
+    int rank, rc = 0;
+    h5_quiet q;
+    if (n_stored) *n_stored = 0;
+    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
+    if (quiet_on(&q, e)) rc = -1;
+    if (rc == 0 && rank == 0 && !force && existing_check(path, &rows, &n, e) < 0) rc = -1;
+    while (rc == 0 && rank == 0 && n > 0 && rows[n - 1].hash[0] == '\0') n--;   /* see store_grow */
+    if (agree(comm, rc, e)) goto out;
+    nl = (long long)n;
+    CHECK_MPI(e, MPI_Bcast(&nl, 1, MPI_LONG_LONG, 0, comm));
+    n = (hsize_t)nl;
+    if (rank != 0 && n > 0 && !(rows = calloc((size_t)n, sizeof *rows)))
+        rc = dett_fail(e, "%s:%d: out of memory", __FILE__, __LINE__);
+    if (agree(comm, rc, e)) goto out;
+    if (n > 0)
+        CHECK_MPI(e, MPI_Bcast(rows, (int)(n * sizeof *rows), MPI_BYTE, 0, comm));
+    if (rows_sorted(rows, n, &sorted, &orig, e)) rc = -1;
+    if (agree(comm, rc, e)) goto out;
+    /* stored jobs keep their ids; new ones count on from the table's size,
+     * skipping any id in use */
+    int next = (int)n;
+    for (int i = 0; i < jobs->n; i++) {
+        job_spec *j = &jobs->jobs[i];
+        long k = row_find(sorted, orig, n, j->hash);
+        if (k >= 0) {
+            snprintf(j->id, sizeof j->id, "%s", rows[k].id);
+            if (n_stored) (*n_stored)++;
+            continue;
+        }
+        for (;; next++) {
+            char id[16];
+            int used = 0;
+            snprintf(id, sizeof id, "j%03d", next);
+            for (hsize_t m = 0; m < n && !used; m++) used = !strcmp(rows[m].id, id);
+            if (!used) {
+                memcpy(j->id, id, sizeof id);
+                next++;
+                break;
+            }
+        }
+    }
+out:
+    free(rows);
+    free(sorted);
+    free(orig);
+    return quiet_off(&q, rc, e);
+fail:
+    rc = -1;
+    goto out;
 }
 
 int results_open(results **out, const char *path, MPI_Comm comm, const job_list *jobs,
@@ -1240,8 +1581,9 @@ static int row_io(results *r, int job, const results_row *in, results_row *out, 
 {
     h5_quiet q;
     results_row clean;
-    hsize_t start = (hsize_t)job, count = 1;
+    hsize_t start, count = 1;
     if (job_arg(r, job, e) || quiet_on(&q, e)) return -1;
+    start = (hsize_t)r->job[job].row;
     if (in) {
         row_clean(&clean, in);
         field_set(clean.id, sizeof clean.id, r->job[job].id);
@@ -1418,4 +1760,182 @@ int results_read_error_set(results *r, int job, int64_t row0, int64_t n, uint8_t
                            dett_err *e)
 {
     return error_set_io(r, job, row0, n, NULL, err, e);
+}
+
+/* ---- reuse from another store (--from) ---------------------------------- */
+
+/* Serial read of dataset name of file src, whole, into the dataset dst of
+ * r (independent write); the shapes must be equal. */
+static int dset_copy(results *r, hid_t src, const char *name, hid_t dst, const char *other,
+                     dett_err *e)
+{
+    hid_t d = -1, sp = -1, ds = -1, t = -1, nt = -1;
+    hsize_t a[8], b[8];
+    void *buf = NULL;
+    int rc = -1;
+    CHECK_H5(e, d = H5Dopen2(src, name, H5P_DEFAULT), "%s: cannot open %s", other, name);
+    CHECK_H5(e, sp = H5Dget_space(d), "%s: %s: H5Dget_space", other, name);
+    CHECK_H5(e, ds = H5Dget_space(dst), "%s: %s: H5Dget_space", r->path, name);
+    int na = H5Sget_simple_extent_ndims(sp), nb = H5Sget_simple_extent_ndims(ds);
+    if (na < 1 || na > 8 || na != nb || H5Sget_simple_extent_dims(sp, a, NULL) < 0 ||
+        H5Sget_simple_extent_dims(ds, b, NULL) < 0 || memcmp(a, b, (size_t)na * sizeof *a)) {
+        dett_fail(e, "%s: %s has another shape than in %s", other, name, r->path);
+        goto fail;
+    }
+    CHECK_H5(e, t = H5Dget_type(dst), "%s: %s: H5Dget_type", r->path, name);
+    CHECK_H5(e, nt = H5Tget_native_type(t, H5T_DIR_ASCEND), "%s: %s: native type", r->path,
+             name);
+    size_t n = H5Tget_size(nt);
+    for (int k = 0; k < na; k++) n *= (size_t)a[k];
+    buf = malloc(n ? n : 1);
+    CHECK_ALLOC(e, buf);
+    CHECK_H5(e, H5Dread(d, nt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "%s: cannot read %s", other,
+             name);
+    CHECK_H5(e, H5Dwrite(dst, nt, H5S_ALL, H5S_ALL, r->dxpl, buf), "%s: cannot write %s",
+             r->path, name);
+    rc = 0;
+fail:
+    free(buf);
+    h5_close(nt, H5Tclose, &rc, e, name);
+    h5_close(t, H5Tclose, &rc, e, name);
+    h5_close(ds, H5Sclose, &rc, e, name);
+    h5_close(sp, H5Sclose, &rc, e, name);
+    h5_close(d, H5Dclose, &rc, e, name);
+    return rc;
+}
+
+/* copies job i's data (curves, selection, params, diagnostics, artifact)
+ * from store f (its row `row`) and marks the job done with its row's
+ * numbers */
+static int job_copy(results *r, hid_t f, const char *other, int i, const results_row *row,
+                    dett_err *e)
+{
+    res_job *j = &r->job[i];
+    char p[RESULTS_PATH];
+    struct { hid_t h; const char *name; } ds[] = {
+        {j->train_loss, RF_D_TRAIN_LOSS}, {j->acc, RF_D_ACC}, {j->worst, RF_D_WORST},
+        {j->avg, RF_D_AVG}, {j->mean, RF_D_MEAN}, {j->selected, RF_D_SELECTED},
+        {j->params, RF_D_PARAMS}, {j->diag_cka, RF_DIAGNOSTICS "/" RF_D_CKA},
+        {j->diag_mse, RF_DIAGNOSTICS "/" RF_D_FEATURE_MSE}};
+    for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++) {
+        if (ds[k].h < 0) continue;
+        snprintf(p, sizeof p, RF_JOBS "/%s/%s", row->id, ds[k].name);
+        CHECK(dset_copy(r, f, p, ds[k].h, other, e));
+    }
+    if (j->art >= 0) {
+        res_art *a = &r->art[j->art];
+        snprintf(p, sizeof p, RF_ARTIFACTS "/%s/" RF_D_PARAMS, j->hash);
+        CHECK(dset_copy(r, f, p, a->params, other, e));
+        if (a->error_set >= 0) {
+            snprintf(p, sizeof p, RF_ARTIFACTS "/%s/" RF_D_ERROR_SET, j->hash);
+            CHECK(dset_copy(r, f, p, a->error_set, other, e));
+        }
+    }
+    results_row done = *row;
+    CHECK(row_io(r, i, &done, NULL, e));
+    return 0;
+fail:
+    return -1;
+}
+
+int results_reuse_from(results *r, const char *other, int *n_copied, dett_err *ue)
+{
+    dett_err local;
+    dett_err *e = ue ? ue : &local;
+    results_row *rows = NULL, *sorted = NULL;
+    int32_t *orig = NULL;
+    hsize_t n = 0;
+    hid_t f = -1;
+    h5_quiet q;
+    int rc = 0;
+    if (n_copied) *n_copied = 0;
+    if (!r || !other) return dett_fail(e, "results_reuse_from: bad arguments");
+    if (quiet_on(&q, e)) return -1;
+    if (existing_check(other, &rows, &n, e) != ACT_GROW) {
+        if (!e->msg[0] || !strstr(e->msg, other)) dett_fail(e, "%s: no such results file", other);
+        rc = -1;
+        goto out;
+    }
+    if (rows_sorted(rows, n, &sorted, &orig, e) ||
+        (f = H5Fopen(other, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+        if (f < 0 && !e->msg[0]) dett_fail(e, "%s: cannot open it", other);
+        rc = -1;
+        goto out;
+    }
+    for (int i = 0; rc == 0 && i < r->n_jobs; i++) {
+        results_row mine;
+        long k = row_find(sorted, orig, n, r->job[i].hash);
+        if (k < 0 || rows[k].status != JOB_DONE) continue;
+        if ((rc = row_io(r, i, NULL, &mine, e)) != 0 || mine.status == JOB_DONE) continue;
+        rc = job_copy(r, f, other, i, &rows[k], e);
+        if (rc == 0 && n_copied) (*n_copied)++;
+    }
+out:
+    if (f >= 0) H5Fclose(f);
+    free(rows);
+    free(sorted);
+    free(orig);
+    return quiet_off(&q, rc, e);
+}
+
+/* ---- checkpoints -------------------------------------------------------- */
+
+/* the job's checkpoint handles, or -1 with a message */
+static int ckpt_arg(const results *r, int job, dett_err *e)
+{
+    if (job_arg(r, job, e)) return -1;
+    if (r->job[job].n32 <= 0)
+        return dett_fail(e, "%s: job %s has no checkpoint in its layout", r->path,
+                         r->job[job].id);
+    return 0;
+}
+
+int results_has_ckpt(const results *r, int job)
+{
+    return r && job >= 0 && job < r->n_jobs && r->job[job].n32 > 0;
+}
+
+int results_ckpt_write(results *r, int job, int slot, int32_t mark, const float *f32,
+                       const double *f64, dett_err *e)
+{
+    h5_quiet q;
+    if (ckpt_arg(r, job, e)) return -1;
+    if (slot < 0 || slot > 1 || mark <= 0 || !f32 || !f64)
+        return dett_fail(e, "results_ckpt_write: bad arguments");
+    res_job *j = &r->job[job];
+    hsize_t s1 = (hsize_t)slot, one = 1, st[2] = {s1, 0}, c32[2] = {1, (hsize_t)j->n32},
+            c64[2] = {1, (hsize_t)j->n64};
+    const int32_t none = -1;
+    if (quiet_on(&q, e)) return -1;
+    int rc = slab_io(r, j->ck_mark, H5T_NATIVE_INT32, 1, &s1, &one, &none, NULL, RF_C_MARK, e);
+    if (rc == 0) rc = slab_io(r, j->ck_f32, H5T_NATIVE_FLOAT, 2, st, c32, f32, NULL, RF_C_F32, e);
+    if (rc == 0) rc = slab_io(r, j->ck_f64, H5T_NATIVE_DOUBLE, 2, st, c64, f64, NULL, RF_C_F64, e);
+    if (rc == 0) rc = slab_io(r, j->ck_mark, H5T_NATIVE_INT32, 1, &s1, &one, &mark, NULL, RF_C_MARK, e);
+    return quiet_off(&q, rc, e);
+}
+
+int results_ckpt_read(results *r, int job, int *slot, int32_t *mark, float *f32, double *f64,
+                      dett_err *e)
+{
+    h5_quiet q;
+    int32_t m[2] = {-1, -1};
+    *slot = -1;
+    *mark = -1;
+    if (ckpt_arg(r, job, e)) return -1;
+    res_job *j = &r->job[job];
+    hsize_t z = 0, two = 2;
+    if (quiet_on(&q, e)) return -1;
+    int rc = slab_io(r, j->ck_mark, H5T_NATIVE_INT32, 1, &z, &two, NULL, m, RF_C_MARK, e);
+    int s = m[0] > 0 && m[0] >= m[1] ? 0 : m[1] > 0 ? 1 : -1;
+    if (rc == 0 && s >= 0) {
+        hsize_t st[2] = {(hsize_t)s, 0}, c32[2] = {1, (hsize_t)j->n32},
+                c64[2] = {1, (hsize_t)j->n64};
+        rc = slab_io(r, j->ck_f32, H5T_NATIVE_FLOAT, 2, st, c32, NULL, f32, RF_C_F32, e);
+        if (rc == 0) rc = slab_io(r, j->ck_f64, H5T_NATIVE_DOUBLE, 2, st, c64, NULL, f64, RF_C_F64, e);
+        if (rc == 0) {
+            *slot = s;
+            *mark = m[s];
+        }
+    }
+    return quiet_off(&q, rc, e);
 }

@@ -3,14 +3,17 @@
  * The schema (every group, dataset and attribute, with axes and units) is
  * docs/results-format.md; every name is a macro of
  * runtime/format/results_format.h (format "dett-results", format_version
- * RF_FORMAT_VERSION = 2). In short:
+ * RF_FORMAT_VERSION = 3). In short:
  *
  * /                      attributes: format, format_version, dett_version,
  *                        git_commit, script, script_path, script_sha256,
  *                        world_size, ranks_per_job, start_time, n_jobs
- * /jobs/table            compound [n_jobs]: id, kind, hash, status, error,
- *                        wall_seconds, ranks, epochs_run (@status names the
- *                        status values 0..4)
+ * /jobs/table            compound [rows, chunked, unlimited]: id, kind, hash,
+ *                        status, error, wall_seconds, ranks, epochs_run
+ *                        (@status names the status values 0..4); one row
+ *                        per job the store ever held
+ * /scripts/<sha256>      per script run on the store: @script, @script_path,
+ *                        @last_run, @rows (its jobs' table rows)
  * /jobs/<id>/            attributes: the job's configuration, as text
  *                        (config, method, method_args, arch, weighting, optim,
  *                        dataset, teacher, ident, select, kind, hash) and
@@ -93,6 +96,8 @@ typedef struct {
     int n_layers;
     results_layer layers[RESULTS_MAX_LAYERS];
     int x_rank, x_shape[3], n_classes;
+    /* the checkpoint's sizes (runtime/train/checkpoint.h); 0: none */
+    int64_t ckpt_f32, ckpt_f64;
 } results_jobinfo;
 
 /* fills ji's model description from m (its layers in order) and the data's
@@ -108,19 +113,56 @@ typedef struct {
 
 typedef struct results results;
 
-/* Collective over comm. If path does not exist: create the layout for
- * jobs[0..n). If it exists and is a dett results file of this format for the
- * same script (sha256) with the same job table (ids, hashes) and shapes,
- * open it for resume. Refused with a message: a file that is not HDF5 (or
- * truncated) or not a dett results file, a newer format_version, a different
- * script or job list — unless force, in which case it is replaced (force
- * always starts afresh, even over this script's own file). A new layout is
- * built in "<path>.tmp" and renamed to path only when complete; a refused
- * file is never modified. Every rank returns the same status and message.
+/* Collective over comm; call before results_open (and before job ids are
+ * used anywhere): a job whose hash the store at path already holds takes
+ * the id stored with it, every other job a fresh id (j<N>, N counting on
+ * from the table's size), so ids are stable across runs of any script on
+ * the store. *n_stored (may be NULL) = jobs the store holds. A missing file
+ * or force: ids become j<N> from 0. Refusals as results_open's. */
+int results_adopt_ids(const char *path, MPI_Comm comm, job_list *jobs, int force,
+                      int *n_stored, dett_err *e);
+
+/* Collective over comm. The results file is a store of jobs keyed by hash
+ * (format 3). If path does not exist (or force): an empty store is built in
+ * "<path>.tmp" and renamed to path when complete (force replaces whatever
+ * was there). Then the store grows by the jobs it does not hold (new table
+ * rows, /jobs/<id>, /artifacts/<hash>, /checkpoints/<hash>, created
+ * collectively here and nowhere later), the root attributes name this run
+ * and /scripts/<sha256> lists the rows of its jobs. Jobs already in the
+ * store keep their rows and data (ids must have been adopted:
+ * results_adopt_ids). Refused with a message: a file that is not HDF5 (or
+ * truncated) or not a dett results file, another format_version (an older
+ * one names itself and what to do); a refused file is never modified.
+ * Every rank returns the same status and message.
  * *out is owned by the caller: results_close frees it; NULL on failure. */
 int results_open(results **out, const char *path, MPI_Comm comm, const job_list *jobs,
                  const results_jobinfo *info, const results_meta *meta, int force,
                  dett_err *e);
+/* Independent, one rank (call it on rank 0, then let the ranks meet before
+ * anyone reads what it copied): every job of r that r does not hold as done
+ * and that the results file `other` (format 3, opened serially read-only)
+ * holds as done under the same hash is copied: its curves, selection,
+ * params, diagnostics, artifact (params, error set) and its table row
+ * (status done, wall time, ranks, epochs). *n_copied (may be NULL) counts
+ * them. -1 with a message naming `other` if it cannot be read; a job
+ * copied before a failure stays copied (it is complete). */
+int results_reuse_from(results *r, const char *other, int *n_copied, dett_err *e);
+
+/* Independent (one rank of the job's group): a checkpoint of job into slot
+ * (0 or 1) of /checkpoints/<hash>: the slot's mark is set to -1, then f32
+ * [n32] and f64 [n64] (the layout's sizes) are written, then the mark; the
+ * other slot stays valid meanwhile, so a kill at any moment leaves one
+ * whole checkpoint. mark > 0 orders checkpoints (the later, the larger). */
+/* 1 if job's layout has checkpoint slots (a file created by dett run with
+ * the job's sizes), 0 if not (then the job runs without checkpoints) */
+int results_has_ckpt(const results *r, int job);
+int results_ckpt_write(results *r, int job, int slot, int32_t mark, const float *f32,
+                       const double *f64, dett_err *e);
+/* Independent: the valid slot with the larger mark into f32/f64, *slot (-1:
+ * none, nothing read) and *mark */
+int results_ckpt_read(results *r, int job, int *slot, int32_t *mark, float *f32, double *f64,
+                      dett_err *e);
+
 /* collective: closes every handle and the file; NULL ok */
 int results_close(results *r, dett_err *e);
 

@@ -1,6 +1,7 @@
 /* jobrun.c - one grid job end to end on one job group (see jobrun.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "jobrun.h"
+#include "checkpoint.h"
 #include "agree.h"
 #include "arch.h"
 #include "cka.h"
@@ -351,6 +352,34 @@ static void hook_step(void *ctx)
     if (c->hooks.on_step) c->hooks.on_step(c->hooks.ctx);
 }
 
+static int hook_stop(void *ctx)
+{
+    jobrun_ctx *c = ctx;
+    return c->hooks.should_stop ? c->hooks.should_stop(c->hooks.ctx) : 0;
+}
+
+/* fitnet's projector: student features -> teacher features */
+static model *build_proj(const model *m, const model *teacher)
+{
+    return model_mlp(m->feat_dim, NULL, 0, teacher->feat_dim);
+}
+
+int jobrun_ckpt_sizes(const job_list *jobs, int j, const model *m, const model *t, int G,
+                      int64_t *n32, int64_t *n64, dett_err *e)
+{
+    const job_spec *job = &jobs->jobs[j];
+    const method_def *def = method_get(job->method.kind);
+    model *p = NULL;
+    if (def && (def->flags & MF_PROJECTOR)) {
+        if (!t) return dett_fail(e, "%s: a projector needs a teacher", job->id);
+        if (!(p = build_proj(m, t))) return dett_fail(e, "out of memory for a projector");
+    }
+    ckpt_sizes(job->epochs, G, m->n_params, m->n_trainable, p ? p->n_params : 0,
+               p ? p->n_trainable : 0, n32, n64);
+    model_free(p);
+    return 0;
+}
+
 static void hook_epoch(void *ctx, int epoch, double val_worst)
 {
     jobrun_ctx *c = ctx;
@@ -407,18 +436,29 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
     m = jobrun_build_model(c->jobs, j, &c->data.info, x.teacher, e);
     if (!m) goto fail;
     if (def->flags & MF_PROJECTOR) {
-        x.proj = model_mlp(m->feat_dim, NULL, 0, x.teacher->feat_dim);
+        x.proj = build_proj(m, x.teacher);
         CHECK_ALLOC(e, x.proj);
         model_init(x.proj, job->seed, 1000);
     }
+    ckpt_ctx ck;
+    ckpt_ctx_init(&ck, c->res, j, c->comm, c->ckpt_every);
     train_inputs in = { .sample_w = x.sample_w, .sample_rep = x.sample_rep,
                         .t_logits = x.t_logits, .t_feats = x.t_feats, .proj = x.proj,
                         .on_step = hook_step, .on_epoch = hook_epoch, .hook_ctx = c,
                         .on_visit = c->hooks.on_visit ? hook_visit : NULL };
+    if (c->ckpt_every >= 0 && results_has_ckpt(c->res, j)) {
+        in.ckpt_load = ckpt_load;
+        in.ckpt_save = ckpt_save;
+        in.ckpt_ctx = &ck;
+    }
+    in.should_stop = hook_stop;
     /* 4. training, then a method's refit */
     c->current = j;
     CHECK(train_job(c->comm, job, &c->data, &in, m, &res, e));
-    if ((def->flags & MF_DFR_REFIT) && !res.failed)
+    c->ckpt_resumed = ck.resumed;
+    c->ckpt_epoch = ck.resumed ? ck.from_epoch : ck.epoch;
+    c->ckpt_step = ck.resumed ? ck.from_step : ck.step;
+    if ((def->flags & MF_DFR_REFIT) && !res.failed && !res.stopped)
         CHECK(dfr_job_refit(c->comm, job, &c->data, m, &res, e));
 
     /* 5. the writes: status row (by the caller), error set, diagnostics,
@@ -428,8 +468,11 @@ record:
     snprintf(row->id, sizeof row->id, "%.15s", job->id);
     snprintf(row->kind, sizeof row->kind, "%s", job_kind_names[job->kind]);
     snprintf(row->hash, sizeof row->hash, "%s", job->hash);
-    row->status = res.failed ? JOB_FAILED : JOB_DONE;
+    row->status = res.failed ? JOB_FAILED : res.stopped ? JOB_PENDING : JOB_DONE;
     snprintf(row->error, sizeof row->error, "%s", res.failed ? res.reason : "");
+    if (res.stopped)
+        snprintf(row->error, sizeof row->error, "stopped at epoch %d step %lld; its checkpoint "
+                 "resumes it", ck.epoch + 1, (long long)ck.step);
     row->wall_seconds = res.seconds;
     row->ranks = gsize;
     row->epochs_run = res.epochs_run;
@@ -440,7 +483,9 @@ record:
         *test_avg = res.avg[k];
     }
 
-    if (!res.failed) {
+    if (res.stopped) {
+        /* nothing more: the checkpoint holds the state */
+    } else if (!res.failed) {
         if (job->kind == JOB_IDENT) {
             int64_t size = 0;
             int flags = 0;

@@ -25,6 +25,9 @@ typedef int (*weight_fn)(void *ctx, int fn, const weight_signals *s, float *w, d
 typedef struct {
     void (*on_step)(void *ctx);
     void (*on_epoch)(void *ctx, int job, int epoch, double val_worst);
+    /* after every step, collective over the group: 1 on every rank when the
+     * group must stop (a signal); NULL: never */
+    int (*should_stop)(void *ctx);
     void *ctx;
     /* per step and local micro-shard: the global training rows visited
      * (tests count visits through the job runner), or NULL */
@@ -42,6 +45,12 @@ typedef struct {
     groupdata data;            /* cached rows of the last dataset used */
     int have_data;
     int current;               /* the job running (for the hooks) */
+    double ckpt_every;         /* seconds between checkpoints (0: every epoch,
+                                  < 0: none); see checkpoint.h */
+    int ckpt_epoch;            /* after jobrun: 1 if the job resumed, and the
+                                  (epoch, step) it resumed from */
+    int64_t ckpt_step;
+    int ckpt_resumed;
 } jobrun_ctx;
 
 /* a degenerate identification error set (issue 16): flags of
@@ -55,8 +64,9 @@ int jobrun_ident_flags(const int64_t *count, int G, int A, int64_t n);
  * by ", " into buf ("" for 0) */
 void jobrun_ident_flags_text(int flags, char *buf, size_t len);
 
-/* runs jobs->jobs[j]; fills row (status done or failed, with the reason,
- * wall seconds, ranks, epochs) and the test worst-group and average accuracy
+/* runs jobs->jobs[j] (from its checkpoint, if the results file holds one);
+ * fills row (status done or failed, with the reason, or pending when it
+ * stopped on should_stop after a checkpoint; wall seconds, ranks, epochs) and the test worst-group and average accuracy
  * at the selected epoch. For an identification job (which has no useful
  * test accuracy) the two numbers are instead *test_worst = |E| (error-set
  * rows) and *test_avg = 2 * flags + |E| / n_train (see jobrun_ident_flags;
@@ -71,6 +81,10 @@ void jobrun_free(jobrun_ctx *c);
  * transplant methods, else NULL. */
 model *jobrun_build_model(const job_list *jobs, int j, const dataset_info *info,
                           const model *teacher, dett_err *e);
+/* the sizes of job j's checkpoint arrays (checkpoint.h) for its model m,
+ * teacher t (or NULL), G groups */
+int jobrun_ckpt_sizes(const job_list *jobs, int j, const model *m, const model *t, int G,
+                      int64_t *n32, int64_t *n64, dett_err *e);
 /* the teacher's classifier shape for job j (NULL params) or NULL if none */
 model *jobrun_build_teacher(const job_list *jobs, int j, const dataset_info *info,
                             dett_err *e);

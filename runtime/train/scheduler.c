@@ -183,7 +183,7 @@ static int pick(sched *s, dett_err *e)
     return -1;
 }
 
-static int all_ended(const sched *s) { return s->n_finished >= s->n_todo; }
+static int all_ended(const sched *s) { return s->stopping || s->n_finished >= s->n_todo; }
 
 /* records a finished job reported in msg */
 static void record(sched *s, const double *msg)
@@ -199,11 +199,15 @@ static void record(sched *s, const double *msg)
         snprintf(what, sizeof what, "error set %.0f rows (%.1f%% of train)%s%s%s (%d epochs, "
                  "%.1fs)", msg[4], 100 * (msg[5] - 2.0 * flags), flags ? " WARNING: " : "",
                  why, flags ? "" : "", (int)msg[3], msg[6]);
-    } else if ((int)msg[2] == JOB_DONE)
+    } else if ((int)msg[2] == JOB_DONE) {
         snprintf(what, sizeof what, "test worst %.1f%% avg %.1f%% (%d epochs, %.1fs)",
                  100 * msg[4], 100 * msg[5], (int)msg[3], msg[6]);
-    else
+    } else if ((int)msg[2] == JOB_PENDING) {   /* stopped by a signal, checkpointed */
+        snprintf(what, sizeof what, "STOPPED after %d epochs (checkpointed)", (int)msg[3]);
+        s->stopping = 1;
+    } else {
         snprintf(what, sizeof what, "FAILED (see the job table)");
+    }
     s->busy_seconds += msg[6];
     finish(s, j, (int)msg[2], (int)msg[3], what);
 }
@@ -212,7 +216,7 @@ static void record(sched *s, const double *msg)
  * returns 1 if it answered */
 static int answer(sched *s, int g, dett_err *e)
 {
-    int j = pick(s, e);
+    int j = s->stopping ? -1 : pick(s, e);
     if (j == -2) return -1;
     if (j < 0 && !all_ended(s)) return 0;
     if (j >= 0) {
@@ -300,7 +304,7 @@ int sched_next_local(sched *s, int finished, const results_row *row, double wors
     record(s, msg);
     for (;;) {
         CHECK(serve(s, 0, e));
-        int j = pick(s, e);
+        int j = s->stopping ? -1 : pick(s, e);
         if (j == -2) return -2;
         if (j >= 0) {
             s->state[j] = JOB_RUNNING;

@@ -44,6 +44,9 @@ typedef struct {
     double eta_val, eta_at;   /* its last value (-1 unknown) and when (MPI_Wtime) */
     int K;                /* ranks per group: leader of group g is world rank g K */
     int *waiting;         /* [n_groups] 1 while that leader waits for an answer */
+    int stopping;         /* 1: a signal came (or a group reported a stopped
+                             job): no new job is handed out, every group is
+                             told to stop at its next request */
 } sched;
 
 /* world rank 0 only: state from the results file (done jobs stay done,

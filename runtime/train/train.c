@@ -421,15 +421,24 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     CHECK_ALLOC(e, stats);
     for (int g = 0; g < G; g++) q[g] = 1.0f / (float)G;
 
-    for (int ep = 0; ep < job->epochs; ep++) {
-        double loss_sum = 0.0;
+    /* a checkpoint: where to start (epoch ep0, step0 steps done) */
+    train_state st = { 0, 0, steps, 0.0, m, proj, opt, popt, q, G, res };
+    int got = in && in->ckpt_load ? in->ckpt_load(in->ckpt_ctx, &st, e) : 0;
+    if (got < 0) goto fail;
+    const int ep0 = got ? st.epoch : 0;
+    const int64_t step0 = got ? st.step : 0;
+    for (int ep = ep0; ep < job->epochs; ep++) {
+        double loss_sum = ep == ep0 ? st.loss_sum : 0.0;
         if (sampler_epoch(&rs.sp, ep)) {
             dett_fail(e, "%s: sampler: epoch %d", job->id, ep);
             goto fail;
         }
-        for (int64_t step = 0; step < steps; step++) {
-            /* the window's rows arrive from the ranks that hold them */
-            if (step % ROWX_WINDOW == 0) CHECK(rowx_fetch(&rs.rx, &rs.sp, step, e));
+        const int64_t first = ep == ep0 ? step0 : 0;
+        for (int64_t step = first; step < steps; step++) {
+            /* the window's rows arrive from the ranks that hold them (a
+             * resumed epoch fetches from its first step: the same rows) */
+            if (step % ROWX_WINDOW == 0 || step == first)
+                CHECK(rowx_fetch(&rs.rx, &rs.sp, step, e));
             if (in && in->on_visit)
                 for (int s = 0; s < ns; s++) {
                     const int *rows;
@@ -477,12 +486,22 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
                 optim_step(popt, proj->params, pg);
             }
             if (in && in->on_step) in->on_step(in->hook_ctx);
+            if (in && in->should_stop && in->should_stop(in->hook_ctx)) {
+                st.epoch = ep, st.step = step + 1, st.loss_sum = loss_sum;
+                if (in->ckpt_save) CHECK(in->ckpt_save(in->ckpt_ctx, &st, 1, e));
+                res->stopped = 1;
+                goto out;
+            }
         }
         res->train_loss[ep] = loss_sum / (double)steps;
         res->epochs_run = ep + 1;
         CHECK(end_of_epoch(comm, job, gd, m, res, ep, e));
         if (in && in->on_epoch)
             in->on_epoch(in->hook_ctx, ep + 1, res->worst[(size_t)ep * N_SPLITS + SPLIT_VAL]);
+        if (in && in->ckpt_save && ep + 1 < job->epochs) {
+            st.epoch = ep + 1, st.step = 0, st.loss_sum = 0.0;
+            CHECK(in->ckpt_save(in->ckpt_ctx, &st, 0, e));
+        }
     }
 out:
     res->seconds = now_seconds() - t0;

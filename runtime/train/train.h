@@ -18,6 +18,7 @@
 #include "groupdata.h"
 #include "jobspec.h"
 #include "model.h"
+#include "optim.h"
 
 typedef struct {
     int epochs, epochs_run, G;
@@ -28,11 +29,29 @@ typedef struct {
     float *params;               /* model parameters at the job's selected epoch */
     size_t n_params;
     int failed;                  /* 1: diverged (reason says where) */
+    int stopped;                 /* 1: stopped on request (should_stop) after a
+                                    checkpoint; the result is incomplete */
     char reason[256];
     double seconds;              /* wall time of the training loop */
     int64_t steps;               /* steps per epoch: ceil(visits / B) */
     int64_t visits;              /* rows visited per epoch (sampler.h's V) */
 } train_result;
+
+/* where training stands, for a checkpoint (runtime/train/checkpoint.h):
+ * `step` steps of epoch `epoch` are done (step == 0: the epoch has not
+ * begun), their objectives summing to loss_sum; the rest is the state those
+ * steps left. The row order of every later step is a function of (seed,
+ * epoch), so this is all a resumed run needs to give the same bits. */
+typedef struct {
+    int epoch;
+    int64_t step, steps;         /* steps: per epoch */
+    double loss_sum;
+    model *m, *proj;             /* proj may be NULL */
+    optim *opt, *popt;           /* popt may be NULL */
+    float *q;                    /* [G] group DRO weights */
+    int G;
+    train_result *res;           /* curves up to epoch, selection, snapshot */
+} train_state;
 
 /* what a job gets from the jobs it depends on, all for this rank's train rows */
 typedef struct {
@@ -48,6 +67,16 @@ typedef struct {
     /* before each step, per local micro-shard: the global training rows
      * it visits (tests count visits through it), or NULL */
     void (*on_visit)(void *ctx, const int *rows, int n);
+    /* checkpoints, each NULL for none; collective over the job group.
+     * ckpt_load: before the first step, restores s from the last checkpoint
+     * (1), or finds none (0), -1 on failure. ckpt_save: after every epoch
+     * (forced 0: it may skip it, by time) and when stopping (forced 1).
+     * should_stop: after every step, 1 on every rank of the group when the
+     * group must stop (it then saves and returns with res->stopped). */
+    int (*ckpt_load)(void *ctx, train_state *s, dett_err *e);
+    int (*ckpt_save)(void *ctx, const train_state *s, int forced, dett_err *e);
+    int (*should_stop)(void *ctx);
+    void *ckpt_ctx;
 } train_inputs;
 
 /* trains m (built and initialised by the caller) for job->epochs epochs;
