@@ -51,6 +51,8 @@ typedef struct {
     char optim[129];                  /* "" in files older than the attribute */
     int batch;                        /* 0 in files older than the attribute */
     char teacher[17], ident[17], select[17];
+    char data_digest[13];             /* the first 12 hex digits of the data file's
+                                         content digest (format 3), "" if unknown */
     char sampler[17];                 /* "rows" | "groups" | "groups-exact"; "rows"
                                          in files older than the attribute */
     int64_t seed;
@@ -81,6 +83,7 @@ typedef struct {
 typedef struct {
     int n_files;
     char **files;                     /* owned copies of the paths */
+    char **prov;                      /* per file: "dett V (git C), script P", owned */
     int n_jobs, cap;
     rep_job *jobs;                    /* owned; file order, then job order */
     /* which jobs of a store (format 3) to read: every job (all), the jobs of

@@ -355,6 +355,14 @@ static int rd_job(hid_t file, const char *path, int version, const rd_row *row, 
     CHECK(rd_attr_opt(g, where, RF_J_OPTIM, j->optim, sizeof j->optim, NULL, e));
     CHECK(rd_attr_opt(g, where, RF_J_BATCH, NULL, 0, &j->batch, e));
     CHECK(rd_attr_str(g, where, RF_J_DATASET, j->dataset, sizeof j->dataset, e));
+    {   /* the data digest the job's hash covers (format 3: data=sha256:<hex>) */
+        char cfg[8192];
+        const char *p;
+        j->data_digest[0] = '\0';
+        if (rd_attr_opt(g, where, RF_J_CONFIG, cfg, sizeof cfg, NULL, e) == 0 &&
+            (p = strstr(cfg, "data=sha256:")) != NULL)
+            snprintf(j->data_digest, sizeof j->data_digest, "%.12s", p + 12);
+    }
     CHECK(rd_attr_str(g, where, RF_J_TEACHER, j->teacher, sizeof j->teacher, e));
     CHECK(rd_attr_str(g, where, RF_J_IDENT, j->ident, sizeof j->ident, e));
     CHECK(rd_attr_str(g, where, RF_J_SELECT, j->select, sizeof j->select, e));
@@ -623,6 +631,10 @@ int rep_read_file(rep_data *d, const char *path, dett_err *e)
     char **files = realloc(d->files, (size_t)(d->n_files + 1) * sizeof *files);
     CHECK_ALLOC(e, files);
     d->files = files;
+    char **prov = realloc(d->prov, (size_t)(d->n_files + 1) * sizeof *prov);
+    CHECK_ALLOC(e, prov);
+    d->prov = prov;
+    d->prov[d->n_files] = NULL;
     d->files[d->n_files] = malloc(strlen(path) + 1);
     CHECK_ALLOC(e, d->files[d->n_files]);
     strcpy(d->files[d->n_files], path);
@@ -630,6 +642,18 @@ int rep_read_file(rep_data *d, const char *path, dett_err *e)
 
     CHECK(rd_file_open(path, &file, e));
     CHECK(rd_check_format(file, path, &version, e));
+    {   /* provenance: the dett that wrote the file and the last script */
+        char ver[64] = "", commit[64] = "", script[512] = "";
+        h5attr_get_text(file, RF_A_DETT_VERSION, ver, sizeof ver, H5ATTR_TRUNCATE, path, NULL);
+        h5attr_get_text(file, RF_A_GIT_COMMIT, commit, sizeof commit, H5ATTR_TRUNCATE, path, NULL);
+        h5attr_get_text(file, RF_A_SCRIPT_PATH, script, sizeof script, H5ATTR_TRUNCATE, path,
+                        NULL);
+        size_t len = strlen(ver) + strlen(commit) + strlen(script) + 64;
+        d->prov[fi] = malloc(len);
+        CHECK_ALLOC(e, d->prov[fi]);
+        snprintf(d->prov[fi], len, "dett %s (git %s), script %s", ver[0] ? ver : "?",
+                 commit[0] ? commit : "?", script[0] ? script : "?");
+    }
     CHECK(rd_table(file, path, &rows, &n, e));
     keep = malloc((size_t)(n ? n : 1));
     CHECK_ALLOC(e, keep);
@@ -675,6 +699,8 @@ void rep_data_free(rep_data *d)
     }
     free(d->jobs);
     for (int k = 0; k < d->n_files; k++) free(d->files[k]);
+    for (int k = 0; d->prov && k < d->n_files; k++) free(d->prov[k]);
+    free(d->prov);
     free(d->files);
     memset(d, 0, sizeof *d);
 }

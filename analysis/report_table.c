@@ -353,7 +353,29 @@ void rep_intro(FILE *out, const rep_data *d, const rep_opts *o, const char *pre)
         for (int k = 0; k < d->n_jobs; k++) n += d->jobs[k].file == f;
         fprintf(out, "%s%s (%d job%s)", f ? ", " : "", d->files[f], n, n == 1 ? "" : "s");
     }
-    fprintf(out, ".\n%sTest accuracy (%%) at the epoch chosen by %s (%s); mean ± sample std "
+    fprintf(out, ".\n");
+    /* provenance: who wrote each file, and the content digest of every data
+     * file its jobs read (a job's hash covers it: other data, other jobs) */
+    for (int f = 0; f < d->n_files; f++) {
+        fprintf(out, "%sProvenance: %s: %s; data", pre, d->files[f],
+                d->prov && d->prov[f] ? d->prov[f] : "?");
+        int shown = 0;
+        for (int k = 0; k < d->n_jobs; k++) {
+            const rep_job *j = &d->jobs[k];
+            int dup = 0;
+            if (j->file != f) continue;
+            for (int i = 0; i < k && !dup; i++)
+                dup = d->jobs[i].file == f && !strcmp(d->jobs[i].dataset, j->dataset) &&
+                      !strcmp(d->jobs[i].data_digest, j->data_digest);
+            if (dup) continue;
+            fprintf(out, "%s ", shown++ ? "," : "");
+            if (pre[0] == '%') tb_tex(out, j->dataset);   /* LaTeX: escaped */
+            else fputs(j->dataset, out);
+            fprintf(out, " (sha256 %s)", j->data_digest[0] ? j->data_digest : "not recorded");
+        }
+        fprintf(out, ".\n");
+    }
+    fprintf(out, "%sTest accuracy (%%) at the epoch chosen by %s (%s); mean ± sample std "
             "over seeds, n = finished seeds.\n",
             pre, rep_sel_name[o->select], tb_sel_text[o->select]);
     if (o->tune)

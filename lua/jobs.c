@@ -124,17 +124,133 @@ static optim_cfg optim_from(lua_State *L, int idx, method_kind m)
     return o;
 }
 
-/* Hashes a Lua weighting function: its source lines (linedefined through
- * lastlinedefined of the file it was written in) and the names and values
- * of its upvalues that are numbers, strings or booleans. */
-static void function_hash(lua_State *L, int idx, char hex[65])
+/* ---- hashing a weighting function ----------------------------------- */
+
+#define FN_TEXT_MAX ((size_t)16 << 20)   /* captured values hashed, at most */
+
+typedef struct {
+    char *buf;
+    size_t n, cap;
+} fn_text;
+
+static void ft_put(lua_State *L, fn_text *t, const char *s, size_t n)
+{
+    if (t->n + n + 1 > FN_TEXT_MAX)
+        luaL_error(L, "a weighting function captures more than %d MB of values",
+                   (int)(FN_TEXT_MAX >> 20));
+    if (t->n + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (cap < t->n + n + 1) cap *= 2;
+        char *b = realloc(t->buf, cap);
+        if (!b) luaL_error(L, "out of memory hashing a weighting function");
+        t->buf = b;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->n, s, n);
+    t->n += n;
+    t->buf[t->n] = '\0';
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void function_text(lua_State *L, int idx, fn_text *t, int seen, int depth);
+
+/* Appends a canonical text of the value at idx: scalars by type and value,
+ * tables by their entries sorted by text (recursively; a table met again on
+ * the way down is "<cycle>"), Lua functions by their source and captured
+ * values, anything else by its type. `seen` (a table at index seen) marks
+ * the tables on the current path. */
+static void value_text(lua_State *L, int idx, fn_text *t, int seen, int depth)
+{
+    idx = lua_absindex(L, idx);
+    luaL_checkstack(L, 8, "weighting function values nest too deeply");
+    int ty = lua_type(L, idx);
+    if (depth > 32) luaL_error(L, "a weighting function's captured values nest too deeply");
+    if (ty == LUA_TNUMBER || ty == LUA_TSTRING || ty == LUA_TBOOLEAN || ty == LUA_TNIL) {
+        lua_pushfstring(L, "%s:", lua_typename(L, ty));
+        size_t n;
+        const char *s = lua_tolstring(L, -1, &n);
+        ft_put(L, t, s, n);
+        lua_pop(L, 1);
+        s = luaL_tolstring(L, idx, &n);
+        ft_put(L, t, s, n);
+        lua_pop(L, 1);
+    } else if (ty == LUA_TTABLE) {
+        lua_pushvalue(L, idx);
+        if (lua_rawget(L, seen) != LUA_TNIL) {
+            lua_pop(L, 1);
+            ft_put(L, t, "<cycle>", 7);
+            return;
+        }
+        lua_pop(L, 1);
+        lua_pushvalue(L, idx);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, seen);
+        /* each entry as its own text, then sorted: pairs() order is not fixed */
+        size_t ne = 0, cape = 0;
+        char **ent = NULL;
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            fn_text e = {0};
+            value_text(L, -2, &e, seen, depth + 1);
+            ft_put(L, &e, "=", 1);
+            value_text(L, -1, &e, seen, depth + 1);
+            lua_pop(L, 1);
+            if (ne == cape) {
+                cape = cape ? 2 * cape : 16;
+                char **g = realloc(ent, cape * sizeof *ent);
+                if (!g) {
+                    free(e.buf);
+                    luaL_error(L, "out of memory hashing a weighting function");
+                }
+                ent = g;
+            }
+            ent[ne++] = e.buf ? e.buf : calloc(1, 1);
+        }
+        qsort(ent, ne, sizeof *ent, cmp_str);
+        ft_put(L, t, "{", 1);
+        for (size_t k = 0; k < ne; k++) {
+            if (ent[k]) {
+                ft_put(L, t, ent[k], strlen(ent[k]));
+                ft_put(L, t, ";", 1);
+            }
+            free(ent[k]);
+        }
+        free(ent);
+        ft_put(L, t, "}", 1);
+        lua_pushvalue(L, idx);
+        lua_pushnil(L);
+        lua_rawset(L, seen);
+    } else if (ty == LUA_TFUNCTION && !lua_iscfunction(L, idx)) {
+        lua_pushvalue(L, idx);
+        if (lua_rawget(L, seen) != LUA_TNIL) {   /* recursion: f reaches itself */
+            lua_pop(L, 1);
+            ft_put(L, t, "<cycle>", 7);
+            return;
+        }
+        lua_pop(L, 1);
+        ft_put(L, t, "function:", 9);
+        function_text(L, idx, t, seen, depth + 1);
+    } else {
+        const char *tn = lua_typename(L, ty);
+        ft_put(L, t, tn, strlen(tn));
+    }
+}
+
+/* Appends a Lua function's canonical text: its source lines (linedefined
+ * through lastlinedefined of the file it was written in) and the names and
+ * canonical values (value_text) of its upvalues: numbers, strings, captured
+ * tables, the globals it can read (_ENV) and the functions it calls. */
+static void function_text(lua_State *L, int idx, fn_text *t, int seen, int depth)
 {
     lua_Debug ar;
     idx = lua_absindex(L, idx);
     lua_pushvalue(L, idx);
     if (!lua_getinfo(L, ">S", &ar) || strcmp(ar.what, "C") == 0)
         luaL_error(L, "weighting function must be written in Lua");
-    int parts = 0;
     sandbox_registry_table(L, "dett.sources");
     lua_getfield(L, -1, ar.source);
     lua_remove(L, -2);
@@ -146,31 +262,43 @@ static void function_hash(lua_State *L, int idx, char hex[65])
     const char *stop = start;
     for (int line = ar.linedefined; text && stop < end; stop++)
         if (*stop == '\n' && ++line > ar.lastlinedefined) break;
-    if (text) lua_pushlstring(L, start, (size_t)(stop - start));
-    else lua_pushfstring(L, "%s:%d-%d", ar.source, ar.linedefined, ar.lastlinedefined);
-    lua_remove(L, -2);
-    parts++;
+    if (text) {
+        ft_put(L, t, start, (size_t)(stop - start));
+    } else {
+        lua_pushfstring(L, "%s:%d-%d", ar.source, ar.linedefined, ar.lastlinedefined);
+        ft_put(L, t, lua_tostring(L, -1), strlen(lua_tostring(L, -1)));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, idx);   /* this function is on the path now */
+    lua_pushboolean(L, 1);
+    lua_rawset(L, seen);
     for (int i = 1;; i++) {
         luaL_checkstack(L, 4, "too many upvalues");
         const char *name = lua_getupvalue(L, idx, i);
         if (!name) break;
-        int t = lua_type(L, -1);
-        if (t == LUA_TNUMBER || t == LUA_TSTRING || t == LUA_TBOOLEAN || t == LUA_TNIL) {
-            const char *v = luaL_tolstring(L, -1, NULL);
-            lua_pushfstring(L, "\n%s=%s:%s", name, lua_typename(L, t), v);
-            lua_replace(L, -3);
-            lua_pop(L, 1);
-        } else {
-            lua_pushfstring(L, "\n%s:%s", name, lua_typename(L, t));
-            lua_replace(L, -2);
-        }
-        parts++;
+        ft_put(L, t, "\n", 1);
+        ft_put(L, t, name, strlen(name));
+        ft_put(L, t, "=", 1);
+        value_text(L, -1, t, seen, depth);
+        lua_pop(L, 1);
     }
-    lua_concat(L, parts);
-    size_t len = 0;
-    const char *s = lua_tolstring(L, -1, &len);
-    if (dsl_sha256_hex(s, len, hex) != 0) luaL_error(L, "sha256 failed");
+    lua_pushvalue(L, idx);
+    lua_pushnil(L);
+    lua_rawset(L, seen);
+}
+
+/* Hashes a Lua weighting function (function_text): equal text, equal job. */
+static void function_hash(lua_State *L, int idx, char hex[65])
+{
+    fn_text t = {0};
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);   /* the tables and functions on the current path */
+    function_text(L, idx, &t, lua_gettop(L), 0);
     lua_pop(L, 1);
+    int rc = dsl_sha256_hex(t.buf ? t.buf : "", t.n, hex);
+    free(t.buf);
+    if (rc != 0) luaL_error(L, "sha256 failed");
 }
 
 /* The registry reference of the Lua function at idx (one per function),

@@ -195,6 +195,11 @@ store)
   "$DETT" data synth -o store_d.h5 --n-train 800 --p-maj 0.99 > /dev/null || fail "data 2"
   $MPIEXEC -n 2 "$DETT" run s12.lua -o store.h5 > g.out || { cat g.out; fail "stale run"; }
   grep -q "7 jobs: 0 reused, 7 to run" g.out || { cat g.out; fail "regenerated data: want every job rerun"; }
+  # the report's provenance names the data digest the rows were trained on
+  dg=$(grep -o "data store_d.h5: digest [0-9a-f]*" g.out | head -1 | awk '{print $4}')
+  "$DETT" report store.h5 > prov.md || fail "report after regenerated data"
+  grep -q "^Provenance: store.h5: dett .*; data store_d.h5 (sha256 $dg)" prov.md ||
+    { head -5 prov.md; echo "digest $dg"; fail "provenance: want the new data digest"; }
   echo "store: comment and sweep order 0 run, seed 3 adds 3 jobs (old data and report identical), --from reuses a teacher, new data reruns"
   ;;
 diverge)

@@ -642,6 +642,31 @@ static void test_misc(const char *dir)
     char *mk[] = { "data", "synth", "-o", "lua-inc-data.h5", "--n-train", "64", "--n-val", "16",
                    "--n-test", "16", NULL };
     EXPECT(cmd_data(10, mk) == 0, "dett data synth for the include-path check");
+    /* a weighting function's hash covers the tables and globals it reads */
+    {
+        static const char *const fmt =
+            "%slocal ups = {1, %d}\nfunction helper(x) return x end\n"
+            "local d = dataset \"lua-inc-data.h5\"\n"
+            "return grid{ data = d, student = mlp{8}, teacher = train{ data = d, arch = mlp{8},"
+            " method = erm{} }, method = dett{ weighting = function(s) return "
+            "helper(s.id_correct and ups[1] or ups[2]) end } }\n";
+        char text[3][512], hash[3][65] = {{0}};
+        snprintf(text[0], sizeof text[0], fmt, "", 20);
+        snprintf(text[1], sizeof text[1], fmt, "", 50);
+        snprintf(text[2], sizeof text[2], fmt, "-- a comment\n", 20);
+        for (int k = 0; k < 3; k++) {
+            dsl *dd = NULL;
+            job_list jl = { 0, 0, NULL };
+            EXPECT(write_file("lua-fnhash.lua", text[k]) == 0 &&
+                   dsl_load("lua-fnhash.lua", &dd, &jl, &e) == 0 && jl.n == 3,
+                   "fnhash %d: %s", k, e.msg);
+            if (jl.n == 3) memcpy(hash[k], jl.jobs[2].hash, 65);
+            job_list_free(&jl);
+            dsl_free(dd);
+        }
+        EXPECT(strcmp(hash[0], hash[1]) != 0, "a captured table's values must change the hash");
+        EXPECT(strcmp(hash[0], hash[2]) == 0, "a comment must not change the hash");
+    }
     mkdir("lua-inc-main", 0777);
     mkdir("lua-inc-shared", 0777);
     EXPECT(write_file("lua-inc-shared/m.lua", "return mlp{8}\n") == 0 &&
