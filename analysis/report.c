@@ -7,14 +7,16 @@
 #include <string.h>
 
 static const char *const rp_usage =
-    "usage: dett report RESULTS.h5 [more.h5 ...] [--select val-worst|val-avg|oracle]\n"
+    "usage: dett report RESULTS.h5 [more.h5 ...] \n"
+    "                   [--select val-worst|val-avg|oracle|val-worst-class]\n"
     "                   [--per-group] [--format md|latex|csv] [--tune KEY,...]\n"
     "                   [--pivot method] [--plots DIR] [--plot-format pdf,svg,png]\n"
     "                   [--diagnostics] [--ident] [--script GRID.lua | --all]\n"
     "\n"
     "  --select S      epoch whose test numbers are reported: best validation worst-group\n"
     "                  accuracy (val-worst, default), best validation average (val-avg),\n"
-    "                  or best test worst-group accuracy (oracle)\n"
+    "                  best test worst-group accuracy (oracle), or best validation\n"
+    "                  worst per-class accuracy, no attribute labels (val-worst-class)\n"
     "  --per-group     one column per group g = y * A + a (mean test accuracy)\n"
     "  --tune KEYS     select hyperparameters on validation: rows equal apart from KEYS\n"
     "                  keep only the one with the best mean validation worst-group\n"
@@ -192,7 +194,8 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
         } else if ((v = rp_optval(argc, argv, &i, "--select", &missing))) {
             if (select_find(v) >= 0) o.select = select_find(v);
             else {
-                dett_fail(e, "report: --select: '%s' is not val-worst, val-avg or oracle", v);
+                dett_fail(e, "report: --select: '%s' is not val-worst, val-avg, oracle or "
+                          "val-worst-class", v);
                 rc = 2;
                 goto fail;
             }
@@ -269,6 +272,14 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
         goto fail;
     }
     for (int f = 0; f < n_files; f++) CHECK(rep_read_file(&d, files[f], e));
+    /* files of format 1-3 store no val-worst-class choice */
+    for (int k = 0; k < d.n_jobs; k++)
+        if (d.jobs[k].status == JOB_DONE && d.jobs[k].selected[o.select] < 0) {
+            dett_fail(e, "report: %s: job %s stores no %s choice (a results file of format "
+                      "before 4); use another --select", d.files[d.jobs[k].file], d.jobs[k].id,
+                      rep_sel_name[o.select]);
+            goto fail;
+        }
     CHECK(rep_table_build(&t, &d, o.select, o.tune, e));
     CHECK(rep_print(out, &t, &d, &o, e));
     if (o.diagnostics) {

@@ -41,7 +41,7 @@
  *       select="val-worst", sampler=}  a named model (teacher); its method may not
  *       need a teacher
  *   grid{data=, teacher=, student=, method=, optim=, epochs=20, batch=64,
- *       seeds=1, select="val-worst"|"val-avg"|"oracle", sampler=}; kd, fitnet,
+ *       seeds=1, select="val-worst"|"val-avg"|"oracle"|"val-worst-class", sampler=}; kd, fitnet,
  *       simkd and dett need teacher. sampler = "rows"|"groups"|"groups-exact"
  *       (default: the method's, groupdro "groups", else "rows";
  *       docs/sampling.md)

@@ -22,9 +22,10 @@
  * 3: a store that grows: jobs keyed by content hashes (data digests, not
  *    paths), an extensible (chunked) /jobs/table, /scripts/<sha256> (the
  *    rows each script asks for) and /checkpoints/<hash>.
+ * 4: selected has a fourth entry (val-worst-class).
  * Readers accept RF_FORMAT_OLDEST..RF_FORMAT_VERSION; the writer writes
  * RF_FORMAT_VERSION only and grows only files of RF_FORMAT_VERSION. */
-#define RF_FORMAT_VERSION 3
+#define RF_FORMAT_VERSION 4
 #define RF_FORMAT_OLDEST 1
 
 /* ---- root attributes ---- */
@@ -136,7 +137,7 @@ enum { JOB_PENDING = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3, JOB_SKIPP
 #define RF_D_WORST "worst"              /* float64 [E, 2] */
 #define RF_D_AVG "avg"                  /* float64 [E, 2] */
 #define RF_D_MEAN "mean"                /* float64 [E, 2] */
-#define RF_D_SELECTED "selected"        /* int32 [3] */
+#define RF_D_SELECTED "selected"        /* int32 [4] (format 1-3: [3]) */
 #define RF_D_PARAMS "params"            /* float32 [P]; also in artifacts */
 #define RF_D_CKA "cka"                  /* diagnostics: float64 [G] */
 #define RF_D_FEATURE_MSE "feature_mse"  /* diagnostics: float64 [G] */
@@ -165,8 +166,10 @@ static inline int rf_ident_flags(const long long *count, int G, int A, long long
 /* index 0 and 1 of the split axis of acc/worst/avg/mean */
 enum { RF_SPLIT_VAL = 0, RF_SPLIT_TEST = 1, RF_N_SPLITS = 2 };
 #define RF_SPLIT_NAMES {"val", "test"}
-/* the three entries of selected, index = select kind */
-enum { RF_SEL_VAL_WORST = 0, RF_SEL_VAL_AVG = 1, RF_SEL_ORACLE = 2, RF_N_SEL = 3 };
+/* the entries of selected, index = select kind (format 4: four; files of
+ * format 1-3 hold the first three) */
+enum { RF_SEL_VAL_WORST = 0, RF_SEL_VAL_AVG = 1, RF_SEL_ORACLE = 2, RF_SEL_VAL_WORST_CLASS = 3,
+       RF_N_SEL = 4, RF_N_SEL_V3 = 3 };
 /* the selection rules' names: select_names[] of runtime/core/jobspec.h,
  * in the order of selected[] */
 

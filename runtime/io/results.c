@@ -30,6 +30,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+_Static_assert((int)N_SELECTS == (int)RF_N_SEL && (int)SELECT_VAL_WORST_CLASS == (int)RF_SEL_VAL_WORST_CLASS,
+               "selected[] holds one entry per select_kind, in order");
+
 #ifndef DETT_VERSION
 #define DETT_VERSION "unknown"
 #endif
@@ -1635,7 +1638,7 @@ int results_write_job(results *r, int job, int epochs_run, const double *train_l
         return dett_fail(e, "%s: job %s: epochs_run %d outside [0, %d]", r->path, j->id,
                          epochs_run, j->E);
     if (quiet_on(&q, e)) return -1;
-    hsize_t E = (hsize_t)epochs_run, G = (hsize_t)j->G, z = 0, three = 3, P = j->P;
+    hsize_t E = (hsize_t)epochs_run, G = (hsize_t)j->G, z = 0, three = RF_N_SEL, P = j->P;
     snprintf(w, sizeof w, RF_JOBS "/%s", j->id);
     int rc = 0;
     if (train_loss && E)

@@ -70,7 +70,7 @@ int dfr_job_refit(MPI_Comm comm, const job_spec *job, const groupdata *gd, model
                        tot, gd->info.group_count[SPLIT_TRAIN], G);
     }
     res->epochs_run = ep + 1;
-    res->selected[0] = res->selected[1] = res->selected[2] = ep;
+    for (int k = 0; k < N_SELECTS; k++) res->selected[k] = ep;
     memcpy(res->params, m->params, sizeof(float) * m->n_params);
     free(feat); free(grp);
     model_ws_free(ws);

@@ -278,7 +278,8 @@ static int write_curves(jobrun_ctx *c, int j, const train_result *r, const float
             m[dst] = r->mean[src];
             memcpy(acc + dst * G, r->acc + src * G, sizeof(double) * G);
         }
-    int32_t sel[3] = { r->selected[0], r->selected[1], r->selected[2] };
+    int32_t sel[N_SELECTS];
+    for (int k = 0; k < N_SELECTS; k++) sel[k] = r->selected[k];
     rc = results_write_job(c->res, j, E, r->train_loss, acc, w, a, m, sel, params, e);
 done:
     free(acc); free(w); free(a); free(m);
