@@ -76,6 +76,9 @@ typedef struct {
                                          -1: none (older files hold only the first 3) */
     int has_diagnostics;              /* /jobs/<id>/diagnostics exists */
     double *cka, *feature_mse;        /* [G] diagnostics of a done job, or NULL */
+    double *dfr_scores, *dfr_choice;  /* a done dfr{} job's /jobs/<id>/dfr
+                                         ([RF_DFR_N_LAMBDAS, 3], [RF_DFR_N_CHOICE]),
+                                         or NULL (other jobs, older files) */
     long long *error_groups;          /* [G] a done ident job's error-set rows per
                                          training group, or NULL (older files) */
     long long n_train;                /* ident jobs: training rows (the error set's

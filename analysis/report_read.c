@@ -410,6 +410,18 @@ static int rd_job(hid_t file, const char *path, int version, const rd_row *row, 
                              j->feature_mse, e));
         }
         if (!strcmp(j->kind, RF_KIND_IDENT)) CHECK(rd_error_groups(file, g, where, j, e));
+        htri_t has_dfr;
+        CHECK_H5(e, has_dfr = H5Lexists(g, RF_DFR, H5P_DEFAULT),
+                 "%s: cannot query '" RF_DFR "'", where);
+        if (has_dfr > 0) {
+            hsize_t ds[2] = {RF_DFR_N_LAMBDAS, 3}, dc[1] = {RF_DFR_N_CHOICE};
+            j->dfr_scores = malloc(sizeof(double) * RF_DFR_N_LAMBDAS * 3);
+            j->dfr_choice = malloc(sizeof(double) * RF_DFR_N_CHOICE);
+            CHECK_ALLOC(e, j->dfr_scores);
+            CHECK_ALLOC(e, j->dfr_choice);
+            CHECK(rd_doubles(g, where, RF_DFR "/" RF_D_DFR_SCORES, 2, ds, j->dfr_scores, e));
+            CHECK(rd_doubles(g, where, RF_DFR "/" RF_D_DFR_CHOICE, 1, dc, j->dfr_choice, e));
+        }
         for (int k = 0; k < RF_N_SEL; k++)
             if ((k < RF_N_SEL_V3 || j->selected[k] != -1) &&
                 (j->selected[k] < 0 || j->selected[k] >= j->epochs)) {
@@ -698,6 +710,8 @@ void rep_data_free(rep_data *d)
         free(d->jobs[k].worst);
         free(d->jobs[k].avg);
         free(d->jobs[k].cka);
+        free(d->jobs[k].dfr_scores);
+        free(d->jobs[k].dfr_choice);
         free(d->jobs[k].feature_mse);
         free(d->jobs[k].error_groups);
     }

@@ -22,7 +22,8 @@
  * 3: a store that grows: jobs keyed by content hashes (data digests, not
  *    paths), an extensible (chunked) /jobs/table, /scripts/<sha256> (the
  *    rows each script asks for) and /checkpoints/<hash>.
- * 4: selected has a fourth entry (val-worst-class).
+ * 4: selected has a fourth entry (val-worst-class); dfr{} jobs have
+ *    /jobs/<id>/dfr (DFR's choices).
  * Readers accept RF_FORMAT_OLDEST..RF_FORMAT_VERSION; the writer writes
  * RF_FORMAT_VERSION only and grows only files of RF_FORMAT_VERSION. */
 #define RF_FORMAT_VERSION 4
@@ -47,6 +48,24 @@
 #define RF_TABLE_NAME "table"           /* the name a job id may not take */
 #define RF_ARTIFACTS "/artifacts"       /* one group per hash */
 #define RF_DIAGNOSTICS "diagnostics"    /* subgroup of a job */
+/* /jobs/<id>/dfr (format 4, dfr{} jobs only): DFR's model selection
+ * (runtime/linalg/dfr.h, dfr_select_report), NaN until written */
+#define RF_DFR "dfr"                    /* subgroup of a job */
+#define RF_D_DFR_SCORES "scores"        /* float64 [L, 3]: per L2 strength tried: the
+                                           strength, worst-group and overall accuracy
+                                           on the second half of val */
+#define RF_D_DFR_CHOICE "choice"        /* float64 [RF_DFR_N_CHOICE], @fields names them */
+#define RF_X_FIELDS "fields"            /* text [n]: the entries of a vector dataset */
+#define RF_DFR_N_LAMBDAS 5              /* L: the strengths dfr{} tries */
+enum { RF_DFR_LAMBDA, RF_DFR_BEST, RF_DFR_N_HALF_FIT, RF_DFR_N_HALF_SCORE,
+       RF_DFR_PER_GROUP_FIT, RF_DFR_PER_GROUP_FINAL, RF_DFR_GROUPS_EMPTY, RF_DFR_RETRIES,
+       RF_DFR_N_CHOICE };
+/* the names of choice's entries: the chosen strength, its index in scores,
+ * val rows in the tuning and the scoring half, rows per group of a tuning
+ * and of a final group-balanced subsample, groups absent from the tuning
+ * half, refits with 10x the strength after a failed solve (all fits) */
+#define RF_DFR_CHOICE_NAMES {"lambda", "best", "n_half_fit", "n_half_score", \
+    "per_group_fit", "per_group_final", "groups_empty", "retries_10x"}
 /* format 3: one group per script run on the file, named by the sha256 of
  * its text; root @script_sha256 names the last one */
 #define RF_SCRIPTS "/scripts"

@@ -91,6 +91,7 @@ typedef struct {
     int batch;                     /* global batch */
     char teacher[16], ident[16], select[16];
     int diagnostics;               /* 1: create /jobs/<id>/diagnostics */
+    int dfr;                       /* 1: create /jobs/<id>/dfr (dfr{} jobs) */
     /* the model (results_describe_model): n_layers 0 leaves @layers,
      * input_shape and n_classes out */
     int n_layers;
@@ -180,6 +181,12 @@ int results_write_job(results *r, int job, int epochs_run, const double *train_l
                       const double *acc, const double *worst, const double *avg,
                       const double *mean, const int32_t *selected, const float *params,
                       dett_err *e);
+/* independent: a dfr{} job's selection record, scores [RF_DFR_N_LAMBDAS, 3]
+ * and choice [RF_DFR_N_CHOICE] (results_format.h); -1 if the job has no
+ * /jobs/<id>/dfr in its layout */
+int results_write_dfr(results *r, int job, const double *scores, const double *choice,
+                      dett_err *e);
+
 /* independent: a student's per-group diagnostics, cka [G] and mse [G] */
 int results_write_diagnostics(results *r, int job, const double *cka, const double *mse,
                               dett_err *e);
