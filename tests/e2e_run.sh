@@ -299,6 +299,24 @@ dfr)
     || fail "no /jobs/<id>/dfr in d1.h5"
   echo "dfr choices: $(grep ' lambda ' d1.diag | head -1)"
   ;;
+paired)
+  # teacher_seed = "paired": one teacher per student seed, each student's
+  # dependency the teacher of its seed; the report pools the three teachers
+  # in one row (n=3) and the students' gap uses each one's own teacher
+  "$DETT" data synth -o run_paired.h5 --n-train 400 > /dev/null || fail "data"
+  cp "$GRIDS/paired.lua" paired.lua
+  "$DETT" check paired.lua > check.out 2>&1 || { cat check.out; fail "check"; }
+  nt=$(awk '$2 == "train"' check.out | wc -l)
+  [ "$nt" = 3 ] || { cat check.out; fail "$nt teachers, want 3 (one per seed)"; }
+  awk '$2 == "train" { seed[$1] = $NF } $2 == "student" { split($4, dep, "="); if (seed[dep[2]] != $NF) bad = 1 }
+       END { exit bad }' check.out || { cat check.out; fail "a student's teacher has another seed"; }
+  $MPIEXEC -n 2 "$DETT" run paired.lua -o p.h5 --progress lines > p.out || { cat p.out; fail "run"; }
+  grep -q "6 jobs: 6 done" p.out || { cat p.out; fail "not all 6 jobs done"; }
+  "$DETT" report p.h5 > p.md || fail "report"
+  grep -q '^| teacher: erm mlp\[8\] | .*(n=3)' p.md || { cat p.md; fail "teachers not pooled (n=3)"; }
+  grep '^| kd |' p.md | grep -q '(n=3) | -\?[0-9.]* ± [0-9.]* |' || { cat p.md; fail "no gap over 3 seeds"; }
+  echo "paired: 3 teachers, 3 students; $(grep '^| kd |' p.md)"
+  ;;
 *) fail "unknown case $CASE" ;;
 esac
 echo "1 passed, 0 failed"
