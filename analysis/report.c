@@ -7,14 +7,16 @@
 #include <string.h>
 
 static const char *const rp_usage =
-    "usage: dett report RESULTS.h5 [more.h5 ...] [--select val-worst|val-avg|oracle]\n"
+    "usage: dett report RESULTS.h5 [more.h5 ...] \n"
+    "                   [--select val-worst|val-avg|oracle|val-worst-class]\n"
     "                   [--per-group] [--format md|latex|csv] [--tune KEY,...]\n"
     "                   [--pivot method] [--plots DIR] [--plot-format pdf,svg,png]\n"
     "                   [--diagnostics] [--ident] [--script GRID.lua | --all]\n"
     "\n"
     "  --select S      epoch whose test numbers are reported: best validation worst-group\n"
     "                  accuracy (val-worst, default), best validation average (val-avg),\n"
-    "                  or best test worst-group accuracy (oracle)\n"
+    "                  best test worst-group accuracy (oracle), or best validation\n"
+    "                  worst per-class accuracy, no attribute labels (val-worst-class)\n"
     "  --per-group     one column per group g = y * A + a (mean test accuracy)\n"
     "  --tune KEYS     select hyperparameters on validation: rows equal apart from KEYS\n"
     "                  keep only the one with the best mean validation worst-group\n"
@@ -28,7 +30,8 @@ static const char *const rp_usage =
     "                  (DIR/figures.md) into DIR\n"
     "  --plot-format L formats of the figures, comma-separated from pdf, svg, png\n"
     "                  (default pdf,png)\n"
-    "  --diagnostics   show per-job diagnostics stored in the files\n"
+    "  --diagnostics   show per-job diagnostics stored in the files, and dfr{} jobs'\n"
+    "                  choices (L2 strength, scores per strength, subsamples, refits)\n"
     "  --ident         show each identification job's error set: size, rows per\n"
     "                  group and class, and a WARNING if it is degenerate (empty,\n"
     "                  more than half the training rows, or a single class)\n"
@@ -70,6 +73,34 @@ static const char *rp_optval(int argc, char **argv, int *i, const char *opt, int
     return argv[++*i];
 }
 
+/* --diagnostics, dfr{} jobs of file f: DFR's model selection (docs/dfr.md):
+ * the L2 strength chosen, the validation worst-group accuracy (second half
+ * of val) of each strength tried, the group-balanced subsample sizes and the
+ * refits with 10x the strength after a failed solve */
+static void rp_dfr(FILE *out, const rep_data *d, int f, const char *pre)
+{
+    int n = 0;
+    for (int k = 0; k < d->n_jobs; k++) {
+        const rep_job *j = &d->jobs[k];
+        if (j->file != f || !j->dfr_choice) continue;
+        const double *c = j->dfr_choice, *s = j->dfr_scores;
+        if (!n++)
+            fprintf(out, "%sDFR in %s: L2 strength chosen; per strength tried, worst-group "
+                    "accuracy on the scoring half of val; val rows fit/score; rows per group "
+                    "in a tuning/final subsample; refits with 10x the strength\n", pre,
+                    d->files[f]);
+        fprintf(out, "%s  %-6s %-8s %-22s seed %-3lld lambda %g  [", pre, j->id, j->method,
+                j->arch, (long long)j->seed, c[RF_DFR_LAMBDA]);
+        for (int l = 0; l < RF_DFR_N_LAMBDAS; l++)
+            fprintf(out, "%s%g: %.4f%s", l ? ", " : "", s[l * 3], s[l * 3 + 1],
+                    l == (int)c[RF_DFR_BEST] ? "*" : "");
+        fprintf(out, "]  rows %.0f/%.0f  per group %.0f/%.0f  refits %.0f%s\n",
+                c[RF_DFR_N_HALF_FIT], c[RF_DFR_N_HALF_SCORE], c[RF_DFR_PER_GROUP_FIT],
+                c[RF_DFR_PER_GROUP_FINAL], c[RF_DFR_RETRIES],
+                c[RF_DFR_GROUPS_EMPTY] > 0 ? "  (groups absent from the tuning half)" : "");
+    }
+}
+
 /* --diagnostics: per job with diagnostics (fitnet, simkd and dett students),
  * the linear CKA between teacher and student features and their feature MSE
  * on the test rows of each group g = y * A + a: where the student drifts from
@@ -92,6 +123,7 @@ static void rp_diagnostics(FILE *out, const rep_data *d, const char *pre)
             fprintf(out, "\n");
         }
         if (!n) fprintf(out, "%sno diagnostics in %s\n", pre, d->files[f]);
+        rp_dfr(out, d, f, pre);
     }
 }
 
@@ -192,7 +224,8 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
         } else if ((v = rp_optval(argc, argv, &i, "--select", &missing))) {
             if (select_find(v) >= 0) o.select = select_find(v);
             else {
-                dett_fail(e, "report: --select: '%s' is not val-worst, val-avg or oracle", v);
+                dett_fail(e, "report: --select: '%s' is not val-worst, val-avg, oracle or "
+                          "val-worst-class", v);
                 rc = 2;
                 goto fail;
             }
@@ -269,6 +302,14 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
         goto fail;
     }
     for (int f = 0; f < n_files; f++) CHECK(rep_read_file(&d, files[f], e));
+    /* files of format 1-3 store no val-worst-class choice */
+    for (int k = 0; k < d.n_jobs; k++)
+        if (d.jobs[k].status == JOB_DONE && d.jobs[k].selected[o.select] < 0) {
+            dett_fail(e, "report: %s: job %s stores no %s choice (a results file of format "
+                      "before 4); use another --select", d.files[d.jobs[k].file], d.jobs[k].id,
+                      rep_sel_name[o.select]);
+            goto fail;
+        }
     CHECK(rep_table_build(&t, &d, o.select, o.tune, e));
     CHECK(rep_print(out, &t, &d, &o, e));
     if (o.diagnostics) {

@@ -20,7 +20,8 @@
 #include <stdio.h>
 
 enum { REP_SEL_VAL_WORST = SELECT_VAL_WORST, REP_SEL_VAL_AVG = SELECT_VAL_AVG,
-       REP_SEL_ORACLE = SELECT_ORACLE };
+       REP_SEL_ORACLE = SELECT_ORACLE, REP_SEL_VAL_WORST_CLASS = SELECT_VAL_WORST_CLASS,
+       REP_N_SEL = N_SELECTS };
 enum { REP_N_STATUS = 5 };          /* JOB_PENDING .. JOB_SKIPPED (results_format.h) */
 enum { REP_MAX_ARGS = 12, REP_MAX_LAYERS = 16 };
 typedef enum { REP_MD, REP_LATEX, REP_CSV } rep_format;
@@ -71,9 +72,13 @@ typedef struct {
     /* done jobs only (else NULL / -1): owned */
     double *acc;                      /* [E, 2, G]: [.., 0, ..] val, [.., 1, ..] test */
     double *worst, *avg;              /* [E, 2] */
-    int32_t selected[3];              /* val-worst, val-avg, oracle */
+    int32_t selected[REP_N_SEL];      /* val-worst, val-avg, oracle, val-worst-class;
+                                         -1: none (older files hold only the first 3) */
     int has_diagnostics;              /* /jobs/<id>/diagnostics exists */
     double *cka, *feature_mse;        /* [G] diagnostics of a done job, or NULL */
+    double *dfr_scores, *dfr_choice;  /* a done dfr{} job's /jobs/<id>/dfr
+                                         ([RF_DFR_N_LAMBDAS, 3], [RF_DFR_N_CHOICE]),
+                                         or NULL (other jobs, older files) */
     long long *error_groups;          /* [G] a done ident job's error-set rows per
                                          training group, or NULL (older files) */
     long long n_train;                /* ident jobs: training rows (the error set's

@@ -285,6 +285,8 @@ fail:
     return rc;
 }
 
+/* selected[RF_N_SEL]; files of format 1-3 hold RF_N_SEL_V3 entries, the rest
+ * stay -1 (no epoch: such jobs have no numbers under val-worst-class) */
 static int rd_selected(hid_t g, const char *where, int32_t sel[RF_N_SEL], dett_err *e)
 {
     hid_t d = -1, sp = -1;
@@ -294,8 +296,9 @@ static int rd_selected(hid_t g, const char *where, int32_t sel[RF_N_SEL], dett_e
              "%s: no dataset '" RF_D_SELECTED "'", where);
     CHECK_H5(e, sp = H5Dget_space(d), "%s/" RF_D_SELECTED ": no dataspace", where);
     if (H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0 ||
-        n != RF_N_SEL) {
-        dett_fail(e, "%s/" RF_D_SELECTED ": expected int32 [3]", where);
+        (n != RF_N_SEL && n != RF_N_SEL_V3)) {
+        dett_fail(e, "%s/" RF_D_SELECTED ": expected int32 [%d] or [%d]", where, RF_N_SEL,
+                  RF_N_SEL_V3);
         goto fail;
     }
     CHECK_H5(e, H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, sel),
@@ -326,7 +329,7 @@ static int rd_job(hid_t file, const char *path, int version, const rd_row *row, 
     j->wall_seconds = row->wall_seconds;
     j->ranks = row->ranks;
     j->epochs_run = row->epochs_run;
-    j->selected[0] = j->selected[1] = j->selected[2] = -1;
+    for (int k = 0; k < RF_N_SEL; k++) j->selected[k] = -1;
     if (j->status < 0 || j->status >= REP_N_STATUS) {
         dett_fail(e, "%s: " RF_TABLE ": job %s has unknown status %d", path, row->id,
                   j->status);
@@ -407,8 +410,21 @@ static int rd_job(hid_t file, const char *path, int version, const rd_row *row, 
                              j->feature_mse, e));
         }
         if (!strcmp(j->kind, RF_KIND_IDENT)) CHECK(rd_error_groups(file, g, where, j, e));
-        for (int k = 0; k < 3; k++)
-            if (j->selected[k] < 0 || j->selected[k] >= j->epochs) {
+        htri_t has_dfr;
+        CHECK_H5(e, has_dfr = H5Lexists(g, RF_DFR, H5P_DEFAULT),
+                 "%s: cannot query '" RF_DFR "'", where);
+        if (has_dfr > 0) {
+            hsize_t ds[2] = {RF_DFR_N_LAMBDAS, 3}, dc[1] = {RF_DFR_N_CHOICE};
+            j->dfr_scores = malloc(sizeof(double) * RF_DFR_N_LAMBDAS * 3);
+            j->dfr_choice = malloc(sizeof(double) * RF_DFR_N_CHOICE);
+            CHECK_ALLOC(e, j->dfr_scores);
+            CHECK_ALLOC(e, j->dfr_choice);
+            CHECK(rd_doubles(g, where, RF_DFR "/" RF_D_DFR_SCORES, 2, ds, j->dfr_scores, e));
+            CHECK(rd_doubles(g, where, RF_DFR "/" RF_D_DFR_CHOICE, 1, dc, j->dfr_choice, e));
+        }
+        for (int k = 0; k < RF_N_SEL; k++)
+            if ((k < RF_N_SEL_V3 || j->selected[k] != -1) &&
+                (j->selected[k] < 0 || j->selected[k] >= j->epochs)) {
                 dett_fail(e, "%s/" RF_D_SELECTED ": epoch %d out of range [0, %d) for a done job",
                           where, (int)j->selected[k], j->epochs);
                 goto fail;
@@ -694,6 +710,8 @@ void rep_data_free(rep_data *d)
         free(d->jobs[k].worst);
         free(d->jobs[k].avg);
         free(d->jobs[k].cka);
+        free(d->jobs[k].dfr_scores);
+        free(d->jobs[k].dfr_choice);
         free(d->jobs[k].feature_mse);
         free(d->jobs[k].error_groups);
     }

@@ -13,7 +13,7 @@
 
 int rep_job_epoch(const rep_job *j, int sel)
 {
-    if (j->status != JOB_DONE || sel < 0 || sel > 2) return -1;
+    if (j->status != JOB_DONE || sel < 0 || sel >= REP_N_SEL) return -1;
     return j->selected[sel];
 }
 

@@ -7,9 +7,12 @@
 #include <string.h>
 
 const char *const *const rep_sel_name = select_names;   /* runtime/core/jobspec.h */
-static const char *const tb_sel_text[3] = {
-    "the best validation worst-group accuracy", "the best validation average accuracy",
-    "the best test worst-group accuracy: an oracle, for reference only"};
+static const char *const tb_sel_text[REP_N_SEL] = {
+    [REP_SEL_VAL_WORST] = "the best validation worst-group accuracy",
+    [REP_SEL_VAL_AVG] = "the best validation average accuracy",
+    [REP_SEL_ORACLE] = "the best test worst-group accuracy: an oracle, for reference only",
+    [REP_SEL_VAL_WORST_CLASS] = "the best validation worst per-class accuracy, attributes "
+                                "pooled: no attribute labels needed"};
 
 /* ---- text escaping ----------------------------------------------------------- */
 

@@ -151,6 +151,7 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         ji->n_params = m->n_params;
         ji->n_train = di.n[SPLIT_TRAIN];
         ji->diagnostics = jobrun_has_diagnostics(job);
+        ji->dfr = !!(def->flags & MF_DFR_REFIT);
         int drc = results_describe_model(ji, m, di.x_rank, di.x_shape, e);
         if (drc == 0)
             drc = jobrun_ckpt_sizes(jobs, j, m, t, di.n_groups, &ji->ckpt_f32, &ji->ckpt_f64, e);

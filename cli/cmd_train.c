@@ -148,7 +148,8 @@ static int parse_flags(int argc, char **argv, job_spec *job, int *M, int *K, det
         } else if (!strcmp(f, "--select")) {
             if (!val) return dett_fail(e, "--select needs a value");
             if (select_find(val) < 0)
-                return dett_fail(e, "--select: '%s': expected val-worst, val-avg or oracle", val);
+                return dett_fail(e, "--select: '%s': expected val-worst, val-avg, oracle or "
+                                 "val-worst-class", val);
             job->select = (select_kind)select_find(val);
         } else if (!strcmp(f, "--sampler")) {
             if (!val) return dett_fail(e, "--sampler needs a value");

@@ -41,8 +41,10 @@
  *       select="val-worst", sampler=}  a named model (teacher); its method may not
  *       need a teacher
  *   grid{data=, teacher=, student=, method=, optim=, epochs=20, batch=64,
- *       seeds=1, select="val-worst"|"val-avg"|"oracle", sampler=}; kd, fitnet,
- *       simkd and dett need teacher. sampler = "rows"|"groups"|"groups-exact"
+ *       seeds=1, select="val-worst"|"val-avg"|"oracle"|"val-worst-class", sampler=,
+ *       teacher_seed="fixed"|"paired"}; kd, fitnet, simkd and dett need teacher;
+ *       teacher_seed = "paired" trains the teacher (and its ident job) once per
+ *       student seed with that seed instead of once with train{}'s seed. sampler = "rows"|"groups"|"groups-exact"
  *       (default: the method's, groupdro "groups", else "rows";
  *       docs/sampling.md)
  *   sweep{a, b, ...}    an axis, anywhere (grid keys, or inside a method,

@@ -639,13 +639,15 @@ static void common_from(lua_State *L, int idx, job_spec *j, const char *arch_key
 }
 
 /* Adds the jobs of a concrete train{} model (its ident job first, if its
- * method needs one); returns the model's job index. */
-static int add_model(lua_State *L, job_list *jobs, int idx)
+ * method needs one); returns the model's job index. seed (NULL: the
+ * model's own `seed`) overrides the seed: grid{ teacher_seed = "paired" }. */
+static int add_model(lua_State *L, job_list *jobs, int idx, const uint64_t *seed)
 {
     job_spec j;
     memset(&j, 0, sizeof j);
     j.kind = JOB_TRAIN;
     common_from(L, idx, &j, "arch", "seed");
+    if (seed) j.seed = *seed;
     int T = method_ident_epochs(&j.method);
     if (T > 0) j.ident = add_ident(L, jobs, &j, T);
     return add_job(L, jobs, &j);
@@ -691,8 +693,15 @@ static void add_cell(lua_State *L, job_list *jobs, int idx)
             obj_error(L, obj_test(L, idx)->where, "grid{}: method %s{} needs a teacher",
                       method_name(j.method.kind));
         int t = lua_gettop(L);
-        j.teacher = strcmp(name_of(L, t), "external") == 0 ? add_external(L, jobs, t, &j)
-                                                           : add_model(L, jobs, t);
+        int paired = get_field(L, idx, "teacher_seed") != LUA_TNIL &&
+                     strcmp(lua_tostring(L, -1), "paired") == 0;
+        lua_pop(L, 1);
+        int ext = strcmp(name_of(L, t), "external") == 0;
+        if (paired && ext)
+            obj_error(L, obj_test(L, idx)->where, "grid{}: teacher_seed = \"paired\" needs a "
+                      "train{} teacher (an external teacher has no seed)");
+        j.teacher = ext ? add_external(L, jobs, t, &j)
+                        : add_model(L, jobs, t, paired ? &j.seed : NULL);
         lua_pop(L, 1);
     }
     int T = method_ident_epochs(&j.method);

@@ -608,6 +608,9 @@ static const key_spec train_keys[] = {
     { "sampler", V_ENUM, 0, 0, 0, sampler_names },
     { "seed", V_INT, 0, INF, 0, NULL },
 };
+/* grid{}'s teacher_seed: the teacher trains with its own seed (train{}'s
+ * `seed`, default 1) for every student, or with each student's seed */
+static const char *const teacher_seed_names[] = { "fixed", "paired", NULL };
 static const key_spec grid_keys[] = {
     { "data", V_DATA, 0, 0, K_REQUIRED, NULL },
     { "teacher", V_MODEL, 0, 0, 0, NULL },
@@ -619,6 +622,7 @@ static const key_spec grid_keys[] = {
     { "select", V_ENUM, 0, 0, 0, select_names },
     { "sampler", V_ENUM, 0, 0, 0, sampler_names },
     { "seeds", V_SEEDS, 0, INF, 0, NULL },
+    { "teacher_seed", V_ENUM, 0, 0, 0, teacher_seed_names },
 };
 
 #define KEYS(k) k, (int)(sizeof k / sizeof k[0])

@@ -279,6 +279,43 @@ dfr)
   ew=$(awk -F, '$1 == "student" && $3 == "erm" { print $(NF-6) }' d1.csv)
   awk -v t="$tw" -v e="$ew" 'BEGIN { exit !(t > e + 10) }' || { cat d1.csv; fail "dfr teacher $tw not 10 points above erm $ew"; }
   echo "dfr teacher and baseline: worst group $tw vs erm $ew; 1 and 2 ranks agree"
+  # DFR's choices are stored per dfr job and shown: the starred strength is
+  # the one chosen and has the best validation worst-group score
+  "$DETT" report d1.h5 --diagnostics > d1.diag || fail "report --diagnostics"
+  n=$(grep -c ' lambda .* refits [0-9]' d1.diag)
+  [ "$n" = 2 ] || { cat d1.diag; fail "$n dfr choice lines, want 2 (teacher, dfr student)"; }
+  grep ' lambda .* refits [0-9]' d1.diag | awk '{
+      for (i = 1; i <= NF; i++) if ($i == "lambda") chosen = $(i + 1)
+      line = $0; sub(/^.* lambda [^ ]+  \[/, "", line); sub(/\].*$/, "", line)
+      m = split(line, part, ", "); best = -1; star = ""
+      for (k = 1; k <= m; k++) {
+        split(part[k], kv, ": "); v = kv[2]; st = (v ~ /\*$/); sub(/\*$/, "", v)
+        if (v + 0 > best) best = v + 0
+        if (st) { star = kv[1]; sv = v + 0 }
+      }
+      if (m != 5 || star == "" || star + 0 != chosen + 0 || sv < best) { print "bad: " $0; bad = 1 }
+    } END { exit bad }' || fail "dfr choice does not match its scores"
+  h5ls d1.h5/jobs/j000/dfr > /dev/null 2>&1 || h5ls -r d1.h5 | grep -q '/dfr/choice' \
+    || fail "no /jobs/<id>/dfr in d1.h5"
+  echo "dfr choices: $(grep ' lambda ' d1.diag | head -1)"
+  ;;
+paired)
+  # teacher_seed = "paired": one teacher per student seed, each student's
+  # dependency the teacher of its seed; the report pools the three teachers
+  # in one row (n=3) and the students' gap uses each one's own teacher
+  "$DETT" data synth -o run_paired.h5 --n-train 400 > /dev/null || fail "data"
+  cp "$GRIDS/paired.lua" paired.lua
+  "$DETT" check paired.lua > check.out 2>&1 || { cat check.out; fail "check"; }
+  nt=$(awk '$2 == "train"' check.out | wc -l)
+  [ "$nt" = 3 ] || { cat check.out; fail "$nt teachers, want 3 (one per seed)"; }
+  awk '$2 == "train" { seed[$1] = $NF } $2 == "student" { split($4, dep, "="); if (seed[dep[2]] != $NF) bad = 1 }
+       END { exit bad }' check.out || { cat check.out; fail "a student's teacher has another seed"; }
+  $MPIEXEC -n 2 "$DETT" run paired.lua -o p.h5 --progress lines > p.out || { cat p.out; fail "run"; }
+  grep -q "6 jobs: 6 done" p.out || { cat p.out; fail "not all 6 jobs done"; }
+  "$DETT" report p.h5 > p.md || fail "report"
+  grep -q '^| teacher: erm mlp\[8\] | .*(n=3)' p.md || { cat p.md; fail "teachers not pooled (n=3)"; }
+  grep '^| kd |' p.md | grep -q '(n=3) | -\?[0-9.]* ± [0-9.]* |' || { cat p.md; fail "no gap over 3 seeds"; }
+  echo "paired: 3 teachers, 3 students; $(grep '^| kd |' p.md)"
   ;;
 *) fail "unknown case $CASE" ;;
 esac

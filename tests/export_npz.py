@@ -57,7 +57,7 @@ def check_model(res, data, path):
         expect(str(z["arch"]) == g.attrs["arch"], "%s: arch %s" % (path, z["arch"]))
         expect(z["config"]["method"] == g.attrs["method"] and
                z["config"]["seed"] == int(g.attrs["seed"]), "%s: config" % path)
-        sel = ["val-worst", "val-avg", "oracle"].index(g.attrs["select"])
+        sel = ["val-worst", "val-avg", "oracle", "val-worst-class"].index(g.attrs["select"])
         e = int(g["selected"][sel])
         stored = g["acc"][e, 1, :]
         n_attrs = int(g.attrs["n_attrs"])

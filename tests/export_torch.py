@@ -39,7 +39,7 @@ while args:
         X, y, ya = f["test/X"][()], f["test/y"][()], f["test/a"][()]
     with h5py.File(res, "r") as f:
         g = f["jobs/" + str(z["job"])]
-        e = int(g["selected"][["val-worst", "val-avg", "oracle"].index(g.attrs["select"])])
+        e = int(g["selected"][["val-worst", "val-avg", "oracle", "val-worst-class"].index(g.attrs["select"])])
         stored = g["acc"][e, 1, :]
         n_attrs = int(g.attrs["n_attrs"])
     with torch.no_grad():

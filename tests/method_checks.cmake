@@ -4,3 +4,4 @@
 dett_unit_test(test_gradcheck_methods test_gradcheck_methods.c)
 dett_unit_test(test_jobrun_methods test_jobrun_methods.c)
 dett_unit_test(test_train_step test_train_step.c)
+dett_unit_test(test_select test_select.c)

@@ -80,8 +80,8 @@ m_groupdro_shard_q() {       # group DRO's q from the first micro-shard's statis
   edit runtime/train/train.c re 'group_step\(gw, q, tot, tot \+ G,' 'group_step(gw, q, stats, stats + G,'
 }
 m_select_reads_test() {      # val-worst selection compares test worst-group
-  edit runtime/train/train.c lit 'double crit[3] = { res->worst[(size_t)ep * N_SPLITS + SPLIT_VAL],' \
-    'double crit[3] = { res->worst[(size_t)ep * N_SPLITS + SPLIT_TEST],'
+  edit runtime/train/train.c lit 'case SELECT_VAL_WORST: return res->worst[v];' \
+    'case SELECT_VAL_WORST: return res->worst[t];'
 }
 m_gap_other_teacher() {      # the gap-to-teacher column uses the file's first teacher
   edit analysis/report_rows.c lit '!strcmp(d->jobs[q].id, j->teacher)) return q;' \

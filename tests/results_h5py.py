@@ -32,7 +32,7 @@ def s(v):
 with h5py.File(sys.argv[1], "r") as f:
     a = f.attrs
     expect(s(a["format"]) == "dett-results", "format %r" % a["format"])
-    expect(int(a["format_version"]) == 3, "format_version")
+    expect(int(a["format_version"]) == 4, "format_version")
     # format 2: strings are variable-length UTF-8, which h5py gives as str
     expect(isinstance(a["script_path"], str), "script_path is %r" % type(a["script_path"]))
     expect(int(a["n_jobs"]) == 3, "n_jobs")
@@ -56,10 +56,10 @@ with h5py.File(sys.argv[1], "r") as f:
     j = f["jobs/j000"]
     expect(j["train_loss"].shape == (4,), "train_loss shape %r" % (j["train_loss"].shape,))
     expect(j["acc"].shape == (4, 2, 4), "acc shape %r" % (j["acc"].shape,))
-    expect(j["worst"].shape == (4, 2) and j["selected"].shape == (3,), "shapes")
+    expect(j["worst"].shape == (4, 2) and j["selected"].shape == (4,), "shapes")
     tl = j["train_loss"][()]
     expect(tl[0] == 1.0 and tl[1] == 0.5 and math.isnan(tl[3]), "train_loss %r" % tl)
-    expect(list(j["selected"][()]) == [2, 1, 0], "selected")
+    expect(list(j["selected"][()]) == [2, 1, 0, 3], "selected")
     expect(j["params"].dtype == "float32" and j["params"].shape == (10,), "params")
 
     st = f["jobs/j002"]
@@ -78,12 +78,12 @@ with h5py.File(sys.argv[1], "r") as f:
     expect(list(acc.attrs["axes"]) == ["epoch", "split", "group"], "acc axes %r" % acc.attrs["axes"])
     expect(list(acc.attrs["split"]) == ["val", "test"], "acc split")
     expect(acc.attrs["units"] == "1" and int(acc.attrs["epoch_base"]) == 0, "acc units")
-    expect(list(st["selected"].attrs["select"]) == ["val-worst", "val-avg", "oracle"], "select")
+    expect(list(st["selected"].attrs["select"]) == ["val-worst", "val-avg", "oracle", "val-worst-class"], "select")
     for name in ("train_loss", "acc", "worst", "avg", "mean", "selected", "params"):
         expect("long_name" in st[name].attrs and "axes" in st[name].attrs, name + " described")
     expect(list(f["jobs/table"].attrs["status"]) ==
            ["pending", "running", "done", "failed", "skipped"], "status names")
-    expect(list(st["selected"][()]) == [-1, -1, -1], "selected fill")
+    expect(list(st["selected"][()]) == [-1, -1, -1, -1], "selected fill")
     expect(all(math.isnan(x) for x in st["acc"][()].ravel()), "acc fill")
 
     h = s(rows["hash"][1])

@@ -30,6 +30,7 @@
 #include "jobrun.h"
 #include "loss.h"
 #include "method.h"
+#include "metrics.h"
 #include "synth.h"
 #include "train.h"
 #include <hdf5.h>
@@ -343,11 +344,24 @@ int main(int argc, char **argv)
         const job_spec *job = &jobs.jobs[j];
         const int E = job->epochs;
         double *wst = malloc(sizeof(double) * 2 * E), *avg = malloc(sizeof(double) * 2 * E);
-        int32_t sel[3] = { -1, -1, -1 };
-        EXPECT(wst && avg && read_job(f, job, "worst", H5T_NATIVE_DOUBLE, wst, 2 * E) &&
+        const int G = gd.info.n_groups;
+        double *acc = malloc(sizeof(double) * 2 * (size_t)E * (size_t)G);
+        double *wcl = malloc(sizeof(double) * (size_t)E);
+        int32_t sel[4] = { -1, -1, -1, -1 };
+        EXPECT(wst && avg && acc && wcl &&
+               read_job(f, job, "worst", H5T_NATIVE_DOUBLE, wst, 2 * E) &&
                read_job(f, job, "avg", H5T_NATIVE_DOUBLE, avg, 2 * E) &&
-               read_job(f, job, "selected", H5T_NATIVE_INT32, sel, 3), "%s: curves", job->id);
-        if (wst && avg) {
+               read_job(f, job, "acc", H5T_NATIVE_DOUBLE, acc, 2 * (hsize_t)E * (hsize_t)G) &&
+               read_job(f, job, "selected", H5T_NATIVE_INT32, sel, 4), "%s: curves", job->id);
+        if (wst && avg && acc && wcl) {
+            /* val-worst-class: val accuracy per class, attributes pooled */
+            for (int ep = 0; ep < E; ep++)
+                wcl[ep] = metrics_worst_class(acc + (size_t)ep * 2 * (size_t)G,
+                                              gd.info.group_count[SPLIT_VAL], gd.info.n_classes,
+                                              gd.info.n_attrs);
+            int vc = first_argmax(wcl, E, 1);
+            EXPECT(sel[3] == vc, "%s: val-worst-class selected %d, the curves say %d", job->id,
+                   sel[3], vc);
             int vw = first_argmax(wst, E, 2), va = first_argmax(avg, E, 2);
             int tw = first_argmax(wst + 1, E, 2);
             EXPECT(sel[0] == vw && sel[1] == va && sel[2] == tw,
@@ -360,6 +374,8 @@ int main(int argc, char **argv)
         }
         free(wst);
         free(avg);
+        free(acc);
+        free(wcl);
     }
     EXPECT(disagree > 0, "no job where val-worst and test-worst pick different epochs: "
            "the selection check tests nothing");

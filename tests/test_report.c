@@ -142,6 +142,11 @@ out:
     return rc;
 }
 
+/* the entries of each job's selected: 3 as in files of format 1-3 (the
+ * fixtures' format_version is 1), 4 as written since format 4
+ * (val-worst-class = epoch 2) */
+static int fx_n_sel = 3;
+
 static int fx_job_group(hid_t file, const fx_job *j)
 {
     char path[64];
@@ -170,7 +175,7 @@ static int fx_job_group(hid_t file, const fx_job *j)
                      fx_attr_int(g, "batch", H5T_STD_I32LE, j->batch)))
         goto out;
     double acc[E][2][G], worst[E][2], avg[E][2], mean[E][2], loss[E];
-    int32_t sel[3] = {1, 2, 0};
+    int32_t sel[4] = {1, 2, 0, 2};
     float params[P] = {0};
     for (int e = 0; e < E; e++) {
         loss[e] = 1.0 / (e + 1);
@@ -190,7 +195,7 @@ static int fx_job_group(hid_t file, const fx_job *j)
     double nan = NAN;
     int32_t none = -1;
     float fzero = 0;
-    hsize_t d1[1] = {E}, d3[3] = {E, 2, G}, d2[2] = {E, 2}, ds[1] = {3}, dp[1] = {P};
+    hsize_t d1[1] = {E}, d3[3] = {E, 2, G}, d2[2] = {E, 2}, ds[1] = {(hsize_t)fx_n_sel}, dp[1] = {P};
     if (fx_dset(g, "train_loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, d1, &nan,
                 done ? loss : NULL) ||
         fx_dset(g, "acc", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d3, &nan, done ? acc : NULL) ||
@@ -530,6 +535,22 @@ int main(int argc, char **argv)
     rc = run("report_a_valavg.md", &t, &e, 2,
              (const char *[]){"report_a.h5", "--select=val-avg"});
     EXPECT(rc == 0 && has(t, "50.0 ± 1.4 (n=2)"), "val-avg: rc %d:\n%s", rc, t);
+    free(t);
+
+    /* val-worst-class: a file of format 1-3 stores no such choice (no
+     * numbers); one with 4 entries picks epoch 2 -> erm 50.0 as val-avg */
+    rc = run("report_a_vwc_old.md", &t, &e, 2,
+             (const char *[]){"report_a.h5", "--select=val-worst-class"});
+    EXPECT(rc != 0 && has(e.msg, "stores no val-worst-class choice"),
+           "val-worst-class, 3 entries: rc %d %s", rc, e.msg);
+    free(t);
+    fx_n_sel = 4;
+    EXPECT(fx_write("report_a4.h5", file_a, (int)(sizeof file_a / sizeof file_a[0])) == 0,
+           "write report_a4.h5");
+    fx_n_sel = 3;
+    rc = run("report_a_vwc.md", &t, &e, 2,
+             (const char *[]){"report_a4.h5", "--select=val-worst-class"});
+    EXPECT(rc == 0 && has(t, "50.0 ± 1.4 (n=2)"), "val-worst-class: rc %d %s:\n%s", rc, e.msg, t);
     free(t);
 
     /* two files: seeds pooled. erm mlp[16]: 50, 52, 53 -> 51.7 ± 1.5

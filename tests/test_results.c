@@ -127,7 +127,7 @@ static int exists(const char *path) { return access(path, F_OK) == 0; }
 
 /* the data the tests write for job 0 (E = 4, 3 epochs run) */
 static void job0_data(double tl[4], double acc[4 * 2 * 4], double w[8], double a[8],
-                      double m[8], int32_t sel[3], float p[10])
+                      double m[8], int32_t sel[4], float p[10])
 {
     for (int e = 0; e < 4; e++) {
         tl[e] = 1.0 / (e + 1);
@@ -141,6 +141,7 @@ static void job0_data(double tl[4], double acc[4 * 2 * 4], double w[8], double a
     sel[0] = 2;
     sel[1] = 1;
     sel[2] = 0;
+    sel[3] = 3;
     for (int i = 0; i < 10; i++) p[i] = 0.5f * (float)i - 1.0f;
 }
 
@@ -148,7 +149,7 @@ static void job0_data(double tl[4], double acc[4 * 2 * 4], double w[8], double a
 static int write_sample(results *r, dett_err *e)
 {
     double tl[4], acc[32], w[8], a[8], m[8];
-    int32_t sel[3];
+    int32_t sel[4];
     float p[10], p1[7];
     uint8_t es[N_TRAIN];
     job0_data(tl, acc, w, a, m, sel, p);
@@ -240,7 +241,7 @@ static void check_layout(const char *path, const job_list *jobs)
     char s[256], name[160];
     int64_t v = -1;
     EXPECT(h5_str_attr(f, "format", s, sizeof s) == 0 && !strcmp(s, "dett-results"), "%s", s);
-    EXPECT(h5_i64_attr(f, "format_version", &v) == 0 && v == 3 && v == RF_FORMAT_VERSION,
+    EXPECT(h5_i64_attr(f, "format_version", &v) == 0 && v == 4 && v == RF_FORMAT_VERSION,
            "%lld", (long long)v);
     EXPECT(h5_i64_attr(f, "n_jobs", &v) == 0 && v == 3, "%lld", (long long)v);
     EXPECT(h5_i64_attr(f, "world_size", &v) == 0 && v == 1, "%lld", (long long)v);
@@ -404,13 +405,13 @@ static void check_layout(const char *path, const job_list *jobs)
 
     /* fill values of the untouched student; the written and unwritten rows of job 0 */
     double acc[5 * 2 * 4], tl[5];
-    int32_t sel[3] = {0, 0, 0};
+    int32_t sel[4] = {0, 0, 0, 0};
     float p[10];
     int nan_all = h5_read_all(f, "/jobs/j002/acc", H5T_NATIVE_DOUBLE, acc, 40) == 0;
     for (int i = 0; i < 40; i++) nan_all = nan_all && isnan(acc[i]);
     EXPECT(nan_all, "j002/acc not NaN-filled");
-    EXPECT(h5_read_all(f, "/jobs/j002/selected", H5T_NATIVE_INT32, sel, 3) == 0 &&
-               sel[0] == -1 && sel[1] == -1 && sel[2] == -1, "selected fill %d", sel[0]);
+    EXPECT(h5_read_all(f, "/jobs/j002/selected", H5T_NATIVE_INT32, sel, 4) == 0 &&
+               sel[0] == -1 && sel[1] == -1 && sel[2] == -1 && sel[3] == -1, "selected fill %d", sel[0]);
     EXPECT(h5_read_all(f, "/jobs/j002/params", H5T_NATIVE_FLOAT, p, 6) == 0 && p[0] == 0.0f &&
                p[5] == 0.0f, "params fill");
     EXPECT(h5_read_all(f, "/jobs/j000/train_loss", H5T_NATIVE_DOUBLE, tl, 4) == 0 &&
@@ -419,8 +420,8 @@ static void check_layout(const char *path, const job_list *jobs)
     EXPECT(h5_read_all(f, "/jobs/j000/acc", H5T_NATIVE_DOUBLE, acc, 32) == 0 &&
                acc[0] == 0.5 && acc[23] == 0.5 + 0.01 * 23 && isnan(acc[24]) && isnan(acc[31]),
            "j000 acc");
-    EXPECT(h5_read_all(f, "/jobs/j000/selected", H5T_NATIVE_INT32, sel, 3) == 0 &&
-               sel[0] == 2 && sel[1] == 1 && sel[2] == 0, "j000 selected");
+    EXPECT(h5_read_all(f, "/jobs/j000/selected", H5T_NATIVE_INT32, sel, 4) == 0 &&
+               sel[0] == 2 && sel[1] == 1 && sel[2] == 0 && sel[3] == 3, "j000 selected");
     H5Fclose(f);
 }
 
@@ -478,7 +479,7 @@ static void test_create_resume(const job_list *jobs, const results_jobinfo *info
     EXPECT(results_open(&r, path, MPI_COMM_WORLD, jobs, info, &meta, 0, &e) == 0, "%s", e.msg);
     if (!r) return;
     double tl[4], acc[32], w[8], a[8], m[8];
-    int32_t sel[3];
+    int32_t sel[4];
     float p[10], q[10];
     uint8_t got[N_TRAIN];
     job0_data(tl, acc, w, a, m, sel, p);
@@ -641,7 +642,7 @@ static void test_refusals(const job_list *jobs, const results_jobinfo *info)
         EXPECT(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &v99) >= 0, "patch format_version");
         if (a >= 0) H5Aclose(a);
         if (nf >= 0) H5Fclose(nf);
-        expect_refused(newer, jobs, info, SHA_A, "version 99 is newer", "version 3");
+        expect_refused(newer, jobs, info, SHA_A, "version 99 is newer", "version 4");
     }
     /* an older format version: cannot be resumed, the message says so and why */
     const char *older = "test_results_older.h5";

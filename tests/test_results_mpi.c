@@ -78,7 +78,7 @@ static int write_job(results *r, int i, int size, dett_err *e)
     CHECK_ALLOC(e, p);
     for (int k = 0; k < E * 2 * G; k++) c[k] = val(i, k);
     for (size_t k = 0; k < P; k++) p[k] = (float)i + (float)k / 4096.0f;
-    int32_t sel[3] = {i % run, (i + 1) % run, (i + 2) % run};
+    int32_t sel[4] = {i % run, (i + 1) % run, (i + 2) % run, (i + 3) % run};
     results_row row = {"", "", "", JOB_DONE, "", 0.5 * i, size, run};
     snprintf(row.error, sizeof row.error, "by rank %d", i % size);
     CHECK(results_write_job(r, i, run, c, c, c, c, c, sel, p, e));

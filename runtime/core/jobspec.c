@@ -8,7 +8,8 @@
 
 const char *const select_names[N_SELECTS + 1] = {
     [SELECT_VAL_WORST] = "val-worst", [SELECT_VAL_AVG] = "val-avg",
-    [SELECT_ORACLE] = "oracle", [N_SELECTS] = NULL,
+    [SELECT_ORACLE] = "oracle", [SELECT_VAL_WORST_CLASS] = "val-worst-class",
+    [N_SELECTS] = NULL,
 };
 
 const char *const job_kind_names[N_JOB_KINDS + 1] = {

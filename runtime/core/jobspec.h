@@ -77,10 +77,17 @@ typedef enum { SAMPLER_KIND_ROWS, SAMPLER_KIND_GROUPS, SAMPLER_KIND_GROUPS_EXACT
 extern const char *const sampler_names[N_SAMPLER_KINDS + 1];
 /* the sampler_kind named s, or -1 */
 int sampler_find(const char *s);
-typedef enum { SELECT_VAL_WORST, SELECT_VAL_AVG, SELECT_ORACLE, N_SELECTS } select_kind;
+/* the epoch each rule picks: best val worst-group accuracy, best val
+ * (train-weighted) average, best test worst-group (an upper bound, not a
+ * method), best val worst per-class accuracy (class y's accuracy = its
+ * correct val rows over its val rows, all attributes pooled: SubpopBench's
+ * ValWorstAccAttributeNo, needs no attribute labels). The order is the
+ * order of the results file's `selected` entries. */
+typedef enum { SELECT_VAL_WORST, SELECT_VAL_AVG, SELECT_ORACLE, SELECT_VAL_WORST_CLASS,
+               N_SELECTS } select_kind;
 
-/* "val-worst", "val-avg", "oracle", then NULL: the one spelling of the
- * selection rules (DSL, command line, results file, report) */
+/* "val-worst", "val-avg", "oracle", "val-worst-class", then NULL: the one
+ * spelling of the selection rules (DSL, command line, results file, report) */
 extern const char *const select_names[N_SELECTS + 1];
 /* "train", "ident", "student" (canonical text, results file), then NULL */
 extern const char *const job_kind_names[N_JOB_KINDS + 1];

@@ -22,9 +22,11 @@
  * 3: a store that grows: jobs keyed by content hashes (data digests, not
  *    paths), an extensible (chunked) /jobs/table, /scripts/<sha256> (the
  *    rows each script asks for) and /checkpoints/<hash>.
+ * 4: selected has a fourth entry (val-worst-class); dfr{} jobs have
+ *    /jobs/<id>/dfr (DFR's choices).
  * Readers accept RF_FORMAT_OLDEST..RF_FORMAT_VERSION; the writer writes
  * RF_FORMAT_VERSION only and grows only files of RF_FORMAT_VERSION. */
-#define RF_FORMAT_VERSION 3
+#define RF_FORMAT_VERSION 4
 #define RF_FORMAT_OLDEST 1
 
 /* ---- root attributes ---- */
@@ -46,6 +48,24 @@
 #define RF_TABLE_NAME "table"           /* the name a job id may not take */
 #define RF_ARTIFACTS "/artifacts"       /* one group per hash */
 #define RF_DIAGNOSTICS "diagnostics"    /* subgroup of a job */
+/* /jobs/<id>/dfr (format 4, dfr{} jobs only): DFR's model selection
+ * (runtime/linalg/dfr.h, dfr_select_report), NaN until written */
+#define RF_DFR "dfr"                    /* subgroup of a job */
+#define RF_D_DFR_SCORES "scores"        /* float64 [L, 3]: per L2 strength tried: the
+                                           strength, worst-group and overall accuracy
+                                           on the second half of val */
+#define RF_D_DFR_CHOICE "choice"        /* float64 [RF_DFR_N_CHOICE], @fields names them */
+#define RF_X_FIELDS "fields"            /* text [n]: the entries of a vector dataset */
+#define RF_DFR_N_LAMBDAS 5              /* L: the strengths dfr{} tries */
+enum { RF_DFR_LAMBDA, RF_DFR_BEST, RF_DFR_N_HALF_FIT, RF_DFR_N_HALF_SCORE,
+       RF_DFR_PER_GROUP_FIT, RF_DFR_PER_GROUP_FINAL, RF_DFR_GROUPS_EMPTY, RF_DFR_RETRIES,
+       RF_DFR_N_CHOICE };
+/* the names of choice's entries: the chosen strength, its index in scores,
+ * val rows in the tuning and the scoring half, rows per group of a tuning
+ * and of a final group-balanced subsample, groups absent from the tuning
+ * half, refits with 10x the strength after a failed solve (all fits) */
+#define RF_DFR_CHOICE_NAMES {"lambda", "best", "n_half_fit", "n_half_score", \
+    "per_group_fit", "per_group_final", "groups_empty", "retries_10x"}
 /* format 3: one group per script run on the file, named by the sha256 of
  * its text; root @script_sha256 names the last one */
 #define RF_SCRIPTS "/scripts"
@@ -136,7 +156,7 @@ enum { JOB_PENDING = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3, JOB_SKIPP
 #define RF_D_WORST "worst"              /* float64 [E, 2] */
 #define RF_D_AVG "avg"                  /* float64 [E, 2] */
 #define RF_D_MEAN "mean"                /* float64 [E, 2] */
-#define RF_D_SELECTED "selected"        /* int32 [3] */
+#define RF_D_SELECTED "selected"        /* int32 [4] (format 1-3: [3]) */
 #define RF_D_PARAMS "params"            /* float32 [P]; also in artifacts */
 #define RF_D_CKA "cka"                  /* diagnostics: float64 [G] */
 #define RF_D_FEATURE_MSE "feature_mse"  /* diagnostics: float64 [G] */
@@ -165,8 +185,10 @@ static inline int rf_ident_flags(const long long *count, int G, int A, long long
 /* index 0 and 1 of the split axis of acc/worst/avg/mean */
 enum { RF_SPLIT_VAL = 0, RF_SPLIT_TEST = 1, RF_N_SPLITS = 2 };
 #define RF_SPLIT_NAMES {"val", "test"}
-/* the three entries of selected, index = select kind */
-enum { RF_SEL_VAL_WORST = 0, RF_SEL_VAL_AVG = 1, RF_SEL_ORACLE = 2, RF_N_SEL = 3 };
+/* the entries of selected, index = select kind (format 4: four; files of
+ * format 1-3 hold the first three) */
+enum { RF_SEL_VAL_WORST = 0, RF_SEL_VAL_AVG = 1, RF_SEL_ORACLE = 2, RF_SEL_VAL_WORST_CLASS = 3,
+       RF_N_SEL = 4, RF_N_SEL_V3 = 3 };
 /* the selection rules' names: select_names[] of runtime/core/jobspec.h,
  * in the order of selected[] */
 

@@ -30,6 +30,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+_Static_assert((int)N_SELECTS == (int)RF_N_SEL && (int)SELECT_VAL_WORST_CLASS == (int)RF_SEL_VAL_WORST_CLASS,
+               "selected[] holds one entry per select_kind, in order");
+
 #ifndef DETT_VERSION
 #define DETT_VERSION "unknown"
 #endif
@@ -43,10 +46,12 @@
 typedef struct {
     hid_t train_loss, acc, worst, avg, mean, selected, params;
     hid_t diag_cka, diag_mse;   /* diagnostics/cka, feature_mse, or -1 */
+    hid_t dfr_scores, dfr_choice;   /* dfr/scores, dfr/choice, or -1 */
     hid_t error_groups;         /* ident jobs: error_groups [G], or -1 */
     hid_t ck_f32, ck_f64, ck_mark;   /* /checkpoints/<hash>, or -1 */
     int64_t n32, n64;                /* checkpoint sizes (0: none) */
     int diag;          /* 1: the job has /jobs/<id>/diagnostics */
+    int dfr;           /* 1: the job has /jobs/<id>/dfr */
     int E, G;          /* epochs and groups of the layout (before the 0 -> 1 rule) */
     size_t P;          /* parameters */
     job_kind kind;
@@ -441,6 +446,7 @@ static int inputs_check(results *r, const job_list *jobs, const results_jobinfo 
         rj->P = in->n_params;
         rj->kind = j->kind;
         rj->diag = in->diagnostics != 0;
+        rj->dfr = in->dfr != 0;
         rj->n32 = in->ckpt_f32 > 0 && in->ckpt_f64 > 0 ? in->ckpt_f32 : 0;
         rj->n64 = rj->n32 ? in->ckpt_f64 : 0;
         rj->art = -1;
@@ -873,6 +879,31 @@ static int job_make(hid_t f, const char *tmp, const job_spec *j, const results_j
         CHECK(dset_make(dg, RF_D_FEATURE_MSE, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &G,
                         where, e));
     }
+    if (in->dfr) {
+        static const char *const fields[RF_DFR_N_CHOICE] = RF_DFR_CHOICE_NAMES;
+        static const char *const cols[3] = {"lambda", "val_worst", "val_acc"};
+        hsize_t ds[2] = {RF_DFR_N_LAMBDAS, 3}, dc[1] = {RF_DFR_N_CHOICE};
+        hid_t fg = -1;
+        int frc = -1;
+        CHECK_H5(e, fg = H5Gcreate2(g, RF_DFR, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                 "%s: cannot create " RF_DFR, where);
+        if (dset_make(fg, RF_D_DFR_SCORES, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, ds, where,
+                      e) == 0 &&
+            dset_make(fg, RF_D_DFR_CHOICE, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, dc, where,
+                      e) == 0)
+            frc = 0;
+        hid_t d = frc == 0 ? H5Dopen2(fg, RF_D_DFR_CHOICE, H5P_DEFAULT) : -1;
+        if (frc == 0 && (d < 0 || h5attr_put_texts(d, RF_X_FIELDS, fields, RF_DFR_N_CHOICE,
+                                                     where, e)))
+            frc = d < 0 ? dett_fail(e, "%s: cannot open " RF_DFR "/choice", where) : -1;
+        if (d >= 0) H5Dclose(d);
+        d = frc == 0 ? H5Dopen2(fg, RF_D_DFR_SCORES, H5P_DEFAULT) : -1;
+        if (frc == 0 && (d < 0 || h5attr_put_texts(d, RF_X_FIELDS, cols, 3, where, e)))
+            frc = d < 0 ? dett_fail(e, "%s: cannot open " RF_DFR "/scores", where) : -1;
+        if (d >= 0) H5Dclose(d);
+        H5Gclose(fg);
+        CHECK(frc);
+    }
     CHECK(job_describe(g, dg, where, e));
     if (in->n_layers > 0) CHECK(layers_put(g, in, where, e));
     rc = 0;
@@ -1287,7 +1318,7 @@ static int handles_close(results *r, dett_err *e)
         hid_t *h[] = {&r->job[i].train_loss, &r->job[i].acc, &r->job[i].worst,
                       &r->job[i].avg, &r->job[i].mean, &r->job[i].selected,
                       &r->job[i].params, &r->job[i].diag_cka, &r->job[i].diag_mse,
-                      &r->job[i].error_groups, &r->job[i].ck_f32, &r->job[i].ck_f64,
+                      &r->job[i].dfr_scores, &r->job[i].dfr_choice, &r->job[i].error_groups, &r->job[i].ck_f32, &r->job[i].ck_f64,
                       &r->job[i].ck_mark};
         for (size_t k = 0; k < sizeof h / sizeof h[0]; k++)
             if (*h[k] >= 0 && H5Dclose(*h[k]) < 0 && rc == 0)   /* collective */
@@ -1336,6 +1367,7 @@ static results *results_alloc(const char *path, int n)
         res_job *j = &r->job[i];
         j->train_loss = j->acc = j->worst = j->avg = j->mean = j->selected = j->params = -1;
         j->diag_cka = j->diag_mse = -1;
+        j->dfr_scores = j->dfr_choice = -1;
         j->error_groups = -1;
         j->ck_f32 = j->ck_f64 = j->ck_mark = -1;
     }
@@ -1366,6 +1398,11 @@ static int job_open(results *r, int i, dett_err *e)
     if (j->diag) {
         OPEN_(j->diag_cka, RF_DIAGNOSTICS "/" RF_D_CKA, 1, &G);
         OPEN_(j->diag_mse, RF_DIAGNOSTICS "/" RF_D_FEATURE_MSE, 1, &G);
+    }
+    if (j->dfr) {
+        hsize_t ds[2] = {RF_DFR_N_LAMBDAS, 3}, dc[1] = {RF_DFR_N_CHOICE};
+        OPEN_(j->dfr_scores, RF_DFR "/" RF_D_DFR_SCORES, 2, ds);
+        OPEN_(j->dfr_choice, RF_DFR "/" RF_D_DFR_CHOICE, 1, dc);
     }
     if (j->kind == JOB_IDENT) {   /* absent in files of dett before it: stays -1 */
         snprintf(p, sizeof p, RF_JOBS "/%s/" RF_D_ERROR_GROUPS, j->id);
@@ -1635,7 +1672,7 @@ int results_write_job(results *r, int job, int epochs_run, const double *train_l
         return dett_fail(e, "%s: job %s: epochs_run %d outside [0, %d]", r->path, j->id,
                          epochs_run, j->E);
     if (quiet_on(&q, e)) return -1;
-    hsize_t E = (hsize_t)epochs_run, G = (hsize_t)j->G, z = 0, three = 3, P = j->P;
+    hsize_t E = (hsize_t)epochs_run, G = (hsize_t)j->G, z = 0, three = RF_N_SEL, P = j->P;
     snprintf(w, sizeof w, RF_JOBS "/%s", j->id);
     int rc = 0;
     if (train_loss && E)
@@ -1663,6 +1700,21 @@ int results_write_diagnostics(results *r, int job, const double *cka, const doub
     hsize_t z = 0, G = (hsize_t)j->G;
     int rc = slab_io(r, j->diag_cka, H5T_NATIVE_DOUBLE, 1, &z, &G, cka, NULL, j->id, e);
     if (rc == 0) rc = slab_io(r, j->diag_mse, H5T_NATIVE_DOUBLE, 1, &z, &G, mse, NULL, j->id, e);
+    return quiet_off(&q, rc, e);
+}
+
+int results_write_dfr(results *r, int job, const double *scores, const double *choice,
+                      dett_err *e)
+{
+    h5_quiet q;
+    if (job_arg(r, job, e)) return -1;
+    res_job *j = &r->job[job];
+    if (!j->dfr) return dett_fail(e, "%s: job %s has no " RF_DFR " in its layout", r->path, j->id);
+    if (quiet_on(&q, e)) return -1;
+    hsize_t z2[2] = {0, 0}, ds[2] = {RF_DFR_N_LAMBDAS, 3}, z = 0, dc = RF_DFR_N_CHOICE;
+    int rc = slab_io(r, j->dfr_scores, H5T_NATIVE_DOUBLE, 2, z2, ds, scores, NULL, j->id, e);
+    if (rc == 0)
+        rc = slab_io(r, j->dfr_choice, H5T_NATIVE_DOUBLE, 1, &z, &dc, choice, NULL, j->id, e);
     return quiet_off(&q, rc, e);
 }
 
@@ -1816,7 +1868,8 @@ static int job_copy(results *r, hid_t f, const char *other, int i, const results
         {j->train_loss, RF_D_TRAIN_LOSS}, {j->acc, RF_D_ACC}, {j->worst, RF_D_WORST},
         {j->avg, RF_D_AVG}, {j->mean, RF_D_MEAN}, {j->selected, RF_D_SELECTED},
         {j->params, RF_D_PARAMS}, {j->diag_cka, RF_DIAGNOSTICS "/" RF_D_CKA},
-        {j->diag_mse, RF_DIAGNOSTICS "/" RF_D_FEATURE_MSE}};
+        {j->diag_mse, RF_DIAGNOSTICS "/" RF_D_FEATURE_MSE},
+        {j->dfr_scores, RF_DFR "/" RF_D_DFR_SCORES}, {j->dfr_choice, RF_DFR "/" RF_D_DFR_CHOICE}};
     for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++) {
         if (ds[k].h < 0) continue;
         snprintf(p, sizeof p, RF_JOBS "/%s/%s", row->id, ds[k].name);

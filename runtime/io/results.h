@@ -3,7 +3,7 @@
  * The schema (every group, dataset and attribute, with axes and units) is
  * docs/results-format.md; every name is a macro of
  * runtime/format/results_format.h (format "dett-results", format_version
- * RF_FORMAT_VERSION = 3). In short:
+ * RF_FORMAT_VERSION = 4). In short:
  *
  * /                      attributes: format, format_version, dett_version,
  *                        git_commit, script, script_path, script_sha256,
@@ -19,7 +19,7 @@
  *                        dataset, teacher, ident, select, kind, hash) and
  *                        typed (batch, seed, epochs, groups, n_attrs, arch.*,
  *                        optim.*, method.*, weighting.*)
- *   train_loss [E], acc [E, 2, G], worst/avg/mean [E, 2], selected [3],
+ *   train_loss [E], acc [E, 2, G], worst/avg/mean [E, 2], selected [4],
  *   params [P], diagnostics/{cka, feature_mse} [G] (fitnet, simkd, dett),
  *   error_groups [G] (ident jobs: error-set rows per training group);
  *   each dataset has @long_name, @axes, @units, @fill and, where it has an
@@ -91,6 +91,7 @@ typedef struct {
     int batch;                     /* global batch */
     char teacher[16], ident[16], select[16];
     int diagnostics;               /* 1: create /jobs/<id>/diagnostics */
+    int dfr;                       /* 1: create /jobs/<id>/dfr (dfr{} jobs) */
     /* the model (results_describe_model): n_layers 0 leaves @layers,
      * input_shape and n_classes out */
     int n_layers;
@@ -123,7 +124,7 @@ int results_adopt_ids(const char *path, MPI_Comm comm, job_list *jobs, int force
                       int *n_stored, dett_err *e);
 
 /* Collective over comm. The results file is a store of jobs keyed by hash
- * (format 3). If path does not exist (or force): an empty store is built in
+ * (format 4). If path does not exist (or force): an empty store is built in
  * "<path>.tmp" and renamed to path when complete (force replaces whatever
  * was there). Then the store grows by the jobs it does not hold (new table
  * rows, /jobs/<id>, /artifacts/<hash>, /checkpoints/<hash>, created
@@ -174,12 +175,18 @@ int results_write_row(results *r, int job, const results_row *row, dett_err *e);
 
 /* independent: writes a finished job's curves, selection and parameters.
  * Arrays as in the layout: train_loss [E], acc [E, 2, G], worst/avg/mean
- * [E, 2], selected [3], params [P]; epochs_run <= E rows are written.
+ * [E, 2], selected [4], params [P]; epochs_run <= E rows are written.
  * A NULL array is not written (its dataset keeps what it held). */
 int results_write_job(results *r, int job, int epochs_run, const double *train_loss,
                       const double *acc, const double *worst, const double *avg,
                       const double *mean, const int32_t *selected, const float *params,
                       dett_err *e);
+/* independent: a dfr{} job's selection record, scores [RF_DFR_N_LAMBDAS, 3]
+ * and choice [RF_DFR_N_CHOICE] (results_format.h); -1 if the job has no
+ * /jobs/<id>/dfr in its layout */
+int results_write_dfr(results *r, int job, const double *scores, const double *choice,
+                      dett_err *e);
+
 /* independent: a student's per-group diagnostics, cka [G] and mse [G] */
 int results_write_diagnostics(results *r, int job, const double *cka, const double *mse,
                               dett_err *e);

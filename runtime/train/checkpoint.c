@@ -79,7 +79,7 @@ static void pack(train_state *s, float *f32, double *f64, int out)
     if (out) {
         double h[HEAD] = { s->epoch, (double)s->step, s->loss_sum, (double)s->opt->t,
                            s->popt ? (double)s->popt->t : 0.0, r->selected[0], r->selected[1],
-                           r->selected[2], r->epochs_run, 0 };
+                           r->selected[2], r->epochs_run, r->selected[3] };
         memcpy(f64, h, sizeof h);
     } else {
         s->epoch = (int)f64[0];
@@ -89,6 +89,7 @@ static void pack(train_state *s, float *f32, double *f64, int out)
         if (s->popt) s->popt->t = (long)f64[4];
         for (int k = 0; k < 3; k++) r->selected[k] = (int)f64[5 + k];
         r->epochs_run = (int)f64[8];
+        r->selected[3] = (int)f64[9];
     }
 }
 

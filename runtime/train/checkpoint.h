@@ -4,7 +4,8 @@
  * /checkpoints/<hash> (runtime/io/results.h, results_ckpt_*), laid out as
  *   f32: params [P] | projector params [Pp] | optimiser m [T] | v [T] |
  *        projector optimiser m [Tp] | v [Tp] | selected snapshot [P] | q [G]
- *   f64: epoch, step, loss_sum, opt.t, popt.t, selected[3], epochs_run |
+ *   f64: epoch, step, loss_sum, opt.t, popt.t, selected[0..2], epochs_run,
+ *        selected[3] |
  *        train_loss [E] | acc [E, 3, G] | worst, avg, mean [E, 3] each
  * (T, Tp: the trainable prefixes the optimisers update). The RNG needs no
  * state: every row order is drawn from (seed, epoch). Group rank 0 writes,

@@ -2,6 +2,7 @@
 #include "dfr_job.h"
 #include "dfr.h"
 #include "metrics.h"
+#include "results_format.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,28 @@ static int result_grow(train_result *r, dett_err *e)
     return 0;
 }
 
+_Static_assert(sizeof dfr_lambdas / sizeof *dfr_lambdas == RF_DFR_N_LAMBDAS,
+               "the results file's dfr/scores holds one row per strength tried");
+
+void dfr_job_record(const dfr_select_report *rep, double *scores, double *choice)
+{
+    for (int k = 0; k < RF_DFR_N_LAMBDAS; k++) {
+        scores[k * 3 + 0] = dfr_lambdas[k];
+        scores[k * 3 + 1] = rep->worst_acc[k];
+        scores[k * 3 + 2] = rep->mean_acc[k];
+    }
+    choice[RF_DFR_LAMBDA] = rep->lambda;
+    choice[RF_DFR_BEST] = rep->best;
+    choice[RF_DFR_N_HALF_FIT] = (double)rep->n_half[0];
+    choice[RF_DFR_N_HALF_SCORE] = (double)rep->n_half[1];
+    choice[RF_DFR_PER_GROUP_FIT] = (double)rep->per_group_fit;
+    choice[RF_DFR_PER_GROUP_FINAL] = (double)rep->per_group_final;
+    choice[RF_DFR_GROUPS_EMPTY] = rep->groups_empty;
+    choice[RF_DFR_RETRIES] = rep->retries;
+}
+
 int dfr_job_refit(MPI_Comm comm, const job_spec *job, const groupdata *gd, model *m,
-                  train_result *res, dett_err *e)
+                  train_result *res, dfr_select_report *rep, dett_err *e)
 {
     const dataset_rows *val = &gd->eval[SPLIT_VAL];
     const int F = m->feat_dim, C = m->n_classes, A = gd->info.n_attrs, G = gd->info.n_groups;
@@ -57,7 +78,7 @@ int dfr_job_refit(MPI_Comm comm, const job_spec *job, const groupdata *gd, model
                            DFR_SEEDS, job->seed };
     const layer *head = m->layers[m->n_layers - 1];
     float *W = m->params + head->off, *bias = W + (size_t)C * F;
-    CHECK(dfr_select(comm, feat, val->y, grp, n, F, C, G, &o, &so, W, bias, NULL, e));
+    CHECK(dfr_select(comm, feat, val->y, grp, n, F, C, G, &o, &so, W, bias, rep, e));
 
     /* the refit model as one more epoch row, chosen by every rule */
     CHECK(result_grow(res, e));
@@ -70,7 +91,7 @@ int dfr_job_refit(MPI_Comm comm, const job_spec *job, const groupdata *gd, model
                        tot, gd->info.group_count[SPLIT_TRAIN], G);
     }
     res->epochs_run = ep + 1;
-    res->selected[0] = res->selected[1] = res->selected[2] = ep;
+    for (int k = 0; k < N_SELECTS; k++) res->selected[k] = ep;
     memcpy(res->params, m->params, sizeof(float) * m->n_params);
     free(feat); free(grp);
     model_ws_free(ws);

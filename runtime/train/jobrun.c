@@ -278,7 +278,8 @@ static int write_curves(jobrun_ctx *c, int j, const train_result *r, const float
             m[dst] = r->mean[src];
             memcpy(acc + dst * G, r->acc + src * G, sizeof(double) * G);
         }
-    int32_t sel[3] = { r->selected[0], r->selected[1], r->selected[2] };
+    int32_t sel[N_SELECTS];
+    for (int k = 0; k < N_SELECTS; k++) sel[k] = r->selected[k];
     rc = results_write_job(c->res, j, E, r->train_loss, acc, w, a, m, sel, params, e);
 done:
     free(acc); free(w); free(a); free(m);
@@ -399,6 +400,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
     const method_def *def = method_get(job->method.kind);
     job_inputs x = { 0 };
     train_result res = { 0 };
+    dfr_select_report drep = { 0 };   /* dfr{} jobs: DFR's choices */
     model *m = NULL;
     int grank, gsize;
     CHECK_MPI(e, MPI_Comm_rank(c->comm, &grank));
@@ -459,7 +461,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
     c->ckpt_epoch = ck.resumed ? ck.from_epoch : ck.epoch;
     c->ckpt_step = ck.resumed ? ck.from_step : ck.step;
     if ((def->flags & MF_DFR_REFIT) && !res.failed && !res.stopped)
-        CHECK(dfr_job_refit(c->comm, job, &c->data, m, &res, e));
+        CHECK(dfr_job_refit(c->comm, job, &c->data, m, &res, &drep, e));
 
     /* 5. the writes: status row (by the caller), error set, diagnostics,
      *    curves, the model handed on */
@@ -495,6 +497,11 @@ record:
             *test_avg = 2.0 * flags + (double)size / (double)c->data.info.n[SPLIT_TRAIN];
         }
         if (jobrun_has_diagnostics(job)) CHECK(diagnostics(c, j, m, &x, &res, grank, e));
+        if ((def->flags & MF_DFR_REFIT) && grank == 0) {
+            double scores[RF_DFR_N_LAMBDAS * 3], choice[RF_DFR_N_CHOICE];
+            dfr_job_record(&drep, scores, choice);
+            CHECK(results_write_dfr(c->res, j, scores, choice, e));
+        }
         if (grank == 0) {
             CHECK(write_curves(c, j, &res, res.params, e));
             /* teachers hand on their selected model; identification models

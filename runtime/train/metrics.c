@@ -1,5 +1,6 @@
 /* metrics.c - per-group accuracy and selection (see metrics.h). */
 #include "metrics.h"
+#include <math.h>
 
 void metrics_groups(double *acc, double *worst, double *avg, double *mean,
                     const int64_t *correct, const int64_t *total,
@@ -16,6 +17,21 @@ void metrics_groups(double *acc, double *worst, double *avg, double *mean,
     *worst = w;
     *avg = a;
     *mean = m;
+}
+
+double metrics_worst_class(const double *acc, const int64_t *count, int C, int A)
+{
+    double w = 2.0;
+    for (int y = 0; y < C; y++) {
+        double c = 0.0, t = 0.0;
+        for (int a = 0; a < A; a++) {
+            const int g = y * A + a;
+            c += (double)llround(acc[g] * (double)count[g]);
+            t += (double)count[g];
+        }
+        if (t > 0 && c / t < w) w = c / t;
+    }
+    return w > 1.0 ? 0.0 : w;
 }
 
 int metrics_argmax(const double *v, int n)

@@ -339,25 +339,41 @@ static int end_of_epoch(MPI_Comm comm, const job_spec *job, const groupdata *gd,
         metrics_groups(res->acc + k * G, &res->worst[k], &res->avg[k], &res->mean[k],
                        corr, tot, gd->info.group_count[SPLIT_TRAIN], G);
     }
-    /* selection criteria per select_kind, earliest epoch on ties */
-    double crit[3] = { res->worst[(size_t)ep * N_SPLITS + SPLIT_VAL],
-                       res->avg[(size_t)ep * N_SPLITS + SPLIT_VAL],
-                       res->worst[(size_t)ep * N_SPLITS + SPLIT_TEST] };
-    for (int k = 0; k < 3; k++) {
-        int sel = res->selected[k];
-        double best = ep == 0 ? -1.0
-                    : (k == 0 ? res->worst[(size_t)sel * N_SPLITS + SPLIT_VAL]
-                     : k == 1 ? res->avg[(size_t)sel * N_SPLITS + SPLIT_VAL]
-                              : res->worst[(size_t)sel * N_SPLITS + SPLIT_TEST]);
-        if (crit[k] > best) {
-            res->selected[k] = ep;
-            if ((int)job->select == k)
-                memcpy(res->params, m->params, sizeof(float) * m->n_params);
-        }
-    }
+    unsigned moved = train_select(res, ep, gd->info.group_count[SPLIT_VAL], gd->info.n_classes,
+                                  gd->info.n_attrs);
+    if (moved & (1u << job->select)) memcpy(res->params, m->params, sizeof(float) * m->n_params);
     return 0;
 fail:
     return -1;
+}
+
+/* the value select_kind k maximises at epoch ep */
+static double select_crit(const train_result *res, int k, int ep, const int64_t *val_count,
+                          int C, int A)
+{
+    const size_t v = (size_t)ep * N_SPLITS + SPLIT_VAL, t = (size_t)ep * N_SPLITS + SPLIT_TEST;
+    switch ((select_kind)k) {
+    case SELECT_VAL_WORST: return res->worst[v];
+    case SELECT_VAL_AVG: return res->avg[v];
+    case SELECT_ORACLE: return res->worst[t];
+    case SELECT_VAL_WORST_CLASS:
+        return metrics_worst_class(res->acc + v * (size_t)res->G, val_count, C, A);
+    case N_SELECTS: break;
+    }
+    return -1.0;
+}
+
+unsigned train_select(train_result *res, int ep, const int64_t *val_count, int C, int A)
+{
+    unsigned moved = 0;
+    for (int k = 0; k < N_SELECTS; k++) {
+        double best = ep == 0 ? -1.0 : select_crit(res, k, res->selected[k], val_count, C, A);
+        if (select_crit(res, k, ep, val_count, C, A) > best) {
+            res->selected[k] = ep;
+            moved |= 1u << k;
+        }
+    }
+    return moved;
 }
 
 int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,

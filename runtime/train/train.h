@@ -25,7 +25,7 @@ typedef struct {
     double *train_loss;          /* [epochs] the method's mean objective */
     double *acc;                 /* [epochs][N_SPLITS][G]; the train slot is unused */
     double *worst, *avg, *mean;  /* [epochs][N_SPLITS] */
-    int selected[3];             /* epoch chosen by each select_kind */
+    int selected[N_SELECTS];     /* epoch chosen by each select_kind */
     float *params;               /* model parameters at the job's selected epoch */
     size_t n_params;
     int failed;                  /* 1: diverged (reason says where) */
@@ -89,6 +89,13 @@ void train_result_free(train_result *r);
 /* per-group correct counts of m on a split, summed over comm (collective) */
 int train_eval(MPI_Comm comm, const model *m, const groupdata *gd, int split,
                int64_t *correct, int64_t *total, dett_err *e);
+
+/* moves each select_kind's choice to epoch ep when ep scores higher than
+ * the epoch it holds (ep == 0 always sets; earlier epochs win ties), from
+ * res's val/test curves at both epochs; val_count[G] are the val rows per
+ * group, G = C classes x A attributes. Returns the bit mask (1 << kind) of
+ * the kinds that now choose ep. */
+unsigned train_select(train_result *res, int ep, const int64_t *val_count, int C, int A);
 
 /* prints the per-group table of the selected epoch (rank 0 of the caller) */
 void train_print_table(const train_result *r, const dataset_info *info, int sel_kind);
