@@ -19,6 +19,9 @@
 #       jobfail  a weighting function that fails on real signals only fails
 #                its job with the reason (results file and console); the
 #                rest of the grid finishes
+#       diagfail a failing diagnostic (an inf feature injected on one rank by
+#                DETT_TEST_FAIL_DIAGNOSTICS) fails its job with the reason;
+#                the rest of the grid finishes, exit 3
 set -u
 DETT=$1; MPIEXEC=$2; CASE=$3
 fail() { echo "FAILED: $*"; exit 1; }
@@ -221,6 +224,32 @@ EOF
     grep -q "failed | g.lua:6: not on real data" rep$k.md || { cat rep$k.md; fail "K=$k: the results file lacks the reason"; }
   done
   echo "a weighting failing on real rows fails its job only (K = 1 and 2), reason in the file and on the console"
+  ;;
+diagfail)
+  cat > g.lua <<'EOF'
+local d = dataset "d.h5"
+local t = train { data = d, arch = mlp{16}, epochs = 2 }
+return grid { data = d, teacher = t, student = mlp{8}, epochs = 2,
+  method = sweep{ erm{}, simkd{} } }
+EOF
+  # one rank alone, then the bad feature on rank 1 of a 2-rank group
+  for k in 1 2; do
+    if [ $k = 1 ]; then
+      DETT_TEST_FAIL_DIAGNOSTICS=0 $MPIEXEC -n 1 "$DETT" run g.lua -o r$k.h5 --progress lines > r$k.out 2> r$k.err
+    else
+      DETT_TEST_FAIL_DIAGNOSTICS=1 $MPIEXEC -n 2 "$DETT" run g.lua -o r$k.h5 --ranks-per-job 2 \
+        --progress lines > r$k.out 2> r$k.err
+    fi
+    rc=$?
+    [ $rc = 3 ] || { cat r$k.out r$k.err; fail "K=$k: exit $rc, want 3 (a job failed)"; }
+    grep -q "3 jobs: 2 done, 1 failed, 0 skipped" r$k.out || { cat r$k.out; fail "K=$k: want 2 done, 1 failed"; }
+    grep -q "^dett: g.lua:3: j00[0-9] failed: diagnostics: .*student features: value 0 of local row 0 is inf" r$k.err \
+      || { cat r$k.err; fail "K=$k: console lacks the reason"; }
+    grep -q "MPI_ABORT" r$k.err && { cat r$k.err; fail "K=$k: aborted"; }
+    "$DETT" report r$k.h5 > rep$k.md || fail "report"
+    grep -q "failed | diagnostics: .*is inf" rep$k.md || { cat rep$k.md; fail "K=$k: the results file lacks the reason"; }
+  done
+  echo "a failing diagnostic fails its job only (1 rank, and rank 1 of a 2-rank group), reason in the file and on the console"
   ;;
 *) fail "unknown case $CASE" ;;
 esac
