@@ -6,6 +6,7 @@
 #include "dsl.h"
 #include "report.h"
 #include "linalg.h"
+#include <hdf5.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,12 +64,26 @@ int main(int argc, char **argv)
     }
     /* one BLAS thread per rank: ranks are the parallelism */
     linalg_blas_one_thread();
+    /* HDF5 does not close itself down at exit: every file is closed
+     * explicitly, and a damaged file can leave HDF5's own allocations
+     * behind, whose shutdown prints "infinite loop closing library" */
+    if (H5dont_atexit() < 0) {
+        fprintf(stderr, "dett: H5dont_atexit failed\n");
+        return 1;
+    }
     if (!commands[c].mpi) return commands[c].fn(argc - 1, argv + 1);
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
         fprintf(stderr, "dett: MPI_Init failed\n");
         return 1;
     }
     int rc = commands[c].fn(argc - 1, argv + 1);
+    /* MPI_Finalize shuts HDF5 down (it hangs that on MPI_COMM_SELF); after
+     * a failure, already told in one line, its noise about a damaged file
+     * is not shown */
+    if (rc != 0 && rc != 3) {
+        fflush(stderr);
+        if (!freopen("/dev/null", "w", stderr)) { /* keep stderr as it is */ }
+    }
     MPI_Finalize();
     return rc;
 }

@@ -19,6 +19,12 @@
 #       jobfail  a weighting function that fails on real signals only fails
 #                its job with the reason (results file and console); the
 #                rest of the grid finishes
+#       diagfail a failing diagnostic (an inf feature injected on one rank by
+#                DETT_TEST_FAIL_DIAGNOSTICS) fails its job with the reason;
+#                the rest of the grid finishes, exit 3
+#       damaged  dett report on damaged results files (truncated, a flipped
+#                superblock byte, flipped bytes in object headers) refuses
+#                in one line, without HDF5's "infinite loop closing library"
 set -u
 DETT=$1; MPIEXEC=$2; CASE=$3
 fail() { echo "FAILED: $*"; exit 1; }
@@ -221,6 +227,57 @@ EOF
     grep -q "failed | g.lua:6: not on real data" rep$k.md || { cat rep$k.md; fail "K=$k: the results file lacks the reason"; }
   done
   echo "a weighting failing on real rows fails its job only (K = 1 and 2), reason in the file and on the console"
+  ;;
+diagfail)
+  cat > g.lua <<'EOF'
+local d = dataset "d.h5"
+local t = train { data = d, arch = mlp{16}, epochs = 2 }
+return grid { data = d, teacher = t, student = mlp{8}, epochs = 2,
+  method = sweep{ erm{}, simkd{} } }
+EOF
+  # one rank alone, then the bad feature on rank 1 of a 2-rank group
+  for k in 1 2; do
+    if [ $k = 1 ]; then
+      DETT_TEST_FAIL_DIAGNOSTICS=0 $MPIEXEC -n 1 "$DETT" run g.lua -o r$k.h5 --progress lines > r$k.out 2> r$k.err
+    else
+      DETT_TEST_FAIL_DIAGNOSTICS=1 $MPIEXEC -n 2 "$DETT" run g.lua -o r$k.h5 --ranks-per-job 2 \
+        --progress lines > r$k.out 2> r$k.err
+    fi
+    rc=$?
+    [ $rc = 3 ] || { cat r$k.out r$k.err; fail "K=$k: exit $rc, want 3 (a job failed)"; }
+    grep -q "3 jobs: 2 done, 1 failed, 0 skipped" r$k.out || { cat r$k.out; fail "K=$k: want 2 done, 1 failed"; }
+    grep -q "^dett: g.lua:3: j00[0-9] failed: diagnostics: .*student features: value 0 of local row 0 is inf" r$k.err \
+      || { cat r$k.err; fail "K=$k: console lacks the reason"; }
+    grep -q "MPI_ABORT" r$k.err && { cat r$k.err; fail "K=$k: aborted"; }
+    "$DETT" report r$k.h5 > rep$k.md || fail "report"
+    grep -q "failed | diagnostics: .*is inf" rep$k.md || { cat rep$k.md; fail "K=$k: the results file lacks the reason"; }
+  done
+  echo "a failing diagnostic fails its job only (1 rank, and rank 1 of a 2-rank group), reason in the file and on the console"
+  ;;
+damaged)
+  cat > g.lua <<'EOF'
+local d = dataset "d.h5"
+return grid { data = d, student = mlp{8}, epochs = 1, method = erm{} }
+EOF
+  $MPIEXEC -n 1 "$DETT" run g.lua -o good.h5 > run.out 2>&1 || { cat run.out; fail "run"; }
+  size=$(stat -c %s good.h5)
+  head -c $((size / 2)) good.h5 > trunc.h5
+  cp good.h5 super.h5; printf '\377' | dd of=super.h5 bs=1 seek=9 conv=notrunc 2> /dev/null
+  for f in trunc super; do
+    "$DETT" report $f.h5 > rep.out 2> rep.err && fail "$f: accepted"
+    [ "$(wc -l < rep.err)" = 1 ] && grep -q "^dett: $f.h5: " rep.err || { cat rep.err; fail "$f: want one dett: line"; }
+  done
+  # bytes flipped through the object headers: whatever HDF5 makes of them,
+  # never its shutdown noise (crashes inside libhdf5 are not judged here)
+  n=0
+  for off in $(seq 397 397 12000); do
+    cp good.h5 x.h5; printf 'Z' | dd of=x.h5 bs=1 seek=$off conv=notrunc 2> /dev/null
+    timeout 20 "$DETT" report x.h5 > /dev/null 2> x.err
+    grep -q "infinite loop closing library" x.err && { cat x.err; fail "offset $off: HDF5 shutdown noise"; }
+    [ -s x.err ] && n=$((n + 1))
+  done
+  [ $n -gt 0 ] || fail "no flipped byte was refused (the test lost its teeth)"
+  echo "damaged results files: one-line refusals, no HDF5 shutdown noise ($n of 30 flips refused)"
   ;;
 *) fail "unknown case $CASE" ;;
 esac

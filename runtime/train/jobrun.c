@@ -309,9 +309,23 @@ static int forward_feats(const model *m, const model *proj, const float *x, int6
     return 0;
 }
 
+/* DETT_TEST_FAIL_DIAGNOSTICS=R: world rank R puts an inf into its first
+ * student feature before the CKA, the non-finite feature that must fail
+ * the job and not the grid */
+static void maybe_poison_feats(float *sf, int64_t n)
+{
+    const char *v = getenv("DETT_TEST_FAIL_DIAGNOSTICS");
+    int wrank = -1;
+    if (!v || n <= 0 || MPI_Comm_rank(MPI_COMM_WORLD, &wrank) != MPI_SUCCESS) return;
+    if (wrank == atoi(v)) sf[0] = INFINITY;
+}
+
 /* per-group linear CKA and feature MSE between the teacher's features and
  * the student's (projected) ones on the test rows: simkd and dett at the
- * selected epoch, fitnet at the last (its projector is not snapshotted) */
+ * selected epoch, fitnet at the last (its projector is not snapshotted).
+ * Returns 0 done, 1 when the diagnostics failed (on any rank: the group
+ * agrees; the job is then failed with e's message), -1 when writing them
+ * to the results file failed (fatal) */
 static int diagnostics(jobrun_ctx *c, int j, model *m, const job_inputs *x,
                        const train_result *res, int grank, dett_err *e)
 {
@@ -323,19 +337,24 @@ static int diagnostics(jobrun_ctx *c, int j, model *m, const job_inputs *x,
     float *tf = malloc(sizeof(float) * (size_t)(n ? n : 1) * F);
     float *sf = malloc(sizeof(float) * (size_t)(n ? n : 1) * F);
     int32_t *g = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
-    int rc = -1;
-    if (!tf || !sf || !g) { dett_fail(e, "out of memory (diagnostics)"); goto done; }
-    for (int64_t i = 0; i < n; i++) g[i] = t->y[i] * A + t->a[i];
-    if (!x->proj) memcpy(m->params, res->params, sizeof(float) * m->n_params);
-    if (x->t_external) {   /* the file's test features, if it has them */
-        if (!x->t_test_feats) { rc = 0; goto done; }   /* the same file on every rank */
-        memcpy(tf, x->t_test_feats, sizeof(float) * (size_t)n * F);
+    int rc = 1, st = 0;
+    if (!tf || !sf || !g) st = dett_fail(e, "out of memory (diagnostics)");
+    if (!st) {
+        for (int64_t i = 0; i < n; i++) g[i] = t->y[i] * A + t->a[i];
+        if (!x->proj) memcpy(m->params, res->params, sizeof(float) * m->n_params);
+        if (x->t_external) {   /* the file's test features, if it has them */
+            if (!x->t_test_feats) { rc = 0; goto done; }   /* the same file on every rank */
+            memcpy(tf, x->t_test_feats, sizeof(float) * (size_t)n * F);
+        }
+        st = (!x->t_external && forward_feats(x->teacher, NULL, t->X, n, gd->info.d, tf, e)) ||
+             forward_feats(m, x->proj, t->X, n, gd->info.d, sf, e) ? -1 : 0;
+        if (!st) maybe_poison_feats(sf, n);
     }
-    if ((!x->t_external && forward_feats(x->teacher, NULL, t->X, n, gd->info.d, tf, e)) ||
-        forward_feats(m, x->proj, t->X, n, gd->info.d, sf, e) ||
+    /* every rank reaches the CKA's collectives, or none does */
+    if (agree_ranked(c->comm, st, e) ||
         cka_per_group(c->comm, tf, sf, F, g, n, G, cka, mse, NULL, e))
         goto done;
-    rc = grank == 0 ? results_write_diagnostics(c->res, j, cka, mse, e) : 0;
+    rc = grank == 0 && results_write_diagnostics(c->res, j, cka, mse, e) ? -1 : 0;
 done:
     free(tf); free(sf); free(g);
     return rc;
@@ -496,7 +515,19 @@ record:
             *test_worst = (double)size;
             *test_avg = 2.0 * flags + (double)size / (double)c->data.info.n[SPLIT_TRAIN];
         }
-        if (jobrun_has_diagnostics(job)) CHECK(diagnostics(c, j, m, &x, &res, grank, e));
+        int diag_failed = 0;
+        if (jobrun_has_diagnostics(job)) {
+            /* a failing diagnostic (a non-finite feature) fails this job,
+             * not the grid; only a failed write is fatal */
+            int d = diagnostics(c, j, m, &x, &res, grank, e);
+            if (d < 0) goto fail;
+            if (d > 0) {
+                diag_failed = 1;
+                row->status = JOB_FAILED;
+                snprintf(row->error, sizeof row->error, "diagnostics: %.*s",
+                         (int)sizeof row->error - 14, e->msg);
+            }
+        }
         if ((def->flags & MF_DFR_REFIT) && grank == 0) {
             double scores[RF_DFR_N_LAMBDAS * 3], choice[RF_DFR_N_CHOICE];
             dfr_job_record(&drep, scores, choice);
@@ -505,8 +536,10 @@ record:
         if (grank == 0) {
             CHECK(write_curves(c, j, &res, res.params, e));
             /* teachers hand on their selected model; identification models
-             * their state after T epochs, as JTT does */
-            if (job->kind == JOB_TRAIN)
+             * their state after T epochs, as JTT does (a failed job none) */
+            if (diag_failed)
+                ;
+            else if (job->kind == JOB_TRAIN)
                 CHECK(results_write_artifact_params(c->res, j, res.params, e));
             else if (job->kind == JOB_IDENT)
                 CHECK(results_write_artifact_params(c->res, j, m->params, e));
