@@ -762,6 +762,29 @@ static int ctor_call(lua_State *L)
     return 1;
 }
 
+/* The object of a file-naming constructor (dataset, external) for the path
+ * at stack index 1: checks that it names a regular file, then pushes
+ * {path = ...} as an object of ctor c. what names the constructor in errors. */
+static int file_object(lua_State *L, const ctor *c, const char *what)
+{
+    size_t n = 0;
+    const char *path = lua_tolstring(L, 1, &n);
+    if (n == 0 || n >= JOB_PATH || strlen(path) != n)
+        return luaL_error(L, "%s '%s': bad file name (empty, too long or with NUL bytes)", what,
+                          path);
+    struct stat st;
+    if (stat(path, &st) != 0) return luaL_error(L, "%s '%s': file not found", what, path);
+    if (!S_ISREG(st.st_mode)) return luaL_error(L, "%s '%s': not a regular file", what, path);
+    lua_newtable(L);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "path");
+    char where[DSL_WHERE];
+    int line;
+    caller_where(L, where, &line);
+    obj_push(L, c, -1, where, line);
+    return 1;
+}
+
 /* dataset "file.h5": the file must exist (relative to the working
  * directory); its contents are checked when a job opens it. */
 static int l_dataset(lua_State *L)
@@ -770,22 +793,7 @@ static int l_dataset(lua_State *L)
         return luaL_error(L, "dataset: expected a file name (string), got %s",
                           lua_gettop(L) ? obj_describe(L, 1) : "nothing");
     dsl_charge(L, DSL_CTOR_STEPS);
-    size_t n = 0;
-    const char *path = lua_tolstring(L, 1, &n);
-    if (n == 0 || n >= JOB_PATH || strlen(path) != n)
-        return luaL_error(L, "dataset '%s': bad file name (empty, too long or with NUL bytes)",
-                          path);
-    struct stat st;
-    if (stat(path, &st) != 0) return luaL_error(L, "dataset '%s': file not found", path);
-    if (!S_ISREG(st.st_mode)) return luaL_error(L, "dataset '%s': not a regular file", path);
-    lua_newtable(L);
-    lua_pushvalue(L, 1);
-    lua_setfield(L, -2, "path");
-    char where[DSL_WHERE];
-    int line;
-    caller_where(L, where, &line);
-    obj_push(L, &dataset_ctor, -1, where, line);
-    return 1;
+    return file_object(L, &dataset_ctor, "dataset");
 }
 
 /* external "teacher.h5" or external{ path = "teacher.h5" }: a teacher
@@ -812,22 +820,7 @@ static int l_external(lua_State *L)
                           "external{ path = ... }, got %s",
                           n_args ? obj_describe(L, 1) : "nothing");
     }
-    size_t n = 0;
-    const char *path = lua_tolstring(L, 1, &n);
-    if (n == 0 || n >= JOB_PATH || strlen(path) != n)
-        return luaL_error(L, "external '%s': bad file name (empty, too long or with NUL bytes)",
-                          path);
-    struct stat st;
-    if (stat(path, &st) != 0) return luaL_error(L, "external '%s': file not found", path);
-    if (!S_ISREG(st.st_mode)) return luaL_error(L, "external '%s': not a regular file", path);
-    lua_newtable(L);
-    lua_pushvalue(L, 1);
-    lua_setfield(L, -2, "path");
-    char where[DSL_WHERE];
-    int line;
-    caller_where(L, where, &line);
-    obj_push(L, &external_ctor, -1, where, line);
-    return 1;
+    return file_object(L, &external_ctor, "external");
 }
 
 /* sweep{v1, v2, ...}: an axis of the grid; values are checked by the
