@@ -7,7 +7,7 @@
 #       resume     a run killed (SIGKILL on rank 0) after 5 jobs, rerun: the
 #                  finished jobs are not recomputed, the final file equals an
 #                  uninterrupted run's; a comment edit runs 0 jobs
-#       dedier     DEDIER students at 1 and 2 ranks: identical; check refuses bad keys
+#       dedier     DEDIER students at K = 1, 2 and 4: identical; check refuses bad keys
 #       diverge    a NaN teacher fails with its reason, its students are
 #                  skipped, the rest finishes; the report shows all of it
 set -u
@@ -321,7 +321,7 @@ paired)
 dedier)
   # DEDIER (docs/dedier.md) through dett run: a teacher, kd at DEDIER's T
   # and mix, dedier students reading the first and the second hidden layer;
-  # 1 rank, 2 groups of 1 and 1 group of 2 give identical results (the
+  # 1 rank, 2 groups of 1, 1 group of 2 and 1 of 4 give identical results (the
   # readout's gradient goes through the deterministic allreduce, its
   # reweighting through chunks aligned to micro-shards); dett check refuses
   # a readout layer the student lacks and keys out of range; the report
@@ -335,8 +335,10 @@ dedier)
   $MPIEXEC -n 2 "$DETT" run dedier.lua -o d2.h5 > d2.out || { cat d2.out; fail "2 groups of 1"; }
   $MPIEXEC -n 2 "$DETT" run dedier.lua -o d2k.h5 --ranks-per-job 2 > d2k.out \
     || { cat d2k.out; fail "1 group of 2"; }
+  $MPIEXEC -n 4 "$DETT" run dedier.lua -o d4k.h5 --ranks-per-job 4 > d4k.out \
+    || { cat d4k.out; fail "1 group of 4"; }
   grep -q "4 jobs: 4 done" d1.out || { cat d1.out; fail "not all 4 jobs done"; }
-  same d1.h5 d2.h5; same d1.h5 d2k.h5
+  same d1.h5 d2.h5; same d1.h5 d2k.h5; same d1.h5 d4k.h5
   # kd and dedier students end apart (the weights reach training)
   h5diff -q d1.h5 d1.h5 /jobs/j001/params /jobs/j002/params > /dev/null 2>&1 \
     && fail "dedier's student equals kd's"
@@ -349,7 +351,7 @@ dedier)
   sed 's/dedier{}/dedier{ beta = -1 }/' dedier.lua > beta.lua
   "$DETT" check beta.lua > beta.out 2>&1 && fail "beta = -1 accepted"
   grep -q "'beta' must be in \[0, 50\], got -1" beta.out || { cat beta.out; fail "beta message"; }
-  echo "dedier: 1 rank, 2 groups of 1, 1 group of 2 identical; $(grep -c '^| dedier' d1.md) report rows"
+  echo "dedier: 1 rank, 2 groups of 1, 1 group of 2, 1 group of 4 identical; $(grep -c '^| dedier' d1.md) report rows"
   ;;
 *) fail "unknown case $CASE" ;;
 esac
