@@ -7,7 +7,8 @@
 #       resume     a run killed (SIGKILL on rank 0) after 5 jobs, rerun: the
 #                  finished jobs are not recomputed, the final file equals an
 #                  uninterrupted run's; a comment edit runs 0 jobs
-#       dedier     DEDIER students at K = 1, 2 and 4: identical; check refuses bad keys
+#       dedier     DEDIER students at K = 1, 2 and 4: identical; after SIGTERM
+#                  the rerun restarts the dedier job, same bits; check refuses bad keys
 #       diverge    a NaN teacher fails with its reason, its students are
 #                  skipped, the rest finishes; the report shows all of it
 set -u
@@ -342,6 +343,18 @@ dedier)
   # kd and dedier students end apart (the weights reach training)
   h5diff -q d1.h5 d1.h5 /jobs/j001/params /jobs/j002/params > /dev/null 2>&1 \
     && fail "dedier's student equals kd's"
+  # SIGTERM inside the first dedier job (24 steps an epoch: the teacher and
+  # kd take steps 1-192, so step 230 is its epoch 2): it keeps no checkpoint
+  # (its readout is not in the format), the rerun trains it from the start
+  # and ends bit-identical to the uninterrupted run
+  rm -f t.h5 t.h5.lock
+  DETT_TEST_TERM_AT_STEP=230 $MPIEXEC -n 1 "$DETT" run dedier.lua -o t.h5 > t1.out 2>&1
+  rc=$?
+  [ $rc = 4 ] && grep -q "stopped by a signal: 2 of 4 jobs finished" t1.out \
+    || { cat t1.out; fail "SIGTERM in the dedier job: exit $rc"; }
+  $MPIEXEC -n 1 "$DETT" run dedier.lua -o t.h5 > t2.out 2>&1 || { cat t2.out; fail "rerun after SIGTERM"; }
+  grep -q "resumed from its checkpoint" t2.out && { cat t2.out; fail "a dedier job resumed from a checkpoint"; }
+  same d1.h5 t.h5
   "$DETT" report d1.h5 > d1.md || fail "report"
   [ "$(grep -c '^| dedier(T=3,kd_alpha=1,alpha=' d1.md)" = 2 ] || { cat d1.md; fail "report rows"; }
   sed 's/mlp{16, 8}/mlp{16}/' dedier.lua > shallow.lua
