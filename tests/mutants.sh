@@ -97,6 +97,19 @@ m_feat_grad_sign() {         # a feature loss's gradient joins the head's with t
 m_dedier_weights_dropped() { # the readout computes weights but training never sees them
   edit runtime/train/readout.c lit 'r->in.sample_w = r->w;' 'r->in.sample_w = NULL;'
 }
+m_dedier_objective_unweighted() { # dedier's objective drops w_i (loss and gradient alike)
+  edit kernels/objective.c lit '    return objective_kd(out, in);
+}
+
+double objective_fitnet(' '    obj_in u = *in;
+    float one[in->B > 0 ? in->B : 1];
+    for (int i = 0; i < in->B; i++) one[i] = 1.0f;
+    u.w = one;
+    return objective_kd(out, &u);
+}
+
+double objective_fitnet('
+}
 m_dedier_weights_on_correct() { # the rows the readout gets right take the weight
   edit kernels/dedier.c lit 'if (pred == y[i]) continue;' 'if (pred != y[i]) continue;'
 }
@@ -127,6 +140,7 @@ gap-other-teacher      m_gap_other_teacher      test_report
 mse-grad-1pct          m_mse_grad_1pct          test_kernels,test_gradcheck_methods
 feat-grad-sign         m_feat_grad_sign         test_kernels,test_gradcheck_methods
 dedier-weights-dropped m_dedier_weights_dropped test_dedier_train
+dedier-objective-unweighted m_dedier_objective_unweighted test_dedier,test_dedier_train
 dedier-weights-on-correct m_dedier_weights_on_correct test_dedier,test_dedier_train
 dedier-weights-reset   m_dedier_weights_reset   test_dedier,test_dedier_train
 readout-not-trained    m_readout_not_trained    test_dedier_train
