@@ -16,7 +16,8 @@ export HDF5_USE_FILE_LOCKING=FALSE
 mkdir -p "$root/build/eta" && cd "$root/build/eta"
 [ -f eta_synth.h5 ] || "$DETT" data synth --n-train 20000 -o eta_synth.h5 > /dev/null
 cp "$GRID" grid.lua
-rm -f eta.h5
+rm -f eta.h5 eta_terms.log
+export DETT_ETA_LOG=$PWD/eta_terms.log   # the estimate's terms at every status line
 mpirun -np "$NP" "$DETT" run grid.lua -o eta.h5 --progress "lines:$IV" 2>&1 |
   while IFS= read -r line; do printf '%s %s\n' "$(date +%s.%N)" "$line"; done > eta.log
 python3 - eta.log <<'PY'

@@ -4,6 +4,7 @@
 #include "arch.h"
 #include "eta.h"
 #include "jobrun.h"
+#include "jobwork.h"
 #include "method.h"
 #include "progress.h"
 #include <stdio.h>
@@ -73,6 +74,18 @@ fail:
     return -1;
 }
 
+void sched_set_work(sched *s, const results_jobinfo *info)
+{
+    for (int j = 0; info && j < s->jobs->n; j++) {
+        const job_spec *job = &s->jobs->jobs[j];
+        const method_def *def = method_get(job->method.kind);
+        if (job->teacher_file[0]) continue;            /* read, not trained */
+        eta_set_work(s->est, j, jobwork_epoch(&info[j], job->teacher >= 0 ?
+                                              &info[job->teacher] : NULL,
+                                              def ? def->flags : 0));
+    }
+}
+
 void sched_free(sched *s)
 {
     free(s->state);
@@ -106,6 +119,13 @@ static void show_status(sched *s)
     if (now - s->eta_at >= 1.0 || s->eta_at == 0) {
         s->eta_val = eta_remaining(s->est, now);
         s->eta_at = now;
+        const char *lg = getenv("DETT_ETA_LOG");   /* the estimate's terms, for bench/ */
+        FILE *f = lg && *lg ? fopen(lg, "a") : NULL;
+        if (f) {
+            eta_log(s->est, f, now - s->t0);
+            fprintf(f, "  remaining %.1f s\n", s->eta_val);
+            fclose(f);
+        }
     }
     double rem = s->eta_val < 0 ? -1 : s->eta_val - (now - s->eta_at);
     if (s->eta_val >= 0 && rem < 0) rem = 0;
