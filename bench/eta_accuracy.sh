@@ -9,12 +9,12 @@
 #   bench/eta_accuracy.sh [GRID.lua ...]
 #   (default: bench/eta_paper.lua, the paper table reduced to one benchmark
 #   with all its job classes, and experiments/quickstart.lua; NP=2 ranks and
-#   INTERVAL=2 s from the environment; run with build/dett built; writes
+#   INTERVAL=1 s from the environment; run with build/dett built; writes
 #   under build/eta/: GRID.log, the time-stamped output, and GRID.terms, the
 #   estimator's terms per class at every status line (DETT_ETA_LOG))
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-NP=${NP:-2}; IV=${INTERVAL:-2}
+NP=${NP:-2}; IV=${INTERVAL:-1}
 DETT=${DETT:-$root/build/dett}
 [ $# -gt 0 ] || set -- "$root/bench/eta_paper.lua" "$root/experiments/quickstart.lua"
 . "$root/scripts/mpienv.sh"
@@ -42,10 +42,11 @@ def secs(s):
 table = []
 for path in sys.argv[1:]:
     rows = [l.split(" ", 1) for l in open(path).read().splitlines()]
-    t0 = float(rows[0][0]); end = None
+    t0 = end = None                 # from dett's start line (after MPI_Init, data digests)
     for t, l in rows:
+        if t0 is None and re.match(r"dett run .*: \d+ jobs: ", l): t0 = float(t)
         if re.match(r"\d+ jobs: ", l): end = float(t)
-    if end is None:
+    if t0 is None or end is None:
         sys.exit(f"{path}: the run did not finish")
     total = end - t0
     print(f"{path}: wall {total:.1f} s; status lines: done/total, elapsed share, eta, truth, "

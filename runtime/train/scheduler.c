@@ -16,8 +16,8 @@
 enum { SCHED_TAG_REQ = 301, SCHED_TAG_JOB = 302, SCHED_TAG_PROGRESS = 303 };
 
 /* the ETA estimator's plan: every job's epochs, dependencies and cost
- * class: family (data file and job kind), architecture, and method with
- * what changes its cost (teacher, batch) */
+ * class: family (data file, job kind, reads a teacher, has diagnostics),
+ * architecture, and method with what changes its cost (teacher, batch) */
 static int eta_plan(sched *s, dett_err *e)
 {
     const job_list *jobs = s->jobs;
@@ -28,7 +28,13 @@ static int eta_plan(sched *s, dett_err *e)
         char an[128], tn[128] = "", fam[JOB_PATH + 16], meth[320];
         arch_name(&job->arch, an, sizeof an);
         if (job->teacher >= 0) arch_name(&jobs->jobs[job->teacher].arch, tn, sizeof tn);
-        snprintf(fam, sizeof fam, "%s|%d", job->data, (int)job->kind);
+        /* the family also says whether the job caches a teacher's outputs
+         * (its setup) and computes diagnostics (its tail): an unmeasured
+         * class takes its setup and tail from such jobs */
+        const method_def *mdef = method_get(job->method.kind);
+        snprintf(fam, sizeof fam, "%s|%d|%s%s", job->data, (int)job->kind,
+                 mdef && method_needs_teacher(mdef) ? "t" : "",
+                 jobrun_has_diagnostics(job) ? "d" : "");
         snprintf(meth, sizeof meth, "%s|b%d|t:%s", method_name(job->method.kind),
                  job->batch, tn);
         const method_def *def = method_get(job->method.kind);
