@@ -12,7 +12,9 @@
  * second epoch on), tail after the last epoch (diagnostics, writing). Each
  * is the mean over the measured jobs of the job's class (finished jobs, and
  * the finished epochs of running ones). For a class not measured yet the
- * estimate is additive: another method of the same architecture plus how
+ * rate is its work (eta_set_work) times the seconds per unit of work
+ * measured on the classes that ran; without work, and for setup and tail,
+ * the estimate is additive: another method of the same architecture plus how
  * much this method costs more than that one on an architecture where both
  * ran (q(a,m') + q(a',m) - q(a',m')); else the architecture's or the method's
  * mean in the family; else the family's; else every measured job's. A
