@@ -180,8 +180,13 @@ step_requeue() {
   log "requeue: $st after $((restarts + 1)) allocations; per allocation:"
   grep "^dett run \|requeueing\|^37 jobs" "$out" | sed 's/^/  /'
   # every job ran to the end exactly once in a finished allocation
-  local ndone; ndone=$(grep -c "^\[ *[0-9]*/ *[0-9]*\] j.* test worst" "$out")
-  [ "$ndone" = 37 ] || { log "requeue: $ndone job completions for 37 jobs: finished jobs ran again"; return 1; }
+  # (a completion line: "[ n/ N] jID ... (E epochs, S s)", students, teachers
+  # and identification jobs alike; a job the limit cut prints STOPPED)
+  local ndone nids
+  ndone=$(grep -E "^\[ *[0-9]+/ *[0-9]+\] j[0-9]+ " "$out" | grep -vc "STOPPED")
+  nids=$(grep -E "^\[ *[0-9]+/ *[0-9]+\] j[0-9]+ " "$out" | grep -v "STOPPED" | grep -o "\] j[0-9]*" | sort -u | wc -l)
+  [ "$ndone" = 37 ] && [ "$nids" = 37 ] \
+    || { log "requeue: $ndone job completions of $nids distinct jobs for 37 jobs"; return 1; }
   log "requeue: every job completed once over the allocations (finished jobs were kept)"
 }
 
