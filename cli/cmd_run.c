@@ -365,6 +365,7 @@ int cmd_run(int argc, char **argv)
     MPI_Comm_rank(group, &grank);
     if (wrank == 0) {
         if (sched_init(&s, &jobs, res, n_groups, o.K, &e)) cmd_die(&e);
+        sched_set_work(&s, info);
         if (o.progress != PROGRESS_AUTO) s.tty = o.progress == PROGRESS_BAR;
         s.interval = o.interval;
         printf("dett run %s: %d jobs: %d reused, %d to run; %d group%s of %d rank%s, "

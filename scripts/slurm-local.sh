@@ -5,7 +5,7 @@
 #
 #   scripts/slurm-local.sh [--step all|grid|requeue|checkpoint] [--keep]
 #
-# Steps (default all = grid + requeue):
+# Steps (default all: the three in turn):
 #   grid        the installed quickstart grid on 2 tasks; must finish (25 jobs)
 #               and write the LaTeX report
 #   requeue     a 37-job grid (about 1.5-2 min of work) under --time=00:01:00:
@@ -14,10 +14,12 @@
 #               allocation resumes from the results file, keeping the jobs
 #               that finished; must end with every job done after 2 or more
 #               allocations
-#   checkpoint  (needs job checkpoints in dett run, not built yet: off by
-#               default) teachers longer than one allocation, which finish
-#               only if a SIGTERM'd dett saves its running jobs
-#               (DETT_CHECKPOINTS=1 in the batch script)
+#   checkpoint  two 400-epoch teachers (each about a minute of work) and a
+#               student of each under the same limit with DETT_CHECKPOINTS=1:
+#               the batch script lets dett checkpoint its running jobs on
+#               SIGTERM before it requeues; every teacher must be stopped and
+#               resume from its checkpoint (not from epoch 1), and every job's
+#               results must be h5diff-identical to an uninterrupted mpirun
 # Needs root (it starts munged, slurmctld and slurmd and installs slurm-wlm
 # and munge when missing). Everything else lives under build/slurm/: the
 # configuration (SLURM_CONF points there; /etc/slurm is not touched),
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
     --step) STEP=$2; shift 2 ;;
     --step=*) STEP=${1#--step=}; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "slurm-local: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -178,19 +180,85 @@ step_requeue() {
   log "requeue: $st after $((restarts + 1)) allocations; per allocation:"
   grep "^dett run \|requeueing\|^37 jobs" "$out" | sed 's/^/  /'
   # every job ran to the end exactly once in a finished allocation
-  local ndone; ndone=$(grep -c "^\[ *[0-9]*/ *[0-9]*\] j.* test worst" "$out")
-  [ "$ndone" = 37 ] || { log "requeue: $ndone job completions for 37 jobs: finished jobs ran again"; return 1; }
+  # (a completion line: "[ n/ N] jID ... (E epochs, S s)", students, teachers
+  # and identification jobs alike; a job the limit cut prints STOPPED)
+  local ndone nids
+  ndone=$(grep -E "^\[ *[0-9]+/ *[0-9]+\] j[0-9]+ " "$out" | grep -vc "STOPPED")
+  nids=$(grep -E "^\[ *[0-9]+/ *[0-9]+\] j[0-9]+ " "$out" | grep -v "STOPPED" | grep -o "\] j[0-9]*" | sort -u | wc -l)
+  [ "$ndone" = 37 ] && [ "$nids" = 37 ] \
+    || { log "requeue: $ndone job completions of $nids distinct jobs for 37 jobs"; return 1; }
   log "requeue: every job completed once over the allocations (finished jobs were kept)"
 }
 
+# the grid of the checkpoint step: two 400-epoch teachers (each longer than
+# one allocation) and a KD student of each
+write_checkpoint_grid() {
+  cat > checkpoint.lua <<'LUA'
+local d = dataset "eta_synth.h5"
+local grids = {}
+for s = 1, 2 do
+  local teacher = train {
+    data = d, arch = mlp{64, 64}, method = erm{},
+    optim = sgd{ lr = 0.01, momentum = 0.9, wd = 1e-4 }, epochs = 400, batch = 64, seed = s,
+  }
+  grids[s] = grid {
+    data = d, teacher = teacher, epochs = 20, batch = 64, seeds = {s},
+    student = sweep{ mlp{8} }, method = sweep{ kd{ T = 4, alpha = 0.9 } },
+  }
+end
+return grids
+LUA
+}
+
 step_checkpoint() {
-  log "checkpoint: needs job checkpoints in dett run (SIGTERM saves the running jobs);"
-  log "checkpoint: not built yet, so this step is not run"
-  return 0
+  dett data synth --n-train 20000 -o eta_synth.h5 > /dev/null
+  write_checkpoint_grid
+  local id t1
+  t1=$(date +%s)
+  id=$(DETT_GRID=checkpoint.lua DETT_OUT=$W/checkpoint.h5 DETT_RANKS_PER_JOB=1 DETT_CHECKPOINTS=1 \
+       submit --time=00:01:00 --signal=B:TERM@20 --output="$W/checkpoint-%j.out")
+  log "checkpoint: job $id (2 teachers of 400 epochs + 2 students, --time=00:01:00 --signal=B:TERM@20, DETT_CHECKPOINTS=1)"
+  local st; st=$(wait_job "$id" 900)
+  local t2; t2=$(date +%s)
+  local restarts; restarts=$(scontrol show job "$id" | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
+  local out="checkpoint-$id.out"
+  grep -q "4 jobs: 4 done" "$out" || { cat "$out"; log "checkpoint: $st after $restarts restarts, not every job done"; return 1; }
+  [ "${restarts:-0}" -ge 1 ] || { cat "$out"; log "checkpoint: finished in one allocation: the limit was not exercised"; return 1; }
+  log "checkpoint: $st after $((restarts + 1)) allocations in $((t2 - t1)) s; per allocation:"
+  grep "^dett run \|requeueing\|stopped\|resumed from\|^4 jobs\|teacher" "$out" | sed 's/^/  /'
+  # each teacher was stopped at least once and every resume started past epoch 1
+  local t teachers
+  teachers=$(grep -o "\] j[0-9]* teacher" "$out" | awk '{ print $2 }' | sort -u)
+  [ "$(echo $teachers | wc -w)" = 2 ] || { log "checkpoint: expected 2 finished teachers, got '$teachers'"; return 1; }
+  for t in $teachers; do
+    grep -q "^dett run: $t stopped: stopped at epoch" "$out" \
+      || { log "checkpoint: teacher $t was never stopped by the limit"; return 1; }
+    grep -q "^dett run: $t resumed from its checkpoint (epoch [0-9]" "$out" \
+      || { log "checkpoint: teacher $t never resumed from a checkpoint"; return 1; }
+  done
+  if grep "resumed from its checkpoint" "$out" | grep -q "(epoch 1 step"; then
+    log "checkpoint: a job resumed from its first epoch (from scratch)"; return 1
+  fi
+  # the same grid uninterrupted (mpirun, no Slurm): the same bits
+  local t3; t3=$(date +%s)
+  mpirun -np 2 dett run checkpoint.lua -o ref.h5 --progress lines:60 > ref.out 2>&1 \
+    || { cat ref.out; log "checkpoint: the uninterrupted run failed"; return 1; }
+  log "checkpoint: uninterrupted reference (mpirun -np 2) in $(( $(date +%s) - t3 )) s: $(grep '^4 jobs' ref.out)"
+  local g ds n=0
+  for g in $(h5ls ref.h5/jobs | awk '$2 == "Group" { print $1 }'); do
+    for ds in train_loss acc worst avg mean selected params; do
+      h5diff -c ref.h5 checkpoint.h5 "/jobs/$g/$ds" "/jobs/$g/$ds" > diff.txt 2>&1 \
+        || { head -20 diff.txt; log "checkpoint: /jobs/$g/$ds differs from the uninterrupted run"; return 1; }
+      n=$((n + 1))
+    done
+  done
+  h5diff ref.h5 checkpoint.h5 /artifacts /artifacts > diff.txt 2>&1 \
+    || { head -20 diff.txt; log "checkpoint: /artifacts differ from the uninterrupted run"; return 1; }
+  log "checkpoint: h5diff: $n datasets of 4 jobs and the artifacts identical to the uninterrupted run"
 }
 
 case $STEP in
-  all) step_grid; step_requeue ;;
+  all) step_grid; step_requeue; step_checkpoint ;;
   grid) step_grid ;;
   requeue) step_requeue ;;
   checkpoint) step_checkpoint ;;

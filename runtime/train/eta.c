@@ -1,5 +1,7 @@
 /* eta.c - remaining time of a grid from measured job times (see eta.h). */
 #include "eta.h"
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,8 @@ typedef struct {
     int f[N_F];                 /* interned family, arch, method */
     double sum[N_Q], cnt[N_Q];  /* measured sums (scratch of eta_remaining) */
     double est[N_Q];            /* the estimate (scratch); < 0 unknown */
+    double work;                /* work per epoch (eta_set_work), 0 unknown */
+    int from_work;              /* scratch: its rate came from the cost model */
 } eta_cell;
 
 struct eta {
@@ -29,6 +33,7 @@ struct eta {
     char **names[N_F];          /* interned strings per field */
     int n_names[N_F];
     double *fin, *free_at;      /* scratch: simulated end per job, per group */
+    double scale;               /* scratch: seconds per unit of work, 0 unknown */
 };
 
 eta *eta_new(int n, int n_groups)
@@ -106,6 +111,12 @@ int eta_set_job(eta *t, int j, int epochs, int dep0, int dep1, const char *famil
     b->cell = c;
     b->state = done ? E_DONE : E_PENDING;   /* done before this run: not measured */
     return 0;
+}
+
+void eta_set_work(eta *t, int j, double work)
+{
+    if (j < 0 || j >= t->n || !(work > 0)) return;
+    t->cell[t->job[j].cell].work = work;   /* a class's jobs share their work */
 }
 
 void eta_start(eta *t, int j, int g, double now)
@@ -202,6 +213,8 @@ static double estimate(const eta *t, int q, int c)
     const eta_cell *x = &t->cell[c];
     const int fam = x->f[F_FAMILY], a = x->f[F_ARCH], m = x->f[F_METHOD];
     if (x->cnt[q] > 0) return x->sum[q] / x->cnt[q];
+    /* the cost model: its work at the seconds per unit measured */
+    if (q == Q_RATE && x->work > 0 && t->scale > 0) return t->scale * x->work;
     /* additive: (a, m') + (a', m) - (a', m') over measured rectangles */
     double s = 0;
     int k = 0;
@@ -274,6 +287,20 @@ double eta_remaining(eta *t, double now)
     if (left == 0) return 0;
     for (int c = 0; c < t->n_cells; c++) any |= t->cell[c].cnt[Q_RATE] > 0;
     if (!any) return -1;
+    /* seconds per unit of work: the geometric mean over the measured
+     * classes of rate / work, each class one sample */
+    double lsum = 0;
+    int nl = 0;
+    for (int c = 0; c < t->n_cells; c++) {
+        const eta_cell *x = &t->cell[c];
+        if (x->cnt[Q_RATE] > 0 && x->work > 0 && x->sum[Q_RATE] > 0) {
+            lsum += log(x->sum[Q_RATE] / x->cnt[Q_RATE] / x->work);
+            nl++;
+        }
+    }
+    t->scale = nl > 0 ? exp(lsum / nl) : 0;
+    for (int c = 0; c < t->n_cells; c++)
+        t->cell[c].from_work = t->cell[c].cnt[Q_RATE] <= 0 && t->cell[c].work > 0 && t->scale > 0;
     for (int c = 0; c < t->n_cells; c++)
         for (int q = 0; q < N_Q; q++) {
             double v = estimate(t, q, c);
@@ -330,4 +357,20 @@ double eta_remaining(eta *t, double now)
     for (int g = 0; g < t->n_groups; g++)
         if (t->free_at[g] > end) end = t->free_at[g];
     return end - now;
+}
+
+void eta_log(const eta *t, FILE *f, double now)
+{
+    fprintf(f, "eta at %.3f: %.4g s per unit of work\n", now, t->scale);
+    for (int c = 0; c < t->n_cells; c++) {
+        const eta_cell *x = &t->cell[c];
+        int n = 0;
+        for (int j = 0; j < t->n; j++) n += t->job[j].cell == c;
+        if (n == 0) continue;
+        fprintf(f, "  %-28.28s %-14.14s %-28.28s jobs %2d work %9.3g  measured %4.0f epochs"
+                   "  setup %7.3f rate %7.4f%s tail %7.3f\n",
+                t->names[F_FAMILY][x->f[F_FAMILY]], t->names[F_ARCH][x->f[F_ARCH]],
+                t->names[F_METHOD][x->f[F_METHOD]], n, x->work, x->cnt[Q_RATE],
+                x->est[Q_SETUP], x->est[Q_RATE], x->from_work ? "w" : " ", x->est[Q_TAIL]);
+    }
 }

@@ -4,6 +4,7 @@
 #include "arch.h"
 #include "eta.h"
 #include "jobrun.h"
+#include "jobwork.h"
 #include "method.h"
 #include "progress.h"
 #include <stdio.h>
@@ -15,8 +16,8 @@
 enum { SCHED_TAG_REQ = 301, SCHED_TAG_JOB = 302, SCHED_TAG_PROGRESS = 303 };
 
 /* the ETA estimator's plan: every job's epochs, dependencies and cost
- * class: family (data file and job kind), architecture, and method with
- * what changes its cost (teacher, batch) */
+ * class: family (data file, job kind, reads a teacher, has diagnostics),
+ * architecture, and method with what changes its cost (teacher, batch) */
 static int eta_plan(sched *s, dett_err *e)
 {
     const job_list *jobs = s->jobs;
@@ -27,7 +28,13 @@ static int eta_plan(sched *s, dett_err *e)
         char an[128], tn[128] = "", fam[JOB_PATH + 16], meth[320];
         arch_name(&job->arch, an, sizeof an);
         if (job->teacher >= 0) arch_name(&jobs->jobs[job->teacher].arch, tn, sizeof tn);
-        snprintf(fam, sizeof fam, "%s|%d", job->data, (int)job->kind);
+        /* the family also says whether the job caches a teacher's outputs
+         * (its setup) and computes diagnostics (its tail): an unmeasured
+         * class takes its setup and tail from such jobs */
+        const method_def *mdef = method_get(job->method.kind);
+        snprintf(fam, sizeof fam, "%s|%d|%s%s", job->data, (int)job->kind,
+                 mdef && method_needs_teacher(mdef) ? "t" : "",
+                 jobrun_has_diagnostics(job) ? "d" : "");
         snprintf(meth, sizeof meth, "%s|b%d|t:%s", method_name(job->method.kind),
                  job->batch, tn);
         const method_def *def = method_get(job->method.kind);
@@ -73,6 +80,18 @@ fail:
     return -1;
 }
 
+void sched_set_work(sched *s, const results_jobinfo *info)
+{
+    for (int j = 0; info && j < s->jobs->n; j++) {
+        const job_spec *job = &s->jobs->jobs[j];
+        const method_def *def = method_get(job->method.kind);
+        if (job->teacher_file[0]) continue;            /* read, not trained */
+        eta_set_work(s->est, j, jobwork_epoch(&info[j], job->teacher >= 0 ?
+                                              &info[job->teacher] : NULL,
+                                              def ? def->flags : 0));
+    }
+}
+
 void sched_free(sched *s)
 {
     free(s->state);
@@ -106,6 +125,13 @@ static void show_status(sched *s)
     if (now - s->eta_at >= 1.0 || s->eta_at == 0) {
         s->eta_val = eta_remaining(s->est, now);
         s->eta_at = now;
+        const char *lg = getenv("DETT_ETA_LOG");   /* the estimate's terms, for bench/ */
+        FILE *f = lg && *lg ? fopen(lg, "a") : NULL;
+        if (f) {
+            eta_log(s->est, f, now - s->t0);
+            fprintf(f, "  remaining %.1f s\n", s->eta_val);
+            fclose(f);
+        }
     }
     double rem = s->eta_val < 0 ? -1 : s->eta_val - (now - s->eta_at);
     if (s->eta_val >= 0 && rem < 0) rem = 0;

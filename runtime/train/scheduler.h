@@ -55,6 +55,10 @@ typedef struct {
  * caller may set tty and interval afterwards. */
 int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K,
                dett_err *e);
+/* world rank 0, after sched_init: every job's work per epoch from its
+ * layout (jobwork.h), so the ETA predicts classes not measured yet from
+ * their size; info NULL or never called: class means only */
+void sched_set_work(sched *s, const results_jobinfo *info);
 void sched_free(sched *s);
 /* world rank 0: serve pending messages without blocking */
 int sched_poll(sched *s, dett_err *e);
