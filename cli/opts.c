@@ -110,8 +110,7 @@ int opts_bad_value(const opts_parser *p, dett_err *e)
     return -1;
 }
 
-/* one option line: "  -o, --output FILE" padded to the help column */
-static void usage_line(FILE *out, const opt_def *d)
+void opts_usage_line(FILE *out, const opt_def *d)
 {
     char head[128];
     char sh[8] = "";
@@ -135,6 +134,6 @@ static void usage_line(FILE *out, const opt_def *d)
 void opts_usage(FILE *out, const opt_def *defs)
 {
     for (const opt_def *d = defs; d->name; d++)
-        if (d->help) usage_line(out, d);
-    usage_line(out, &help_def);
+        if (d->help) opts_usage_line(out, d);
+    opts_usage_line(out, &help_def);
 }

@@ -53,6 +53,8 @@ int opts_next(opts_parser *p, const char **val, dett_err *e);
 /* the option lines of the table: "  -o, --output FILE   help", continuation
  * lines of help indented to the same column; -h, --help last */
 void opts_usage(FILE *out, const opt_def *defs);
+/* one such line, for a usage text that mixes its own lines in */
+void opts_usage_line(FILE *out, const opt_def *d);
 /* e's message for a bad value of an option (the caller's check failed):
  * "CMD: <e's message> (try 'dett CMD --help')" */
 int opts_bad_value(const opts_parser *p, dett_err *e);
