@@ -353,7 +353,11 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     info = calloc((size_t)jobs.n + 1, sizeof *info);
-    if (!info) { dett_fail(&e, "out of memory"); cmd_die(&e); }
+    /* every rank reaches this: a failed allocation is agreed, not aborted */
+    if (agree_ranked(MPI_COMM_WORLD, info ? 0 : dett_fail(&e, "out of memory"), &e)) {
+        cmd_report(&e);
+        goto out;
+    }
     if (plan_jobs(&jobs, &o, info, &e)) { cmd_report(&e); goto out; }
     results_meta meta = { dsl_script_text(d), o.script, sha, wsize, o.K };
     if (results_open(&res, o.out, MPI_COMM_WORLD, &jobs, info, &meta, o.force, &e)) {
@@ -379,8 +383,15 @@ int cmd_run(int argc, char **argv)
         cmd_die(&e);
     }
     MPI_Comm_rank(group, &grank);
+    /* the scheduler is rank 0's; the other leaders wait for it to answer,
+     * so its setup is agreed before anyone asks */
+    if (agree(MPI_COMM_WORLD, wrank == 0 ? sched_init(&s, &jobs, res, n_groups, o.K, &e) : 0,
+              &e)) {
+        cmd_report(&e);
+        MPI_Comm_free(&group);
+        goto out;
+    }
     if (wrank == 0) {
-        if (sched_init(&s, &jobs, res, n_groups, o.K, &e)) cmd_die(&e);
         if (o.progress != PROGRESS_AUTO) s.tty = o.progress == PROGRESS_BAR;
         s.interval = o.interval;
         printf("dett run %s: %d jobs: %d reused, %d to run; %d group%s of %d rank%s, "

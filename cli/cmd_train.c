@@ -1,4 +1,5 @@
 /* cmd_train.c - `dett train`: one job from flags, no script. */
+#include "agree.h"
 #include "arch.h"
 #include "cmd.h"
 #include "groupdata.h"
@@ -334,8 +335,15 @@ int cmd_train(int argc, char **argv)
         return 1;
     }
     t_load = MPI_Wtime() - t_load;
+    /* the same arch and data on every rank: a refusal is agreed, not aborted */
     m = arch_build(&job.arch, &gd.info, &e);
-    if (!m) cmd_die(&e);
+    if (agree(MPI_COMM_WORLD, m ? 0 : -1, &e)) {
+        cmd_report(&e);
+        model_free(m);
+        groupdata_free(&gd);
+        MPI_Comm_free(&group);
+        return 1;
+    }
     model_init(m, job.seed, 0);
     if (train_job(group, &job, &gd, NULL, m, &res, &e)) cmd_die(&e);
 

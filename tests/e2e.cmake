@@ -6,3 +6,9 @@ foreach(case bias determinism errors)
                    "${DETT_MPIEXEC_STR}" ${case} ${case}
            WORKING_DIRECTORY ${DETT_TEST_TMP})
 endforeach()
+# one option syntax for every subcommand (cli/opts.h): --help, --opt=V, -o,
+# one-line usage errors, options of --help documented in docs/reference.md
+add_test(NAME e2e_cli
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_cli.sh $<TARGET_FILE:dett>
+                 "${DETT_MPIEXEC_STR}" ${CMAKE_SOURCE_DIR}/docs/reference.md
+         WORKING_DIRECTORY ${DETT_TEST_TMP})
