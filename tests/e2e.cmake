@@ -12,3 +12,8 @@ add_test(NAME e2e_cli
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_cli.sh $<TARGET_FILE:dett>
                  "${DETT_MPIEXEC_STR}" ${CMAKE_SOURCE_DIR}/docs/reference.md
          WORKING_DIRECTORY ${DETT_TEST_TMP})
+# errors under mpiexec -n 2: one dett: line, an exit status, no MPI_Abort
+add_test(NAME e2e_mpi_errors
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_mpi_errors.sh $<TARGET_FILE:dett>
+                 "${DETT_MPIEXEC_STR}"
+         WORKING_DIRECTORY ${DETT_TEST_TMP})
