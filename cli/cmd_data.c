@@ -8,8 +8,9 @@
  *   dett data npy DIR -o FILE.h5 [...]            (a directory of .npy files)
  *
  * Each generator is a row of data_gens: its flags (a table of flag, kind,
- * place in the generator's options struct, range) and its defaults, check
- * and build functions (synth.h, data_builders.h). Every rank parses the
+ * place in the generator's options struct, range; data_parse turns it into
+ * the generator's getopt table, cli/opts.h) and its defaults, check and
+ * build functions (synth.h, data_builders.h). Every rank parses the
  * arguments (the same on all, so all agree on usage errors); world rank 0
  * alone builds and writes the file. `dett data` runs without MPI (main.c);
  * called after MPI_Init (the tests), rank 0 broadcasts the exit code, so
