@@ -17,3 +17,5 @@ add_test(NAME e2e_mpi_errors
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_mpi_errors.sh $<TARGET_FILE:dett>
                  "${DETT_MPIEXEC_STR}"
          WORKING_DIRECTORY ${DETT_TEST_TMP})
+# the option parser itself (cli/opts.c)
+dett_unit_test(test_opts test_opts.c)
