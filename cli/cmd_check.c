@@ -55,6 +55,7 @@ static int check_parse(int argc, char **argv, const char **script, const char **
     if (opts_begin(&p, "check", check_defs, argc, argv, e)) return -1;
     while ((id = opts_next(&p, &val, e)) != OPTS_DONE) {
         if (id == OPTS_BAD) return -1;
+        if (id == OPTS_HELP && cmd_world_rank() != 0) return 1;   /* one copy under a launcher */
         if (id == OPTS_HELP) {
             fputs("usage: dett check GRID.lua [options]\n"
                   "  validates the experiment script, its data files and its jobs as\n"

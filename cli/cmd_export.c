@@ -277,7 +277,7 @@ static int parse(int argc, char **argv, export_opts *o, dett_err *e)
     while ((id = opts_next(&p, &v, e)) != OPTS_DONE) {
         if (id == OPTS_BAD) return -1;
         if (id == OPTS_HELP) {
-            export_usage();
+            if (cmd_world_rank() == 0) export_usage();   /* one copy under a launcher */
             return 1;
         }
         if (id == X_OUT) {

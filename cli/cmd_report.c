@@ -70,7 +70,9 @@ static int report_parse(FILE *out, int argc, char **argv, report_args *a, const 
     while ((id = opts_next(&p, &v, e)) != OPTS_DONE) {
         switch (id) {
         case OPTS_BAD: return 2;
-        case OPTS_HELP: report_usage(out); return 1;
+        case OPTS_HELP:   /* one copy under a launcher */
+            if (cmd_world_rank() == 0) report_usage(out);
+            return 1;
         case OPTS_ARG: files[a->n_files++] = v; break;
         case P_OUT: *path = v; break;
         case P_SELECT: a->select = v; break;

@@ -3,7 +3,7 @@
 #   e2e_cli.sh DETT MPIEXEC REFERENCE_MD
 # 1. `dett CMD --help` (and -h, and `dett help CMD`) for every command and
 #    data generator: usage on stdout, nothing on stderr, exit 0; every long
-#    option it lists is in docs/reference.md.
+#    option it lists is in docs/reference.md; under mpiexec -n 2, one copy.
 # 2. an unknown option: exit 2, nothing on stdout, exactly one stderr line
 #    "dett: CMD: unknown option '--no-such' (try 'dett CMD --help')";
 #    likewise a missing value and a value given to a flag.
@@ -38,6 +38,12 @@ for c in "${CMDS[@]}"; do
   done
 done
 echo "--help: ${#CMDS[@]} commands, stdout, exit 0, every option in the reference"
+# under a launcher, one copy of the usage (rank 0's)
+for c in "data synth" train check run report export; do
+  # shellcheck disable=SC2086
+  $MPIEXEC -n 2 "$DETT" $c --help > help.out 2> help.err || fail "mpiexec -n 2 dett $c --help"
+  [ "$(grep -c '^usage' help.out)" = 1 ] || fail "mpiexec -n 2 dett $c --help: not one usage"
+done
 
 # ---- 2. usage errors: one line, exit 2 ----------------------------------------
 usage_error() {   # usage_error FRAGMENT CMD-WORDS... -- ARGS...
