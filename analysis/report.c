@@ -1,4 +1,6 @@
-/* report.c - the `dett report` command line (see report.h). */
+/* report.c - report_exec: the values of dett report's options checked, the
+ * files read, the tables, diagnostics and figures written (report.h; the
+ * command line is parsed in cli/cmd_report.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
 #include "report_internal.h"

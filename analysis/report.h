@@ -3,7 +3,7 @@
  *   dett report RESULTS.h5 [more.h5 ...] [--select val-worst|val-avg|oracle]
  *               [--per-group] [--format md|latex|csv] [--tune KEY,...]
  *               [--pivot method] [--plots DIR] [--plot-format pdf,svg,png]
- *               [--diagnostics]
+ *               [--diagnostics] [--ident] [--script GRID.lua | --all] [-o FILE]
  *
  * Reads the files serially and read-only (layout: runtime/io/results.h). Jobs
  * whose configurations differ only in the seed form one row; seeds are pooled
