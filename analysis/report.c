@@ -1,46 +1,12 @@
-/* report.c - the `dett report` command line (see report.h). */
+/* report.c - report_exec: the values of dett report's options checked, the
+ * files read, the tables, diagnostics and figures written (report.h; the
+ * command line is parsed in cli/cmd_report.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
 #include "report_internal.h"
 #include "results_format.h"
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const rp_usage =
-    "usage: dett report RESULTS.h5 [more.h5 ...] \n"
-    "                   [--select val-worst|val-avg|oracle|val-worst-class]\n"
-    "                   [--per-group] [--format md|latex|csv] [--tune KEY,...]\n"
-    "                   [--pivot method] [--plots DIR] [--plot-format pdf,svg,png]\n"
-    "                   [--diagnostics] [--ident] [--script GRID.lua | --all]\n"
-    "\n"
-    "  --select S      epoch whose test numbers are reported: best validation worst-group\n"
-    "                  accuracy (val-worst, default), best validation average (val-avg),\n"
-    "                  best test worst-group accuracy (oracle), or best validation\n"
-    "                  worst per-class accuracy, no attribute labels (val-worst-class)\n"
-    "  --per-group     one column per group g = y * A + a (mean test accuracy)\n"
-    "  --tune KEYS     select hyperparameters on validation: rows equal apart from KEYS\n"
-    "                  keep only the one with the best mean validation worst-group\n"
-    "                  accuracy; KEYS: optim, batch, epochs, METHOD.KEY (an argument of\n"
-    "                  one method: kd.T, dett.T, dett.up, groupdro.eta) or a bare KEY\n"
-    "                  that only one method has, e.g. --tune optim,dett.up\n"
-    "  --format F      md (default), latex (booktabs) or csv\n"
-    "  --pivot method  the compact table instead: a line per dataset, student and\n"
-    "                  teacher, a column per method, cells worst-group mean ± std\n"
-    "  --plots DIR     write the figures (curves, groups, axis_<key>) and their captions\n"
-    "                  (DIR/figures.md) into DIR\n"
-    "  --plot-format L formats of the figures, comma-separated from pdf, svg, png\n"
-    "                  (default pdf,png)\n"
-    "  --diagnostics   show per-job diagnostics stored in the files, and dfr{} jobs'\n"
-    "                  choices (L2 strength, scores per strength, subsamples, refits)\n"
-    "  --ident         show each identification job's error set: size, rows per\n"
-    "                  group and class, and a WARNING if it is degenerate (empty,\n"
-    "                  more than half the training rows, or a single class)\n"
-    "  --script GRID.lua  the jobs of that script (by its text) among those of the\n"
-    "                  file; default: the jobs of the last script run on the file\n"
-    "  --all           every job the file holds, whichever script asked for it\n"
-    "\n"
-    "Jobs that differ only in their seed form one row (mean ± sample std over seeds);\n"
-    "several files merge into one report.\n";
 
 /* "pdf,svg,png" -> REP_PLOT_* bits; 0 on an unknown or empty list */
 static unsigned rp_plot_formats(const char *v)
@@ -55,22 +21,6 @@ static unsigned rp_plot_formats(const char *v)
         v += n + (v[n] == ',');
     }
     return bits;
-}
-
-/* the value of an option given as "--opt V" or "--opt=V"; NULL if argv[*i]
- * is not opt. A missing value is a usage error. */
-static const char *rp_optval(int argc, char **argv, int *i, const char *opt, int *missing)
-{
-    size_t n = strlen(opt);
-    const char *a = argv[*i];
-    if (strncmp(a, opt, n)) return NULL;
-    if (a[n] == '=') return a + n + 1;
-    if (a[n] != '\0') return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
 }
 
 /* --diagnostics, dfr{} jobs of file f: DFR's model selection (docs/dfr.md):
@@ -198,106 +148,61 @@ static char *rp_slurp(const char *path, dett_err *e)
     return buf;
 }
 
-int report_run(FILE *out, int argc, char **argv, dett_err *e)
+void report_args_default(report_args *a)
 {
-    rep_opts o = {.format = REP_MD, .select = REP_SEL_VAL_WORST,
-                  .plot_formats = REP_PLOT_PDF | REP_PLOT_PNG};
-    const char *plots = NULL;
-    const char **files = NULL;
-    int n_files = 0, rc = 1;
+    *a = (report_args){.select = "val-worst", .format = "md", .plot_format = "pdf,png"};
+}
+
+/* the values of a, checked (2 with a message if one is not valid) into o, d */
+static int rp_values(const report_args *a, rep_opts *o, rep_data *d, char **script,
+                     dett_err *e)
+{
+    if (select_find(a->select) < 0)
+        return dett_fail(e, "report: --select: '%s' is not val-worst, val-avg, oracle or "
+                         "val-worst-class", a->select), 2;
+    o->select = select_find(a->select);
+    if (!strcmp(a->format, "md")) o->format = REP_MD;
+    else if (!strcmp(a->format, "latex")) o->format = REP_LATEX;
+    else if (!strcmp(a->format, "csv")) o->format = REP_CSV;
+    else return dett_fail(e, "report: --format: '%s' is not md, latex or csv", a->format), 2;
+    if (a->tune && !*a->tune)
+        return dett_fail(e, "report: --tune needs a list of keys, e.g. --tune optim,up"), 2;
+    o->tune = a->tune;
+    if (a->plots && !*a->plots) return dett_fail(e, "report: --plots needs a directory"), 2;
+    if (!(o->plot_formats = rp_plot_formats(a->plot_format)))
+        return dett_fail(e, "report: --plot-format: '%s' is not a comma-separated list of "
+                         "pdf, svg and png", a->plot_format), 2;
+    if (a->pivot && strcmp(a->pivot, "method"))
+        return dett_fail(e, "report: --pivot: '%s' is not 'method' (the only pivot so far)",
+                         a->pivot), 2;
+    o->pivot = a->pivot != NULL;
+    o->per_group = a->per_group;
+    o->diagnostics = a->diagnostics;
+    o->ident = a->ident;
+    d->all = a->all;
+    if (a->script) {
+        if (!(*script = rp_slurp(a->script, e))) return 2;
+        d->script_text = *script;
+        d->script_name = a->script;
+    }
+    return 0;
+}
+
+int report_exec(FILE *out, const report_args *a, dett_err *e)
+{
+    rep_opts o = {0};
+    const char *plots = a->plots;
+    const char *const *files = a->files;
+    int n_files = a->n_files, rc = 1;
     rep_data d = {0};
     rep_table t = {0};
     char *script = NULL;
 
-    files = calloc((size_t)argc + 1, sizeof *files);
-    if (!files) {
-        dett_fail(e, "report: out of memory");
-        return 1;
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int missing = 0;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(rp_usage, out);
-            free(files);
-            return 0;
-        } else if ((v = rp_optval(argc, argv, &i, "--select", &missing))) {
-            if (select_find(v) >= 0) o.select = select_find(v);
-            else {
-                dett_fail(e, "report: --select: '%s' is not val-worst, val-avg, oracle or "
-                          "val-worst-class", v);
-                rc = 2;
-                goto fail;
-            }
-        } else if ((v = rp_optval(argc, argv, &i, "--format", &missing))) {
-            if (!strcmp(v, "md")) o.format = REP_MD;
-            else if (!strcmp(v, "latex")) o.format = REP_LATEX;
-            else if (!strcmp(v, "csv")) o.format = REP_CSV;
-            else {
-                dett_fail(e, "report: --format: '%s' is not md, latex or csv", v);
-                rc = 2;
-                goto fail;
-            }
-        } else if ((v = rp_optval(argc, argv, &i, "--tune", &missing))) {
-            if (!*v) {
-                dett_fail(e, "report: --tune needs a list of keys, e.g. --tune optim,up");
-                rc = 2;
-                goto fail;
-            }
-            o.tune = v;
-        } else if ((v = rp_optval(argc, argv, &i, "--plots", &missing))) {
-            if (!*v) {
-                dett_fail(e, "report: --plots needs a directory");
-                rc = 2;
-                goto fail;
-            }
-            plots = v;
-        } else if ((v = rp_optval(argc, argv, &i, "--plot-format", &missing))) {
-            if (!(o.plot_formats = rp_plot_formats(v))) {
-                dett_fail(e, "report: --plot-format: '%s' is not a comma-separated list of "
-                          "pdf, svg and png", v);
-                rc = 2;
-                goto fail;
-            }
-        } else if ((v = rp_optval(argc, argv, &i, "--pivot", &missing))) {
-            if (strcmp(v, "method")) {
-                dett_fail(e, "report: --pivot: '%s' is not 'method' (the only pivot so far)",
-                          v);
-                rc = 2;
-                goto fail;
-            }
-            o.pivot = 1;
-        } else if (!strcmp(a, "--per-group")) {
-            o.per_group = 1;
-        } else if (!strcmp(a, "--diagnostics")) {
-            o.diagnostics = 1;
-        } else if (!strcmp(a, "--ident")) {
-            o.ident = 1;
-        } else if (!strcmp(a, "--all")) {
-            d.all = 1;
-        } else if ((v = rp_optval(argc, argv, &i, "--script", &missing))) {
-            free(script);
-            if (!(script = rp_slurp(v, e))) {
-                rc = 2;
-                goto fail;
-            }
-            d.script_text = script;
-            d.script_name = v;
-        } else if (missing) {
-            dett_fail(e, "report: %s needs a value (see dett report --help)", a);
-            rc = 2;
-            goto fail;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            dett_fail(e, "report: unknown option '%s' (see dett report --help)", a);
-            rc = 2;
-            goto fail;
-        } else {
-            files[n_files++] = a;
-        }
-    }
+    if ((rc = rp_values(a, &o, &d, &script, e)) != 0) goto fail;
+    rc = 1;
     if (n_files == 0) {
         dett_fail(e, "report: no results file given (usage: dett report RESULTS.h5 "
-                  "[more.h5 ...] [options]; see dett report --help)");
+                  "[more.h5 ...] [options])");
         rc = 2;
         goto fail;
     }
@@ -335,7 +240,6 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
 fail:
     rep_table_free(&t);
     rep_data_free(&d);
-    free(files);
     free(script);
     return rc;
 }

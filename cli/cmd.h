@@ -7,6 +7,7 @@
 #ifndef DETT_CMD_H
 #define DETT_CMD_H
 #include "err.h"
+#include <stdio.h>
 
 int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
@@ -16,6 +17,9 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 /* `dett report`: the report on stdout, errors as one "dett:" line */
 int cmd_report_main(int argc, char **argv);
+/* `dett report` (argv[0] is "report") onto out, or into -o FILE; 0 ok, 2
+ * a usage error, 1 a failure, with the one-line message in e (may be NULL) */
+int report_run(FILE *out, int argc, char **argv, dett_err *e);
 /* `dett export RESULTS.h5 JOB -o F.npz [--what student|teacher|projector]`:
  * a model's tensors under PyTorch nn.Sequential state_dict names, plus its
  * architecture and configuration (cmd_export.c) */

@@ -2,6 +2,7 @@
  * its jobs (validate.h: everything short of training), list the jobs. */
 #include "cmd.h"
 #include "dsl.h"
+#include "opts.h"
 #include "validate.h"
 #include <mpi.h>
 #include <stdio.h>
@@ -36,28 +37,57 @@ static void print_job(const job_list *l, const job_spec *j)
            (unsigned long long)j->seed);
 }
 
+enum { C_INC = 1 };
+
+static const opt_def check_defs[] = {
+    {"include-path", 0, "DIR", "let the script include files under DIR (repeatable;\n"
+     "default: only the script's own directory tree)", C_INC},
+    {NULL, 0, NULL, NULL, 0},
+};
+
+/* 0 ok, 1 --help printed, -1 a usage error in e */
+static int check_parse(int argc, char **argv, const char **script, const char **incs,
+                       dett_err *e)
+{
+    int n_inc = 0, id;
+    const char *val;
+    opts_parser p;
+    if (opts_begin(&p, "check", check_defs, argc, argv, e)) return -1;
+    while ((id = opts_next(&p, &val, e)) != OPTS_DONE) {
+        if (id == OPTS_BAD) return -1;
+        if (id == OPTS_HELP && cmd_world_rank() != 0) return 1;   /* one copy under a launcher */
+        if (id == OPTS_HELP) {
+            fputs("usage: dett check GRID.lua [options]\n"
+                  "  validates the experiment script, its data files and its jobs as\n"
+                  "  dett run does before training, and lists the jobs (no MPI)\n", stdout);
+            opts_usage(stdout, check_defs);
+            return 1;
+        }
+        if (id == C_INC && n_inc == 16)
+            return opts_bad_value(&p, (dett_fail(e, "--include-path: at most 16 directories"), e));
+        if (id == C_INC) incs[n_inc++] = val;
+        if (id == OPTS_ARG && *script)
+            return opts_bad_value(&p, (dett_fail(e, "one script at a time ('%s' and '%s')",
+                                                 *script, val), e));
+        if (id == OPTS_ARG) *script = val;
+    }
+    if (!*script)
+        return opts_bad_value(&p, (dett_fail(e, "no script (usage: dett check GRID.lua)"), e));
+    return 0;
+}
+
 int cmd_check(int argc, char **argv)
 {
     const char *script = NULL, *incs[17] = { NULL };
-    int n_inc = 0, bad = 0;
-    for (int i = 1; i < argc && !bad; i++) {
-        if (!strcmp(argv[i], "--include-path") && i + 1 < argc && n_inc < 16)
-            incs[n_inc++] = argv[++i];
-        else if (argv[i][0] == '-' || script)
-            bad = 1;
-        else
-            script = argv[i];
-    }
-    if (bad || !script) {
-        fprintf(stderr, "usage: dett check GRID.lua [--include-path DIR]...\n"
-                        "  validates the experiment script, its data files and its jobs as\n"
-                        "  dett run does before training, and lists the jobs; include\n"
-                        "  reads only from the script's directory tree and each DIR\n");
+    dett_err e = { { 0 } };
+    int prc = check_parse(argc, argv, &script, incs, &e);
+    if (prc == 1) return 0;
+    if (prc) {
+        cmd_report(&e);
         return 2;
     }
     dsl *d = NULL;
     job_list jobs = { 0, 0, NULL };
-    dett_err e = { { 0 } };
     if (dsl_load_opts(script, incs, &d, &jobs, &e) != 0) {
         fprintf(stderr, "dett: %s\n", e.msg);
         return 1;

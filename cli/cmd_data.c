@@ -8,8 +8,9 @@
  *   dett data npy DIR -o FILE.h5 [...]            (a directory of .npy files)
  *
  * Each generator is a row of data_gens: its flags (a table of flag, kind,
- * place in the generator's options struct, range) and its defaults, check
- * and build functions (synth.h, data_builders.h). Every rank parses the
+ * place in the generator's options struct, range; data_parse turns it into
+ * the generator's getopt table, cli/opts.h) and its defaults, check and
+ * build functions (synth.h, data_builders.h). Every rank parses the
  * arguments (the same on all, so all agree on usage errors); world rank 0
  * alone builds and writes the file. `dett data` runs without MPI (main.c);
  * called after MPI_Init (the tests), rank 0 broadcasts the exit code, so
@@ -19,6 +20,7 @@
 #include "data_builders.h"
 #include "data_npz.h"
 #include "dataset.h"
+#include "opts.h"
 #include "synth.h"
 #include <float.h>
 #include <limits.h>
@@ -268,53 +270,54 @@ fail:
     return -1;
 }
 
+enum { D_OUT = 1, D_FLAG = 2 /* + the index in the generator's flags */ };
+
 /* parses the arguments after the generator's name into o and *out_path;
- * -1 on a usage error */
+ * 1 for --help (printed), -1 on a usage error */
 static int data_parse(const data_gen *g, int argc, char **argv, data_opts *o,
                       const char **out_path, dett_err *e)
 {
+    static const char metavar[][2] = {"N", "N", "F", "N", "S"};   /* by OPT_* */
+    opt_def table[MAX_FLAGS + 2];
+    char cmd[32];
     int seen[MAX_FLAGS] = {0};
-    int have_pos = 0;
+    int have_pos = 0, id;
+    const char *val;
+    opts_parser p;
     g->defaults(o);
     *out_path = NULL;
-    for (int i = 2; i < argc; i++) {
-        const char *arg = argv[i], *val = NULL;
-        const char *eq = strchr(arg, '=');
-        size_t klen = eq && strncmp(arg, "--", 2) == 0 ? (size_t)(eq - arg) : strlen(arg);
-        if (klen < strlen(arg)) val = eq + 1;
-        if ((klen == 2 && strncmp(arg, "-o", 2) == 0) || (klen == 8 && strncmp(arg, "--output", 8) == 0)) {
-            if (*out_path) return dett_fail(e, "data %s: -o given twice", g->name);
-            if (!val && i + 1 >= argc) return dett_fail(e, "data %s: -o needs a value (FILE.h5)", g->name);
-            *out_path = val ? val : argv[++i];
-            if (!**out_path) return dett_fail(e, "data %s: -o needs a non-empty file name", g->name);
-            continue;
+    table[0] = (opt_def){"output", 'o', "FILE.h5", NULL, D_OUT};
+    for (int k = 0; k < g->n_flags; k++)
+        table[k + 1] = (opt_def){g->flags[k].flag + 2, 0, metavar[g->flags[k].kind], NULL,
+                                 D_FLAG + k};
+    table[g->n_flags + 1] = (opt_def){NULL, 0, NULL, NULL, 0};
+    snprintf(cmd, sizeof cmd, "data %s", g->name);
+    if (opts_begin(&p, cmd, table, argc - 1, argv + 1, e)) return -1;
+    while ((id = opts_next(&p, &val, e)) != OPTS_DONE) {
+        int bad = 0;
+        if (id == OPTS_BAD) return -1;
+        if (id == OPTS_HELP) {
+            if (cmd_world_rank() == 0) data_help(stdout, g);
+            return 1;
         }
-        if (arg[0] != '-' && g->positional != NO_POSITIONAL && !have_pos) {
-            *(const char **)((char *)o + g->positional) = arg;
+        if (id == D_OUT) {
+            if (*out_path) bad = dett_fail(e, "-o given twice");
+            else if (!*val) bad = dett_fail(e, "-o needs a non-empty file name");
+            *out_path = val;
+        } else if (id == OPTS_ARG) {
+            if (g->positional == NO_POSITIONAL || have_pos)
+                bad = dett_fail(e, "unexpected argument '%s'", val);
+            else
+                *(const char **)((char *)o + g->positional) = val;
             have_pos = 1;
-            continue;
+        } else {
+            const data_flag *f = &g->flags[id - D_FLAG];
+            if (seen[id - D_FLAG]++) bad = dett_fail(e, "%s given twice", f->flag);
+            else bad = flag_set(f, val, o, e);
         }
-        int k = 0;
-        while (k < g->n_flags && !(strlen(g->flags[k].flag) == klen &&
-                                   strncmp(g->flags[k].flag, arg, klen) == 0))
-            k++;
-        if (k == g->n_flags) {
-            if (arg[0] == '-')
-                return dett_fail(e, "data %s: unknown option '%s' (see dett data %s --help)",
-                                 g->name, arg, g->name);
-            return dett_fail(e, "data %s: unexpected argument '%s' (see dett data %s --help)",
-                             g->name, arg, g->name);
-        }
-        if (seen[k]++) return dett_fail(e, "data %s: %s given twice", g->name, g->flags[k].flag);
-        if (!val && i + 1 >= argc) return dett_fail(e, "data %s: %s needs a value", g->name, g->flags[k].flag);
-        if (!val) val = argv[++i];
-        if (flag_set(&g->flags[k], val, o, e)) {
-            dett_err_prefix(e, "data %s", g->name);
-            return -1;
-        }
+        if (bad) return opts_bad_value(&p, e);
     }
-    if (!*out_path)
-        return dett_fail(e, "data %s: missing -o FILE.h5 (see dett data %s --help)", g->name, g->name);
+    if (!*out_path) return opts_bad_value(&p, (dett_fail(e, "missing -o FILE.h5"), e));
     if (g->check(o, e)) {
         dett_err_prefix(e, "data");
         return -1;
@@ -369,7 +372,7 @@ int cmd_data(int argc, char **argv)
     /* serial: without MPI (main.c) under a launcher, only its rank 0 writes */
     rank = cmd_world_rank();
     if (argc < 2) {
-        dett_fail(&e, "data: missing generator (see dett data --help)");
+        dett_fail(&e, "data: missing generator (try 'dett data --help')");
         cmd_report(&e);
         return 2;
     }
@@ -381,16 +384,14 @@ int cmd_data(int argc, char **argv)
     for (int k = 0; k < N_GENS; k++)
         if (strcmp(argv[1], data_gens[k].name) == 0) g = &data_gens[k];
     if (!g) {
-        dett_fail(&e, "data: unknown generator '%s' (known: synth, cfmnist, dominoes, csv, npz, npy)", argv[1]);
+        dett_fail(&e, "data: unknown generator '%s' (known: synth, cfmnist, dominoes, csv, npz, "
+                  "npy; try 'dett data --help')", argv[1]);
         cmd_report(&e);
         return 2;
     }
-    for (int i = 2; i < argc; i++)
-        if (is_help(argv[i])) {
-            if (rank == 0) data_help(stdout, g);
-            return 0;
-        }
-    if (data_parse(g, argc, argv, &o, &path, &e) != 0) {
+    int prc = data_parse(g, argc, argv, &o, &path, &e);
+    if (prc == 1) return 0;
+    if (prc != 0) {
         cmd_report(&e);
         return 2;
     }

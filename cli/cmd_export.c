@@ -22,6 +22,7 @@
 #include "cmd.h"
 #include "h5attr.h"
 #include "npz_write.h"
+#include "opts.h"
 #include "report_internal.h"
 #include "results.h"
 #include <hdf5.h>
@@ -30,17 +31,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const usage =
-    "usage: dett export RESULTS.h5 JOB -o FILE.npz [--what student|teacher|projector]\n"
-    "\n"
-    "Writes the trained model of job JOB (an id such as j004, as `dett check` and\n"
-    "`dett report` list them) as a numpy .npz: its tensors under the names of a\n"
-    "PyTorch nn.Sequential state_dict (0.weight, 0.bias, 2.weight, ...) and its\n"
-    "architecture and configuration. scripts/dett_torch.py builds the module.\n"
-    "\n"
-    "  -o, --output F   the .npz to write (required)\n"
-    "  --what W         student (default): the job's model; teacher: its teacher's;\n"
-    "                   projector: a simkd or dett student's projector alone\n";
+enum { X_OUT = 1, X_WHAT };
+
+static const opt_def export_defs[] = {
+    {"output", 'o', "F", "the .npz to write (required)", X_OUT},
+    {"what", 0, "W", "student (default): the job's model; teacher: its teacher's;\n"
+     "projector: a simkd or dett student's projector alone", X_WHAT},
+    {NULL, 0, NULL, NULL, 0},
+};
+
+/* --help to stdout: the synopsis, what it writes, the table's options */
+static void export_usage(void)
+{
+    fputs("usage: dett export RESULTS.h5 JOB -o FILE.npz [--what student|teacher|projector]\n"
+          "\n"
+          "Writes the trained model of job JOB (an id such as j004, as `dett check` and\n"
+          "`dett report` list them) as a numpy .npz: its tensors under the names of a\n"
+          "PyTorch nn.Sequential state_dict (0.weight, 0.bias, 2.weight, ...) and its\n"
+          "architecture and configuration. scripts/dett_torch.py builds the module.\n"
+          "\n", stdout);
+    opts_usage(stdout, export_defs);
+}
 
 enum { WHAT_STUDENT, WHAT_TEACHER, WHAT_PROJECTOR };
 
@@ -259,39 +270,35 @@ typedef struct {
 static int parse(int argc, char **argv, export_opts *o, dett_err *e)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, stdout);
+    opts_parser p;
+    const char *v;
+    int id;
+    if (opts_begin(&p, "export", export_defs, argc, argv, e)) return -1;
+    while ((id = opts_next(&p, &v, e)) != OPTS_DONE) {
+        if (id == OPTS_BAD) return -1;
+        if (id == OPTS_HELP) {
+            if (cmd_world_rank() == 0) export_usage();   /* one copy under a launcher */
             return 1;
         }
-        int is_out = !strcmp(a, "-o") || !strcmp(a, "--output"), is_what = !strcmp(a, "--what");
-        if (!strncmp(a, "--output=", 9)) v = a + 9, is_out = 2;
-        if (!strncmp(a, "--what=", 7)) v = a + 7, is_what = 2;
-        if (is_out == 1 || is_what == 1) {
-            if (i + 1 >= argc) return dett_fail(e, "export: %s needs a value", a);
-            v = argv[++i];
-        }
-        if (is_out) {
+        if (id == X_OUT) {
             o->out = v;
-        } else if (is_what) {
+        } else if (id == X_WHAT) {
             if (!strcmp(v, "student")) o->what = WHAT_STUDENT;
             else if (!strcmp(v, "teacher")) o->what = WHAT_TEACHER;
             else if (!strcmp(v, "projector")) o->what = WHAT_PROJECTOR;
-            else return dett_fail(e, "export: --what: '%s' is not student, teacher or projector", v);
-        } else if (a[0] == '-') {
-            return dett_fail(e, "export: unknown option '%s' (see dett export --help)", a);
+            else return opts_bad_value(&p, (dett_fail(e, "--what: '%s' is not student, "
+                                                      "teacher or projector", v), e));
         } else if (!o->results) {
-            o->results = a;
+            o->results = v;
         } else if (!o->job) {
-            o->job = a;
+            o->job = v;
         } else {
-            return dett_fail(e, "export: unexpected argument '%s' (see dett export --help)", a);
+            return opts_bad_value(&p, (dett_fail(e, "unexpected argument '%s'", v), e));
         }
     }
     if (!o->results || !o->job)
-        return dett_fail(e, "export: usage: dett export RESULTS.h5 JOB -o FILE.npz");
-    if (!o->out) return dett_fail(e, "export: -o FILE.npz is required");
+        return opts_bad_value(&p, (dett_fail(e, "usage: dett export RESULTS.h5 JOB -o FILE.npz"), e));
+    if (!o->out) return opts_bad_value(&p, (dett_fail(e, "-o FILE.npz is required"), e));
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "linalg.h"
 #include "lock.h"
 #include "method.h"
+#include "opts.h"
 #include "progress.h"
 #include "results.h"
 #include "scheduler.h"
@@ -21,32 +22,48 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *usage =
-    "usage: mpirun -np P dett run GRID.lua -o RESULTS.h5 [options]\n"
-    "  --ranks-per-job K    ranks per job group, a power of two dividing P (default 1)\n"
-    "  --micro-shards M     fixed micro-shards of the training rows, a power of\n"
-    "                       two >= K (default 8); results do not depend on K\n"
-    "  --checkpoint-every S save a running job's state (parameters, optimiser,\n"
-    "                       selection, curves) after an epoch at most every S\n"
-    "                       seconds (default 60; 0: every epoch); a killed job\n"
-    "                       resumes from it with the same final bits\n"
-    "  --force              replace RESULTS.h5 (a deliberate rebuild: every job reruns)\n"
-    "  --from OTHER.h5      reuse the finished jobs of another results file by hash\n"
-    "                       (curves, parameters, teachers, identification models);\n"
-    "                       repeatable, the first file holding a job wins\n"
-    "  --include-path DIR   let the script include files under DIR (repeatable;\n"
-    "                       default: only the script's own directory tree)\n"
-    "  --progress auto|bar|lines[:SECONDS]\n"
-    "                       bar: a status line redrawn in place; lines: one line\n"
-    "                       per finished job and a status line with the ETA every\n"
-    "                       SECONDS (default 30), plain text; auto: bar when\n"
-    "                       stdout is a terminal (under mpirun: mpirun's), else lines\n"
-    "RESULTS.h5 is a store of jobs keyed by their content (configuration,\n"
-    "dependencies, data digest): a run on an existing file runs only the jobs\n"
-    "it does not hold as finished, whatever script asks for them.\n"
-    "RESULTS.h5.lock marks the file in use: a second run on it is refused.\n"
-    "SIGTERM or SIGINT: every rank finishes its step, checkpoints its job, the\n"
-    "file is closed and dett exits with status 4; the same command resumes.\n";
+enum { R_OUT = 1, R_K, R_M, R_CKPT, R_FORCE, R_FROM, R_INC, R_PROGRESS };
+
+/* dett run's options: the parser's table and the option lines of --help */
+static const opt_def run_defs[] = {
+    {"output", 'o', "RESULTS.h5", "the results file (required); created, or resumed", R_OUT},
+    {"ranks-per-job", 0, "K", "ranks per job group, a power of two dividing P (default 1)",
+     R_K},
+    {"micro-shards", 0, "M", "fixed micro-shards of the training rows, a power of\n"
+     "two >= K (default 8); results do not depend on K", R_M},
+    {"checkpoint-every", 0, "S", "save a running job's state (parameters, optimiser,\n"
+     "selection, curves) after an epoch at most every S\n"
+     "seconds (default 60; 0: every epoch); a killed job\n"
+     "resumes from it with the same final bits", R_CKPT},
+    {"force", 0, NULL, "replace RESULTS.h5 (a deliberate rebuild: every job reruns)", R_FORCE},
+    {"from", 0, "OTHER.h5", "reuse the finished jobs of another results file by hash\n"
+     "(curves, parameters, teachers, identification models);\n"
+     "repeatable, the first file holding a job wins", R_FROM},
+    {"include-path", 0, "DIR", "let the script include files under DIR (repeatable;\n"
+     "default: only the script's own directory tree)", R_INC},
+    {"progress", 0, "MODE", "auto|bar|lines[:SECONDS]; bar: a status line redrawn\n"
+     "in place; lines: one line per finished job and a status\n"
+     "line with the ETA every SECONDS (default 30), plain\n"
+     "text; auto: bar when stdout is a terminal (under\n"
+     "mpirun: mpirun's), else lines", R_PROGRESS},
+    {NULL, 0, NULL, NULL, 0},
+};
+
+/* --help: the synopsis, the table's option lines, what the file is */
+static void run_usage(void)
+{
+    fputs("usage: mpirun -np P dett run GRID.lua -o RESULTS.h5 [options]\n", stdout);
+    opts_usage(stdout, run_defs);
+    fputs("RESULTS.h5 is a store of jobs keyed by their content (configuration,\n"
+          "dependencies, data digest): a run on an existing file runs only the jobs\n"
+          "it does not hold as finished, whatever script asks for them.\n"
+          "RESULTS.h5.lock marks the file in use: a second run on it is refused.\n"
+          "SIGTERM or SIGINT: every rank finishes its step, checkpoints its job, the\n"
+          "file is closed and dett exits with status 4; the same command resumes.\n"
+          "Exit status: 0 every job done, 1 an error (one 'dett:' line), 2 a usage\n"
+          "error, 3 some jobs failed or were skipped, 4 stopped by a signal.\n",
+          stdout);
+}
 
 #define RUN_MAX_FROM 16
 
@@ -61,56 +78,55 @@ typedef struct {
     double ckpt_every;  /* --checkpoint-every seconds (0: every epoch) */
 } run_opts;
 
+/* 0 ok, 1 --help, -1 a usage error in e */
 static int parse(int argc, char **argv, run_opts *o, dett_err *e)
 {
     long v;
     *o = (run_opts){ .K = 1, .M = 8, .progress = PROGRESS_AUTO,
                      .interval = PROGRESS_INTERVAL, .ckpt_every = 60 };
-    int n_inc = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *f = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(f, "-o")) {
-            if (!val) return dett_fail(e, "run: -o needs a file");
-            o->out = val;
-            i++;
-        } else if (!strcmp(f, "--ranks-per-job")) {
-            if (cmd_int(f, val, 1, 1 << 20, &v, e)) return -1;
+    int n_inc = 0, id;
+    const char *val;
+    opts_parser p;
+    if (opts_begin(&p, "run", run_defs, argc, argv, e)) return -1;
+    while ((id = opts_next(&p, &val, e)) != OPTS_DONE) {
+        int bad = 0;
+        switch (id) {
+        case OPTS_BAD: return -1;
+        case OPTS_HELP: return 1;
+        case R_OUT: o->out = val; break;
+        case R_K:
+            bad = cmd_int("--ranks-per-job", val, 1, 1 << 20, &v, e);
             o->K = (int)v;
-            i++;
-        } else if (!strcmp(f, "--micro-shards")) {
-            if (cmd_int(f, val, 1, 1 << 16, &v, e)) return -1;
+            break;
+        case R_M:
+            bad = cmd_int("--micro-shards", val, 1, 1 << 16, &v, e);
             o->M = (int)v;
-            i++;
-        } else if (!strcmp(f, "--progress")) {
-            if (progress_parse(val, &o->progress, &o->interval, e)) return -1;
-            i++;
-        } else if (!strcmp(f, "--include-path")) {
-            if (!val) return dett_fail(e, "run: --include-path needs a directory");
-            if (n_inc == 16) return dett_fail(e, "run: --include-path: at most 16 directories");
-            o->incs[n_inc++] = val;
-            i++;
-        } else if (!strcmp(f, "--checkpoint-every")) {
-            if (cmd_int(f, val, 0, 1 << 30, &v, e)) return -1;
+            break;
+        case R_PROGRESS: bad = progress_parse(val, &o->progress, &o->interval, e); break;
+        case R_INC:
+            if (n_inc == 16) bad = dett_fail(e, "--include-path: at most 16 directories");
+            else o->incs[n_inc++] = val;
+            break;
+        case R_CKPT:
+            bad = cmd_int("--checkpoint-every", val, 0, 1 << 30, &v, e);
             o->ckpt_every = (double)v;
-            i++;
-        } else if (!strcmp(f, "--from")) {
-            if (!val) return dett_fail(e, "run: --from needs a results file");
+            break;
+        case R_FROM:
             if (o->n_from == RUN_MAX_FROM)
-                return dett_fail(e, "run: at most %d --from files", RUN_MAX_FROM);
-            o->from[o->n_from++] = val;
-            i++;
-        } else if (!strcmp(f, "--force")) {
-            o->force = 1;
-        } else if (f[0] == '-') {
-            return dett_fail(e, "run: unknown option '%s' (see dett run --help)", f);
-        } else if (!o->script) {
-            o->script = f;
-        } else {
-            return dett_fail(e, "run: one script at a time ('%s' and '%s')", o->script, f);
+                bad = dett_fail(e, "at most %d --from files", RUN_MAX_FROM);
+            else o->from[o->n_from++] = val;
+            break;
+        case R_FORCE: o->force = 1; break;
+        case OPTS_ARG:
+            if (o->script)
+                bad = dett_fail(e, "one script at a time ('%s' and '%s')", o->script, val);
+            o->script = val;
+            break;
         }
+        if (bad) return opts_bad_value(&p, e);
     }
-    if (!o->script) return dett_fail(e, "run: no script (usage: dett run GRID.lua -o RESULTS.h5)");
-    if (!o->out) return dett_fail(e, "run: -o RESULTS.h5 is required");
+    if (!o->script) return opts_bad_value(&p, (dett_fail(e, "no script (usage: dett run GRID.lua -o RESULTS.h5)"), e));
+    if (!o->out) return opts_bad_value(&p, (dett_fail(e, "-o RESULTS.h5 is required"), e));
     return 0;
 }
 
@@ -293,14 +309,14 @@ int cmd_run(int argc, char **argv)
     char sha[65];
     MPI_Comm group = MPI_COMM_NULL;
 
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage, stdout);
-            return 0;
-        }
     MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
     MPI_Comm_size(MPI_COMM_WORLD, &wsize);
-    if (parse(argc, argv, &o, &e)) { cmd_report(&e); return 2; }
+    int prc = parse(argc, argv, &o, &e);
+    if (prc == 1) {
+        if (wrank == 0) run_usage();
+        return 0;
+    }
+    if (prc) { cmd_report(&e); return 2; }
     if (wsize % o.K || !shard_is_pow2(o.K)) {
         dett_fail(&e, "--ranks-per-job %d must be a power of two dividing the %d ranks", o.K, wsize);
         cmd_report(&e);
@@ -337,7 +353,11 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     info = calloc((size_t)jobs.n + 1, sizeof *info);
-    if (!info) { dett_fail(&e, "out of memory"); cmd_die(&e); }
+    /* every rank reaches this: a failed allocation is agreed, not aborted */
+    if (agree_ranked(MPI_COMM_WORLD, info ? 0 : dett_fail(&e, "out of memory"), &e)) {
+        cmd_report(&e);
+        goto out;
+    }
     if (plan_jobs(&jobs, &o, info, &e)) { cmd_report(&e); goto out; }
     results_meta meta = { dsl_script_text(d), o.script, sha, wsize, o.K };
     if (results_open(&res, o.out, MPI_COMM_WORLD, &jobs, info, &meta, o.force, &e)) {
@@ -363,8 +383,15 @@ int cmd_run(int argc, char **argv)
         cmd_die(&e);
     }
     MPI_Comm_rank(group, &grank);
+    /* the scheduler is rank 0's; the other leaders wait for it to answer,
+     * so its setup is agreed before anyone asks */
+    if (agree(MPI_COMM_WORLD, wrank == 0 ? sched_init(&s, &jobs, res, n_groups, o.K, &e) : 0,
+              &e)) {
+        cmd_report(&e);
+        MPI_Comm_free(&group);
+        goto out;
+    }
     if (wrank == 0) {
-        if (sched_init(&s, &jobs, res, n_groups, o.K, &e)) cmd_die(&e);
         sched_set_work(&s, info);
         if (o.progress != PROGRESS_AUTO) s.tty = o.progress == PROGRESS_BAR;
         s.interval = o.interval;

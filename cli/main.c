@@ -31,8 +31,11 @@ static const char *help =
     "  run GRID.lua -o RESULTS.h5       run every job of a grid\n"
     "  report RESULTS.h5 ...            paper-style tables and plots\n"
     "  export RESULTS.h5 JOB -o F.npz   a trained model's tensors for numpy/PyTorch\n"
+    "  help [COMMAND]                   this text, or the command's (= dett COMMAND --help)\n"
     "  --version                        version and git commit\n"
-    "  --help                           this text\n";
+    "\n"
+    "Every command takes --opt VALUE and --opt=VALUE, -h/--help (usage to stdout,\n"
+    "exit 0); a usage error is one 'dett:' line on stderr and exit status 2.\n";
 
 /* the subcommands; mpi: 1 if it needs MPI_Init (it trains over ranks) */
 static const struct {
@@ -47,19 +50,38 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    if (argc < 2) {
+        fprintf(stderr, "dett: no command (try 'dett --help')\n");
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        (!strcmp(argv[1], "help") && argc == 2)) {
         fputs(help, stdout);
-        return argc < 2 ? 2 : 0;
+        return 0;
     }
     if (!strcmp(argv[1], "--version")) {
         printf("dett %s (git %s)\n", DETT_VERSION, DETT_GIT_COMMIT);
         return 0;
     }
+    /* dett help COMMAND [NAME] = dett COMMAND [NAME] --help */
+    char *help_argv[5] = { NULL };
+    if (!strcmp(argv[1], "help")) {
+        if (argc > 4) {
+            fprintf(stderr, "dett: help: one command at a time (try 'dett --help')\n");
+            return 2;
+        }
+        int n = 0;
+        help_argv[n++] = argv[0];
+        for (int i = 2; i < argc; i++) help_argv[n++] = argv[i];
+        help_argv[n++] = (char *)"--help";
+        argc = n;
+        argv = help_argv;
+    }
     int c = -1;
     for (int k = 0; k < (int)(sizeof commands / sizeof commands[0]); k++)
         if (!strcmp(argv[1], commands[k].name)) c = k;
     if (c < 0) {
-        fprintf(stderr, "dett: unknown command '%s' (see dett --help)\n", argv[1]);
+        fprintf(stderr, "dett: unknown command '%s' (try 'dett --help')\n", argv[1]);
         return 2;
     }
     /* one BLAS thread per rank: ranks are the parallelism */

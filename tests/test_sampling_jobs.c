@@ -12,6 +12,7 @@
  *    JTT's formula; the DSL's sampler key and its canonical text. */
 #include "arch.h"
 #include "check.h"
+#include "cmd.h"
 #include "dsl.h"
 #include "jobrun.h"
 #include "method.h"
