@@ -72,6 +72,7 @@ printf '%-9s %10s %10s %10s %12d\n' PyTorch "$tw" "$tl" "$tt" $((tm / 1024))
 awk -v dw="$dw" -v tw="$tw" -v dl="$dl" -v tl="$tl" -v dt="$dt" -v tt="$tt" 'BEGIN {
   printf "PyTorch/dett: whole process %.2f, load + epochs %.2f, epochs alone %.2f\n",
          tw / dw, (tl + tt) / (dl + dt), tt / dt }'
-echo "worst-group test accuracy, last epoch (a check that both trained alike): dett" \
+# dett train prints percent; the PyTorch script prints a fraction
+echo "worst-group test accuracy %, last epoch (a check that both trained alike): dett" \
   "$(awk '/^worst-group/ { print $3 }' "$tmp/d$ROUNDS.out"), PyTorch" \
-  "$(grep -o 'worst_test=[0-9.]*' "$tmp/t$ROUNDS.out" | cut -d= -f2)"
+  "$(grep -o 'worst_test=[0-9.]*' "$tmp/t$ROUNDS.out" | cut -d= -f2 | awk '{ printf "%.2f", 100 * $1 }')"

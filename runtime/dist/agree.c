@@ -48,6 +48,11 @@ int agree_ranked(MPI_Comm comm, int status, dett_err *e)
     char msg[DETT_ERRLEN];
     if (lowest_failure(comm, status, e, &first, &size, msg)) return -1;
     if (first == size) return 0;
-    if (size > 1) return dett_fail(e, "rank %d: %s", first, msg);
+    /* name the rank only when some ranks did not fail: a failure every rank
+     * met (a missing file) is the same line whoever reports it */
+    int failed = status != 0, n_failed = 0;
+    if (MPI_Allreduce(&failed, &n_failed, 1, MPI_INT, MPI_SUM, comm) != MPI_SUCCESS)
+        return dett_fail(e, "rank %d: %s", first, msg);
+    if (size > 1 && n_failed < size) return dett_fail(e, "rank %d: %s", first, msg);
     return dett_fail(e, "%s", msg);
 }

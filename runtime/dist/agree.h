@@ -13,9 +13,9 @@
 /* 0 on every rank if no rank failed; else -1 on every rank, e holding the
  * lowest failing rank's message as it is */
 int agree(MPI_Comm comm, int status, dett_err *e);
-/* the same, the message prefixed "rank R: " when comm has more than one
- * rank (for failures that can differ between ranks: their own rows, their
- * own copy of a file) */
+/* the same, the message prefixed "rank R: " when some but not all ranks of
+ * comm failed (for failures that can differ between ranks: their own rows,
+ * their own copy of a file); a failure of every rank has no prefix */
 int agree_ranked(MPI_Comm comm, int status, dett_err *e);
 
 /* 1 when MPI is initialised and not finalised. The commands that never
