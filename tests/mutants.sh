@@ -94,6 +94,13 @@ m_feat_grad_sign() {         # a feature loss's gradient joins the head's with t
   edit kernels/model.c lit 'for (size_t i = 0; i < nf; i++) cur[i] += dfeat[i];' \
     'for (size_t i = 0; i < nf; i++) cur[i] -= dfeat[i];'
 }
+m_init_ignored() {           # init = "teacher" builds the student but copies nothing
+  edit runtime/train/jobrun.c lit 'init_teacher_copy(m, x.teacher);' '(void)x.teacher;'
+}
+m_init_skips_mismatch() {    # the copy goes on past the first layer that differs
+  edit runtime/train/init_teacher.c lit 'if (!same_shape(m->layers[i], t->layers[i])) break;' \
+    'if (!same_shape(m->layers[i], t->layers[i])) continue;'
+}
 
 MUTANT_TABLE="
 dett-ignores-weights   m_dett_ignores_weights   test_kernels,test_gradcheck_methods,test_jobrun_methods
@@ -110,6 +117,8 @@ select-reads-test      m_select_reads_test      test_jobrun_methods
 gap-other-teacher      m_gap_other_teacher      test_report
 mse-grad-1pct          m_mse_grad_1pct          test_kernels,test_gradcheck_methods
 feat-grad-sign         m_feat_grad_sign         test_kernels,test_gradcheck_methods
+init-ignored           m_init_ignored           test_chain
+init-skips-mismatch    m_init_skips_mismatch    test_chain
 "
 
 # ---- machinery ---------------------------------------------------------------
@@ -165,7 +174,8 @@ mkdir -p "$tree"
 # files a mutant touched in an earlier run: recompile them from pristine text
 rm -rf "$orig" && mkdir -p "$orig"
 for f in kernels/objective.c kernels/loss.c kernels/transplant.c kernels/model.c \
-         runtime/train/jobrun.c runtime/train/train.c analysis/report_rows.c; do
+         runtime/train/jobrun.c runtime/train/train.c runtime/train/init_teacher.c \
+         analysis/report_rows.c; do
   [ -f "$tree/$f" ] && touch "$tree/$f"
 done
 if [ ! -f "$build/CMakeCache.txt" ]; then
