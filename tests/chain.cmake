@@ -1,7 +1,7 @@
 # chains of students (issue 20): tests/e2e_chain.sh (rank counts, DAG order,
 # hashes, kill/resume inside the chain, dett check of init)
 string(REPLACE ";" " " DETT_CHAIN_MPIEXEC "${DETT_MPIEXEC}")
-foreach(case ranks resume check)
+foreach(case ranks resume check init)
   file(MAKE_DIRECTORY ${DETT_TEST_TMP}/chain_${case})
   add_test(NAME e2e_chain_${case}
            COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_chain.sh $<TARGET_FILE:dett>

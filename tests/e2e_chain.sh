@@ -11,6 +11,8 @@
 #               epoch resumes it from its checkpoint and ends identical to
 #               an uninterrupted run
 #       check   dett check refuses init = "teacher" when no layer matches
+#       init    init = "teacher" and "random" students: separate report
+#               rows, init and init_layers stored
 set -u
 DETT=$1; MPIEXEC=$2; GRIDS=$3; CASE=$4
 fail() { echo "FAILED: $*"; exit 1; }
@@ -76,6 +78,13 @@ ranks)
     fi
   done < jobs.txt
   [ "$changed" = 8 ] || fail "want 8 changed hashes (2 big, 2 mid, 4 small), got $changed"
+  # the report: the mid-size students are teachers with a gap to their own
+  # teacher; the small students are one row per method over the two seeds
+  "$DETT" report c1.h5 > report.md 2> report.err || { cat report.err; fail "report"; }
+  grep -Eq '^\| teacher: dett\(T=1,up=20\) mlp\[16\] \| [0-9.]+ ± [0-9.]+ \(n=2\) \| [-+][0-9.]+ ± [0-9.]+ \|' report.md \
+    || { cat report.md; fail "the mid-size students' row lacks its gap to its teacher"; }
+  [ "$(grep -c '(n=2)' report.md)" -ge 4 ] || { cat report.md; fail "want rows over both seeds"; }
+  [ ! -s report.err ] || { cat report.err; fail "report warnings"; }
   echo "chain: 1, 2 and 2x2 ranks identical; DAG order kept; a grandparent's epochs change 8 hashes"
   ;;
 resume)
@@ -111,6 +120,23 @@ LUA
   sed 's/mlp{4}/mlp{32, 8}/' bad_init.lua > ok_init.lua
   "$DETT" check ok_init.lua > ok.out 2>&1 || { cat ok.out; fail "dett check refused a partly matching student"; }
   echo "chain: dett check refuses init = \"teacher\" with no matching layer"
+  ;;
+init)
+  # init = "teacher" and "random" side by side: two report rows, stored init
+  cat > init.lua <<'LUA'
+local d = dataset "chain_d.h5"
+local t = train { data = d, arch = mlp{32, 16}, epochs = 2 }
+return grid { data = d, teacher = t, student = mlp{32, 16}, method = erm{}, epochs = 2,
+  seeds = {1, 2}, init = sweep{ "teacher", "random" } }
+LUA
+  $MPIEXEC -n 1 "$DETT" run init.lua -o i.h5 > i.out 2>&1 || { cat i.out; fail "run init.lua"; }
+  "$DETT" report i.h5 > report.md 2> report.err || { cat report.err; fail "report"; }
+  grep -q '^| erm init=teacher | .* (n=2) ' report.md || { cat report.md; fail "no init=teacher row"; }
+  grep -q '^| erm init=random | .* (n=2) ' report.md || { cat report.md; fail "no init=random row"; }
+  [ ! -s report.err ] || { cat report.err; fail "report warnings (rows merged?)"; }
+  h5dump -a /jobs/j001/init -a /jobs/j001/init_layers i.h5 > attrs.txt || fail "h5dump"
+  grep -q '"teacher"' attrs.txt && grep -q '(0): 3$' attrs.txt || { cat attrs.txt; fail "j001's init attributes"; }
+  echo "chain: init = \"teacher\" and \"random\" rows apart in the report; init stored"
   ;;
 *) fail "unknown case $CASE" ;;
 esac
