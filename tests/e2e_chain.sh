@@ -13,6 +13,8 @@
 #       check   dett check refuses init = "teacher" when no layer matches
 #       init    init = "teacher" and "random" students: separate report
 #               rows, init and init_layers stored
+#       external  an external teacher file at the root of a chain (skipped,
+#               exit 77, without h5py)
 set -u
 DETT=$1; MPIEXEC=$2; GRIDS=$3; CASE=$4
 fail() { echo "FAILED: $*"; exit 1; }
@@ -137,6 +139,37 @@ LUA
   h5dump -a /jobs/j001/init -a /jobs/j001/init_layers i.h5 > attrs.txt || fail "h5dump"
   grep -q '"teacher"' attrs.txt && grep -q '(0): 3$' attrs.txt || { cat attrs.txt; fail "j001's init attributes"; }
   echo "chain: init = \"teacher\" and \"random\" rows apart in the report; init stored"
+  ;;
+external)
+  # an external teacher at the root of a chain: a DeTT mid-size student
+  # takes the file's head and hands it on; 1 and 2 ranks per job agree
+  PY=/usr/bin/python3
+  $PY -c 'import h5py, numpy' 2> /dev/null || { echo "skipped: no h5py/numpy for $PY"; exit 77; }
+  $PY "$GRIDS/../external_teacher.py" teacher chain_d.h5 t.h5 > teacher.txt || fail "numpy teacher"
+  cat > ext.lua <<'LUA'
+local d = dataset "chain_d.h5"
+local mid = train { data = d, teacher = external "t.h5", arch = mlp{16}, method = dett{}, epochs = 3 }
+return grid { data = d, teacher = mid, epochs = 3, seeds = {1, 2}, teacher_seed = "paired",
+  student = mlp{8}, method = sweep{ kd{}, dett{} } }
+LUA
+  $MPIEXEC -n 2 "$DETT" run ext.lua -o e1.h5 > e1.out 2>&1 || { cat e1.out; fail "run (K=1)"; }
+  $MPIEXEC -n 2 "$DETT" run ext.lua -o e2.h5 --ranks-per-job 2 > e2.out 2>&1 || { cat e2.out; fail "run (K=2)"; }
+  grep -q "11 jobs: 11 done" e1.out || { cat e1.out; fail "want 11 jobs done (the external teacher; per seed a mid, a kd and a dett student, two ident jobs)"; }
+  same e1.h5 e2.h5
+  $PY - e1.h5 t.h5 <<'PYEOF' || fail "the chain's heads are not the teacher file's"
+import sys, h5py, numpy as np
+r, t = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+head = np.concatenate([t["/head/W"][()].ravel(), t["/head/b"][()]]).astype(np.float32)
+n = 0
+for g in r["jobs"]:
+    j = r["jobs"][g]
+    if j.attrs["method"] in ("dett", b"dett") and j.attrs["arch"] in ("mlp[16]", "mlp[8]", b"mlp[16]", b"mlp[8]"):
+        p = j["params"][()]
+        assert np.array_equal(p[-head.size:], head), g
+        n += 1
+assert n == 4, n
+PYEOF
+  echo "chain: an external teacher's head handed down a chain; K = 1 and 2 identical"
   ;;
 *) fail "unknown case $CASE" ;;
 esac
