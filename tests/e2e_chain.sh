@@ -163,6 +163,8 @@ head = np.concatenate([t["/head/W"][()].ravel(), t["/head/b"][()]]).astype(np.fl
 n = 0
 for g in r["jobs"]:
     j = r["jobs"][g]
+    if not isinstance(j, h5py.Group):   # /jobs/table
+        continue
     if j.attrs["method"] in ("dett", b"dett") and j.attrs["arch"] in ("mlp[16]", "mlp[8]", b"mlp[16]", b"mlp[8]"):
         p = j["params"][()]
         assert np.array_equal(p[-head.size:], head), g
