@@ -59,8 +59,8 @@
  * The script returns a grid or a (nested) list of grids.
  *
  * Jobs: a teacher is a JOB_TRAIN job (with .teacher set when it is a
- * student of a chain, and teacher_seed = "paired" pairs the whole chain); a jtt method or a jtt/Lua weighting
- * adds a JOB_IDENT job (ERM on the student's data, architecture, optimiser,
+ * student of a chain; teacher_seed = "paired" pairs the whole chain); a
+ * jtt method or a jtt/Lua weighting adds a JOB_IDENT job (ERM on the student's data, architecture, optimiser,
  * batch and seed, for T epochs); students are JOB_STUDENT with .teacher and
  * .ident indices (-1: none; a method that does not distil has no teacher).
  * Dependencies come before dependents; jobs with equal hashes appear once

@@ -676,7 +676,6 @@ static int add_external(lua_State *L, job_list *jobs, int idx, const job_spec *o
     return add_job(L, jobs, &j);
 }
 
-static int add_external(lua_State *L, job_list *jobs, int idx, const job_spec *of);
 static int add_model(lua_State *L, job_list *jobs, int idx, const uint64_t *seed);
 
 /* j's teacher (field "teacher" of the value at idx), added with its own
