@@ -138,7 +138,19 @@ LUA
   [ ! -s report.err ] || { cat report.err; fail "report warnings (rows merged?)"; }
   h5dump -a /jobs/j001/init -a /jobs/j001/init_layers i.h5 > attrs.txt || fail "h5dump"
   grep -q '"teacher"' attrs.txt && grep -q '(0): 3$' attrs.txt || { cat attrs.txt; fail "j001's init attributes"; }
-  echo "chain: init = \"teacher\" and \"random\" rows apart in the report; init stored"
+  # two chains that differ only in the big teacher's epochs: the small
+  # students' rows stay apart (a row is keyed on its whole chain)
+  cat > two.lua <<'LUA'
+local d = dataset "chain_d.h5"
+local big = train { data = d, arch = mlp{32}, method = groupdro{}, epochs = sweep{ 1, 2 } }
+local mid = train { data = d, teacher = big, arch = mlp{16}, method = kd{}, epochs = 1 }
+return grid { data = d, teacher = mid, student = mlp{8}, method = kd{}, epochs = 1 }
+LUA
+  $MPIEXEC -n 1 "$DETT" run two.lua -o two.h5 > two.out 2>&1 || { cat two.out; fail "run two.lua"; }
+  "$DETT" report two.h5 > two.md 2> two.err || { cat two.err; fail "report two.h5"; }
+  [ ! -s two.err ] || { cat two.err; fail "report warnings on two chains (rows merged?)"; }
+  [ "$(grep -c '^| kd teacher=kd mlp\[16\].* (n=1)' two.md)" = 2 ] || { cat two.md; fail "want two rows of small kd students"; }
+  echo "chain: init = \"teacher\" and \"random\" rows apart in the report; init stored; chains keyed whole"
   ;;
 external)
   # an external teacher at the root of a chain: a DeTT mid-size student
