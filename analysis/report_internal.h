@@ -56,6 +56,8 @@ typedef struct {
                                          content digest (format 3), "" if unknown */
     char sampler[17];                 /* "rows" | "groups" | "groups-exact"; "rows"
                                          in files older than the attribute */
+    char init[17];                    /* "random" | "teacher"; "random" in files
+                                         older than the attribute */
     int64_t seed;
     int epochs, groups, n_attrs;      /* E, G, A */
     /* typed configuration: what analysis computes with (the text above
@@ -67,7 +69,7 @@ typedef struct {
     h5attr_value oargs[REP_MAX_ARGS]; /* optim.*: name (text), lr, wd, ... */
     /* the teacher's configuration without its seed ("" if none); part of
      * the row key of a student */
-    char teacher_key[1024];
+    char teacher_key[2048];
     char teacher_label[300];          /* "<method> <arch>" of the teacher */
     /* done jobs only (else NULL / -1): owned */
     double *acc;                      /* [E, 2, G]: [.., 0, ..] val, [.., 1, ..] test */

@@ -371,6 +371,8 @@ static int rd_job(hid_t file, const char *path, int version, const rd_row *row, 
     CHECK(rd_attr_str(g, where, RF_J_SELECT, j->select, sizeof j->select, e));
     CHECK(rd_attr_opt(g, where, RF_J_SAMPLER, j->sampler, sizeof j->sampler, NULL, e));
     if (!j->sampler[0]) snprintf(j->sampler, sizeof j->sampler, "rows");
+    CHECK(rd_attr_opt(g, where, RF_J_INIT, j->init, sizeof j->init, NULL, e));
+    if (!j->init[0]) snprintf(j->init, sizeof j->init, "random");
     CHECK(h5attr_get_int(g, RF_J_SEED, LLONG_MIN, LLONG_MAX, &seed, where, e));
     j->seed = (int64_t)seed;
     CHECK(rd_attr_int_range(g, where, RF_J_EPOCHS, 1, 1000000, &j->epochs, e));
@@ -499,8 +501,30 @@ fail:
     return rc;
 }
 
-/* "method|method_args|arch|weighting|dataset|epochs|optim|batch|sampler" of the
- * teacher job (not its seed: students of paired teachers share a row) */
+/* job k's configuration without its seed, appended to key: "method|
+ * method_args|arch|weighting|dataset|epochs|optim|batch|sampler|init", then
+ * (a student of a chain) "<" and its own teacher's, up the chain; -1 if
+ * k names a teacher the file lacks */
+static int rd_config_key(const rep_job *jobs, int first, int last, int k, char *key, size_t cap,
+                         int depth)
+{
+    const rep_job *t = &jobs[k];
+    size_t n = strlen(key);
+    rep_fmt(key + n, cap - n, "%s|%s|%s|%s|%s|%d|%s|%d|%s|%s", t->method, t->method_args,
+            t->arch, t->weighting, t->dataset, t->epochs, t->optim, t->batch, t->sampler,
+            t->init);
+    if (!t->teacher[0] || depth > 16) return 0;
+    for (int q = first; q < last; q++)
+        if (!strcmp(jobs[q].id, t->teacher)) {
+            n = strlen(key);
+            rep_fmt(key + n, cap - n, "<");
+            return rd_config_key(jobs, first, last, q, key, cap, depth + 1);
+        }
+    return -1;
+}
+
+/* the teacher job's configuration (rd_config_key, not its seed: students
+ * of paired teachers share a row) */
 static void rd_teacher_key(rep_job *j, const rep_job *jobs, int first, int last,
                            const char *path)
 {
@@ -509,9 +533,8 @@ static void rd_teacher_key(rep_job *j, const rep_job *jobs, int first, int last,
     for (int k = first; k < last; k++)
         if (!strcmp(jobs[k].id, j->teacher)) {
             const rep_job *t = &jobs[k];
-            rep_fmt(j->teacher_key, sizeof j->teacher_key, "%s|%s|%s|%s|%s|%d|%s|%d|%s",
-                    t->method, t->method_args, t->arch, t->weighting, t->dataset, t->epochs,
-                    t->optim, t->batch, t->sampler);
+            if (rd_config_key(jobs, first, last, k, j->teacher_key, sizeof j->teacher_key, 0))
+                break;
             rep_fmt(j->teacher_label, sizeof j->teacher_label, "%s %s", t->method, t->arch);
             return;
         }

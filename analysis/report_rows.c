@@ -118,9 +118,10 @@ static const char *rw_basename(const char *path)
 
 static void rw_key(const rep_job *j, char *key, size_t cap)
 {
-    rep_fmt(key, cap, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%d\x1f%d\x1f%s\x1f%d\x1f%s",
+    rep_fmt(key, cap, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%d\x1f%d\x1f%s\x1f%d\x1f%s\x1f%s",
              j->kind, j->dataset, j->method, j->method_args, j->arch, j->weighting,
-             j->teacher_key, j->epochs, j->groups, j->n_attrs, j->optim, j->batch, j->sampler);
+             j->teacher_key, j->epochs, j->groups, j->n_attrs, j->optim, j->batch, j->sampler,
+             j->init);
 }
 
 static int rw_push(int **v, int *n, int x)
@@ -207,7 +208,7 @@ static int rw_stats(rep_row *r, const rep_data *d, int sel, dett_err *e)
             m += x;
         }
         mg[n] = m / r->G;
-        if (r->section == REP_SEC_STUDENT) {
+        {   /* students, and teachers that are students of a chain */
             int tk = rw_teacher_job(d, r->seed_job[s]);
             int tep = tk >= 0 ? rep_job_epoch(&d->jobs[tk], sel) : -1;
             if (tep >= 0) gap[ng++] = w[n] - 100.0 * d->jobs[tk].worst[tep * 2 + 1];
@@ -238,7 +239,7 @@ fail:
 /* ---- labels ------------------------------------------------------------------------ */
 
 enum { F_DATASET, F_ARGS, F_ARCH, F_WEIGHTING, F_TEACHER, F_EPOCHS, F_OPTIM, F_BATCH, F_SAMPLER,
-       F_METHOD, N_FIELDS };
+       F_INIT, F_METHOD, N_FIELDS };
 
 static void rw_field(const rep_job *j, int f, char *buf, size_t cap)
 {
@@ -252,6 +253,7 @@ static void rw_field(const rep_job *j, int f, char *buf, size_t cap)
     case F_OPTIM: snprintf(buf, cap, "%s", j->optim); break;
     case F_BATCH: snprintf(buf, cap, "%d", j->batch); break;
     case F_SAMPLER: snprintf(buf, cap, "%s", j->sampler); break;
+    case F_INIT: snprintf(buf, cap, "%s", j->init); break;
     default: snprintf(buf, cap, "%s", j->method); break;
     }
 }
@@ -338,6 +340,10 @@ static void rw_label(rep_row *r, const rep_data *d, const int vary[N_FIELDS])
     }
     if (vary[F_SAMPLER]) {
         snprintf(tmp, sizeof tmp, " sampler=%s", j->sampler);
+        rw_cat(L, cap, tmp);
+    }
+    if (vary[F_INIT] || strcmp(j->init, "random")) {   /* init = "teacher" always shows */
+        snprintf(tmp, sizeof tmp, " init=%s", j->init);
         rw_cat(L, cap, tmp);
     }
     if (r->n_tuned > 1) {
@@ -502,7 +508,7 @@ static int rw_row_cmp(const void *pa, const void *pb)
 int rep_table_build(rep_table *t, const rep_data *d, int sel, const char *tune, dett_err *e)
 {
     char **keys = NULL;
-    char key[2600];         /* > the sum of the fields' sizes: never truncated */
+    char key[3700];         /* > the sum of the fields' sizes: never truncated */
     int rc = -1;
     memset(t, 0, sizeof *t);
     keys = calloc((size_t)d->n_jobs + 1, sizeof *keys);

@@ -32,9 +32,10 @@ static void print_job(const job_list *l, const job_spec *j)
     }
     if (strncmp(weighting, "lua:", 4) == 0 && strlen(weighting) > 4 + 64)
         memmove(weighting + 4 + 12, weighting + 4 + 64, strlen(weighting + 4 + 64) + 1);
-    printf("%-5s %-7s %.12s  deps=%-10s method=%-22s arch=%-20s weighting=%-26s seed=%llu\n",
+    printf("%-5s %-7s %.12s  deps=%-10s method=%-22s arch=%-20s weighting=%-26s seed=%llu%s%s\n",
            j->id, job_kind_names[j->kind], j->hash, deps, method, arch, weighting,
-           (unsigned long long)j->seed);
+           (unsigned long long)j->seed, j->init != INIT_RANDOM ? " init=" : "",
+           j->init != INIT_RANDOM ? init_names[j->init] : "");
 }
 
 enum { C_INC = 1 };

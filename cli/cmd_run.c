@@ -6,6 +6,7 @@
 #include "checkpoint.h"
 #include "cmd.h"
 #include "dsl.h"
+#include "init_teacher.h"
 #include "jobrun.h"
 #include "linalg.h"
 #include "lock.h"
@@ -168,6 +169,8 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         ji->n_train = di.n[SPLIT_TRAIN];
         ji->diagnostics = jobrun_has_diagnostics(job);
         ji->dfr = !!(def->flags & MF_DFR_REFIT);
+        snprintf(ji->init, sizeof ji->init, "%s", init_names[job->init]);
+        if (job->init == INIT_TEACHER && t) ji->init_layers = init_teacher_match(m, t).copied;
         int drc = results_describe_model(ji, m, di.x_rank, di.x_shape, e);
         if (drc == 0)
             drc = jobrun_ckpt_sizes(jobs, j, m, t, di.n_groups, &ji->ckpt_f32, &ji->ckpt_f64, e);

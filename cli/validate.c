@@ -4,6 +4,7 @@
 #include "arch.h"
 #include "dataset.h"
 #include "digest.h"
+#include "init_teacher.h"
 #include "jobrun.h"
 #include "readout.h"
 #include "teacher_file.h"
@@ -162,6 +163,25 @@ static int check_teacher(const job_list *jobs, int j, const data_table *t, dett_
     return 0;
 }
 
+/* step 3b: init = "teacher" copies at least one layer of the teacher */
+static int check_init(const job_list *jobs, int j, const model *m, const model *teacher,
+                      dett_err *e)
+{
+    const job_spec *job = &jobs->jobs[j], *tj = &jobs->jobs[job->teacher];
+    init_match r = init_teacher_match(m, teacher);
+    if (r.copied > 0) return 0;
+    char sa[64] = "", ta[64] = "", sl[64] = "", tl[64] = "none";
+    arch_name(&job->arch, sa, sizeof sa);
+    arch_name(&tj->arch, ta, sizeof ta);
+    init_layer_text(m->layers[r.first_miss < 0 ? 0 : r.first_miss], sl, sizeof sl);
+    if (r.first_miss >= 0 && r.first_miss < teacher->n_layers)
+        init_layer_text(teacher->layers[r.first_miss], tl, sizeof tl);
+    return dett_fail(e, "%s: %s: init = \"teacher\": no layer of its %s matches its teacher %s "
+                     "(%s, %s): its layer %d is %s, the teacher's %s; use init = \"random\" "
+                     "or a student whose first layers have the teacher's widths", job->where,
+                     job->id, sa, tj->id, tj->where, ta, r.first_miss + 1, sl, tl);
+}
+
 /* step 3: the job's model (and its teacher's) build for the job's data */
 static int check_models(const job_list *jobs, int j, const data_table *t, dett_err *e)
 {
@@ -176,7 +196,8 @@ static int check_models(const job_list *jobs, int j, const data_table *t, dett_e
             return dett_fail(e, "%s: %s: %s", tj->where, tj->id, le.msg);
     } else if (job->teacher >= 0) {
         const job_spec *tj = &jobs->jobs[job->teacher];
-        if (!(teacher = arch_build(&tj->arch, &t->info[table_find(t, tj->data)], &le)))
+        /* a chain's teacher is built as its own job built it */
+        if (!(teacher = jobrun_build_teacher(jobs, j, &t->info[table_find(t, tj->data)], &le)))
             return dett_fail(e, "%s: %s: %s", tj->where, tj->id, le.msg);
         if (check_teacher(jobs, j, t, e)) {
             model_free(teacher);
@@ -184,12 +205,16 @@ static int check_models(const job_list *jobs, int j, const data_table *t, dett_e
         }
     }
     m = jobrun_build_model(jobs, j, info, teacher, &le);
+    if (!m) {
+        model_free(teacher);
+        return dett_fail(e, "%s: %s: %s", job->where, job->id, le.msg);
+    }
+    int rc = job->init == INIT_TEACHER ? check_init(jobs, j, m, teacher, e) : 0;
     model_free(teacher);
-    if (!m) return dett_fail(e, "%s: %s: %s", job->where, job->id, le.msg);
-    int rc = readout_check(job, m, &le);   /* DEDIER: its readout's layer exists */
+    if (!rc && readout_check(job, m, &le))   /* DEDIER: its readout's layer exists */
+        rc = dett_fail(e, "%s: %s", job->where, le.msg);
     model_free(m);
-    if (rc) return dett_fail(e, "%s: %s", job->where, le.msg);
-    return 0;
+    return rc;
 }
 
 /* step 5: a weighting function on a synthetic grid of every signal */

@@ -37,9 +37,13 @@
  *   external "teacher.h5"  (or external{path=...}) a teacher trained elsewhere:
  *       its features and head from a file (runtime/io/teacher_file.h), bound
  *       to the grid's data by the data's label digest; usable as teacher =
- *   train{data=, arch=, method=erm{}, optim=, epochs=20, batch=64, seed=1,
- *       select="val-worst", sampler=}  a named model (teacher); its method may not
- *       need a teacher
+ *   train{data=, teacher=, arch=, method=erm{}, optim=, init="random", epochs=20,
+ *       batch=64, seed=1, select="val-worst", sampler=}  a named model (teacher);
+ *       with a teacher and a method that distils it is a student that can
+ *       itself be a teacher (a chain: teacher -> mid-size -> small)
+ *   init = "random" | "teacher" (train{} and grid{}): "teacher" starts the
+ *       model from its teacher's trained weights, layer by layer from the
+ *       input while the shapes match (runtime/train/init_teacher.h)
  *   grid{data=, teacher=, student=, method=, optim=, epochs=20, batch=64,
  *       seeds=1, select="val-worst"|"val-avg"|"oracle"|"val-worst-class", sampler=,
  *       teacher_seed="fixed"|"paired"}; kd, fitnet, simkd and dett need teacher;
@@ -54,8 +58,9 @@
  *       `seeds`, where {1, 2, 3} means sweep{1, 2, 3}.
  * The script returns a grid or a (nested) list of grids.
  *
- * Jobs: a teacher is a JOB_TRAIN job; a jtt method or a jtt/Lua weighting
- * adds a JOB_IDENT job (ERM on the student's data, architecture, optimiser,
+ * Jobs: a teacher is a JOB_TRAIN job (with .teacher set when it is a
+ * student of a chain; teacher_seed = "paired" pairs the whole chain); a
+ * jtt method or a jtt/Lua weighting adds a JOB_IDENT job (ERM on the student's data, architecture, optimiser,
  * batch and seed, for T epochs); students are JOB_STUDENT with .teacher and
  * .ident indices (-1: none; a method that does not distil has no teacher).
  * Dependencies come before dependents; jobs with equal hashes appear once

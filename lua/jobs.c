@@ -11,9 +11,14 @@
  *   eps=1e-08,lr=0.001,wd=0.0001);epochs=20;batch=64;seed=1;select=val-worst
  * An ident job has no select. A job whose sampler is not its method's
  * default (method.h: groupdro "groups", the others "rows") has
- * ";sampler=<name>" after seed, so default jobs keep their hashes. hash = hex sha256 of
+ * ";sampler=<name>" after seed, so default jobs keep their hashes; a job
+ * that starts from its teacher's weights has ";init=teacher" after that
+ * (init = "random", the default, adds nothing). hash = hex sha256 of
  *   canon + "|" + the hashes of its dependencies (teacher, then ident)
  *   joined by ','.
+ * A train{} model with a teacher (a chain: teacher -> mid-size student ->
+ * small student) is a JOB_TRAIN job whose teacher is set, so its hash
+ * covers its teacher's, and a changed grandparent changes every job below.
  * Two jobs with the same hash are one job: the first one is kept.
  * Once the data files' digests are known, jobs_mix_data_digests replaces
  * "data=<path>" by "data=sha256:<hex of the contents>" in every canon and
@@ -518,6 +523,7 @@ static void canon_job(lua_State *L, job_spec *j)
            (unsigned long long)j->seed);
     const method_def *md = method_get(j->method.kind);
     if (md && j->sampler != md->sampler) sb_add(&b, ";sampler=%s", sampler_names[j->sampler]);
+    if (j->init != INIT_RANDOM) sb_add(&b, ";init=%s", init_names[j->init]);
     if (j->kind != JOB_IDENT) sb_add(&b, ";select=%s", select_names[j->select]);
     if (b.overflow) luaL_error(L, "job config text longer than %d bytes", JOB_CANON - 1);
 }
@@ -631,26 +637,15 @@ static void common_from(lua_State *L, int idx, job_spec *j, const char *arch_key
         obj_error(L, o->where, "%s{}: sampler \"%s\" does not combine with %s's upsampling "
                   "(resample = true); use resample = false or sampler = \"rows\"",
                   o->c->name, sampler_names[j->sampler], method_name(j->method.kind));
+    j->init = INIT_RANDOM;
+    if (get_field(L, idx, "init") != LUA_TNIL && strcmp(lua_tostring(L, -1), "teacher") == 0)
+        j->init = INIT_TEACHER;
+    lua_pop(L, 1);
     j->teacher = j->ident = -1;
     j->script_line = o->line;
     size_t w = strlen(o->where);   /* "file:line:" -> "file:line" */
     snprintf(j->where, sizeof j->where, "%.*s", (int)(w && o->where[w - 1] == ':' ? w - 1 : w),
              o->where);
-}
-
-/* Adds the jobs of a concrete train{} model (its ident job first, if its
- * method needs one); returns the model's job index. seed (NULL: the
- * model's own `seed`) overrides the seed: grid{ teacher_seed = "paired" }. */
-static int add_model(lua_State *L, job_list *jobs, int idx, const uint64_t *seed)
-{
-    job_spec j;
-    memset(&j, 0, sizeof j);
-    j.kind = JOB_TRAIN;
-    common_from(L, idx, &j, "arch", "seed");
-    if (seed) j.seed = *seed;
-    int T = method_ident_epochs(&j.method);
-    if (T > 0) j.ident = add_ident(L, jobs, &j, T);
-    return add_job(L, jobs, &j);
 }
 
 /* The job of an external teacher (external "t.h5") of student `of`: a
@@ -681,6 +676,49 @@ static int add_external(lua_State *L, job_list *jobs, int idx, const job_spec *o
     return add_job(L, jobs, &j);
 }
 
+static int add_model(lua_State *L, job_list *jobs, int idx, const uint64_t *seed);
+
+/* j's teacher (field "teacher" of the value at idx), added with its own
+ * dependencies first, when j's method distils or j starts from the
+ * teacher's weights; a value without either ignores its teacher. `seed`
+ * (grid{ teacher_seed = "paired" }) is the seed of every trained model up
+ * the chain (an external teacher has none); `paired` says the grid asked
+ * for it directly, where an external teacher is an error. */
+static void teacher_from(lua_State *L, job_list *jobs, int idx, job_spec *j,
+                         const uint64_t *seed, int paired)
+{
+    if (!method_needs_teacher(method_get(j->method.kind)) && j->init != INIT_TEACHER) return;
+    const dobj *o = obj_test(L, idx);
+    if (get_field(L, idx, "teacher") == LUA_TNIL)
+        obj_error(L, o->where, "%s{}: method %s{} needs a teacher", o->c->name,
+                  method_name(j->method.kind));
+    int t = lua_gettop(L);
+    int ext = strcmp(name_of(L, t), "external") == 0;
+    if (paired && ext)
+        obj_error(L, o->where, "grid{}: teacher_seed = \"paired\" needs a train{} teacher "
+                  "(an external teacher has no seed)");
+    luaL_checkstack(L, 16, "a chain of teachers nests too deeply");
+    j->teacher = ext ? add_external(L, jobs, t, j) : add_model(L, jobs, t, seed);
+    lua_pop(L, 1);
+}
+
+/* Adds the jobs of a concrete train{} model (its teacher chain and its
+ * ident job first, if it has them); returns the model's job index. seed
+ * (NULL: the model's own `seed`) overrides the seed of the model and of
+ * every trained model up its chain: grid{ teacher_seed = "paired" }. */
+static int add_model(lua_State *L, job_list *jobs, int idx, const uint64_t *seed)
+{
+    job_spec j;
+    memset(&j, 0, sizeof j);
+    j.kind = JOB_TRAIN;
+    common_from(L, idx, &j, "arch", "seed");
+    if (seed) j.seed = *seed;
+    teacher_from(L, jobs, idx, &j, seed, 0);
+    int T = method_ident_epochs(&j.method);
+    if (T > 0) j.ident = add_ident(L, jobs, &j, T);
+    return add_job(L, jobs, &j);
+}
+
 /* Adds the jobs of one concrete grid cell at idx. */
 static void add_cell(lua_State *L, job_list *jobs, int idx)
 {
@@ -688,22 +726,10 @@ static void add_cell(lua_State *L, job_list *jobs, int idx)
     memset(&j, 0, sizeof j);
     j.kind = JOB_STUDENT;
     common_from(L, idx, &j, "student", "seeds");
-    if (method_needs_teacher(method_get(j.method.kind))) {
-        if (get_field(L, idx, "teacher") == LUA_TNIL)
-            obj_error(L, obj_test(L, idx)->where, "grid{}: method %s{} needs a teacher",
-                      method_name(j.method.kind));
-        int t = lua_gettop(L);
-        int paired = get_field(L, idx, "teacher_seed") != LUA_TNIL &&
-                     strcmp(lua_tostring(L, -1), "paired") == 0;
-        lua_pop(L, 1);
-        int ext = strcmp(name_of(L, t), "external") == 0;
-        if (paired && ext)
-            obj_error(L, obj_test(L, idx)->where, "grid{}: teacher_seed = \"paired\" needs a "
-                      "train{} teacher (an external teacher has no seed)");
-        j.teacher = ext ? add_external(L, jobs, t, &j)
-                        : add_model(L, jobs, t, paired ? &j.seed : NULL);
-        lua_pop(L, 1);
-    }
+    int paired = get_field(L, idx, "teacher_seed") != LUA_TNIL &&
+                 strcmp(lua_tostring(L, -1), "paired") == 0;
+    lua_pop(L, 1);
+    teacher_from(L, jobs, idx, &j, paired ? &j.seed : NULL, paired);
     int T = method_ident_epochs(&j.method);
     if (T > 0) j.ident = add_ident(L, jobs, &j, T);
     add_job(L, jobs, &j);

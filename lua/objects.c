@@ -538,28 +538,38 @@ static void method_check(lua_State *L, const ctor *c, int data)
     }
 }
 
-/* train{}: its methods learn from labels, so none may need a teacher */
-static void train_check(lua_State *L, const ctor *c, int data)
+/* 1 if any of the values at idx (a value or a sweep of them) is "teacher" */
+static int init_teacher_at(lua_State *L, int idx)
 {
-    lua_getfield(L, data, "method");
-    push_flat(L, -1);
-    for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, -1); i++) {
+    int found = 0;
+    push_flat(L, idx);
+    for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, -1) && !found; i++) {
         lua_rawgeti(L, -1, i);
-        if (method_needs_teacher_at(L, -1)) {
-            const char *name = obj_test(L, -1)->c->name;
-            luaL_error(L, "%s{}: method %s needs a teacher, which %s{} does not take (use "
-                       "%s)", c->name, name, c->name, method_list(L, MF_TEACHER));
-        }
+        found = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "teacher") == 0;
         lua_pop(L, 1);
     }
-    lua_pop(L, 2);
+    lua_pop(L, 1);
+    return found;
 }
 
-/* grid{}: every method that distils needs the grid's teacher */
-static void grid_check(lua_State *L, const ctor *c, int data)
+/* train{} and grid{}: every method that distils, and init = "teacher",
+ * need the value's teacher (a train{} with a teacher is a student that can
+ * itself be a teacher: a chain); an external teacher holds only its last
+ * layer, so nothing can start from its weights */
+static void teacher_check(lua_State *L, const ctor *c, int data)
 {
     int has_teacher = lua_getfield(L, data, "teacher") != LUA_TNIL;
+    int ext = has_teacher && obj_test(L, -1) && strcmp(obj_test(L, -1)->c->name, "external") == 0;
     lua_pop(L, 1);
+    lua_getfield(L, data, "init");
+    int init_t = init_teacher_at(L, lua_gettop(L));
+    lua_pop(L, 1);
+    if (init_t && !has_teacher)
+        luaL_error(L, "%s{}: init = \"teacher\" needs a teacher (add teacher = train{...})",
+                   c->name);
+    if (init_t && ext)
+        luaL_error(L, "%s{}: init = \"teacher\" needs a teacher trained by dett: an external "
+                   "teacher file holds only its last layer", c->name);
     if (has_teacher) return;
     lua_getfield(L, data, "method");
     push_flat(L, -1);
@@ -599,9 +609,11 @@ static const key_spec adamw_keys[] = {
 /* key order is expansion order: the last key varies fastest */
 static const key_spec train_keys[] = {
     { "data", V_DATA, 0, 0, K_REQUIRED, NULL },
+    { "teacher", V_MODEL, 0, 0, 0, NULL },
     { "arch", V_ARCH, 0, 0, K_REQUIRED, NULL },
     { "method", V_METHOD, 0, 0, 0, NULL },
     { "optim", V_OPTIM, 0, 0, 0, NULL },
+    { "init", V_ENUM, 0, 0, 0, init_names },
     { "epochs", V_INT, 1, 100000, 0, NULL },
     { "batch", V_INT, 1, 1 << 24, 0, NULL },
     { "select", V_ENUM, 0, 0, 0, select_names },
@@ -617,6 +629,7 @@ static const key_spec grid_keys[] = {
     { "student", V_ARCH, 0, 0, K_REQUIRED, NULL },
     { "method", V_METHOD, 0, 0, K_REQUIRED, NULL },
     { "optim", V_OPTIM, 0, 0, 0, NULL },
+    { "init", V_ENUM, 0, 0, 0, init_names },
     { "epochs", V_INT, 1, 100000, 0, NULL },
     { "batch", V_INT, 1, 1 << 24, 0, NULL },
     { "select", V_ENUM, 0, 0, 0, select_names },
@@ -635,8 +648,8 @@ static const ctor ctors[] = {
     { "cnn", OBJ_ARCH, KEYS(cnn_keys), NULL, NULL, NULL },
     { "sgd", OBJ_OPTIM, KEYS(sgd_keys), NULL, NULL, NULL },
     { "adamw", OBJ_OPTIM, KEYS(adamw_keys), NULL, NULL, NULL },
-    { "train", OBJ_MODEL, KEYS(train_keys), NULL, train_check, NULL },
-    { "grid", OBJ_GRID, KEYS(grid_keys), NULL, grid_check, NULL },
+    { "train", OBJ_MODEL, KEYS(train_keys), NULL, teacher_check, NULL },
+    { "grid", OBJ_GRID, KEYS(grid_keys), NULL, teacher_check, NULL },
 };
 const ctor dsl_sweep_ctor = { "sweep", OBJ_SWEEP, NOKEYS, NULL, NULL, NULL };
 static const ctor dataset_ctor = { "dataset", OBJ_DATASET, KEYS(dataset_keys), NULL, NULL, NULL };

@@ -5,3 +5,6 @@ dett_unit_test(test_gradcheck_methods test_gradcheck_methods.c)
 dett_unit_test(test_jobrun_methods test_jobrun_methods.c)
 dett_unit_test(test_train_step test_train_step.c)
 dett_unit_test(test_select test_select.c)
+# chains of students and init = "teacher" (issue 20): the layer-matching
+# rule, and an in-process dett run of a chain and of init students
+dett_unit_test(test_chain test_chain.c)

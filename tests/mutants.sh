@@ -123,6 +123,13 @@ m_readout_test_labels() {    # the readout's mistakes are judged against the tes
   edit runtime/train/readout.c lit 'y[k] = gd->train.y[i + k];' \
     'y[k] = gd->eval[SPLIT_TEST].y[(i + k) % gd->eval[SPLIT_TEST].n];'
 }
+m_init_ignored() {           # init = "teacher" builds the student but copies nothing
+  edit runtime/train/jobrun.c lit 'init_teacher_copy(m, x.teacher);' '(void)x.teacher;'
+}
+m_init_skips_mismatch() {    # the copy goes on past the first layer that differs
+  edit runtime/train/init_teacher.c lit 'if (!same_shape(m->layers[i], t->layers[i])) break;' \
+    'if (!same_shape(m->layers[i], t->layers[i])) continue;'
+}
 
 MUTANT_TABLE="
 dett-ignores-weights   m_dett_ignores_weights   test_kernels,test_gradcheck_methods,test_jobrun_methods
@@ -145,6 +152,8 @@ dedier-weights-on-correct m_dedier_weights_on_correct test_dedier,test_dedier_tr
 dedier-weights-reset   m_dedier_weights_reset   test_dedier,test_dedier_train
 readout-not-trained    m_readout_not_trained    test_dedier_train
 readout-test-labels    m_readout_test_labels    test_dedier_train
+init-ignored           m_init_ignored           test_chain
+init-skips-mismatch    m_init_skips_mismatch    test_chain
 "
 
 # ---- machinery ---------------------------------------------------------------
@@ -201,7 +210,8 @@ mkdir -p "$tree"
 rm -rf "$orig" && mkdir -p "$orig"
 for f in kernels/objective.c kernels/loss.c kernels/transplant.c kernels/model.c \
          kernels/dedier.c runtime/train/readout.c \
-         runtime/train/jobrun.c runtime/train/train.c analysis/report_rows.c; do
+         runtime/train/jobrun.c runtime/train/train.c runtime/train/init_teacher.c \
+         analysis/report_rows.c; do
   [ -f "$tree/$f" ] && touch "$tree/$f"
 done
 if [ ! -f "$build/CMakeCache.txt" ]; then

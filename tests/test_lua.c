@@ -155,11 +155,15 @@ static void check_well_formed(const job_list *l, const char *name)
         if (j->ident >= 0)
             EXPECT(l->jobs[j->ident].kind == JOB_IDENT, "%s: %s: ident not an ident job",
                    name, j->id);
-        if (j->kind == JOB_STUDENT)
-            EXPECT((j->teacher >= 0) == needs_teacher(j->method.kind),
+        /* a train{} with a teacher is a student of a chain (issue 20) */
+        if (j->kind == JOB_STUDENT || j->kind == JOB_TRAIN)
+            EXPECT((j->teacher >= 0) == (needs_teacher(j->method.kind) ||
+                                         j->init == INIT_TEACHER),
                    "%s: %s: teacher %d for method %d", name, j->id, j->teacher, j->method.kind);
         else
             EXPECT(j->teacher == -1, "%s: %s: a %d job with a teacher", name, j->id, j->kind);
+        EXPECT(j->init != INIT_TEACHER || strstr(j->canon, ";init=teacher"),
+               "%s: %s: init not in canon '%s'", name, j->id, j->canon);
         if (j->kind == JOB_IDENT)
             EXPECT(j->method.kind == METHOD_ERM && j->ident == -1, "%s: %s: bad ident job",
                    name, j->id);
@@ -331,6 +335,62 @@ static void test_changes(void)
     /* 0.90 and 9e-1 are the same number */
     if (load_variant(&var, "", 30, "9e-1", "1") == 0)
         expect_changes("number spelling", &base, &var, is_none);
+    job_list_free(&var);
+    job_list_free(&base);
+}
+
+static const char *chain_template =
+    "local d = dataset \"lua-data/tiny.h5\"\n"
+    "local big = train{ data = d, arch = mlp{16, 16}, method = groupdro{}, epochs = %d }\n"
+    "local mid = train{ data = d, teacher = big, arch = mlp{8}, method = dett{}, epochs = 2 }\n"
+    "return grid{ data = d, teacher = mid, student = mlp{4}, method = sweep{ kd{}, dett{} },\n"
+    "  init = \"%s\", seeds = {1, 2}, teacher_seed = \"paired\" }\n";
+
+static int load_chain(job_list *jobs, int epochs, const char *init)
+{
+    char text[2048];
+    snprintf(text, sizeof text, chain_template, epochs, init);
+    EXPECT(write_file("lua-chain.lua", text) == 0, "cannot write lua-chain.lua");
+    return load("lua-chain.lua", jobs, NULL);
+}
+
+static int is_big(const job_spec *j) { return strstr(j->canon, "arch=mlp[16,16]") != NULL; }
+static int is_student(const job_spec *j) { return j->kind == JOB_STUDENT; }
+
+/* a chain of students (issue 20): the grandparent's epochs change every
+ * job below it and nothing else; init changes the students only; paired
+ * seeds reach up the whole chain */
+static void test_chain(void)
+{
+    job_list base = { 0, 0, NULL }, var = { 0, 0, NULL };
+    if (load_chain(&base, 3, "random") != 0) return;
+    /* per seed: big, ident(mlp[8]), mid, ident(mlp[4]), kd, dett */
+    EXPECT(base.n == 12, "chain: %d jobs, expected 12", base.n);
+    int mids = 0, smalls = 0;
+    for (int i = 0; i < base.n; i++) {
+        const job_spec *j = &base.jobs[i];
+        if (j->kind == JOB_TRAIN && j->teacher >= 0) {   /* the mid-size student */
+            const job_spec *t = &base.jobs[j->teacher];
+            EXPECT(is_big(t) && t->seed == j->seed && j->method.kind == METHOD_DETT,
+                   "chain: mid %s has teacher %s seed %llu", j->canon, t->canon,
+                   (unsigned long long)t->seed);
+            mids++;
+        }
+        if (j->kind == JOB_STUDENT) {
+            const job_spec *t = &base.jobs[j->teacher];
+            EXPECT(t->kind == JOB_TRAIN && t->teacher >= 0 && t->seed == j->seed &&
+                   base.jobs[t->teacher].seed == j->seed,
+                   "chain: student %s seed %llu: teacher seed %llu", j->id,
+                   (unsigned long long)j->seed, (unsigned long long)t->seed);
+            smalls++;
+        }
+    }
+    EXPECT(mids == 2 && smalls == 4, "chain: %d mid-size and %d small students", mids, smalls);
+    if (load_chain(&var, 4, "random") == 0)
+        expect_changes("chain: grandparent epochs", &base, &var, is_big);
+    job_list_free(&var);
+    if (load_chain(&var, 3, "teacher") == 0)
+        expect_changes("chain: init", &base, &var, is_student);
     job_list_free(&var);
     job_list_free(&base);
 }
@@ -704,6 +764,7 @@ int main(int argc, char **argv)
     run_good(good);
     test_stable(dir);
     test_changes();
+    test_chain();
     test_defaults();
     test_ident_keys();
     test_weight();

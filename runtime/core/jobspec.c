@@ -17,6 +17,10 @@ const char *const job_kind_names[N_JOB_KINDS + 1] = {
     [N_JOB_KINDS] = NULL,
 };
 
+const char *const init_names[N_INITS + 1] = {
+    [INIT_RANDOM] = "random", [INIT_TEACHER] = "teacher", [N_INITS] = NULL,
+};
+
 const char *const sampler_names[N_SAMPLER_KINDS + 1] = {
     [SAMPLER_KIND_ROWS] = "rows", [SAMPLER_KIND_GROUPS] = "groups",
     [SAMPLER_KIND_GROUPS_EXACT] = "groups-exact", [N_SAMPLER_KINDS] = NULL,

@@ -89,6 +89,13 @@ typedef enum { SELECT_VAL_WORST, SELECT_VAL_AVG, SELECT_ORACLE, SELECT_VAL_WORST
 /* "val-worst", "val-avg", "oracle", "val-worst-class", then NULL: the one
  * spelling of the selection rules (DSL, command line, results file, report) */
 extern const char *const select_names[N_SELECTS + 1];
+/* how a job's parameters start: drawn from its seed (the default), or
+ * copied from its teacher's trained parameters layer by layer from the
+ * input while the shapes match (jobrun_init_from_teacher) */
+typedef enum { INIT_RANDOM, INIT_TEACHER, N_INITS } init_kind;
+/* "random", "teacher", then NULL: the DSL key `init`, the canonical text
+ * and the results file's `init` attribute */
+extern const char *const init_names[N_INITS + 1];
 /* "train", "ident", "student" (canonical text, results file), then NULL */
 extern const char *const job_kind_names[N_JOB_KINDS + 1];
 /* the select_kind named s, or -1 */
@@ -107,7 +114,10 @@ typedef struct {
     uint64_t seed;
     select_kind select;
     sampler_kind sampler;        /* default: the method row's (method.h) */
-    int teacher;                 /* index of the teacher job, -1 if none */
+    init_kind init;              /* INIT_TEACHER needs teacher >= 0 */
+    int teacher;                 /* index of the teacher job, -1 if none; a
+                                    JOB_TRAIN job with a teacher is a student
+                                    that is itself a teacher (a chain) */
     int ident;                   /* index of the identification job, -1 if none */
     char hash[65];               /* hex sha256 */
     char canon[JOB_CANON];       /* canonical config text */

@@ -121,6 +121,10 @@ enum { JOB_PENDING = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3, JOB_SKIPP
                                            (docs/sampling.md); absent in files of
                                            dett before it: read as "rows" */
 /* numbers */
+#define RF_J_INIT "init"                /* "random" | "teacher" (how the parameters
+                                           started; older files: absent, "random") */
+#define RF_J_INIT_LAYERS "init_layers"  /* int32: layers with parameters copied from
+                                           the teacher (0 for "random") */
 #define RF_J_BATCH "batch"              /* int32 */
 #define RF_J_SEED "seed"                /* int64 */
 #define RF_J_EPOCHS "epochs"            /* int32: E, rows of the curves */

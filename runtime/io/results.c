@@ -751,6 +751,8 @@ static int job_attrs(hid_t g, const job_spec *j, const results_jobinfo *in, cons
     CHECK(h5attr_put_int(g, RF_J_EPOCHS, H5T_STD_I32LE, in->epochs, where, e));
     CHECK(h5attr_put_text(g, RF_J_SELECT, in->select, where, e));
     CHECK(h5attr_put_text(g, RF_J_SAMPLER, sampler_names[j->sampler], where, e));
+    CHECK(h5attr_put_text(g, RF_J_INIT, in->init[0] ? in->init : "random", where, e));
+    CHECK(h5attr_put_int(g, RF_J_INIT_LAYERS, H5T_STD_I32LE, in->init_layers, where, e));
     CHECK(h5attr_put_int(g, RF_J_GROUPS, H5T_STD_I32LE, in->groups, where, e));
     CHECK(h5attr_put_int(g, RF_J_N_ATTRS, H5T_STD_I32LE, in->n_attrs, where, e));
     CHECK(arch_put(g, &j->arch, where, e));

@@ -90,6 +90,8 @@ typedef struct {
     char optim[128];               /* "sgd(lr=0.01,momentum=0.9,wd=0.0001)" */
     int batch;                     /* global batch */
     char teacher[16], ident[16], select[16];
+    char init[16];                 /* "random" | "teacher" ("" is written as "random") */
+    int init_layers;               /* layers with parameters copied from the teacher */
     int diagnostics;               /* 1: create /jobs/<id>/diagnostics */
     int dfr;                       /* 1: create /jobs/<id>/dfr (dfr{} jobs) */
     /* the model (results_describe_model): n_layers 0 leaves @layers,

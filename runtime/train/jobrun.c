@@ -6,6 +6,7 @@
 #include "arch.h"
 #include "cka.h"
 #include "dfr_job.h"
+#include "init_teacher.h"
 #include "linalg.h"
 #include "loss.h"
 #include "method.h"
@@ -24,10 +25,15 @@ model *jobrun_build_teacher(const job_list *jobs, int j, const dataset_info *inf
 {
     int t = jobs->jobs[j].teacher;
     if (t < 0) return NULL;
-    if (jobs->jobs[t].teacher_file[0])   /* external: its head, loaded from the file */
-        return teacher_ext_model(jobs->jobs[t].teacher_file, info, e);
-    /* a teacher is itself a plain classifier (train{} jobs are never transplants) */
-    return arch_build(&jobs->jobs[t].arch, info, e);
+    /* a teacher is the model its own job trained: a plain classifier, an
+     * external file's head, or (a student of a chain) a transplant whose
+     * head and feature space are its own teacher's, built the same way one
+     * level up; teachers come before their students, so this ends */
+    model *tt = jobrun_build_teacher(jobs, t, info, e);
+    if (jobs->jobs[t].teacher >= 0 && !tt) return NULL;
+    model *m = jobrun_build_model(jobs, t, info, tt, e);
+    model_free(tt);
+    return m;
 }
 
 model *jobrun_build_model(const job_list *jobs, int j, const dataset_info *info,
@@ -126,12 +132,16 @@ static int prepare_inputs(jobrun_ctx *c, int j, job_inputs *x, dett_err *e)
     }
     if (job->teacher >= 0 && !x->t_external) {
         CHECK(results_read_artifact_params(c->res, job->teacher, x->teacher->params, e));
+        /* a student that only starts from its teacher's weights (init) does
+         * not read its outputs */
+        if (!method_needs_teacher(method_get(job->method.kind))) goto weights;
         x->t_logits = malloc(sizeof(float) * (size_t)(n ? n : 1) * C);
         x->t_feats = malloc(sizeof(float) * (size_t)(n ? n : 1) * x->teacher->feat_dim);
         CHECK_ALLOC(e, x->t_logits);
         CHECK_ALLOC(e, x->t_feats);
         CHECK(forward_local(x->teacher, gd, x->t_logits, x->t_feats, e));
     }
+weights:
     if (weighted && w->kind != WEIGHT_NONE) {
         x->sample_w = malloc(sizeof(float) * (size_t)(n ? n : 1));
         CHECK_ALLOC(e, x->sample_w);
@@ -456,6 +466,13 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
     /* 3. the model (a transplant takes the teacher's head) and a projector */
     m = jobrun_build_model(c->jobs, j, &c->data.info, x.teacher, e);
     if (!m) goto fail;
+    if (job->init == INIT_TEACHER) {   /* its first layers from the teacher's weights */
+        if (!x.teacher) {
+            dett_fail(e, "%s: init = \"teacher\" without a teacher", job->id);
+            goto fail;
+        }
+        init_teacher_copy(m, x.teacher);
+    }
     if (def->flags & MF_PROJECTOR) {
         x.proj = build_proj(m, x.teacher);
         CHECK_ALLOC(e, x.proj);

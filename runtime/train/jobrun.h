@@ -85,7 +85,10 @@ model *jobrun_build_model(const job_list *jobs, int j, const dataset_info *info,
  * teacher t (or NULL), G groups */
 int jobrun_ckpt_sizes(const job_list *jobs, int j, const model *m, const model *t, int G,
                       int64_t *n32, int64_t *n64, dett_err *e);
-/* the teacher's classifier shape for job j (NULL params) or NULL if none */
+/* job j's teacher as the model its job trains (zero parameters: read them
+ * from its artifact): a classifier, an external file's head, or for a
+ * student of a chain its transplant shape (recursively up the chain); NULL
+ * if j has no teacher, or NULL with a message */
 model *jobrun_build_teacher(const job_list *jobs, int j, const dataset_info *info,
                             dett_err *e);
 /* 1 if the job stores per-group CKA diagnostics: fitnet, simkd and dett

@@ -166,12 +166,25 @@ static void show_event(sched *s, int j, const char *what)
     show_status(s);
 }
 
+/* DETT_TEST_SCHED_TRACE=FILE: appends "start <id>" when a job is handed
+ * out and "end <id>" when it ends, in the scheduler's order (the tests of
+ * a chain's DAG order read it); a file that cannot be written is ignored */
+static void trace(const sched *s, const char *what, int j)
+{
+    const char *path = getenv("DETT_TEST_SCHED_TRACE");
+    FILE *f = path ? fopen(path, "a") : NULL;
+    if (!f) return;
+    fprintf(f, "%s %s\n", what, s->jobs->jobs[j].id);
+    fclose(f);
+}
+
 /* state change of job j to status (a terminal one) after epochs_run epochs */
 static void finish(sched *s, int j, int status, int epochs_run, const char *what)
 {
     eta_end(s->est, j, status == JOB_DONE, epochs_run, MPI_Wtime());
     s->state[j] = status;
     s->n_finished++;
+    trace(s, "end", j);
     show_event(s, j, what);
 }
 
@@ -249,6 +262,7 @@ static int answer(sched *s, int g, dett_err *e)
         s->state[j] = JOB_RUNNING;
         s->running_epoch[j] = 0;
         eta_start(s->est, j, g, MPI_Wtime());
+        trace(s, "start", j);
     } else {
         s->stopped[g] = 1;
         s->n_stopped++;
@@ -336,6 +350,7 @@ int sched_next_local(sched *s, int finished, const results_row *row, double wors
             s->state[j] = JOB_RUNNING;
             s->running_epoch[j] = 0;
             eta_start(s->est, j, 0, MPI_Wtime());
+            trace(s, "start", j);
             show_status(s);
             return j;
         }
