@@ -22,7 +22,7 @@
 #       diagfail a failing diagnostic (an inf feature injected on one rank by
 #                DETT_TEST_FAIL_DIAGNOSTICS) fails its job with the reason;
 #                the rest of the grid finishes, exit 3
-#       damaged  dett report on damaged results files (truncated, a flipped
+#       damaged  dett report and dett run (1 and 2 ranks) on damaged results files (truncated, a flipped
 #                superblock byte, flipped bytes in object headers) refuses
 #                in one line, without HDF5's "infinite loop closing library"
 set -u
@@ -266,6 +266,19 @@ EOF
   for f in trunc super; do
     "$DETT" report $f.h5 > rep.out 2> rep.err && fail "$f: accepted"
     [ "$(wc -l < rep.err)" = 1 ] && grep -q "^dett: $f.h5: " rep.err || { cat rep.err; fail "$f: want one dett: line"; }
+    # dett run refuses it on 1 and 2 ranks alike: every rank ends (before the
+    # fix, rank 1 went on past the refusal and waited in a collective for
+    # ever), the file is untouched, no lock or temporary file is left
+    for np in 1 2; do
+      cp $f.h5 w$f.h5
+      timeout 120 $MPIEXEC -n $np "$DETT" run g.lua -o w$f.h5 > wrun.out 2> wrun.err; rc=$?
+      [ $rc = 124 ] && fail "$f: dett run on $np ranks hung on a damaged results file"
+      [ $rc = 1 ] || { cat wrun.err; fail "$f: dett run on $np ranks: exit $rc, want 1"; }
+      [ "$(grep -c '^dett:' wrun.err)" = 1 ] && grep -q "^dett: w$f.h5: exists and cannot be read" wrun.err \
+        || { cat wrun.err; fail "$f: dett run on $np ranks: want one dett: line naming w$f.h5"; }
+      cmp -s $f.h5 w$f.h5 || fail "$f: dett run on $np ranks modified the damaged file"
+      [ ! -e w$f.h5.lock ] && [ ! -e w$f.h5.tmp ] || fail "$f: dett run on $np ranks left a lock or .tmp"
+    done
   done
   # bytes flipped through the object headers: whatever HDF5 makes of them,
   # never its shutdown noise (crashes inside libhdf5 are not judged here)

@@ -1036,10 +1036,10 @@ static int layout_create(const char *path, MPI_Comm comm, const results_meta *me
         rc = dett_fail(e, "%s: path too long", path);
     if (agree(comm, rc, e)) return -1;
     if ((fapl = fapl_mpio(comm, e)) < 0) rc = -1;
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     if ((f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0)   /* collective */
         rc = dett_fail(e, "%s: cannot create the file", tmp);
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     rc = layout_build(f, tmp, meta, start, e);
     if (rc == 0 && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0)   /* collective */
         rc = dett_fail(e, "%s: H5Fflush failed", tmp);
@@ -1274,7 +1274,7 @@ static int store_grow(results *r, MPI_Comm comm, const job_list *jobs,
         r->job[i].isnew = k < 0;
         r->job[i].row = k >= 0 ? (int)k : (int)(n + n_new++);
     }
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     for (int i = 0; rc == 0 && i < r->n_jobs; i++) {
         if (!r->job[i].isnew) continue;
         char name[80];
@@ -1431,10 +1431,10 @@ static int file_open(results *r, MPI_Comm comm, dett_err *e)
     hid_t fapl = -1;
     int rc = 0;
     if ((fapl = fapl_mpio(comm, e)) < 0) rc = -1;
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     if ((r->file = H5Fopen(r->path, H5F_ACC_RDWR, fapl)) < 0)   /* collective */
         rc = dett_fail(e, "%s: cannot open it read-write with MPI-IO", r->path);
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     if ((r->row_type = row_type_new(0)) < 0)
         rc = dett_fail(e, "%s: cannot make the table type", r->path);
     else if ((r->dxpl = H5Pcreate(H5P_DATASET_XFER)) < 0 ||
@@ -1526,17 +1526,17 @@ int results_adopt_ids(const char *path, MPI_Comm comm, job_list *jobs, int force
     if (quiet_on(&q, e)) rc = -1;
     if (rc == 0 && rank == 0 && !force && existing_check(path, &rows, &n, e) < 0) rc = -1;
     while (rc == 0 && rank == 0 && n > 0 && rows[n - 1].hash[0] == '\0') n--;   /* see store_grow */
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     nl = (long long)n;
     CHECK_MPI(e, MPI_Bcast(&nl, 1, MPI_LONG_LONG, 0, comm));
     n = (hsize_t)nl;
     if (rank != 0 && n > 0 && !(rows = calloc((size_t)n, sizeof *rows)))
         rc = dett_fail(e, "%s:%d: out of memory", __FILE__, __LINE__);
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     if (n > 0)
         CHECK_MPI(e, MPI_Bcast(rows, (int)(n * sizeof *rows), MPI_BYTE, 0, comm));
     if (rows_sorted(rows, n, &sorted, &orig, e)) rc = -1;
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     /* stored jobs keep their ids; new ones count on from the table's size,
      * skipping any id in use */
     int next = (int)n;
