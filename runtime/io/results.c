@@ -19,6 +19,7 @@
 #include "agree.h"
 #include "h5attr.h"
 #include "method.h"
+#include "reserve.h"
 #include "results.h"
 #include <errno.h>
 #include <limits.h>
@@ -1022,11 +1023,50 @@ fail:
     return -1;
 }
 
+/* Bytes a store needs for r's jobs (only_new: the jobs this run adds),
+ * the same on every rank: the raw data exactly (datasets are allocated at
+ * creation), metadata generously (about 13 KB per job measured, 32 KB
+ * counted; 64 KB and four copies of the script for the root, the table
+ * and /scripts). An overestimate only refuses a run on a nearly full disk. */
+static int64_t layout_need(const results *r, int only_new, const results_meta *meta)
+{
+    int64_t n = 65536 + 4 * (int64_t)(meta && meta->script_text ? strlen(meta->script_text) : 0);
+    for (int i = 0; i < r->n_jobs; i++) {
+        const res_job *j = &r->job[i];
+        if (only_new && !j->isnew) continue;
+        int64_t E = (int64_t)dim1(j->E), G = (int64_t)dim1(j->G);
+        n += 32768 + 8 * E + 16 * E * G + 3 * 16 * E + 4 * RF_N_SEL + 4 * (int64_t)dim1((int64_t)j->P);
+        n += 16 * G + 8 * G;   /* diagnostics, error_groups */
+        if (j->dfr) n += 8 * (RF_DFR_N_LAMBDAS * 3 + RF_DFR_N_CHOICE) + 16 * G + 3 * 16;
+        if (j->n32 > 0) n += 2 * (4 * j->n32 + 8 * j->n64) + 8 + 4096;
+    }
+    for (int k = 0; k < r->n_art; k++) {
+        const res_art *a = &r->art[k];
+        if (only_new && !r->job[a->owner].isnew) continue;
+        n += 4096 + 4 * (int64_t)dim1((int64_t)a->P) + (int64_t)dim1(a->n_train);
+    }
+    return n;
+}
+
+/* Collective: rank 0 reserves bytes past the end of path (create: makes
+ * it; messages name `name`); a refusal (not enough space) is every rank's, before HDF5 wrote
+ * anything (reserve.h) */
+static int reserve_agreed(MPI_Comm comm, const char *path, const char *name, int create,
+                          int64_t bytes, dett_err *e)
+{
+    int rank, rc = 0;
+    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
+    if (rank == 0 && space_reserve(path, name, create, bytes, e) < 0) rc = -1;
+    return agree(comm, rc, e);
+fail:
+    return -1;
+}
+
 /* Collective: builds the empty store in "<path>.tmp", flushes and closes it,
  * and renames it to path (rank 0), so path never names a half-made file. On
  * failure the temporary file is removed. */
 static int layout_create(const char *path, MPI_Comm comm, const results_meta *meta,
-                         const char *start, dett_err *e)
+                         const char *start, int64_t need, dett_err *e)
 {
     char tmp[RESULTS_PATH];
     hid_t fapl = -1, f = -1;
@@ -1035,11 +1075,19 @@ static int layout_create(const char *path, MPI_Comm comm, const results_meta *me
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         rc = dett_fail(e, "%s: path too long", path);
     if (agree(comm, rc, e)) return -1;
+    /* the whole store's space first: on a full disk, refused before HDF5
+     * writes anything (reserve.h) */
+    if (reserve_agreed(comm, tmp, path, 1, need, e)) {
+        if (rank == 0) remove(tmp);
+        return -1;
+    }
     if ((fapl = fapl_mpio(comm, e)) < 0) rc = -1;
     if ((rc = agree(comm, rc, e))) goto out;
     if ((f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0)   /* collective */
         rc = dett_fail(e, "%s: cannot create the file", tmp);
     if ((rc = agree(comm, rc, e))) goto out;
+    /* again: the truncation in H5Fcreate may have given it back (ext4) */
+    if ((rc = reserve_agreed(comm, tmp, path, 0, need, e))) goto out;
     rc = layout_build(f, tmp, meta, start, e);
     if (rc == 0 && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0)   /* collective */
         rc = dett_fail(e, "%s: H5Fflush failed", tmp);
@@ -1052,7 +1100,7 @@ out:
     if (rc == 0 && rank == 0 && rename(tmp, path) != 0)
         rc = dett_fail(e, "%s: cannot rename %s to it: %s", path, tmp, strerror(errno));
     rc = agree(comm, rc, e);   /* also the barrier: nobody opens path before the rename */
-    if (rc && rank == 0 && f >= 0) remove(tmp);
+    if (rc && rank == 0) remove(tmp);
     return rc;
 fail:
     return -1;
@@ -1275,6 +1323,10 @@ static int store_grow(results *r, MPI_Comm comm, const job_list *jobs,
         r->job[i].row = k >= 0 ? (int)k : (int)(n + n_new++);
     }
     if ((rc = agree(comm, rc, e))) goto out;
+    /* the new jobs' space before any metadata changes: a refusal leaves the
+     * store as it was (reserve.h) */
+    if (n_new > 0 && (rc = reserve_agreed(comm, r->path, r->path, 0, layout_need(r, 1, meta), e)))
+        goto out;
     for (int i = 0; rc == 0 && i < r->n_jobs; i++) {
         if (!r->job[i].isnew) continue;
         char name[80];
@@ -1496,9 +1548,12 @@ static int open_quiet(results **out, const char *path, MPI_Comm comm, const job_
     if (agree(comm, rc, e)) goto fail;
     CHECK_MPI(e, MPI_Bcast(&act, 1, MPI_INT, 0, comm));
     if (clock_shared(comm, start, e)) goto fail;
-    if (act == ACT_CREATE && layout_create(path, comm, meta, start, e)) goto fail;
+    if (act == ACT_CREATE && layout_create(path, comm, meta, start, layout_need(r, 0, meta), e))
+        goto fail;
     if (file_open(r, comm, e)) goto fail;
-    if (store_grow(r, comm, jobs, info, meta, start, e)) goto fail;
+    rc = store_grow(r, comm, jobs, info, meta, start, e);
+    if (rank == 0) space_release(path);   /* the layout is complete (or refused) */
+    if (rc) goto fail;
     if (handles_open(r, comm, jobs, e)) goto fail;
     *out = r;
     return 0;
