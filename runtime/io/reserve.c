@@ -21,7 +21,9 @@ int space_reserve(const char *path, const char *name, int create, int64_t bytes,
 {
     struct stat st;
     int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0666);
-    if (fd < 0) return dett_fail(e, "%s: cannot open it to reserve space: %s", name, strerror(errno));
+    if (fd < 0)
+        return dett_fail(e, "%s: cannot %s %s: %s", name, create ? "create" : "open", path,
+                         strerror(errno));
     if (fstat(fd, &st) != 0) {
         int err = errno;
         close(fd);

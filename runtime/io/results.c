@@ -48,6 +48,7 @@ typedef struct {
     hid_t train_loss, acc, worst, avg, mean, selected, params;
     hid_t diag_cka, diag_mse;   /* diagnostics/cka, feature_mse, or -1 */
     hid_t dfr_scores, dfr_choice;   /* dfr/scores, dfr/choice, or -1 */
+    hid_t dfr_acc, dfr_worst, dfr_avg, dfr_mean;   /* the refit's: dfr/acc .. mean, or -1 */
     hid_t error_groups;         /* ident jobs: error_groups [G], or -1 */
     hid_t ck_f32, ck_f64, ck_mark;   /* /checkpoints/<hash>, or -1 */
     int64_t n32, n64;                /* checkpoint sizes (0: none) */
@@ -491,10 +492,13 @@ enum { ACT_CREATE = 1, ACT_GROW = 2 };
 /* Serial, rank 0 only (the sec2 driver, read-only, so a refused file is never
  * touched): ACT_CREATE if path does not exist, ACT_GROW if it is a dett
  * results file of this format (whatever script wrote it: the file is a
- * store keyed by job hashes), else -1 with the reason. If rows is not NULL
+ * store keyed by job hashes), else -1 with the reason. A file of format
+ * `oldest` (RF_FORMAT_VERSION, or format 4 for --from) up to this one is
+ * accepted, its version in *version (may be NULL). If rows is not NULL
  * and the answer is ACT_GROW, *rows (malloc'd, the caller frees) and *n get
  * the job table. */
-static int existing_check(const char *path, results_row **rows, hsize_t *n_rows, dett_err *e)
+static int existing_check(const char *path, results_row **rows, hsize_t *n_rows, int oldest,
+                          int *version, dett_err *e)
 {
     struct stat st;
     hid_t f = -1, d = -1, sp = -1, mt = -1;
@@ -531,13 +535,22 @@ static int existing_check(const char *path, results_row **rows, hsize_t *n_rows,
                   "use a newer dett, or --force to replace it", path, v, RF_FORMAT_VERSION);
         goto out;
     }
-    if (v != RF_FORMAT_VERSION) {
+    if (v == RF_FORMAT_DFR_REFIT - 1 && v >= oldest) {
+        /* format 4 differs in dfr{} jobs only (--from copies its others) */
+    } else if (v != RF_FORMAT_VERSION && v == RF_FORMAT_DFR_REFIT - 1) {
+        dett_fail(e, "%s: results format version %lld (an older dett) cannot grow: its dfr{} "
+                  "jobs store the refit as one more epoch, format %d's in /jobs/<id>/dfr "
+                  "(`dett report` still reads it, --from reuses its other jobs); run with "
+                  "another -o, or --force to replace it", path, v, RF_FORMAT_VERSION);
+        goto out;
+    } else if (v != RF_FORMAT_VERSION) {
         dett_fail(e, "%s: results format version %lld (an older dett) cannot grow: its jobs "
                   "are keyed by data paths, format %d's by data contents (`dett report` still "
                   "reads it); run with another -o, or --force to replace it", path, v,
                   RF_FORMAT_VERSION);
         goto out;
     }
+    if (version) *version = (int)v;
     if ((d = H5Dopen2(f, RF_TABLE, H5P_DEFAULT)) < 0 || (sp = H5Dget_space(d)) < 0 ||
         H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0) {
         dett_fail(e, "%s: " RF_TABLE " is missing or damaged; use --force to replace the file",
@@ -888,10 +901,32 @@ static int job_make(hid_t f, const char *tmp, const job_spec *j, const results_j
         int frc = -1;
         CHECK_H5(e, fg = H5Gcreate2(g, RF_DFR, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                  "%s: cannot create " RF_DFR, where);
+        static const dset_doc r_acc = {"the DFR refit's per-group accuracy (fraction of rows)",
+                                       "1", "NaN", 2, {RF_AX_SPLIT, RF_AX_GROUP}};
+        static const dset_doc r_worst = {"the DFR refit's worst-group accuracy (fraction)", "1",
+                                         "NaN", 1, {RF_AX_SPLIT}};
+        static const dset_doc r_avg = {"the DFR refit's accuracy averaged over groups weighted "
+                                       "by the training group proportions (fraction)", "1",
+                                       "NaN", 1, {RF_AX_SPLIT}};
+        static const dset_doc r_mean = {"the DFR refit's unweighted mean of the per-group "
+                                        "accuracies (fraction)", "1", "NaN", 1, {RF_AX_SPLIT}};
+        hsize_t d_r[2] = {RF_N_SPLITS, G}, two = RF_N_SPLITS;
         if (dset_make(fg, RF_D_DFR_SCORES, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, ds, where,
                       e) == 0 &&
             dset_make(fg, RF_D_DFR_CHOICE, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, dc, where,
-                      e) == 0)
+                      e) == 0 &&
+            dset_make(fg, RF_D_DFR_ACC, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, d_r, where,
+                      e) == 0 &&
+            dset_make(fg, RF_D_DFR_WORST, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &two, where,
+                      e) == 0 &&
+            dset_make(fg, RF_D_DFR_AVG, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &two, where,
+                      e) == 0 &&
+            dset_make(fg, RF_D_DFR_MEAN, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &two, where,
+                      e) == 0 &&
+            dset_describe(fg, RF_D_DFR_ACC, &r_acc, 0, 1, 0, where, e) == 0 &&
+            dset_describe(fg, RF_D_DFR_WORST, &r_worst, 0, 1, 0, where, e) == 0 &&
+            dset_describe(fg, RF_D_DFR_AVG, &r_avg, 0, 1, 0, where, e) == 0 &&
+            dset_describe(fg, RF_D_DFR_MEAN, &r_mean, 0, 1, 0, where, e) == 0)
             frc = 0;
         hid_t d = frc == 0 ? H5Dopen2(fg, RF_D_DFR_CHOICE, H5P_DEFAULT) : -1;
         if (frc == 0 && (d < 0 || h5attr_put_texts(d, RF_X_FIELDS, fields, RF_DFR_N_CHOICE,
@@ -1370,7 +1405,9 @@ static int handles_close(results *r, dett_err *e)
         hid_t *h[] = {&r->job[i].train_loss, &r->job[i].acc, &r->job[i].worst,
                       &r->job[i].avg, &r->job[i].mean, &r->job[i].selected,
                       &r->job[i].params, &r->job[i].diag_cka, &r->job[i].diag_mse,
-                      &r->job[i].dfr_scores, &r->job[i].dfr_choice, &r->job[i].error_groups, &r->job[i].ck_f32, &r->job[i].ck_f64,
+                      &r->job[i].dfr_scores, &r->job[i].dfr_choice, &r->job[i].dfr_acc,
+                      &r->job[i].dfr_worst, &r->job[i].dfr_avg, &r->job[i].dfr_mean,
+                      &r->job[i].error_groups, &r->job[i].ck_f32, &r->job[i].ck_f64,
                       &r->job[i].ck_mark};
         for (size_t k = 0; k < sizeof h / sizeof h[0]; k++)
             if (*h[k] >= 0 && H5Dclose(*h[k]) < 0 && rc == 0)   /* collective */
@@ -1420,6 +1457,7 @@ static results *results_alloc(const char *path, int n)
         j->train_loss = j->acc = j->worst = j->avg = j->mean = j->selected = j->params = -1;
         j->diag_cka = j->diag_mse = -1;
         j->dfr_scores = j->dfr_choice = -1;
+        j->dfr_acc = j->dfr_worst = j->dfr_avg = j->dfr_mean = -1;
         j->error_groups = -1;
         j->ck_f32 = j->ck_f64 = j->ck_mark = -1;
     }
@@ -1455,6 +1493,11 @@ static int job_open(results *r, int i, dett_err *e)
         hsize_t ds[2] = {RF_DFR_N_LAMBDAS, 3}, dc[1] = {RF_DFR_N_CHOICE};
         OPEN_(j->dfr_scores, RF_DFR "/" RF_D_DFR_SCORES, 2, ds);
         OPEN_(j->dfr_choice, RF_DFR "/" RF_D_DFR_CHOICE, 1, dc);
+        hsize_t d_r[2] = {RF_N_SPLITS, G}, two = RF_N_SPLITS;
+        OPEN_(j->dfr_acc, RF_DFR "/" RF_D_DFR_ACC, 2, d_r);
+        OPEN_(j->dfr_worst, RF_DFR "/" RF_D_DFR_WORST, 1, &two);
+        OPEN_(j->dfr_avg, RF_DFR "/" RF_D_DFR_AVG, 1, &two);
+        OPEN_(j->dfr_mean, RF_DFR "/" RF_D_DFR_MEAN, 1, &two);
     }
     if (j->kind == JOB_IDENT) {   /* absent in files of dett before it: stays -1 */
         snprintf(p, sizeof p, RF_JOBS "/%s/" RF_D_ERROR_GROUPS, j->id);
@@ -1542,7 +1585,7 @@ static int open_quiet(results **out, const char *path, MPI_Comm comm, const job_
     r->rank0 = rank == 0;
     /* what to do with path: rank 0 decides, everyone follows */
     if (rank == 0 && !force) {
-        act = existing_check(path, NULL, NULL, e);
+        act = existing_check(path, NULL, NULL, RF_FORMAT_VERSION, NULL, e);
         rc = act < 0 ? -1 : 0;
     }
     if (agree(comm, rc, e)) goto fail;
@@ -1579,7 +1622,9 @@ int results_adopt_ids(const char *path, MPI_Comm comm, job_list *jobs, int force
     if (n_stored) *n_stored = 0;
     CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
     if (quiet_on(&q, e)) rc = -1;
-    if (rc == 0 && rank == 0 && !force && existing_check(path, &rows, &n, e) < 0) rc = -1;
+    if (rc == 0 && rank == 0 && !force &&
+        existing_check(path, &rows, &n, RF_FORMAT_VERSION, NULL, e) < 0)
+        rc = -1;
     while (rc == 0 && rank == 0 && n > 0 && rows[n - 1].hash[0] == '\0') n--;   /* see store_grow */
     if ((rc = agree(comm, rc, e))) goto out;
     nl = (long long)n;
@@ -1759,7 +1804,7 @@ int results_write_diagnostics(results *r, int job, const double *cka, const doub
 }
 
 int results_write_dfr(results *r, int job, const double *scores, const double *choice,
-                      dett_err *e)
+                      const results_refit *refit, dett_err *e)
 {
     h5_quiet q;
     if (job_arg(r, job, e)) return -1;
@@ -1770,6 +1815,18 @@ int results_write_dfr(results *r, int job, const double *scores, const double *c
     int rc = slab_io(r, j->dfr_scores, H5T_NATIVE_DOUBLE, 2, z2, ds, scores, NULL, j->id, e);
     if (rc == 0)
         rc = slab_io(r, j->dfr_choice, H5T_NATIVE_DOUBLE, 1, &z, &dc, choice, NULL, j->id, e);
+    if (rc == 0 && refit) {
+        hsize_t da[2] = {RF_N_SPLITS, (hsize_t)j->G}, two = RF_N_SPLITS;
+        rc = slab_io(r, j->dfr_acc, H5T_NATIVE_DOUBLE, 2, z2, da, refit->acc, NULL, j->id, e);
+        if (rc == 0)
+            rc = slab_io(r, j->dfr_worst, H5T_NATIVE_DOUBLE, 1, &z, &two, refit->worst, NULL,
+                         j->id, e);
+        if (rc == 0)
+            rc = slab_io(r, j->dfr_avg, H5T_NATIVE_DOUBLE, 1, &z, &two, refit->avg, NULL, j->id, e);
+        if (rc == 0)
+            rc = slab_io(r, j->dfr_mean, H5T_NATIVE_DOUBLE, 1, &z, &two, refit->mean, NULL,
+                         j->id, e);
+    }
     return quiet_off(&q, rc, e);
 }
 
@@ -1924,7 +1981,9 @@ static int job_copy(results *r, hid_t f, const char *other, int i, const results
         {j->avg, RF_D_AVG}, {j->mean, RF_D_MEAN}, {j->selected, RF_D_SELECTED},
         {j->params, RF_D_PARAMS}, {j->diag_cka, RF_DIAGNOSTICS "/" RF_D_CKA},
         {j->diag_mse, RF_DIAGNOSTICS "/" RF_D_FEATURE_MSE},
-        {j->dfr_scores, RF_DFR "/" RF_D_DFR_SCORES}, {j->dfr_choice, RF_DFR "/" RF_D_DFR_CHOICE}};
+        {j->dfr_scores, RF_DFR "/" RF_D_DFR_SCORES}, {j->dfr_choice, RF_DFR "/" RF_D_DFR_CHOICE},
+        {j->dfr_acc, RF_DFR "/" RF_D_DFR_ACC}, {j->dfr_worst, RF_DFR "/" RF_D_DFR_WORST},
+        {j->dfr_avg, RF_DFR "/" RF_D_DFR_AVG}, {j->dfr_mean, RF_DFR "/" RF_D_DFR_MEAN}};
     for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++) {
         if (ds[k].h < 0) continue;
         snprintf(p, sizeof p, RF_JOBS "/%s/%s", row->id, ds[k].name);
@@ -1955,11 +2014,11 @@ int results_reuse_from(results *r, const char *other, int *n_copied, dett_err *u
     hsize_t n = 0;
     hid_t f = -1;
     h5_quiet q;
-    int rc = 0;
+    int rc = 0, version = 0;
     if (n_copied) *n_copied = 0;
     if (!r || !other) return dett_fail(e, "results_reuse_from: bad arguments");
     if (quiet_on(&q, e)) return -1;
-    if (existing_check(other, &rows, &n, e) != ACT_GROW) {
+    if (existing_check(other, &rows, &n, RF_FORMAT_DFR_REFIT - 1, &version, e) != ACT_GROW) {
         if (!e->msg[0] || !strstr(e->msg, other)) dett_fail(e, "%s: no such results file", other);
         rc = -1;
         goto out;
@@ -1974,6 +2033,7 @@ int results_reuse_from(results *r, const char *other, int *n_copied, dett_err *u
         results_row mine;
         long k = row_find(sorted, orig, n, r->job[i].hash);
         if (k < 0 || rows[k].status != JOB_DONE) continue;
+        if (r->job[i].dfr && version < RF_FORMAT_DFR_REFIT) continue;   /* the refit as an epoch */
         if ((rc = row_io(r, i, NULL, &mine, e)) != 0 || mine.status == JOB_DONE) continue;
         rc = job_copy(r, f, other, i, &rows[k], e);
         if (rc == 0 && n_copied) (*n_copied)++;
