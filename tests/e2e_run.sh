@@ -302,7 +302,7 @@ dfr)
   # model's true epochs (8 for the teacher, 6 for the student; no NaN loss,
   # not the refit as one more epoch), its refit's accuracies are in
   # /jobs/<id>/dfr, and the report's dfr rows are the refit's
-  /usr/bin/python3 - d1.h5 > refit.txt 2>&1 <<'PY' || { cat refit.txt; fail "dfr refit layout"; }
+  /usr/bin/python3 - d1.h5 "$GRIDS/../../scripts" > refit.txt 2>&1 <<'PY' || { cat refit.txt; fail "dfr refit layout"; }
 import math, sys, h5py
 f = h5py.File(sys.argv[1], "r")
 assert int(f.attrs["format_version"]) == 5, "format_version"
@@ -326,6 +326,13 @@ for jid, g in f["jobs"].items():
     assert abs(min(r["acc"][1]) - r["worst"][1]) < 1e-12, f"{jid}: refit worst is not its groups' min"
     print(f"{g.attrs['kind']} {100 * r['worst'][1]:.4f} {100 * g['worst'][E - 1, 1]:.4f}")
 assert n == 2, f"{n} dfr jobs, want 2"
+# scripts/dett_results.py's job table reports the refit too
+sys.path.insert(0, sys.argv[2])
+import dett_results
+for _, row in dett_results.jobs(sys.argv[1]).iterrows():
+    if row["method"] == "dfr":
+        want = f["jobs/" + row["job"] + "/dfr/worst"][1]
+        assert row["test_worst"] == want, f"dett_results: {row['job']} {row['test_worst']} != {want}"
 PY
   tr=$(awk '$1 == "train" { print $2 }' refit.txt); sr=$(awk '$1 == "student" { print $2 }' refit.txt)
   sl=$(awk '$1 == "student" { print $3 }' refit.txt)
