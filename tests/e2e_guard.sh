@@ -370,6 +370,11 @@ EOF2
   "$DETT" report mnt/r.h5 --all > all.md || fail "report after growing"
   size=$(stat -c %s mnt/r.h5); used=$(du -k mnt/r.h5 | cut -f1)
   [ $((used * 1024)) -le $((size + 65536)) ] || fail "the reserve was kept: $used KB used by a $size-byte file"
+  # a rerun with nothing new still rewrites the root attributes and the
+  # script's entry: on a full disk it is refused too, the file unchanged
+  cp mnt/r.h5 grown.h5; free=4; fill 4
+  refused_full 2 grow.lua
+  cmp -s grown.h5 mnt/r.h5 || fail "a refused rerun changed the file"
   umount mnt; trap - EXIT
   echo "full disk: new and growing results files refused in one line (4, 64, 128 KB free; 1 and 2 ranks), the old file intact; with room the reserve is given back ($used KB for $size bytes)"
   ;;

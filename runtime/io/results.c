@@ -1070,7 +1070,8 @@ static int64_t layout_need(const results *r, int only_new, const results_meta *m
         const res_job *j = &r->job[i];
         if (only_new && !j->isnew) continue;
         int64_t E = (int64_t)dim1(j->E), G = (int64_t)dim1(j->G);
-        n += 32768 + 8 * E + 16 * E * G + 3 * 16 * E + 4 * RF_N_SEL + 4 * (int64_t)dim1((int64_t)j->P);
+        n += 32768 + 8 * E + 16 * E * G + 3 * 16 * E + 4 * RF_N_SEL;   /* curves, selected */
+        n += 4 * (int64_t)dim1((int64_t)j->P);                           /* params */
         n += 16 * G + 8 * G;   /* diagnostics, error_groups */
         if (j->dfr) n += 8 * (RF_DFR_N_LAMBDAS * 3 + RF_DFR_N_CHOICE) + 16 * G + 3 * 16;
         if (j->n32 > 0) n += 2 * (4 * j->n32 + 8 * j->n64) + 8 + 4096;
@@ -1358,10 +1359,10 @@ static int store_grow(results *r, MPI_Comm comm, const job_list *jobs,
         r->job[i].row = k >= 0 ? (int)k : (int)(n + n_new++);
     }
     if ((rc = agree(comm, rc, e))) goto out;
-    /* the new jobs' space before any metadata changes: a refusal leaves the
-     * store as it was (reserve.h) */
-    if (n_new > 0 && (rc = reserve_agreed(comm, r->path, r->path, 0, layout_need(r, 1, meta), e)))
-        goto out;
+    /* the new jobs' space before any metadata changes (even without new
+     * jobs, the root attributes and the script's entry are rewritten): a
+     * refusal leaves the store as it was (reserve.h) */
+    if ((rc = reserve_agreed(comm, r->path, r->path, 0, layout_need(r, 1, meta), e))) goto out;
     for (int i = 0; rc == 0 && i < r->n_jobs; i++) {
         if (!r->job[i].isnew) continue;
         char name[80];
