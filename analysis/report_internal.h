@@ -72,12 +72,15 @@ typedef struct {
     char teacher_key[2048];
     char teacher_label[300];          /* "<method> <arch>" of the teacher */
     /* done jobs only (else NULL / -1): owned */
-    double *acc;                      /* [E, 2, G]: [.., 0, ..] val, [.., 1, ..] test */
-    double *worst, *avg;              /* [E, 2] */
+    double *acc;                      /* [E (+1: refit), 2, G]: [.., 0, ..] val, [.., 1, ..] test */
+    double *worst, *avg;              /* [E (+1: refit), 2] */
     int32_t selected[REP_N_SEL];      /* val-worst, val-avg, oracle, val-worst-class;
                                          -1: none (older files hold only the first 3) */
     int has_diagnostics;              /* /jobs/<id>/diagnostics exists */
     double *cka, *feature_mse;        /* [G] diagnostics of a done job, or NULL */
+    int refit;                        /* 1: a done dfr{} job of format 5: acc, worst
+                                         and avg hold one more row, E, its DFR refit
+                                         (read from dfr/), which selected names */
     double *dfr_scores, *dfr_choice;  /* a done dfr{} job's /jobs/<id>/dfr
                                          ([RF_DFR_N_LAMBDAS, 3], [RF_DFR_N_CHOICE]),
                                          or NULL (other jobs, older files) */

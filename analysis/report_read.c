@@ -312,6 +312,35 @@ fail:
 
 /* ---- one job ---------------------------------------------------------------- */
 
+/* A done dfr{} job of format 5: its curves are the base model's E epochs and
+ * the refit, the job's result, is in dfr/ (acc [2, G], worst, avg [2]). In
+ * memory it becomes row E of acc, worst and avg (j->refit = 1), which every
+ * selection rule then names, so the rows, tables and tunes report the refit
+ * as format 4 did (where it was stored as that row); the curves (plots) stop
+ * at E. */
+static int rd_dfr_refit(hid_t g, const char *where, rep_job *j, dett_err *e)
+{
+    size_t E = (size_t)j->epochs, G = (size_t)j->groups;
+    hsize_t da[2] = {RF_N_SPLITS, G}, d2[1] = {RF_N_SPLITS};
+    double *acc = realloc(j->acc, (E + 1) * 2 * G * sizeof *acc);
+    if (acc) j->acc = acc;
+    double *w = realloc(j->worst, (E + 1) * 2 * sizeof *w);
+    if (w) j->worst = w;
+    double *a = realloc(j->avg, (E + 1) * 2 * sizeof *a);
+    if (a) j->avg = a;
+    CHECK_ALLOC(e, acc);
+    CHECK_ALLOC(e, w);
+    CHECK_ALLOC(e, a);
+    CHECK(rd_doubles(g, where, RF_DFR "/" RF_D_DFR_ACC, 2, da, j->acc + E * 2 * G, e));
+    CHECK(rd_doubles(g, where, RF_DFR "/" RF_D_DFR_WORST, 1, d2, j->worst + E * 2, e));
+    CHECK(rd_doubles(g, where, RF_DFR "/" RF_D_DFR_AVG, 1, d2, j->avg + E * 2, e));
+    j->refit = 1;
+    for (int k = 0; k < RF_N_SEL; k++) j->selected[k] = (int32_t)E;
+    return 0;
+fail:
+    return -1;
+}
+
 static int rd_job(hid_t file, const char *path, int version, const rd_row *row, rep_job *j,
                   dett_err *e)
 {
@@ -423,10 +452,11 @@ static int rd_job(hid_t file, const char *path, int version, const rd_row *row, 
             CHECK_ALLOC(e, j->dfr_choice);
             CHECK(rd_doubles(g, where, RF_DFR "/" RF_D_DFR_SCORES, 2, ds, j->dfr_scores, e));
             CHECK(rd_doubles(g, where, RF_DFR "/" RF_D_DFR_CHOICE, 1, dc, j->dfr_choice, e));
+            if (version >= RF_FORMAT_DFR_REFIT) CHECK(rd_dfr_refit(g, where, j, e));
         }
         for (int k = 0; k < RF_N_SEL; k++)
             if ((k < RF_N_SEL_V3 || j->selected[k] != -1) &&
-                (j->selected[k] < 0 || j->selected[k] >= j->epochs)) {
+                (j->selected[k] < 0 || j->selected[k] >= j->epochs + j->refit)) {
                 dett_fail(e, "%s/" RF_D_SELECTED ": epoch %d out of range [0, %d) for a done job",
                           where, (int)j->selected[k], j->epochs);
                 goto fail;

@@ -162,7 +162,7 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         }
         memset(ji, 0, sizeof *ji);
         const method_def *def = method_get(job->method.kind);
-        ji->epochs = job->epochs + !!(def->flags & MF_DFR_REFIT);  /* + the refit */
+        ji->epochs = job->epochs;   /* a dfr{} job's refit has its own place (dfr/) */
         ji->groups = di.n_groups;
         ji->n_attrs = di.n_attrs;
         ji->n_params = m->n_params;

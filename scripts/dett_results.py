@@ -22,8 +22,11 @@ jobs(path, select="val-worst") columns:
     method.eta, weighting.up, ... with numbers as numbers), then at the epoch
     chosen by `select` (the job's own rule if select is None): sel_epoch
     (1-based), val_worst, val_avg, val_mean, test_worst, test_avg, test_mean
-    and test_acc_g<k> / val_acc_g<k> for every group k. Accuracies are
-    fractions; `dett report` prints them in percent.
+    and test_acc_g<k> / val_acc_g<k> for every group k (a dfr{} job of
+    format 5: its refit's, /jobs/<id>/dfr, as `dett report` shows; sel_epoch
+    is the last epoch, the one the refit is built on; curves() holds its
+    ERM epochs only). Accuracies are fractions; `dett report` prints them in
+    percent.
 
 The file's own attributes say the same (docs/results-format.md): acc has
 @axes ["epoch", "split", "group"], @split ["val", "test"], @units "1",
@@ -136,6 +139,10 @@ def jobs(path, select="val-worst"):
                 acc, worst = g["acc"][()], g["worst"][()]
                 avg, mean = g["avg"][()], g["mean"][()]
                 r["sel_epoch"] = e + 1
+                if "dfr/acc" in g:   # format 5: a dfr{} job's result is its refit
+                    d = g["dfr"]
+                    acc, worst = d["acc"][()][None], d["worst"][()][None]
+                    avg, mean, e = d["avg"][()][None], d["mean"][()][None], 0
                 for s, name in enumerate(SPLITS):
                     r[name + "_worst"] = worst[e, s]
                     r[name + "_avg"] = avg[e, s]

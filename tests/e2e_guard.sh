@@ -22,9 +22,17 @@
 #       diagfail a failing diagnostic (an inf feature injected on one rank by
 #                DETT_TEST_FAIL_DIAGNOSTICS) fails its job with the reason;
 #                the rest of the grid finishes, exit 3
-#       damaged  dett report on damaged results files (truncated, a flipped
+#       damaged  dett report and dett run (1 and 2 ranks) on damaged results files (truncated, a flipped
 #                superblock byte, flipped bytes in object headers) refuses
 #                in one line, without HDF5's "infinite loop closing library"
+#       diskfull the results file on a full file system (a small tmpfs, as
+#                root; skipped with a message otherwise), 4, 64 and 128 KB
+#                free, 1 and 2 ranks: a new file and a complete one that
+#                grows are refused in one line naming the file, exit 1, no
+#                hang (timeout), no signal, the old file byte-identical and
+#                readable, no lock or .tmp left; with room, the reserve is
+#                given back (DETT_TEST_NO_RESERVE=1 turns the reserve off:
+#                then this case fails, hangs or crashes)
 set -u
 DETT=$1; MPIEXEC=$2; CASE=$3
 fail() { echo "FAILED: $*"; exit 1; }
@@ -266,6 +274,19 @@ EOF
   for f in trunc super; do
     "$DETT" report $f.h5 > rep.out 2> rep.err && fail "$f: accepted"
     [ "$(wc -l < rep.err)" = 1 ] && grep -q "^dett: $f.h5: " rep.err || { cat rep.err; fail "$f: want one dett: line"; }
+    # dett run refuses it on 1 and 2 ranks alike: every rank ends (before the
+    # fix, rank 1 went on past the refusal and waited in a collective for
+    # ever), the file is untouched, no lock or temporary file is left
+    for np in 1 2; do
+      cp $f.h5 w$f.h5
+      timeout 120 $MPIEXEC -n $np "$DETT" run g.lua -o w$f.h5 > wrun.out 2> wrun.err; rc=$?
+      [ $rc = 124 ] && fail "$f: dett run on $np ranks hung on a damaged results file"
+      [ $rc = 1 ] || { cat wrun.err; fail "$f: dett run on $np ranks: exit $rc, want 1"; }
+      [ "$(grep -c '^dett:' wrun.err)" = 1 ] && grep -q "^dett: w$f.h5: exists and cannot be read" wrun.err \
+        || { cat wrun.err; fail "$f: dett run on $np ranks: want one dett: line naming w$f.h5"; }
+      cmp -s $f.h5 w$f.h5 || fail "$f: dett run on $np ranks modified the damaged file"
+      [ ! -e w$f.h5.lock ] && [ ! -e w$f.h5.tmp ] || fail "$f: dett run on $np ranks left a lock or .tmp"
+    done
   done
   # bytes flipped through the object headers: whatever HDF5 makes of them,
   # never its shutdown noise (crashes inside libhdf5 are not judged here)
@@ -278,6 +299,84 @@ EOF
   done
   [ $n -gt 0 ] || fail "no flipped byte was refused (the test lost its teeth)"
   echo "damaged results files: one-line refusals, no HDF5 shutdown noise ($n of 30 flips refused)"
+  ;;
+diskfull)
+  if [ "$(id -u)" != 0 ]; then echo "skipped: not root (a tmpfs cannot be mounted)"; echo "1 passed, 0 failed"; exit 0; fi
+  mkdir -p mnt
+  if ! mount -t tmpfs -o size=256k tmpfs mnt 2> mount.err; then
+    echo "skipped: cannot mount a tmpfs here: $(cat mount.err)"; echo "1 passed, 0 failed"; exit 0
+  fi
+  trap 'umount mnt 2> /dev/null' EXIT
+  cat > g.lua <<'EOF2'
+local d = dataset "d.h5"
+return grid { data = d, student = mlp{8}, epochs = 1, method = erm{} }
+EOF2
+  cat > grow.lua <<'EOF2'
+local d = dataset "d.h5"
+local t = train { data = d, arch = mlp{16}, epochs = 2 }
+return grid { data = d, teacher = t, student = mlp{8}, epochs = 1, seeds = sweep{1, 2, 3},
+  method = sweep{ erm{}, dett{ up = 20 } } }
+EOF2
+  # fill FREE_KB: fills mnt until FREE_KB are free (the filler is a plain file)
+  fill() {
+    rm -f mnt/filler
+    local avail; avail=$(df -k --output=avail mnt | tail -1)
+    [ $((avail - $1)) -le 0 ] || dd if=/dev/zero of=mnt/filler bs=1k count=$((avail - $1)) 2> /dev/null
+  }
+  # refused_full NP SCRIPT: dett run on mnt/r.h5 is refused for want of space
+  refused_full() {
+    timeout 120 $MPIEXEC -n $1 "$DETT" run $2 -o mnt/r.h5 > full.out 2> full.err; rc=$?
+    [ $rc = 124 ] && fail "$2, $1 ranks, $free KB free: hung"
+    [ $rc = 1 ] || { cat full.err; fail "$2, $1 ranks, $free KB free: exit $rc, want 1 (no signal)"; }
+    [ "$(grep -c '^dett:' full.err)" = 1 ] || { cat full.err; fail "$2, $1 ranks, $free KB free: want one dett: line"; }
+    grep -q "^dett: mnt/r.h5: not enough free space on its file system" full.err \
+      || { cat full.err; fail "$2, $1 ranks, $free KB free: the line should name mnt/r.h5 and the cause"; }
+    [ -z "$(ls mnt | grep -v -e '^filler$' -e '^r.h5$')" ] || { ls -la mnt; fail "$2, $1 ranks, $free KB free: stray files"; }
+  }
+  # a new results file (52 KB; with 128 KB free the space estimate lets it run)
+  for free in 4 64 128; do
+    for np in 1 2; do
+      fill $free; rm -f mnt/r.h5
+      if [ $free = 128 ]; then
+        timeout 120 $MPIEXEC -n $np "$DETT" run g.lua -o mnt/r.h5 > full.out 2> full.err \
+          || { cat full.err; fail "g.lua, $np ranks, 128 KB free: refused"; }
+        "$DETT" report mnt/r.h5 > /dev/null || fail "g.lua, $np ranks, 128 KB free: report"
+        [ -z "$(ls mnt | grep -v -e '^filler$' -e '^r.h5$')" ] || { ls -la mnt; fail "stray files"; }
+        continue
+      fi
+      refused_full $np g.lua
+      [ ! -e mnt/r.h5 ] || fail "a refused new file was left behind"
+    done
+  done
+  # a complete results file that grows
+  umount mnt && mount -t tmpfs -o size=2m tmpfs mnt || fail "remount"
+  rm -f mnt/*
+  $MPIEXEC -n 1 "$DETT" run g.lua -o mnt/r.h5 > first.out 2>&1 || { cat first.out; fail "the first run"; }
+  cp mnt/r.h5 prev.h5
+  (cd mnt && "$DETT" report r.h5) > prev.md || fail "report of the first run"
+  for free in 4 64 128; do
+    for np in 1 2; do
+      fill $free
+      refused_full $np grow.lua
+      cmp -s prev.h5 mnt/r.h5 || fail "$np ranks, $free KB free: the previous results file changed"
+      (cd mnt && "$DETT" report r.h5) > now.md 2> now.err || { cat now.err; fail "the previous file is no longer readable"; }
+      cmp -s prev.md now.md || fail "the previous file reports differently"
+    done
+  done
+  # with room it grows, and the reserve past the end of the file is given back
+  rm -f mnt/filler
+  $MPIEXEC -n 2 "$DETT" run grow.lua -o mnt/r.h5 > grow.out 2>&1 || { cat grow.out; fail "growing with room"; }
+  grep -q "10 jobs: 10 done" grow.out || { cat grow.out; fail "want 10 jobs done"; }
+  "$DETT" report mnt/r.h5 --all > all.md || fail "report after growing"
+  size=$(stat -c %s mnt/r.h5); used=$(du -k mnt/r.h5 | cut -f1)
+  [ $((used * 1024)) -le $((size + 65536)) ] || fail "the reserve was kept: $used KB used by a $size-byte file"
+  # a rerun with nothing new still rewrites the root attributes and the
+  # script's entry: on a full disk it is refused too, the file unchanged
+  cp mnt/r.h5 grown.h5; free=4; fill 4
+  refused_full 2 grow.lua
+  cmp -s grown.h5 mnt/r.h5 || fail "a refused rerun changed the file"
+  umount mnt; trap - EXIT
+  echo "full disk: new and growing results files refused in one line (4, 64, 128 KB free; 1 and 2 ranks), the old file intact; with room the reserve is given back ($used KB for $size bytes)"
   ;;
 *) fail "unknown case $CASE" ;;
 esac

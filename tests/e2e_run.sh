@@ -300,6 +300,49 @@ dfr)
   h5ls d1.h5/jobs/j000/dfr > /dev/null 2>&1 || h5ls -r d1.h5 | grep -q '/dfr/choice' \
     || fail "no /jobs/<id>/dfr in d1.h5"
   echo "dfr choices: $(grep ' lambda ' d1.diag | head -1)"
+  # the refit has its own place (format 5): a dfr job's curves are its base
+  # model's true epochs (8 for the teacher, 6 for the student; no NaN loss,
+  # not the refit as one more epoch), its refit's accuracies are in
+  # /jobs/<id>/dfr, and the report's dfr rows are the refit's
+  /usr/bin/python3 - d1.h5 "$GRIDS/../../scripts" > refit.txt 2>&1 <<'PY' || { cat refit.txt; fail "dfr refit layout"; }
+import math, sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert int(f.attrs["format_version"]) == 5, "format_version"
+rows = {r["id"].decode(): r for r in f["jobs/table"][()]}
+n = 0
+for jid, g in f["jobs"].items():
+    if jid == "table" or "dfr" not in g:
+        continue
+    n += 1
+    E = int(g.attrs["epochs"])
+    want = 8 if g.attrs["kind"] == "train" else 6
+    loss = g["train_loss"][()]
+    assert E == want, f"{jid}: epochs {E}, want {want} (its base's)"
+    assert loss.shape == (E,) and g["worst"].shape == (E, 2), f"{jid}: curves of {loss.shape[0]} epochs"
+    assert all(math.isfinite(x) for x in loss), f"{jid}: a NaN training loss"
+    assert int(rows[jid]["epochs_run"]) == E, f"{jid}: epochs_run {rows[jid]['epochs_run']}"
+    assert list(g["selected"][()]) == [E - 1] * 4, f"{jid}: selected {g['selected'][()]}"
+    r = g["dfr"]
+    assert r["acc"].shape == (2, int(g.attrs["groups"])) and r["worst"].shape == (2,)
+    assert all(math.isfinite(x) for x in r["worst"][()]), f"{jid}: refit worst not written"
+    assert abs(min(r["acc"][1]) - r["worst"][1]) < 1e-12, f"{jid}: refit worst is not its groups' min"
+    print(f"{g.attrs['kind']} {100 * r['worst'][1]:.4f} {100 * g['worst'][E - 1, 1]:.4f}")
+assert n == 2, f"{n} dfr jobs, want 2"
+# scripts/dett_results.py's job table reports the refit too
+sys.path.insert(0, sys.argv[2])
+import dett_results
+for _, row in dett_results.jobs(sys.argv[1]).iterrows():
+    if row["method"] == "dfr":
+        want = f["jobs/" + row["job"] + "/dfr/worst"][1]
+        assert row["test_worst"] == want, f"dett_results: {row['job']} {row['test_worst']} != {want}"
+PY
+  tr=$(awk '$1 == "train" { print $2 }' refit.txt); sr=$(awk '$1 == "student" { print $2 }' refit.txt)
+  sl=$(awk '$1 == "student" { print $3 }' refit.txt)
+  sw=$(awk -F, '$1 == "student" && $3 == "dfr" { print $(NF-6) }' d1.csv)
+  [ "$tw" = "$tr" ] || fail "report's dfr teacher $tw is not its refit's $tr"
+  [ "$sw" = "$sr" ] || fail "report's dfr student $sw is not its refit's $sr (last base epoch: $sl)"
+  [ "$sr" != "$sl" ] || echo "note: the refit and the last base epoch agree ($sr): the check above cannot tell them apart"
+  echo "dfr refit in its own place: base epochs 8 and 6, no NaN loss; report = refit (teacher $tr, student $sr; last base epoch $sl)"
   ;;
 paired)
   # teacher_seed = "paired": one teacher per student seed, each student's

@@ -6,6 +6,10 @@
 # inputs go to the build tree, never to the source corpus. fuzz_dataset
 # excuses findings that start inside libhdf5 (HDF5 1.10's own defects on
 # damaged files); fuzz_lua excuses nothing.
+# the triage rule itself (tests/fuzz/triage.sh), in every build: a fake
+# symbolizer, no fuzz binary needed
+add_test(NAME triage_fuzz_findings COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/triage_test.sh
+                                          ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
 if(DETT_FUZZ)
   set(DETT_FUZZ_SECONDS 30 CACHE STRING "seconds each fuzz target runs under ctest")
   set(fuzz_external_lua "")

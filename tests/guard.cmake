@@ -1,10 +1,10 @@
 # what guards a grid: the checks before training, the results file's lock,
 # data digests in the job hashes, a job failing alone, a failing diagnostic,
-# damaged results files (tests/e2e_guard.sh),
+# damaged results files, a results file on a full disk (tests/e2e_guard.sh),
 # the digest itself (test_digest: layout independence, the cache) and the
 # lock without MPI (test_lock: holder, heartbeat, takeover, release)
 string(REPLACE ";" " " DETT_MPIEXEC_STR "${DETT_MPIEXEC}")
-foreach(case refuse lock stale digest jobfail diagfail damaged)
+foreach(case refuse lock stale digest jobfail diagfail damaged diskfull)
   file(MAKE_DIRECTORY ${DETT_TEST_TMP}/guard_${case})
   add_test(NAME e2e_guard_${case}
            COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_guard.sh $<TARGET_FILE:dett>

@@ -32,7 +32,7 @@ def s(v):
 with h5py.File(sys.argv[1], "r") as f:
     a = f.attrs
     expect(s(a["format"]) == "dett-results", "format %r" % a["format"])
-    expect(int(a["format_version"]) == 4, "format_version")
+    expect(int(a["format_version"]) == 5, "format_version")
     # format 2: strings are variable-length UTF-8, which h5py gives as str
     expect(isinstance(a["script_path"], str), "script_path is %r" % type(a["script_path"]))
     expect(int(a["n_jobs"]) == 3, "n_jobs")

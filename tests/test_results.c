@@ -241,7 +241,7 @@ static void check_layout(const char *path, const job_list *jobs)
     char s[256], name[160];
     int64_t v = -1;
     EXPECT(h5_str_attr(f, "format", s, sizeof s) == 0 && !strcmp(s, "dett-results"), "%s", s);
-    EXPECT(h5_i64_attr(f, "format_version", &v) == 0 && v == 4 && v == RF_FORMAT_VERSION,
+    EXPECT(h5_i64_attr(f, "format_version", &v) == 0 && v == 5 && v == RF_FORMAT_VERSION,
            "%lld", (long long)v);
     EXPECT(h5_i64_attr(f, "n_jobs", &v) == 0 && v == 3, "%lld", (long long)v);
     EXPECT(h5_i64_attr(f, "world_size", &v) == 0 && v == 1, "%lld", (long long)v);
@@ -642,7 +642,7 @@ static void test_refusals(const job_list *jobs, const results_jobinfo *info)
         EXPECT(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &v99) >= 0, "patch format_version");
         if (a >= 0) H5Aclose(a);
         if (nf >= 0) H5Fclose(nf);
-        expect_refused(newer, jobs, info, SHA_A, "version 99 is newer", "version 4");
+        expect_refused(newer, jobs, info, SHA_A, "version 99 is newer", "version 5");
     }
     /* an older format version: cannot be resumed, the message says so and why */
     const char *older = "test_results_older.h5";

@@ -148,7 +148,7 @@ int main(int argc, char **argv)
     rep_data_free(&d);
     remove(v1);
 
-    expect_version_refused(argv[1], 99, "format version 99 is newer than this dett reads (1 to 4)");
+    expect_version_refused(argv[1], 99, "format version 99 is newer than this dett reads (1 to 5)");
     expect_version_refused(argv[1], 0, "format version 0 is older than this dett reads");
     return TEST_END();
 }

@@ -24,9 +24,13 @@
  *    rows each script asks for) and /checkpoints/<hash>.
  * 4: selected has a fourth entry (val-worst-class); dfr{} jobs have
  *    /jobs/<id>/dfr (DFR's choices).
+ * 5: a dfr{} job's curves are its base model's true epochs (format 4 stored
+ *    the refit as one more epoch, with a NaN training loss); the refit's
+ *    accuracies are /jobs/<id>/dfr/{acc, worst, avg, mean}.
  * Readers accept RF_FORMAT_OLDEST..RF_FORMAT_VERSION; the writer writes
  * RF_FORMAT_VERSION only and grows only files of RF_FORMAT_VERSION. */
-#define RF_FORMAT_VERSION 4
+#define RF_FORMAT_VERSION 5
+#define RF_FORMAT_DFR_REFIT 5    /* the first version with /jobs/<id>/dfr/acc etc. */
 #define RF_FORMAT_OLDEST 1
 
 /* ---- root attributes ---- */
@@ -48,13 +52,19 @@
 #define RF_TABLE_NAME "table"           /* the name a job id may not take */
 #define RF_ARTIFACTS "/artifacts"       /* one group per hash */
 #define RF_DIAGNOSTICS "diagnostics"    /* subgroup of a job */
-/* /jobs/<id>/dfr (format 4, dfr{} jobs only): DFR's model selection
+/* /jobs/<id>/dfr (format 4 on, dfr{} jobs only): DFR's model selection
  * (runtime/linalg/dfr.h, dfr_select_report), NaN until written */
 #define RF_DFR "dfr"                    /* subgroup of a job */
 #define RF_D_DFR_SCORES "scores"        /* float64 [L, 3]: per L2 strength tried: the
                                            strength, worst-group and overall accuracy
                                            on the second half of val */
 #define RF_D_DFR_CHOICE "choice"        /* float64 [RF_DFR_N_CHOICE], @fields names them */
+/* format 5: the refit model's accuracies (the job's reported result; the
+ * job's own curves are the base model's epochs) */
+#define RF_D_DFR_ACC "acc"              /* float64 [2, G]: split (val, test), group */
+#define RF_D_DFR_WORST "worst"          /* float64 [2]: worst-group accuracy per split */
+#define RF_D_DFR_AVG "avg"              /* float64 [2]: train-proportion weighted */
+#define RF_D_DFR_MEAN "mean"            /* float64 [2]: unweighted mean of the groups */
 #define RF_X_FIELDS "fields"            /* text [n]: the entries of a vector dataset */
 #define RF_DFR_N_LAMBDAS 5              /* L: the strengths dfr{} tries */
 enum { RF_DFR_LAMBDA, RF_DFR_BEST, RF_DFR_N_HALF_FIT, RF_DFR_N_HALF_SCORE,

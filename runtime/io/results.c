@@ -19,6 +19,7 @@
 #include "agree.h"
 #include "h5attr.h"
 #include "method.h"
+#include "reserve.h"
 #include "results.h"
 #include <errno.h>
 #include <limits.h>
@@ -47,6 +48,7 @@ typedef struct {
     hid_t train_loss, acc, worst, avg, mean, selected, params;
     hid_t diag_cka, diag_mse;   /* diagnostics/cka, feature_mse, or -1 */
     hid_t dfr_scores, dfr_choice;   /* dfr/scores, dfr/choice, or -1 */
+    hid_t dfr_acc, dfr_worst, dfr_avg, dfr_mean;   /* the refit's: dfr/acc .. mean, or -1 */
     hid_t error_groups;         /* ident jobs: error_groups [G], or -1 */
     hid_t ck_f32, ck_f64, ck_mark;   /* /checkpoints/<hash>, or -1 */
     int64_t n32, n64;                /* checkpoint sizes (0: none) */
@@ -490,10 +492,13 @@ enum { ACT_CREATE = 1, ACT_GROW = 2 };
 /* Serial, rank 0 only (the sec2 driver, read-only, so a refused file is never
  * touched): ACT_CREATE if path does not exist, ACT_GROW if it is a dett
  * results file of this format (whatever script wrote it: the file is a
- * store keyed by job hashes), else -1 with the reason. If rows is not NULL
+ * store keyed by job hashes), else -1 with the reason. A file of format
+ * `oldest` (RF_FORMAT_VERSION, or format 4 for --from) up to this one is
+ * accepted, its version in *version (may be NULL). If rows is not NULL
  * and the answer is ACT_GROW, *rows (malloc'd, the caller frees) and *n get
  * the job table. */
-static int existing_check(const char *path, results_row **rows, hsize_t *n_rows, dett_err *e)
+static int existing_check(const char *path, results_row **rows, hsize_t *n_rows, int oldest,
+                          int *version, dett_err *e)
 {
     struct stat st;
     hid_t f = -1, d = -1, sp = -1, mt = -1;
@@ -530,13 +535,22 @@ static int existing_check(const char *path, results_row **rows, hsize_t *n_rows,
                   "use a newer dett, or --force to replace it", path, v, RF_FORMAT_VERSION);
         goto out;
     }
-    if (v != RF_FORMAT_VERSION) {
+    if (v == RF_FORMAT_DFR_REFIT - 1 && v >= oldest) {
+        /* format 4 differs in dfr{} jobs only (--from copies its others) */
+    } else if (v != RF_FORMAT_VERSION && v == RF_FORMAT_DFR_REFIT - 1) {
+        dett_fail(e, "%s: results format version %lld (an older dett) cannot grow: its dfr{} "
+                  "jobs store the refit as one more epoch, format %d's in /jobs/<id>/dfr "
+                  "(`dett report` still reads it, --from reuses its other jobs); run with "
+                  "another -o, or --force to replace it", path, v, RF_FORMAT_VERSION);
+        goto out;
+    } else if (v != RF_FORMAT_VERSION) {
         dett_fail(e, "%s: results format version %lld (an older dett) cannot grow: its jobs "
                   "are keyed by data paths, format %d's by data contents (`dett report` still "
                   "reads it); run with another -o, or --force to replace it", path, v,
                   RF_FORMAT_VERSION);
         goto out;
     }
+    if (version) *version = (int)v;
     if ((d = H5Dopen2(f, RF_TABLE, H5P_DEFAULT)) < 0 || (sp = H5Dget_space(d)) < 0 ||
         H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0) {
         dett_fail(e, "%s: " RF_TABLE " is missing or damaged; use --force to replace the file",
@@ -889,10 +903,32 @@ static int job_make(hid_t f, const char *tmp, const job_spec *j, const results_j
         int frc = -1;
         CHECK_H5(e, fg = H5Gcreate2(g, RF_DFR, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                  "%s: cannot create " RF_DFR, where);
+        static const dset_doc r_acc = {"the DFR refit's per-group accuracy (fraction of rows)",
+                                       "1", "NaN", 2, {RF_AX_SPLIT, RF_AX_GROUP}};
+        static const dset_doc r_worst = {"the DFR refit's worst-group accuracy (fraction)", "1",
+                                         "NaN", 1, {RF_AX_SPLIT}};
+        static const dset_doc r_avg = {"the DFR refit's accuracy averaged over groups weighted "
+                                       "by the training group proportions (fraction)", "1",
+                                       "NaN", 1, {RF_AX_SPLIT}};
+        static const dset_doc r_mean = {"the DFR refit's unweighted mean of the per-group "
+                                        "accuracies (fraction)", "1", "NaN", 1, {RF_AX_SPLIT}};
+        hsize_t d_r[2] = {RF_N_SPLITS, G}, two = RF_N_SPLITS;
         if (dset_make(fg, RF_D_DFR_SCORES, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, ds, where,
                       e) == 0 &&
             dset_make(fg, RF_D_DFR_CHOICE, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, dc, where,
-                      e) == 0)
+                      e) == 0 &&
+            dset_make(fg, RF_D_DFR_ACC, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 2, d_r, where,
+                      e) == 0 &&
+            dset_make(fg, RF_D_DFR_WORST, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &two, where,
+                      e) == 0 &&
+            dset_make(fg, RF_D_DFR_AVG, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &two, where,
+                      e) == 0 &&
+            dset_make(fg, RF_D_DFR_MEAN, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan, 1, &two, where,
+                      e) == 0 &&
+            dset_describe(fg, RF_D_DFR_ACC, &r_acc, 0, 1, 0, where, e) == 0 &&
+            dset_describe(fg, RF_D_DFR_WORST, &r_worst, 0, 1, 0, where, e) == 0 &&
+            dset_describe(fg, RF_D_DFR_AVG, &r_avg, 0, 1, 0, where, e) == 0 &&
+            dset_describe(fg, RF_D_DFR_MEAN, &r_mean, 0, 1, 0, where, e) == 0)
             frc = 0;
         hid_t d = frc == 0 ? H5Dopen2(fg, RF_D_DFR_CHOICE, H5P_DEFAULT) : -1;
         if (frc == 0 && (d < 0 || h5attr_put_texts(d, RF_X_FIELDS, fields, RF_DFR_N_CHOICE,
@@ -1024,11 +1060,51 @@ fail:
     return -1;
 }
 
+/* Bytes a store needs for r's jobs (only_new: the jobs this run adds),
+ * the same on every rank: the raw data exactly (datasets are allocated at
+ * creation), metadata generously (about 13 KB per job measured, 32 KB
+ * counted; 64 KB and four copies of the script for the root, the table
+ * and /scripts). An overestimate only refuses a run on a nearly full disk. */
+static int64_t layout_need(const results *r, int only_new, const results_meta *meta)
+{
+    int64_t n = 65536 + 4 * (int64_t)(meta && meta->script_text ? strlen(meta->script_text) : 0);
+    for (int i = 0; i < r->n_jobs; i++) {
+        const res_job *j = &r->job[i];
+        if (only_new && !j->isnew) continue;
+        int64_t E = (int64_t)dim1(j->E), G = (int64_t)dim1(j->G);
+        n += 32768 + 8 * E + 16 * E * G + 3 * 16 * E + 4 * RF_N_SEL;   /* curves, selected */
+        n += 4 * (int64_t)dim1((int64_t)j->P);                           /* params */
+        n += 16 * G + 8 * G;   /* diagnostics, error_groups */
+        if (j->dfr) n += 8 * (RF_DFR_N_LAMBDAS * 3 + RF_DFR_N_CHOICE) + 16 * G + 3 * 16;
+        if (j->n32 > 0) n += 2 * (4 * j->n32 + 8 * j->n64) + 8 + 4096;
+    }
+    for (int k = 0; k < r->n_art; k++) {
+        const res_art *a = &r->art[k];
+        if (only_new && !r->job[a->owner].isnew) continue;
+        n += 4096 + 4 * (int64_t)dim1((int64_t)a->P) + (int64_t)dim1(a->n_train);
+    }
+    return n;
+}
+
+/* Collective: rank 0 reserves bytes past the end of path (create: makes
+ * it; messages name `name`); a refusal (not enough space) is every rank's, before HDF5 wrote
+ * anything (reserve.h) */
+static int reserve_agreed(MPI_Comm comm, const char *path, const char *name, int create,
+                          int64_t bytes, dett_err *e)
+{
+    int rank, rc = 0;
+    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
+    if (rank == 0 && space_reserve(path, name, create, bytes, e) < 0) rc = -1;
+    return agree(comm, rc, e);
+fail:
+    return -1;
+}
+
 /* Collective: builds the empty store in "<path>.tmp", flushes and closes it,
  * and renames it to path (rank 0), so path never names a half-made file. On
  * failure the temporary file is removed. */
 static int layout_create(const char *path, MPI_Comm comm, const results_meta *meta,
-                         const char *start, dett_err *e)
+                         const char *start, int64_t need, dett_err *e)
 {
     char tmp[RESULTS_PATH];
     hid_t fapl = -1, f = -1;
@@ -1037,11 +1113,19 @@ static int layout_create(const char *path, MPI_Comm comm, const results_meta *me
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         rc = dett_fail(e, "%s: path too long", path);
     if (agree(comm, rc, e)) return -1;
+    /* the whole store's space first: on a full disk, refused before HDF5
+     * writes anything (reserve.h) */
+    if (reserve_agreed(comm, tmp, path, 1, need, e)) {
+        if (rank == 0) remove(tmp);
+        return -1;
+    }
     if ((fapl = fapl_mpio(comm, e)) < 0) rc = -1;
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     if ((f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0)   /* collective */
         rc = dett_fail(e, "%s: cannot create the file", tmp);
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
+    /* again: the truncation in H5Fcreate may have given it back (ext4) */
+    if ((rc = reserve_agreed(comm, tmp, path, 0, need, e))) goto out;
     rc = layout_build(f, tmp, meta, start, e);
     if (rc == 0 && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0)   /* collective */
         rc = dett_fail(e, "%s: H5Fflush failed", tmp);
@@ -1054,7 +1138,7 @@ out:
     if (rc == 0 && rank == 0 && rename(tmp, path) != 0)
         rc = dett_fail(e, "%s: cannot rename %s to it: %s", path, tmp, strerror(errno));
     rc = agree(comm, rc, e);   /* also the barrier: nobody opens path before the rename */
-    if (rc && rank == 0 && f >= 0) remove(tmp);
+    if (rc && rank == 0) remove(tmp);
     return rc;
 fail:
     return -1;
@@ -1276,7 +1360,11 @@ static int store_grow(results *r, MPI_Comm comm, const job_list *jobs,
         r->job[i].isnew = k < 0;
         r->job[i].row = k >= 0 ? (int)k : (int)(n + n_new++);
     }
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
+    /* the new jobs' space before any metadata changes (even without new
+     * jobs, the root attributes and the script's entry are rewritten): a
+     * refusal leaves the store as it was (reserve.h) */
+    if ((rc = reserve_agreed(comm, r->path, r->path, 0, layout_need(r, 1, meta), e))) goto out;
     for (int i = 0; rc == 0 && i < r->n_jobs; i++) {
         if (!r->job[i].isnew) continue;
         char name[80];
@@ -1320,7 +1408,9 @@ static int handles_close(results *r, dett_err *e)
         hid_t *h[] = {&r->job[i].train_loss, &r->job[i].acc, &r->job[i].worst,
                       &r->job[i].avg, &r->job[i].mean, &r->job[i].selected,
                       &r->job[i].params, &r->job[i].diag_cka, &r->job[i].diag_mse,
-                      &r->job[i].dfr_scores, &r->job[i].dfr_choice, &r->job[i].error_groups, &r->job[i].ck_f32, &r->job[i].ck_f64,
+                      &r->job[i].dfr_scores, &r->job[i].dfr_choice, &r->job[i].dfr_acc,
+                      &r->job[i].dfr_worst, &r->job[i].dfr_avg, &r->job[i].dfr_mean,
+                      &r->job[i].error_groups, &r->job[i].ck_f32, &r->job[i].ck_f64,
                       &r->job[i].ck_mark};
         for (size_t k = 0; k < sizeof h / sizeof h[0]; k++)
             if (*h[k] >= 0 && H5Dclose(*h[k]) < 0 && rc == 0)   /* collective */
@@ -1370,6 +1460,7 @@ static results *results_alloc(const char *path, int n)
         j->train_loss = j->acc = j->worst = j->avg = j->mean = j->selected = j->params = -1;
         j->diag_cka = j->diag_mse = -1;
         j->dfr_scores = j->dfr_choice = -1;
+        j->dfr_acc = j->dfr_worst = j->dfr_avg = j->dfr_mean = -1;
         j->error_groups = -1;
         j->ck_f32 = j->ck_f64 = j->ck_mark = -1;
     }
@@ -1405,6 +1496,11 @@ static int job_open(results *r, int i, dett_err *e)
         hsize_t ds[2] = {RF_DFR_N_LAMBDAS, 3}, dc[1] = {RF_DFR_N_CHOICE};
         OPEN_(j->dfr_scores, RF_DFR "/" RF_D_DFR_SCORES, 2, ds);
         OPEN_(j->dfr_choice, RF_DFR "/" RF_D_DFR_CHOICE, 1, dc);
+        hsize_t d_r[2] = {RF_N_SPLITS, G}, two = RF_N_SPLITS;
+        OPEN_(j->dfr_acc, RF_DFR "/" RF_D_DFR_ACC, 2, d_r);
+        OPEN_(j->dfr_worst, RF_DFR "/" RF_D_DFR_WORST, 1, &two);
+        OPEN_(j->dfr_avg, RF_DFR "/" RF_D_DFR_AVG, 1, &two);
+        OPEN_(j->dfr_mean, RF_DFR "/" RF_D_DFR_MEAN, 1, &two);
     }
     if (j->kind == JOB_IDENT) {   /* absent in files of dett before it: stays -1 */
         snprintf(p, sizeof p, RF_JOBS "/%s/" RF_D_ERROR_GROUPS, j->id);
@@ -1433,10 +1529,10 @@ static int file_open(results *r, MPI_Comm comm, dett_err *e)
     hid_t fapl = -1;
     int rc = 0;
     if ((fapl = fapl_mpio(comm, e)) < 0) rc = -1;
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     if ((r->file = H5Fopen(r->path, H5F_ACC_RDWR, fapl)) < 0)   /* collective */
         rc = dett_fail(e, "%s: cannot open it read-write with MPI-IO", r->path);
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     if ((r->row_type = row_type_new(0)) < 0)
         rc = dett_fail(e, "%s: cannot make the table type", r->path);
     else if ((r->dxpl = H5Pcreate(H5P_DATASET_XFER)) < 0 ||
@@ -1492,15 +1588,18 @@ static int open_quiet(results **out, const char *path, MPI_Comm comm, const job_
     r->rank0 = rank == 0;
     /* what to do with path: rank 0 decides, everyone follows */
     if (rank == 0 && !force) {
-        act = existing_check(path, NULL, NULL, e);
+        act = existing_check(path, NULL, NULL, RF_FORMAT_VERSION, NULL, e);
         rc = act < 0 ? -1 : 0;
     }
     if (agree(comm, rc, e)) goto fail;
     CHECK_MPI(e, MPI_Bcast(&act, 1, MPI_INT, 0, comm));
     if (clock_shared(comm, start, e)) goto fail;
-    if (act == ACT_CREATE && layout_create(path, comm, meta, start, e)) goto fail;
+    if (act == ACT_CREATE && layout_create(path, comm, meta, start, layout_need(r, 0, meta), e))
+        goto fail;
     if (file_open(r, comm, e)) goto fail;
-    if (store_grow(r, comm, jobs, info, meta, start, e)) goto fail;
+    rc = store_grow(r, comm, jobs, info, meta, start, e);
+    if (rank == 0) space_release(path);   /* the layout is complete (or refused) */
+    if (rc) goto fail;
     if (handles_open(r, comm, jobs, e)) goto fail;
     *out = r;
     return 0;
@@ -1526,19 +1625,21 @@ int results_adopt_ids(const char *path, MPI_Comm comm, job_list *jobs, int force
     if (n_stored) *n_stored = 0;
     CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
     if (quiet_on(&q, e)) rc = -1;
-    if (rc == 0 && rank == 0 && !force && existing_check(path, &rows, &n, e) < 0) rc = -1;
+    if (rc == 0 && rank == 0 && !force &&
+        existing_check(path, &rows, &n, RF_FORMAT_VERSION, NULL, e) < 0)
+        rc = -1;
     while (rc == 0 && rank == 0 && n > 0 && rows[n - 1].hash[0] == '\0') n--;   /* see store_grow */
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     nl = (long long)n;
     CHECK_MPI(e, MPI_Bcast(&nl, 1, MPI_LONG_LONG, 0, comm));
     n = (hsize_t)nl;
     if (rank != 0 && n > 0 && !(rows = calloc((size_t)n, sizeof *rows)))
         rc = dett_fail(e, "%s:%d: out of memory", __FILE__, __LINE__);
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     if (n > 0)
         CHECK_MPI(e, MPI_Bcast(rows, (int)(n * sizeof *rows), MPI_BYTE, 0, comm));
     if (rows_sorted(rows, n, &sorted, &orig, e)) rc = -1;
-    if (agree(comm, rc, e)) goto out;
+    if ((rc = agree(comm, rc, e))) goto out;
     /* stored jobs keep their ids; new ones count on from the table's size,
      * skipping any id in use */
     int next = (int)n;
@@ -1706,7 +1807,7 @@ int results_write_diagnostics(results *r, int job, const double *cka, const doub
 }
 
 int results_write_dfr(results *r, int job, const double *scores, const double *choice,
-                      dett_err *e)
+                      const results_refit *refit, dett_err *e)
 {
     h5_quiet q;
     if (job_arg(r, job, e)) return -1;
@@ -1717,6 +1818,18 @@ int results_write_dfr(results *r, int job, const double *scores, const double *c
     int rc = slab_io(r, j->dfr_scores, H5T_NATIVE_DOUBLE, 2, z2, ds, scores, NULL, j->id, e);
     if (rc == 0)
         rc = slab_io(r, j->dfr_choice, H5T_NATIVE_DOUBLE, 1, &z, &dc, choice, NULL, j->id, e);
+    if (rc == 0 && refit) {
+        hsize_t da[2] = {RF_N_SPLITS, (hsize_t)j->G}, two = RF_N_SPLITS;
+        rc = slab_io(r, j->dfr_acc, H5T_NATIVE_DOUBLE, 2, z2, da, refit->acc, NULL, j->id, e);
+        if (rc == 0)
+            rc = slab_io(r, j->dfr_worst, H5T_NATIVE_DOUBLE, 1, &z, &two, refit->worst, NULL,
+                         j->id, e);
+        if (rc == 0)
+            rc = slab_io(r, j->dfr_avg, H5T_NATIVE_DOUBLE, 1, &z, &two, refit->avg, NULL, j->id, e);
+        if (rc == 0)
+            rc = slab_io(r, j->dfr_mean, H5T_NATIVE_DOUBLE, 1, &z, &two, refit->mean, NULL,
+                         j->id, e);
+    }
     return quiet_off(&q, rc, e);
 }
 
@@ -1871,7 +1984,9 @@ static int job_copy(results *r, hid_t f, const char *other, int i, const results
         {j->avg, RF_D_AVG}, {j->mean, RF_D_MEAN}, {j->selected, RF_D_SELECTED},
         {j->params, RF_D_PARAMS}, {j->diag_cka, RF_DIAGNOSTICS "/" RF_D_CKA},
         {j->diag_mse, RF_DIAGNOSTICS "/" RF_D_FEATURE_MSE},
-        {j->dfr_scores, RF_DFR "/" RF_D_DFR_SCORES}, {j->dfr_choice, RF_DFR "/" RF_D_DFR_CHOICE}};
+        {j->dfr_scores, RF_DFR "/" RF_D_DFR_SCORES}, {j->dfr_choice, RF_DFR "/" RF_D_DFR_CHOICE},
+        {j->dfr_acc, RF_DFR "/" RF_D_DFR_ACC}, {j->dfr_worst, RF_DFR "/" RF_D_DFR_WORST},
+        {j->dfr_avg, RF_DFR "/" RF_D_DFR_AVG}, {j->dfr_mean, RF_DFR "/" RF_D_DFR_MEAN}};
     for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++) {
         if (ds[k].h < 0) continue;
         snprintf(p, sizeof p, RF_JOBS "/%s/%s", row->id, ds[k].name);
@@ -1902,11 +2017,11 @@ int results_reuse_from(results *r, const char *other, int *n_copied, dett_err *u
     hsize_t n = 0;
     hid_t f = -1;
     h5_quiet q;
-    int rc = 0;
+    int rc = 0, version = 0;
     if (n_copied) *n_copied = 0;
     if (!r || !other) return dett_fail(e, "results_reuse_from: bad arguments");
     if (quiet_on(&q, e)) return -1;
-    if (existing_check(other, &rows, &n, e) != ACT_GROW) {
+    if (existing_check(other, &rows, &n, RF_FORMAT_DFR_REFIT - 1, &version, e) != ACT_GROW) {
         if (!e->msg[0] || !strstr(e->msg, other)) dett_fail(e, "%s: no such results file", other);
         rc = -1;
         goto out;
@@ -1921,6 +2036,7 @@ int results_reuse_from(results *r, const char *other, int *n_copied, dett_err *u
         results_row mine;
         long k = row_find(sorted, orig, n, r->job[i].hash);
         if (k < 0 || rows[k].status != JOB_DONE) continue;
+        if (r->job[i].dfr && version < RF_FORMAT_DFR_REFIT) continue;   /* the refit as an epoch */
         if ((rc = row_io(r, i, NULL, &mine, e)) != 0 || mine.status == JOB_DONE) continue;
         rc = job_copy(r, f, other, i, &rows[k], e);
         if (rc == 0 && n_copied) (*n_copied)++;

@@ -3,7 +3,7 @@
  * The schema (every group, dataset and attribute, with axes and units) is
  * docs/results-format.md; every name is a macro of
  * runtime/format/results_format.h (format "dett-results", format_version
- * RF_FORMAT_VERSION = 4). In short:
+ * RF_FORMAT_VERSION = 5). In short:
  *
  * /                      attributes: format, format_version, dett_version,
  *                        git_commit, script, script_path, script_sha256,
@@ -21,7 +21,9 @@
  *                        optim.*, method.*, weighting.*)
  *   train_loss [E], acc [E, 2, G], worst/avg/mean [E, 2], selected [4],
  *   params [P], diagnostics/{cka, feature_mse} [G] (fitnet, simkd, dett),
- *   error_groups [G] (ident jobs: error-set rows per training group);
+ *   error_groups [G] (ident jobs: error-set rows per training group),
+ *   dfr/{scores, choice, acc, worst, avg, mean} (dfr{} jobs: DFR's choices
+ *   and the refit's accuracies; their curves are the base model's epochs);
  *   each dataset has @long_name, @axes, @units, @fill and, where it has an
  *   epoch or split axis, @epoch_base = 0 and @split = ["val", "test"]
  * /artifacts/<hash>/     params [P]; error_set [n_train] (ident jobs)
@@ -143,7 +145,8 @@ int results_open(results **out, const char *path, MPI_Comm comm, const job_list 
                  dett_err *e);
 /* Independent, one rank (call it on rank 0, then let the ranks meet before
  * anyone reads what it copied): every job of r that r does not hold as done
- * and that the results file `other` (format 3, opened serially read-only)
+ * and that the results file `other` (format 4 or 5, opened serially read-only; a
+ * format-4 dfr{} job is not copied: its layout differs)
  * holds as done under the same hash is copied: its curves, selection,
  * params, diagnostics, artifact (params, error set) and its table row
  * (status done, wall time, ranks, epochs). *n_copied (may be NULL) counts
@@ -183,11 +186,18 @@ int results_write_job(results *r, int job, int epochs_run, const double *train_l
                       const double *acc, const double *worst, const double *avg,
                       const double *mean, const int32_t *selected, const float *params,
                       dett_err *e);
+/* a dfr{} job's refit model, evaluated (the caller's arrays): acc [2, G]
+ * (split val, test; group), worst, avg, mean [2] */
+typedef struct {
+    const double *acc, *worst, *avg, *mean;
+} results_refit;
+
 /* independent: a dfr{} job's selection record, scores [RF_DFR_N_LAMBDAS, 3]
- * and choice [RF_DFR_N_CHOICE] (results_format.h); -1 if the job has no
- * /jobs/<id>/dfr in its layout */
+ * and choice [RF_DFR_N_CHOICE] (results_format.h), and its refit's
+ * accuracies (format 5: dfr/acc, worst, avg, mean; refit may be NULL: not
+ * written); -1 if the job has no /jobs/<id>/dfr in its layout */
 int results_write_dfr(results *r, int job, const double *scores, const double *choice,
-                      dett_err *e);
+                      const results_refit *refit, dett_err *e);
 
 /* independent: a student's per-group diagnostics, cka [G] and mse [G] */
 int results_write_diagnostics(results *r, int job, const double *cka, const double *mse,

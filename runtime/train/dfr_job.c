@@ -11,25 +11,6 @@
 static const double dfr_lambdas[] = { 1e-4, 1e-3, 1e-2, 1e-1, 1.0 };
 #define DFR_SEEDS 5
 
-/* grows every per-epoch array of r by one epoch */
-static int result_grow(train_result *r, dett_err *e)
-{
-    const size_t E = (size_t)r->epochs + 1, G = (size_t)r->G;
-    double *tl = realloc(r->train_loss, sizeof(double) * E);
-    if (tl) r->train_loss = tl;
-    double *acc = realloc(r->acc, sizeof(double) * E * N_SPLITS * G);
-    if (acc) r->acc = acc;
-    double *w = realloc(r->worst, sizeof(double) * E * N_SPLITS);
-    if (w) r->worst = w;
-    double *a = realloc(r->avg, sizeof(double) * E * N_SPLITS);
-    if (a) r->avg = a;
-    double *m = realloc(r->mean, sizeof(double) * E * N_SPLITS);
-    if (m) r->mean = m;
-    if (!tl || !acc || !w || !a || !m) return dett_fail(e, "out of memory (dfr result)");
-    r->epochs = (int)E;
-    return 0;
-}
-
 _Static_assert(sizeof dfr_lambdas / sizeof *dfr_lambdas == RF_DFR_N_LAMBDAS,
                "the results file's dfr/scores holds one row per strength tried");
 
@@ -51,7 +32,7 @@ void dfr_job_record(const dfr_select_report *rep, double *scores, double *choice
 }
 
 int dfr_job_refit(MPI_Comm comm, const job_spec *job, const groupdata *gd, model *m,
-                  train_result *res, dfr_select_report *rep, dett_err *e)
+                  train_result *res, dfr_select_report *rep, dfr_refit *out, dett_err *e)
 {
     const dataset_rows *val = &gd->eval[SPLIT_VAL];
     const int F = m->feat_dim, C = m->n_classes, A = gd->info.n_attrs, G = gd->info.n_groups;
@@ -80,18 +61,18 @@ int dfr_job_refit(MPI_Comm comm, const job_spec *job, const groupdata *gd, model
     float *W = m->params + head->off, *bias = W + (size_t)C * F;
     CHECK(dfr_select(comm, feat, val->y, grp, n, F, C, G, &o, &so, W, bias, rep, e));
 
-    /* the refit model as one more epoch row, chosen by every rule */
-    CHECK(result_grow(res, e));
-    const int ep = res->epochs - 1;
-    res->train_loss[ep] = NAN;
+    /* the refit model, evaluated on val and test: its own record, not an
+     * epoch (res keeps the base model's epochs). It is built on the last
+     * epoch's model, which every selection rule now names; its parameters
+     * are the job's. */
     for (int sp = SPLIT_VAL; sp <= SPLIT_TEST; sp++) {
         CHECK(train_eval(comm, m, gd, sp, corr, tot, e));
-        size_t k = (size_t)ep * N_SPLITS + sp;
-        metrics_groups(res->acc + k * G, &res->worst[k], &res->avg[k], &res->mean[k], corr,
-                       tot, gd->info.group_count[SPLIT_TRAIN], G);
+        int k = sp - SPLIT_VAL;
+        metrics_groups(out->acc + (size_t)k * G, &out->worst[k], &out->avg[k], &out->mean[k],
+                       corr, tot, gd->info.group_count[SPLIT_TRAIN], G);
     }
-    res->epochs_run = ep + 1;
-    for (int k = 0; k < N_SELECTS; k++) res->selected[k] = ep;
+    out->G = G;
+    for (int k = 0; k < N_SELECTS; k++) res->selected[k] = res->epochs_run - 1;
     memcpy(res->params, m->params, sizeof(float) * m->n_params);
     free(feat); free(grp);
     model_ws_free(ws);

@@ -430,6 +430,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
     job_inputs x = { 0 };
     train_result res = { 0 };
     dfr_select_report drep = { 0 };   /* dfr{} jobs: DFR's choices */
+    dfr_refit refit = { 0 };          /* and the refit model's accuracies */
     model *m = NULL;
     int grank, gsize;
     CHECK_MPI(e, MPI_Comm_rank(c->comm, &grank));
@@ -497,7 +498,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
     c->ckpt_epoch = ck.resumed ? ck.from_epoch : ck.epoch;
     c->ckpt_step = ck.resumed ? ck.from_step : ck.step;
     if ((def->flags & MF_DFR_REFIT) && !res.failed && !res.stopped)
-        CHECK(dfr_job_refit(c->comm, job, &c->data, m, &res, &drep, e));
+        CHECK(dfr_job_refit(c->comm, job, &c->data, m, &res, &drep, &refit, e));
 
     /* 5. the writes: status row (by the caller), error set, diagnostics,
      *    curves, the model handed on */
@@ -519,6 +520,10 @@ record:
         size_t k = (size_t)res.selected[job->select] * N_SPLITS + SPLIT_TEST;
         *test_worst = res.worst[k];
         *test_avg = res.avg[k];
+        if (refit.G > 0) {   /* a dfr{} job reports its refit */
+            *test_worst = refit.worst[1];
+            *test_avg = refit.avg[1];
+        }
     }
 
     if (res.stopped) {
@@ -548,7 +553,8 @@ record:
         if ((def->flags & MF_DFR_REFIT) && grank == 0) {
             double scores[RF_DFR_N_LAMBDAS * 3], choice[RF_DFR_N_CHOICE];
             dfr_job_record(&drep, scores, choice);
-            CHECK(results_write_dfr(c->res, j, scores, choice, e));
+            results_refit rr = { refit.acc, refit.worst, refit.avg, refit.mean };
+            CHECK(results_write_dfr(c->res, j, scores, choice, &rr, e));
         }
         if (grank == 0) {
             CHECK(write_curves(c, j, &res, res.params, e));

@@ -27,22 +27,8 @@ echo "== fuzzing for $SECS s"
 "$BIN" "${common[@]}" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
   -max_total_time="$SECS" -artifact_prefix="$OUT/" "$OUT/corpus" "$@" > "$OUT/fuzz.log" 2>&1
 grep -E "^#[0-9]+:" "$OUT/fuzz.log" | tail -1
-# where_starts REPORT: for each stack of interest, the module (or source
-# file) of its first frame that is not sanitizer, libFuzzer or libc code
-where_starts() {
-  awk '
-    /ERROR: AddressSanitizer|ERROR: UndefinedBehaviorSanitizer|ERROR: libFuzzer|runtime error:|^(Direct|Indirect) leak|allocated by thread|freed by thread|ERROR: LeakSanitizer/ { want = 1; next }
-    want && /^ *#[0-9]+ / {
-      line = $0
-      if (line ~ / in (__interceptor_|___interceptor_|__asan|__sanitizer|__lsan|__ubsan|malloc|calloc|realloc|free|strdup|strndup|memcpy|memmove|memset|fuzzer::|__libc_|_start|__mem|__str)/) next
-      if (line ~ /(libc\.so|ld-linux|libpthread|libgcc_s|libstdc\+\+)/) next
-      if (line ~ / (string|sysdeps|csu|nptl|libio|stdlib|malloc|debug|signal)\//) next   # glibc sources
-      if (match(line, /\((\/[^+)]*)\+0x/)) where = substr(line, RSTART + 1, RLENGTH - 4)
-      else if (match(line, / \/[^ ]*\.[ch]:[0-9]+/)) where = substr(line, RSTART + 1, RLENGTH - 1)
-      else where = "?"
-      print where; want = 0
-    }' "$1"
-}
+# where_starts REPORT (tests/fuzz/triage.sh): where each stack of a report starts
+. "$(dirname "$0")/triage.sh"
 fail=0
 for f in "$OUT"/crash-* "$OUT"/leak-* "$OUT"/timeout-* "$OUT"/oom-*; do
   [ -e "$f" ] || continue
