@@ -60,12 +60,32 @@ static void counter_push(counter *c, int clear)
     c->spare = old;
 }
 
-/* the sum of a power-of-two count of pushes */
-static float *counter_result(const counter *c)
+/* the last of a power-of-two count of pushes, with clear: the sum goes to
+ * dst[n] instead of a buffer (the final addition writes it), and every
+ * buffer is left zero */
+static void counter_push_last(counter *c, float *dst)
 {
-    for (int l = c->levels - 1; l >= 0; l--)
-        if (c->full[l]) return c->buf[l];
-    return NULL;
+    float *cur = c->spare;
+    int l = 0;
+    while (c->full[l]) {
+        float *left = c->buf[l];
+        int top = 1;   /* the last addition: no full level above this one */
+        for (int u = l + 1; u < c->levels; u++) top &= !c->full[u];
+        if (top) {
+            vec_add_clear(dst, left, cur, c->n);
+            c->full[l] = 0;
+            c->buf[l] = cur;
+            c->spare = left;
+            return;
+        }
+        vec_acc_clear(left, cur, c->n);
+        c->full[l] = 0;
+        c->buf[l] = cur;
+        cur = left;
+        l++;
+    }
+    vec_move_clear(dst, cur, c->n);   /* a single push */
+    c->spare = cur;
 }
 
 int model_stackable(const model *m)
@@ -154,9 +174,9 @@ static void dense_grad_shards(const layer *l, float *g, const float *dout, const
         for (int s = 0; s < ns; s += 2) {
             weight_acc(l, k.spare, dout, in, c, s);
             weight_acc(l, k.spare, dout, in, c, s + 1);
-            counter_push(&k, 1);
+            if (s + 2 < ns) counter_push(&k, 1);
+            else counter_push_last(&k, gW);   /* the scratch is zero again */
         }
-        vec_move_clear(gW, counter_result(&k), P);   /* the scratch is zero again */
     }
     counter_init(&k, c->bias_scratch, (size_t)dO, levels_for(ns));
     for (int s = 0; s < ns; s++) {   /* db: rows in order from +0 (the zeroed spare), as dense.c */
@@ -168,9 +188,9 @@ static void dense_grad_shards(const layer *l, float *g, const float *dout, const
             else
                 vec_acc(part, r, (size_t)dO);
         }
-        counter_push(&k, 1);
+        if (s + 1 < ns) counter_push(&k, 1);
+        else counter_push_last(&k, gb);
     }
-    vec_move_clear(gb, counter_result(&k), (size_t)dO);
 }
 
 /* model_backward_by's layer step: a dense layer's parameter gradient by

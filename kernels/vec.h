@@ -77,6 +77,24 @@ static inline void vec_acc_clear(float *restrict acc, float *restrict x, size_t 
     }
 }
 
+/* dst[n] = a[n] + b[n], then a[n] = b[n] = +0 */
+static inline void vec_add_clear(float *restrict dst, float *restrict a, float *restrict b,
+                                 size_t n)
+{
+    size_t i = 0;
+    for (; i + VEC_BLOCK <= n; i += VEC_BLOCK)
+        for (int j = 0; j < VEC_BLOCK; j++) {
+            dst[i + j] = a[i + j] + b[i + j];
+            a[i + j] = 0.0f;
+            b[i + j] = 0.0f;
+        }
+    for (; i < n; i++) {
+        dst[i] = a[i] + b[i];
+        a[i] = 0.0f;
+        b[i] = 0.0f;
+    }
+}
+
 /* dst[n] = src[n], then src[n] = +0 */
 static inline void vec_move_clear(float *restrict dst, float *restrict src, size_t n)
 {
