@@ -22,6 +22,9 @@
  *             shards M = 1 and M = 8: gather, forward, loss, backward into the
  *             gradient tree, deterministic allreduce, optimiser; timed between
  *             on_step calls, so the epoch's evaluation is excluded.
+ *   train_job_pershard  the same at M = 8 on the per-shard step
+ *             (DETT_STEP=pershard, runtime/train/step.h: the loop before
+ *             issue 19, same bits), for comparing the two in one run.
  * Times are medians over repeats (see time_per_call) of the process's CPU
  * time (--wall: wall-clock time; see now_s).
  * --bits prints instead an FNV-1a hash of the parameters after 5 kernel
@@ -446,6 +449,11 @@ static int run_case(const bench_case *bc, double seconds, int bits, int konly,
             printf("case=%s what=train_job M=%d hash=%016llx\n", bc->name, M,
                    (unsigned long long)fnv1a(p, k.m->n_params));
         }
+        setenv("DETT_STEP", "pershard", 1);   /* the per-shard step: the same bits */
+        if (p && train_job_step(bc, x, y, n, 8, p) >= 0)
+            printf("case=%s what=train_job_pershard M=8 hash=%016llx\n", bc->name,
+                   (unsigned long long)fnv1a(p, k.m->n_params));
+        unsetenv("DETT_STEP");
         free(p);
         kstep_free(&k);
         rc = 0;
@@ -479,6 +487,17 @@ static int run_case(const bench_case *bc, double seconds, int bits, int konly,
         if (t < 0) goto out;
         printf("case=%s what=train_job M=%d ms_per_step=%.4f samples_per_s=%.0f\n",
                bc->name, M, 1e3 * t, bc->B / t);
+    }
+    {   /* M = 8 on the per-shard step (runtime/train/step.h; the loop before
+         * issue 19, the same bits) */
+        const char *old = getenv("DETT_STEP");
+        setenv("DETT_STEP", "pershard", 1);
+        double t = train_job_step(bc, x, y, n, 8, NULL);
+        if (old) setenv("DETT_STEP", old, 1);
+        else unsetenv("DETT_STEP");
+        if (t < 0) goto out;
+        printf("case=%s what=train_job_pershard M=8 ms_per_step=%.4f samples_per_s=%.0f\n",
+               bc->name, 1e3 * t, bc->B / t);
     }
     rc = 0;
 out:

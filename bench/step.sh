@@ -97,8 +97,13 @@ for mode in "${modes[@]}"; do
   echo
   echo "== mode $mode: OPENBLAS_CORETYPE=$(run_env "$mode" printenv OPENBLAS_CORETYPE || echo '(unset)')" \
        "OPENBLAS_L2_SIZE=$(run_env "$mode" printenv OPENBLAS_L2_SIZE || echo '(unset)')"
+  [ "$mode" = default ] || run_env "$mode" "$bench" --bits > "$tmp/bits.$mode"
+  # the M=8 loop on the stacked step and on the per-shard step: the same bits
+  awk '/what=train_job M=8 hash/ { h[$1] = $NF } /what=train_job_pershard/ { p[$1] = $NF }
+       END { n = 0; d = 0; for (c in h) { n++; d += !(c in p) || p[c] != h[c] }
+             printf "M=8 loop, stacked vs per-shard step: %s (%d cases)\n", d ? "bits DIFFER" : "bit-identical", n }' \
+      "$tmp/bits.$mode"
   if [ "$mode" != default ]; then
-    run_env "$mode" "$bench" --bits > "$tmp/bits.$mode"
     if cmp -s <(grep hash= "$tmp/bits.default") <(grep hash= "$tmp/bits.$mode"); then
       echo "dett results bit-identical to mode default (5 kernel steps, 8 train_job steps M=1,8; 3 cases): yes"
     else
@@ -151,22 +156,28 @@ for mode in "${modes[@]}"; do
     /what=kernels_im2col/ { up(di, c, kv($0, "samples_per_s")); ir[c, r] = kv($0, "samples_per_s") }
     /what=blas/ { up(sg, c, kv($0, "sgemm_gflops")); up(st, c, kv($0, "step_gemm_gflops"))
                   fr[c, r] = kv($0, "fraction") }
-    /what=train_job/ { up(tj, c SUBSEP kv($0, "M"), kv($0, "samples_per_s"))
-                       if (kv($0, "M") == 8) l8[c, r] = kv($0, "samples_per_s") }
+    /what=train_job / { up(tj, c SUBSEP kv($0, "M"), kv($0, "samples_per_s"))
+                        if (kv($0, "M") == 8) l8[c, r] = kv($0, "samples_per_s")
+                        if (kv($0, "M") == 1) l1[c, r] = kv($0, "samples_per_s") }
+    /what=train_job_pershard/ { up(tp, c, kv($0, "samples_per_s")); lp[c, r] = kv($0, "samples_per_s") }
     END {
       for (k in tr) { split(k, kk, SUBSEP); if ((kk[1], kk[2]) in dr) ratio[kk[1], kk[2]] = dr[kk[1], kk[2]] / tr[k]
                       if ((kk[1], kk[2]) in ir) iratio[kk[1], kk[2]] = ir[kk[1], kk[2]] / tr[k]
                       if ((kk[1], kk[2]) in l8) lratio[kk[1], kk[2]] = l8[kk[1], kk[2]] / tr[k] }
+      for (k in l8) { if (k in l1) m81[k] = l8[k] / l1[k]
+                      if (k in lp) mp1[k] = lp[k] / l1[k] }
       n = split("a b c", order, " ")
-      printf "%-4s %-50s %10s %10s %6s | %7s %8s %5s | %11s %11s %8s\n", "case", "shape", "dett/s",
-             "pytorch/s", "ratio", "step GF", "sgemm GF", "frac", "train M=1/s", "train M=8/s", "M=8/pt"
+      printf "%-4s %-50s %10s %10s %6s | %7s %8s %5s | %11s %11s %8s %6s | %11s %6s\n", "case", "shape", "dett/s",
+             "pytorch/s", "ratio", "step GF", "sgemm GF", "frac", "train M=1/s", "train M=8/s", "M=8/pt",
+             "M8/M1", "pershard/s", "ps/M1"
       for (i = 1; i <= n; i++) {
         c = order[i]; if (!(c in dk)) continue
-        rt = med(ratio, c); f = med(fr, c); lr = med(lratio, c)
-        printf "%-4s %-50s %10s %10s %6s | %7s %8s %5s | %11s %11s %8s\n", c, desc[c], dk[c],
+        rt = med(ratio, c); f = med(fr, c); lr = med(lratio, c); q8 = med(m81, c); qp = med(mp1, c)
+        printf "%-4s %-50s %10s %10s %6s | %7s %8s %5s | %11s %11s %8s %6s | %11s %6s\n", c, desc[c], dk[c],
                (c in torch ? torch[c] : "-"), (rt == "" ? "-" : sprintf("%.2f", rt)),
                st[c], sg[c], (f == "" ? "-" : sprintf("%.2f", f)), tj[c, 1], tj[c, 8],
-               (lr == "" ? "-" : sprintf("%.2f", lr))
+               (lr == "" ? "-" : sprintf("%.2f", lr)), (q8 == "" ? "-" : sprintf("%.2f", q8)),
+               (c in tp ? tp[c] : "-"), (qp == "" ? "-" : sprintf("%.2f", qp))
       }
       for (i = 1; i <= n; i++) {
         c = order[i]; if (!(c in di)) continue
@@ -177,6 +188,9 @@ for mode in "${modes[@]}"; do
       print "samples/s and GFLOP/s: best round; ratio (dett/pytorch) and frac (step GEMM rate /"
       print "sgemm rate on the same shapes): median over rounds of the per-round values;"
       print "M=8/pt: the training loop at the default 8 micro-shards over PyTorch'"'"'s step, median"
-      print "over rounds (the loop the user runs against the step alone)"
+      print "over rounds (the loop the user runs against the step alone); M8/M1: the loop at"
+      print "M=8 over M=1, median over rounds of the per-round ratio (issue 19 target >= 0.90);"
+      print "pershard: the M=8 loop on the per-shard step of before issue 19 (DETT_STEP=pershard,"
+      print "same bits), ps/M1 its ratio to M=1 likewise"
     }' "$tmp/all.$mode"
 done

@@ -139,8 +139,24 @@ const float *model_features(const model *m, const model_ws *w)
     return w->act[m->n_layers - 1];
 }
 
+/* runs one layer's own backward (model_backward's layer step) */
+static void own_backward(const layer *l, const float *p, float *g, float *din,
+                         const float *dout, const float *in, const float *out, int B,
+                         float *ws, void *ctx)
+{
+    (void)ctx;
+    l->ops->backward(l, p, g, din, dout, in, out, B, ws);
+}
+
 void model_backward(const model *m, model_ws *w, float *g,
                     const float *dlogits, const float *dfeat, int B, float *dx)
+{
+    model_backward_by(m, w, g, dlogits, dfeat, B, dx, own_backward, NULL);
+}
+
+void model_backward_by(const model *m, model_ws *w, float *g, const float *dlogits,
+                       const float *dfeat, int B, float *dx, layer_backward_fn bwd,
+                       void *ctx)
 {
     const int L = m->n_layers;
     const layer *head = m->layers[L - 1];
@@ -148,8 +164,7 @@ void model_backward(const model *m, model_ws *w, float *g,
     float *cur = w->d[0], *nxt = w->d[1];
     if (L == 1) {   /* the head is the whole model */
         if (dlogits)
-            head->ops->backward(head, m->params, g, dx, dlogits, w->act[0],
-                                w->act[1], B, w->ws);
+            bwd(head, m->params, g, dx, dlogits, w->act[0], w->act[1], B, w->ws, ctx);
         if (dx && dfeat) {
             if (!dlogits) memset(dx, 0, sizeof(float) * nf);
             for (size_t i = 0; i < nf; i++) dx[i] += dfeat[i];
@@ -157,8 +172,7 @@ void model_backward(const model *m, model_ws *w, float *g,
         return;
     }
     if (dlogits) {
-        head->ops->backward(head, m->params, g, cur, dlogits,
-                            w->act[L - 1], w->act[L], B, w->ws);
+        bwd(head, m->params, g, cur, dlogits, w->act[L - 1], w->act[L], B, w->ws, ctx);
         if (dfeat)
             for (size_t i = 0; i < nf; i++) cur[i] += dfeat[i];
     } else if (dfeat) {
@@ -169,8 +183,7 @@ void model_backward(const model *m, model_ws *w, float *g,
     for (int i = L - 2; i >= 0; i--) {
         const layer *l = m->layers[i];
         float *din = i > 0 ? nxt : dx;
-        l->ops->backward(l, m->params, g, din, cur, w->act[i], w->act[i + 1],
-                         B, w->ws);
+        bwd(l, m->params, g, din, cur, w->act[i], w->act[i + 1], B, w->ws, ctx);
         float *t = cur; cur = nxt; nxt = t;
     }
 }

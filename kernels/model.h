@@ -69,4 +69,17 @@ const float *model_features(const model *m, const model_ws *w);
 void model_backward(const model *m, model_ws *w, float *g,
                     const float *dlogits, const float *dfeat, int B, float *dx);
 
+/* one layer's backward step, as layer_ops.backward plus the caller's ctx */
+typedef void (*layer_backward_fn)(const layer *l, const float *p, float *g, float *din,
+                                  const float *dout, const float *in, const float *out,
+                                  int B, float *ws, void *ctx);
+/* model_backward with every layer's step done by bwd (model_backward itself
+ * passes each layer's own ops->backward): the same walk from the head down,
+ * the same joining of dfeat into the features' gradient. Layers the walk
+ * skips (the head without dlogits; everything without dlogits and dfeat)
+ * are not passed to bwd. */
+void model_backward_by(const model *m, model_ws *w, float *g, const float *dlogits,
+                       const float *dfeat, int B, float *dx, layer_backward_fn bwd,
+                       void *ctx);
+
 #endif

@@ -61,4 +61,53 @@ static inline void vec_acc(float *restrict acc, const float *restrict x, size_t 
     for (; i < n; i++) acc[i] += x[i];
 }
 
+/* acc[n] += x[n], then x[n] = +0 (a tree sum that hands the right operand's
+ * buffer back zeroed, for the next GEMM to accumulate into) */
+static inline void vec_acc_clear(float *restrict acc, float *restrict x, size_t n)
+{
+    size_t i = 0;
+    for (; i + VEC_BLOCK <= n; i += VEC_BLOCK)
+        for (int j = 0; j < VEC_BLOCK; j++) {
+            acc[i + j] += x[i + j];
+            x[i + j] = 0.0f;
+        }
+    for (; i < n; i++) {
+        acc[i] += x[i];
+        x[i] = 0.0f;
+    }
+}
+
+/* dst[n] = a[n] + b[n], then a[n] = b[n] = +0 */
+static inline void vec_add_clear(float *restrict dst, float *restrict a, float *restrict b,
+                                 size_t n)
+{
+    size_t i = 0;
+    for (; i + VEC_BLOCK <= n; i += VEC_BLOCK)
+        for (int j = 0; j < VEC_BLOCK; j++) {
+            dst[i + j] = a[i + j] + b[i + j];
+            a[i + j] = 0.0f;
+            b[i + j] = 0.0f;
+        }
+    for (; i < n; i++) {
+        dst[i] = a[i] + b[i];
+        a[i] = 0.0f;
+        b[i] = 0.0f;
+    }
+}
+
+/* dst[n] = src[n], then src[n] = +0 */
+static inline void vec_move_clear(float *restrict dst, float *restrict src, size_t n)
+{
+    size_t i = 0;
+    for (; i + VEC_BLOCK <= n; i += VEC_BLOCK)
+        for (int j = 0; j < VEC_BLOCK; j++) {
+            dst[i + j] = src[i + j];
+            src[i + j] = 0.0f;
+        }
+    for (; i < n; i++) {
+        dst[i] = src[i];
+        src[i] = 0.0f;
+    }
+}
+
 #endif

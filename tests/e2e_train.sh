@@ -46,6 +46,13 @@ determinism)
       cmp det_${TAG}_1.out det_${TAG}_${algo}_$np.out || fail "1 rank vs $np ranks with $algo differ"
     done
   done
+  # the per-shard step (runtime/train/step.h) gives the stacked step's bits
+  for np in 1 2; do
+    DETT_STEP=pershard $MPIEXEC -n $np "$DETT" train --data "$data" --method groupdro --epochs 3 \
+      --batch 96 --micro-shards 8 | grep -v -e "seconds" -e "rank" > det_${TAG}_ps_$np.out \
+      || fail "run with $np ranks, DETT_STEP=pershard"
+    cmp det_${TAG}_1.out det_${TAG}_ps_$np.out || fail "stacked vs per-shard step differ ($np ranks)"
+  done
   cat det_${TAG}_1.out
   ;;
 errors)
@@ -58,6 +65,7 @@ errors)
   }
   expect 2 "unknown option '--bogus'" -- "$DETT" train --data "$data" --bogus 1
   expect 2 "--data FILE.h5 is required" -- "$DETT" train
+  expect 1 "DETT_STEP=bogus: expected stacked or pershard" -- env DETT_STEP=bogus "$DETT" train --data "$data" --epochs 1
   expect 2 "--epochs: 'x' is not an integer" -- "$DETT" train --data "$data" --epochs x
   expect 2 "--arch: 'mlp:a'" -- "$DETT" train --data "$data" --arch mlp:a
   expect 2 "runs erm or groupdro" -- "$DETT" train --data "$data" --method dett

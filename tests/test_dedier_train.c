@@ -135,7 +135,7 @@ int main(int argc, char **argv)
             model_forward(m, ws, gd.train.X + i0 * d, b);
             for (int k = 0; k < b; k++) ybuf[k] = gd.train.y[i0 + k];
             for (int s = 0; s < ns; s++)
-                EXPECT(readout_shard(&r, s, ws, ybuf, s == 0 ? b : 0, b, &e) == 0, "%s", e.msg);
+                EXPECT(readout_shard(&r, s, ws->act[r.act], ybuf, s == 0 ? b : 0, b, &e) == 0, "%s", e.msg);
             EXPECT(readout_update(&r, &e) == 0, "update: %s", e.msg);
         }
     EXPECT(!memcmp(m0, m->params, sizeof(float) * m->n_params), "the readout changed the student");

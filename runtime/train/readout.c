@@ -100,7 +100,7 @@ fail:
     return -1;
 }
 
-int readout_shard(readout *r, int s, const model_ws *ws, const int *y, int b, int N,
+int readout_shard(readout *r, int s, const float *act, const int *y, int b, int N,
                   dett_err *e)
 {
     if (!r->on) return 0;
@@ -109,7 +109,7 @@ int readout_shard(readout *r, int s, const model_ws *ws, const int *y, int b, in
     if (b > 0) {
         CHECK(readout_room(r, b, e));
         /* the student's activations are read, never written: detached */
-        const float *z = model_forward(r->rm, r->ws, ws->act[r->act], b);
+        const float *z = model_forward(r->rm, r->ws, act, b);
         loss_xent(r->dz, r->loss, z, y, NULL, b, r->rm->n_classes, 1.0f / (float)N);
         model_backward(r->rm, r->ws, g, r->dz, NULL, b, NULL);
     }

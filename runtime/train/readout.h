@@ -70,11 +70,12 @@ int readout_open(readout *r, MPI_Comm comm, const job_spec *job, const groupdata
 int readout_check(const job_spec *job, const model *m, dett_err *e);
 
 /* One local micro-shard's readout step: its loss on the b rows (labels y)
- * whose student activations are in ws (after the student's forward),
+ * whose student activations of layer r->act are act ([b, width], after the
+ * student's forward: step_shard_act),
  * scaled by 1/N (N the step's rows), backward into the readout's tree
  * (s == 0 starts the step's tree). Call for every local shard, in order,
  * also with b == 0. Returns 0, or -1 with e set (no memory). */
-int readout_shard(readout *r, int s, const model_ws *ws, const int *y, int b, int N,
+int readout_shard(readout *r, int s, const float *act, const int *y, int b, int N,
                   dett_err *e);
 
 /* after the step's shards: sums the readout's gradient over the group and

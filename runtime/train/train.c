@@ -11,28 +11,13 @@
 #include "rng.h"
 #include "rowx.h"
 #include "sampler.h"
+#include "step.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* one local micro-shard's buffers for one step */
-typedef struct {
-    int b;              /* rows this step (0 .. cap) */
-    int cap;            /* rows any step can give it: ceil(B / M) */
-    float *x;           /* [cap, d] inputs */
-    int *y, *grp;       /* [cap] label, group */
-    float *w;           /* [cap] per-sample loss weight */
-    float *loss;        /* [cap] per-sample loss */
-    float *tmp;         /* [cap] the objective's scratch */
-    float *dz;          /* [cap, C] d loss / d logits */
-    float *df;          /* [cap, F] d loss / d features (or projector output) */
-    float *dfs;         /* [cap, Fs] fitnet: d loss / d student features */
-    float *tz, *tf;     /* [cap, C], [cap, F] teacher logits and features */
-    model_ws *ws, *pws; /* model and projector activations */
-} shard_work;
 
 /* the columns a row carries through the row exchange (rowx.h), in order;
  * the optional ones are registered only when the job has them */
@@ -52,50 +37,6 @@ static double now_seconds(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static void shard_work_free(shard_work *s)
-{
-    free(s->x); free(s->y); free(s->grp);
-    free(s->w); free(s->loss); free(s->tmp); free(s->dz); free(s->df); free(s->dfs);
-    free(s->tz); free(s->tf);
-    model_ws_free(s->ws);
-    model_ws_free(s->pws);
-}
-
-/* allocates a shard's buffers for `cap` rows of the job's shapes */
-static int shard_work_init(shard_work *s, const groupdata *gd, int cap, const model *m,
-                           const model *proj, int tfeat_dim, dett_err *e)
-{
-    const int b = cap, d = gd->info.d, C = m->n_classes;
-    const int F = proj ? proj->n_classes : m->feat_dim;
-    memset(s, 0, sizeof *s);
-    s->cap = b;
-    s->x = malloc(sizeof(float) * (size_t)b * d);
-    s->y = malloc(sizeof(int) * b);
-    s->grp = malloc(sizeof(int) * b);
-    s->w = malloc(sizeof(float) * b);
-    s->loss = malloc(sizeof(float) * b);
-    s->tmp = malloc(sizeof(float) * b);
-    s->dz = malloc(sizeof(float) * (size_t)b * C);
-    s->df = malloc(sizeof(float) * (size_t)b * F);
-    s->tz = malloc(sizeof(float) * (size_t)b * C);
-    s->tf = malloc(sizeof(float) * (size_t)b * (tfeat_dim > 0 ? tfeat_dim : 1));
-    s->ws = model_ws_new(m, b);
-    CHECK_ALLOC(e, s->x);
-    CHECK_ALLOC(e, s->y); CHECK_ALLOC(e, s->grp); CHECK_ALLOC(e, s->w);
-    CHECK_ALLOC(e, s->loss); CHECK_ALLOC(e, s->tmp); CHECK_ALLOC(e, s->dz); CHECK_ALLOC(e, s->df);
-    CHECK_ALLOC(e, s->tz); CHECK_ALLOC(e, s->tf); CHECK_ALLOC(e, s->ws);
-    if (proj) {
-        s->pws = model_ws_new(proj, b);
-        s->dfs = malloc(sizeof(float) * (size_t)b * m->feat_dim);
-        CHECK_ALLOC(e, s->pws);
-        CHECK_ALLOC(e, s->dfs);
-    }
-    return 0;
-fail:
-    shard_work_free(s);
-    return -1;
 }
 
 static void row_source_free(row_source *rs)
@@ -173,14 +114,16 @@ fail:
     return -1;
 }
 
-/* copies step `step`'s rows of micro-shard s (global index) into its batch
- * buffers, from the records the exchange fetched */
-static void shard_gather(shard_work *w, const row_source *rs, const groupdata *gd,
+/* copies step `step`'s rows of micro-shard s (global index; local index
+ * ls) into its rows of the rank's stack, from the records the exchange
+ * fetched */
+static void shard_gather(step_work *st, int ls, const row_source *rs, const groupdata *gd,
                          int64_t step, int s, int C, int F)
 {
     const int d = gd->info.d, A = gd->info.n_attrs;
     const rowx *x = &rs->rx;
-    w->b = sampler_shard_rows(&rs->sp, step, s, NULL);
+    step_place(st, ls, sampler_shard_rows(&rs->sp, step, s, NULL));
+    shard_work *w = &st->sw[ls];
     for (int i = 0; i < w->b; i++) {
         int32_t y, a;
         memcpy(w->x + (size_t)i * d, rowx_field(x, step, s, i, rs->col[COL_X]), sizeof(float) * d);
@@ -229,14 +172,6 @@ fail:
 
 /* ---- the steps of a training step ------------------------------------------ */
 
-/* forward: logits and features of shard w's rows (and fitnet's projector) */
-static void shard_forward(shard_work *w, const model *m, const model *proj)
-{
-    if (w->b == 0) return;
-    model_forward(m, w->ws, w->x, w->b);
-    if (proj) model_forward(proj, w->pws, model_features(m, w->ws), w->b);
-}
-
 /* The group step of a method that reweights groups (group DRO): the whole
  * batch's per-group cross-entropy sums and counts (deterministic reduction
  * over shards and ranks) update q and the per-group weights gw. */
@@ -249,7 +184,7 @@ static int group_step(MPI_Comm comm, shard_work *sw, int ns, const method_def *d
     for (int s = 0; s < ns; s++) {
         shard_work *w = &sw[s];
         if (w->b == 0) continue;
-        loss_xent(NULL, w->loss, w->ws->act[m->n_layers], w->y, NULL, w->b, m->n_classes, 0);
+        loss_xent(NULL, w->loss, w->z, w->y, NULL, w->b, m->n_classes, 0);
         for (int i = 0; i < w->b; i++) {
             stats[(size_t)s * nstat + w->grp[i]] += w->loss[i];
             stats[(size_t)s * nstat + G + w->grp[i]] += 1.0;
@@ -265,39 +200,13 @@ fail:
 /* objective: the method's loss and its gradients for shard w (from the
  * table); returns the shard's part of the step's objective */
 static double shard_objective(shard_work *w, const method_def *def, const job_spec *job,
-                              const model *m, const model *proj, const float *gw, int N, int F)
+                              const model *m, const float *gw, int N, int F)
 {
     if (w->b == 0) return 0.0;
-    obj_in in = { w->b, m->n_classes, F, N, w->ws->act[m->n_layers],
-                  proj ? w->pws->act[w->pws->n_layers] : model_features(m, w->ws),
+    obj_in in = { w->b, m->n_classes, F, N, w->z, w->f,
                   w->tz, w->tf, w->y, w->grp, w->w, gw, job->method.arg };
     obj_out out = { w->loss, w->dz, w->df, w->tmp };
     return def->objective(&out, &in);
-}
-
-/* backward: the objective's gradients into the local gradient trees; a
- * projector's input gradient joins the student's features */
-static void shard_backward(shard_work *w, const method_def *def, const model *m,
-                           const model *proj, tree_acc *tree, tree_acc *ptree)
-{
-    const float *dz = (def->flags & MF_LOGIT_LOSS) ? w->dz : NULL;
-    const float *df = (def->flags & MF_FEATURE_LOSS) ? w->df : NULL;
-    if (w->b == 0) {   /* a shard without rows in a short last step: exact zeros */
-        if (proj) {
-            tree_next(ptree);
-            tree_push(ptree);
-        }
-        tree_next(tree);
-        tree_push(tree);
-        return;
-    }
-    if (proj) {
-        model_backward(proj, w->pws, tree_next(ptree), df, NULL, w->b, w->dfs);
-        tree_push(ptree);
-        df = w->dfs;
-    }
-    model_backward(m, w->ws, tree_next(tree), dz, df, w->b, NULL);
-    tree_push(tree);
 }
 
 static int result_alloc(train_result *r, int epochs, int G, size_t n_params,
@@ -385,9 +294,8 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     const method_def *def = method_get(job->method.kind);
     model *proj = in ? in->proj : NULL;
     const int F = proj ? proj->n_classes : m->feat_dim;
-    shard_work *sw = calloc((size_t)ns, sizeof *sw);
+    step_work st;
     row_source rs;
-    tree_acc tree = { 0 }, ptree = { 0 };
     dar red = { 0 }, pred = { 0 };
     optim *opt = NULL, *popt = NULL;
     double *stats = NULL, tot[2 * DATASET_MAX_GROUPS + 1];
@@ -398,7 +306,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     memset(&ro, 0, sizeof ro);
 
     memset(&rs, 0, sizeof rs);
-    CHECK_ALLOC(e, sw);
+    memset(&st, 0, sizeof st);
     CHECK(result_alloc(res, job->epochs, G, m->n_params, e));
     if (!def) {
         dett_fail(e, "%s: no method of kind %d", job->id, (int)job->method.kind);
@@ -423,17 +331,14 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     CHECK(readout_open(&ro, comm, job, gd, m, ns, &in, e));
     CHECK(row_source_init(&rs, comm, job, gd, in, C, F, e));
     const int cap = sampler_max_shard_rows(&rs.sp);
-    for (int s = 0; s < ns; s++)
-        CHECK(shard_work_init(&sw[s], gd, cap, m, proj, F, e));
+    CHECK(step_work_init(&st, ns, cap, gd->info.d, m, proj, F, e));
     const int64_t steps = rs.sp.steps;
     res->steps = steps;
     res->visits = rs.sp.V;
-    CHECK(tree_init(&tree, m->n_trainable, ns, e));
     CHECK(dar_init(&red, comm, m->n_trainable, DAR_AUTO, e));
     opt = optim_new(job->optim, m->n_trainable);
     CHECK_ALLOC(e, opt);
     if (proj) {
-        CHECK(tree_init(&ptree, proj->n_trainable, ns, e));
         CHECK(dar_init(&pred, comm, proj->n_trainable, DAR_AUTO, e));
         popt = optim_new(job->optim, proj->n_trainable);
         CHECK_ALLOC(e, popt);
@@ -443,13 +348,13 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     for (int g = 0; g < G; g++) q[g] = 1.0f / (float)G;
 
     /* a checkpoint: where to start (epoch ep0, step0 steps done) */
-    train_state st = { 0, 0, steps, 0.0, m, proj, opt, popt, q, G, res };
-    int got = in && in->ckpt_load ? in->ckpt_load(in->ckpt_ctx, &st, e) : 0;
+    train_state ck = { 0, 0, steps, 0.0, m, proj, opt, popt, q, G, res };
+    int got = in && in->ckpt_load ? in->ckpt_load(in->ckpt_ctx, &ck, e) : 0;
     if (got < 0) goto fail;
-    const int ep0 = got ? st.epoch : 0;
-    const int64_t step0 = got ? st.step : 0;
+    const int ep0 = got ? ck.epoch : 0;
+    const int64_t step0 = got ? ck.step : 0;
     for (int ep = ep0; ep < job->epochs; ep++) {
-        double loss_sum = ep == ep0 ? st.loss_sum : 0.0;
+        double loss_sum = ep == ep0 ? ck.loss_sum : 0.0;
         if (sampler_epoch(&rs.sp, ep)) {
             dett_fail(e, "%s: sampler: epoch %d", job->id, ep);
             goto fail;
@@ -466,29 +371,28 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
                     int b = sampler_shard_rows(&rs.sp, step, p->s0 + s, &rows);
                     in->on_visit(in->hook_ctx, rows, b);
                 }
-            /* gather and forward every local micro-shard */
-            for (int s = 0; s < ns; s++) {
-                shard_gather(&sw[s], &rs, gd, step, p->s0 + s, C, F);
-                shard_forward(&sw[s], m, proj);
-            }
+            /* gather every local micro-shard into the rank's stack, forward */
+            for (int s = 0; s < ns; s++) shard_gather(&st, s, &rs, gd, step, p->s0 + s, C, F);
+            step_forward(&st, m, proj);
             /* the step's rows: B, or fewer in the last step (PyTorch's mean
              * over a partial batch) */
             const int Bt = sampler_step_rows(&rs.sp, step);
             /* a method that reweights groups sees the whole batch first */
             if (def->group_step)
-                CHECK(group_step(comm, sw, ns, def, job, m, gd, stats, nstat, tot, q, gw, e));
-            /* objective (the method's row), backward into the local trees */
-            tree_reset(&tree);
-            if (proj) tree_reset(&ptree);
+                CHECK(group_step(comm, st.sw, ns, def, job, m, gd, stats, nstat, tot, q, gw, e));
+            /* objective (the method's row) per shard, then backward: the
+             * rank's tree sums of the shards' gradients */
             memset(stats, 0, sizeof(double) * (size_t)ns * nstat);
             for (int s = 0; s < ns; s++) {
                 /* hook: the readout's step on the shard's detached activations */
-                CHECK(readout_shard(&ro, s, sw[s].ws, sw[s].y, sw[s].b, Bt, e));
+                CHECK(readout_shard(&ro, s, ro.on ? step_shard_act(&st, m, s, ro.act) : NULL,
+                                    st.sw[s].y, st.sw[s].b, Bt, e));
                 stats[(size_t)s * nstat + 2 * G] =
-                    shard_objective(&sw[s], def, job, m, proj, def->group_step ? gw : NULL,
-                                    Bt, F);
-                shard_backward(&sw[s], def, m, proj, &tree, &ptree);
+                    shard_objective(&st.sw[s], def, job, m, def->group_step ? gw : NULL, Bt, F);
             }
+            float *pg;
+            float *grad = step_backward(&st, m, proj, (def->flags & MF_LOGIT_LOSS) != 0,
+                                        (def->flags & MF_FEATURE_LOSS) != 0, &pg);
             /* the step's objective over the group; stop if it diverged */
             CHECK(dar_stats(comm, stats, ns, nstat, tot, e));
             loss_sum += tot[2 * G];
@@ -500,19 +404,17 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
                 goto out;
             }
             /* allreduce the gradients, update */
-            float *grad = tree_result(&tree);
             CHECK(dar_allreduce(&red, grad, e));
             optim_step(opt, m->params, grad);
             if (proj) {
-                float *pg = tree_result(&ptree);
                 CHECK(dar_allreduce(&pred, pg, e));
                 optim_step(popt, proj->params, pg);
             }
             CHECK(readout_update(&ro, e));   /* hook: the readout's allreduce and step */
             if (in && in->on_step) in->on_step(in->hook_ctx);
             if (in && in->should_stop && in->should_stop(in->hook_ctx)) {
-                st.epoch = ep, st.step = step + 1, st.loss_sum = loss_sum;
-                if (in->ckpt_save) CHECK(in->ckpt_save(in->ckpt_ctx, &st, 1, e));
+                ck.epoch = ep, ck.step = step + 1, ck.loss_sum = loss_sum;
+                if (in->ckpt_save) CHECK(in->ckpt_save(in->ckpt_ctx, &ck, 1, e));
                 res->stopped = 1;
                 goto out;
             }
@@ -524,25 +426,24 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
         if (in && in->on_epoch)
             in->on_epoch(in->hook_ctx, ep + 1, res->worst[(size_t)ep * N_SPLITS + SPLIT_VAL]);
         if (in && in->ckpt_save && ep + 1 < job->epochs) {
-            st.epoch = ep + 1, st.step = 0, st.loss_sum = 0.0;
-            CHECK(in->ckpt_save(in->ckpt_ctx, &st, 0, e));
+            ck.epoch = ep + 1, ck.step = 0, ck.loss_sum = 0.0;
+            CHECK(in->ckpt_save(in->ckpt_ctx, &ck, 0, e));
         }
     }
 out:
     res->seconds = now_seconds() - t0;
-    for (int s = 0; s < ns; s++) shard_work_free(&sw[s]);
-    free(sw); free(stats);
+    step_work_free(&st);
+    free(stats);
     row_source_free(&rs);
-    tree_free(&tree); tree_free(&ptree); dar_free(&red); dar_free(&pred);
+    dar_free(&red); dar_free(&pred);
     optim_free(opt); optim_free(popt);
     readout_close(&ro);
     return 0;
 fail:
-    if (sw)
-        for (int s = 0; s < ns; s++) shard_work_free(&sw[s]);
-    free(sw); free(stats);
+    step_work_free(&st);
+    free(stats);
     row_source_free(&rs);
-    tree_free(&tree); tree_free(&ptree); dar_free(&red); dar_free(&pred);
+    dar_free(&red); dar_free(&pred);
     optim_free(opt); optim_free(popt);
     readout_close(&ro);
     return -1;

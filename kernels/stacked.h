@@ -1,0 +1,59 @@
+/* stacked.h - forward and backward over the stacked rows of several
+ * micro-shards, with the bits of one call per shard.
+ *
+ * A rank's ns micro-shards of a step are laid one after the other in one
+ * model_ws (shard s: rows [off[s], off[s + 1])). The results are those of
+ * ns separate model_forward / model_backward calls, one per shard, each
+ * backward into its own zeroed gradient, the gradients summed by the
+ * balanced binary tree over shard index (runtime/dist/allreduce.h's
+ * tree_acc): ((g0 + g1) + (g2 + g3)) + ... per element. So they do not
+ * depend on how many shards a rank holds (K = 1, 2, 4 ranks).
+ *
+ * Why per-shard GEMMs remain: OpenBLAS's result for a row of a GEMM
+ * depends on the call's row count and the row's position in it (its
+ * kernels take rows in blocks of 4, 8, 12 or 16 with other code for the
+ * last ones: tests/test_stacked.c prints which row counts keep the bits),
+ * so a GEMM over a rank's stacked rows would change bits with K. What is
+ * saved is the per-shard gradient traffic: instead of zeroing, filling and
+ * tree-summing one whole gradient per shard, each dense layer's weight
+ * gradient is built per PAIR of shards: two GEMMs accumulate (beta = 1) into
+ * one zeroed buffer, which OpenBLAS does as one addition of each shard's
+ * finished row sum, i.e. the tree's (g_2p + g_2p+1); pairs are tree-summed,
+ * each summed buffer handed back zeroed; the root is moved into g. ReLU and
+ * the joining of feature gradients run once over all rows (elementwise).
+ *
+ * Only models made of dense and ReLU layers (MLPs, projectors) are handled:
+ * model_stackable says so; other models (convolutions) keep the per-shard
+ * model_backward. Pure computation on BLAS; no state.
+ */
+#ifndef DETT_STACKED_H
+#define DETT_STACKED_H
+#include "model.h"
+#include <stddef.h>
+
+/* 1 if every layer of m is dense or ReLU (the functions below take it),
+ * else 0 */
+int model_stackable(const model *m);
+
+/* floats of scratch model_backward_shards needs for ns shards of m; the
+ * scratch must be allocated zeroed (calloc) and is left zero by every call */
+size_t stacked_scratch_floats(const model *m, int ns);
+
+/* forward of the B = off[ns] stacked rows x [B, in_dim] into w (Bmax >= B):
+ * each dense layer one call per shard, ReLU over all rows; afterwards the
+ * shards' logits and features are rows of w->act as after model_forward */
+void model_forward_shards(const model *m, model_ws *w, const float *x, const int *off, int ns);
+
+/* Backward of the last model_forward_shards on w over B = off[ns] rows.
+ * g[0 .. n_trainable) is WRITTEN (not accumulated): each trainable layer's
+ * slice receives the tree sum over the ns shards (ns a power of two) of the
+ * shard's own gradient; slices of trainable layers the walk skips (the head
+ * when dlogits is NULL) are set to zero. dlogits [B, n_classes], dfeat
+ * [B, feat_dim] and dx [B, in_dim] as in model_backward. A shard with no
+ * rows contributes nothing (as the tree's exact zeros). scratch: as
+ * stacked_scratch_floats(m, ns). m must be model_stackable. */
+void model_backward_shards(const model *m, model_ws *w, float *g, const float *dlogits,
+                           const float *dfeat, const int *off, int ns, float *dx,
+                           float *scratch);
+
+#endif
