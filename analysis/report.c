@@ -12,6 +12,7 @@ static const char *const rp_usage =
     "                   [--per-group] [--format md|latex|csv] [--tune KEY,...]\n"
     "                   [--pivot method] [--plots DIR] [--plot-format pdf,svg,png]\n"
     "                   [--diagnostics] [--ident] [--script GRID.lua | --all]\n"
+    "                   [--stat std|sem]\n"
     "\n"
     "  --select S      epoch whose test numbers are reported: best validation worst-group\n"
     "                  accuracy (val-worst, default), best validation average (val-avg),\n"
@@ -38,8 +39,12 @@ static const char *const rp_usage =
     "  --script GRID.lua  the jobs of that script (by its text) among those of the\n"
     "                  file; default: the jobs of the last script run on the file\n"
     "  --all           every job the file holds, whichever script asked for it\n"
+    "  --stat S        what every ± (and every band or bar of --plots) shows: the\n"
+    "                  sample std over seeds (std, default) or the standard error of\n"
+    "                  the mean, std / sqrt(n) (sem)\n"
     "\n"
-    "Jobs that differ only in their seed form one row (mean ± sample std over seeds);\n"
+    "Jobs that differ only in their seed form one row (mean ± sample std over seeds,\n"
+    "or ± standard error with --stat sem);\n"
     "several files merge into one report.\n";
 
 /* "pdf,svg,png" -> REP_PLOT_* bits; 0 on an unknown or empty list */
@@ -267,6 +272,13 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
                 goto fail;
             }
             o.pivot = 1;
+        } else if ((v = rp_optval(argc, argv, &i, "--stat", &missing))) {
+            if (!strcmp(v, "std") || !strcmp(v, "sem")) o.sem = !strcmp(v, "sem");
+            else {
+                dett_fail(e, "report: --stat: '%s' is not std or sem", v);
+                rc = 2;
+                goto fail;
+            }
         } else if (!strcmp(a, "--per-group")) {
             o.per_group = 1;
         } else if (!strcmp(a, "--diagnostics")) {
@@ -311,6 +323,7 @@ int report_run(FILE *out, int argc, char **argv, dett_err *e)
             goto fail;
         }
     CHECK(rep_table_build(&t, &d, o.select, o.tune, e));
+    if (o.sem) rep_table_sem(&t);
     CHECK(rep_print(out, &t, &d, &o, e));
     if (o.diagnostics) {
         if (o.format == REP_CSV) rp_diagnostics(stderr, &d, "");

@@ -233,12 +233,15 @@ static void pv_csv_num(FILE *out, int ok, double x)
     else fputc(',', out);
 }
 
-static void pv_csv(FILE *out, const pv_table *p, const rep_table *t, const rep_data *d)
+static void pv_csv(FILE *out, const pv_table *p, const rep_table *t, const rep_data *d,
+                   const rep_opts *o)
 {
     char h[PV_NAME + 16];
-    fputs("benchmark,student,dataset,teacher_model,teacher_mean,teacher_std,teacher_n", out);
+    const char *sp = o->sem ? "sem" : "std";
+    fprintf(out, "benchmark,student,dataset,teacher_model,teacher_mean,teacher_%s,teacher_n",
+            sp);
     for (int c = 0; c < p->n_cols; c++) {
-        const char *suffix[3] = {"mean", "std", "n"};
+        const char *suffix[3] = {"mean", sp, "n"};
         for (int k = 0; k < 3; k++) {
             fputc(',', out);
             rep_fmt(h, sizeof h, "%s %s", p->col[c], suffix[k]);
@@ -335,14 +338,14 @@ int rep_print_pivot(FILE *out, const rep_table *t, const rep_data *d, const rep_
     if (pv_build(&p, t, d, o, e)) return -1;
     const char *pre = o->format == REP_LATEX ? "% " : "";
     int max_n = pv_max_n(&p, t);
-    if (o->format == REP_CSV) pv_csv(out, &p, t, d);
+    if (o->format == REP_CSV) pv_csv(out, &p, t, d, o);
     else {
         if (o->format == REP_MD) fputs("# dett report: worst-group accuracy by method\n\n", out);
         rep_intro(out, d, o, pre);
-        fprintf(out, "%sCells: test worst-group accuracy (%%), mean ± std over %d seeds "
+        fprintf(out, "%sCells: test worst-group accuracy (%%), mean ± %s over %d seeds "
                 "((n=K): fewer finished); teacher: its own, one line per teacher configuration. "
                 "Bold: the best of the line apart from groupdro, which trains with group "
-                "labels (the baseline).\n", pre, max_n);
+                "labels (the baseline).\n", pre, o->sem ? rep_spread_text(o) : "std", max_n);
         if (o->format == REP_MD) fputc('\n', out);
         if (p.n_lines == 0) fprintf(out, "%sNo student rows.\n", pre);
         else pv_text(out, o->format, &p, t, d);
