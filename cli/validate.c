@@ -5,6 +5,7 @@
 #include "dataset.h"
 #include "digest.h"
 #include "jobrun.h"
+#include "readout.h"
 #include "teacher_file.h"
 #include <stdlib.h>
 #include <string.h>
@@ -185,7 +186,9 @@ static int check_models(const job_list *jobs, int j, const data_table *t, dett_e
     m = jobrun_build_model(jobs, j, info, teacher, &le);
     model_free(teacher);
     if (!m) return dett_fail(e, "%s: %s: %s", job->where, job->id, le.msg);
+    int rc = readout_check(job, m, &le);   /* DEDIER: its readout's layer exists */
     model_free(m);
+    if (rc) return dett_fail(e, "%s: %s", job->where, le.msg);
     return 0;
 }
 

@@ -50,6 +50,12 @@ double objective_kd(obj_out *out, const obj_in *in)
     return mean_part(in, out->loss);
 }
 
+double objective_dedier(obj_out *out, const obj_in *in)
+{
+    /* the weights carry DEDIER: arg[0], arg[1] are KD's T and mix */
+    return objective_kd(out, in);
+}
+
 double objective_fitnet(obj_out *out, const obj_in *in)
 {
     const float feat_w = in->arg[0], ce_w = in->arg[1], invN = 1.0f / (float)in->N;

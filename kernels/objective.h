@@ -58,6 +58,12 @@ void objective_groupdro_step(float *gw, float *q, const double *gloss_sum,
                              const float *arg);
 /* Hinton KD (arg: T, alpha): (1 - alpha) CE + alpha T^2 KL(teacher || student) */
 double objective_kd(obj_out *out, const obj_in *in);
+/* DEDIER (arg: T, kd_alpha, then alpha, beta, layer, which only the
+ * readout reads): KD's objective as objective_kd, every row's CE and KD
+ * terms multiplied by its weight w_i (the early readout's, runtime/train/
+ * readout.h; kernels/dedier.h), c_i = w_i / N as in the authors' code
+ * (a plain mean over the batch, not normalised by the weights' sum) */
+double objective_dedier(obj_out *out, const obj_in *in);
 /* FitNet (arg: feat_w, ce_w): ce_w CE(z) + feat_w MSE(f, tf), f the
  * projector's output; writes dz and df */
 double objective_fitnet(obj_out *out, const obj_in *in);

@@ -1,6 +1,6 @@
 # end-to-end: dett run / dett report on small grids
 string(REPLACE ";" " " DETT_MPIEXEC_STR "${DETT_MPIEXEC}")
-foreach(case ranks resume store checkpoint diverge refuse cnn paper dfr paired)
+foreach(case ranks resume store checkpoint diverge refuse cnn paper dfr paired dedier)
   if(case STREQUAL "dfr" AND NOT DETT_HAVE_SCALAPACK)
     dett_skipped_test(e2e_run_dfr "this build of dett has no ScaLAPACK: DFR and CKA are unavailable")
     continue()

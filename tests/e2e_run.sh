@@ -7,6 +7,7 @@
 #       resume     a run killed (SIGKILL on rank 0) after 5 jobs, rerun: the
 #                  finished jobs are not recomputed, the final file equals an
 #                  uninterrupted run's; a comment edit runs 0 jobs
+#       dedier     DEDIER students at 1 and 2 ranks: identical; check refuses bad keys
 #       diverge    a NaN teacher fails with its reason, its students are
 #                  skipped, the rest finishes; the report shows all of it
 set -u
@@ -316,6 +317,39 @@ paired)
   grep -q '^| teacher: erm mlp\[8\] | .*(n=3)' p.md || { cat p.md; fail "teachers not pooled (n=3)"; }
   grep '^| kd |' p.md | grep -q '(n=3) | -\?[0-9.]* ± [0-9.]* |' || { cat p.md; fail "no gap over 3 seeds"; }
   echo "paired: 3 teachers, 3 students; $(grep '^| kd |' p.md)"
+  ;;
+dedier)
+  # DEDIER (docs/dedier.md) through dett run: a teacher, kd at DEDIER's T
+  # and mix, dedier students reading the first and the second hidden layer;
+  # 1 rank, 2 groups of 1 and 1 group of 2 give identical results (the
+  # readout's gradient goes through the deterministic allreduce, its
+  # reweighting through chunks aligned to micro-shards); dett check refuses
+  # a readout layer the student lacks and keys out of range; the report
+  # lists the students
+  "$DETT" data synth -o run_dedier.h5 --n-train 1500 > /dev/null || fail "data"
+  cp "$GRIDS/dedier.lua" dedier.lua
+  "$DETT" check dedier.lua > check.out 2>&1 || { cat check.out; fail "check"; }
+  grep -q 'method=dedier(T=3,alpha=0.05,beta=4,kd_alpha=1,layer=1)' check.out \
+    || { cat check.out; fail "dedier's canonical text"; }
+  $MPIEXEC -n 1 "$DETT" run dedier.lua -o d1.h5 > d1.out || { cat d1.out; fail "1 rank"; }
+  $MPIEXEC -n 2 "$DETT" run dedier.lua -o d2.h5 > d2.out || { cat d2.out; fail "2 groups of 1"; }
+  $MPIEXEC -n 2 "$DETT" run dedier.lua -o d2k.h5 --ranks-per-job 2 > d2k.out \
+    || { cat d2k.out; fail "1 group of 2"; }
+  grep -q "4 jobs: 4 done" d1.out || { cat d1.out; fail "not all 4 jobs done"; }
+  same d1.h5 d2.h5; same d1.h5 d2k.h5
+  # kd and dedier students end apart (the weights reach training)
+  h5diff -q d1.h5 d1.h5 /jobs/j001/params /jobs/j002/params > /dev/null 2>&1 \
+    && fail "dedier's student equals kd's"
+  "$DETT" report d1.h5 > d1.md || fail "report"
+  [ "$(grep -c '^| dedier(T=3,kd_alpha=1,alpha=' d1.md)" = 2 ] || { cat d1.md; fail "report rows"; }
+  sed 's/mlp{16, 8}/mlp{16}/' dedier.lua > shallow.lua
+  "$DETT" check shallow.lua > shallow.out 2>&1 && fail "layer 2 of mlp{16} accepted"
+  grep -q "^dett: shallow.lua:[0-9]*: j003: dedier reads layer 2 but the student has fewer hidden layers$" \
+    shallow.out || { cat shallow.out; fail "layer message"; }
+  sed 's/dedier{}/dedier{ beta = -1 }/' dedier.lua > beta.lua
+  "$DETT" check beta.lua > beta.out 2>&1 && fail "beta = -1 accepted"
+  grep -q "'beta' must be in \[0, 50\], got -1" beta.out || { cat beta.out; fail "beta message"; }
+  echo "dedier: 1 rank, 2 groups of 1, 1 group of 2 identical; $(grep -c '^| dedier' d1.md) report rows"
   ;;
 *) fail "unknown case $CASE" ;;
 esac

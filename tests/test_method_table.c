@@ -29,7 +29,8 @@ int main(void)
 {
     /* names and kinds */
     static const char *const names[N_METHODS] = { "erm", "groupdro", "jtt", "kd",
-                                                  "fitnet", "simkd", "dett", "dfr" };
+                                                  "fitnet", "simkd", "dett", "dfr",
+                                                  "dedier" };
     EXPECT(method_count() == N_METHODS, "%d rows", method_count());
     for (int k = 0; k < N_METHODS; k++)
         EXPECT(method_find(names[k]) == k && !strcmp(method_name(k), names[k]) &&
@@ -38,7 +39,8 @@ int main(void)
            !strcmp(method_name(99), "?"), "unknown names and kinds");
 
     /* flags: who needs a teacher, transplants, has a feature loss, ... */
-    unsigned teacher = 0, transplant = 0, feat = 0, weights = 0, proj = 0, diag = 0, dfr = 0;
+    unsigned teacher = 0, transplant = 0, feat = 0, weights = 0, proj = 0, diag = 0, dfr = 0,
+             readout = 0;
     for (int k = 0; k < N_METHODS; k++) {
         unsigned f = method_get(k)->flags, bit = 1u << k;
         if (method_needs_teacher(method_get(k))) teacher |= bit;
@@ -48,15 +50,18 @@ int main(void)
         if (f & MF_PROJECTOR) proj |= bit;
         if (f & MF_DIAGNOSTICS) diag |= bit;
         if (f & MF_DFR_REFIT) dfr |= bit;
+        if (f & MF_READOUT) readout |= bit;
         EXPECT(f & (MF_LOGIT_LOSS | MF_FEATURE_LOSS), "%s has a loss", names[k]);
     }
 #define B(k) (1u << (k))
-    EXPECT(teacher == (B(METHOD_KD) | B(METHOD_FITNET) | B(METHOD_SIMKD) | B(METHOD_DETT)),
+    EXPECT(teacher == (B(METHOD_KD) | B(METHOD_FITNET) | B(METHOD_SIMKD) | B(METHOD_DETT) |
+                       B(METHOD_DEDIER)),
            "teacher %#x", teacher);
     EXPECT(transplant == (B(METHOD_SIMKD) | B(METHOD_DETT)), "transplant %#x", transplant);
     EXPECT(feat == (B(METHOD_FITNET) | B(METHOD_SIMKD) | B(METHOD_DETT)), "feature %#x", feat);
     EXPECT(weights == (B(METHOD_JTT) | B(METHOD_DETT)), "weights %#x", weights);
     EXPECT(proj == B(METHOD_FITNET) && dfr == B(METHOD_DFR), "projector, dfr");
+    EXPECT(readout == B(METHOD_DEDIER), "readout %#x", readout);
     EXPECT(diag == (B(METHOD_FITNET) | B(METHOD_SIMKD) | B(METHOD_DETT)), "diagnostics %#x", diag);
     EXPECT(method_get(METHOD_GROUPDRO)->group_step != NULL && !method_get(METHOD_ERM)->group_step,
            "only group DRO has a group step");
@@ -70,10 +75,11 @@ int main(void)
     /* defaults, canonical text and labels: byte for byte the old ones */
     static const char *const canon[N_METHODS] = {
         "erm", "groupdro(adj=0,eta=0.01)", "jtt", "kd(T=4,alpha=0.9)",
-        "fitnet(ce_w=1,feat_w=1)", "simkd", "dett", "dfr" };
+        "fitnet(ce_w=1,feat_w=1)", "simkd", "dett", "dfr",
+        "dedier(T=3,alpha=0.05,beta=4,kd_alpha=1,layer=1)" };
     static const char *const label[N_METHODS] = {
         "", "eta=0.01,adj=0", "T=1,up=20", "T=4,alpha=0.9", "feat_w=1,ce_w=1", "", "T=1,up=50",
-        "" };
+        "", "T=3,kd_alpha=1,alpha=0.05,beta=4,layer=1" };
     for (int k = 0; k < N_METHODS; k++) {
         char c[128], l[128];
         texts(k, c, l);

@@ -32,8 +32,8 @@ typedef struct {
  * (method.h); registered methods have kinds from N_METHODS on */
 typedef enum { METHOD_ERM, METHOD_GROUPDRO, METHOD_JTT, METHOD_KD,
                METHOD_FITNET, METHOD_SIMKD, METHOD_DETT, METHOD_DFR,
-               N_METHODS } method_kind;
-#define METHOD_MAX_ARGS 4
+               METHOD_DEDIER, N_METHODS } method_kind;
+#define METHOD_MAX_ARGS 6
 
 typedef enum { WEIGHT_NONE, WEIGHT_JTT, WEIGHT_GROUP_BALANCED, WEIGHT_LUA }
     weighting_kind;

@@ -58,6 +58,15 @@ static const method_def builtin[N_METHODS] = {
         OPTIM_ADAMW, objective_feature_mse, NULL },
     [METHOD_DFR] = { "dfr", 0, { { 0 } }, MF_LOGIT_LOSS | MF_DFR_REFIT, OPTIM_SGD,
                      objective_xent, NULL },
+    /* DEDIER (docs/dedier.md): defaults are the authors' run_exp.py for
+     * Waterbirds (CUB): KD at T = 3 without CE, alpha 0.05, beta 4, the
+     * readout after the first stage */
+    [METHOD_DEDIER] = {
+        "dedier", 5,
+        { ARG_KEY("T", 0, 100, MKEY_LO_OPEN, 3), ARG_KEY("kd_alpha", 0, 1, 0, 1),
+          ARG_KEY("alpha", 0, 100, MKEY_LO_OPEN, 0.05), ARG_KEY("beta", 0, 50, 0, 4),
+          { "layer", MKEY_INT, MROLE_ARG, 1, JOB_MAX_LAYERS, 0, 1 } },
+        MF_LOGIT_LOSS | MF_TEACHER_LOGITS | MF_READOUT, OPTIM_SGD, objective_dedier, NULL },
 };
 
 /* rows added by method_register (kinds N_METHODS + i) */

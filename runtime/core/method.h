@@ -80,6 +80,10 @@ enum {
     MF_DFR_REFIT = 1u << 8,        /* after training, the last layer is refit by DFR
                                       (one more epoch row) */
     MF_WEIGHTING_VALUE = 1u << 9,  /* its DSL value is also a weighting (jtt{...}) */
+    MF_READOUT = 1u << 10,         /* DEDIER: an early readout trains alongside and
+                                      reweights the rows it gets wrong after every
+                                      epoch (runtime/train/readout.h); its args
+                                      2, 3, 4 are alpha, beta and the layer */
 };
 #define MF_TEACHER (MF_TEACHER_LOGITS | MF_TEACHER_FEATS)
 

@@ -7,6 +7,7 @@
 #include "method.h"
 #include "metrics.h"
 #include "optim.h"
+#include "readout.h"
 #include "rng.h"
 #include "rowx.h"
 #include "sampler.h"
@@ -393,6 +394,8 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     float q[DATASET_MAX_GROUPS], gw[DATASET_MAX_GROUPS];   /* a group step's state, weights */
     const int nstat = 2 * G + 1;   /* group loss sums, group counts, objective */
     double t0 = now_seconds();
+    readout ro;   /* DEDIER's early readout (readout.h); off for other methods */
+    memset(&ro, 0, sizeof ro);
 
     memset(&rs, 0, sizeof rs);
     CHECK_ALLOC(e, sw);
@@ -416,6 +419,8 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     }
     /* rows come from one seeded visit list per epoch (sampler.h), moved to
      * the shards that visit them by the row exchange (rowx.h) */
+    /* hook: DEDIER's readout owns the weights the rows carry */
+    CHECK(readout_open(&ro, comm, job, gd, m, ns, &in, e));
     CHECK(row_source_init(&rs, comm, job, gd, in, C, F, e));
     const int cap = sampler_max_shard_rows(&rs.sp);
     for (int s = 0; s < ns; s++)
@@ -477,6 +482,8 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
             if (proj) tree_reset(&ptree);
             memset(stats, 0, sizeof(double) * (size_t)ns * nstat);
             for (int s = 0; s < ns; s++) {
+                /* hook: the readout's step on the shard's detached activations */
+                CHECK(readout_shard(&ro, s, sw[s].ws, sw[s].y, sw[s].b, Bt, e));
                 stats[(size_t)s * nstat + 2 * G] =
                     shard_objective(&sw[s], def, job, m, proj, def->group_step ? gw : NULL,
                                     Bt, F);
@@ -501,6 +508,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
                 CHECK(dar_allreduce(&pred, pg, e));
                 optim_step(popt, proj->params, pg);
             }
+            CHECK(readout_update(&ro, e));   /* hook: the readout's allreduce and step */
             if (in && in->on_step) in->on_step(in->hook_ctx);
             if (in && in->should_stop && in->should_stop(in->hook_ctx)) {
                 st.epoch = ep, st.step = step + 1, st.loss_sum = loss_sum;
@@ -512,6 +520,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
         res->train_loss[ep] = loss_sum / (double)steps;
         res->epochs_run = ep + 1;
         CHECK(end_of_epoch(comm, job, gd, m, res, ep, e));
+        CHECK(readout_epoch_end(&ro, gd, m, ep, e));   /* hook: DEDIER's reweighting */
         if (in && in->on_epoch)
             in->on_epoch(in->hook_ctx, ep + 1, res->worst[(size_t)ep * N_SPLITS + SPLIT_VAL]);
         if (in && in->ckpt_save && ep + 1 < job->epochs) {
@@ -526,6 +535,7 @@ out:
     row_source_free(&rs);
     tree_free(&tree); tree_free(&ptree); dar_free(&red); dar_free(&pred);
     optim_free(opt); optim_free(popt);
+    readout_close(&ro);
     return 0;
 fail:
     if (sw)
@@ -534,6 +544,7 @@ fail:
     row_source_free(&rs);
     tree_free(&tree); tree_free(&ptree); dar_free(&red); dar_free(&pred);
     optim_free(opt); optim_free(popt);
+    readout_close(&ro);
     return -1;
 }
 

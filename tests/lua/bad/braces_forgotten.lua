@@ -1,3 +1,3 @@
--- expect: braces_forgotten.lua:3: grid{}: 'method' must be a method (erm{}, groupdro{}, jtt{}, kd{}, fitnet{}, simkd{}, dett{} or dfr{}), got function erm (did you forget the braces: erm{}?)
+-- expect: braces_forgotten.lua:3: grid{}: 'method' must be a method (erm{}, groupdro{}, jtt{}, kd{}, fitnet{}, simkd{}, dett{}, dfr{} or dedier{}), got function erm (did you forget the braces: erm{}?)
 local d = dataset "lua-data/tiny.h5"
 return grid{ data = d, student = mlp{4}, method = erm }
