@@ -94,6 +94,22 @@ m_feat_grad_sign() {         # a feature loss's gradient joins the head's with t
   edit kernels/model.c lit 'for (size_t i = 0; i < nf; i++) cur[i] += dfeat[i];' \
     'for (size_t i = 0; i < nf; i++) cur[i] -= dfeat[i];'
 }
+m_dedier_weights_dropped() { # the readout computes weights but training never sees them
+  edit runtime/train/readout.c lit 'r->in.sample_w = r->w;' 'r->in.sample_w = NULL;'
+}
+m_dedier_weights_on_correct() { # the rows the readout gets right take the weight
+  edit kernels/dedier.c lit 'if (pred == y[i]) continue;' 'if (pred != y[i]) continue;'
+}
+m_dedier_weights_reset() {   # rows the readout now gets right fall back to 1 (not the authors')
+  edit kernels/dedier.c lit 'if (pred == y[i]) continue;' 'if (pred == y[i]) { w[i] = 1.0f; continue; }'
+}
+m_readout_not_trained() {    # the readout's gradient is reduced but never applied
+  edit runtime/train/readout.c lit 'optim_step(r->opt, r->rm->params, g);' '(void)g;'
+}
+m_readout_test_labels() {    # the readout's mistakes are judged against the test split's labels
+  edit runtime/train/readout.c lit 'y[k] = gd->train.y[i + k];' \
+    'y[k] = gd->eval[SPLIT_TEST].y[(i + k) % gd->eval[SPLIT_TEST].n];'
+}
 
 MUTANT_TABLE="
 dett-ignores-weights   m_dett_ignores_weights   test_kernels,test_gradcheck_methods,test_jobrun_methods
@@ -110,6 +126,11 @@ select-reads-test      m_select_reads_test      test_jobrun_methods
 gap-other-teacher      m_gap_other_teacher      test_report
 mse-grad-1pct          m_mse_grad_1pct          test_kernels,test_gradcheck_methods
 feat-grad-sign         m_feat_grad_sign         test_kernels,test_gradcheck_methods
+dedier-weights-dropped m_dedier_weights_dropped test_dedier_train
+dedier-weights-on-correct m_dedier_weights_on_correct test_dedier,test_dedier_train
+dedier-weights-reset   m_dedier_weights_reset   test_dedier,test_dedier_train
+readout-not-trained    m_readout_not_trained    test_dedier_train
+readout-test-labels    m_readout_test_labels    test_dedier_train
 "
 
 # ---- machinery ---------------------------------------------------------------
@@ -165,6 +186,7 @@ mkdir -p "$tree"
 # files a mutant touched in an earlier run: recompile them from pristine text
 rm -rf "$orig" && mkdir -p "$orig"
 for f in kernels/objective.c kernels/loss.c kernels/transplant.c kernels/model.c \
+         kernels/dedier.c runtime/train/readout.c \
          runtime/train/jobrun.c runtime/train/train.c analysis/report_rows.c; do
   [ -f "$tree/$f" ] && touch "$tree/$f"
 done

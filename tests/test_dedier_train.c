@@ -1,7 +1,7 @@
 /* test_dedier_train.c - DEDIER's early readout in the training loop
  * (runtime/train/readout.h), one process:
- *  - readout_open: off for kd; for dedier it swaps in weights of 1 and
- *    keeps the caller's teacher logits; a layer beyond the student's hidden
+ *  - readout_open: off for kd; for dedier it swaps in weights of 1, keeps
+ *    the caller's teacher logits and drops its checkpoint hooks; a layer beyond the student's hidden
  *    layers is refused in one line;
  *  - the readout trains (its parameters move, its accuracy on the training
  *    rows beats the majority class) and never touches the student;
@@ -55,6 +55,18 @@ static double weight_by_formula(const float *z, int C, int y, double alpha, doub
     return exp(beta * pow(p[pred] - p[y], alpha));
 }
 
+/* checkpoint hooks readout_open must drop (never called) */
+static int fake_load(void *ctx, train_state *s, dett_err *e)
+{
+    (void)ctx; (void)s;
+    return dett_fail(e, "a dedier job loaded a checkpoint");
+}
+static int fake_save(void *ctx, const train_state *s, int forced, dett_err *e)
+{
+    (void)ctx; (void)s; (void)forced;
+    return dett_fail(e, "a dedier job saved a checkpoint");
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -91,7 +103,7 @@ int main(int argc, char **argv)
     method_set(&dj.method, "beta", 2);
     model *m = arch_build(&dj.arch, &gd.info, &e);
     model_init(m, dj.seed, 0);
-    train_inputs base = { .t_logits = tz };
+    train_inputs base = { .t_logits = tz, .ckpt_load = fake_load, .ckpt_save = fake_save };
     const train_inputs *in = &base;
     readout r;
     job_spec kj = job_of(METHOD_KD, 3);
@@ -106,6 +118,7 @@ int main(int argc, char **argv)
     EXPECT(readout_open(&r, MPI_COMM_WORLD, &dj, &gd, m, ns, &in, &e) == 0 && r.on, "open: %s", e.msg);
     EXPECT(in != &base && in->t_logits == tz && in->sample_w == r.w && r.nh == n &&
            r.act == 4, "dedier's inputs (act %d)", r.act);
+    EXPECT(!in->ckpt_load && !in->ckpt_save, "a readout job kept its checkpoint hooks");
     int ones = 1;
     for (int64_t i = 0; i < n; i++) ones &= r.w[i] == 1.0f;
     EXPECT(ones, "weights start at 1");

@@ -89,6 +89,11 @@ int readout_open(readout *r, MPI_Comm comm, const job_spec *job, const groupdata
     CHECK(readout_fresh(r, -1, e));
     if (*in) r->in = **in;
     r->in.sample_w = r->w;
+    /* the readout and the weights are not in the checkpoint format: a
+     * dedier job interrupted restarts from its first epoch, never from a
+     * checkpoint that would lack them (the same bits either way) */
+    r->in.ckpt_load = NULL;
+    r->in.ckpt_save = NULL;
     *in = &r->in;
     return 0;
 fail:

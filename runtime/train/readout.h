@@ -20,8 +20,9 @@
  * start at 1, so the first epoch is plain KD; they are the sample-weight
  * column of the row exchange, which the objective reads as w_i.
  *
- * Not saved in checkpoints: a dedier job resumed from a checkpoint restarts
- * its readout and its weights (docs/dedier.md).
+ * Not in the checkpoint format: a job with a readout neither saves nor
+ * loads checkpoints (readout_open drops the hooks), so an interrupted
+ * dedier job restarts from its first epoch and still gives the same bits.
  *
  * A readout is off (every call a no-op) for methods without MF_READOUT.
  * Ownership: everything is freed by readout_close (also after a failed
@@ -58,7 +59,7 @@ typedef struct {
 /* Sets r up for job (r zeroed first; off unless the method has
  * MF_READOUT) on student m, with ns local micro-shards; when on, *in is
  * replaced by a copy whose sample_w are the readout's weights (the job
- * must have no other weights). Not collective. Returns 0, or -1 with e set
+ * must have no other weights) and no checkpoint hooks. Not collective. Returns 0, or -1 with e set
  * (layer beyond the student's hidden layers, other weights, no memory). */
 int readout_open(readout *r, MPI_Comm comm, const job_spec *job, const groupdata *gd,
                  const model *m, int ns, const train_inputs **in, dett_err *e);

@@ -1,5 +1,6 @@
 -- CNN teacher and students on (stand-in) coloured Fashion-MNIST at 7x7: the
--- image path end to end (conv, pooling, transplant, feature losses).
+-- image path end to end (conv, pooling, transplant, feature losses, DEDIER's
+-- readout on the conv layer's ReLU).
 local d = dataset "run_cnn.h5"
 local teacher = train {
   data = d, arch = cnn{ channels = {8, 16}, fc = 32 }, method = groupdro{},
@@ -8,5 +9,5 @@ local teacher = train {
 return grid {
   data = d, teacher = teacher, epochs = 2, batch = 64, seeds = {1},
   student = cnn{ channels = {4}, fc = 8 },
-  method = sweep{ erm{}, kd{}, simkd{}, dett{ up = 20 }, groupdro{} },
+  method = sweep{ erm{}, kd{}, simkd{}, dett{ up = 20 }, groupdro{}, dedier{} },
 }
