@@ -1,6 +1,6 @@
 -- The map of when_kd_fails.lua with the training budget and per-seed
 -- teachers: bias strength x student width x student epochs x {KD, SimKD,
--- DeTT, group DRO}, on coloured Fashion-MNIST (14x14) and the synthetic
+-- DeTT, DEDIER, group DRO}, on coloured Fashion-MNIST (14x14) and the synthetic
 -- data. Each student seed has its own group-DRO teacher trained with that
 -- seed (teacher_seed = "paired"), trained once per data set at a fixed
 -- budget, so the students' budget is the only thing that changes along it
@@ -11,8 +11,8 @@
 --   mpirun -np 2 dett run experiments/when_kd_fails_budget.lua -o build/exp/when_kd_fails_budget.h5
 local sets = {
   -- prefix, rhos, teacher widths, teacher epochs, student budgets, batch, student widths
-  { "build/exp/cfmnist14_rho", { "0.97", "0.99", "0.995", "0.999" }, {256, 256}, 8,
-    {2, 5, 12}, 128, { {4}, {16} } },
+  { "build/exp/cfmnist14_rho", { "0.99", "0.995", "0.999" }, {256, 256}, 8,
+    {2, 5, 12}, 128, { {16} } },
   { "build/exp/synth_p", { "0.9", "0.97", "0.99", "0.995", "0.999" }, {64, 64}, 100,
     {30, 100, 300}, 64, { {4}, {16}, {64} } },
 }
@@ -29,7 +29,7 @@ for _, s in ipairs(sets) do
     grids[#grids + 1] = grid {
       data = d, teacher = teacher, teacher_seed = "paired", seeds = {1, 2},
       epochs = sweep(s[5]), batch = s[6], student = sweep(students),
-      method = sweep{ kd{ T = 4, alpha = 0.9 }, simkd{}, dett{ up = 50 }, groupdro{} },
+      method = sweep{ kd{ T = 4, alpha = 0.9 }, simkd{}, dett{ up = 50 }, dedier{}, groupdro{} },
     }
   end
 end
