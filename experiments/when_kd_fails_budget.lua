@@ -11,10 +11,10 @@
 --   mpirun -np 2 dett run experiments/when_kd_fails_budget.lua -o build/exp/when_kd_fails_budget.h5
 local sets = {
   -- prefix, rhos, teacher widths, teacher epochs, student budgets, batch, student widths
-  { "build/exp/cfmnist14_rho", { "0.99", "0.995", "0.999" }, {256, 256}, 8,
-    {2, 5, 12}, 128, { {16} } },
   { "build/exp/synth_p", { "0.9", "0.97", "0.99", "0.995", "0.999" }, {64, 64}, 100,
     {30, 100, 300}, 64, { {4}, {16}, {64} } },
+  { "build/exp/cfmnist14_rho", { "0.99", "0.995", "0.999" }, {256, 256}, 8,
+    {2, 5, 12}, 128, { {16} } },
 }
 local grids = {}
 for _, s in ipairs(sets) do
