@@ -737,10 +737,13 @@ static long long rp_read_ints(hid_t f, const char *name, long long **out)
  * attribute is not the most common one of their class (1 - rho for a
  * two-class, two-attribute file with P(a = y) = rho), rounded to 2
  * significant digits; NAN if the file or its /train/y, /train/a can't be
- * read (the figure then leaves that dataset out) */
-static double rp_bias(const char *path)
+ * read (the figure then leaves that dataset out). sig[cap]: the shape of
+ * a row of /train/X ("588", "3x14x14"; "" if unreadable), which tells data
+ * sets of one family (the same data at other bias strengths) from others */
+static double rp_bias(const char *path, char *sig, size_t cap)
 {
     double share = NAN;
+    sig[0] = '\0';
     long long *y = NULL, *a = NULL, *cnt = NULL;
     H5E_auto2_t fn;
     void *fd;
@@ -748,6 +751,15 @@ static double rp_bias(const char *path)
                 H5Eset_auto2(H5E_DEFAULT, NULL, NULL) >= 0;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f >= 0) {
+        hid_t X = H5Dopen2(f, "/train/X", H5P_DEFAULT), sp = X >= 0 ? H5Dget_space(X) : -1;
+        hsize_t dims[8];
+        int nd = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+        for (int k = 1; k < nd && k < 8; k++) {       /* a row's shape: "588", "3x14x14" */
+            size_t l = strlen(sig);
+            rep_fmt(sig + l, cap - l, "%s%llu", k > 1 ? "x" : "", (unsigned long long)dims[k]);
+        }
+        if (sp >= 0) H5Sclose(sp);
+        if (X >= 0) H5Dclose(X);
         long long n = rp_read_ints(f, "/train/y", &y), na = rp_read_ints(f, "/train/a", &a);
         long long ymax = 0, amax = 0, ok = n > 0 && n == na;
         for (long long i = 0; ok && i < n; i++) {
@@ -792,32 +804,23 @@ static void rp_safe(const char *s, char *buf, size_t cap)
     buf[k] = '\0';
 }
 
-/* gap_bias_<arch>_ep<E>[-p]: one figure per student architecture and
+/* gap_bias_<family>_<arch>_ep<E>[-p] of one family of datasets (bias[k]
+ * NAN: ds[k] is not of it): one figure per student architecture and
  * epochs, one series per configuration otherwise (method, its arguments,
  * weighting, optimiser, batch), x the bias strength of the series' data
  * files (rp_bias), y the gap to the teacher; a dashed zero line is the
  * teacher. Written into x->dir with captions in x->md; nothing if fewer
  * than two datasets have a known bias strength. */
-static int rp_gap_bias(const rp_ctx *x, const rep_table *t, dett_err *e)
+static int rp_gap_bias_one(const rp_ctx *x, const rep_table *t, const char **ds,
+                           const double *bias, int nds, const char *fam, dett_err *e)
 {
     const rep_data *d = x->d;
-    int rc = -1, n = 0, nds = 0, *panel = NULL;
+    int rc = -1, n = 0, *panel = NULL;
     rp_item *it = malloc(sizeof *it * ((size_t)t->n + 1));
-    const char **ds = calloc((size_t)t->n + 1, sizeof *ds);
-    double *bias = calloc((size_t)t->n + 1, sizeof *bias);
     panel = malloc(sizeof(int) * ((size_t)t->n + 1));
-    if (!it || !ds || !bias || !panel) {
+    if (!it || !panel) {
         dett_fail(e, "report: out of memory (plots)");
         goto fail;
-    }
-    for (int r = 0; r < t->n; r++) {           /* the datasets and their bias, once each */
-        const char *p = d->jobs[t->rows[r].first].dataset;
-        int seen = 0;
-        for (int k = 0; k < nds && !seen; k++) seen = !strcmp(ds[k], p);
-        if (!seen) {
-            ds[nds] = p;
-            bias[nds++] = rp_bias(p);
-        }
     }
     int known = 0;
     for (int k = 0; k < nds; k++) known += isfinite(bias[k]) && bias[k] > 0;
@@ -933,7 +936,7 @@ static int rp_gap_bias(const rp_ctx *x, const rep_table *t, dett_err *e)
             if (same && q < p) first = 0, last++;
             else if (same && q > p) last++;
         }
-        rep_fmt(stem, sizeof stem, "gap_bias_%s_ep%d", arch, P[0]->u.epochs);
+        rep_fmt(stem, sizeof stem, "gap_bias_%s_%s_ep%d", fam, arch, P[0]->u.epochs);
         if (!(first && last == 1)) {
             int k = 1;
             for (int q = 0; q < p; q++)
@@ -954,11 +957,11 @@ static int rp_gap_bias(const rp_ctx *x, const rep_table *t, dett_err *e)
                 "measured from the data file and rounded to 2 significant digits (1 - rho for "
                 "two classes with P(a = y) = rho). Data files:",
                 P[0]->u.arch, P[0]->u.epochs, rep_spread_text(x->o));
-        for (int k = 0; k < nds; k++)
+        for (int k = 0, shown = 0; k < nds; k++)
             if (bias[k] > 0) {
                 size_t l = strlen(lead);
-                rep_fmt(lead + l, sizeof lead - l, "%s %s (%g)", k ? "," : "", rp_base(ds[k]),
-                        bias[k]);
+                rep_fmt(lead + l, sizeof lead - l, "%s %s (%g)", shown++ ? "," : "",
+                        rp_base(ds[k]), bias[k]);
             }
         size_t l = strlen(lead);
         rep_fmt(lead + l, sizeof lead - l, ".");
@@ -967,9 +970,63 @@ static int rp_gap_bias(const rp_ctx *x, const rep_table *t, dett_err *e)
     rc = 0;
 fail:
     free(it);
+    free(panel);
+    return rc;
+}
+
+/* the gap_bias figures of every family of datasets (rp_bias's sig), named
+ * after the family: the longest common prefix of its files' names without
+ * trailing digits, dots, '_' and '-' ("cfmnist14_rho", "synth_p") */
+static int rp_gap_bias(const rp_ctx *x, const rep_table *t, dett_err *e)
+{
+    const rep_data *d = x->d;
+    int rc = -1, nds = 0;
+    const char **ds = calloc((size_t)t->n + 1, sizeof *ds);
+    double *bias = calloc((size_t)t->n + 1, sizeof *bias);
+    double *fb = calloc((size_t)t->n + 1, sizeof *fb);
+    char (*sig)[64] = calloc((size_t)t->n + 1, sizeof *sig);
+    int *done = calloc((size_t)t->n + 1, sizeof *done);
+    if (!ds || !bias || !fb || !sig || !done) {
+        dett_fail(e, "report: out of memory (plots)");
+        goto fail;
+    }
+    for (int r = 0; r < t->n; r++) {           /* the datasets and their bias, once each */
+        const char *p = d->jobs[t->rows[r].first].dataset;
+        int seen = 0;
+        for (int k = 0; k < nds && !seen; k++) seen = !strcmp(ds[k], p);
+        if (!seen) {
+            ds[nds] = p;
+            bias[nds] = rp_bias(p, sig[nds], sizeof sig[nds]);
+            nds++;
+        }
+    }
+    for (int f = 0; f < nds; f++) {
+        if (done[f] || !sig[f][0]) continue;
+        char fam[200];
+        rep_fmt(fam, sizeof fam, "%s", rp_base(ds[f]));
+        for (int k = 0; k < nds; k++) {
+            int same = !strcmp(sig[k], sig[f]);
+            done[k] |= same;
+            fb[k] = same ? bias[k] : NAN;
+            if (!same) continue;
+            const char *b = rp_base(ds[k]);
+            size_t q = 0;
+            while (fam[q] && fam[q] == b[q]) q++;
+            fam[q] = '\0';
+        }
+        size_t l = strlen(fam);
+        while (l > 0 && strchr("0123456789._-", fam[l - 1])) fam[--l] = '\0';
+        char safe[200];
+        rp_safe(fam, safe, sizeof safe);
+        CHECK(rp_gap_bias_one(x, t, ds, fb, nds, safe[0] ? safe : "data", e));
+    }
+    rc = 0;
+fail:
     free(ds);
     free(bias);
-    free(panel);
+    free(fb);
+    free(sig);
+    free(done);
     return rc;
 }
 

@@ -371,21 +371,27 @@ static const fx_job file_h[] = {
     BS("j009", "erm", "", "j005", "report_bias01.h5", 1, 0.40),
     BT("j010", "report_bias_gone.h5", 1, 0.80),
     BS("j011", "kd", "T=4", "j010", "report_bias_gone.h5", 1, 0.70),
+    /* rows of another shape: another family, alone in it (no figure) */
+    BT("j012", "report_bias_wide.h5", 1, 0.80),
+    BS("j013", "kd", "T=4", "j012", "report_bias_wide.h5", 1, 0.70),
 };
 
-/* a data file of n training rows with y = a but for `minority` rows */
-static int fx_bias_data(const char *path, int n, int minority)
+/* a data file of n training rows of d features with y = a but for
+ * `minority` rows */
+static int fx_bias_data(const char *path, int n, int d, int minority)
 {
     long long *y = malloc(sizeof *y * (size_t)n), *a = malloc(sizeof *a * (size_t)n);
-    hsize_t dn[1] = {(hsize_t)n};
+    double *X = calloc((size_t)n * (size_t)d, sizeof *X), dzero = 0;
+    hsize_t dn[1] = {(hsize_t)n}, dx[2] = {(hsize_t)n, (hsize_t)d};
     long long zero = 0;
     int rc = -1;
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), g = -1;
-    if (!y || !a || f < 0) goto out;
+    if (!y || !a || !X || f < 0) goto out;
     for (int i = 0; i < n; i++) y[i] = i % 2, a[i] = i < minority ? 1 - y[i] : y[i];
     g = H5Gcreate2(f, "/train", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0 || fx_dset(g, "y", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, dn, &zero, y) ||
-        fx_dset(g, "a", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, dn, &zero, a))
+        fx_dset(g, "a", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, dn, &zero, a) ||
+        fx_dset(g, "X", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dx, &dzero, X))
         goto out;
     rc = 0;
 out:
@@ -393,6 +399,7 @@ out:
     if (f >= 0 && H5Fclose(f) < 0) rc = -1;
     free(y);
     free(a);
+    free(X);
     return rc;
 }
 
@@ -865,8 +872,9 @@ int main(int argc, char **argv)
     EXPECT(rc == 2 && has(e.msg, "--stat: 'var' is not std or sem"), "%d %s", rc, e.msg);
 
     /* gap to teacher against the bias strength of the data files */
-    EXPECT(fx_bias_data("report_bias10.h5", 200, 20) == 0 &&
-               fx_bias_data("report_bias01.h5", 1000, 10) == 0 &&
+    EXPECT(fx_bias_data("report_bias10.h5", 200, 2, 20) == 0 &&
+               fx_bias_data("report_bias01.h5", 1000, 2, 10) == 0 &&
+               fx_bias_data("report_bias_wide.h5", 100, 3, 50) == 0 &&
                fx_write("report_h.h5", file_h, (int)(sizeof file_h / sizeof file_h[0])) == 0,
            "writing report_h.h5 and its data files");
     remove("report_bias_gone.h5");
@@ -874,15 +882,16 @@ int main(int argc, char **argv)
              "report_plots_h", "--stat", "sem"});
     EXPECT(rc == 0, "gap_bias: rc %d: %s", rc, e.msg);
     free(t);
-    EXPECT(is_fig("report_plots_h", "gap_bias_mlp16_ep3.png", "PNG") &&
-               is_fig("report_plots_h", "gap_bias_mlp16_ep3.pdf", "%PDF") &&
+    EXPECT(is_fig("report_plots_h", "gap_bias_report-bias_mlp16_ep3.png", "PNG") &&
+               is_fig("report_plots_h", "gap_bias_report-bias_mlp16_ep3.pdf", "%PDF") &&
                is_fig("report_plots_h/report_bias10", "curves.png", "PNG"),
            "gap_bias figure and the per-dataset ones");
     t = slurp("report_plots_h/figures.md");
     /* kd: gaps -2, -4 at 0.1 (mean -3) and -10, -10 at 0.01; erm one seed */
-    EXPECT(t && has(t, "## gap_bias_mlp16_ep3\n") &&
+    EXPECT(t && has(t, "## gap_bias_report-bias_mlp16_ep3\n") &&
+               count(t, "\n## ") == 1 &&
                has(t, "Data files: report_bias10.h5 (0.1), report_bias01.h5 (0.01).") &&
-               !has(t, "report_bias_gone") && has(t, "- **kd**") && has(t, "- **erm**") &&
+               !has(t, "report_bias_gone") && !has(t, "report_bias_wide") && has(t, "- **kd**") && has(t, "- **erm**") &&
                has(t, "± standard error (sample std / sqrt(n))"),
            "gap_bias captions:\n%s", t);
     free(t);
@@ -890,7 +899,8 @@ int main(int argc, char **argv)
     rc = run("report_g.md", &t, &e, 3, (const char *[]){"report_g.h5", "--plots",
              "report_plots_g"});
     free(t);
-    EXPECT(rc == 0 && stat("report_plots_g/gap_bias_mlp16_ep3.png", &st) != 0, "no gap_bias");
+    EXPECT(rc == 0 && stat("report_plots_g/figures.md", &st) == 0 &&
+               stat("report_plots_g/gap_bias_data_mlp16_ep3.png", &st) != 0, "no gap_bias");
 
     /* --diagnostics: the hook */
     rc = run("report_diag.md", &t, &e, 2, (const char *[]){"report_a.h5", "--diagnostics"});
