@@ -2,7 +2,8 @@
  * method table of a paper. One line per dataset, student architecture and
  * teacher configuration; one column per method (student rows; the method's
  * arguments, weighting, epochs, optimiser or batch join the name only where
- * they differ between rows of that method); each cell the test worst-group
+ * they differ between rows of that method on one dataset and architecture,
+ * so each benchmark's own epochs and batch keep one column); each cell the test worst-group
  * accuracy, mean ± std over seeds; the teacher's in its own column. */
 #define _POSIX_C_SOURCE 200809L
 #include "report_internal.h"
@@ -42,7 +43,11 @@ static void pv_names(pv_table *p, const rep_table *t, const rep_data *d, const r
         for (int q = 0; q < t->n; q++) {
             if (q == r || t->rows[q].section != REP_SEC_STUDENT) continue;
             pv_untuned(d, o, t->rows[q].first, &y);
-            if (strcmp(x.method, y.method)) continue;
+            /* only rows that can share a line need telling apart: a
+             * benchmark's own epochs or batch don't split a column */
+            if (strcmp(x.method, y.method) || strcmp(x.dataset, y.dataset) ||
+                strcmp(x.arch, y.arch))
+                continue;
             vary[ARGS] |= strcmp(x.method_args, y.method_args) != 0;
             if (strcmp(x.method_args, y.method_args)) continue;
             vary[WEIGHTING] |= strcmp(x.weighting, y.weighting) != 0;

@@ -376,6 +376,14 @@ static const fx_job file_h[] = {
     BS("j013", "kd", "T=4", "j012", "report_bias_wide.h5", 1, 0.70),
 };
 
+/* kd with each benchmark's own batch: one pivot column, not one per batch */
+static const fx_job file_i[] = {
+    {"j000", "student", DONE, "kd", "T=4", "mlp[16]", "none", "", "", 1, {0.97, 0.5, 0.9, 0.97},
+     SGD, 64, "data/small.h5"},
+    {"j001", "student", DONE, "kd", "T=4", "mlp[16]", "none", "", "", 1, {0.97, 0.6, 0.9, 0.97},
+     SGD, 128, "data/big.h5"},
+};
+
 /* a data file of n training rows of d features with y = a but for
  * `minority` rows */
 static int fx_bias_data(const char *path, int n, int d, int minority)
@@ -870,6 +878,15 @@ int main(int argc, char **argv)
     free(t);
     rc = run("report_err.txt", NULL, &e, 3, (const char *[]){"report_d.h5", "--stat", "var"});
     EXPECT(rc == 2 && has(e.msg, "--stat: 'var' is not std or sem"), "%d %s", rc, e.msg);
+
+    /* pivot: a benchmark's own batch does not split kd's column */
+    EXPECT(fx_write("report_i.h5", file_i, (int)(sizeof file_i / sizeof file_i[0])) == 0,
+           "writing report_i.h5");
+    rc = run("report_i.md", &t, &e, 3, (const char *[]){"report_i.h5", "--pivot", "method"});
+    EXPECT(rc == 0 && has(t, "| benchmark | student | teacher | kd |\n") &&
+               has(t, "| small | mlp[16] | — | 50.0 ± 0.0 |\n") && has(t, "| big | mlp[16] | — | 60.0 ± 0.0 |\n"),
+           "pivot columns across benchmarks: rc %d:\n%s", rc, t);
+    free(t);
 
     /* gap to teacher against the bias strength of the data files */
     EXPECT(fx_bias_data("report_bias10.h5", 200, 2, 20) == 0 &&
