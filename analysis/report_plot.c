@@ -443,7 +443,7 @@ static int rp_curves(const rp_ctx *x, const rep_table *t, dett_err *e)
                 hi[ep] = k > 1 ? mean + sd : NAN;
             }
             S[s] = (plot_series){P[s]->label, maxE, xs, ys, lo, hi,
-                                 r->section == REP_SEC_TEACHER, 0};
+                                 r->section == REP_SEC_TEACHER, 0, 0};
         }
         rp_styles(x, P, m, S);
         plot_chart c = {.kind = PLOT_BAND, .xlabel = "epoch",
@@ -509,7 +509,7 @@ static int rp_groups(const rp_ctx *x, const rep_table *t, dett_err *e)
                 lo[g] = ok && r->n_done > 1 ? r->group_mean[g] - r->group_std[g] : NAN;
                 hi[g] = ok && r->n_done > 1 ? r->group_mean[g] + r->group_std[g] : NAN;
             }
-            S[s] = (plot_series){P[s]->label, G, xs, ys, lo, hi, 0, 0};
+            S[s] = (plot_series){P[s]->label, G, xs, ys, lo, hi, 0, 0, 0};
         }
         rp_styles(x, P, m, S);
         plot_chart c = {.kind = PLOT_DOTS, .xlabel = "group (label y, attribute a)",
@@ -661,7 +661,7 @@ static int rp_axis(const rp_ctx *x, const rep_table *t, const char *key, const c
                 xmin = fmin(xmin, P[s]->x[q]);
                 xmax = fmax(xmax, P[s]->x[q]);
             }
-            S[s] = (plot_series){P[s]->label, P[s]->n, P[s]->x, P[s]->m, lo[s], hi[s], 0, 0};
+            S[s] = (plot_series){P[s]->label, P[s]->n, P[s]->x, P[s]->m, lo[s], hi[s], 0, 0, 0};
         }
         for (int a = 1; a < nxt; a++)      /* ticks in order */
             for (int b = a; b > 0 && xt[b - 1] > xt[b]; b--) {
@@ -834,7 +834,20 @@ static int rp_gap_bias_one(const rp_ctx *x, const rep_table *t, const char **ds,
         double v = NAN;
         for (int k = 0; k < nds; k++)
             if (!strcmp(ds[k], j->dataset)) v = bias[k];
-        if (row->section != REP_SEC_STUDENT || row->gap_n == 0 || !(v > 0)) continue;
+        if (row->section != REP_SEC_STUDENT || row->n_done == 0 || !(v > 0)) continue;
+        /* a student without a teacher (group DRO): its distance to the
+         * dataset's one teacher row, if it has exactly one */
+        double gm = row->gap_mean, gs = row->gap_n > 1 ? row->gap_std : NAN;
+        if (row->gap_n == 0) {
+            int tr = -1, nt = 0;
+            for (int q = 0; q < t->n; q++)
+                if (t->rows[q].section == REP_SEC_TEACHER && t->rows[q].n_done > 0 &&
+                    !strcmp(d->jobs[t->rows[q].first].dataset, j->dataset))
+                    tr = q, nt++;
+            if (j->teacher_key[0] || nt != 1) continue;
+            gm = row->worst_mean - t->rows[tr].worst_mean;
+            gs = row->n_done > 1 ? row->worst_std : NAN;
+        }
         rep_job u;
         rep_job_untuned(j, x->o->tune, &u);
         snprintf(u.dataset, sizeof u.dataset, "%s", "one data file per bias strength");
@@ -863,8 +876,8 @@ static int rp_gap_bias_one(const rp_ctx *x, const rep_table *t, const char **ds,
         for (int p = 0; p < S->n; p++) dup |= S->x[p] == v;
         if (dup || S->n >= RP_MAXPT) continue;
         S->x[S->n] = v;
-        S->m[S->n] = row->gap_mean;
-        S->s[S->n] = row->gap_n > 1 ? row->gap_std : NAN;
+        S->m[S->n] = gm;
+        S->s[S->n] = gs;
         S->n++;
     }
     for (int s = 0; s < n; s++)                /* points by increasing x */
@@ -907,7 +920,7 @@ static int rp_gap_bias_one(const rp_ctx *x, const rep_table *t, const char **ds,
                 for (int k = 0; k < nxt; k++) seen |= xt[k] == P[s]->x[q];
                 if (!seen && nxt < RP_MAXPT) xt[nxt++] = P[s]->x[q];
             }
-            S[s] = (plot_series){P[s]->label, P[s]->n, P[s]->x, P[s]->m, lo[s], hi[s], 0, 0};
+            S[s] = (plot_series){P[s]->label, P[s]->n, P[s]->x, P[s]->m, lo[s], hi[s], 0, 0, 0};
         }
         for (int a = 1; a < nxt; a++)
             for (int b = a; b > 0 && xt[b - 1] > xt[b]; b--) {
@@ -919,14 +932,14 @@ static int rp_gap_bias_one(const rp_ctx *x, const rep_table *t, const char **ds,
         for (int s = 0; s < m; s++) used[S[s].style] = 1;
         while (zs < PLOT_MAX_SERIES - 1 && used[zs]) zs++;
         for (int q = 0; q < nxt; q++) zero[q] = 0;
-        S[m] = (plot_series){"teacher", nxt, xt, zero, NULL, NULL, 1, zs};
+        S[m] = (plot_series){"teacher", nxt, xt, zero, NULL, NULL, 1, zs, 1};
         int logx = nxt > 1 && xt[nxt - 1] / xt[0] >= 10;
         plot_chart c = {.kind = PLOT_ERRBAR,
                         .xlabel = logx ? "bias: minority share of train (log scale)"
                                        : "bias: minority share of train",
                         .ylabel = "gap to teacher (points)", .logx = logx, .nxt = nxt, .xt = xt,
                         .ymin = -100, .ymax = 100, .ns = m + 1, .s = S};
-        char arch[200], stem[260], lead[1400];
+        char arch[200], stem[260], lead[2400];
         rp_safe(P[0]->u.arch, arch, sizeof arch);
         int first = 1, last = 1;            /* the facet's chunks: stem-1, stem-2 */
         for (int q = 0; q < np; q++) {
@@ -951,7 +964,9 @@ static int rp_gap_bias_one(const rp_ctx *x, const rep_table *t, const char **ds,
         CHECK(plot_write(x->dir, stem, x->formats, &c, e));
         rep_fmt(lead, sizeof lead, "Worst-group gap to the teacher (points) against the bias "
                 "strength of the training data, %s, %d epochs: each seed's test worst-group "
-                "accuracy minus that of its own teacher job; marker, mean over seeds; bar, mean "
+                "accuracy minus that of its own teacher job (a student without a teacher, such as "
+                "group DRO: its mean minus the mean of the data set's teacher row, bar its "
+                "own spread); marker, mean over seeds; bar, mean "
                 "± %s over seeds (none for one seed); dashed line, the teacher (0). x: the "
                 "share of training rows whose attribute is not their class's most common one, "
                 "measured from the data file and rounded to 2 significant digits (1 - rho for "

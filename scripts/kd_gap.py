@@ -9,7 +9,9 @@ Prints one Markdown table per data set: a line per (bias strength, student
 epochs, student), the teacher's worst-group accuracy (mean ± spread over
 its seeds when teachers are paired with the students' seeds), then a column
 per method: the report's gap to teacher, each seed's worst-group accuracy
-minus that of its own teacher, mean ± spread over seeds, in points. The
+minus that of its own teacher, mean ± spread over seeds, in points; a
+method without a teacher (group DRO, marked *): its mean minus the mean of
+the data set's teacher row, ± its own spread. The
 spread is the report's (sample std, or the standard error with
 --stat sem: the CSV's column names say which)."""
 import csv
@@ -42,14 +44,21 @@ def cell(mean, spread, n):
 teachers = {r["dataset"]: r for r in rows if r["section"] == "teacher"}
 methods, lines = [], {}
 for r in rows:
-    if r["section"] == "teacher" or r["gap_to_teacher_mean"] == "":
+    if r["section"] == "teacher" or r["worst_mean"] == "":
+        continue
+    if r["gap_to_teacher_mean"] != "":
+        c = cell(r["gap_to_teacher_mean"], r[f"gap_to_teacher_{sp}"], r["gap_to_teacher_n"])
+    elif not r["teacher"] and r["dataset"] in teachers:
+        # no teacher of its own (group DRO): its mean minus the teacher row's
+        t = teachers[r["dataset"]]
+        c = cell(float(r["worst_mean"]) - float(t["worst_mean"]), r[f"worst_{sp}"],
+                 r["worst_n"]) + "*"
+    else:
         continue
     if r["method"] not in methods:
         methods.append(r["method"])
     key = (r["dataset"], int(r["epochs"] or 0), r["arch"])
-    lines.setdefault(key, {})[r["method"]] = cell(r["gap_to_teacher_mean"],
-                                                  r[f"gap_to_teacher_{sp}"],
-                                                  r["gap_to_teacher_n"])
+    lines.setdefault(key, {})[r["method"]] = c
 families = sorted({strength(k[0])[0] for k in lines})
 for fam in families:
     print(f"\n**{fam}** (gap to teacher, points: mean ± {'s.e.' if sp == 'sem' else 'std'} over seeds)\n")

@@ -371,6 +371,11 @@ static const fx_job file_h[] = {
     BS("j009", "erm", "", "j005", "report_bias01.h5", 1, 0.40),
     BT("j010", "report_bias_gone.h5", 1, 0.80),
     BS("j011", "kd", "T=4", "j010", "report_bias_gone.h5", 1, 0.70),
+    /* group DRO has no teacher: its distance to the data set's teacher row */
+    {"j014", "student", DONE, "groupdro", "eta=0.01", "mlp[16]", "none", "", "", 1,
+     {0.97, 0.75, 0.95, 0.97}, NULL, 0, "report_bias10.h5"},
+    {"j015", "student", DONE, "groupdro", "eta=0.01", "mlp[16]", "none", "", "", 1,
+     {0.97, 0.65, 0.95, 0.97}, NULL, 0, "report_bias01.h5"},
     /* rows of another shape: another family, alone in it (no figure) */
     BT("j012", "report_bias_wide.h5", 1, 0.80),
     BS("j013", "kd", "T=4", "j012", "report_bias_wide.h5", 1, 0.70),
@@ -908,7 +913,7 @@ int main(int argc, char **argv)
     EXPECT(t && has(t, "## gap_bias_report-bias_mlp16_ep3\n") &&
                count(t, "\n## ") == 1 &&
                has(t, "Data files: report_bias10.h5 (0.1), report_bias01.h5 (0.01).") &&
-               !has(t, "report_bias_gone") && !has(t, "report_bias_wide") && has(t, "- **kd**") && has(t, "- **erm**") &&
+               !has(t, "report_bias_gone") && !has(t, "report_bias_wide") && has(t, "- **groupdro**") && has(t, "- **kd**") && has(t, "- **erm**") &&
                has(t, "± standard error (sample std / sqrt(n))"),
            "gap_bias captions:\n%s", t);
     free(t);
