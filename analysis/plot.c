@@ -277,7 +277,7 @@ static double pl_px(const pl_layout *L, const plot_chart *c, int s, int p)
         return L->x0 + (p + 0.5) * slot + off * pitch;
     }
     double x = pl_x(L, c, c->s[s].x[p]);
-    return c->kind == PLOT_ERRBAR ? x + off * 1.6 : x;
+    return c->kind == PLOT_ERRBAR && !c->s[s].plain ? x + off * 1.6 : x;
 }
 
 static void pl_series(cairo_t *cr, const pl_layout *L, const plot_chart *c, int s)
@@ -336,7 +336,7 @@ static void pl_series(cairo_t *cr, const pl_layout *L, const plot_chart *c, int 
         }
         cairo_stroke(cr);
     }
-    int marks = c->kind != PLOT_BAND || c->markers || S->n == 1;
+    int marks = (c->kind != PLOT_BAND || c->markers || S->n == 1) && !S->plain;
     for (int p = 0; marks && p < S->n; p++)
         if (isfinite(S->y[p])) pl_marker(cr, S->style, pl_px(L, c, s, p), pl_y(L, S->y[p]));
 }
@@ -437,7 +437,8 @@ static void pl_legend(cairo_t *cr, const pl_layout *L, const plot_chart *c)
             cairo_stroke(cr);
             pl_dash(cr, 0);
         }
-        if (c->kind != PLOT_BAND || c->markers) pl_marker(cr, st, x + 0.5 * PL_SWATCH, y);
+        if ((c->kind != PLOT_BAND || c->markers) && !c->s[s].plain)
+            pl_marker(cr, st, x + 0.5 * PL_SWATCH, y);
         cairo_set_source_rgb(cr, 0, 0, 0);
         /* a label wider than its column is cut with "..." */
         char buf[256];

@@ -28,6 +28,8 @@ typedef struct {
     int style;                      /* colour and marker 0 .. PLOT_MAX_SERIES-1, distinct
                                        within a chart (the caller keeps a method's style
                                        across figures) */
+    int plain;                      /* a reference line (e.g. the teacher's level): no
+                                       markers, not offset sideways */
 } plot_series;
 
 typedef enum {

@@ -150,7 +150,8 @@ static char *rp_slurp(const char *path, dett_err *e)
 
 void report_args_default(report_args *a)
 {
-    *a = (report_args){.select = "val-worst", .format = "md", .plot_format = "pdf,png"};
+    *a = (report_args){.select = "val-worst", .format = "md", .plot_format = "pdf,png",
+                       .stat = "std"};
 }
 
 /* the values of a, checked (2 with a message if one is not valid) into o, d */
@@ -176,6 +177,9 @@ static int rp_values(const report_args *a, rep_opts *o, rep_data *d, char **scri
         return dett_fail(e, "report: --pivot: '%s' is not 'method' (the only pivot so far)",
                          a->pivot), 2;
     o->pivot = a->pivot != NULL;
+    if (strcmp(a->stat, "std") && strcmp(a->stat, "sem"))
+        return dett_fail(e, "report: --stat: '%s' is not std or sem", a->stat), 2;
+    o->sem = !strcmp(a->stat, "sem");
     o->per_group = a->per_group;
     o->diagnostics = a->diagnostics;
     o->ident = a->ident;
@@ -216,6 +220,7 @@ int report_exec(FILE *out, const report_args *a, dett_err *e)
             goto fail;
         }
     CHECK(rep_table_build(&t, &d, o.select, o.tune, e));
+    if (o.sem) rep_table_sem(&t);
     CHECK(rep_print(out, &t, &d, &o, e));
     if (o.diagnostics) {
         if (o.format == REP_CSV) rp_diagnostics(stderr, &d, "");

@@ -22,12 +22,12 @@
 typedef struct {
     const char *const *files;
     int n_files;
-    const char *select, *format, *plot_format;   /* as given; defaults below */
+    const char *select, *format, *plot_format, *stat;   /* as given; defaults below */
     const char *tune, *plots, *pivot, *script;   /* NULL: not given */
     int per_group, diagnostics, ident, all;
 } report_args;
 
-/* select val-worst, format md, plot format pdf,png, nothing else */
+/* select val-worst, format md, plot format pdf,png, stat std, nothing else */
 void report_args_default(report_args *a);
 /* the report of a onto out (the caller's; not closed). 0 ok; 2 a value of
  * an option that is not valid, 1 any other failure, e (may be NULL) holding

@@ -207,7 +207,17 @@ typedef struct {
     int pivot;                        /* --pivot method: the compact table instead */
     const char *tune;                 /* --tune KEYS, or NULL */
     unsigned plot_formats;            /* REP_PLOT_* bits (--plot-format) */
+    int sem;                          /* --stat sem: every ± is the standard error of
+                                         the mean (sample std / sqrt(n)), not the std */
 } rep_opts;
+
+/* the spread every ± of the report shows, for captions and intros:
+ * "sample std" or "standard error (sample std / sqrt(n))" */
+const char *rep_spread_text(const rep_opts *o);
+/* --stat sem: turns every spread of t's rows (worst, average, mean-group,
+ * per-group: over the done seeds; gap to teacher: over its seeds) from
+ * the sample std into the standard error of the mean, std / sqrt(n) */
+void rep_table_sem(rep_table *t);
 
 /* escapes s for format f (Markdown cell, LaTeX, CSV field) onto out */
 void rep_text(FILE *out, rep_format f, const char *s);

@@ -2,7 +2,8 @@
  * method table of a paper. One line per dataset, student architecture and
  * teacher configuration; one column per method (student rows; the method's
  * arguments, weighting, epochs, optimiser or batch join the name only where
- * they differ between rows of that method); each cell the test worst-group
+ * they differ between rows of that method on one dataset and architecture,
+ * so each benchmark's own epochs and batch keep one column); each cell the test worst-group
  * accuracy, mean ± std over seeds; the teacher's in its own column. */
 #define _POSIX_C_SOURCE 200809L
 #include "report_internal.h"
@@ -42,7 +43,11 @@ static void pv_names(pv_table *p, const rep_table *t, const rep_data *d, const r
         for (int q = 0; q < t->n; q++) {
             if (q == r || t->rows[q].section != REP_SEC_STUDENT) continue;
             pv_untuned(d, o, t->rows[q].first, &y);
-            if (strcmp(x.method, y.method)) continue;
+            /* only rows that can share a line need telling apart: a
+             * benchmark's own epochs or batch don't split a column */
+            if (strcmp(x.method, y.method) || strcmp(x.dataset, y.dataset) ||
+                strcmp(x.arch, y.arch))
+                continue;
             vary[ARGS] |= strcmp(x.method_args, y.method_args) != 0;
             if (strcmp(x.method_args, y.method_args)) continue;
             vary[WEIGHTING] |= strcmp(x.weighting, y.weighting) != 0;
@@ -233,12 +238,15 @@ static void pv_csv_num(FILE *out, int ok, double x)
     else fputc(',', out);
 }
 
-static void pv_csv(FILE *out, const pv_table *p, const rep_table *t, const rep_data *d)
+static void pv_csv(FILE *out, const pv_table *p, const rep_table *t, const rep_data *d,
+                   const rep_opts *o)
 {
     char h[PV_NAME + 16];
-    fputs("benchmark,student,dataset,teacher_model,teacher_mean,teacher_std,teacher_n", out);
+    const char *sp = o->sem ? "sem" : "std";
+    fprintf(out, "benchmark,student,dataset,teacher_model,teacher_mean,teacher_%s,teacher_n",
+            sp);
     for (int c = 0; c < p->n_cols; c++) {
-        const char *suffix[3] = {"mean", "std", "n"};
+        const char *suffix[3] = {"mean", sp, "n"};
         for (int k = 0; k < 3; k++) {
             fputc(',', out);
             rep_fmt(h, sizeof h, "%s %s", p->col[c], suffix[k]);
@@ -335,14 +343,14 @@ int rep_print_pivot(FILE *out, const rep_table *t, const rep_data *d, const rep_
     if (pv_build(&p, t, d, o, e)) return -1;
     const char *pre = o->format == REP_LATEX ? "% " : "";
     int max_n = pv_max_n(&p, t);
-    if (o->format == REP_CSV) pv_csv(out, &p, t, d);
+    if (o->format == REP_CSV) pv_csv(out, &p, t, d, o);
     else {
         if (o->format == REP_MD) fputs("# dett report: worst-group accuracy by method\n\n", out);
         rep_intro(out, d, o, pre);
-        fprintf(out, "%sCells: test worst-group accuracy (%%), mean ± std over %d seeds "
+        fprintf(out, "%sCells: test worst-group accuracy (%%), mean ± %s over %d seeds "
                 "((n=K): fewer finished); teacher: its own, one line per teacher configuration. "
                 "Bold: the best of the line apart from groupdro, which trains with group "
-                "labels (the baseline).\n", pre, max_n);
+                "labels (the baseline).\n", pre, o->sem ? rep_spread_text(o) : "std", max_n);
         if (o->format == REP_MD) fputc('\n', out);
         if (p.n_lines == 0) fprintf(out, "%sNo student rows.\n", pre);
         else pv_text(out, o->format, &p, t, d);

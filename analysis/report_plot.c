@@ -9,8 +9,16 @@
  *              that takes >= 2 values within a series; a key that several
  *              methods have gets one figure per method (axis_METHOD_KEY)
  *
+ *   gap_bias_ARCH_epE  (rows over several datasets) each student's
+ *              worst-group gap to its own teacher against the bias strength
+ *              of its training data, measured from the data file (the share
+ *              of training rows whose attribute is not their class's most
+ *              common one); one figure per student architecture and
+ *              budget (epochs), one series per method (report_plot.c's
+ *              rp_gap_bias)
+ *
  * Every mark is the mean over seeds and every band or bar mean ± sample std
- * over seeds. A figure holds at most PLOT_MAX_SERIES series: more are
+ * over seeds (--stat sem: ± the standard error). A figure holds at most PLOT_MAX_SERIES series: more are
  * split into panels (files NAME-1, NAME-2, ...) by section and
  * architecture, then in order. Legends carry short labels (method and what
  * differs within the panel); the full configuration of each series, the
@@ -21,6 +29,7 @@
 #include "report_internal.h"
 #include "results_format.h"
 #include <errno.h>
+#include <hdf5.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -427,13 +436,14 @@ static int rp_curves(const rp_ctx *x, const rep_table *t, dett_err *e)
                 }
                 double mean, sd;
                 rep_mean_std(v, k, &mean, &sd);
+                if (x->o->sem && k > 1) sd /= sqrt((double)k);
                 xs[ep] = ep + 1;
                 ys[ep] = mean;
                 lo[ep] = k > 1 ? mean - sd : NAN;
                 hi[ep] = k > 1 ? mean + sd : NAN;
             }
             S[s] = (plot_series){P[s]->label, maxE, xs, ys, lo, hi,
-                                 r->section == REP_SEC_TEACHER, 0};
+                                 r->section == REP_SEC_TEACHER, 0, 0};
         }
         rp_styles(x, P, m, S);
         plot_chart c = {.kind = PLOT_BAND, .xlabel = "epoch",
@@ -442,9 +452,11 @@ static int rp_curves(const rp_ctx *x, const rep_table *t, dett_err *e)
         char stem[64];
         rp_stem(stem, sizeof stem, "curves", p, np);
         CHECK(plot_write(x->dir, stem, x->formats, &c, e));
-        rp_caption(x, stem, "Test worst-group accuracy (%) per epoch: line, mean over seeds; "
-                   "band, mean ± sample std over seeds (no band for one seed). Teachers "
-                   "dashed.", P, m);
+        char lead[400];
+        rep_fmt(lead, sizeof lead, "Test worst-group accuracy (%%) per epoch: line, mean over "
+                "seeds; band, mean ± %s over seeds (no band for one seed). Teachers dashed.",
+                rep_spread_text(x->o));
+        rp_caption(x, stem, lead, P, m);
     }
     rc = 0;
 fail:
@@ -497,7 +509,7 @@ static int rp_groups(const rp_ctx *x, const rep_table *t, dett_err *e)
                 lo[g] = ok && r->n_done > 1 ? r->group_mean[g] - r->group_std[g] : NAN;
                 hi[g] = ok && r->n_done > 1 ? r->group_mean[g] + r->group_std[g] : NAN;
             }
-            S[s] = (plot_series){P[s]->label, G, xs, ys, lo, hi, 0, 0};
+            S[s] = (plot_series){P[s]->label, G, xs, ys, lo, hi, 0, 0, 0};
         }
         rp_styles(x, P, m, S);
         plot_chart c = {.kind = PLOT_DOTS, .xlabel = "group (label y, attribute a)",
@@ -506,9 +518,11 @@ static int rp_groups(const rp_ctx *x, const rep_table *t, dett_err *e)
         char stem[64];
         rp_stem(stem, sizeof stem, "groups", p, np);
         CHECK(plot_write(x->dir, stem, x->formats, &c, e));
-        rp_caption(x, stem, "Test accuracy (%) per group g = y * A + a at the selected epoch: "
-                   "marker, mean over seeds; bar, mean ± sample std over seeds (none for one "
-                   "seed). The y axis is zoomed to the data.", P, m);
+        char lead[400];
+        rep_fmt(lead, sizeof lead, "Test accuracy (%%) per group g = y * A + a at the selected "
+                "epoch: marker, mean over seeds; bar, mean ± %s over seeds (none for one "
+                "seed). The y axis is zoomed to the data.", rep_spread_text(x->o));
+        rp_caption(x, stem, lead, P, m);
     }
     rc = 0;
 fail:
@@ -647,7 +661,7 @@ static int rp_axis(const rp_ctx *x, const rep_table *t, const char *key, const c
                 xmin = fmin(xmin, P[s]->x[q]);
                 xmax = fmax(xmax, P[s]->x[q]);
             }
-            S[s] = (plot_series){P[s]->label, P[s]->n, P[s]->x, P[s]->m, lo[s], hi[s], 0, 0};
+            S[s] = (plot_series){P[s]->label, P[s]->n, P[s]->x, P[s]->m, lo[s], hi[s], 0, 0, 0};
         }
         for (int a = 1; a < nxt; a++)      /* ticks in order */
             for (int b = a; b > 0 && xt[b - 1] > xt[b]; b--) {
@@ -679,16 +693,355 @@ static int rp_axis(const rp_ctx *x, const rep_table *t, const char *key, const c
         }
         CHECK(plot_write(x->dir, stem, x->formats, &c, e));
         rep_fmt(lead, sizeof lead, "Test worst-group accuracy (%%) against %s%s%s%s: marker, "
-                "mean over seeds; bar, mean ± sample std over seeds (none for one seed). "
+                "mean over seeds; bar, mean ± %s over seeds (none for one seed). "
                 "Series are offset sideways by a hair so that their bars stay apart.",
                 method, method[0] ? "'s " : "", key,
-                strcmp(key, "width") ? "" : " (the width of the last hidden layer)");
+                strcmp(key, "width") ? "" : " (the width of the last hidden layer)",
+                rep_spread_text(x->o));
         rp_caption(x, stem, lead, P, m);
     }
     rc = 0;
 fail:
     free(it);
     free(panel);
+    return rc;
+}
+
+
+/* ---- gap_bias: gap to teacher against the bias strength of the data ------------------------ */
+
+/* n integers of the 1-d dataset name of file f into *out (malloc'd); -1 if
+ * missing or not 1-d */
+static long long rp_read_ints(hid_t f, const char *name, long long **out)
+{
+    long long n = -1;
+    *out = NULL;
+    hid_t ds = H5Dopen2(f, name, H5P_DEFAULT), sp = -1;
+    if (ds < 0) return -1;
+    if ((sp = H5Dget_space(ds)) >= 0 && H5Sget_simple_extent_ndims(sp) == 1) {
+        hssize_t k = H5Sget_simple_extent_npoints(sp);
+        if (k > 0 && (*out = malloc(sizeof **out * (size_t)k)) &&
+            H5Dread(ds, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) >= 0)
+            n = (long long)k;
+    }
+    if (sp >= 0) H5Sclose(sp);
+    H5Dclose(ds);
+    if (n < 0) {
+        free(*out);
+        *out = NULL;
+    }
+    return n;
+}
+
+/* the bias strength of a data file: the share of its training rows whose
+ * attribute is not the most common one of their class (1 - rho for a
+ * two-class, two-attribute file with P(a = y) = rho), rounded to 2
+ * significant digits; NAN if the file or its /train/y, /train/a can't be
+ * read (the figure then leaves that dataset out). sig[cap]: the shape of
+ * a row of /train/X ("588", "3x14x14"; "" if unreadable), which tells data
+ * sets of one family (the same data at other bias strengths) from others */
+static double rp_bias(const char *path, char *sig, size_t cap)
+{
+    double share = NAN;
+    sig[0] = '\0';
+    long long *y = NULL, *a = NULL, *cnt = NULL;
+    H5E_auto2_t fn;
+    void *fd;
+    int quiet = H5Eget_auto2(H5E_DEFAULT, &fn, &fd) >= 0 &&
+                H5Eset_auto2(H5E_DEFAULT, NULL, NULL) >= 0;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f >= 0) {
+        hid_t X = H5Dopen2(f, "/train/X", H5P_DEFAULT), sp = X >= 0 ? H5Dget_space(X) : -1;
+        hsize_t dims[8];
+        int nd = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+        for (int k = 1; k < nd && k < 8; k++) {       /* a row's shape: "588", "3x14x14" */
+            size_t l = strlen(sig);
+            rep_fmt(sig + l, cap - l, "%s%llu", k > 1 ? "x" : "", (unsigned long long)dims[k]);
+        }
+        if (sp >= 0) H5Sclose(sp);
+        if (X >= 0) H5Dclose(X);
+        long long n = rp_read_ints(f, "/train/y", &y), na = rp_read_ints(f, "/train/a", &a);
+        long long ymax = 0, amax = 0, ok = n > 0 && n == na;
+        for (long long i = 0; ok && i < n; i++) {
+            ok = y[i] >= 0 && a[i] >= 0 && y[i] < 4096 && a[i] < 4096;
+            if (y[i] > ymax) ymax = y[i];
+            if (a[i] > amax) amax = a[i];
+        }
+        if (ok && (cnt = calloc((size_t)((ymax + 1) * (amax + 1)), sizeof *cnt))) {
+            for (long long i = 0; i < n; i++) cnt[y[i] * (amax + 1) + a[i]]++;
+            long long modal = 0;
+            for (long long c = 0; c <= ymax; c++) {
+                long long best = 0;
+                for (long long k = 0; k <= amax; k++)
+                    if (cnt[c * (amax + 1) + k] > best) best = cnt[c * (amax + 1) + k];
+                modal += best;
+            }
+            share = 1.0 - (double)modal / (double)n;
+            if (share > 0) {            /* 2 significant digits */
+                double p = pow(10.0, floor(log10(share)) - 1);
+                share = round(share / p) * p;
+            }
+        }
+        H5Fclose(f);
+    }
+    if (quiet) H5Eset_auto2(H5E_DEFAULT, fn, fd);
+    free(y);
+    free(a);
+    free(cnt);
+    return share;
+}
+
+/* the file-name-safe form of an arch label: "mlp[16,16]" -> "mlp16-16" */
+static void rp_safe(const char *s, char *buf, size_t cap)
+{
+    size_t k = 0;
+    for (; *s && k + 1 < cap; s++) {
+        char c = *s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            buf[k++] = c;
+        else if (c == ',' || c == '_') buf[k++] = '-';
+    }
+    buf[k] = '\0';
+}
+
+/* gap_bias_<family>_<arch>_ep<E>[-p] of one family of datasets (bias[k]
+ * NAN: ds[k] is not of it): one figure per student architecture and
+ * epochs, one series per configuration otherwise (method, its arguments,
+ * weighting, optimiser, batch), x the bias strength of the series' data
+ * files (rp_bias), y the gap to the teacher; a dashed zero line is the
+ * teacher. Written into x->dir with captions in x->md; nothing if fewer
+ * than two datasets have a known bias strength. */
+static int rp_gap_bias_one(const rp_ctx *x, const rep_table *t, const char **ds,
+                           const double *bias, int nds, const char *fam, dett_err *e)
+{
+    const rep_data *d = x->d;
+    int rc = -1, n = 0, *panel = NULL;
+    rp_item *it = malloc(sizeof *it * ((size_t)t->n + 1));
+    panel = malloc(sizeof(int) * ((size_t)t->n + 1));
+    if (!it || !panel) {
+        dett_fail(e, "report: out of memory (plots)");
+        goto fail;
+    }
+    int known = 0;
+    for (int k = 0; k < nds; k++) known += isfinite(bias[k]) && bias[k] > 0;
+    if (known < 2) {
+        rc = 0;
+        goto fail;
+    }
+    for (int r = 0; r < t->n; r++) {
+        const rep_row *row = &t->rows[r];
+        const rep_job *j = &d->jobs[row->first];
+        double v = NAN;
+        for (int k = 0; k < nds; k++)
+            if (!strcmp(ds[k], j->dataset)) v = bias[k];
+        if (row->section != REP_SEC_STUDENT || row->n_done == 0 || !(v > 0)) continue;
+        /* a student without a teacher (group DRO): its distance to the
+         * dataset's one teacher row, if it has exactly one */
+        double gm = row->gap_mean, gs = row->gap_n > 1 ? row->gap_std : NAN;
+        if (row->gap_n == 0) {
+            int tr = -1, nt = 0;
+            for (int q = 0; q < t->n; q++)
+                if (t->rows[q].section == REP_SEC_TEACHER && t->rows[q].n_done > 0 &&
+                    !strcmp(d->jobs[t->rows[q].first].dataset, j->dataset))
+                    tr = q, nt++;
+            if (j->teacher_key[0] || nt != 1) continue;
+            gm = row->worst_mean - t->rows[tr].worst_mean;
+            gs = row->n_done > 1 ? row->worst_std : NAN;
+        }
+        rep_job u;
+        rep_job_untuned(j, x->o->tune, &u);
+        snprintf(u.dataset, sizeof u.dataset, "%s", "one data file per bias strength");
+        u.teacher_key[0] = '\0';
+        int s = 0;
+        for (; s < n; s++) {
+            const rep_job *w = &it[s].u;
+            if (!strcmp(w->method, u.method) && !strcmp(w->method_args, u.method_args) &&
+                !strcmp(w->weighting, u.weighting) && !strcmp(w->arch, u.arch) &&
+                !strcmp(w->teacher_label, u.teacher_label) && w->epochs == u.epochs &&
+                !strcmp(w->optim, u.optim) && w->batch == u.batch)
+                break;
+        }
+        if (s == n) {
+            memset(&it[n], 0, sizeof it[n]);
+            it[n].row = r;
+            it[n].section = REP_SEC_STUDENT;
+            it[n].u = u;
+            rep_fmt(it[n].facet, sizeof it[n].facet, "%s|%d", u.arch, u.epochs);
+            rp_describe(&it[n], row, d, x->o->tune);
+            it[n].part[P_SEEDS][0] = it[n].part[P_TUNED][0] = '\0';
+            n++;
+        }
+        rp_item *S = &it[s];
+        int dup = 0;
+        for (int p = 0; p < S->n; p++) dup |= S->x[p] == v;
+        if (dup || S->n >= RP_MAXPT) continue;
+        S->x[S->n] = v;
+        S->m[S->n] = gm;
+        S->s[S->n] = gs;
+        S->n++;
+    }
+    for (int s = 0; s < n; s++)                /* points by increasing x */
+        for (int a = 1; a < it[s].n; a++)
+            for (int b = a; b > 0 && it[s].x[b - 1] > it[s].x[b]; b--) {
+                double tx = it[s].x[b], tm = it[s].m[b], ts = it[s].s[b];
+                it[s].x[b] = it[s].x[b - 1], it[s].m[b] = it[s].m[b - 1];
+                it[s].s[b] = it[s].s[b - 1];
+                it[s].x[b - 1] = tx, it[s].m[b - 1] = tm, it[s].s[b - 1] = ts;
+            }
+    /* facets in first-seen order; a facet of more than PLOT_MAX_SERIES - 1
+     * series (one slot is the teacher's line) in chunks */
+    int np = 0;
+    for (int i = 0; i < n; i++) panel[i] = -1;
+    for (int i = 0; i < n; i++) {
+        if (panel[i] >= 0) continue;
+        int m = 0, total = 0, chunks, per;
+        for (int j2 = i; j2 < n; j2++) total += !strcmp(it[j2].facet, it[i].facet);
+        chunks = (total + PLOT_MAX_SERIES - 2) / (PLOT_MAX_SERIES - 1);
+        per = (total + chunks - 1) / chunks;
+        for (int j2 = i; j2 < n; j2++)
+            if (!strcmp(it[j2].facet, it[i].facet)) panel[j2] = np + m++ / per;
+        np += chunks;
+    }
+    for (int p = 0; p < np; p++) {
+        rp_item *P[PLOT_MAX_SERIES];
+        plot_series S[PLOT_MAX_SERIES];
+        double lo[PLOT_MAX_SERIES][RP_MAXPT], hi[PLOT_MAX_SERIES][RP_MAXPT], xt[RP_MAXPT];
+        double zero[RP_MAXPT];
+        int m = 0, nxt = 0;
+        for (int i = 0; i < n && m < PLOT_MAX_SERIES - 1; i++)
+            if (panel[i] == p) P[m++] = &it[i];
+        if (m == 0) continue;
+        rp_labels(P, m);
+        for (int s = 0; s < m; s++) {
+            for (int q = 0; q < P[s]->n; q++) {
+                lo[s][q] = P[s]->m[q] - P[s]->s[q];
+                hi[s][q] = P[s]->m[q] + P[s]->s[q];
+                int seen = 0;
+                for (int k = 0; k < nxt; k++) seen |= xt[k] == P[s]->x[q];
+                if (!seen && nxt < RP_MAXPT) xt[nxt++] = P[s]->x[q];
+            }
+            S[s] = (plot_series){P[s]->label, P[s]->n, P[s]->x, P[s]->m, lo[s], hi[s], 0, 0, 0};
+        }
+        for (int a = 1; a < nxt; a++)
+            for (int b = a; b > 0 && xt[b - 1] > xt[b]; b--) {
+                double tmp = xt[b];
+                xt[b] = xt[b - 1], xt[b - 1] = tmp;
+            }
+        rp_styles(x, P, m, S);
+        int used[PLOT_MAX_SERIES] = {0}, zs = 0;
+        for (int s = 0; s < m; s++) used[S[s].style] = 1;
+        while (zs < PLOT_MAX_SERIES - 1 && used[zs]) zs++;
+        for (int q = 0; q < nxt; q++) zero[q] = 0;
+        S[m] = (plot_series){"teacher", nxt, xt, zero, NULL, NULL, 1, zs, 1};
+        int logx = nxt > 1 && xt[nxt - 1] / xt[0] >= 10;
+        plot_chart c = {.kind = PLOT_ERRBAR,
+                        .xlabel = logx ? "bias: minority share of train (log scale)"
+                                       : "bias: minority share of train",
+                        .ylabel = "gap to teacher (points)", .logx = logx, .nxt = nxt, .xt = xt,
+                        .ymin = -100, .ymax = 100, .ns = m + 1, .s = S};
+        char arch[200], stem[260], lead[2400];
+        rp_safe(P[0]->u.arch, arch, sizeof arch);
+        int first = 1, last = 1;            /* the facet's chunks: stem-1, stem-2 */
+        for (int q = 0; q < np; q++) {
+            int same = 0;
+            for (int i = 0; i < n && !same; i++)
+                same = panel[i] == q && !strcmp(it[i].facet, P[0]->facet);
+            if (same && q < p) first = 0, last++;
+            else if (same && q > p) last++;
+        }
+        rep_fmt(stem, sizeof stem, "gap_bias_%s_%s_ep%d", fam, arch, P[0]->u.epochs);
+        if (!(first && last == 1)) {
+            int k = 1;
+            for (int q = 0; q < p; q++)
+                for (int i = 0; i < n; i++)
+                    if (panel[i] == q && !strcmp(it[i].facet, P[0]->facet)) {
+                        k++;
+                        break;
+                    }
+            size_t l = strlen(stem);
+            rep_fmt(stem + l, sizeof stem - l, "-%d", k);
+        }
+        CHECK(plot_write(x->dir, stem, x->formats, &c, e));
+        rep_fmt(lead, sizeof lead, "Worst-group gap to the teacher (points) against the bias "
+                "strength of the training data, %s, %d epochs: each seed's test worst-group "
+                "accuracy minus that of its own teacher job (a student without a teacher, such as "
+                "group DRO: its mean minus the mean of the data set's teacher row, bar its "
+                "own spread); marker, mean over seeds; bar, mean "
+                "± %s over seeds (none for one seed); dashed line, the teacher (0). x: the "
+                "share of training rows whose attribute is not their class's most common one, "
+                "measured from the data file and rounded to 2 significant digits (1 - rho for "
+                "two classes with P(a = y) = rho). Data files:",
+                P[0]->u.arch, P[0]->u.epochs, rep_spread_text(x->o));
+        for (int k = 0, shown = 0; k < nds; k++)
+            if (bias[k] > 0) {
+                size_t l = strlen(lead);
+                rep_fmt(lead + l, sizeof lead - l, "%s %s (%g)", shown++ ? "," : "",
+                        rp_base(ds[k]), bias[k]);
+            }
+        size_t l = strlen(lead);
+        rep_fmt(lead + l, sizeof lead - l, ".");
+        rp_caption(x, stem, lead, P, m);
+    }
+    rc = 0;
+fail:
+    free(it);
+    free(panel);
+    return rc;
+}
+
+/* the gap_bias figures of every family of datasets (rp_bias's sig), named
+ * after the family: the longest common prefix of its files' names without
+ * trailing digits, dots, '_' and '-' ("cfmnist14_rho", "synth_p") */
+static int rp_gap_bias(const rp_ctx *x, const rep_table *t, dett_err *e)
+{
+    const rep_data *d = x->d;
+    int rc = -1, nds = 0;
+    const char **ds = calloc((size_t)t->n + 1, sizeof *ds);
+    double *bias = calloc((size_t)t->n + 1, sizeof *bias);
+    double *fb = calloc((size_t)t->n + 1, sizeof *fb);
+    char (*sig)[64] = calloc((size_t)t->n + 1, sizeof *sig);
+    int *done = calloc((size_t)t->n + 1, sizeof *done);
+    if (!ds || !bias || !fb || !sig || !done) {
+        dett_fail(e, "report: out of memory (plots)");
+        goto fail;
+    }
+    for (int r = 0; r < t->n; r++) {           /* the datasets and their bias, once each */
+        const char *p = d->jobs[t->rows[r].first].dataset;
+        int seen = 0;
+        for (int k = 0; k < nds && !seen; k++) seen = !strcmp(ds[k], p);
+        if (!seen) {
+            ds[nds] = p;
+            bias[nds] = rp_bias(p, sig[nds], sizeof sig[nds]);
+            nds++;
+        }
+    }
+    for (int f = 0; f < nds; f++) {
+        if (done[f] || !sig[f][0]) continue;
+        char fam[200];
+        rep_fmt(fam, sizeof fam, "%s", rp_base(ds[f]));
+        for (int k = 0; k < nds; k++) {
+            int same = !strcmp(sig[k], sig[f]);
+            done[k] |= same;
+            fb[k] = same ? bias[k] : NAN;
+            if (!same) continue;
+            const char *b = rp_base(ds[k]);
+            size_t q = 0;
+            while (fam[q] && fam[q] == b[q]) q++;
+            fam[q] = '\0';
+        }
+        size_t l = strlen(fam);
+        while (l > 0 && strchr("0123456789._-", fam[l - 1])) fam[--l] = '\0';
+        char safe[200];
+        rp_safe(fam, safe, sizeof safe);
+        CHECK(rp_gap_bias_one(x, t, ds, fb, nds, safe[0] ? safe : "data", e));
+    }
+    rc = 0;
+fail:
+    free(ds);
+    free(bias);
+    free(fb);
+    free(sig);
+    free(done);
     return rc;
 }
 
@@ -729,10 +1082,10 @@ static int rp_plots_one(const char *dir, const rep_table *t, const rep_data *d,
     fputs("# Figures\n\nWritten by `dett report` from ", x.md);
     for (int f = 0; f < d->n_files; f++) fprintf(x.md, "%s%s", f ? ", " : "", d->files[f]);
     fprintf(x.md, ". Each figure is %.1f in wide (one column) with %.0f pt text; PNGs at "
-            "%.0f dpi. Marks are means over seeds, bands and bars mean ± sample std over "
+            "%.0f dpi. Marks are means over seeds, bands and bars mean ± %s over "
             "seeds, everywhere. Legends name each series by its method and what differs "
             "within the figure; the full configuration follows each figure.\n\n",
-            PLOT_WIDTH_PT / 72.0, PLOT_FONT_PT, PLOT_PNG_DPI);
+            PLOT_WIDTH_PT / 72.0, PLOT_FONT_PT, PLOT_PNG_DPI, rep_spread_text(x.o));
     CHECK(rp_curves(&x, t, e));
     CHECK(rp_groups(&x, t, e));
     strcpy(keys[nk], "width");
@@ -810,5 +1163,23 @@ int rep_plots(const char *dir, const rep_table *t, const rep_data *d, const rep_
         rc = rp_plots_one(sub, &v, d, &styles, e);
     }
     free(v.rows);
+    if (rc) return rc;
+    /* across the datasets: gap to teacher against their bias strength, into
+     * dir itself with its own figures.md (none if no figure) */
+    char path[1100];
+    rep_fmt(path, sizeof path, "%s/figures.md", dir);
+    styles.dir = dir;
+    styles.md = fopen(path, "w");
+    if (!styles.md) return dett_fail(e, "%s: %s", path, strerror(errno));
+    fputs("# Figures across the datasets\n\nWritten by `dett report` from ", styles.md);
+    for (int f = 0; f < d->n_files; f++) fprintf(styles.md, "%s%s", f ? ", " : "", d->files[f]);
+    fprintf(styles.md, "; the figures of each dataset are in its subdirectory. Marks are means "
+            "over seeds, bars mean ± %s over seeds.\n\n", rep_spread_text(o));
+    long at = ftell(styles.md);
+    rc = rp_gap_bias(&styles, t, e);
+    long end = ftell(styles.md);
+    if (fclose(styles.md) != 0 && rc == 0) rc = dett_fail(e, "%s: write error", path);
+    if (rc == 0 && end == at && remove(path) != 0)   /* no figure: no captions file */
+        rc = dett_fail(e, "%s: %s", path, strerror(errno));
     return rc;
 }

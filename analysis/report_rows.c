@@ -17,6 +17,24 @@ int rep_job_epoch(const rep_job *j, int sel)
     return j->selected[sel];
 }
 
+const char *rep_spread_text(const rep_opts *o)
+{
+    return o->sem ? "standard error (sample std / sqrt(n))" : "sample std";
+}
+
+void rep_table_sem(rep_table *t)
+{
+    for (int q = 0; q < t->n; q++) {
+        rep_row *r = &t->rows[q];
+        double k = r->n_done > 1 ? 1.0 / sqrt((double)r->n_done) : 1.0;
+        r->worst_std *= k;
+        r->avg_std *= k;
+        r->mgrp_std *= k;
+        for (int g = 0; g < r->G && r->group_std; g++) r->group_std[g] *= k;
+        if (r->gap_n > 1) r->gap_std /= sqrt((double)r->gap_n);
+    }
+}
+
 void rep_mean_std(const double *v, int n, double *mean, double *std)
 {
     double s = 0, ss = 0;

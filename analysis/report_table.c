@@ -378,9 +378,9 @@ void rep_intro(FILE *out, const rep_data *d, const rep_opts *o, const char *pre)
         }
         fprintf(out, ".\n");
     }
-    fprintf(out, "%sTest accuracy (%%) at the epoch chosen by %s (%s); mean ± sample std "
+    fprintf(out, "%sTest accuracy (%%) at the epoch chosen by %s (%s); mean ± %s "
             "over seeds, n = finished seeds.\n",
-            pre, rep_sel_name[o->select], tb_sel_text[o->select]);
+            pre, rep_sel_name[o->select], tb_sel_text[o->select], rep_spread_text(o));
     if (o->tune)
         fprintf(out, "%sTuned on validation over %s: of the rows that differ only in those, "
                 "the one with the best mean validation worst-group accuracy; the chosen "
@@ -395,8 +395,8 @@ static void tb_legend(FILE *out, const rep_opts *o, const char *pre)
             "adjusted accuracy). avg acc, train-weighted: the group accuracies weighted by the "
             "training group proportions (group_DRO's avg acc).\n", pre);
     fprintf(out, "%sgap to teacher: each seed's worst-group accuracy minus that of its own "
-            "teacher job at the epoch the same rule chooses, mean ± std over seeds, in "
-            "points.\n", pre);
+            "teacher job at the epoch the same rule chooses, mean ± %s over seeds, in "
+            "points.\n", pre, o->sem ? rep_spread_text(o) : "std");
     fprintf(out, "%sΔ: mean worst-group accuracy minus that of the groupdro row with the same "
             "dataset, architecture, epochs, batch and optimiser family (%sthe best by "
             "validation worst-group accuracy if several), in points; none: no such groupdro "
@@ -477,9 +477,12 @@ static void tb_print_csv(FILE *out, const rep_table *t, const rep_data *d, const
         snprintf(h, sizeof h, "tuned_%s", cols.tuned[k]);
         tb_csv(out, h);
     }
-    fputs(",seeds,done,failed,skipped,running,pending,mean_group_mean,mean_group_std,"
-          "gap_to_teacher_mean,gap_to_teacher_std,gap_to_teacher_n,baseline,"
-          "worst_mean,worst_std,worst_n,avg_mean,avg_std,avg_n,delta_worst_vs_groupdro", out);
+    /* --stat sem: the spreads are standard errors, and their columns say so */
+    const char *sp = o->sem ? "sem" : "std";
+    fprintf(out, ",seeds,done,failed,skipped,running,pending,mean_group_mean,mean_group_%s,"
+            "gap_to_teacher_mean,gap_to_teacher_%s,gap_to_teacher_n,baseline,"
+            "worst_mean,worst_%s,worst_n,avg_mean,avg_%s,avg_n,delta_worst_vs_groupdro",
+            sp, sp, sp, sp);
     for (int g = 0; g < cols.n_groups; g++) {
         fputc(',', out);
         tb_group_header(out, REP_CSV, t, g);

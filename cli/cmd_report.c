@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 enum { P_OUT = 1, P_SELECT, P_PER_GROUP, P_FORMAT, P_TUNE, P_PIVOT, P_PLOTS, P_PLOT_FORMAT,
-       P_DIAG, P_IDENT, P_SCRIPT, P_ALL };
+       P_DIAG, P_IDENT, P_SCRIPT, P_ALL, P_STAT };
 
 static const opt_def report_defs[] = {
     {"output", 'o', "FILE", "write the report (tables, --diagnostics, --ident) into\n"
@@ -44,6 +44,9 @@ static const opt_def report_defs[] = {
      "the file; default: the jobs of the last script run on\n"
      "the file", P_SCRIPT},
     {"all", 0, NULL, "every job the file holds, whichever script asked for it", P_ALL},
+    {"stat", 0, "S", "what every ± (and every band or bar of --plots) shows:\n"
+     "the sample std over seeds (std, default) or the\n"
+     "standard error of the mean, std / sqrt(n) (sem)", P_STAT},
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -53,7 +56,8 @@ static void report_usage(FILE *out)
     fputs("usage: dett report RESULTS.h5 [more.h5 ...] [options]\n", out);
     opts_usage(out, report_defs);
     fputs("\nJobs that differ only in their seed form one row (mean ± sample std over\n"
-          "seeds); several files merge into one report. Accuracies are in percent.\n", out);
+          "seeds, or ± standard error with --stat sem); several files merge into one\n"
+          "report. Accuracies are in percent.\n", out);
 }
 
 /* argv into a (files into the caller's array of argc entries); 0 ok, 1
@@ -86,6 +90,7 @@ static int report_parse(FILE *out, int argc, char **argv, report_args *a, const 
         case P_DIAG: a->diagnostics = 1; break;
         case P_IDENT: a->ident = 1; break;
         case P_ALL: a->all = 1; break;
+        case P_STAT: a->stat = v; break;
         }
     }
     return 0;

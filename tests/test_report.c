@@ -352,6 +352,70 @@ static const fx_job file_g[] = {
     KD_A("j009", "1", 0.68),
 };
 
+/* gap to teacher against bias strength: two data files (minority shares
+ * 0.1 and 0.01, written by the test), a teacher per seed on each (worst 80,
+ * then 70), kd and erm students; a third dataset's file does not exist and
+ * is left out of the figure */
+#define BT(id, ds, seed, w) {id, "train", DONE, "groupdro", "eta=0.01", "mlp[64]", "none", "", \
+                             "", seed, {0.9, w, 0.95, 0.9}, NULL, 0, ds}
+#define BS(id, m, args, t, ds, seed, w) {id, "student", DONE, m, args, "mlp[16]", "none", t, \
+                                         "", seed, {0.97, w, 0.95, 0.97}, NULL, 0, ds}
+static const fx_job file_h[] = {
+    BT("j000", "report_bias10.h5", 1, 0.80), BT("j001", "report_bias10.h5", 2, 0.70),
+    BS("j002", "kd", "T=4", "j000", "report_bias10.h5", 1, 0.78),
+    BS("j003", "kd", "T=4", "j001", "report_bias10.h5", 2, 0.66),
+    BS("j004", "erm", "", "j000", "report_bias10.h5", 1, 0.60),
+    BT("j005", "report_bias01.h5", 1, 0.80), BT("j006", "report_bias01.h5", 2, 0.70),
+    BS("j007", "kd", "T=4", "j005", "report_bias01.h5", 1, 0.70),
+    BS("j008", "kd", "T=4", "j006", "report_bias01.h5", 2, 0.60),
+    BS("j009", "erm", "", "j005", "report_bias01.h5", 1, 0.40),
+    BT("j010", "report_bias_gone.h5", 1, 0.80),
+    BS("j011", "kd", "T=4", "j010", "report_bias_gone.h5", 1, 0.70),
+    /* group DRO has no teacher: its distance to the data set's teacher row */
+    {"j014", "student", DONE, "groupdro", "eta=0.01", "mlp[16]", "none", "", "", 1,
+     {0.97, 0.75, 0.95, 0.97}, NULL, 0, "report_bias10.h5"},
+    {"j015", "student", DONE, "groupdro", "eta=0.01", "mlp[16]", "none", "", "", 1,
+     {0.97, 0.65, 0.95, 0.97}, NULL, 0, "report_bias01.h5"},
+    /* rows of another shape: another family, alone in it (no figure) */
+    BT("j012", "report_bias_wide.h5", 1, 0.80),
+    BS("j013", "kd", "T=4", "j012", "report_bias_wide.h5", 1, 0.70),
+};
+
+/* kd with each benchmark's own batch: one pivot column, not one per batch */
+static const fx_job file_i[] = {
+    {"j000", "student", DONE, "kd", "T=4", "mlp[16]", "none", "", "", 1, {0.97, 0.5, 0.9, 0.97},
+     SGD, 64, "data/small.h5"},
+    {"j001", "student", DONE, "kd", "T=4", "mlp[16]", "none", "", "", 1, {0.97, 0.6, 0.9, 0.97},
+     SGD, 128, "data/big.h5"},
+};
+
+/* a data file of n training rows of d features with y = a but for
+ * `minority` rows */
+static int fx_bias_data(const char *path, int n, int d, int minority)
+{
+    long long *y = malloc(sizeof *y * (size_t)n), *a = malloc(sizeof *a * (size_t)n);
+    double *X = calloc((size_t)n * (size_t)d, sizeof *X), dzero = 0;
+    hsize_t dn[1] = {(hsize_t)n}, dx[2] = {(hsize_t)n, (hsize_t)d};
+    long long zero = 0;
+    int rc = -1;
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), g = -1;
+    if (!y || !a || !X || f < 0) goto out;
+    for (int i = 0; i < n; i++) y[i] = i % 2, a[i] = i < minority ? 1 - y[i] : y[i];
+    g = H5Gcreate2(f, "/train", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0 || fx_dset(g, "y", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, dn, &zero, y) ||
+        fx_dset(g, "a", H5T_STD_I64LE, H5T_NATIVE_LLONG, 1, dn, &zero, a) ||
+        fx_dset(g, "X", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dx, &dzero, X))
+        goto out;
+    rc = 0;
+out:
+    if (g >= 0) H5Gclose(g);
+    if (f >= 0 && H5Fclose(f) < 0) rc = -1;
+    free(y);
+    free(a);
+    free(X);
+    return rc;
+}
+
 /* ---- running the report ------------------------------------------------------------------- */
 
 static char *slurp(const char *path)
@@ -804,6 +868,61 @@ int main(int argc, char **argv)
     rc = run("report_err.txt", NULL, &e, 5, (const char *[]){"report_g.h5", "--plots",
              "report_plots_g", "--plot-format", "pdf,jpg"});
     EXPECT(rc == 2 && has(e.msg, "--plot-format: 'pdf,jpg'"), "%d %s", rc, e.msg);
+
+    /* --stat sem: every ± is std / sqrt(n): erm on a.h5, std 1.4 over 2 seeds -> 1.0 */
+    rc = run("report_d_sem.md", &t, &e, 3, (const char *[]){"report_d.h5", "--stat", "sem"});
+    EXPECT(rc == 0 && has(t, "| erm a | 51.0 ± 1.0 (n=2) |") &&
+               has(t, "mean ± standard error (sample std / sqrt(n)) over seeds") &&
+               !has(t, "sample std over"),
+           "--stat sem: rc %d:\n%s", rc, t);
+    free(t);
+    rc = run("report_d_sem.csv", &t, &e, 5,
+             (const char *[]){"report_d.h5", "--stat", "sem", "--format", "csv"});
+    EXPECT(rc == 0 && has(t, ",worst_mean,worst_sem,worst_n,") && !has(t, "worst_std"),
+           "--stat sem csv: rc %d:\n%s", rc, t);
+    free(t);
+    rc = run("report_err.txt", NULL, &e, 3, (const char *[]){"report_d.h5", "--stat", "var"});
+    EXPECT(rc == 2 && has(e.msg, "--stat: 'var' is not std or sem"), "%d %s", rc, e.msg);
+
+    /* pivot: a benchmark's own batch does not split kd's column */
+    EXPECT(fx_write("report_i.h5", file_i, (int)(sizeof file_i / sizeof file_i[0])) == 0,
+           "writing report_i.h5");
+    rc = run("report_i.md", &t, &e, 3, (const char *[]){"report_i.h5", "--pivot", "method"});
+    EXPECT(rc == 0 && has(t, "| benchmark | student | teacher | kd |\n") &&
+               has(t, "| small | mlp[16] | — | 50.0 ± 0.0 |\n") && has(t, "| big | mlp[16] | — | 60.0 ± 0.0 |\n"),
+           "pivot columns across benchmarks: rc %d:\n%s", rc, t);
+    free(t);
+
+    /* gap to teacher against the bias strength of the data files */
+    EXPECT(fx_bias_data("report_bias10.h5", 200, 2, 20) == 0 &&
+               fx_bias_data("report_bias01.h5", 1000, 2, 10) == 0 &&
+               fx_bias_data("report_bias_wide.h5", 100, 3, 50) == 0 &&
+               fx_write("report_h.h5", file_h, (int)(sizeof file_h / sizeof file_h[0])) == 0,
+           "writing report_h.h5 and its data files");
+    remove("report_bias_gone.h5");
+    rc = run("report_h.md", &t, &e, 5, (const char *[]){"report_h.h5", "--plots",
+             "report_plots_h", "--stat", "sem"});
+    EXPECT(rc == 0, "gap_bias: rc %d: %s", rc, e.msg);
+    free(t);
+    EXPECT(is_fig("report_plots_h", "gap_bias_report-bias_mlp16_ep3.png", "PNG") &&
+               is_fig("report_plots_h", "gap_bias_report-bias_mlp16_ep3.pdf", "%PDF") &&
+               is_fig("report_plots_h/report_bias10", "curves.png", "PNG"),
+           "gap_bias figure and the per-dataset ones");
+    t = slurp("report_plots_h/figures.md");
+    /* kd: gaps -2, -4 at 0.1 (mean -3) and -10, -10 at 0.01; erm one seed */
+    EXPECT(t && has(t, "## gap_bias_report-bias_mlp16_ep3\n") &&
+               count(t, "\n## ") == 1 &&
+               has(t, "Data files: report_bias10.h5 (0.1), report_bias01.h5 (0.01).") &&
+               !has(t, "report_bias_gone") && !has(t, "report_bias_wide") && has(t, "- **groupdro**") && has(t, "- **kd**") && has(t, "- **erm**") &&
+               has(t, "± standard error (sample std / sqrt(n))"),
+           "gap_bias captions:\n%s", t);
+    free(t);
+    /* one dataset: no figure across datasets, no top-level captions */
+    rc = run("report_g.md", &t, &e, 3, (const char *[]){"report_g.h5", "--plots",
+             "report_plots_g"});
+    free(t);
+    EXPECT(rc == 0 && stat("report_plots_g/figures.md", &st) == 0 &&
+               stat("report_plots_g/gap_bias_data_mlp16_ep3.png", &st) != 0, "no gap_bias");
 
     /* --diagnostics: the hook */
     rc = run("report_diag.md", &t, &e, 2, (const char *[]){"report_a.h5", "--diagnostics"});
