@@ -36,13 +36,13 @@ static void rp_dfr(FILE *out, const rep_data *d, int f, const char *pre)
         const double *c = j->dfr_choice, *s = j->dfr_scores;
         if (!n++)
             fprintf(out, "%sDFR in %s: L2 strength chosen; per strength tried, worst-group "
-                    "accuracy on the scoring half of val; val rows fit/score; rows per group "
+                    "accuracy (%%) on the scoring half of val; val rows fit/score; rows per group "
                     "in a tuning/final subsample; refits with 10x the strength\n", pre,
                     d->files[f]);
         fprintf(out, "%s  %-6s %-8s %-22s seed %-3lld lambda %g  [", pre, j->id, j->method,
                 j->arch, (long long)j->seed, c[RF_DFR_LAMBDA]);
         for (int l = 0; l < RF_DFR_N_LAMBDAS; l++)
-            fprintf(out, "%s%g: %.4f%s", l ? ", " : "", s[l * 3], s[l * 3 + 1],
+            fprintf(out, "%s%g: %.2f%s", l ? ", " : "", s[l * 3], 100.0 * s[l * 3 + 1],
                     l == (int)c[RF_DFR_BEST] ? "*" : "");
         fprintf(out, "]  rows %.0f/%.0f  per group %.0f/%.0f  refits %.0f%s\n",
                 c[RF_DFR_N_HALF_FIT], c[RF_DFR_N_HALF_SCORE], c[RF_DFR_PER_GROUP_FIT],

@@ -467,7 +467,8 @@ int cmd_run(int argc, char **argv)
         rc = cnt[JOB_FAILED] || cnt[JOB_SKIPPED] ? 3 : 0;
         if (s.stopping) {
             printf("dett run: stopped by a signal: %d of %d jobs finished, the running ones "
-                   "checkpointed; the file is closed. Resume with the same command "
+                   "checkpointed (a dedier job restarts its training); the file is closed. "
+                   "Resume with the same command "
                    "(mpirun ... dett run %s -o %s)\n", cnt[JOB_DONE], jobs.n, o.script, o.out);
             rc = 4;
         }

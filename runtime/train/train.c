@@ -448,24 +448,3 @@ fail:
     readout_close(&ro);
     return -1;
 }
-
-void train_print_table(const train_result *r, const dataset_info *info, int sel_kind)
-{
-    const int G = r->G, A = info->n_attrs;
-    if (r->epochs_run == 0) { printf("no epoch finished\n"); return; }
-    const int ep = r->selected[sel_kind];
-    const double *va = r->acc + ((size_t)ep * N_SPLITS + SPLIT_VAL) * G;
-    const double *ta = r->acc + ((size_t)ep * N_SPLITS + SPLIT_TEST) * G;
-    printf("selected epoch %d of %d (%s)\n", ep + 1, r->epochs_run, select_names[sel_kind]);
-    printf("%-26s %9s %9s %9s\n", "group (y, a)", "train n", "val acc", "test acc");
-    for (int g = 0; g < G; g++) {
-        char name[64];
-        snprintf(name, sizeof name, "%d (%d, %d)", g, g / A, g % A);
-        printf("%-26s %9lld %9.4f %9.4f\n", name,
-               (long long)info->group_count[SPLIT_TRAIN][g], va[g], ta[g]);
-    }
-    size_t kv = (size_t)ep * N_SPLITS + SPLIT_VAL, kt = (size_t)ep * N_SPLITS + SPLIT_TEST;
-    printf("%-26s %9s %9.4f %9.4f\n", "worst-group", "", r->worst[kv], r->worst[kt]);
-    printf("%-26s %9s %9.4f %9.4f\n", "average (train-weighted)", "", r->avg[kv], r->avg[kt]);
-    printf("%-26s %9s %9.4f %9.4f\n", "mean of groups", "", r->mean[kv], r->mean[kt]);
-}

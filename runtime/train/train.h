@@ -97,7 +97,4 @@ int train_eval(MPI_Comm comm, const model *m, const groupdata *gd, int split,
  * the kinds that now choose ep. */
 unsigned train_select(train_result *res, int ep, const int64_t *val_count, int C, int A);
 
-/* prints the per-group table of the selected epoch (rank 0 of the caller) */
-void train_print_table(const train_result *r, const dataset_info *info, int sel_kind);
-
 #endif
