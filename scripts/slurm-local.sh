@@ -14,7 +14,7 @@
 #               allocation resumes from the results file, keeping the jobs
 #               that finished; must end with every job done after 2 or more
 #               allocations
-#   checkpoint  two 400-epoch teachers (each about a minute of work) and a
+#   checkpoint  two 1600-epoch teachers (each a minute of work or more) and a
 #               student of each under the same limit with DETT_CHECKPOINTS=1:
 #               the batch script lets dett checkpoint its running jobs on
 #               SIGTERM before it requeues; every teacher must be stopped and
@@ -190,7 +190,7 @@ step_requeue() {
   log "requeue: every job completed once over the allocations (finished jobs were kept)"
 }
 
-# the grid of the checkpoint step: two 400-epoch teachers (each longer than
+# the grid of the checkpoint step: two 1600-epoch teachers (each longer than
 # one allocation) and a KD student of each
 write_checkpoint_grid() {
   cat > checkpoint.lua <<'LUA'
@@ -199,7 +199,7 @@ local grids = {}
 for s = 1, 2 do
   local teacher = train {
     data = d, arch = mlp{64, 64}, method = erm{},
-    optim = sgd{ lr = 0.01, momentum = 0.9, wd = 1e-4 }, epochs = 400, batch = 64, seed = s,
+    optim = sgd{ lr = 0.01, momentum = 0.9, wd = 1e-4 }, epochs = 1600, batch = 64, seed = s,
   }
   grids[s] = grid {
     data = d, teacher = teacher, epochs = 20, batch = 64, seeds = {s},
@@ -217,7 +217,7 @@ step_checkpoint() {
   t1=$(date +%s)
   id=$(DETT_GRID=checkpoint.lua DETT_OUT=$W/checkpoint.h5 DETT_RANKS_PER_JOB=1 DETT_CHECKPOINTS=1 \
        submit --time=00:01:00 --signal=B:TERM@20 --output="$W/checkpoint-%j.out")
-  log "checkpoint: job $id (2 teachers of 400 epochs + 2 students, --time=00:01:00 --signal=B:TERM@20, DETT_CHECKPOINTS=1)"
+  log "checkpoint: job $id (2 teachers of 1600 epochs + 2 students, --time=00:01:00 --signal=B:TERM@20, DETT_CHECKPOINTS=1)"
   local st; st=$(wait_job "$id" 900)
   local t2; t2=$(date +%s)
   local restarts; restarts=$(scontrol show job "$id" | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
