@@ -204,6 +204,7 @@ typedef struct {
     MPI_Comm comm;  /* the job group */
     long steps;     /* steps taken by this process (the test kill points) */
     dett_err *e;
+    results *res;   /* its I/O failure stops the running job (should_stop) */
 } run_hooks;
 
 /* set by SIGTERM / SIGINT; read at every step (should_stop) */
@@ -241,11 +242,13 @@ static void maybe_signal_at_step(long steps)
     }
 }
 
-/* collective over the group at every step: stop if any rank was signalled */
+/* collective over the group at every step: stop if any rank was signalled
+ * or found the results file failing (results_io_failed: nothing more can
+ * be written, the job is not recorded) */
 static int should_stop(void *ctx)
 {
     run_hooks *h = ctx;
-    int mine = g_stop != 0, any = 0;
+    int mine = g_stop != 0 || results_io_failed(h->res, NULL), any = 0;
     if (MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, h->comm) != MPI_SUCCESS) {
         dett_fail(h->e, "MPI_Allreduce of the stop flag failed");
         cmd_die(h->e);
@@ -281,6 +284,49 @@ static int lua_weight(void *ctx, int fn, const weight_signals *s, float *w, dett
 {
     dsl_signals ds = { s->id_loss, s->id_correct, s->teacher_loss, s->teacher_correct, s->y };
     return dsl_weight(ctx, fn, &ds, w, e);
+}
+
+/* Collective over the job group, after each job: the group's I/O failure
+ * of the results file, if any rank of it has one (the leader also checks
+ * that the path still names the open file); IOFAIL_* (0: none), *err its
+ * errno. On failure the leader's next report carries it (io_report). */
+static int group_io_failure(results *res, MPI_Comm group, int leader, int *err, dett_err *e)
+{
+    int mine[2], all[2];
+    mine[0] = leader ? results_check_path(res) : results_io_failed(res, NULL);
+    results_io_failed(res, &mine[1]);
+    if (MPI_Allreduce(mine, all, 2, MPI_INT, MPI_MAX, group) != MPI_SUCCESS) {
+        dett_fail(e, "MPI_Allreduce of the I/O status failed");
+        cmd_die(e);
+    }
+    *err = all[1];
+    return all[0];
+}
+
+/* the scheduler message of a job that hit an I/O failure (scheduler.h:
+ * SCHED_IO_FAILED, errno and kind in the worst and avg fields) */
+static void io_report(results_row *row, double *worst, double *avg, int kind, int err)
+{
+    row->status = SCHED_IO_FAILED;
+    *worst = err;
+    *avg = kind;
+}
+
+/* World rank 0 at the end: the run's I/O failure (a group's report, or
+ * rank 0's own, or the results file gone) as one line on stderr; 1 if
+ * there was one (the run's exit status is then 1), else 0 */
+static int io_final(sched *s, results *res, const job_list *jobs, const char *out)
+{
+    int err = 0, kind = s->io_kind;
+    const char *job = kind ? jobs->jobs[s->io_job].id : NULL;
+    if (kind) err = s->io_errno;
+    else if ((kind = results_check_path(res))) results_io_failed(res, &err);
+    if (!kind) return 0;
+    char line[1400];
+    iofail_text(line, sizeof line, out, kind, err, job);
+    fprintf(stderr, "dett: %s\n", line);
+    fflush(stderr);
+    return 1;
 }
 
 /* Collective over MPI_COMM_WORLD: -1 (this rank's message in e) if this
@@ -404,7 +450,7 @@ int cmd_run(int argc, char **argv)
                o.K > 1 ? "s" : "", o.M);
         fflush(stdout);
     }
-    run_hooks hk = { wrank == 0 ? &s : NULL, grank == 0, gid, group, 0, &e };
+    run_hooks hk = { wrank == 0 ? &s : NULL, grank == 0, gid, group, 0, &e, res };
     jobrun_ctx c = { .comm = group, .M = o.M, .res = res, .jobs = &jobs,
                      .weight = lua_weight, .weight_ctx = d,
                      .hooks = { on_step, on_epoch, should_stop, &hk },
@@ -437,6 +483,12 @@ int cmd_run(int argc, char **argv)
             if (results_write_row(res, next, &r0, &e)) cmd_die(&e);
         }
         if (jobrun(&c, next, &row, &worst, &avg, &e)) cmd_die(&e);
+        int io_err, io = group_io_failure(res, group, grank == 0, &io_err, &e);
+        if (io) {   /* not recorded as done: reported, and the scheduler stops */
+            if (grank == 0) io_report(&row, &worst, &avg, io, io_err);
+            last = next;
+            continue;
+        }
         n_resumed += grank == 0 && c.ckpt_resumed;
         if (grank == 0 && c.ckpt_resumed)
             printf("dett run: %s resumed from its checkpoint (epoch %d step %lld)\n",
@@ -454,8 +506,10 @@ int cmd_run(int argc, char **argv)
         if (grank == 0 && results_write_row(res, next, &row, &e)) cmd_die(&e);
         last = next;
     }
+    int io_end = 0;
     if (wrank == 0) {
         if (sched_drain(&s, &e)) cmd_die(&e);
+        io_end = io_final(&s, res, &jobs, o.out);
         double wall = MPI_Wtime() - t0;
         int cnt[5] = { 0 };
         for (int j = 0; j < jobs.n; j++) cnt[s.state[j]]++;
@@ -465,7 +519,9 @@ int cmd_run(int argc, char **argv)
                wall > 0 ? 100.0 * s.busy_seconds / (wall * n_groups) : 0.0);
         printf("results: %s (dett report %s)\n", o.out, o.out);
         rc = cnt[JOB_FAILED] || cnt[JOB_SKIPPED] ? 3 : 0;
-        if (s.stopping) {
+        if (io_end) {
+            rc = 1;   /* the line above; the jobs it finished are kept */
+        } else if (s.stopping) {
             printf("dett run: stopped by a signal: %d of %d jobs finished, the running ones "
                    "checkpointed (a dedier job restarts its training); the file is closed. "
                    "Resume with the same command "
@@ -477,7 +533,9 @@ int cmd_run(int argc, char **argv)
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     jobrun_free(&c);
     MPI_Comm_free(&group);
-    if (results_close(res, &e)) { cmd_report(&e); rc = 1; }
+    /* after an I/O failure the one line is said: a close that fails too
+     * (the same failing device) adds nothing */
+    if (results_close(res, &e)) { if (!io_end) cmd_report(&e); rc = 1; }
     res = NULL;
 out:
     results_close(res, NULL);

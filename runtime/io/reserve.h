@@ -18,8 +18,11 @@
 #include <stdint.h>
 
 /* Sets aside bytes past path's current end (create: the file is made if
- * missing). Returns 1 if reserved, 0 if the file system cannot reserve
- * (no fallocate, or DETT_TEST_NO_RESERVE=1: the run goes on unprotected),
+ * missing). Returns 1 if reserved; 0 if the file system cannot reserve
+ * (no fallocate, or the test hook DETT_TEST_NO_FALLOCATE=1) but statvfs
+ * shows at least `bytes` free (weaker: another writer can take the space
+ * before HDF5 does), or if DETT_TEST_NO_RESERVE=1 (neither reserve nor
+ * check: unprotected);
  * -1 with a message naming `name` (the results file, when path is its
  * temporary) if there is not enough space ("not enough free space ...
  * about N KB needed, M KB free") or another error (its strerror). */

@@ -19,6 +19,7 @@
 #include "agree.h"
 #include "h5attr.h"
 #include "method.h"
+#include "iofail.h"
 #include "reserve.h"
 #include "results.h"
 #include <errno.h>
@@ -78,6 +79,12 @@ struct results {
     res_job *job;
     res_art *art;
     char *path;
+    /* an I/O failure after results_open (iofail.h): live is set once the
+     * layout is open; io_kind IOFAIL_* latches the first failure, after
+     * which nothing more is written; dev/ino identify the open file */
+    int live, io_kind, io_errno, have_ino;
+    dev_t dev;
+    ino_t ino;
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -351,23 +358,44 @@ fail: {
 }
 }
 
+/* records this rank's first I/O failure after results_open (later ones
+ * keep the first) */
+static void io_latch(results *r, int kind, int err)
+{
+    if (r->io_kind) return;
+    r->io_kind = kind;
+    r->io_errno = err > 0 ? err : EIO;
+}
+
 /* Independent: moves the hyperslab start/count of dataset d to or from a
- * contiguous buffer (exactly one of wbuf, rbuf non-NULL). */
-static int slab_io(const results *r, hid_t d, hid_t mtype, int rank, const hsize_t *start,
+ * contiguous buffer (exactly one of wbuf, rbuf non-NULL). Once the file is
+ * live (after results_open) a failed write is not an error: it is latched
+ * (io_latch) and returns 0, and later writes are skipped, so a job group
+ * never leaves its ranks in different places; the caller asks
+ * results_io_failed. */
+static int slab_io(results *r, hid_t d, hid_t mtype, int rank, const hsize_t *start,
                    const hsize_t *count, const void *wbuf, void *rbuf, const char *what,
                    dett_err *e)
 {
     hid_t fs = -1, ms = -1;
     int rc = -1;
+    if (wbuf && r->io_kind) return 0;   /* a write failed before: nothing more */
     CHECK_H5(e, fs = H5Dget_space(d), "%s: %s: H5Dget_space", r->path, what);
     CHECK_H5(e, H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL),
              "%s: %s: H5Sselect_hyperslab", r->path, what);
     CHECK_H5(e, ms = H5Screate_simple(rank, count, NULL), "%s: %s: H5Screate_simple", r->path,
              what);
-    if (wbuf)
-        CHECK_H5(e, H5Dwrite(d, mtype, ms, fs, r->dxpl, wbuf), "%s: cannot write %s", r->path,
-                 what);
-    else
+    if (wbuf) {
+        int inj = r->live ? iofail_injected() : 0;
+        errno = 0;
+        if (inj || H5Dwrite(d, mtype, ms, fs, r->dxpl, wbuf) < 0) {
+            if (!r->live) {
+                dett_fail(e, "%s: cannot write %s", r->path, what);
+                goto fail;
+            }
+            io_latch(r, IOFAIL_WRITE, inj ? inj : errno);
+        }
+    } else
         CHECK_H5(e, H5Dread(d, mtype, ms, fs, r->dxpl, rbuf), "%s: cannot read %s", r->path,
                  what);
     rc = 0;
@@ -1601,6 +1629,13 @@ static int open_quiet(results **out, const char *path, MPI_Comm comm, const job_
     if (rank == 0) space_release(path);   /* the layout is complete (or refused) */
     if (rc) goto fail;
     if (handles_open(r, comm, jobs, e)) goto fail;
+    struct stat st;   /* what path names now: results_check_path compares */
+    if (stat(path, &st) == 0) {
+        r->dev = st.st_dev;
+        r->ino = st.st_ino;
+        r->have_ino = 1;
+    }
+    r->live = 1;
     *out = r;
     return 0;
 fail:
@@ -1705,6 +1740,25 @@ int results_close(results *r, dett_err *e)
     if (rc) return rc;
     return quiet_off(&q, rc2, e);
 }
+
+int results_io_failed(const results *r, int *err)
+{
+    if (err) *err = r ? r->io_errno : 0;
+    return r ? r->io_kind : IOFAIL_NONE;
+}
+
+int results_check_path(results *r)
+{
+    struct stat st;
+    if (!r || !r->live || !r->have_ino) return r ? r->io_kind : IOFAIL_NONE;
+    errno = 0;
+    if (stat(r->path, &st) != 0 ? errno == ENOENT || errno == ENOTDIR
+                                : st.st_dev != r->dev || st.st_ino != r->ino)
+        io_latch(r, IOFAIL_REMOVED, 0);
+    return r->io_kind;
+}
+
+const char *results_path(const results *r) { return r ? r->path : ""; }
 
 /* common argument check of the per-job calls */
 static int job_arg(const results *r, int job, dett_err *e)
@@ -2077,6 +2131,7 @@ int results_ckpt_write(results *r, int job, int slot, int32_t mark, const float 
     hsize_t s1 = (hsize_t)slot, one = 1, st[2] = {s1, 0}, c32[2] = {1, (hsize_t)j->n32},
             c64[2] = {1, (hsize_t)j->n64};
     const int32_t none = -1;
+    if (results_check_path(r)) return 0;   /* latched: nothing more is written */
     if (quiet_on(&q, e)) return -1;
     int rc = slab_io(r, j->ck_mark, H5T_NATIVE_INT32, 1, &s1, &one, &none, NULL, RF_C_MARK, e);
     if (rc == 0) rc = slab_io(r, j->ck_f32, H5T_NATIVE_FLOAT, 2, st, c32, f32, NULL, RF_C_F32, e);

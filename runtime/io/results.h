@@ -48,6 +48,7 @@
 #ifndef DETT_RESULTS_H
 #define DETT_RESULTS_H
 #include "err.h"
+#include "iofail.h"
 #include "jobspec.h"
 #include "model.h"
 #include "results_format.h"
@@ -168,6 +169,21 @@ int results_ckpt_write(results *r, int job, int slot, int32_t mark, const float 
  * none, nothing read) and *mark */
 int results_ckpt_read(results *r, int job, int *slot, int32_t *mark, float *f32, double *f64,
                       dett_err *e);
+
+/* I/O failures after results_open (iofail.h): a raw write that fails on
+ * this rank is not returned as an error by the write calls below; it is
+ * recorded (the first one), every later write of this rank is skipped
+ * (returns 0), and the job being written must not be recorded as done.
+ * Returns IOFAIL_NONE (0), IOFAIL_WRITE (*err: its errno, EIO if HDF5 did
+ * not say) or IOFAIL_REMOVED; r NULL: 0. Local, no communication. */
+int results_io_failed(const results *r, int *err);
+/* Local: whether the path given to results_open still names the file this
+ * run holds open (st_dev, st_ino as at the open); a missing or replaced
+ * file is recorded as IOFAIL_REMOVED. Returns results_io_failed(r, NULL).
+ * results_ckpt_write calls it before each checkpoint. */
+int results_check_path(results *r);
+/* the results file's path as given to results_open ("" for NULL) */
+const char *results_path(const results *r);
 
 /* collective: closes every handle and the file; NULL ok */
 int results_close(results *r, dett_err *e);

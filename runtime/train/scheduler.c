@@ -7,6 +7,7 @@
 #include "jobwork.h"
 #include "method.h"
 #include "progress.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,22 @@ static int pick(sched *s, dett_err *e)
     return -1;
 }
 
+/* a job that hit an I/O failure of the results file: kept pending (not
+ * recorded, so a later run redoes it) and nothing new is handed out; the
+ * first failure is kept for the run's last line (cli/cmd_run.c) */
+static void io_failed(sched *s, int j, const double *msg, char *what, size_t len)
+{
+    int err = (int)msg[4], kind = (int)msg[5];
+    if (!s->io_kind) {
+        s->io_kind = kind > 0 ? kind : IOFAIL_WRITE;
+        s->io_errno = err;
+        s->io_job = j;
+    }
+    s->stopping = 1;
+    snprintf(what, len, "I/O FAILED: %s (not recorded: it reruns)",
+             kind == IOFAIL_REMOVED ? "the results file was removed" : strerror(err > 0 ? err : EIO));
+}
+
 static int all_ended(const sched *s) { return s->stopping || s->n_finished >= s->n_todo; }
 
 /* records a finished job reported in msg */
@@ -230,6 +247,12 @@ static void record(sched *s, const double *msg)
     int j = (int)msg[1];
     if (j < 0) return;
     char what[300];
+    if ((int)msg[2] == SCHED_IO_FAILED) {
+        io_failed(s, j, msg, what, sizeof what);
+        s->busy_seconds += msg[6];
+        finish(s, j, JOB_PENDING, (int)msg[3], what);
+        return;
+    }
     if ((int)msg[2] == JOB_DONE && s->jobs->jobs[j].kind == JOB_IDENT) {
         /* jobrun.h: worst = |E|, avg = 2 flags + |E| / n */
         const int flags = (int)(msg[5] / 2.0);

@@ -12,7 +12,8 @@
  *
  * Messages (MPI_COMM_WORLD, tags SCHED_TAG_*): a leader sends
  * double[SCHED_MSG] = { group, finished job or -1, status, epochs run,
- * test worst, test avg, seconds } and receives int job (-1: stop).
+ * test worst, test avg, seconds } and receives int job (-1: stop); status
+ * SCHED_IO_FAILED reports an I/O failure instead (below).
  * Progress: leaders send double[4] = { group, job, epoch, val worst } after
  * each epoch; rank 0 feeds the start, epoch and end times of every job to
  * the ETA estimator (eta.h) and shows the status: redrawn in place on a
@@ -25,6 +26,11 @@
 #include <mpi.h>
 
 #define SCHED_MSG 7
+/* status of a leader's report whose job hit an I/O failure of the results
+ * file (results_io_failed): msg[4] = errno, msg[5] = IOFAIL_* kind; the job
+ * is not recorded as done (it reruns next time) and no new job is handed
+ * out (sched.io_*) */
+#define SCHED_IO_FAILED 100
 
 typedef struct {
     const job_list *jobs;
@@ -47,6 +53,8 @@ typedef struct {
     int stopping;         /* 1: a signal came (or a group reported a stopped
                              job): no new job is handed out, every group is
                              told to stop at its next request */
+    int io_kind, io_errno, io_job;   /* the first SCHED_IO_FAILED report: its
+                                        IOFAIL_* kind (0: none), errno, job */
 } sched;
 
 /* world rank 0 only: state from the results file (done jobs stay done,
