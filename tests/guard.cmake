@@ -15,3 +15,13 @@ dett_unit_test(test_digest test_digest.c)
 dett_unit_test(test_lock test_lock.c)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 target_link_libraries(test_digest PRIVATE OpenSSL::Crypto)
+# I/O failures of the results file during a run (tests/e2e_iofail.sh):
+# an injected EIO on any rank, its directory removed, no fallocate
+foreach(case eio eiogroup vanished nofalloc)
+  file(MAKE_DIRECTORY ${DETT_TEST_TMP}/iofail_${case})
+  add_test(NAME e2e_guard_iofail_${case}
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_iofail.sh $<TARGET_FILE:dett>
+                   "${DETT_MPIEXEC_STR}" ${case}
+           WORKING_DIRECTORY ${DETT_TEST_TMP}/iofail_${case})
+  set_tests_properties(e2e_guard_iofail_${case} PROPERTIES TIMEOUT 300)
+endforeach()
