@@ -5,11 +5,14 @@
 # hang (timeout 120), no lock or .tmp left, the file still readable by
 # `dett report` (where it still exists), and a rerun that resumes to the
 # same results as an uninterrupted run (h5diff).
-#   e2e_iofail.sh DETT MPIEXEC CASE
+#   e2e_iofail.sh DETT MPIEXEC CASE [FAIL_PWRITE_SO]
 # CASE: eio       an injected EIO (DETT_TEST_FAIL_WRITE=<n>@<rank>: the n-th
 #                 raw write of that rank fails; simulated before HDF5, see
 #                 docs/reliability.md) on the leader of group 0 (1 and 2
 #                 ranks) and on rank 1's group (2 ranks), mid-grid
+#       eioreal   a real failed write below HDF5 and MPI-IO (the LD_PRELOAD
+#                 library tests/fail_pwrite.c: one pwrite of the results
+#                 file fails with EIO during the last job), 1 rank
 #       eiogroup  the same on a non-leader rank of a 2-rank job group (its
 #                 rows of an identification job's error set)
 #       vanished  the results file's directory removed while a job runs
@@ -18,7 +21,7 @@
 #                 with a message otherwise): the statvfs check refuses a
 #                 run that does not fit, in one line, the file untouched
 set -u
-DETT=$1; MPIEXEC=$2; CASE=$3
+DETT=$1; MPIEXEC=$2; CASE=$3; SHIM=${4:-}
 fail() { echo "FAILED: $*"; exit 1; }
 export HDF5_USE_FILE_LOCKING=FALSE
 export DETT_DIGEST_CACHE=$PWD/digests
@@ -75,6 +78,25 @@ eio)
     same ref.h5 r.h5
     echo "EIO $spec on $np rank(s): one line, exit 1, $done_before jobs kept, the rerun resumed to the reference"
   done
+  ;;
+eioreal)
+  [ -n "$SHIM" ] && [ -e "$SHIM" ] || fail "no fail_pwrite library given"
+  # count the writes of a whole run, then fail one of the last job's
+  rm -f r.h5
+  timeout 120 $MPIEXEC -n 1 env LD_PRELOAD="$SHIM" FAIL_PWRITE_FILE=/r.h5 FAIL_PWRITE_NTH=100000000 \
+    FAIL_PWRITE_LOG=1 "$DETT" run g.lua -o r.h5 > count.out 2> count.err || { cat count.err; fail "counting run"; }
+  total=$(grep -c '^write ' count.err)
+  nth=$((total - 12))   # the last 10 are the close's (table, scripts, superblock)
+  rm -f r.h5
+  timeout 120 $MPIEXEC $QUIET -n 1 env LD_PRELOAD="$SHIM" FAIL_PWRITE_FILE=/r.h5 FAIL_PWRITE_NTH=$nth \
+    "$DETT" run g.lua -o r.h5 > run.out 2> run.err
+  failed "a real failed write ($nth of $total)" r.h5 "write failed: Input/output error (job j00[0-9])" $?
+  "$DETT" report r.h5 > rep.md 2> rep.err || { cat rep.err; fail "dett report of the file"; }
+  done_before=$(sed -n 's/^4 jobs: \([0-9]*\) done.*/\1/p' run.out)
+  timeout 120 $MPIEXEC -n 1 "$DETT" run g.lua -o r.h5 > rerun.out 2>&1 || { cat rerun.out; fail "rerun"; }
+  grep -q "4 jobs: $done_before reused" rerun.out || { cat rerun.out; fail "the rerun should reuse $done_before jobs"; }
+  same ref.h5 r.h5
+  echo "a real failed write ($nth of $total, under HDF5): one line, exit 1, $done_before jobs kept, the rerun resumed to the reference"
   ;;
 eiogroup)
   cat > gi.lua <<'EOF2'

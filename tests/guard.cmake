@@ -16,12 +16,15 @@ dett_unit_test(test_lock test_lock.c)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 target_link_libraries(test_digest PRIVATE OpenSSL::Crypto)
 # I/O failures of the results file during a run (tests/e2e_iofail.sh):
-# an injected EIO on any rank, its directory removed, no fallocate
-foreach(case eio eiogroup vanished nofalloc)
+# an injected EIO on any rank, a real failed write under HDF5 (the
+# LD_PRELOAD library fail_pwrite), its directory removed, no fallocate
+add_library(fail_pwrite MODULE fail_pwrite.c)
+target_link_libraries(fail_pwrite PRIVATE ${CMAKE_DL_LIBS})
+foreach(case eio eioreal eiogroup vanished nofalloc)
   file(MAKE_DIRECTORY ${DETT_TEST_TMP}/iofail_${case})
   add_test(NAME e2e_guard_iofail_${case}
            COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_iofail.sh $<TARGET_FILE:dett>
-                   "${DETT_MPIEXEC_STR}" ${case}
+                   "${DETT_MPIEXEC_STR}" ${case} $<TARGET_FILE:fail_pwrite>
            WORKING_DIRECTORY ${DETT_TEST_TMP}/iofail_${case})
   set_tests_properties(e2e_guard_iofail_${case} PROPERTIES TIMEOUT 300)
 endforeach()
