@@ -160,6 +160,9 @@ int results_reuse_from(results *r, const char *other, int *n_copied, dett_err *e
  * [n32] and f64 [n64] (the layout's sizes) are written, then the mark; the
  * other slot stays valid meanwhile, so a kill at any moment leaves one
  * whole checkpoint. mark > 0 orders checkpoints (the later, the larger). */
+/* After an I/O failure, or when results_check_path finds the file removed
+ * (checked first), nothing is written and 0 is returned (results.h: I/O
+ * failures after results_open). */
 /* 1 if job's layout has checkpoint slots (a file created by dett run with
  * the job's sizes), 0 if not (then the job runs without checkpoints) */
 int results_has_ckpt(const results *r, int job);
