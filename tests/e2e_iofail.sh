@@ -68,6 +68,8 @@ eio)
     DETT_TEST_FAIL_WRITE=$spec timeout 120 $MPIEXEC $QUIET -n $np "$DETT" run g.lua -o r.h5 > run.out 2> run.err
     failed "EIO $spec, $np ranks" r.h5 "write failed: Input/output error (job j00[0-9]); finished jobs are kept, rerun to resume" $?
     grep -q "I/O FAILED" run.out || { cat run.out; fail "EIO $spec: no job reported as failed"; }
+    # under mpiexec -q the dett: line is all of stderr (no abort banner)
+    [ -z "$QUIET" ] || [ "$(grep -c . run.err)" = 1 ] || { cat run.err; fail "EIO $spec: more than the dett: line on stderr"; }
     done_before=$(sed -n 's/^4 jobs: \([0-9]*\) done.*/\1/p' run.out)
     # one rank: its 12th write is in its second job, so one job is kept
     [ -n "$done_before" ] && [ "$done_before" -lt 4 ] && { [ $np = 2 ] || [ "$done_before" -ge 1 ]; } \
