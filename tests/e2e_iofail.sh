@@ -99,6 +99,18 @@ eioreal)
   grep -q "4 jobs: $done_before reused" rerun.out || { cat rerun.out; fail "the rerun should reuse $done_before jobs"; }
   same ref.h5 r.h5
   echo "a real failed write ($nth of $total, under HDF5): one line, exit 1, $done_before jobs kept, the rerun resumed to the reference"
+  # a dead device: that write and every later one fail, the close's
+  # superblock rewrite too; HDF5 must not be shut down on it (cli/main.c)
+  rm -f r.h5
+  timeout 120 $MPIEXEC $QUIET -n 1 env LD_PRELOAD="$SHIM" FAIL_PWRITE_FILE=/r.h5 FAIL_PWRITE_NTH=$nth \
+    FAIL_PWRITE_ALL=1 "$DETT" run g.lua -o r.h5 > run.out 2> run.err
+  failed "a dead device (every write from $nth of $total)" r.h5 "write failed: Input/output error (job j00[0-9])" $?
+  "$DETT" report r.h5 > rep.md 2> rep.err || { cat rep.err; fail "dead device: dett report of the file"; }
+  done_before=$(sed -n 's/^4 jobs: \([0-9]*\) done.*/\1/p' run.out)
+  timeout 120 $MPIEXEC -n 1 "$DETT" run g.lua -o r.h5 > rerun.out 2>&1 || { cat rerun.out; fail "dead device: rerun"; }
+  grep -q "4 jobs: $done_before reused" rerun.out || { cat rerun.out; fail "dead device: the rerun should reuse $done_before jobs"; }
+  same ref.h5 r.h5
+  echo "a dead device from write $nth: one line, exit 1 (no signal), $done_before jobs kept, the rerun resumed to the reference"
   ;;
 eiogroup)
   cat > gi.lua <<'EOF2'
