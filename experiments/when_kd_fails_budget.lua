@@ -13,13 +13,15 @@
 -- cfmnist runs on an 18,000-row training subset (`dett data cfmnist
 -- --n-train 18000`: a seed-drawn third of the 54,000 rows; val and test are
 -- the full 6,000 and 10,000), so that all five bias strengths fit in one run
--- of well under 60 minutes on 2 ranks. A job's fixed costs (reading the
--- rows, the teacher's forward pass over them, the per-epoch evaluation) scale
--- with the rows, not the steps. The budgets keep the optimiser steps of the
--- full-data grid: 6 / 15 / 36 epochs of 141 steps (batch 128) are the 844 /
--- 2,110 / 5,063 steps of its 2 / 5 / 12 epochs of 422, and the teacher's 24
--- epochs the 3,375 steps of its 8. Note the minority rows shrink with the
--- subset: rho 0.999 leaves 12 of 18,000 (6 per minority group).
+-- of well under 60 minutes on 2 ranks (estimated 17-20 minutes on a quiet
+-- machine, 980 jobs; docs/results/when_kd_fails_budget.md). The budgets
+-- keep the optimiser steps of the full-data grid, so the budget axis means
+-- what it meant: 6 / 15 / 36 epochs of 141 steps (batch 128) are the 844 /
+-- 2,110 / 5,063 steps of its 2 / 5 / 12 epochs of 422, and the teachers' 24
+-- epochs the 3,375 steps of its 8. At equal steps the subset saves the
+-- per-job costs that grow with the rows (reading them, the teacher's
+-- forward pass over them): measured, 15 % of a bias strength's CPU time.
+-- The minority rows shrink with it: rho 0.999 leaves 12 of 18,000.
 local sets = {
   -- prefix, rhos, teacher widths, teacher epochs, student budgets, batch, student widths
   { "build/exp/synth_p", { "0.9", "0.97", "0.99", "0.995", "0.999" }, {64, 64}, 100,
