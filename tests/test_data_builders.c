@@ -156,14 +156,19 @@ static void free_splits(dataset_rows sp[N_SPLITS])
     for (int s = 0; s < N_SPLITS; s++) dataset_rows_free(&sp[s]);
 }
 
+/* one split's rows equal */
+static int same_split(const dataset_rows *a, const dataset_rows *b)
+{
+    return a->n == b->n && a->d == b->d &&
+           !memcmp(a->X, b->X, (size_t)a->n * (size_t)a->d * sizeof(float)) &&
+           !memcmp(a->y, b->y, (size_t)a->n * sizeof(int32_t)) &&
+           !memcmp(a->a, b->a, (size_t)a->n * sizeof(int32_t));
+}
+
 static int same_splits(const dataset_rows *a, const dataset_rows *b)
 {
     for (int s = 0; s < N_SPLITS; s++)
-        if (a[s].n != b[s].n || a[s].d != b[s].d ||
-            memcmp(a[s].X, b[s].X, (size_t)a[s].n * (size_t)a[s].d * sizeof(float)) ||
-            memcmp(a[s].y, b[s].y, (size_t)a[s].n * sizeof(int32_t)) ||
-            memcmp(a[s].a, b[s].a, (size_t)a[s].n * sizeof(int32_t)))
-            return 0;
+        if (!same_split(&a[s], &b[s])) return 0;
     return 1;
 }
 
@@ -255,6 +260,97 @@ static cfmnist_opts small_cfmnist(void)
     o.val_frac = 0.2f;
     o.seed = 5;
     return o;
+}
+
+/* FNV-1a 64 of the bytes p[0..n) continued from h */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+/* a digest of a built data set: every split's X, y, a and the description */
+static uint64_t splits_digest(const dataset_info *info, const dataset_rows sp[N_SPLITS])
+{
+    uint64_t h = 14695981039346656037ull;
+    for (int s = 0; s < N_SPLITS; s++) {
+        h = fnv(h, &sp[s].n, sizeof sp[s].n);
+        h = fnv(h, sp[s].X, (size_t)sp[s].n * (size_t)sp[s].d * sizeof(float));
+        h = fnv(h, sp[s].y, (size_t)sp[s].n * sizeof(int32_t));
+        h = fnv(h, sp[s].a, (size_t)sp[s].n * sizeof(int32_t));
+    }
+    return fnv(h, info->description, strlen(info->description));
+}
+
+/* the digest of small_cfmnist()'s output from the generator before
+ * --n-train existed (commit 3c1129e; computed by compiling that commit's
+ * data_cfmnist.c with this digest on the same stand-in files): without the
+ * option the output must not change, so files made before stay valid and
+ * keep their job hashes */
+#define CFMNIST_DIGEST_BEFORE_N_TRAIN 0x385f8c530981d43bull
+
+/* --n-train: the first N rows of the full train split, val and test
+ * untouched, deterministic; more rows than there are is refused with -2 */
+static void test_cfmnist_subset(void)
+{
+    dett_err e = {{0}};
+    dataset_info full_info, info, info2;
+    dataset_rows full[N_SPLITS], sp[N_SPLITS], sp2[N_SPLITS];
+    cfmnist_opts o = small_cfmnist();
+    int rc = cfmnist_build(&o, &full_info, full, &e);
+    EXPECT(rc == 0, "cfmnist: %s", e.msg);
+    if (rc) return;
+    const uint64_t dg = splits_digest(&full_info, full);
+    EXPECT(dg == CFMNIST_DIGEST_BEFORE_N_TRAIN, "default output changed: digest 0x%016llxull",
+           (unsigned long long)dg);
+
+    o.n_train = 500;
+    rc = cfmnist_build(&o, &info, sp, &e);
+    EXPECT(rc == 0, "--n-train 500: %s", e.msg);
+    if (rc) {
+        free_splits(full);
+        return;
+    }
+    const dataset_rows *t = &sp[SPLIT_TRAIN], *ft = &full[SPLIT_TRAIN];
+    EXPECT(t->n == 500 && info.n[SPLIT_TRAIN] == 500, "train rows %lld", (long long)t->n);
+    EXPECT(t->n <= ft->n && memcmp(t->X, ft->X, (size_t)t->n * (size_t)t->d * sizeof(float)) == 0 &&
+           memcmp(t->y, ft->y, (size_t)t->n * sizeof(int32_t)) == 0 &&
+           memcmp(t->a, ft->a, (size_t)t->n * sizeof(int32_t)) == 0,
+           "the subset is not the head of the full train split");
+    EXPECT(same_split(&sp[SPLIT_VAL], &full[SPLIT_VAL]) &&
+           same_split(&sp[SPLIT_TEST], &full[SPLIT_TEST]), "--n-train changed val or test");
+    int64_t gsum = 0;
+    for (int g = 0; g < 4; g++) gsum += info.group_count[SPLIT_TRAIN][g];
+    EXPECT(gsum == 500, "train group counts sum to %lld", (long long)gsum);
+    EXPECT(fabs(agree_frac(t) - 0.8) < 0.06, "subset P(a == y) = %g, expected 0.8",
+           agree_frac(t));
+    EXPECT(strstr(info.description, "the first 500 (--n-train") != NULL, "description: %s",
+           info.description);
+    /* the same options again: the same data; another seed: other rows */
+    EXPECT(cfmnist_build(&o, &info2, sp2, &e) == 0, "%s", e.msg);
+    EXPECT(same_splits(sp, sp2) && memcmp(&info, &info2, sizeof info) == 0,
+           "--n-train 500 not reproducible");
+    free_splits(sp2);
+    o.seed = 6;
+    EXPECT(cfmnist_build(&o, &info2, sp2, &e) == 0, "%s", e.msg);
+    EXPECT(sp2[SPLIT_TRAIN].n == 500 && !same_splits(sp, sp2), "seed 6 gave the seed-5 subset");
+    free_splits(sp2);
+    free_splits(sp);
+
+    /* all the rows there are: the full split; one more is refused */
+    o = small_cfmnist();
+    o.n_train = full[SPLIT_TRAIN].n;
+    EXPECT(cfmnist_build(&o, &info2, sp2, &e) == 0, "%s", e.msg);
+    EXPECT(same_splits(sp2, full), "--n-train = all rows differs from the default");
+    free_splits(sp2);
+    o.n_train = full[SPLIT_TRAIN].n + 1;
+    rc = cfmnist_build(&o, &info2, sp2, &e);
+    EXPECT(rc == -2 && strstr(e.msg, "--n-train 1601: more than the 1600 training rows"),
+           "too many rows: rc %d, '%s'", rc, e.msg);
+    o.n_train = -1;
+    EXPECT_FAIL(cfmnist_check(&o, &e), e, "--n-train -1");
+    free_splits(full);
 }
 
 static void test_cfmnist(void)
@@ -820,6 +916,14 @@ static void test_cmd(void)
                   "--rho", "0.9", "--seed", "2", "--classes", "1,3", NULL};
     EXPECT(run(cf) == 0, "dett data cfmnist");
     expect_file(PFX "cf.h5", FM_TRAIN + FM_TEST);
+    char *cfs[] = {"data", "cfmnist", "-o", PFX "cfs.h5", "--fmnist-dir", FM_DIR, "--size", "7",
+                   "--n-train", "300", "--val-frac", "0.2", NULL};
+    EXPECT(run(cfs) == 0, "dett data cfmnist --n-train 300");
+    expect_file(PFX "cfs.h5", 300 + 400 + FM_TEST);
+    /* more rows than the files hold: a usage error (2), found at build time */
+    char *cfbig[] = {"data", "cfmnist", "-o", PFX "u.h5", "--fmnist-dir", FM_DIR,
+                     "--n-train", "1601", "--val-frac", "0.2", NULL};
+    EXPECT(run(cfbig) == 2, "--n-train 1601 of 1600 rows must exit 2");
     char *dm[] = {"data", "dominoes", "-o", PFX "dm.h5", "--fmnist-dir", FM_DIR,
                   "--mnist-dir=" MN_DIR, "--val-frac", "0.2", NULL};
     EXPECT(run(dm) == 0, "dett data dominoes");
@@ -841,6 +945,8 @@ static void test_cmd(void)
         {"data", "cfmnist", "-o", PFX "u.h5", "--rho", "0.3", NULL},
         {"data", "cfmnist", "-o", PFX "u.h5", "--val-frac", "0", NULL},
         {"data", "cfmnist", "-o", PFX "u.h5", "--classes", "", NULL},
+        {"data", "cfmnist", "-o", PFX "u.h5", "--n-train", "0", NULL},
+        {"data", "cfmnist", "-o", PFX "u.h5", "--n-train", "-5", NULL},
         {"data", "dominoes", "-o", PFX "u.h5", NULL},
         {"data", "dominoes", "-o", PFX "u.h5", "--mnist-dir", "d", "--classes", "1,2,3", NULL},
     };
@@ -869,6 +975,7 @@ int main(int argc, char **argv)
     if (ok) {
         test_idx();
         test_cfmnist();
+        test_cfmnist_subset();
         test_mnist_json();
         test_dominoes();
         test_csv();

@@ -104,6 +104,8 @@ typedef struct {
     float rho;               /* train: P(a = y), in [0.5, 1] (0.99) */
     int size;                /* image side: 28, 14 or 7 (14; average pooling) */
     float val_frac;          /* val = this fraction of the 60,000 (0.1) */
+    int64_t n_train;         /* train = the first n_train rows of the shuffled train
+                              * split, a seed-drawn subset (0 = all rows: the default) */
     uint64_t seed;           /* 0 */
 } cfmnist_opts;
 
@@ -113,7 +115,10 @@ int cfmnist_check(const cfmnist_opts *o, dett_err *e);
 /* X float32 [n, 3, size, size] in [0, 1]: the grey image g times the colour
  * of a (a = 0 red (1, 0, 0), a = 1 green (0, 1, 0)). train + val are the
  * 60,000 training images (val a random val_frac of them), test the 10,000
- * test images. */
+ * test images. With n_train > 0, train is the first n_train rows of the
+ * full train split (the same rows, colours and order; val and test are
+ * unchanged). 0, or -2 when n_train is more than the train rows the files
+ * and val_frac leave (a usage error), or -1 on any other failure. */
 int cfmnist_build(const cfmnist_opts *o, dataset_info *info, dataset_rows split[N_SPLITS],
                   dett_err *e);
 

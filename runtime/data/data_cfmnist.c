@@ -361,7 +361,7 @@ cfmnist_opts cfmnist_defaults(void)
 {
     cfmnist_opts o = {
         .fmnist_dir = FMNIST_DEFAULT_DIR, .classes = "0,2,4,6",
-        .rho = 0.99f, .size = 14, .val_frac = 0.1f, .seed = 0,
+        .rho = 0.99f, .size = 14, .val_frac = 0.1f, .n_train = 0, .seed = 0,
     };
     return o;
 }
@@ -379,6 +379,9 @@ int cfmnist_check(const cfmnist_opts *o, dett_err *e)
         return dett_fail(e, "cfmnist: --size %d: must be 28, 14 or 7", o->size);
     if (!(o->val_frac > 0 && o->val_frac < 1))
         return dett_fail(e, "cfmnist: --val-frac %g: must be in (0, 1)", (double)o->val_frac);
+    if (o->n_train < 0)
+        return dett_fail(e, "cfmnist: --n-train %lld: must be at least 1 (0: all rows)",
+                         (long long)o->n_train);
     return 0;
 }
 
@@ -400,14 +403,18 @@ static void cfmnist_row(float *x, const uint8_t *img, int S, int a)
 
 /* info's attributes: the construction and every parameter value */
 static void cfmnist_info(dataset_info *info, const cfmnist_opts *o, const int *cls, int ncls,
-                         int64_t n_train, int64_t n_val, int64_t n_test)
+                         int64_t n_avail, int64_t n_train, int64_t n_val, int64_t n_test)
 {
-    char names[256] = "", num[64] = "";
+    char names[256] = "", num[64] = "", subset[160] = "";
     for (int k = 0; k < ncls; k++) {
         size_t l = strlen(names), m = strlen(num);
         snprintf(names + l, sizeof names - l, "%s%s", k ? ", " : "", fmnist_class_names[cls[k]]);
         snprintf(num + m, sizeof num - m, "%s%d", k ? "," : "", cls[k]);
     }
+    /* a subset is named in the text; without one the text is as it always was */
+    if (o->n_train > 0)
+        snprintf(subset, sizeof subset, "the first %lld (--n-train; rows in random order) of ",
+                 (long long)n_train);
     memset(info, 0, sizeof *info);
     data_text(info->name, sizeof info->name, "cfmnist");
     data_text(info->source, sizeof info->source,
@@ -421,12 +428,12 @@ static void cfmnist_info(dataset_info *info, const cfmnist_opts *o, const int *c
               "1 = green (0,1,0); X is [n, 3, %d, %d] in [0, 1]. train: P(a = y) = rho = %g, "
               "drawn per row; val and test: a independent of y, balanced within each label. "
               "val = a random val_frac = %g of the 60000 training images (%lld rows), train "
-              "the other %lld; test = the %lld test images. Rows shuffled; seed = %llu "
+              "%sthe other %lld; test = the %lld test images. Rows shuffled; seed = %llu "
               "(counter-based RNG: same inputs and options, same file). "
               "Built by dett data cfmnist.",
               num, names, o->size, o->size, o->size, o->size, (double)o->rho,
-              (double)o->val_frac, (long long)n_val, (long long)n_train, (long long)n_test,
-              (unsigned long long)o->seed);
+              (double)o->val_frac, (long long)n_val, subset, (long long)n_avail,
+              (long long)n_test, (unsigned long long)o->seed);
     info->n_classes = 2;
     info->n_attrs = 2;
     info->n_groups = 4;
@@ -442,7 +449,7 @@ int cfmnist_build(const cfmnist_opts *o, dataset_info *info, dataset_rows split[
 {
     fmnist_set tr = {0}, te = {0};
     int *perm_tr = NULL, *perm_te = NULL;
-    int cls[FMNIST_CLASSES], ncls = 0, positive[FMNIST_CLASSES] = {0};
+    int cls[FMNIST_CLASSES], ncls = 0, positive[FMNIST_CLASSES] = {0}, rc = -1;
     memset(split, 0, N_SPLITS * sizeof *split);
     CHECK(cfmnist_check(o, e));
     CHECK(data_parse_classes("cfmnist: --classes", o->classes, cls, FMNIST_CLASSES, &ncls, e));
@@ -464,9 +471,20 @@ int cfmnist_build(const cfmnist_opts *o, dataset_info *info, dataset_rows split[
      * permutation of the training images, train its tail */
     const int *src[N_SPLITS] = {perm_tr + n_val, perm_tr, perm_te};
     const fmnist_set *from[N_SPLITS] = {&tr, &tr, &te};
-    const int64_t n[N_SPLITS] = {tr.n - n_val, n_val, te.n};
+    /* a training subset is the head of the train tail: the same rows, order
+     * and colour draws (keyed by the row index) as the full file's first
+     * n_train rows, so P(a = y) stays rho per row and val/test do not move */
+    const int64_t n_avail = tr.n - n_val;
+    if (o->n_train > n_avail) {
+        dett_fail(e, "cfmnist: --n-train %lld: more than the %lld training rows there are "
+                  "(%lld images minus %lld for val)", (long long)o->n_train, (long long)n_avail,
+                  (long long)tr.n, (long long)n_val);
+        rc = -2;
+        goto fail;
+    }
+    const int64_t n[N_SPLITS] = {o->n_train > 0 ? o->n_train : n_avail, n_val, te.n};
 
-    cfmnist_info(info, o, cls, ncls, n[SPLIT_TRAIN], n[SPLIT_VAL], n[SPLIT_TEST]);
+    cfmnist_info(info, o, cls, ncls, n_avail, n[SPLIT_TRAIN], n[SPLIT_VAL], n[SPLIT_TEST]);
     const int S = o->size, D = info->d;
     for (int s = 0; s < N_SPLITS; s++) {
         dataset_rows *r = &split[s];
@@ -490,5 +508,5 @@ fail:
     fmnist_free(&tr);
     fmnist_free(&te);
     for (int s = 0; s < N_SPLITS; s++) dataset_rows_free(&split[s]);
-    return -1;
+    return rc;
 }
