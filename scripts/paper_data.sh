@@ -15,11 +15,7 @@ fi
 [ -f build/exp/dominoes.h5 ] || ${DETT:-build/dett} data dominoes --mnist-dir "$(scripts/fetch_mnist.sh)" -o build/exp/dominoes.h5
 [ -f build/exp/cps1988.h5 ] || scripts/make_cps1988.sh -o build/exp/cps1988.h5
 [ -f build/exp/synth_p97.h5 ] || ${DETT:-build/dett} data synth --p-maj 0.97 -o build/exp/synth_p97.h5
-# when_kd_fails_budget.lua: cfmnist on an 18,000-row training subset (val and
-# test as in the full files), named for the subset
-NSUB=18000
 for rho in 0.9 0.97 0.99 0.995 0.999; do
   [ -f build/exp/cfmnist14_rho$rho.h5 ] || ${DETT:-build/dett} data cfmnist --rho $rho -o build/exp/cfmnist14_rho$rho.h5
-  [ -f build/exp/cfmnist14s${NSUB}_rho$rho.h5 ] || ${DETT:-build/dett} data cfmnist --rho $rho --n-train $NSUB -o build/exp/cfmnist14s${NSUB}_rho$rho.h5
   [ -f build/exp/synth_p$rho.h5 ] || ${DETT:-build/dett} data synth --p-maj $rho -o build/exp/synth_p$rho.h5
 done
