@@ -14,6 +14,7 @@
  *    with the default beta it is not (its weights reach the objective). */
 #include "arch.h"
 #include "check.h"
+#include "fixture_groupdata.h"
 #include "groupdata.h"
 #include "method.h"
 #include "readout.h"
@@ -25,21 +26,8 @@
 
 static job_spec job_of(method_kind k, int epochs)
 {
-    job_spec j;
-    memset(&j, 0, sizeof j);
-    snprintf(j.id, sizeof j.id, "j_dedier");
-    j.kind = JOB_STUDENT;
-    j.arch.kind = ARCH_MLP;
-    j.arch.n_widths = 2;
-    j.arch.widths[0] = 16;
-    j.arch.widths[1] = 8;
-    method_defaults(k, &j.method);
-    j.optim = optim_defaults(OPTIM_SGD);
-    j.epochs = epochs;
-    j.batch = 64;
-    j.seed = 5;
-    j.teacher = j.ident = -1;
-    return j;
+    static const int widths[] = { 16, 8 };
+    return fixture_job("j_dedier", k, epochs, widths, 2);
 }
 
 /* DEDIER's weight of row i recomputed in double from readout logits z */
@@ -71,16 +59,11 @@ int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     dett_err e = { "" };
-    dataset_info info;
-    dataset_rows split[N_SPLITS];
     synth_opts so = synth_defaults();
     so.n_train = 1200;
     so.p_maj = 0.95f;
-    EXPECT(synth_generate(&so, &info, split, &e) == 0, "synth: %s", e.msg);
-    EXPECT(dataset_write("dedier_test.h5", &info, split, &e) == 0, "write: %s", e.msg);
-    for (int s = 0; s < N_SPLITS; s++) dataset_rows_free(&split[s]);
     groupdata gd;
-    EXPECT(groupdata_load(&gd, "dedier_test.h5", MPI_COMM_WORLD, 8, 64, &e) == 0, "load: %s", e.msg);
+    EXPECT(fixture_groupdata(&gd, "dedier_test.h5", &so, 8, 64, &e) == 0, "data: %s", e.msg);
     const int64_t n = gd.train.n;
     const int C = gd.info.n_classes, d = gd.info.d, ns = gd.plan.s1 - gd.plan.s0;
 
