@@ -9,8 +9,11 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- style ------------------------------------------------------------------------ */
 
@@ -472,6 +475,25 @@ static void pl_draw(cairo_t *cr, const pl_layout *L, const plot_chart *c)
 
 /* ---- output ------------------------------------------------------------------------------ */
 
+/* The PDF's creation date, so that a figure's bytes depend only on its
+ * data: SOURCE_DATE_EPOCH (seconds since 1970-01-01 UTC, the
+ * reproducible-builds convention) when set to a whole number >= 0, else
+ * the epoch itself. Cairo would otherwise stamp the wall clock. */
+static void pl_create_date(char *buf, size_t n)
+{
+    const char *env = getenv("SOURCE_DATE_EPOCH");
+    time_t t = 0;
+    if (env && *env) {
+        char *end = NULL;
+        errno = 0;
+        long long v = strtoll(env, &end, 10);
+        if (!errno && !*end && v >= 0 && v <= 253402300799LL) t = (time_t)v;   /* <= 9999 */
+    }
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, n, "1970-01-01T00:00:00Z");
+}
+
 static int pl_one(const char *path, unsigned fmt, const pl_layout *L, const plot_chart *c,
                   dett_err *e)
 {
@@ -479,7 +501,10 @@ static int pl_one(const char *path, unsigned fmt, const pl_layout *L, const plot
     double scale = 1.0;
     if (fmt == PLOT_PDF) {
         sf = cairo_pdf_surface_create(path, L->W, L->H);
+        char date[32];
+        pl_create_date(date, sizeof date);
         cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATOR, "dett report");
+        cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATE_DATE, date);
     } else if (fmt == PLOT_SVG) {
         sf = cairo_svg_surface_create(path, L->W, L->H);
     } else {

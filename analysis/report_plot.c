@@ -622,6 +622,33 @@ static int rp_axis_items(const rep_table *t, const rep_data *d, const rep_opts *
     return keep;
 }
 
+/* the series of one panel of an axis-style figure (axis_*, gap_bias_*):
+ * labels P's items, S[s] from P[s] (marker the mean, bar the mean ±
+ * spread, kept in lo[s] and hi[s]), and xt[] the distinct x values in
+ * order, at most cap of them; returns their count */
+static int rp_axis_series(rp_item **P, int m, plot_series *S, double (*lo)[RP_MAXPT],
+                          double (*hi)[RP_MAXPT], double *xt, int cap)
+{
+    int nxt = 0;
+    rp_labels(P, m);
+    for (int s = 0; s < m; s++) {
+        for (int q = 0; q < P[s]->n; q++) {
+            lo[s][q] = P[s]->m[q] - P[s]->s[q];
+            hi[s][q] = P[s]->m[q] + P[s]->s[q];
+            int seen = 0;
+            for (int k = 0; k < nxt; k++) seen |= xt[k] == P[s]->x[q];
+            if (!seen && nxt < cap) xt[nxt++] = P[s]->x[q];
+        }
+        S[s] = (plot_series){P[s]->label, P[s]->n, P[s]->x, P[s]->m, lo[s], hi[s], 0, 0, 0};
+    }
+    for (int a = 1; a < nxt; a++)      /* ticks in order */
+        for (int b = a; b > 0 && xt[b - 1] > xt[b]; b--) {
+            double tmp = xt[b];
+            xt[b] = xt[b - 1], xt[b - 1] = tmp;
+        }
+    return nxt;
+}
+
 static int rp_axis(const rp_ctx *x, const rep_table *t, const char *key, const char *method,
                    dett_err *e)
 {
@@ -648,26 +675,9 @@ static int rp_axis(const rp_ctx *x, const rep_table *t, const char *key, const c
         rp_item *P[PLOT_MAX_SERIES];
         plot_series S[PLOT_MAX_SERIES];
         double lo[PLOT_MAX_SERIES][RP_MAXPT], hi[PLOT_MAX_SERIES][RP_MAXPT], xt[RP_MAXPT * 2];
-        int m = rp_panel_items(it, n, panel, p, P), nxt = 0;
-        double xmin = INFINITY, xmax = -INFINITY;
-        rp_labels(P, m);
-        for (int s = 0; s < m; s++) {
-            for (int q = 0; q < P[s]->n; q++) {
-                lo[s][q] = P[s]->m[q] - P[s]->s[q];
-                hi[s][q] = P[s]->m[q] + P[s]->s[q];
-                int seen = 0;
-                for (int k = 0; k < nxt; k++) seen |= xt[k] == P[s]->x[q];
-                if (!seen && nxt < RP_MAXPT * 2) xt[nxt++] = P[s]->x[q];
-                xmin = fmin(xmin, P[s]->x[q]);
-                xmax = fmax(xmax, P[s]->x[q]);
-            }
-            S[s] = (plot_series){P[s]->label, P[s]->n, P[s]->x, P[s]->m, lo[s], hi[s], 0, 0, 0};
-        }
-        for (int a = 1; a < nxt; a++)      /* ticks in order */
-            for (int b = a; b > 0 && xt[b - 1] > xt[b]; b--) {
-                double tmp = xt[b];
-                xt[b] = xt[b - 1], xt[b - 1] = tmp;
-            }
+        int m = rp_panel_items(it, n, panel, p, P);
+        int nxt = rp_axis_series(P, m, S, lo, hi, xt, RP_MAXPT * 2);
+        double xmin = nxt ? xt[0] : INFINITY, xmax = nxt ? xt[nxt - 1] : -INFINITY;
         /* log x for a geometric grid (lr, up, width) spanning >= 10x: the
          * median step between the sorted values a factor >= 1.8 */
         double ratio[RP_MAXPT * 2];
@@ -907,26 +917,11 @@ static int rp_gap_bias_one(const rp_ctx *x, const rep_table *t, const char **ds,
         plot_series S[PLOT_MAX_SERIES];
         double lo[PLOT_MAX_SERIES][RP_MAXPT], hi[PLOT_MAX_SERIES][RP_MAXPT], xt[RP_MAXPT];
         double zero[RP_MAXPT];
-        int m = 0, nxt = 0;
+        int m = 0, nxt;
         for (int i = 0; i < n && m < PLOT_MAX_SERIES - 1; i++)
             if (panel[i] == p) P[m++] = &it[i];
         if (m == 0) continue;
-        rp_labels(P, m);
-        for (int s = 0; s < m; s++) {
-            for (int q = 0; q < P[s]->n; q++) {
-                lo[s][q] = P[s]->m[q] - P[s]->s[q];
-                hi[s][q] = P[s]->m[q] + P[s]->s[q];
-                int seen = 0;
-                for (int k = 0; k < nxt; k++) seen |= xt[k] == P[s]->x[q];
-                if (!seen && nxt < RP_MAXPT) xt[nxt++] = P[s]->x[q];
-            }
-            S[s] = (plot_series){P[s]->label, P[s]->n, P[s]->x, P[s]->m, lo[s], hi[s], 0, 0, 0};
-        }
-        for (int a = 1; a < nxt; a++)
-            for (int b = a; b > 0 && xt[b - 1] > xt[b]; b--) {
-                double tmp = xt[b];
-                xt[b] = xt[b - 1], xt[b - 1] = tmp;
-            }
+        nxt = rp_axis_series(P, m, S, lo, hi, xt, RP_MAXPT);
         rp_styles(x, P, m, S);
         int used[PLOT_MAX_SERIES] = {0}, zs = 0;
         for (int s = 0; s < m; s++) used[S[s].style] = 1;

@@ -173,7 +173,8 @@ static int plan_jobs(const job_list *jobs, const run_opts *o, results_jobinfo *i
         if (job->init == INIT_TEACHER && t) ji->init_layers = init_teacher_match(m, t).copied;
         int drc = results_describe_model(ji, m, di.x_rank, di.x_shape, e);
         if (drc == 0)
-            drc = jobrun_ckpt_sizes(jobs, j, m, t, di.n_groups, &ji->ckpt_f32, &ji->ckpt_f64, e);
+            drc = jobrun_ckpt_sizes(jobs, j, m, t, di.n_groups, di.n[SPLIT_TRAIN],
+                                    &ji->ckpt_f32, &ji->ckpt_f64, e);
         model_free(m);
         model_free(t);
         if (drc) return -1;

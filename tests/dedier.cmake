@@ -2,3 +2,4 @@
 # gradient check (kernels only); the readout inside the training loop
 dett_kernel_test(test_dedier test_dedier.c)
 dett_unit_test(test_dedier_train test_dedier_train.c)
+target_link_libraries(test_dedier_train PRIVATE dett_test_fixture)

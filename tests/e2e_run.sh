@@ -36,6 +36,21 @@ same() {    # same A B: every job's data and the artifacts identical; the
   h5diff "$1" "$2" /artifacts /artifacts > diff.txt 2>&1 \
     || { head -20 diff.txt; fail "$1 and $2 differ under /artifacts"; }
 }
+kill_and_resume() {   # kill_and_resume GRID OUT AT: `dett run GRID -o OUT` on 2 ranks
+                      # (one group of 2, a checkpoint every epoch) SIGKILLed at
+                      # DETT_TEST_KILL_AT_STEP=AT (k1.out), then rerun to the end (k2.out)
+  rm -f "$2" "$2.lock"
+  DETT_TEST_KILL_AT_STEP=$3 $MPIEXEC -n 2 "$DETT" run "$1" -o "$2" --ranks-per-job 2 \
+    --checkpoint-every 0 > k1.out 2>&1
+  [ $? != 0 ] || { cat k1.out; fail "the run killed at step $3 exited 0"; }
+  # the surviving rank catches mpiexec's SIGTERM and is SIGKILLed a moment
+  # later: wait until the lock's holder is gone
+  p=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' "$2.lock" 2>/dev/null | head -1)
+  for _ in $(seq 300); do [ -n "$p" ] && kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  $MPIEXEC -n 2 "$DETT" run "$1" -o "$2" --ranks-per-job 2 --checkpoint-every 0 > k2.out 2>&1 \
+    || { cat k2.out; fail "resume after a kill at step $3"; }
+}
+
 same_old() {   # same_old A B: every job and artifact of A is in B, identical
   for g in $(h5ls "$1/jobs" | awk '$2 == "Group" { print $1 }'); do
     h5diff "$1" "$2" "/jobs/$g" "/jobs/$g" > diff.txt 2>&1 \
@@ -101,16 +116,7 @@ checkpoint)
   # any checkpoint), 70 (the first job's epoch 3), 134 on rank 1 (the second
   # job's epoch 2)
   for at in 20:0 70:0 134:1; do
-    rm -f k.h5 k.h5.lock
-    DETT_TEST_KILL_AT_STEP=$at $MPIEXEC -n 2 "$DETT" run ck.lua -o k.h5 --ranks-per-job 2 \
-      --checkpoint-every 0 > k1.out 2>&1
-    [ $? != 0 ] || { cat k1.out; fail "the run killed at step $at exited 0"; }
-    # the surviving rank catches mpiexec's SIGTERM and is SIGKILLed a moment
-    # later: wait until the lock's holder is gone
-    p=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' k.h5.lock 2>/dev/null | head -1)
-    for _ in $(seq 300); do [ -n "$p" ] && kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    $MPIEXEC -n 2 "$DETT" run ck.lua -o k.h5 --ranks-per-job 2 --checkpoint-every 0 > k2.out 2>&1 \
-      || { cat k2.out; fail "resume after a kill at step $at"; }
+    kill_and_resume ck.lua k.h5 "$at"
     if [ "${at%%:*}" -gt 31 ]; then
       grep -q "resumed from its checkpoint" k2.out || { cat k2.out; fail "no checkpoint used after a kill at step $at"; }
     fi
@@ -387,17 +393,25 @@ dedier)
   h5diff -q d1.h5 d1.h5 /jobs/j001/params /jobs/j002/params > /dev/null 2>&1 \
     && fail "dedier's student equals kd's"
   # SIGTERM inside the first dedier job (24 steps an epoch: the teacher and
-  # kd take steps 1-192, so step 230 is its epoch 2): it keeps no checkpoint
-  # (its readout is not in the format), the rerun trains it from the start
-  # and ends bit-identical to the uninterrupted run
+  # kd take steps 1-192, so step 230 is its epoch 2, step 14): its
+  # checkpoint carries the readout (parameters, optimiser, every row's
+  # weight), the rerun resumes there and ends bit-identical to the
+  # uninterrupted run; likewise a group of 2 (the weights gathered from both
+  # ranks) killed with SIGKILL on rank 1 in the second dedier job's epoch 3
+  # (steps 289-384; 340 is after its epoch-2 checkpoint)
   rm -f t.h5 t.h5.lock
   DETT_TEST_TERM_AT_STEP=230 $MPIEXEC -n 1 "$DETT" run dedier.lua -o t.h5 > t1.out 2>&1
   rc=$?
   [ $rc = 4 ] && grep -q "stopped by a signal: 2 of 4 jobs finished" t1.out \
     || { cat t1.out; fail "SIGTERM in the dedier job: exit $rc"; }
   $MPIEXEC -n 1 "$DETT" run dedier.lua -o t.h5 > t2.out 2>&1 || { cat t2.out; fail "rerun after SIGTERM"; }
-  grep -q "resumed from its checkpoint" t2.out && { cat t2.out; fail "a dedier job resumed from a checkpoint"; }
+  grep -q "resumed from its checkpoint (epoch 2 step 14)" t2.out \
+    || { cat t2.out; fail "the dedier job did not resume from its checkpoint"; }
   same d1.h5 t.h5
+  kill_and_resume dedier.lua k.h5 340:1
+  grep -q "resumed from its checkpoint (epoch 3" k2.out \
+    || { cat k2.out; fail "the killed dedier job (group of 2) did not resume from its checkpoint"; }
+  same d1.h5 k.h5
   "$DETT" report d1.h5 > d1.md || fail "report"
   [ "$(grep -c '^| dedier(T=3,kd_alpha=1,alpha=' d1.md)" = 2 ] || { cat d1.md; fail "report rows"; }
   sed 's/mlp{16, 8}/mlp{16}/' dedier.lua > shallow.lua

@@ -17,3 +17,4 @@ endforeach()
 # shuffled file (same per-group visits, every sampler), JTT's exact
 # upsampling through the job runner, the DSL's sampler key
 dett_unit_test(test_sampling_jobs test_sampling_jobs.c)
+target_link_libraries(test_sampling_jobs PRIVATE dett_test_fixture)

@@ -19,6 +19,7 @@
  *    - the results file records init and the layers copied.
  * One process (MPI_COMM_WORLD of size 1). */
 #include "check.h"
+#include "fixture_groupdata.h"
 #include "cmd.h"
 #include "dataset.h"
 #include "dsl.h"
@@ -52,12 +53,6 @@ static const char *grid_text =
     "  grid { data = d, teacher = big, student = sweep{ mlp{32, 16}, mlp{32, 8} },\n"
     "         method = erm{}, optim = tiny, epochs = 1, init = sweep{ \"teacher\", \"random\" } },\n"
     "}\n";
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    EXPECT(f && fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
-}
 
 /* a model of the given layers, finalized and initialised from seed */
 static model *build(layer **ls, int n, uint64_t seed)
@@ -221,20 +216,16 @@ static void test_run(void)
 {
     dett_err e = { "" };
     dataset_info info;
-    dataset_rows split[N_SPLITS];
     synth_opts so = synth_defaults();
     so.n_train = 800;
     so.n_val = 300;
     so.n_test = 300;
     so.seed = 7;
-    EXPECT(synth_generate(&so, &info, split, &e) == 0, "synth: %s", e.msg);
-    EXPECT(dataset_write(DATA, &info, split, &e) == 0, "write: %s", e.msg);
-    for (int s = 0; s < N_SPLITS; s++) dataset_rows_free(&split[s]);
-    write_text(SCRIPT, grid_text);
-
     dsl *dl = NULL;
     job_list jobs = { 0, 0, NULL };
-    EXPECT(dsl_load(SCRIPT, &dl, &jobs, &e) == 0, "dsl_load: %s", e.msg);
+    EXPECT(fixture_grid(DATA, &so, &info, SCRIPT, grid_text, &dl, &jobs, &e) == 0, "grid: %s",
+           e.msg);
+
     const int big = find(&jobs, JOB_TRAIN, METHOD_GROUPDRO, "mlp[32,16]", INIT_RANDOM);
     const int mid = find(&jobs, JOB_TRAIN, METHOD_DETT, "mlp[16]", INIT_RANDOM);
     const int sd = find(&jobs, JOB_STUDENT, METHOD_DETT, "mlp[8]", INIT_RANDOM);

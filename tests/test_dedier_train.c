@@ -1,7 +1,7 @@
 /* test_dedier_train.c - DEDIER's early readout in the training loop
  * (runtime/train/readout.h), one process:
  *  - readout_open: off for kd; for dedier it swaps in weights of 1, keeps
- *    the caller's teacher logits and drops its checkpoint hooks; a layer beyond the student's hidden
+ *    the caller's teacher logits and wraps its checkpoint hooks; a layer beyond the student's hidden
  *    layers is refused in one line;
  *  - the readout trains (its parameters move, its accuracy on the training
  *    rows beats the majority class) and never touches the student;
@@ -9,11 +9,16 @@
  *    here in double from the readout's logits (misclassified rows only,
  *    others unchanged), then the readout restarts and rows it now gets right
  *    keep their weights;
+ *  - checkpoints: a dedier job stopped in its second epoch and resumed from
+ *    the checkpoint (kept in memory here; the readout's parameters,
+ *    optimiser and weights travel in train_state's x32/x64) ends with the
+ *    bits of an uninterrupted run;
  *  - through train_job: dedier with beta = 0 (every weight 1) is KD at the
  *    same T and alpha bit for bit (the readout changes nothing else), and
  *    with the default beta it is not (its weights reach the objective). */
 #include "arch.h"
 #include "check.h"
+#include "fixture_groupdata.h"
 #include "groupdata.h"
 #include "method.h"
 #include "readout.h"
@@ -25,21 +30,8 @@
 
 static job_spec job_of(method_kind k, int epochs)
 {
-    job_spec j;
-    memset(&j, 0, sizeof j);
-    snprintf(j.id, sizeof j.id, "j_dedier");
-    j.kind = JOB_STUDENT;
-    j.arch.kind = ARCH_MLP;
-    j.arch.n_widths = 2;
-    j.arch.widths[0] = 16;
-    j.arch.widths[1] = 8;
-    method_defaults(k, &j.method);
-    j.optim = optim_defaults(OPTIM_SGD);
-    j.epochs = epochs;
-    j.batch = 64;
-    j.seed = 5;
-    j.teacher = j.ident = -1;
-    return j;
+    static const int widths[] = { 16, 8 };
+    return fixture_job("j_dedier", k, epochs, widths, 2);
 }
 
 /* DEDIER's weight of row i recomputed in double from readout logits z */
@@ -55,7 +47,7 @@ static double weight_by_formula(const float *z, int C, int y, double alpha, doub
     return exp(beta * pow(p[pred] - p[y], alpha));
 }
 
-/* checkpoint hooks readout_open must drop (never called) */
+/* checkpoint hooks readout_open wraps (never called in that part) */
 static int fake_load(void *ctx, train_state *s, dett_err *e)
 {
     (void)ctx; (void)s;
@@ -67,20 +59,113 @@ static int fake_save(void *ctx, const train_state *s, int forced, dett_err *e)
     return dett_fail(e, "a dedier job saved a checkpoint");
 }
 
+/* a checkpoint in memory: what checkpoint.c would store, for one job */
+typedef struct {
+    int have, stop_at, steps;   /* a state is stored; stop after step stop_at */
+    train_state at;             /* epoch, step, loss_sum */
+    float *p, *om, *ov, *x32;
+    double *x64, t;
+    float q[DATASET_MAX_GROUPS];
+} memck;
+
+/* copies n floats (x NULL: none) */
+static void cp32(float *to, const float *from, size_t n)
+{
+    if (to && from) memcpy(to, from, n * sizeof *to);
+}
+
+static int mem_save(void *ctx, const train_state *s, int forced, dett_err *e)
+{
+    memck *c = ctx;
+    (void)forced;
+    free(c->p); free(c->om); free(c->ov); free(c->x32); free(c->x64);
+    c->p = malloc(sizeof(float) * s->m->n_params);
+    c->om = malloc(sizeof(float) * s->opt->n);
+    c->ov = malloc(sizeof(float) * s->opt->n);
+    c->x32 = malloc(sizeof(float) * (s->nx32 + 1));
+    c->x64 = malloc(sizeof(double) * (s->nx64 + 1));
+    if (!c->p || !c->om || !c->ov || !c->x32 || !c->x64) return dett_fail(e, "no memory");
+    cp32(c->p, s->m->params, s->m->n_params);
+    cp32(c->om, s->opt->m, s->opt->n);
+    cp32(c->ov, s->opt->v, s->opt->n);
+    cp32(c->x32, s->x32, s->nx32);
+    if (s->nx64) memcpy(c->x64, s->x64, s->nx64 * sizeof(double));
+    memcpy(c->q, s->q, sizeof(float) * (size_t)s->G);
+    c->t = (double)s->opt->t;
+    c->at = *s;
+    c->have = 1;
+    return 0;
+}
+
+static int mem_load(void *ctx, train_state *s, dett_err *e)
+{
+    memck *c = ctx;
+    (void)e;
+    if (!c->have) return 0;
+    if (s->nx32 != c->at.nx32 || s->nx64 != c->at.nx64) return dett_fail(e, "state sizes differ");
+    cp32(s->m->params, c->p, s->m->n_params);
+    cp32(s->opt->m, c->om, s->opt->n);
+    cp32(s->opt->v, c->ov, s->opt->n);
+    cp32(s->x32, c->x32, s->nx32);
+    if (s->nx64) memcpy(s->x64, c->x64, s->nx64 * sizeof(double));
+    memcpy(s->q, c->q, sizeof(float) * (size_t)s->G);
+    s->opt->t = (long)c->t;
+    s->epoch = c->at.epoch;
+    s->step = c->at.step;
+    s->loss_sum = c->at.loss_sum;
+    return 1;
+}
+
+static int mem_stop(void *ctx)
+{
+    memck *c = ctx;
+    return ++c->steps == c->stop_at;
+}
+
+/* a dedier job stopped at step stop_at (second epoch) and resumed from
+ * the in-memory checkpoint ends as the uninterrupted job does */
+static void test_resume(const groupdata *gd, const float *tz)
+{
+    dett_err e = { "" };
+    job_spec j = job_of(METHOD_DEDIER, 3);
+    train_result full, part, rest;
+    model *a = arch_build(&j.arch, &gd->info, &e), *b = arch_build(&j.arch, &gd->info, &e);
+    model_init(a, 5, 0);
+    model_init(b, 5, 0);
+    memck c = { .stop_at = 0 };
+    train_inputs in = { .t_logits = tz, .ckpt_load = mem_load, .ckpt_save = mem_save,
+                        .ckpt_ctx = &c, .should_stop = mem_stop, .hook_ctx = &c };
+    EXPECT(train_job(MPI_COMM_WORLD, &j, gd, &in, a, &full, &e) == 0 && !full.failed &&
+           !full.stopped, "uninterrupted: %s", e.msg);
+    EXPECT(c.have && c.at.nx32 > (size_t)gd->train.n && c.at.nx64 == 1,
+           "the readout's state is not in the checkpoint (%zu floats)", c.at.nx32);
+    free(c.p); free(c.om); free(c.ov); free(c.x32); free(c.x64);
+    memset(&c, 0, sizeof c);
+    c.stop_at = (int)(full.steps + full.steps / 2);   /* inside the second epoch */
+    EXPECT(train_job(MPI_COMM_WORLD, &j, gd, &in, b, &part, &e) == 0 && part.stopped &&
+           c.have && c.at.epoch == 1, "stopped: %s (epoch %d)", e.msg, c.at.epoch);
+    model_init(b, 99, 0);   /* the checkpoint must restore everything */
+    c.stop_at = -1;
+    EXPECT(train_job(MPI_COMM_WORLD, &j, gd, &in, b, &rest, &e) == 0 && !rest.stopped,
+           "resumed: %s", e.msg);
+    EXPECT(!memcmp(a->params, b->params, sizeof(float) * a->n_params) &&
+           full.train_loss[2] == rest.train_loss[2],
+           "a resumed dedier job differs from the uninterrupted one (loss %.9g vs %.9g)",
+           full.train_loss[2], rest.train_loss[2]);
+    free(c.p); free(c.om); free(c.ov); free(c.x32); free(c.x64);
+    train_result_free(&full); train_result_free(&part); train_result_free(&rest);
+    model_free(a); model_free(b);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     dett_err e = { "" };
-    dataset_info info;
-    dataset_rows split[N_SPLITS];
     synth_opts so = synth_defaults();
     so.n_train = 1200;
     so.p_maj = 0.95f;
-    EXPECT(synth_generate(&so, &info, split, &e) == 0, "synth: %s", e.msg);
-    EXPECT(dataset_write("dedier_test.h5", &info, split, &e) == 0, "write: %s", e.msg);
-    for (int s = 0; s < N_SPLITS; s++) dataset_rows_free(&split[s]);
     groupdata gd;
-    EXPECT(groupdata_load(&gd, "dedier_test.h5", MPI_COMM_WORLD, 8, 64, &e) == 0, "load: %s", e.msg);
+    EXPECT(fixture_groupdata(&gd, "dedier_test.h5", &so, 8, 64, &e) == 0, "data: %s", e.msg);
     const int64_t n = gd.train.n;
     const int C = gd.info.n_classes, d = gd.info.d, ns = gd.plan.s1 - gd.plan.s0;
 
@@ -118,7 +203,8 @@ int main(int argc, char **argv)
     EXPECT(readout_open(&r, MPI_COMM_WORLD, &dj, &gd, m, ns, &in, &e) == 0 && r.on, "open: %s", e.msg);
     EXPECT(in != &base && in->t_logits == tz && in->sample_w == r.w && r.nh == n &&
            r.act == 4, "dedier's inputs (act %d)", r.act);
-    EXPECT(!in->ckpt_load && !in->ckpt_save, "a readout job kept its checkpoint hooks");
+    EXPECT(in->ckpt_load && in->ckpt_save && in->ckpt_load != fake_load && in->ckpt_ctx == &r,
+           "a readout job's checkpoint hooks are not wrapped");
     int ones = 1;
     for (int64_t i = 0; i < n; i++) ones &= r.w[i] == 1.0f;
     EXPECT(ones, "weights start at 1");
@@ -198,6 +284,7 @@ int main(int argc, char **argv)
     printf("train loss epoch 3: kd %.6f, dedier beta 0 %.6f, dedier %.6f\n", kr.train_loss[2],
            zr.train_loss[2], dr.train_loss[2]);
     train_result_free(&kr); train_result_free(&zr); train_result_free(&dr);
+    test_resume(&gd, tz);
     model_free(km); model_free(zm); model_free(dm); model_free(teacher);
     free(tz);
     groupdata_free(&gd);

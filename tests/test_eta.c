@@ -259,8 +259,28 @@ static void test_unseen_by_work(void)
     }
 }
 
+/* a DFR job's refit runs after its last epoch: the ETA plans its training
+ * epochs only (jobwork_epochs) and counts the refit in the measured tail,
+ * so once every epoch has run only the tail is left */
+static void test_dfr_epochs(void)
+{
+    const unsigned dfr = MF_LOGIT_LOSS | MF_DFR_REFIT;
+    EXPECT(jobwork_epochs(10, dfr) == 10, "a dfr job of 10 epochs plans 10, got %d",
+           jobwork_epochs(10, dfr));
+    eta *t = eta_new(2, 1);
+    for (int j = 0; j < 2; j++)
+        eta_set_job(t, j, jobwork_epochs(4, dfr), -1, -1, "d|S", "mlp8", "dfr", 0);
+    double end = run_job(t, 0, 0, 0, 0, 1, 4, 0.5);   /* 4 epochs of 1 s, refit 0.5 s */
+    eta_start(t, 1, 0, end);
+    for (int k = 1; k <= 4; k++) eta_epoch(t, 1, k, end + k);
+    double r = eta_remaining(t, end + 4);
+    EXPECT(NEAR(r, 0.5), "every epoch ran, the refit (tail) is left: 0.5 s, got %g", r);
+    eta_free(t);
+}
+
 int main(void)
 {
+    test_dfr_epochs();
     test_jobwork();
     test_unseen_by_work();
     test_parts();

@@ -21,6 +21,7 @@
  * One process (MPI_COMM_WORLD of size 1, M = 8 micro-shards). */
 #include "arch.h"
 #include "check.h"
+#include "fixture_groupdata.h"
 #include "cmd.h"
 #include "dataset.h"
 #include "dsl.h"
@@ -219,35 +220,24 @@ static int same_as_stored(hid_t f, const job_spec *j, const float *p, size_t n)
     return same;
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    EXPECT(fp && fputs(text, fp) >= 0 && fclose(fp) == 0, "cannot write %s", path);
-}
-
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     dett_err e = { "" };
 
     /* strongly biased synthetic data: 95% of training rows in majority groups */
-    dataset_info info;
-    dataset_rows split[N_SPLITS];
     synth_opts so = synth_defaults();
     so.n_train = 1600;
     so.n_val = 400;
     so.n_test = 400;
     so.p_maj = 0.95f;
     so.seed = 4;
-    EXPECT(synth_generate(&so, &info, split, &e) == 0, "synth: %s", e.msg);
-    EXPECT(dataset_write(DATA, &info, split, &e) == 0, "write: %s", e.msg);
-    for (int s = 0; s < N_SPLITS; s++) dataset_rows_free(&split[s]);
-    write_text(SCRIPT, grid_text);
-
-    /* the job list, as dett run sees it */
+    /* the data and the job list, as dett run sees them */
     dsl *dl = NULL;
     job_list jobs = { 0, 0, NULL };
-    EXPECT(dsl_load(SCRIPT, &dl, &jobs, &e) == 0, "dsl_load: %s", e.msg);
+    EXPECT(fixture_grid(DATA, &so, NULL, SCRIPT, grid_text, &dl, &jobs, &e) == 0, "grid: %s",
+           e.msg);
+
     int jerm = -1, jjtt = -1, jsimkd = -1, jdett = -1;
     for (int j = 0; j < jobs.n; j++) {
         if (jobs.jobs[j].kind != JOB_STUDENT) continue;

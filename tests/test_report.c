@@ -22,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #ifndef REPORT_FIXTURES
 #error "REPORT_FIXTURES (the tests/report directory) must be defined"
@@ -497,6 +500,73 @@ static int is_fig(const char *dir, const char *name, const char *magic)
     return ok;
 }
 
+/* run() in a child process, as a rerun of `dett report` would be (cairo
+ * numbers SVG surfaces with a process-wide counter: a figure's bytes are
+ * those of a fresh process); the exit status, or -100 */
+static int run_fresh(const char *out_path, int n, const char **args)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dett_err e;
+        _exit(run(out_path, NULL, &e, n, args) & 0x7f);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) return -100;
+    return WEXITSTATUS(st);
+}
+
+/* 1 if file path holds the bytes of s somewhere (binary-safe) */
+static int file_has(const char *path, const char *s)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t n = strlen(s), k = 0;
+    int c, found = 0;
+    while (!found && (c = fgetc(f)) != EOF) {
+        if ((char)c == s[k]) k++;
+        else k = (char)c == s[0];
+        found = k == n;
+    }
+    fclose(f);
+    return found;
+}
+
+/* 1 if the files a and b hold the same bytes (both readable) */
+static int same_file(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb;
+    while (same) {
+        int ca = fgetc(fa), cb = fgetc(fb);
+        same = ca == cb;
+        if (ca == EOF) break;
+    }
+    if (fa) fclose(fa);
+    if (fb) fclose(fb);
+    return same;
+}
+
+/* 1 if every file of directory a is in b with the same bytes (and a has
+ * at least `least` files); the first that differs is named in bad */
+static int same_dir(const char *a, const char *b, int least, char *bad, size_t cap)
+{
+    DIR *d = opendir(a);
+    int n = 0, same = d != NULL;
+    snprintf(bad, cap, "%s", a);
+    for (struct dirent *de; same && (de = readdir(d));) {
+        if (de->d_name[0] == '.') continue;
+        char pa[512], pb[512];
+        snprintf(pa, sizeof pa, "%s/%s", a, de->d_name);
+        snprintf(pb, sizeof pb, "%s/%s", b, de->d_name);
+        same = same_file(pa, pb);
+        if (!same) snprintf(bad, cap, "%s", de->d_name);
+        n++;
+    }
+    if (d) closedir(d);
+    return same && n >= least;
+}
+
 /* the width and height of a PNG (its IHDR chunk); 0 if not a PNG */
 static int png_size(const char *dir, const char *name, unsigned *w, unsigned *h)
 {
@@ -859,6 +929,25 @@ int main(int argc, char **argv)
            "panels and formats");
     EXPECT(stat("report_plots_g/curves.pdf", &st) != 0 && stat("report_plots_g/curves-3.pdf", &st) != 0,
            "ten series: two panels of five");
+    /* figures are reproducible byte for byte: a second render is the same
+     * file for file (PDF, SVG, PNG, captions); the PDF's creation date is
+     * SOURCE_DATE_EPOCH, else 1970-01-01, never the wall clock */
+    char bad[300];
+    rc = run_fresh("report_g1.md", 5, (const char *[]){"report_g.h5", "--plots",
+                   "report_plots_g1", "--plot-format", "pdf,svg,png"});
+    int rc2 = run_fresh("report_g2.md", 5, (const char *[]){"report_g.h5", "--plots",
+                        "report_plots_g2", "--plot-format", "pdf,svg,png"});
+    EXPECT(rc == 0 && rc2 == 0 && same_dir("report_plots_g1", "report_plots_g2", 10, bad, sizeof bad),
+           "a second render differs: %s (rc %d %d)", bad, rc, rc2);
+    EXPECT(file_has("report_plots_g1/axis_alpha.pdf", "/CreationDate (19700101000000Z)"),
+           "PDF creation date not the epoch");
+    EXPECT(setenv("SOURCE_DATE_EPOCH", "1000000000", 1) == 0, "setenv");
+    rc = run("report_g3.md", &t, &e, 5, (const char *[]){"report_g.h5", "--plots",
+             "report_plots_g3", "--plot-format", "pdf"});
+    free(t);
+    unsetenv("SOURCE_DATE_EPOCH");
+    EXPECT(rc == 0 && file_has("report_plots_g3/axis_alpha.pdf", "/CreationDate (20010909014640Z)"),
+           "PDF creation date from SOURCE_DATE_EPOCH: rc %d", rc);
     t = slurp("report_plots_g/figures.md");
     /* five series per panel, labelled by what differs: alpha */
     EXPECT(t && count(t, "\n- **kd alpha=") == 20 && has(t, "## curves-2\n") &&

@@ -799,6 +799,17 @@ static void test_checkpoints(const job_list *jobs, const results_jobinfo *info0)
                    !memcmp(g, b, sizeof b), "torn slot 0: read slot %d", slot);
         EXPECT(results_close(r, &e) == 0, "%s", e.msg);
     }
+    /* the job's layout grew since the file was written (a dedier job's
+     * readout joined the checkpoint): the file is not refused, the job
+     * runs without checkpoints there */
+    info[0].ckpt_f32 = 8;
+    r = NULL;
+    EXPECT(results_open(&r, path, MPI_COMM_WORLD, jobs, info, &meta, 0, &e) == 0,
+           "a grown checkpoint layout refused: %s", e.msg);
+    if (r) {
+        EXPECT(!results_has_ckpt(r, 0), "a job with slots of another layout keeps checkpoints");
+        EXPECT(results_close(r, &e) == 0, "%s", e.msg);
+    }
     remove_all(path);
 }
 

@@ -12,6 +12,7 @@
  *    JTT's formula; the DSL's sampler key and its canonical text. */
 #include "arch.h"
 #include "check.h"
+#include "fixture_groupdata.h"
 #include "cmd.h"
 #include "dsl.h"
 #include "jobrun.h"
@@ -58,8 +59,7 @@ static void on_visit_job(void *ctx, int job, const int *rows, int n)
 
 static void write_text(const char *path, const char *text)
 {
-    FILE *f = fopen(path, "w");
-    EXPECT(f && fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
+    EXPECT(fixture_text(path, text) == 0, "cannot write %s", path);
 }
 
 /* per-group visits of `epochs` epochs of an erm job with sampler sk on path */
@@ -70,20 +70,9 @@ static int64_t visits_of(const char *path, sampler_kind sk, int epochs, int64_t 
     groupdata gd;
     train_result res;
     EXPECT(groupdata_load(&gd, path, MPI_COMM_WORLD, 8, 64, &e) == 0, "load: %s", e.msg);
-    job_spec j;
-    memset(&j, 0, sizeof j);
-    snprintf(j.id, sizeof j.id, "t");
-    j.kind = JOB_STUDENT;
-    j.arch.kind = ARCH_MLP;
-    j.arch.n_widths = 1;
-    j.arch.widths[0] = 4;
-    method_defaults(METHOD_ERM, &j.method);
-    j.optim = optim_defaults(OPTIM_SGD);
-    j.epochs = epochs;
-    j.batch = 64;
-    j.seed = 5;
+    static const int widths[] = { 4 };
+    job_spec j = fixture_job("t", METHOD_ERM, epochs, widths, 1);
     j.sampler = sk;
-    j.teacher = j.ident = -1;
     model *m = arch_build(&j.arch, &gd.info, &e);
     model_init(m, j.seed, 0);
     counter c = { .gd = &gd, .job = -1 };

@@ -10,6 +10,7 @@
  * One process. */
 #include "arch.h"
 #include "check.h"
+#include "fixture_groupdata.h"
 #include "groupdata.h"
 #include "loss.h"
 #include "method.h"
@@ -23,22 +24,12 @@ enum { N = 64, M = 8 };
 
 static job_spec job_of(method_kind k)
 {
-    job_spec j;
-    memset(&j, 0, sizeof j);
-    snprintf(j.id, sizeof j.id, "step");
-    j.kind = JOB_STUDENT;
-    j.arch.kind = ARCH_MLP;
-    j.arch.n_widths = 1;
-    j.arch.widths[0] = 6;
-    method_defaults(k, &j.method);
-    j.optim = optim_defaults(OPTIM_SGD);
+    static const int widths[] = { 6 };
+    job_spec j = fixture_job("step", k, 1, widths, 1);
     j.optim.lr = 0.5f;
     j.optim.momentum = 0.0f;
     j.optim.wd = 0.0f;
-    j.epochs = 1;
     j.batch = N;
-    j.seed = 5;
-    j.teacher = j.ident = -1;
     return j;
 }
 
@@ -102,18 +93,13 @@ int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     dett_err e = { "" };
-    dataset_info info;
-    dataset_rows split[N_SPLITS];
     synth_opts so = synth_defaults();
     so.n_train = N;
     so.n_val = 40;
     so.n_test = 40;
     so.p_maj = 0.75f;
-    EXPECT(synth_generate(&so, &info, split, &e) == 0, "synth: %s", e.msg);
-    EXPECT(dataset_write("train_step.h5", &info, split, &e) == 0, "write: %s", e.msg);
-    for (int s = 0; s < N_SPLITS; s++) dataset_rows_free(&split[s]);
     groupdata gd;
-    EXPECT(groupdata_load(&gd, "train_step.h5", MPI_COMM_WORLD, M, N, &e) == 0, "load: %s", e.msg);
+    EXPECT(fixture_groupdata(&gd, "train_step.h5", &so, M, N, &e) == 0, "data: %s", e.msg);
     EXPECT(gd.train.n == N && gd.plan.steps == 1, "one step of %d rows", N);
 
     /* group DRO with eta 1: q moves far from uniform in one step */

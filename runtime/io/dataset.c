@@ -12,6 +12,7 @@
 #include "h5attr.h"
 #include "lzf_filter.h"
 #include "results_format.h"
+#include "rowblock.h"
 #include <hdf5.h>
 #include <errno.h>
 #include <float.h>
@@ -57,43 +58,8 @@ static void h5_drop(hid_t *id, herr_t (*fn)(hid_t))
     *id = -1;
 }
 
-/* walk callback of h5_why: keeps the innermost description */
-static herr_t why_walk(unsigned n, const H5E_error2_t *err, void *data)
-{
-    char *buf = data;
-    if (n == 0 && err->desc && err->desc[0]) snprintf(buf, DESC_LEN, "%s", err->desc);
-    return 0;
-}
-
-/* The innermost message on HDF5's error stack ("inflate() failed"), or
- * "unknown HDF5 error"; clears the stack. */
-static const char *h5_why(char buf[DESC_LEN])
-{
-    snprintf(buf, DESC_LEN, "unknown HDF5 error");
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, why_walk, buf);
-    H5Eclear2(H5E_DEFAULT);
-    return buf;
-}
-
-/* one open dataset with its type, file space and extent */
-typedef struct {
-    hid_t dset, type, space;
-    int rank;
-    hsize_t dims[H5S_MAX_RANK];
-} h5_obj;
-
-static void obj_init(h5_obj *o)
-{
-    memset(o, 0, sizeof *o);
-    o->dset = o->type = o->space = -1;
-}
-
-static void obj_close(h5_obj *o)
-{
-    h5_drop(&o->space, H5Sclose);
-    h5_drop(&o->type, H5Tclose);
-    h5_drop(&o->dset, H5Dclose);
-}
+/* one open dataset with its type, file space and extent (rowblock.h) */
+typedef rowblock h5_obj;
 
 /* "float32 [n, 3]": the type and extent with the row dimension shown as n */
 static void obj_desc(const h5_obj *o, char *buf, size_t len)
@@ -115,20 +81,9 @@ static void obj_desc(const h5_obj *o, char *buf, size_t len)
 static int obj_open(h5_obj *o, hid_t group, const char *path, const char *split,
                     const char *name, const char *expect, dett_err *e)
 {
-    htri_t ex = H5Lexists(group, name, H5P_DEFAULT);
-    CHECK_H5(e, ex, "%s:/%s/%s: cannot look up the dataset", path, split, name);
-    if (!ex) return dett_fail(e, "%s:/%s/%s: missing (expected %s)", path, split, name, expect);
-    CHECK_H5(e, o->dset = H5Dopen2(group, name, H5P_DEFAULT),
-             "%s:/%s/%s: cannot open (expected a dataset %s)", path, split, name, expect);
-    CHECK_H5(e, o->type = H5Dget_type(o->dset), "%s:/%s/%s: cannot read its type", path, split, name);
-    CHECK_H5(e, o->space = H5Dget_space(o->dset), "%s:/%s/%s: cannot read its extent", path, split, name);
-    CHECK_H5(e, o->rank = H5Sget_simple_extent_ndims(o->space),
-             "%s:/%s/%s: cannot read its extent", path, split, name);
-    CHECK_H5(e, H5Sget_simple_extent_dims(o->space, o->dims, NULL),
-             "%s:/%s/%s: cannot read its extent", path, split, name);
-    return 0;
-fail:
-    return -1;
+    char shown[ROWBLOCK_NAME];
+    snprintf(shown, sizeof shown, "/%s/%s", split, name);
+    return rowblock_open(o, group, name, path, shown, expect, e);
 }
 
 /* 1 if t is an integer of 1, 2, 4 or 8 bytes or a float of 4 or 8 (either
@@ -260,16 +215,16 @@ typedef struct {
 static void split_init(split_h5 *sp)
 {
     sp->group = -1;
-    obj_init(&sp->X);
-    obj_init(&sp->y);
-    obj_init(&sp->a);
+    rowblock_init(&sp->X);
+    rowblock_init(&sp->y);
+    rowblock_init(&sp->a);
 }
 
 static void split_close(split_h5 *sp)
 {
-    obj_close(&sp->a);
-    obj_close(&sp->y);
-    obj_close(&sp->X);
+    rowblock_close(&sp->a);
+    rowblock_close(&sp->y);
+    rowblock_close(&sp->X);
     h5_drop(&sp->group, H5Gclose);
 }
 
@@ -380,33 +335,6 @@ static int check_same_shape(const split_h5 *sp, const split_h5 *train, const cha
                      dataset_split_names[s], want, got);
 }
 
-/* reads rows [r0, r0 + m) of o (`per_row` values each) as doubles
- * (independent transfer); a failed read names HDF5's reason (a damaged
- * chunk: "inflate() failed") */
-static int read_block(const h5_obj *o, hsize_t r0, hsize_t m, hsize_t per_row, double *buf,
-                      const char *path, const char *sn, const char *name, dett_err *e)
-{
-    hid_t mem = -1;
-    hsize_t start[H5S_MAX_RANK] = {0}, count[H5S_MAX_RANK], values = m * per_row;
-    char why[DESC_LEN];
-    start[0] = r0;
-    count[0] = m;
-    for (int i = 1; i < o->rank; i++) count[i] = o->dims[i];
-    CHECK_H5(e, H5Sselect_hyperslab(o->space, H5S_SELECT_SET, start, NULL, count, NULL),
-             "%s:/%s/%s: cannot select rows", path, sn, name);
-    CHECK_H5(e, mem = H5Screate_simple(1, &values, NULL), "%s:/%s/%s: cannot make a memory space", path, sn, name);
-    if (H5Dread(o->dset, H5T_NATIVE_DOUBLE, mem, o->space, H5P_DEFAULT, buf) < 0) {
-        dett_fail(e, "%s:/%s/%s: cannot read rows %llu..%llu: HDF5: %s", path, sn, name,
-                  (unsigned long long)r0, (unsigned long long)(r0 + m - 1), h5_why(why));
-        goto fail;
-    }
-    H5Sclose(mem);
-    return 0;
-fail:
-    h5_drop(&mem, H5Sclose);
-    return -1;
-}
-
 /* label value v at row r is an integer in 0..hi; else says what to change */
 static int check_label(double v, const char *path, const char *sn, const char *name,
                        hsize_t r, int hi, dett_err *e)
@@ -433,8 +361,8 @@ static int check_labels(const split_h5 *sp, const char *path, int s, int64_t n,
     CHECK_ALLOC(e, ab);
     for (hsize_t r0 = 0; r0 < (hsize_t)n; r0 += cap) {
         hsize_t m = (hsize_t)n - r0 < cap ? (hsize_t)n - r0 : cap;
-        CHECK(read_block(&sp->y, r0, m, 1, yb, path, sn, "y", e));
-        CHECK(read_block(&sp->a, r0, m, 1, ab, path, sn, "a", e));
+        CHECK(rowblock_read(&sp->y, H5T_NATIVE_DOUBLE, H5P_DEFAULT, r0, m, yb, e));
+        CHECK(rowblock_read(&sp->a, H5T_NATIVE_DOUBLE, H5P_DEFAULT, r0, m, ab, e));
         for (hsize_t i = 0; i < m; i++) {
             CHECK(check_label(yb[i], path, sn, "y", r0 + i, C - 1, e));
             CHECK(check_label(ab[i], path, sn, "a", r0 + i, A - 1, e));
@@ -508,7 +436,7 @@ static int x_values_local(hid_t file, const char *path, int s, int64_t n, int d,
     h5_obj X;
     hid_t group = -1;
     double *buf = NULL;
-    obj_init(&X);
+    rowblock_init(&X);
     CHECK_H5(e, group = H5Gopen2(file, sn, H5P_DEFAULT), "%s:/%s: cannot open the group", path, sn);
     CHECK(obj_open(&X, group, path, sn, "X", X_EXPECT, e));
     hsize_t r0 = (hsize_t)(n * rank / size), r1 = (hsize_t)(n * (rank + 1) / size);
@@ -516,7 +444,7 @@ static int x_values_local(hid_t file, const char *path, int s, int64_t n, int d,
     CHECK_ALLOC(e, buf = malloc((size_t)rows * (size_t)d * sizeof *buf));
     for (hsize_t r = r0; r < r1; r += rows) {
         hsize_t m = r1 - r < rows ? r1 - r : rows;
-        CHECK(read_block(&X, r, m, (hsize_t)d, buf, path, sn, "X", e));
+        CHECK(rowblock_read(&X, H5T_NATIVE_DOUBLE, H5P_DEFAULT, r, m, buf, e));
         for (hsize_t i = 0; i < m * (hsize_t)d; i++) {
             double v = buf[i];
             if (isfinite(v) && fabs(v) <= FLT_MAX) continue;
@@ -528,12 +456,12 @@ static int x_values_local(hid_t file, const char *path, int s, int64_t n, int d,
         }
     }
     free(buf);
-    obj_close(&X);
+    rowblock_close(&X);
     H5Gclose(group);
     return 0;
 fail:
     free(buf);
-    obj_close(&X);
+    rowblock_close(&X);
     h5_drop(&group, H5Gclose);
     return -1;
 }
@@ -583,41 +511,6 @@ void dataset_rows_free(dataset_rows *r)
     memset(r, 0, sizeof *r);
 }
 
-/* selects rows [row0, row0 + n) of o's file space (none if n == 0) */
-static int select_rows(const h5_obj *o, int64_t row0, int64_t n)
-{
-    if (n == 0) return H5Sselect_none(o->space) < 0 ? -1 : 0;
-    hsize_t start[H5S_MAX_RANK] = {0}, count[H5S_MAX_RANK];
-    start[0] = (hsize_t)row0;
-    count[0] = (hsize_t)n;
-    for (int i = 1; i < o->rank; i++) count[i] = o->dims[i];
-    return H5Sselect_hyperslab(o->space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ? -1 : 0;
-}
-
-/* reads rows [row0, row0 + n) of o (`values` elements) as mtype into buf
- * (collective transfer; a rank with n == 0 takes part with no selection) */
-static int read_rows(const h5_obj *o, hid_t mtype, hid_t dxpl, int64_t row0, int64_t n,
-                     hsize_t values, void *buf, const char *path, const char *sn,
-                     const char *name, dett_err *e)
-{
-    hid_t mem = -1;
-    hsize_t m = values ? values : 1;
-    CHECK_H5(e, select_rows(o, row0, n), "%s:/%s/%s: cannot select rows", path, sn, name);
-    CHECK_H5(e, mem = H5Screate_simple(1, &m, NULL), "%s:/%s/%s: cannot make a memory space", path, sn, name);
-    if (n == 0) CHECK_H5(e, H5Sselect_none(mem), "%s:/%s/%s: cannot select rows", path, sn, name);
-    if (H5Dread(o->dset, mtype, mem, o->space, dxpl, buf) < 0) {
-        char why[DESC_LEN];
-        dett_fail(e, "%s:/%s/%s: cannot read rows [%lld, %lld): HDF5: %s", path, sn, name,
-                  (long long)row0, (long long)(row0 + n), h5_why(why));
-        goto fail;
-    }
-    H5Sclose(mem);
-    return 0;
-fail:
-    h5_drop(&mem, H5Sclose);
-    return -1;
-}
-
 /* the local checks of dataset_read after the file is open: types, range,
  * allocation of out */
 static int read_prepare(split_h5 *sp, hid_t file, const char *path, int split, int64_t row0,
@@ -658,21 +551,20 @@ static int has_filters(const h5_obj *o)
 
 /* the three reads of dataset_read (collective, or independent for
  * filtered datasets: see has_filters) */
-static int read_all(const split_h5 *sp, const char *path, int split, int64_t row0, int64_t n,
+static int read_all(const split_h5 *sp, const char *path, int64_t row0, int64_t n,
                     dataset_rows *out, dett_err *e)
 {
-    const char *sn = dataset_split_names[split];
     hid_t coll = -1, ind = -1;
     CHECK_H5(e, coll = H5Pcreate(H5P_DATASET_XFER), "%s: cannot create a transfer list", path);
     CHECK_H5(e, H5Pset_dxpl_mpio(coll, H5FD_MPIO_COLLECTIVE), "%s: cannot set collective transfer", path);
     CHECK_H5(e, ind = H5Pcreate(H5P_DATASET_XFER), "%s: cannot create a transfer list", path);
     CHECK_H5(e, H5Pset_dxpl_mpio(ind, H5FD_MPIO_INDEPENDENT), "%s: cannot set independent transfer", path);
-    CHECK(read_rows(&sp->X, H5T_NATIVE_FLOAT, has_filters(&sp->X) ? ind : coll, row0, n,
-                    (hsize_t)n * (hsize_t)out->d, out->X, path, sn, "X", e));
-    CHECK(read_rows(&sp->y, H5T_NATIVE_INT32, has_filters(&sp->y) ? ind : coll, row0, n,
-                    (hsize_t)n, out->y, path, sn, "y", e));
-    CHECK(read_rows(&sp->a, H5T_NATIVE_INT32, has_filters(&sp->a) ? ind : coll, row0, n,
-                    (hsize_t)n, out->a, path, sn, "a", e));
+    CHECK(rowblock_read(&sp->X, H5T_NATIVE_FLOAT, has_filters(&sp->X) ? ind : coll,
+                        (hsize_t)row0, (hsize_t)n, out->X, e));
+    CHECK(rowblock_read(&sp->y, H5T_NATIVE_INT32, has_filters(&sp->y) ? ind : coll,
+                        (hsize_t)row0, (hsize_t)n, out->y, e));
+    CHECK(rowblock_read(&sp->a, H5T_NATIVE_INT32, has_filters(&sp->a) ? ind : coll,
+                        (hsize_t)row0, (hsize_t)n, out->a, e));
     H5Pclose(coll);
     H5Pclose(ind);
     return 0;
@@ -703,7 +595,7 @@ int dataset_read(const char *path, MPI_Comm comm, int split, int64_t row0, int64
     fail = file_open(&file, path, comm, &le);
     if (!fail) fail = read_prepare(&sp, file, path, split, row0, n, out, &le);
     if (agree(comm, fail, &le)) goto done;
-    fail = read_all(&sp, path, split, row0, n, out, &le);
+    fail = read_all(&sp, path, row0, n, out, &le);
     st = agree(comm, fail, &le);
 done:
     split_close(&sp);

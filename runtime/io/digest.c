@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "digest.h"
 #include "agree.h"
+#include "rowblock.h"
 #include <errno.h>
 #include <hdf5.h>
 #include <limits.h>
@@ -190,6 +191,9 @@ static int feed(hasher *h, const void *p, size_t n)
 
 static int feed_text(hasher *h, const char *s) { return feed(h, s, strlen(s)); }
 
+/* rowblock_each's callback: feeds one block of values to the hasher ctx */
+static int feed_block(void *ctx, const void *block, size_t n) { return feed(ctx, block, n); }
+
 /* an integer root attribute, converted to int (any stored integer type) */
 static int root_int(hid_t file, const char *path, const char *name, int *v, dett_err *e)
 {
@@ -205,57 +209,26 @@ static int feed_dataset(hasher *h, hid_t file, const char *path, const char *spl
                         const char *name, hid_t mtype, const char *tname, dett_err *e)
 {
     char where[64], head[256];
-    hid_t d = -1, fs = -1, ms = -1;
-    hsize_t dims[H5S_MAX_RANK], start[H5S_MAX_RANK] = { 0 }, count[H5S_MAX_RANK];
-    void *buf = NULL;
+    rowblock rb;
     snprintf(where, sizeof where, "/%s/%s", split, name);
-    CHECK_H5(e, d = H5Dopen2(file, where, H5P_DEFAULT), "%s:%s: cannot open", path, where);
-    CHECK_H5(e, fs = H5Dget_space(d), "%s:%s: cannot read its extent", path, where);
-    int rank = H5Sget_simple_extent_ndims(fs);
-    if (rank < 1 || H5Sget_simple_extent_dims(fs, dims, NULL) < 0) {
+    CHECK(rowblock_open(&rb, file, where, path, where, NULL, e));
+    if (rb.rank < 1) {
         dett_fail(e, "%s:%s: cannot read its extent", path, where);
         goto fail;
     }
     int k = snprintf(head, sizeof head, "%s %s [", where + 1, tname);
-    size_t row = H5Tget_size(mtype);
-    for (int i = 0; i < rank; i++) {
+    for (int i = 0; i < rb.rank; i++)
         k += snprintf(head + k, sizeof head - (size_t)k, "%s%llu", i ? "," : "",
-                      (unsigned long long)dims[i]);
-        if (i > 0) row *= dims[i];
-        count[i] = dims[i];
-    }
+                      (unsigned long long)rb.dims[i]);
     snprintf(head + k, sizeof head - (size_t)k, "]\n");
     CHECK_H5(e, feed_text(h, head), "%s: sha256 failed", path);
-    hsize_t per = row ? (hsize_t)(BLOCK_BYTES / row) : 1;
-    if (per < 1) per = 1;
-    buf = malloc(row * (per < dims[0] ? per : dims[0] ? dims[0] : 1));
-    CHECK_ALLOC(e, buf);
-    for (hsize_t r0 = 0; r0 < dims[0]; r0 += per) {
-        hsize_t m = dims[0] - r0 < per ? dims[0] - r0 : per;
-        start[0] = r0;
-        count[0] = m;
-        CHECK_H5(e, H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL),
-                 "%s:%s: cannot select rows", path, where);
-        CHECK_H5(e, ms = H5Screate_simple(rank, count, NULL), "%s:%s: cannot make a memory space",
-                 path, where);
-        CHECK_H5(e, H5Dread(d, mtype, ms, fs, H5P_DEFAULT, buf), "%s:%s: cannot read rows %llu..%llu",
-                 path, where, (unsigned long long)r0, (unsigned long long)(r0 + m));
-        H5Sclose(ms);
-        ms = -1;
-        if (feed(h, buf, row * m)) {
-            dett_fail(e, "%s: sha256 failed", path);
-            goto fail;
-        }
-    }
-    free(buf);
-    H5Sclose(fs);
-    H5Dclose(d);
+    int st = rowblock_each(&rb, mtype, BLOCK_BYTES, feed_block, h, e);
+    if (st > 0) dett_fail(e, "%s: sha256 failed", path);
+    CHECK(st);
+    rowblock_close(&rb);
     return 0;
 fail:
-    free(buf);
-    if (ms >= 0) H5Sclose(ms);
-    if (fs >= 0) H5Sclose(fs);
-    if (d >= 0) H5Dclose(d);
+    rowblock_close(&rb);
     return -1;
 }
 

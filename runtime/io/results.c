@@ -1496,6 +1496,24 @@ static results *results_alloc(const char *path, int n)
     return r;
 }
 
+/* 1 if job j's stored checkpoint slots hold another number of values than
+ * its layout has now: a file written before the layout changed (DEDIER's
+ * readout joined the checkpoint; docs/results-format.md). Such a job runs
+ * without checkpoints, as it did then. 0 if they match or cannot be read
+ * (dset_open then says why). */
+static int ckpt_layout_other(const results *r, const res_job *j)
+{
+    char p[RESULTS_PATH];
+    hsize_t got[2] = {0, 0};
+    snprintf(p, sizeof p, RF_CHECKPOINTS "/%s/%s", j->hash, RF_C_F32);
+    hid_t d = H5Dopen2(r->file, p, H5P_DEFAULT), sp = d >= 0 ? H5Dget_space(d) : -1;
+    int other = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 2 &&
+                H5Sget_simple_extent_dims(sp, got, NULL) >= 0 && got[1] != (hsize_t)j->n32;
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+    return other;
+}
+
 /* Opens every dataset of one job, checking shapes (all ranks, same order) */
 static int job_open(results *r, int i, dett_err *e)
 {
@@ -1535,6 +1553,7 @@ static int job_open(results *r, int i, dett_err *e)
         if (H5Lexists(r->file, p, H5P_DEFAULT) > 0) OPEN_(j->error_groups, RF_D_ERROR_GROUPS, 1, &G);
     }
 #undef OPEN_
+    if (j->n32 > 0 && ckpt_layout_other(r, j)) j->n32 = j->n64 = 0;   /* runs without */
     if (j->n32 > 0) {
         hsize_t d32[2] = {2, (hsize_t)j->n32}, d64[2] = {2, (hsize_t)j->n64}, two = 2;
 #define CK_(h, name, rank, dims)                                                    \

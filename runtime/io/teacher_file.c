@@ -2,6 +2,7 @@
 #include "teacher_file.h"
 #include "h5attr.h"
 #include "results_format.h"
+#include "rowblock.h"
 #include <hdf5.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -183,58 +184,35 @@ static int md_hex(EVP_MD_CTX *md, char hex[TEACHER_DIGEST_HEX])
     return 0;
 }
 
+/* rowblock_each's callback: feeds one block of values to the digest ctx */
+static int md_block(void *ctx, const void *block, size_t n) { return md_feed(ctx, block, n); }
+
 /* reads every value of 1-D or 2-D dataset name of f as mtype, in blocks of
  * rows, and feeds them to md; optional header "<name> f32le [dims]\n" */
 static int feed_values(EVP_MD_CTX *md, hid_t f, const char *path, const char *name, hid_t mtype,
                        int header, dett_err *e)
 {
-    hid_t d = -1, fs = -1, ms = -1;
-    hsize_t dims[2] = { 0, 1 }, start[2] = { 0, 0 }, count[2];
-    void *buf = NULL;
-    CHECK_H5(e, d = H5Dopen2(f, name, H5P_DEFAULT), "%s:%s: cannot open", path, name);
-    CHECK_H5(e, fs = H5Dget_space(d), "%s:%s: cannot read its extent", path, name);
-    int rank = H5Sget_simple_extent_ndims(fs);
-    if (rank < 1 || rank > 2 || H5Sget_simple_extent_dims(fs, dims, NULL) < 0) {
+    rowblock rb;
+    CHECK(rowblock_open(&rb, f, name, path, name, NULL, e));
+    if (rb.rank < 1 || rb.rank > 2) {
         dett_fail(e, "%s:%s: expected a 1-D or 2-D dataset", path, name);
         goto fail;
     }
     if (header) {
         char head[160], dn[96];
-        dims_text(dims, rank, dn, sizeof dn);
+        dims_text(rb.dims, rb.rank, dn, sizeof dn);
         snprintf(head, sizeof head, "%s f32le %s\n", name + 1, dn);
         if (md_feed(md, head, strlen(head))) goto sha;
     }
-    size_t row = H5Tget_size(mtype) * (rank == 2 ? dims[1] : 1);
-    hsize_t per = row ? BLOCK_ROWS_BYTES / row : 1;
-    if (per < 1) per = 1;
-    buf = malloc(row * (per < dims[0] ? per : dims[0] ? dims[0] : 1));
-    CHECK_ALLOC(e, buf);
-    for (hsize_t r0 = 0; r0 < dims[0]; r0 += per) {
-        hsize_t m = dims[0] - r0 < per ? dims[0] - r0 : per;
-        start[0] = r0;
-        count[0] = m;
-        count[1] = dims[1];
-        CHECK_H5(e, H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL),
-                 "%s:%s: cannot select rows", path, name);
-        CHECK_H5(e, ms = H5Screate_simple(rank, count, NULL), "%s:%s: cannot make a memory space",
-                 path, name);
-        CHECK_H5(e, H5Dread(d, mtype, ms, fs, H5P_DEFAULT, buf), "%s:%s: cannot read rows "
-                 "%llu..%llu", path, name, (unsigned long long)r0, (unsigned long long)(r0 + m));
-        H5Sclose(ms);
-        ms = -1;
-        if (md_feed(md, buf, row * m)) goto sha;
-    }
-    free(buf);
-    H5Sclose(fs);
-    H5Dclose(d);
+    int st = rowblock_each(&rb, mtype, BLOCK_ROWS_BYTES, md_block, md, e);
+    if (st > 0) goto sha;
+    CHECK(st);
+    rowblock_close(&rb);
     return 0;
 sha:
     dett_fail(e, "%s: sha256 failed", path);
 fail:
-    free(buf);
-    if (ms >= 0) H5Sclose(ms);
-    if (fs >= 0) H5Sclose(fs);
-    if (d >= 0) H5Dclose(d);
+    rowblock_close(&rb);
     return -1;
 }
 
@@ -352,33 +330,24 @@ static int read_rows(const char *path, const char *name, int64_t row0, int64_t n
 {
     h5quiet q;
     quiet_on(&q);
-    hid_t f = -1, d = -1, fs = -1, ms = -1;
-    int rank = cols ? 2 : 1;
-    hsize_t start[2] = { (hsize_t)row0, 0 }, count[2] = { (hsize_t)n, (hsize_t)cols };
+    hid_t f = -1;
+    rowblock rb;
+    rowblock_init(&rb);
     CHECK_H5(e, f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), "%s: cannot open", path);
-    CHECK_H5(e, d = H5Dopen2(f, name, H5P_DEFAULT), "%s:%s: cannot open", path, name);
-    CHECK_H5(e, fs = H5Dget_space(d), "%s:%s: cannot read its extent", path, name);
-    if (n > 0) {
-        CHECK_H5(e, H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL),
-                 "%s:%s: cannot select rows %lld..%lld", path, name, (long long)row0,
-                 (long long)(row0 + n));
-        CHECK_H5(e, ms = H5Screate_simple(rank, count, NULL), "%s:%s: cannot make a memory space",
-                 path, name);
-        CHECK_H5(e, H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, out),
-                 "%s:%s: cannot read rows %lld..%lld", path, name, (long long)row0,
-                 (long long)(row0 + n));
-        H5Sclose(ms);
-        ms = -1;
+    CHECK(rowblock_open(&rb, f, name, path, name, NULL, e));
+    if (rb.rank != (cols ? 2 : 1) || (cols && rb.dims[1] != (hsize_t)cols)) {
+        dett_fail(e, "%s:%s: expected %d columns (the file changed since it was checked?)", path,
+                  name, cols ? cols : 1);
+        goto fail;
     }
-    H5Sclose(fs);
-    H5Dclose(d);
+    if (n > 0) CHECK(rowblock_read(&rb, H5T_NATIVE_FLOAT, H5P_DEFAULT, (hsize_t)row0, (hsize_t)n,
+                                   out, e));
+    rowblock_close(&rb);
     CHECK_H5(e, H5Fclose(f), "%s: cannot close", path);
     quiet_off(&q);
     return 0;
 fail:
-    if (ms >= 0) H5Sclose(ms);
-    if (fs >= 0) H5Sclose(fs);
-    if (d >= 0) H5Dclose(d);
+    rowblock_close(&rb);
     if (f >= 0) H5Fclose(f);
     quiet_off(&q);
     return -1;

@@ -16,11 +16,11 @@ static double wall(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-void ckpt_sizes(int E, int G, size_t P, size_t T, size_t Pp, size_t Tp, int64_t *n32,
-                int64_t *n64)
+void ckpt_sizes(int E, int G, size_t P, size_t T, size_t Pp, size_t Tp, size_t X32,
+                size_t X64, int64_t *n32, int64_t *n64)
 {
-    *n32 = (int64_t)(2 * P + Pp + 2 * T + 2 * Tp + (size_t)G);
-    *n64 = HEAD + (int64_t)E * (1 + N_SPLITS * G + 3 * N_SPLITS);
+    *n32 = (int64_t)(2 * P + Pp + 2 * T + 2 * Tp + (size_t)G + X32);
+    *n64 = HEAD + (int64_t)E * (1 + N_SPLITS * G + 3 * N_SPLITS) + (int64_t)X64;
 }
 
 void ckpt_ctx_init(ckpt_ctx *c, results *res, int job, MPI_Comm comm, double every)
@@ -36,7 +36,7 @@ void ckpt_ctx_init(ckpt_ctx *c, results *res, int job, MPI_Comm comm, double eve
 static void sizes_of(const train_state *s, int64_t *n32, int64_t *n64)
 {
     ckpt_sizes(s->res->epochs, s->G, s->m->n_params, s->opt->n, s->proj ? s->proj->n_params : 0,
-               s->popt ? s->popt->n : 0, n32, n64);
+               s->popt ? s->popt->n : 0, s->nx32, s->nx64, n32, n64);
 }
 
 /* moves n floats between the checkpoint (at *at) and x; v == NULL: zeros out / skipped in */
@@ -71,11 +71,13 @@ static void pack(train_state *s, float *f32, double *f64, int out)
     }
     mv32(f32, &a, r->params, s->m->n_params, out);
     mv32(f32, &a, s->q, G, out);
+    mv32(f32, &a, s->x32, s->nx32, out);
     mv64(f64, &b, r->train_loss, E, out);
     mv64(f64, &b, r->acc, E * N_SPLITS * G, out);
     mv64(f64, &b, r->worst, E * N_SPLITS, out);
     mv64(f64, &b, r->avg, E * N_SPLITS, out);
     mv64(f64, &b, r->mean, E * N_SPLITS, out);
+    if (s->nx64) mv64(f64, &b, s->x64, s->nx64, out);
     if (out) {
         double h[HEAD] = { s->epoch, (double)s->step, s->loss_sum, (double)s->opt->t,
                            s->popt ? (double)s->popt->t : 0.0, r->selected[0], r->selected[1],

@@ -3,11 +3,14 @@
  * A checkpoint (train.h's train_state) is two flat arrays stored in
  * /checkpoints/<hash> (runtime/io/results.h, results_ckpt_*), laid out as
  *   f32: params [P] | projector params [Pp] | optimiser m [T] | v [T] |
- *        projector optimiser m [Tp] | v [Tp] | selected snapshot [P] | q [G]
+ *        projector optimiser m [Tp] | v [Tp] | selected snapshot [P] | q [G] |
+ *        a hook's state [X32]
  *   f64: epoch, step, loss_sum, opt.t, popt.t, selected[0..2], epochs_run,
  *        selected[3] |
- *        train_loss [E] | acc [E, 3, G] | worst, avg, mean [E, 3] each
- * (T, Tp: the trainable prefixes the optimisers update). The RNG needs no
+ *        train_loss [E] | acc [E, 3, G] | worst, avg, mean [E, 3] each |
+ *        a hook's state [X64]
+ * (T, Tp: the trainable prefixes the optimisers update; X32, X64: train_state's
+ * x32 and x64, DEDIER's readout (readout.h), 0 for every other method). The RNG needs no
  * state: every row order is drawn from (seed, epoch). Group rank 0 writes,
  * alternately into the two slots, at most every `every` seconds after an
  * epoch (0: every epoch) and always when stopping; every rank of the group
@@ -20,9 +23,10 @@
 #include <mpi.h>
 
 /* the sizes of a job's checkpoint arrays: E epochs of training, G groups, P
- * params of which T trainable, a projector of Pp params (Tp trainable) */
-void ckpt_sizes(int E, int G, size_t P, size_t T, size_t Pp, size_t Tp, int64_t *n32,
-                int64_t *n64);
+ * params of which T trainable, a projector of Pp params (Tp trainable), a
+ * hook's state of X32 floats and X64 doubles */
+void ckpt_sizes(int E, int G, size_t P, size_t T, size_t Pp, size_t Tp, size_t X32,
+                size_t X64, int64_t *n32, int64_t *n64);
 
 typedef struct {
     results *res;

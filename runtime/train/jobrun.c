@@ -10,6 +10,7 @@
 #include "linalg.h"
 #include "loss.h"
 #include "method.h"
+#include "readout.h"
 #include "teacher_ext.h"
 #include "train.h"
 #include "transplant.h"
@@ -395,7 +396,7 @@ static model *build_proj(const model *m, const model *teacher)
 }
 
 int jobrun_ckpt_sizes(const job_list *jobs, int j, const model *m, const model *t, int G,
-                      int64_t *n32, int64_t *n64, dett_err *e)
+                      int64_t n_train, int64_t *n32, int64_t *n64, dett_err *e)
 {
     const job_spec *job = &jobs->jobs[j];
     const method_def *def = method_get(job->method.kind);
@@ -404,8 +405,13 @@ int jobrun_ckpt_sizes(const job_list *jobs, int j, const model *m, const model *
         if (!t) return dett_fail(e, "%s: a projector needs a teacher", job->id);
         if (!(p = build_proj(m, t))) return dett_fail(e, "out of memory for a projector");
     }
+    size_t x32 = 0, x64 = 0;   /* DEDIER's readout */
+    if (readout_ckpt_sizes(job, m, n_train, &x32, &x64, e)) {
+        model_free(p);
+        return -1;
+    }
     ckpt_sizes(job->epochs, G, m->n_params, m->n_trainable, p ? p->n_params : 0,
-               p ? p->n_trainable : 0, n32, n64);
+               p ? p->n_trainable : 0, x32, x64, n32, n64);
     model_free(p);
     return 0;
 }

@@ -82,9 +82,10 @@ void jobrun_free(jobrun_ctx *c);
 model *jobrun_build_model(const job_list *jobs, int j, const dataset_info *info,
                           const model *teacher, dett_err *e);
 /* the sizes of job j's checkpoint arrays (checkpoint.h) for its model m,
- * teacher t (or NULL), G groups */
+ * teacher t (or NULL), G groups, n_train training rows (DEDIER's readout
+ * keeps a weight per row) */
 int jobrun_ckpt_sizes(const job_list *jobs, int j, const model *m, const model *t, int G,
-                      int64_t *n32, int64_t *n64, dett_err *e);
+                      int64_t n_train, int64_t *n32, int64_t *n64, dett_err *e);
 /* job j's teacher as the model its job trains (zero parameters: read them
  * from its artifact): a classifier, an external file's head, or for a
  * student of a chain its transplant shape (recursively up the chain); NULL

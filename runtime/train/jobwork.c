@@ -36,3 +36,9 @@ double jobwork_epoch(const results_jobinfo *ji, const results_jobinfo *teacher,
     return (double)ji->n_train *
            (mac + JOBWORK_KAPPA * act + JOBWORK_COLUMN * cols + JOBWORK_LAMBDA);
 }
+
+int jobwork_epochs(int epochs, unsigned method_flags)
+{
+    (void)method_flags;   /* no method adds epochs: see jobwork.h */
+    return epochs;
+}

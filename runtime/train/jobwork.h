@@ -31,4 +31,11 @@
 double jobwork_epoch(const results_jobinfo *ji, const results_jobinfo *teacher,
                      unsigned method_flags);
 
+/* the epochs the ETA plans for a job of `epochs` training epochs whose
+ * method has method_flags: its training epochs and nothing more. A DFR
+ * refit (MF_DFR_REFIT) is not an epoch: it runs after the last one and is
+ * measured as part of the job's tail (eta.h), so counting it as an epoch
+ * would leave one epoch "remaining" while the refit already runs. */
+int jobwork_epochs(int epochs, unsigned method_flags);
+
 #endif

@@ -3,6 +3,7 @@
 #include "dedier.h"
 #include "loss.h"
 #include "method.h"
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,115 @@ fail:
     return -1;
 }
 
+int readout_ckpt_sizes(const job_spec *job, const model *m, int64_t n_train, size_t *x32,
+                       size_t *x64, dett_err *e)
+{
+    const method_def *def = method_get(job->method.kind);
+    *x32 = *x64 = 0;
+    if (!def || !(def->flags & MF_READOUT)) return 0;
+    const int act = relu_act(m, (int)job->method.arg[4]);
+    if (act < 0) return 0;
+    model *rm = model_mlp(m->layers[act - 1]->out_dim, NULL, 0, m->n_classes);
+    if (!rm) return dett_fail(e, "out of memory (readout checkpoint sizes)");
+    *x32 = rm->n_params + 2 * rm->n_trainable + (size_t)n_train;
+    *x64 = 1;
+    model_free(rm);
+    return 0;
+}
+
+/* moves n floats between the checkpoint state (at *at) and x (NULL: zeros
+ * out, skipped in) */
+static void ck_move(float *ck, size_t *at, float *x, size_t n, int out)
+{
+    if (out && x) memcpy(ck + *at, x, n * sizeof *x);
+    else if (out) memset(ck + *at, 0, n * sizeof *ck);
+    else if (x) memcpy(x, ck + *at, n * sizeof *x);
+    *at += n;
+}
+
+/* the readout's parameters and optimiser state <-> r->ck32/ck64 (out: into
+ * the checkpoint). The weights are the caller's: they differ per rank. */
+static size_t ck_model(readout *r, int out)
+{
+    size_t at = 0;
+    ck_move(r->ck32, &at, r->rm->params, r->rm->n_params, out);
+    ck_move(r->ck32, &at, r->opt->m, r->opt->n, out);
+    ck_move(r->ck32, &at, r->opt->v, r->opt->n, out);
+    if (out) r->ck64[0] = (double)r->opt->t;
+    else r->opt->t = (long)r->ck64[0];
+    return at;
+}
+
+/* train_inputs.ckpt_save around the caller's: every rank's weights are
+ * gathered into group rank 0's state (in file order), then the caller's
+ * hook saves it with the rest. Collective over the job group (as every
+ * ckpt_save call is). */
+static int readout_ckpt_save(void *ctx, const train_state *s, int forced, dett_err *e)
+{
+    readout *r = ctx;
+    size_t at = ck_model(r, 1);
+    if (MPI_Gatherv(r->w, (int)r->nh, MPI_FLOAT, r->ck32 + at, r->counts, r->displs, MPI_FLOAT,
+                    0, r->comm) != MPI_SUCCESS)
+        return dett_fail(e, "MPI_Gatherv failed (the readout's weights for a checkpoint)");
+    train_state t = *s;
+    t.x32 = r->ck32;
+    t.nx32 = r->nx32;
+    t.x64 = r->ck64;
+    t.nx64 = 1;
+    return r->ck_save(r->ck_ctx, &t, forced, e);
+}
+
+/* train_inputs.ckpt_load around the caller's: a restored state sets the
+ * readout and this rank's weights (every rank reads the whole state) */
+static int readout_ckpt_load(void *ctx, train_state *s, dett_err *e)
+{
+    readout *r = ctx;
+    s->x32 = r->ck32;
+    s->nx32 = r->nx32;
+    s->x64 = r->ck64;
+    s->nx64 = 1;
+    int got = r->ck_load(r->ck_ctx, s, e);
+    if (got == 1) {
+        size_t at = ck_model(r, 0);
+        memcpy(r->w, r->ck32 + at + r->row0, (size_t)r->nh * sizeof *r->w);
+    }
+    return got;
+}
+
+/* the ranks' home row counts and offsets for the checkpoint's gather, and
+ * room for the state. Collective over comm. */
+static int readout_ckpt_open(readout *r, MPI_Comm comm, const groupdata *gd, dett_err *e)
+{
+    int size = 0;
+    int64_t mine[2] = { gd->train.row0, gd->train.n };
+    r->comm = comm;
+    r->row0 = gd->train.row0;
+    r->n_all = gd->info.n[SPLIT_TRAIN];
+    if (r->n_all > INT_MAX) return dett_fail(e, "%lld training rows: at most %d with a readout "
+                                             "checkpoint", (long long)r->n_all, INT_MAX);
+    if (MPI_Comm_size(comm, &size) != MPI_SUCCESS)
+        return dett_fail(e, "MPI_Comm_size failed (readout)");
+    int64_t *all = malloc(sizeof *all * 2 * (size_t)size);
+    r->counts = malloc(sizeof *r->counts * (size_t)size);
+    r->displs = malloc(sizeof *r->displs * (size_t)size);
+    r->nx32 = r->rm->n_params + 2 * r->rm->n_trainable + (size_t)r->n_all;
+    r->ck32 = malloc(sizeof *r->ck32 * r->nx32);
+    if (!all || !r->counts || !r->displs || !r->ck32) {
+        free(all);
+        return dett_fail(e, "out of memory (readout checkpoint)");
+    }
+    if (MPI_Allgather(mine, 2, MPI_INT64_T, all, 2, MPI_INT64_T, comm) != MPI_SUCCESS) {
+        free(all);
+        return dett_fail(e, "MPI_Allgather failed (readout)");
+    }
+    for (int k = 0; k < size; k++) {
+        r->displs[k] = (int)all[2 * k];
+        r->counts[k] = (int)all[2 * k + 1];
+    }
+    free(all);
+    return 0;
+}
+
 int readout_open(readout *r, MPI_Comm comm, const job_spec *job, const groupdata *gd,
                  const model *m, int ns, const train_inputs **in, dett_err *e)
 {
@@ -87,13 +197,17 @@ int readout_open(readout *r, MPI_Comm comm, const job_spec *job, const groupdata
     CHECK(tree_init(&r->tree, r->rm->n_trainable, ns, e));
     CHECK(dar_init(&r->red, comm, r->rm->n_trainable, DAR_AUTO, e));
     CHECK(readout_fresh(r, -1, e));
+    CHECK(readout_ckpt_open(r, comm, gd, e));
     if (*in) r->in = **in;
     r->in.sample_w = r->w;
-    /* the readout and the weights are not in the checkpoint format: a
-     * dedier job interrupted restarts from its first epoch, never from a
-     * checkpoint that would lack them (the same bits either way) */
-    r->in.ckpt_load = NULL;
-    r->in.ckpt_save = NULL;
+    /* the checkpoint carries the readout and the weights: the caller's
+     * hooks, wrapped */
+    r->ck_load = r->in.ckpt_load;
+    r->ck_save = r->in.ckpt_save;
+    r->ck_ctx = r->in.ckpt_ctx;
+    r->in.ckpt_load = r->ck_load ? readout_ckpt_load : NULL;
+    r->in.ckpt_save = r->ck_save ? readout_ckpt_save : NULL;
+    r->in.ckpt_ctx = r;
     *in = &r->in;
     return 0;
 fail:
@@ -163,6 +277,7 @@ void readout_close(readout *r)
     model_free(r->rm);
     model_ws_free(r->ws);
     free(r->dz); free(r->loss); free(r->w);
+    free(r->ck32); free(r->counts); free(r->displs);
     tree_free(&r->tree);
     dar_free(&r->red);
     optim_free(r->opt);

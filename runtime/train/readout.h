@@ -20,9 +20,11 @@
  * start at 1, so the first epoch is plain KD; they are the sample-weight
  * column of the row exchange, which the objective reads as w_i.
  *
- * Not in the checkpoint format: a job with a readout neither saves nor
- * loads checkpoints (readout_open drops the hooks), so an interrupted
- * dedier job restarts from its first epoch and still gives the same bits.
+ * In the checkpoint: readout_open wraps the caller's checkpoint hooks so
+ * that the readout's parameters, its optimiser state and every training
+ * row's weight travel in the checkpoint (train_state's x32, x64; layout in
+ * readout_ckpt_sizes). An interrupted dedier job resumes from its last
+ * checkpoint like any other and gives the same bits as an uninterrupted one.
  *
  * A readout is off (every call a no-op) for methods without MF_READOUT.
  * Ownership: everything is freed by readout_close (also after a failed
@@ -54,13 +56,34 @@ typedef struct {
     int64_t nh;
     int wrong;               /* this rank's rows the readout got wrong last epoch */
     train_inputs in;         /* the caller's inputs with sample_w = w */
+    /* checkpoints: the caller's hooks (wrapped), the state in its layout */
+    int (*ck_load)(void *ctx, train_state *s, dett_err *e);
+    int (*ck_save)(void *ctx, const train_state *s, int forced, dett_err *e);
+    void *ck_ctx;
+    MPI_Comm comm;
+    int64_t row0, n_all;     /* this rank's first home row; every rank's rows */
+    float *ck32;             /* [nx32] */
+    size_t nx32;
+    double ck64[1];
+    int *counts, *displs;    /* [group size] home rows per rank, their offsets */
 } readout;
+
+/* the checkpoint state of job's readout on student m with n_train
+ * training rows: x32 floats (readout params [P] | optimiser m [T] | v [T] |
+ * every training row's weight [n_train], in file order) and x64 doubles
+ * (the optimiser's step count); 0 and 0 for a method without MF_READOUT
+ * (or a layer the student lacks: readout_check refuses it). Returns 0, or
+ * -1 with e set (no memory). */
+int readout_ckpt_sizes(const job_spec *job, const model *m, int64_t n_train, size_t *x32,
+                       size_t *x64, dett_err *e);
 
 /* Sets r up for job (r zeroed first; off unless the method has
  * MF_READOUT) on student m, with ns local micro-shards; when on, *in is
  * replaced by a copy whose sample_w are the readout's weights (the job
- * must have no other weights) and no checkpoint hooks. Not collective. Returns 0, or -1 with e set
- * (layer beyond the student's hidden layers, other weights, no memory). */
+ * must have no other weights) and whose checkpoint hooks (if any) wrap
+ * the caller's to carry the readout's state. Collective over comm (the
+ * ranks' home row counts). Returns 0, or -1 with e set (layer beyond the
+ * student's hidden layers, other weights, no memory, MPI). */
 int readout_open(readout *r, MPI_Comm comm, const job_spec *job, const groupdata *gd,
                  const model *m, int ns, const train_inputs **in, dett_err *e);
 

@@ -39,7 +39,7 @@ static int eta_plan(sched *s, dett_err *e)
         snprintf(meth, sizeof meth, "%s|b%d|t:%s", method_name(job->method.kind),
                  job->batch, tn);
         const method_def *def = method_get(job->method.kind);
-        int epochs = job->epochs + !!(def && (def->flags & MF_DFR_REFIT));   /* + the refit */
+        int epochs = jobwork_epochs(job->epochs, def ? def->flags : 0);   /* a refit is tail */
         if (eta_set_job(s->est, j, epochs, job->teacher, job->ident, fam, an, meth,
                         s->state[j] == JOB_DONE))
             return dett_fail(e, "out of memory (progress estimate)");

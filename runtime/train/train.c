@@ -348,7 +348,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     for (int g = 0; g < G; g++) q[g] = 1.0f / (float)G;
 
     /* a checkpoint: where to start (epoch ep0, step0 steps done) */
-    train_state ck = { 0, 0, steps, 0.0, m, proj, opt, popt, q, G, res };
+    train_state ck = { 0, 0, steps, 0.0, m, proj, opt, popt, q, G, res, NULL, 0, NULL, 0 };
     int got = in && in->ckpt_load ? in->ckpt_load(in->ckpt_ctx, &ck, e) : 0;
     if (got < 0) goto fail;
     const int ep0 = got ? ck.epoch : 0;

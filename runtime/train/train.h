@@ -51,6 +51,12 @@ typedef struct {
     float *q;                    /* [G] group DRO weights */
     int G;
     train_result *res;           /* curves up to epoch, selection, snapshot */
+    /* a training hook's own state, appended to the checkpoint (DEDIER's
+     * readout: readout.h fills them in its checkpoint hooks); NULL, 0: none */
+    float *x32;
+    size_t nx32;
+    double *x64;
+    size_t nx64;
 } train_state;
 
 /* what a job gets from the jobs it depends on, all for this rank's train rows */
