@@ -20,3 +20,10 @@ add_test(NAME e2e_teacher_cache
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_teacher_cache.sh $<TARGET_FILE:dett>
                  "${DETT_MPIEXEC_STR}" ${CMAKE_SOURCE_DIR}/tests/grids
          WORKING_DIRECTORY ${DETT_TEST_TMP}/run_tcache)
+
+# a waiting job group does not spin a core (tests/e2e_sched_idle.sh)
+file(MAKE_DIRECTORY ${DETT_TEST_TMP}/run_idle)
+add_test(NAME e2e_sched_idle
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_sched_idle.sh $<TARGET_FILE:dett>
+                 "${DETT_MPIEXEC_STR}" ${CMAKE_SOURCE_DIR}/tests/grids
+         WORKING_DIRECTORY ${DETT_TEST_TMP}/run_idle)
