@@ -31,6 +31,7 @@
 # python3-h5py): a benchmark dependency only.
 set -euo pipefail
 B=$(cd "${1:-build}" && pwd)
+BB=${BEFORE:+$(cd "$BEFORE" && pwd)}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../scripts/mpienv.sh"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
@@ -72,7 +73,6 @@ run_torch() {
 }
 for what in ${ORDER:-dett torch}; do "run_$what"; done
 if [ -n "${BEFORE:-}" ]; then
-  BB=$(cd "$BEFORE" && pwd)
   echo "dett (before: $BB): load $(cut -d' ' -f1-3 /proc/loadavg) at start"
   timed before mpirun -np 2 "$BB/dett" run grid.lua -o before.h5 --ranks-per-job 1 \
     --progress lines > before.out
