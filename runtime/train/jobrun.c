@@ -430,6 +430,7 @@ static int diagnostics(jobrun_ctx *c, int j, model *m, const job_inputs *x,
             memcpy(tf, c->tc_test_feats, sizeof(float) * (size_t)n * F);
         } else if (!x->t_external) {
             st = forward_feats(x->teacher, NULL, t->X, n, gd->info.d, tf, e);
+            /* kept for the teacher's next student (no memory: recomputed then) */
             if (!st && x->t_cached && tcache_has(c, c->jobs->jobs[j].teacher)) {
                 c->tc_test_feats = malloc(sizeof(float) * (size_t)(n ? n : 1) * F);
                 if (c->tc_test_feats) memcpy(c->tc_test_feats, tf, sizeof(float) * (size_t)n * F);
