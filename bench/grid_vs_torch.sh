@@ -22,12 +22,16 @@
 # the whole command near 10 minutes on this 2-core machine when it is shared;
 # the paper table uses 10).
 # ORDER (env, default "dett torch"): which runs first.
+# BEFORE (env): another build directory (e.g. of the previous commit), whose
+# dett is timed too, right after this one (before and after in one sitting);
+# its wall and CPU time are printed, its results are not compared.
 # FMNIST_DIR (env): Fashion-MNIST idx files if not Debian's
 # dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 # Needs /usr/bin/python3 with torch and h5py (Debian python3-torch,
 # python3-h5py): a benchmark dependency only.
 set -euo pipefail
 B=$(cd "${1:-build}" && pwd)
+BB=${BEFORE:+$(cd "$BEFORE" && pwd)}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../scripts/mpienv.sh"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
@@ -68,6 +72,12 @@ run_torch() {
   echo "$(grep -c '^job=' torch.out) jobs done"
 }
 for what in ${ORDER:-dett torch}; do "run_$what"; done
+if [ -n "${BEFORE:-}" ]; then
+  echo "dett (before: $BB): load $(cut -d' ' -f1-3 /proc/loadavg) at start"
+  timed before mpirun -np 2 "$BB/dett" run grid.lua -o before.h5 --ranks-per-job 1 \
+    --progress lines > before.out
+  grep -E '^[0-9]+ jobs: ' before.out
+fi
 
 echo
 echo "test worst-group accuracy (%) at the val-worst epoch, mean +- std over 3 seeds"
@@ -97,4 +107,9 @@ printf "wall time: dett %.1f s, pytorch %.1f s: pytorch / dett = %.2f (target >=
   "$dett_s" "$torch_s" "$(echo "$torch_s / $dett_s" | bc -l)"
 printf "CPU time (all processes): dett %.1f s, pytorch %.1f s: pytorch / dett = %.2f\n" \
   "$dett_cpu" "$torch_cpu" "$(echo "$torch_cpu / $dett_cpu" | bc -l)"
+if [ -n "${BEFORE:-}" ]; then
+  printf "before (%s): wall %.1f s, CPU %.1f s; after / before: wall %.2f, CPU %.2f\n" \
+    "$BEFORE" "$before_s" "$before_cpu" "$(echo "$dett_s / $before_s" | bc -l)" \
+    "$(echo "$dett_cpu / $before_cpu" | bc -l)"
+fi
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -13,3 +13,17 @@ foreach(case ranks resume store checkpoint diverge refuse cnn paper dfr paired d
            WORKING_DIRECTORY ${DETT_TEST_TMP}/run_${case})
   set_tests_properties(e2e_run_${case} PROPERTIES ENVIRONMENT DETT_HAVE_SCALAPACK=${DETT_HAVE_SCALAPACK})
 endforeach()
+
+# the teacher cache: the same bits as without it (tests/e2e_teacher_cache.sh)
+file(MAKE_DIRECTORY ${DETT_TEST_TMP}/run_tcache)
+add_test(NAME e2e_teacher_cache
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_teacher_cache.sh $<TARGET_FILE:dett>
+                 "${DETT_MPIEXEC_STR}" ${CMAKE_SOURCE_DIR}/tests/grids
+         WORKING_DIRECTORY ${DETT_TEST_TMP}/run_tcache)
+
+# a waiting job group does not spin a core (tests/e2e_sched_idle.sh)
+file(MAKE_DIRECTORY ${DETT_TEST_TMP}/run_idle)
+add_test(NAME e2e_sched_idle
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_sched_idle.sh $<TARGET_FILE:dett>
+                 "${DETT_MPIEXEC_STR}" ${CMAKE_SOURCE_DIR}/tests/grids
+         WORKING_DIRECTORY ${DETT_TEST_TMP}/run_idle)

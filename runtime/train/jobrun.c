@@ -18,8 +18,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define FORWARD_CHUNK 256
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* DETT_PHASES=1: rank 0 of each group prints one line per job to stderr
+ * with the seconds of its phases (bench/ and docs/performance.md's table) */
+static void print_phases(const jobrun_ctx *c, int j, int grank, const double *t,
+                         const train_result *r)
+{
+    const char *v = getenv("DETT_PHASES");
+    if (!v || !*v || strcmp(v, "0") == 0 || grank != 0) return;
+    fprintf(stderr, "dett: phases: %s data %.3f inputs %.3f build %.3f train %.3f "
+            "(fetch %.3f eval %.3f) after %.3f total %.3f\n", c->jobs->jobs[j].id,
+            t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3], r->fetch_seconds,
+            r->eval_seconds, t[5] - t[4], t[5] - t[0]);
+    fflush(stderr);
+}
 
 model *jobrun_build_teacher(const job_list *jobs, int j, const dataset_info *info,
                             dett_err *e)
@@ -98,15 +120,67 @@ typedef struct {
     float *t_logits, *t_feats, *sample_w;
     int *sample_rep;
     int t_external;        /* the teacher is a file (teacher_ext.h) */
+    int t_cached;          /* t_logits, t_feats belong to the teacher cache */
     float *t_test_feats;   /* its features of this rank's test rows, or NULL */
 } job_inputs;
 
 static void job_inputs_free(job_inputs *x)
 {
     model_free(x->teacher); model_free(x->ident); model_free(x->proj);
-    free(x->t_logits); free(x->t_feats); free(x->sample_w); free(x->sample_rep);
+    if (!x->t_cached) { free(x->t_logits); free(x->t_feats); }
+    free(x->sample_w); free(x->sample_rep);
     free(x->t_test_feats);
     memset(x, 0, sizeof *x);
+}
+
+/* empties the teacher cache */
+static void tcache_clear(jobrun_ctx *c)
+{
+    free(c->tc_logits); free(c->tc_feats); free(c->tc_test_feats);
+    c->tc_logits = c->tc_feats = c->tc_test_feats = NULL;
+    c->tc_job = 0;
+}
+
+/* 1 if the cache holds teacher job t's outputs on the rows loaded now */
+static int tcache_has(const jobrun_ctx *c, int t)
+{
+    return c->tc_job == t + 1 && c->tc_gen == c->data_gen;
+}
+
+/* The teacher's logits and features on this rank's train rows for a
+ * student of internal teacher job t: computed once per (teacher, loaded
+ * data) and kept for the next student (the same bits: a forward of the
+ * same parameters on the same rows in the same chunks). DETT_TEACHER_CACHE=0
+ * recomputes them for every job (bench/ and the cache's test). */
+static int teacher_outputs(jobrun_ctx *c, int t, const model *teacher, job_inputs *x,
+                           dett_err *e)
+{
+    const groupdata *gd = &c->data;
+    const int64_t n = gd->train.n;
+    const char *v = getenv("DETT_TEACHER_CACHE");
+    const int use = !(v && strcmp(v, "0") == 0);
+    if (use && tcache_has(c, t)) {
+        x->t_logits = c->tc_logits;
+        x->t_feats = c->tc_feats;
+        x->t_cached = 1;
+        return 0;
+    }
+    x->t_logits = malloc(sizeof(float) * (size_t)(n ? n : 1) * teacher->n_classes);
+    x->t_feats = malloc(sizeof(float) * (size_t)(n ? n : 1) * teacher->feat_dim);
+    CHECK_ALLOC(e, x->t_logits);
+    CHECK_ALLOC(e, x->t_feats);
+    CHECK(forward_local(teacher, gd, x->t_logits, x->t_feats, e));
+    if (use) {   /* the cache takes them over */
+        tcache_clear(c);
+        c->tc_logits = x->t_logits;
+        c->tc_feats = x->t_feats;
+        c->tc_job = t + 1;
+        c->tc_gen = c->data_gen;
+        x->t_cached = 1;
+    }
+    return 0;
+fail:
+    return -1;
 }
 
 /* teacher outputs, identification errors and sample weights for job j */
@@ -136,11 +210,7 @@ static int prepare_inputs(jobrun_ctx *c, int j, job_inputs *x, dett_err *e)
         /* a student that only starts from its teacher's weights (init) does
          * not read its outputs */
         if (!method_needs_teacher(method_get(job->method.kind))) goto weights;
-        x->t_logits = malloc(sizeof(float) * (size_t)(n ? n : 1) * C);
-        x->t_feats = malloc(sizeof(float) * (size_t)(n ? n : 1) * x->teacher->feat_dim);
-        CHECK_ALLOC(e, x->t_logits);
-        CHECK_ALLOC(e, x->t_feats);
-        CHECK(forward_local(x->teacher, gd, x->t_logits, x->t_feats, e));
+        CHECK(teacher_outputs(c, job->teacher, x->teacher, x, e));
     }
 weights:
     if (weighted && w->kind != WEIGHT_NONE) {
@@ -357,8 +427,17 @@ static int diagnostics(jobrun_ctx *c, int j, model *m, const job_inputs *x,
             if (!x->t_test_feats) { rc = 0; goto done; }   /* the same file on every rank */
             memcpy(tf, x->t_test_feats, sizeof(float) * (size_t)n * F);
         }
-        st = (!x->t_external && forward_feats(x->teacher, NULL, t->X, n, gd->info.d, tf, e)) ||
-             forward_feats(m, x->proj, t->X, n, gd->info.d, sf, e) ? -1 : 0;
+        if (!x->t_external && x->t_cached && c->tc_test_feats) {   /* the cache's */
+            memcpy(tf, c->tc_test_feats, sizeof(float) * (size_t)n * F);
+        } else if (!x->t_external) {
+            st = forward_feats(x->teacher, NULL, t->X, n, gd->info.d, tf, e);
+            /* kept for the teacher's next student (no memory: recomputed then) */
+            if (!st && x->t_cached && tcache_has(c, c->jobs->jobs[j].teacher)) {
+                c->tc_test_feats = malloc(sizeof(float) * (size_t)(n ? n : 1) * F);
+                if (c->tc_test_feats) memcpy(c->tc_test_feats, tf, sizeof(float) * (size_t)n * F);
+            }
+        }
+        if (!st) st = forward_feats(m, x->proj, t->X, n, gd->info.d, sf, e);
         if (!st) maybe_poison_feats(sf, n);
     }
     /* every rank reaches the CKA's collectives, or none does */
@@ -439,6 +518,8 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
     dfr_refit refit = { 0 };          /* and the refit model's accuracies */
     model *m = NULL;
     int grank, gsize;
+    double tp[6];   /* phase boundaries: start, data, inputs, model, training, end */
+    tp[0] = tp[1] = tp[2] = tp[3] = tp[4] = now_seconds();
     CHECK_MPI(e, MPI_Comm_rank(c->comm, &grank));
     CHECK_MPI(e, MPI_Comm_size(c->comm, &gsize));
 
@@ -448,9 +529,12 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
     } else {
         if (c->have_data) groupdata_free(&c->data);
         c->have_data = 0;
+        tcache_clear(c);
+        c->data_gen++;
         CHECK(groupdata_load(&c->data, job->data, c->comm, c->M, job->batch, e));
         c->have_data = 1;
     }
+    tp[1] = tp[2] = tp[3] = tp[4] = now_seconds();
     /* an external teacher's job trains nothing: its head is evaluated on
      * the file's val and test features */
     if (job->teacher_file[0]) {
@@ -470,6 +554,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
         snprintf(res.reason, sizeof res.reason, "%.*s", (int)sizeof res.reason - 1, e->msg);
         goto record;
     }
+    tp[2] = tp[3] = tp[4] = now_seconds();
     /* 3. the model (a transplant takes the teacher's head) and a projector */
     m = jobrun_build_model(c->jobs, j, &c->data.info, x.teacher, e);
     if (!m) goto fail;
@@ -497,6 +582,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
         in.ckpt_ctx = &ck;
     }
     in.should_stop = hook_stop;
+    tp[3] = tp[4] = now_seconds();
     /* 4. training, then a method's refit */
     c->current = j;
     CHECK(train_job(c->comm, job, &c->data, &in, m, &res, e));
@@ -505,6 +591,7 @@ int jobrun(jobrun_ctx *c, int j, results_row *row, double *test_worst, double *t
     c->ckpt_step = ck.resumed ? ck.from_step : ck.step;
     if ((def->flags & MF_DFR_REFIT) && !res.failed && !res.stopped)
         CHECK(dfr_job_refit(c->comm, job, &c->data, m, &res, &drep, &refit, e));
+    tp[4] = now_seconds();
 
     /* 5. the writes: status row (by the caller), error set, diagnostics,
      *    curves, the model handed on */
@@ -576,6 +663,8 @@ record:
     } else if (grank == 0 && res.epochs_run > 0) {
         CHECK(write_curves(c, j, &res, res.params, e));
     }
+    tp[5] = now_seconds();
+    print_phases(c, j, grank, tp, &res);
     train_result_free(&res);
     job_inputs_free(&x);
     model_free(m);
@@ -591,4 +680,5 @@ void jobrun_free(jobrun_ctx *c)
 {
     if (c->have_data) groupdata_free(&c->data);
     c->have_data = 0;
+    tcache_clear(c);
 }

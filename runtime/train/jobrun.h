@@ -44,6 +44,13 @@ typedef struct {
     jobrun_hooks hooks;
     groupdata data;            /* cached rows of the last dataset used */
     int have_data;
+    int data_gen;              /* counts loads of `data` (keys the teacher cache) */
+    /* the last teacher's outputs on this rank's rows, shared by its students
+     * (jobrun.c's teacher cache; owned, freed by jobrun_free): job tc_job - 1
+     * (0: empty) on data load tc_gen; train logits and features, and test
+     * features (NULL until a diagnostic needs them) */
+    int tc_job, tc_gen;
+    float *tc_logits, *tc_feats, *tc_test_feats;
     int current;               /* the job running (for the hooks) */
     double ckpt_every;         /* seconds between checkpoints (0: every epoch,
                                   < 0: none); see checkpoint.h */

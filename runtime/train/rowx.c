@@ -24,7 +24,7 @@ int rowx_init(rowx *x, MPI_Comm comm, int64_t n, int M, int B, int window,
     x->comm = comm;
     CHECK_MPI(e, MPI_Comm_size(comm, &x->K));
     CHECK_MPI(e, MPI_Comm_rank(comm, &x->r));
-    if (M < 1 || M % x->K || B < 1 || window < 1 || n < 1 || n > INT_MAX) {
+    if (M < 1 || M % x->K || B < 1 || window < 1 || n < 1 || n > INT_MAX - 2) {
         dett_fail(e, "rowx: bad sizes (n %lld, M %d, K %d, B %d, window %d): K must "
                   "divide M", (long long)n, M, x->K, B, window);
         goto fail;
@@ -112,7 +112,8 @@ int rowx_fetch(rowx *x, const sampler *sp, int64_t t0, dett_err *e)
     int k_sent = 0;
     for (int k = 0; k < x->K; k++) {
         x->sdispl[k] = k_sent;
-        for (int64_t t = t0; t < t1; t++)
+        /* a rank's own rows are read in place (rowx_field), not sent */
+        for (int64_t t = t0; t < t1 && k != x->r; t++)
             for (int s = k * per; s < (k + 1) * per; s++) {
                 const int *rows;
                 const int b = sampler_shard_rows(sp, t, s, &rows);
@@ -131,6 +132,7 @@ int rowx_fetch(rowx *x, const sampler *sp, int64_t t0, dett_err *e)
             const int b = sampler_shard_rows(sp, t, s, &rows);
             for (int i = 0; i < b; i++) x->rcount[rowx_owner(x, rows[i])]++;
         }
+    x->rcount[x->r] = 0;
     for (int k = 0, acc = 0; k < x->K; k++) {
         x->rdispl[k] = acc;
         x->fill[k] = acc;
@@ -142,7 +144,11 @@ int rowx_fetch(rowx *x, const sampler *sp, int64_t t0, dett_err *e)
             const int *rows;
             const int b = sampler_shard_rows(sp, t, s, &rows);
             int *wh = x->where + ((size_t)(t - t0) * ns + (size_t)(s - x->s0)) * x->bmax;
-            for (int i = 0; i < b; i++) wh[i] = x->fill[rowx_owner(x, rows[i])]++;
+            for (int i = 0; i < b; i++) {
+                const int o = rowx_owner(x, rows[i]);
+                /* a home row: -2 - its home index (rowx_field reads it in place) */
+                wh[i] = o == x->r ? (int)(-2 - (rows[i] - lo)) : x->fill[o]++;
+            }
         }
     CHECK_MPI(e, MPI_Alltoallv(x->sendbuf, x->scount, x->sdispl, x->rtype, x->recvbuf,
                                x->rcount, x->rdispl, x->rtype, x->comm));
@@ -160,8 +166,11 @@ const void *rowx_field(const rowx *x, int64_t t, int s, int i, int col)
         return NULL;
     const size_t slot = ((size_t)(t - x->t0) * (size_t)(x->s1 - x->s0) + (size_t)(s - x->s0))
                         * (size_t)x->bmax + (size_t)i;
-    if (x->where[slot] < 0) return NULL;   /* i is beyond the shard's rows at t */
-    return x->recvbuf + (size_t)x->where[slot] * x->rec + x->off[col];
+    const int w = x->where[slot];
+    if (w == -1) return NULL;   /* i is beyond the shard's rows at t */
+    if (w < -1)                 /* one of this rank's home rows, in place */
+        return (const unsigned char *)x->col[col].home + (size_t)(-2 - w) * x->col[col].bytes;
+    return x->recvbuf + (size_t)w * x->rec + x->off[col];
 }
 
 int rowx_allgather_int(const rowx *x, const int *home, int *global, dett_err *e)

@@ -11,7 +11,9 @@
  * window of steps and no index exchange: rank o sends rank k, for each step
  * of the window, each of k's shards in order, each of the shard's rows in
  * order, the records of the rows that are o's home rows; rank k reads them
- * back in the same order. A record is the concatenation of the columns
+ * back in the same order. A rank's own home rows are not exchanged:
+ * rowx_field points into the caller's columns for them (one copy fewer per
+ * row; with one rank per group nothing is copied before the gather). A record is the concatenation of the columns
  * (X, y, a, sample weight, teacher outputs: whatever per-row arrays the
  * caller registers, each indexed by home row). Rows repeated in a step are
  * sent once per visit. No arithmetic happens on the data, so the bytes a
@@ -71,8 +73,9 @@ int rowx_init(rowx *x, MPI_Comm comm, int64_t n, int M, int B, int window,
  * or -1 with e set (MPI failure, sampler sizes differ from rowx_init's). */
 int rowx_fetch(rowx *x, const sampler *sp, int64_t t0, dett_err *e);
 /* column col of the record of the i-th row of shard s (one of this rank's)
- * at step t (one of the fetched steps); points into x's buffer, valid until
- * the next rowx_fetch; NULL if (t, s, i, col) is out of range (i must be
+ * at step t (one of the fetched steps); points into x's buffer (or, for a
+ * home row of this rank, into the caller's column), valid until the next
+ * rowx_fetch; NULL if (t, s, i, col) is out of range (i must be
  * below sampler_shard_rows(sp, t, s, NULL)) */
 const void *rowx_field(const rowx *x, int64_t t, int s, int i, int col);
 /* collective over comm: global[n] <- every rank's home[] values (int32 per

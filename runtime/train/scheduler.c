@@ -406,14 +406,33 @@ fail:
     return -1;
 }
 
+/* A leader's wait for rank 0's answer, polling with 1 ms naps: Open MPI's
+ * blocking receive spins, which took a whole core for as long as a group
+ * waited (students waiting for their teacher, the last jobs of a grid),
+ * from the other groups and the machine's other work. */
+static int wait_answer(int *next, dett_err *e)
+{
+    MPI_Request rq;
+    int done = 0;
+    CHECK_MPI(e, MPI_Irecv(next, 1, MPI_INT, 0, SCHED_TAG_JOB, MPI_COMM_WORLD, &rq));
+    CHECK_MPI(e, MPI_Test(&rq, &done, MPI_STATUS_IGNORE));
+    while (!done) {
+        struct timespec nap = { 0, 1000000 };   /* 1 ms: jobs take seconds */
+        nanosleep(&nap, NULL);
+        CHECK_MPI(e, MPI_Test(&rq, &done, MPI_STATUS_IGNORE));
+    }
+    return 0;
+fail:
+    return -1;
+}
+
 int sched_request(int group, int finished, const results_row *row, double worst,
                   double avg, int *next, dett_err *e)
 {
     double msg[SCHED_MSG];
     make_msg(msg, group, finished, row, worst, avg);
     CHECK_MPI(e, MPI_Send(msg, SCHED_MSG, MPI_DOUBLE, 0, SCHED_TAG_REQ, MPI_COMM_WORLD));
-    CHECK_MPI(e, MPI_Recv(next, 1, MPI_INT, 0, SCHED_TAG_JOB, MPI_COMM_WORLD,
-                          MPI_STATUS_IGNORE));
+    CHECK(wait_answer(next, e));
     return 0;
 fail:
     return -1;

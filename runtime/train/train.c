@@ -363,6 +363,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
         for (int64_t step = first; step < steps; step++) {
             /* the window's rows arrive from the ranks that hold them (a
              * resumed epoch fetches from its first step: the same rows) */
+            const double tf = now_seconds();
             if (step % ROWX_WINDOW == 0 || step == first)
                 CHECK(rowx_fetch(&rs.rx, &rs.sp, step, e));
             if (in && in->on_visit)
@@ -373,6 +374,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
                 }
             /* gather every local micro-shard into the rank's stack, forward */
             for (int s = 0; s < ns; s++) shard_gather(&st, s, &rs, gd, step, p->s0 + s, C, F);
+            res->fetch_seconds += now_seconds() - tf;
             step_forward(&st, m, proj);
             /* the step's rows: B, or fewer in the last step (PyTorch's mean
              * over a partial batch) */
@@ -421,7 +423,9 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
         }
         res->train_loss[ep] = loss_sum / (double)steps;
         res->epochs_run = ep + 1;
+        const double te = now_seconds();
         CHECK(end_of_epoch(comm, job, gd, m, res, ep, e));
+        res->eval_seconds += now_seconds() - te;
         CHECK(readout_epoch_end(&ro, gd, m, ep, e));   /* hook: DEDIER's reweighting */
         if (in && in->on_epoch)
             in->on_epoch(in->hook_ctx, ep + 1, res->worst[(size_t)ep * N_SPLITS + SPLIT_VAL]);

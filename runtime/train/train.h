@@ -33,6 +33,8 @@ typedef struct {
                                     checkpoint; the result is incomplete */
     char reason[256];
     double seconds;              /* wall time of the training loop */
+    double eval_seconds;         /* of which: evaluation after each epoch */
+    double fetch_seconds;        /* of which: the row exchange and gathers */
     int64_t steps;               /* steps per epoch: ceil(visits / B) */
     int64_t visits;              /* rows visited per epoch (sampler.h's V) */
 } train_result;
