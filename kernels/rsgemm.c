@@ -1,0 +1,316 @@
+/* rsgemm.c - row-stable GEMM (see rsgemm.h). The AVX2 path computes a
+ * MR x 16 tile of C in 12 registers; the portable path walks the same
+ * elements with fmaf(); both give each element the same fma chain. */
+#include "rsgemm.h"
+#include <math.h>
+#include <string.h>
+
+#define NR RSGEMM_NR
+#define MR 6          /* rows (forward) or o-values (weight gradient) per tile */
+#define MAX_LEVELS 24 /* tree levels: up to 2^23 shards */
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define RS_X86 1
+#include <immintrin.h>
+#else
+#define RS_X86 0
+#endif
+
+size_t rsgemm_pack_floats(int k, int n)
+{
+    return (size_t)k * (size_t)((n + NR - 1) / NR) * NR;
+}
+
+void rsgemm_pack(float *pk, const float *b, int k, int n, size_t sk, size_t sj)
+{
+    for (int j0 = 0; j0 < n; j0 += NR) {
+        const int nj = n - j0 < NR ? n - j0 : NR;
+        for (int kk = 0; kk < k; kk++, pk += NR) {
+            const float *src = b + (size_t)kk * sk + (size_t)j0 * sj;
+            int jj = 0;
+            if (sj == 1) {
+                memcpy(pk, src, sizeof(float) * (size_t)nj);
+                jj = nj;
+            }
+            for (; jj < nj; jj++) pk[jj] = src[(size_t)jj * sj];
+            for (; jj < NR; jj++) pk[jj] = 0.0f;
+        }
+    }
+}
+
+int rsgemm_have_simd(void)
+{
+#if RS_X86
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+/* ---- portable path ------------------------------------------------------ */
+
+/* rsgemm_rows with fmaf: element by element, k in order */
+static void rows_portable(int m, int n, int k, const float *a, size_t lda, const float *pk,
+                          const float *bias, float *c, size_t ldc)
+{
+    for (int r = 0; r < m; r++) {
+        const float *ar = a + (size_t)r * lda;
+        for (int j = 0; j < n; j++) {
+            const float *p = pk + (size_t)(j / NR) * k * NR + j % NR;
+            float acc = 0.0f;
+            for (int kk = 0; kk < k; kk++) acc = fmaf(ar[kk], p[(size_t)kk * NR], acc);
+            c[(size_t)r * ldc + j] = bias ? acc + bias[j] : acc;
+        }
+    }
+}
+
+/* one o-row of the weight gradient for columns [i0, i0 + nc) with fmaf:
+ * per shard a chain from +0 over its rows, shards by the binary counter */
+static void wgrad_portable_row(int o, int i0, int nc, const float *dout, size_t ldo,
+                               const float *in, size_t ldi, const int *off, int ns,
+                               float *gr, int accumulate)
+{
+    float stk[MAX_LEVELS][NR], acc[NR];
+    int full[MAX_LEVELS] = { 0 };
+    for (int s = 0; s < ns; s++) {
+        for (int jj = 0; jj < nc; jj++) acc[jj] = 0.0f;
+        for (int r = off[s]; r < off[s + 1]; r++) {
+            const float d = dout[(size_t)r * ldo + o];
+            const float *x = in + (size_t)r * ldi + i0;
+            for (int jj = 0; jj < nc; jj++) acc[jj] = fmaf(d, x[jj], acc[jj]);
+        }
+        int l = 0;
+        for (; full[l]; l++) {   /* left (earlier shards) + right */
+            for (int jj = 0; jj < nc; jj++) acc[jj] = stk[l][jj] + acc[jj];
+            full[l] = 0;
+        }
+        memcpy(stk[l], acc, sizeof(float) * (size_t)nc);
+        full[l] = 1;
+    }
+    int have = 0;
+    for (int l = 0; l < MAX_LEVELS; l++) {   /* one level when ns is a power of two */
+        if (!full[l]) continue;
+        for (int jj = 0; jj < nc; jj++) acc[jj] = have ? stk[l][jj] + acc[jj] : stk[l][jj];
+        have = 1;
+    }
+    if (!have)
+        for (int jj = 0; jj < nc; jj++) acc[jj] = 0.0f;
+    for (int jj = 0; jj < nc; jj++) gr[i0 + jj] = accumulate ? gr[i0 + jj] + acc[jj] : acc[jj];
+}
+
+/* ---- AVX2 + FMA path ---------------------------------------------------- */
+#if RS_X86
+#define RS_TARGET __attribute__((target("avx2,fma")))
+#define RS_INLINE static inline __attribute__((always_inline))
+
+/* acc[r] (2 x 8 lanes) = sum_kk a[r, kk] p[kk, 0..16) for r < mr, one fma
+ * chain per lane from +0; then stored to c (+ bias) for nc valid columns */
+RS_TARGET RS_INLINE void rows_tile(int mr, int k, const float *a, size_t lda, const float *p,
+                                   const float *bias, float *c, size_t ldc, int nc)
+{
+    __m256 acc[MR][2];
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (int kk = 0; kk < k; kk++) {
+        const __m256 b0 = _mm256_loadu_ps(p + (size_t)kk * NR);
+        const __m256 b1 = _mm256_loadu_ps(p + (size_t)kk * NR + 8);
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; r++) {
+            if (r >= mr) break;
+            const __m256 av = _mm256_broadcast_ss(a + (size_t)r * lda + kk);
+            acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+        if (r >= mr) break;
+        float *cr = c + (size_t)r * ldc;
+        if (nc == NR) {
+            __m256 v0 = acc[r][0], v1 = acc[r][1];
+            if (bias) {
+                v0 = _mm256_add_ps(v0, _mm256_loadu_ps(bias));
+                v1 = _mm256_add_ps(v1, _mm256_loadu_ps(bias + 8));
+            }
+            _mm256_storeu_ps(cr, v0);
+            _mm256_storeu_ps(cr + 8, v1);
+        } else {
+            float t[NR];
+            _mm256_storeu_ps(t, acc[r][0]);
+            _mm256_storeu_ps(t + 8, acc[r][1]);
+            for (int jj = 0; jj < nc; jj++) cr[jj] = bias ? t[jj] + bias[jj] : t[jj];
+        }
+    }
+}
+
+/* rsgemm_rows on AVX2: panel by panel, MR rows at a time; the row tail
+ * through the same tile code with fewer rows (each lane's chain unchanged) */
+RS_TARGET static void rows_avx(int m, int n, int k, const float *a, size_t lda,
+                               const float *pk, const float *bias, float *c, size_t ldc)
+{
+    for (int j0 = 0; j0 < n; j0 += NR) {
+        const int nc = n - j0 < NR ? n - j0 : NR;
+        const float *p = pk + (size_t)(j0 / NR) * k * NR;
+        const float *bj = bias ? bias + j0 : NULL;
+        int r = 0;
+        for (; r + MR <= m; r += MR)
+            rows_tile(MR, k, a + (size_t)r * lda, lda, p, bj, c + (size_t)r * ldc + j0, ldc, nc);
+        const float *ar = a + (size_t)r * lda;
+        float *cr = c + (size_t)r * ldc + j0;
+        switch (m - r) {
+        case 5: rows_tile(5, k, ar, lda, p, bj, cr, ldc, nc); break;
+        case 4: rows_tile(4, k, ar, lda, p, bj, cr, ldc, nc); break;
+        case 3: rows_tile(3, k, ar, lda, p, bj, cr, ldc, nc); break;
+        case 2: rows_tile(2, k, ar, lda, p, bj, cr, ldc, nc); break;
+        case 1: rows_tile(1, k, ar, lda, p, bj, cr, ldc, nc); break;
+        default: break;
+        }
+    }
+}
+
+/* a 6 x 16 tile of the weight gradient (mo o-values from o0, 16 columns
+ * from i0, the last masked when tail): per shard one fma chain per lane in
+ * registers, shards combined by a binary counter of tiles, written once */
+RS_TARGET RS_INLINE void wgrad_tile(int mo, int tail, const float *dout, size_t ldo,
+                                    const float *in, size_t ldi, const int *off, int ns,
+                                    __m256i m0, __m256i m1, float *g, size_t ldg, int nc,
+                                    int accumulate)
+{
+    __m256 stk[MAX_LEVELS][MR][2];
+    int full[MAX_LEVELS] = { 0 };
+    __m256 acc[MR][2];
+    for (int s = 0; s < ns; s++) {
+#pragma GCC unroll 6
+        for (int o = 0; o < MR; o++) acc[o][0] = acc[o][1] = _mm256_setzero_ps();
+        for (int r = off[s]; r < off[s + 1]; r++) {
+            const float *x = in + (size_t)r * ldi;
+            const __m256 x0 = tail ? _mm256_maskload_ps(x, m0) : _mm256_loadu_ps(x);
+            const __m256 x1 = tail ? _mm256_maskload_ps(x + 8, m1) : _mm256_loadu_ps(x + 8);
+            const float *d = dout + (size_t)r * ldo;
+#pragma GCC unroll 6
+            for (int o = 0; o < MR; o++) {
+                if (o >= mo) break;
+                const __m256 dv = _mm256_broadcast_ss(d + o);
+                acc[o][0] = _mm256_fmadd_ps(dv, x0, acc[o][0]);
+                acc[o][1] = _mm256_fmadd_ps(dv, x1, acc[o][1]);
+            }
+        }
+        int l = 0;
+        for (; full[l]; l++) {   /* left (earlier shards) + right */
+#pragma GCC unroll 6
+            for (int o = 0; o < MR; o++) {
+                if (o >= mo) break;
+                acc[o][0] = _mm256_add_ps(stk[l][o][0], acc[o][0]);
+                acc[o][1] = _mm256_add_ps(stk[l][o][1], acc[o][1]);
+            }
+            full[l] = 0;
+        }
+#pragma GCC unroll 6
+        for (int o = 0; o < MR; o++) {
+            if (o >= mo) break;
+            stk[l][o][0] = acc[o][0];
+            stk[l][o][1] = acc[o][1];
+        }
+        full[l] = 1;
+    }
+    int have = 0;
+    for (int l = 0; l < MAX_LEVELS; l++) {   /* one level when ns is a power of two */
+        if (!full[l]) continue;
+        for (int o = 0; o < mo; o++) {
+            acc[o][0] = have ? _mm256_add_ps(stk[l][o][0], acc[o][0]) : stk[l][o][0];
+            acc[o][1] = have ? _mm256_add_ps(stk[l][o][1], acc[o][1]) : stk[l][o][1];
+        }
+        have = 1;
+    }
+    if (!have)
+        for (int o = 0; o < mo; o++) acc[o][0] = acc[o][1] = _mm256_setzero_ps();
+    for (int o = 0; o < mo; o++) {
+        float *gr = g + (size_t)o * ldg;
+        if (!tail) {
+            __m256 v0 = acc[o][0], v1 = acc[o][1];
+            if (accumulate) {
+                v0 = _mm256_add_ps(_mm256_loadu_ps(gr), v0);
+                v1 = _mm256_add_ps(_mm256_loadu_ps(gr + 8), v1);
+            }
+            _mm256_storeu_ps(gr, v0);
+            _mm256_storeu_ps(gr + 8, v1);
+        } else {
+            float t[NR];
+            _mm256_storeu_ps(t, acc[o][0]);
+            _mm256_storeu_ps(t + 8, acc[o][1]);
+            for (int jj = 0; jj < nc; jj++) gr[jj] = accumulate ? gr[jj] + t[jj] : t[jj];
+        }
+    }
+}
+
+/* one column block of the weight gradient with tail fixed (0 or 1): every
+ * o-block of MR, the last through the tile code with fewer o-values */
+RS_TARGET RS_INLINE void wgrad_cols(int tail, int no, int i0, int nc, const float *dout,
+                                    size_t ldo, const float *in, size_t ldi, const int *off,
+                                    int ns, float *g, size_t ldg, int accumulate)
+{
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nc), lane);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nc - 8), lane);
+    const float *x = in + i0;
+    int o = 0;
+    for (; o + MR <= no; o += MR)
+        wgrad_tile(MR, tail, dout + o, ldo, x, ldi, off, ns, m0, m1, g + (size_t)o * ldg + i0,
+                   ldg, nc, accumulate);
+    const float *d = dout + o;
+    float *gr = g + (size_t)o * ldg + i0;
+    switch (no - o) {
+    case 5: wgrad_tile(5, tail, d, ldo, x, ldi, off, ns, m0, m1, gr, ldg, nc, accumulate); break;
+    case 4: wgrad_tile(4, tail, d, ldo, x, ldi, off, ns, m0, m1, gr, ldg, nc, accumulate); break;
+    case 3: wgrad_tile(3, tail, d, ldo, x, ldi, off, ns, m0, m1, gr, ldg, nc, accumulate); break;
+    case 2: wgrad_tile(2, tail, d, ldo, x, ldi, off, ns, m0, m1, gr, ldg, nc, accumulate); break;
+    case 1: wgrad_tile(1, tail, d, ldo, x, ldi, off, ns, m0, m1, gr, ldg, nc, accumulate); break;
+    default: break;
+    }
+}
+
+/* rsgemm_wgrad_tree on AVX2: column blocks of 16 outside (their slice of
+ * in stays in L1 across the o-blocks) */
+RS_TARGET static void wgrad_avx(int no, int ni, const float *dout, size_t ldo, const float *in,
+                                size_t ldi, const int *off, int ns, float *g, size_t ldg,
+                                int accumulate)
+{
+    int i0 = 0;
+    for (; i0 + NR <= ni; i0 += NR)
+        wgrad_cols(0, no, i0, NR, dout, ldo, in, ldi, off, ns, g, ldg, accumulate);
+    if (i0 < ni)
+        wgrad_cols(1, no, i0, ni - i0, dout, ldo, in, ldi, off, ns, g, ldg, accumulate);
+}
+#endif
+
+/* ---- entry points ------------------------------------------------------- */
+
+void rsgemm_rows(int m, int n, int k, const float *a, size_t lda, const float *pk,
+                 const float *bias, float *c, size_t ldc, rsgemm_path path)
+{
+#if RS_X86
+    if (path != RSGEMM_PORTABLE && rsgemm_have_simd()) {
+        rows_avx(m, n, k, a, lda, pk, bias, c, ldc);
+        return;
+    }
+#endif
+    (void)path;
+    rows_portable(m, n, k, a, lda, pk, bias, c, ldc);
+}
+
+void rsgemm_wgrad_tree(int no, int ni, const float *dout, size_t ldo, const float *in,
+                       size_t ldi, const int *off, int ns, float *g, size_t ldg,
+                       int accumulate, rsgemm_path path)
+{
+#if RS_X86
+    if (path != RSGEMM_PORTABLE && rsgemm_have_simd()) {
+        wgrad_avx(no, ni, dout, ldo, in, ldi, off, ns, g, ldg, accumulate);
+        return;
+    }
+#endif
+    (void)path;
+    for (int o = 0; o < no; o++)
+        for (int i0 = 0; i0 < ni; i0 += NR)
+            wgrad_portable_row(o, i0, ni - i0 < NR ? ni - i0 : NR, dout, ldo, in, ldi, off, ns,
+                               g + (size_t)o * ldg, accumulate);
+}
