@@ -30,7 +30,8 @@ static void dense_forward(const layer *l, const float *p, float *out,
 }
 
 /* dW += dout^T in (rows in order, one fma chain per element); db += sum_rows
- * dout; din = dout W (one fma chain over dout per element; ws holds W packed) */
+ * dout; din = dout W (one fma chain over dout per element); ws holds the
+ * packed operands of one product at a time */
 static void dense_backward(const layer *l, const float *p, float *g, float *din,
                            const float *dout, const float *in, const float *out,
                            int B, float *ws)
@@ -42,7 +43,7 @@ static void dense_backward(const layer *l, const float *p, float *g, float *din,
         float *gW = g + l->off, *gb = gW + (size_t)di * dO;
         const int off[2] = { 0, B };
         rsgemm_wgrad_tree(dO, di, dout, (size_t)dO, in, (size_t)di, off, 1, gW, (size_t)di, 1,
-                          dense_path(l));
+                          ws, dense_path(l));
         for (int i = 0; i < B; i++) {
             const float *r = dout + (size_t)i * dO;
             if (l->ref)
@@ -66,12 +67,14 @@ static void dense_init(const layer *l, float *p, uint64_t seed, uint64_t stream)
 
 static size_t no_ws(const layer *l, int B) { (void)l; (void)B; return 0; }
 
-/* the packed weight: W^T for the forward, W for the input gradient */
+/* the packed operands: W^T for the forward, W for the input gradient,
+ * dout and in for the weight gradient (one at a time) */
 static size_t dense_ws(const layer *l, int B)
 {
-    (void)B;
-    const size_t f = rsgemm_pack_floats(l->din, l->dout), b = rsgemm_pack_floats(l->dout, l->din);
-    return f > b ? f : b;
+    size_t f = rsgemm_pack_floats(l->din, l->dout), b = rsgemm_pack_floats(l->dout, l->din);
+    size_t w = rsgemm_wgrad_ws_floats(B, l->dout);
+    if (b > f) f = b;
+    return w > f ? w : f;
 }
 
 static const layer_ops dense_ops = { "dense", dense_forward, dense_backward,

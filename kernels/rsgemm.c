@@ -168,13 +168,12 @@ RS_TARGET static void rows_avx(int m, int n, int k, const float *a, size_t lda,
     }
 }
 
-/* a 6 x 16 tile of the weight gradient (mo o-values from o0, 16 columns
- * from i0, the last masked when tail): per shard one fma chain per lane in
- * registers, shards combined by a binary counter of tiles, written once */
-RS_TARGET RS_INLINE void wgrad_tile(int mo, int tail, const float *dout, size_t ldo,
-                                    const float *in, size_t ldi, const int *off, int ns,
-                                    __m256i m0, __m256i m1, float *g, size_t ldg, int nc,
-                                    int accumulate)
+/* a 6 x 16 tile of the weight gradient from packed operands: dp [rows][6]
+ * (dout's o-values of the tile), xp [rows][16] (in's columns of the tile),
+ * both zero-padded. Per shard one fma chain per lane in registers from +0,
+ * shards combined by a binary counter of tiles; mo x nc of it written once. */
+RS_TARGET static void wgrad_tile(const float *dp, const float *xp, const int *off, int ns,
+                                 float *g, size_t ldg, int mo, int nc, int accumulate)
 {
     __m256 stk[MAX_LEVELS][MR][2];
     int full[MAX_LEVELS] = { 0 };
@@ -182,14 +181,13 @@ RS_TARGET RS_INLINE void wgrad_tile(int mo, int tail, const float *dout, size_t 
     for (int s = 0; s < ns; s++) {
 #pragma GCC unroll 6
         for (int o = 0; o < MR; o++) acc[o][0] = acc[o][1] = _mm256_setzero_ps();
-        for (int r = off[s]; r < off[s + 1]; r++) {
-            const float *x = in + (size_t)r * ldi;
-            const __m256 x0 = tail ? _mm256_maskload_ps(x, m0) : _mm256_loadu_ps(x);
-            const __m256 x1 = tail ? _mm256_maskload_ps(x + 8, m1) : _mm256_loadu_ps(x + 8);
-            const float *d = dout + (size_t)r * ldo;
+        const int r1 = off[s + 1];
+        for (int r = off[s]; r < r1; r++) {
+            const __m256 x0 = _mm256_loadu_ps(xp + (size_t)r * NR);
+            const __m256 x1 = _mm256_loadu_ps(xp + (size_t)r * NR + 8);
+            const float *d = dp + (size_t)r * MR;
 #pragma GCC unroll 6
             for (int o = 0; o < MR; o++) {
-                if (o >= mo) break;
                 const __m256 dv = _mm256_broadcast_ss(d + o);
                 acc[o][0] = _mm256_fmadd_ps(dv, x0, acc[o][0]);
                 acc[o][1] = _mm256_fmadd_ps(dv, x1, acc[o][1]);
@@ -199,7 +197,6 @@ RS_TARGET RS_INLINE void wgrad_tile(int mo, int tail, const float *dout, size_t 
         for (; full[l]; l++) {   /* left (earlier shards) + right */
 #pragma GCC unroll 6
             for (int o = 0; o < MR; o++) {
-                if (o >= mo) break;
                 acc[o][0] = _mm256_add_ps(stk[l][o][0], acc[o][0]);
                 acc[o][1] = _mm256_add_ps(stk[l][o][1], acc[o][1]);
             }
@@ -207,27 +204,29 @@ RS_TARGET RS_INLINE void wgrad_tile(int mo, int tail, const float *dout, size_t 
         }
 #pragma GCC unroll 6
         for (int o = 0; o < MR; o++) {
-            if (o >= mo) break;
             stk[l][o][0] = acc[o][0];
             stk[l][o][1] = acc[o][1];
         }
         full[l] = 1;
     }
+    /* the root: one level when ns is a power of two (res, not acc, so that
+     * acc stays in registers in the loop above) */
+    __m256 res[MR][2];
     int have = 0;
-    for (int l = 0; l < MAX_LEVELS; l++) {   /* one level when ns is a power of two */
+    for (int l = 0; l < MAX_LEVELS; l++) {
         if (!full[l]) continue;
-        for (int o = 0; o < mo; o++) {
-            acc[o][0] = have ? _mm256_add_ps(stk[l][o][0], acc[o][0]) : stk[l][o][0];
-            acc[o][1] = have ? _mm256_add_ps(stk[l][o][1], acc[o][1]) : stk[l][o][1];
+        for (int o = 0; o < MR; o++) {
+            res[o][0] = have ? _mm256_add_ps(stk[l][o][0], res[o][0]) : stk[l][o][0];
+            res[o][1] = have ? _mm256_add_ps(stk[l][o][1], res[o][1]) : stk[l][o][1];
         }
         have = 1;
     }
     if (!have)
-        for (int o = 0; o < mo; o++) acc[o][0] = acc[o][1] = _mm256_setzero_ps();
+        for (int o = 0; o < MR; o++) res[o][0] = res[o][1] = _mm256_setzero_ps();
     for (int o = 0; o < mo; o++) {
         float *gr = g + (size_t)o * ldg;
-        if (!tail) {
-            __m256 v0 = acc[o][0], v1 = acc[o][1];
+        if (nc == NR) {
+            __m256 v0 = res[o][0], v1 = res[o][1];
             if (accumulate) {
                 v0 = _mm256_add_ps(_mm256_loadu_ps(gr), v0);
                 v1 = _mm256_add_ps(_mm256_loadu_ps(gr + 8), v1);
@@ -236,50 +235,45 @@ RS_TARGET RS_INLINE void wgrad_tile(int mo, int tail, const float *dout, size_t 
             _mm256_storeu_ps(gr + 8, v1);
         } else {
             float t[NR];
-            _mm256_storeu_ps(t, acc[o][0]);
-            _mm256_storeu_ps(t + 8, acc[o][1]);
+            _mm256_storeu_ps(t, res[o][0]);
+            _mm256_storeu_ps(t + 8, res[o][1]);
             for (int jj = 0; jj < nc; jj++) gr[jj] = accumulate ? gr[jj] + t[jj] : t[jj];
         }
     }
 }
 
-/* one column block of the weight gradient with tail fixed (0 or 1): every
- * o-block of MR, the last through the tile code with fewer o-values */
-RS_TARGET RS_INLINE void wgrad_cols(int tail, int no, int i0, int nc, const float *dout,
-                                    size_t ldo, const float *in, size_t ldi, const int *off,
-                                    int ns, float *g, size_t ldg, int accumulate)
-{
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nc), lane);
-    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nc - 8), lane);
-    const float *x = in + i0;
-    int o = 0;
-    for (; o + MR <= no; o += MR)
-        wgrad_tile(MR, tail, dout + o, ldo, x, ldi, off, ns, m0, m1, g + (size_t)o * ldg + i0,
-                   ldg, nc, accumulate);
-    const float *d = dout + o;
-    float *gr = g + (size_t)o * ldg + i0;
-    switch (no - o) {
-    case 5: wgrad_tile(5, tail, d, ldo, x, ldi, off, ns, m0, m1, gr, ldg, nc, accumulate); break;
-    case 4: wgrad_tile(4, tail, d, ldo, x, ldi, off, ns, m0, m1, gr, ldg, nc, accumulate); break;
-    case 3: wgrad_tile(3, tail, d, ldo, x, ldi, off, ns, m0, m1, gr, ldg, nc, accumulate); break;
-    case 2: wgrad_tile(2, tail, d, ldo, x, ldi, off, ns, m0, m1, gr, ldg, nc, accumulate); break;
-    case 1: wgrad_tile(1, tail, d, ldo, x, ldi, off, ns, m0, m1, gr, ldg, nc, accumulate); break;
-    default: break;
-    }
-}
-
-/* rsgemm_wgrad_tree on AVX2: column blocks of 16 outside (their slice of
- * in stays in L1 across the o-blocks) */
+/* rsgemm_wgrad_tree on AVX2: dout packed once into panels of 6 o-values;
+ * per block of 16 columns, in's columns packed (8 KB for 128 rows, in L1
+ * across the o-blocks) and every o-block's tile computed */
 RS_TARGET static void wgrad_avx(int no, int ni, const float *dout, size_t ldo, const float *in,
                                 size_t ldi, const int *off, int ns, float *g, size_t ldg,
-                                int accumulate)
+                                int accumulate, float *ws)
 {
-    int i0 = 0;
-    for (; i0 + NR <= ni; i0 += NR)
-        wgrad_cols(0, no, i0, NR, dout, ldo, in, ldi, off, ns, g, ldg, accumulate);
-    if (i0 < ni)
-        wgrad_cols(1, no, i0, ni - i0, dout, ldo, in, ldi, off, ns, g, ldg, accumulate);
+    const int rows = off[ns], nob = (no + MR - 1) / MR;
+    float *dp = ws, *xp = ws + (size_t)rows * nob * MR;
+    for (int ob = 0; ob < nob; ob++) {
+        const int o0 = ob * MR, mo = no - o0 < MR ? no - o0 : MR;
+        float *d = dp + (size_t)ob * rows * MR;
+        for (int r = 0; r < rows; r++, d += MR) {
+            const float *src = dout + (size_t)r * ldo + o0;
+            int t = 0;
+            for (; t < mo; t++) d[t] = src[t];
+            for (; t < MR; t++) d[t] = 0.0f;
+        }
+    }
+    for (int i0 = 0; i0 < ni; i0 += NR) {
+        const int nc = ni - i0 < NR ? ni - i0 : NR;
+        for (int r = 0; r < rows; r++) {
+            float *x = xp + (size_t)r * NR;
+            memcpy(x, in + (size_t)r * ldi + i0, sizeof(float) * (size_t)nc);
+            for (int jj = nc; jj < NR; jj++) x[jj] = 0.0f;
+        }
+        for (int ob = 0; ob < nob; ob++) {
+            const int o0 = ob * MR, mo = no - o0 < MR ? no - o0 : MR;
+            wgrad_tile(dp + (size_t)ob * rows * MR, xp, off, ns, g + (size_t)o0 * ldg + i0, ldg,
+                       mo, nc, accumulate);
+        }
+    }
 }
 #endif
 
@@ -298,17 +292,22 @@ void rsgemm_rows(int m, int n, int k, const float *a, size_t lda, const float *p
     rows_portable(m, n, k, a, lda, pk, bias, c, ldc);
 }
 
+size_t rsgemm_wgrad_ws_floats(int rows, int no)
+{
+    return (size_t)rows * ((size_t)(no + MR - 1) / MR * MR + NR);
+}
+
 void rsgemm_wgrad_tree(int no, int ni, const float *dout, size_t ldo, const float *in,
                        size_t ldi, const int *off, int ns, float *g, size_t ldg,
-                       int accumulate, rsgemm_path path)
+                       int accumulate, float *ws, rsgemm_path path)
 {
 #if RS_X86
     if (path != RSGEMM_PORTABLE && rsgemm_have_simd()) {
-        wgrad_avx(no, ni, dout, ldo, in, ldi, off, ns, g, ldg, accumulate);
+        wgrad_avx(no, ni, dout, ldo, in, ldi, off, ns, g, ldg, accumulate, ws);
         return;
     }
 #endif
-    (void)path;
+    (void)path; (void)ws;
     for (int o = 0; o < no; o++)
         for (int i0 = 0; i0 < ni; i0 += NR)
             wgrad_portable_row(o, i0, ni - i0 < NR ? ni - i0 : NR, dout, ldo, in, ldi, off, ns,

@@ -134,12 +134,12 @@ static rsgemm_path dense_path(const layer *l)
  * pass of the tree kernel (rsgemm_wgrad_tree), the bias as the tree over
  * shards of row sums from +0 */
 static void dense_grad_shards(const layer *l, float *g, const float *dout, const float *in,
-                              const shards_ctx *c)
+                              const shards_ctx *c, float *ws)
 {
     const int di = l->din, dO = l->dout, ns = c->ns;
     float *gW = g + l->off, *gb = gW + (size_t)di * dO;
     rsgemm_wgrad_tree(dO, di, dout, (size_t)dO, in, (size_t)di, c->off, ns, gW, (size_t)di, 0,
-                      dense_path(l));
+                      ws, dense_path(l));
     counter k;
     counter_init(&k, c->bias_scratch, (size_t)dO, levels_for(ns));
     for (int s = 0; s < ns; s++) {   /* db: rows in order from +0 (the zeroed spare), as dense.c */
@@ -168,7 +168,7 @@ static void layer_shards(const layer *l, const float *p, float *g, float *din,
         l->ops->backward(l, p, g, din, dout, in, out, B, ws);
         return;
     }
-    if (!l->frozen) dense_grad_shards(l, g, dout, in, c);
+    if (!l->frozen) dense_grad_shards(l, g, dout, in, c, ws);
     if (!din) return;
     const int di = l->din, dO = l->dout;   /* din[B, di] = dout[B, dO] W[dO, di], as dense.c */
     rsgemm_pack(ws, p + l->off, dO, di, (size_t)di, 1);
