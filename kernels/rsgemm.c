@@ -3,6 +3,7 @@
  * elements with fmaf(); both give each element the same fma chain. */
 #include "rsgemm.h"
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #define NR RSGEMM_NR
@@ -16,25 +17,81 @@
 #define RS_X86 0
 #endif
 
-size_t rsgemm_pack_floats(int k, int n)
+/* p rounded up to a 64-byte boundary: panels and tiles start on a cache
+ * line, so that no 32-byte load straddles two (the workspace sizes below
+ * include the 16 floats this may skip) */
+static float *align64(const float *p)
 {
-    return (size_t)k * (size_t)((n + NR - 1) / NR) * NR;
+    const uintptr_t u = (uintptr_t)p;
+    return (float *)((u + 63) & ~(uintptr_t)63);
 }
 
+size_t rsgemm_pack_floats(int k, int n)
+{
+    return (size_t)k * (size_t)((n + NR - 1) / NR) * NR + 16;
+}
+
+#if RS_X86
+/* panel rows kk0 .. kk0 + 7 of a full panel (16 columns j0 ..) of a
+ * transposed source (sk = 1): two 8 x 8 transposes in registers */
+__attribute__((target("avx2,fma"))) static void pack_t8(float *pk, const float *b, size_t sj,
+                                                       int kk0)
+{
+    for (int h = 0; h < 2; h++) {
+        const float *src = b + (size_t)(8 * h) * sj + kk0;
+        __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + sj);
+        __m256 r2 = _mm256_loadu_ps(src + 2 * sj), r3 = _mm256_loadu_ps(src + 3 * sj);
+        __m256 r4 = _mm256_loadu_ps(src + 4 * sj), r5 = _mm256_loadu_ps(src + 5 * sj);
+        __m256 r6 = _mm256_loadu_ps(src + 6 * sj), r7 = _mm256_loadu_ps(src + 7 * sj);
+        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+        __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+        __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+        __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+        __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+        __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+        __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+        float *d = pk + (size_t)kk0 * NR + 8 * h;
+        _mm256_storeu_ps(d + 0 * NR, _mm256_permute2f128_ps(u0, u4, 0x20));
+        _mm256_storeu_ps(d + 1 * NR, _mm256_permute2f128_ps(u1, u5, 0x20));
+        _mm256_storeu_ps(d + 2 * NR, _mm256_permute2f128_ps(u2, u6, 0x20));
+        _mm256_storeu_ps(d + 3 * NR, _mm256_permute2f128_ps(u3, u7, 0x20));
+        _mm256_storeu_ps(d + 4 * NR, _mm256_permute2f128_ps(u0, u4, 0x31));
+        _mm256_storeu_ps(d + 5 * NR, _mm256_permute2f128_ps(u1, u5, 0x31));
+        _mm256_storeu_ps(d + 6 * NR, _mm256_permute2f128_ps(u2, u6, 0x31));
+        _mm256_storeu_ps(d + 7 * NR, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+}
+#endif
+
+/* Copies only (no arithmetic), so the path taken does not matter for bits;
+ * full panels of a transposed source (sk = 1, the forward's W^T) go through
+ * 8 x 8 register transposes when the CPU has AVX2. */
 void rsgemm_pack(float *pk, const float *b, int k, int n, size_t sk, size_t sj)
 {
+#if RS_X86
+    const int simd = sk == 1 && rsgemm_have_simd();
+#endif
+    pk = align64(pk);
     for (int j0 = 0; j0 < n; j0 += NR) {
         const int nj = n - j0 < NR ? n - j0 : NR;
-        for (int kk = 0; kk < k; kk++, pk += NR) {
+        int kk = 0;
+#if RS_X86
+        if (simd && nj == NR)
+            for (; kk + 8 <= k; kk += 8) pack_t8(pk, b + (size_t)j0 * sj, sj, kk);
+#endif
+        for (; kk < k; kk++) {
+            float *d = pk + (size_t)kk * NR;
             const float *src = b + (size_t)kk * sk + (size_t)j0 * sj;
             int jj = 0;
             if (sj == 1) {
-                memcpy(pk, src, sizeof(float) * (size_t)nj);
+                memcpy(d, src, sizeof(float) * (size_t)nj);
                 jj = nj;
             }
-            for (; jj < nj; jj++) pk[jj] = src[(size_t)jj * sj];
-            for (; jj < NR; jj++) pk[jj] = 0.0f;
+            for (; jj < nj; jj++) d[jj] = src[(size_t)jj * sj];
+            for (; jj < NR; jj++) d[jj] = 0.0f;
         }
+        pk += (size_t)k * NR;
     }
 }
 
@@ -250,7 +307,7 @@ RS_TARGET static void wgrad_avx(int no, int ni, const float *dout, size_t ldo, c
                                 int accumulate, float *ws)
 {
     const int rows = off[ns], nob = (no + MR - 1) / MR;
-    float *dp = ws, *xp = ws + (size_t)rows * nob * MR;
+    float *dp = align64(ws), *xp = align64(dp + (size_t)rows * nob * MR);
     for (int ob = 0; ob < nob; ob++) {
         const int o0 = ob * MR, mo = no - o0 < MR ? no - o0 : MR;
         float *d = dp + (size_t)ob * rows * MR;
@@ -282,6 +339,7 @@ RS_TARGET static void wgrad_avx(int no, int ni, const float *dout, size_t ldo, c
 void rsgemm_rows(int m, int n, int k, const float *a, size_t lda, const float *pk,
                  const float *bias, float *c, size_t ldc, rsgemm_path path)
 {
+    pk = align64(pk);
 #if RS_X86
     if (path != RSGEMM_PORTABLE && rsgemm_have_simd()) {
         rows_avx(m, n, k, a, lda, pk, bias, c, ldc);
@@ -294,7 +352,7 @@ void rsgemm_rows(int m, int n, int k, const float *a, size_t lda, const float *p
 
 size_t rsgemm_wgrad_ws_floats(int rows, int no)
 {
-    return (size_t)rows * ((size_t)(no + MR - 1) / MR * MR + NR);
+    return (size_t)rows * ((size_t)(no + MR - 1) / MR * MR + NR) + 32;
 }
 
 void rsgemm_wgrad_tree(int no, int ni, const float *dout, size_t ldo, const float *in,

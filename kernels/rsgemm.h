@@ -31,12 +31,14 @@ typedef enum { RSGEMM_AUTO = 0, RSGEMM_PORTABLE = 1 } rsgemm_path;
 /* columns per packed panel */
 #define RSGEMM_NR 16
 
-/* floats of a packed k x n operand (n rounded up to whole panels) */
+/* floats of a packed k x n operand (n rounded up to whole panels, plus 16:
+ * the panels start at the first 64-byte boundary of the buffer) */
 size_t rsgemm_pack_floats(int k, int n);
 
 /* Packs the k x n operand B, element (kk, j) at b[kk * sk + j * sj], into
  * panels of RSGEMM_NR columns: panel p holds B[0..k)[16p .. 16p + 16) row
- * after row, columns past n zero. pk: rsgemm_pack_floats(k, n) floats. */
+ * after row, columns past n zero. pk: rsgemm_pack_floats(k, n) floats, passed
+ * as is to rsgemm_rows (both start the panels at its first 64-byte boundary). */
 void rsgemm_pack(float *pk, const float *b, int k, int n, size_t sk, size_t sj);
 
 /* C[r, j] = sum_kk A[r, kk] B[kk, j] (+ bias[j] after the sum if bias is
