@@ -136,7 +136,7 @@ int main(int argc, char **argv)
         j.x = x; j.W = W; j.bias = bias; j.dy = dy;
         j.out = rnd(B * dO, 5); j.dx = rnd(B * di, 6); j.gW = rnd(di * dO, 7);
         size_t p1 = rsgemm_pack_floats(j.din, j.dout), p2 = rsgemm_pack_floats(j.dout, j.din);
-        size_t p3 = rsgemm_wgrad_ws_floats(j.B, j.dout);
+        size_t p3 = rsgemm_wgrad_ws_floats(j.B, j.din);
         if (p2 > p1) p1 = p2;
         j.pk = rnd(p3 > p1 ? p3 : p1, 8);
         char col[4][32];

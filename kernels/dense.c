@@ -72,7 +72,7 @@ static size_t no_ws(const layer *l, int B) { (void)l; (void)B; return 0; }
 static size_t dense_ws(const layer *l, int B)
 {
     size_t f = rsgemm_pack_floats(l->din, l->dout), b = rsgemm_pack_floats(l->dout, l->din);
-    size_t w = rsgemm_wgrad_ws_floats(B, l->dout);
+    size_t w = rsgemm_wgrad_ws_floats(B, l->din);
     if (b > f) f = b;
     return w > f ? w : f;
 }

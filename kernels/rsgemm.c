@@ -299,35 +299,36 @@ RS_TARGET static void wgrad_tile(const float *dp, const float *xp, const int *of
     }
 }
 
-/* rsgemm_wgrad_tree on AVX2: dout packed once into panels of 6 o-values;
- * per block of 16 columns, in's columns packed (8 KB for 128 rows, in L1
- * across the o-blocks) and every o-block's tile computed */
+/* rsgemm_wgrad_tree on AVX2: in packed once into blocks of 16 columns;
+ * per block of 6 o-values, dout's values packed (3 KB for 128 rows, in L1
+ * across the column blocks) and the tiles computed along G's rows (so G is
+ * read and written in 6 sequential streams) */
 RS_TARGET static void wgrad_avx(int no, int ni, const float *dout, size_t ldo, const float *in,
                                 size_t ldi, const int *off, int ns, float *g, size_t ldg,
                                 int accumulate, float *ws)
 {
-    const int rows = off[ns], nob = (no + MR - 1) / MR;
-    float *dp = align64(ws), *xp = align64(dp + (size_t)rows * nob * MR);
-    for (int ob = 0; ob < nob; ob++) {
-        const int o0 = ob * MR, mo = no - o0 < MR ? no - o0 : MR;
-        float *d = dp + (size_t)ob * rows * MR;
-        for (int r = 0; r < rows; r++, d += MR) {
+    const int rows = off[ns], nib = (ni + NR - 1) / NR;
+    float *xp = align64(ws), *dp = align64(xp + (size_t)rows * nib * NR);
+    for (int ib = 0; ib < nib; ib++) {
+        const int i0 = ib * NR, nc = ni - i0 < NR ? ni - i0 : NR;
+        float *x = xp + (size_t)ib * rows * NR;
+        for (int r = 0; r < rows; r++, x += NR) {
+            memcpy(x, in + (size_t)r * ldi + i0, sizeof(float) * (size_t)nc);
+            for (int jj = nc; jj < NR; jj++) x[jj] = 0.0f;
+        }
+    }
+    for (int o0 = 0; o0 < no; o0 += MR) {
+        const int mo = no - o0 < MR ? no - o0 : MR;
+        for (int r = 0; r < rows; r++) {
             const float *src = dout + (size_t)r * ldo + o0;
+            float *d = dp + (size_t)r * MR;
             int t = 0;
             for (; t < mo; t++) d[t] = src[t];
             for (; t < MR; t++) d[t] = 0.0f;
         }
-    }
-    for (int i0 = 0; i0 < ni; i0 += NR) {
-        const int nc = ni - i0 < NR ? ni - i0 : NR;
-        for (int r = 0; r < rows; r++) {
-            float *x = xp + (size_t)r * NR;
-            memcpy(x, in + (size_t)r * ldi + i0, sizeof(float) * (size_t)nc);
-            for (int jj = nc; jj < NR; jj++) x[jj] = 0.0f;
-        }
-        for (int ob = 0; ob < nob; ob++) {
-            const int o0 = ob * MR, mo = no - o0 < MR ? no - o0 : MR;
-            wgrad_tile(dp + (size_t)ob * rows * MR, xp, off, ns, g + (size_t)o0 * ldg + i0, ldg,
+        for (int ib = 0; ib < nib; ib++) {
+            const int i0 = ib * NR, nc = ni - i0 < NR ? ni - i0 : NR;
+            wgrad_tile(dp, xp + (size_t)ib * rows * NR, off, ns, g + (size_t)o0 * ldg + i0, ldg,
                        mo, nc, accumulate);
         }
     }
@@ -350,9 +351,9 @@ void rsgemm_rows(int m, int n, int k, const float *a, size_t lda, const float *p
     rows_portable(m, n, k, a, lda, pk, bias, c, ldc);
 }
 
-size_t rsgemm_wgrad_ws_floats(int rows, int no)
+size_t rsgemm_wgrad_ws_floats(int rows, int ni)
 {
-    return (size_t)rows * ((size_t)(no + MR - 1) / MR * MR + NR) + 32;
+    return (size_t)rows * ((size_t)(ni + NR - 1) / NR * NR + MR) + 32;
 }
 
 void rsgemm_wgrad_tree(int no, int ni, const float *dout, size_t ldo, const float *in,

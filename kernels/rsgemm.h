@@ -56,14 +56,14 @@ void rsgemm_rows(int m, int n, int k, const float *a, size_t lda, const float *p
  * allreduce.h); otherwise the leftover partial sums are added from the
  * smallest up. accumulate = 0: G is written; 1: G[o, i] += the tree sum.
  * G has leading dimension ldg. Rows 0 .. off[ns] - 1 are read (off[0] >= 0,
- * off non-decreasing). ws: rsgemm_wgrad_ws_floats(off[ns], no) floats of
+ * off non-decreasing). ws: rsgemm_wgrad_ws_floats(off[ns], ni) floats of
  * workspace (the operands packed into tiles), clobbered. */
 void rsgemm_wgrad_tree(int no, int ni, const float *dout, size_t ldo, const float *in,
                        size_t ldi, const int *off, int ns, float *g, size_t ldg,
                        int accumulate, float *ws, rsgemm_path path);
 
-/* floats of workspace rsgemm_wgrad_tree needs for rows rows and no o-values */
-size_t rsgemm_wgrad_ws_floats(int rows, int no);
+/* floats of workspace rsgemm_wgrad_tree needs for rows rows of ni inputs */
+size_t rsgemm_wgrad_ws_floats(int rows, int ni);
 
 /* 1 if RSGEMM_AUTO runs the AVX2+FMA path on this CPU, else 0 */
 int rsgemm_have_simd(void);

@@ -168,7 +168,7 @@ static void check_wgrad(int no, int ni, const int *h, int ns)
     const size_t P = (size_t)no * ni;
     float *dy = xmalloc(sizeof(float) * (size_t)R * no), *x = xmalloc(sizeof(float) * (size_t)R * ni);
     float *parts = xmalloc(sizeof(float) * P * ns), *g = xmalloc(sizeof(float) * P * 4);
-    float *ws = xmalloc(sizeof(float) * rsgemm_wgrad_ws_floats(R, no));
+    float *ws = xmalloc(sizeof(float) * rsgemm_wgrad_ws_floats(R, ni));
     fill(dy, (size_t)R * no, 9, (uint64_t)no); fill(x, (size_t)R * ni, 10, (uint64_t)ni);
     double worst = 0.0;
     for (int s = 0; s < ns; s++)   /* per shard: one fmaf chain per element from +0 */
