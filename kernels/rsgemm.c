@@ -9,6 +9,7 @@
 #define NR RSGEMM_NR
 #define MR 6          /* rows (forward) or o-values (weight gradient) per tile */
 #define MAX_LEVELS 24 /* tree levels: up to 2^23 shards */
+#define KC 256        /* k-block of rsgemm_rows (the panel block: 16 KB) */
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define RS_X86 1
@@ -64,13 +65,25 @@ __attribute__((target("avx2,fma"))) static void pack_t8(float *pk, const float *
 }
 #endif
 
+#if RS_X86
+/* a full panel of a row-major source (sj = 1): 16 floats per k row */
+__attribute__((target("avx2,fma"))) static void pack_rows(float *pk, const float *b, size_t sk,
+                                                         int k)
+{
+    for (int kk = 0; kk < k; kk++, b += sk, pk += NR) {
+        _mm256_store_ps(pk, _mm256_loadu_ps(b));
+        _mm256_store_ps(pk + 8, _mm256_loadu_ps(b + 8));
+    }
+}
+#endif
+
 /* Copies only (no arithmetic), so the path taken does not matter for bits;
  * full panels of a transposed source (sk = 1, the forward's W^T) go through
  * 8 x 8 register transposes when the CPU has AVX2. */
 void rsgemm_pack(float *pk, const float *b, int k, int n, size_t sk, size_t sj)
 {
 #if RS_X86
-    const int simd = sk == 1 && rsgemm_have_simd();
+    const int simd = sk == 1 && rsgemm_have_simd(), simd_rows = sj == 1 && rsgemm_have_simd();
 #endif
     pk = align64(pk);
     for (int j0 = 0; j0 < n; j0 += NR) {
@@ -79,6 +92,10 @@ void rsgemm_pack(float *pk, const float *b, int k, int n, size_t sk, size_t sj)
 #if RS_X86
         if (simd && nj == NR)
             for (; kk + 8 <= k; kk += 8) pack_t8(pk, b + (size_t)j0 * sj, sj, kk);
+        if (simd_rows && nj == NR) {
+            pack_rows(pk, b + (size_t)j0, sk, k);
+            kk = k;
+        }
 #endif
         for (; kk < k; kk++) {
             float *d = pk + (size_t)kk * NR;
@@ -160,17 +177,33 @@ static void wgrad_portable_row(int o, int i0, int nc, const float *dout, size_t 
 #define RS_TARGET __attribute__((target("avx2,fma")))
 #define RS_INLINE static inline __attribute__((always_inline))
 
-/* acc[r] (2 x 8 lanes) = sum_kk a[r, kk] p[kk, 0..16) for r < mr, one fma
- * chain per lane from +0; then stored to c (+ bias) for nc valid columns */
+/* one k-block of a tile: acc[r] (2 x 8 lanes) = (first ? +0 : the partial
+ * stored in c) + sum_kk a[r, kk] p[kk, 0..16) for r < mr, one fma chain per
+ * lane; stored back to c for nc valid columns, + bias when bias is not NULL
+ * (the last k-block). A stored partial is the float the chain holds, so
+ * blocking k does not change bits. */
 RS_TARGET RS_INLINE void rows_tile(int mr, int k, const float *a, size_t lda, const float *p,
-                                   const float *bias, float *c, size_t ldc, int nc)
+                                   int first, const float *bias, float *c, size_t ldc, int nc)
 {
     __m256 acc[MR][2];
 #pragma GCC unroll 6
-    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (int r = 0; r < MR; r++) {
+        if (r >= mr) break;
+        if (first) {
+            acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+        } else if (nc == NR) {
+            acc[r][0] = _mm256_loadu_ps(c + (size_t)r * ldc);
+            acc[r][1] = _mm256_loadu_ps(c + (size_t)r * ldc + 8);
+        } else {
+            float t[NR] = { 0 };
+            memcpy(t, c + (size_t)r * ldc, sizeof(float) * (size_t)nc);
+            acc[r][0] = _mm256_loadu_ps(t);
+            acc[r][1] = _mm256_loadu_ps(t + 8);
+        }
+    }
     for (int kk = 0; kk < k; kk++) {
-        const __m256 b0 = _mm256_loadu_ps(p + (size_t)kk * NR);
-        const __m256 b1 = _mm256_loadu_ps(p + (size_t)kk * NR + 8);
+        const __m256 b0 = _mm256_load_ps(p + (size_t)kk * NR);
+        const __m256 b1 = _mm256_load_ps(p + (size_t)kk * NR + 8);
 #pragma GCC unroll 6
         for (int r = 0; r < MR; r++) {
             if (r >= mr) break;
@@ -200,27 +233,33 @@ RS_TARGET RS_INLINE void rows_tile(int mr, int k, const float *a, size_t lda, co
     }
 }
 
-/* rsgemm_rows on AVX2: panel by panel, MR rows at a time; the row tail
- * through the same tile code with fewer rows (each lane's chain unchanged) */
+/* rsgemm_rows on AVX2: panel by panel and k-block by k-block (KC rows of
+ * the panel, 16 KB, stay in L1 across the row blocks), MR rows at a time;
+ * the row tail through the same tile code with fewer rows (each lane's
+ * chain unchanged) */
 RS_TARGET static void rows_avx(int m, int n, int k, const float *a, size_t lda,
                                const float *pk, const float *bias, float *c, size_t ldc)
 {
     for (int j0 = 0; j0 < n; j0 += NR) {
         const int nc = n - j0 < NR ? n - j0 : NR;
-        const float *p = pk + (size_t)(j0 / NR) * k * NR;
-        const float *bj = bias ? bias + j0 : NULL;
-        int r = 0;
-        for (; r + MR <= m; r += MR)
-            rows_tile(MR, k, a + (size_t)r * lda, lda, p, bj, c + (size_t)r * ldc + j0, ldc, nc);
-        const float *ar = a + (size_t)r * lda;
-        float *cr = c + (size_t)r * ldc + j0;
-        switch (m - r) {
-        case 5: rows_tile(5, k, ar, lda, p, bj, cr, ldc, nc); break;
-        case 4: rows_tile(4, k, ar, lda, p, bj, cr, ldc, nc); break;
-        case 3: rows_tile(3, k, ar, lda, p, bj, cr, ldc, nc); break;
-        case 2: rows_tile(2, k, ar, lda, p, bj, cr, ldc, nc); break;
-        case 1: rows_tile(1, k, ar, lda, p, bj, cr, ldc, nc); break;
-        default: break;
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            const int kc = k - k0 < KC ? k - k0 : KC, first = k0 == 0;
+            const float *p = pk + (size_t)(j0 / NR) * k * NR + (size_t)k0 * NR;
+            const float *bj = bias && k0 + kc == k ? bias + j0 : NULL;
+            int r = 0;
+            for (; r + MR <= m; r += MR)
+                rows_tile(MR, kc, a + (size_t)r * lda + k0, lda, p, first, bj,
+                          c + (size_t)r * ldc + j0, ldc, nc);
+            const float *ar = a + (size_t)r * lda + k0;
+            float *cr = c + (size_t)r * ldc + j0;
+            switch (m - r) {
+            case 5: rows_tile(5, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
+            case 4: rows_tile(4, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
+            case 3: rows_tile(3, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
+            case 2: rows_tile(2, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
+            case 1: rows_tile(1, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
+            default: break;
+            }
         }
     }
 }
