@@ -1,39 +1,49 @@
-/* dense.c - fully connected layer and ReLU.
+/* dense.c - fully connected layer (on the row-stable GEMM, rsgemm.h) and ReLU.
  * Each elementwise loop has a plain reference form (run when l->ref) and a
  * fast form from vec.h with the same arithmetic, bit for bit. */
 #include "conv_dnnl.h"
 #include "layer.h"
 #include "rng.h"
+#include "rsgemm.h"
 #include "vec.h"
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* out[B, dout] = in[B, din] W^T + b */
+/* the row-stable GEMM's path for l: the portable fmaf loops when l runs its
+ * reference code (same bits as the SIMD path, tests/test_rsgemm.c) */
+static rsgemm_path dense_path(const layer *l)
+{
+    return l->ref ? RSGEMM_PORTABLE : RSGEMM_AUTO;
+}
+
+/* out[B, dout] = in[B, din] W^T + b: per element one fma chain over din,
+ * then + b (rsgemm.h), so a row's bits do not depend on B; ws holds W^T
+ * packed */
 static void dense_forward(const layer *l, const float *p, float *out,
                           const float *in, int B, float *ws)
 {
-    (void)ws;
     const int din = l->din, dout = l->dout;
     const float *W = p + l->off, *b = W + (size_t)din * dout;
-    for (int i = 0; i < B; i++) memcpy(out + (size_t)i * dout, b, sizeof(float) * dout);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, dout, din,
-                1.0f, in, din, W, din, 1.0f, out, dout);
+    rsgemm_pack(ws, W, din, dout, 1, (size_t)din);
+    rsgemm_rows(B, dout, din, in, (size_t)din, ws, b, out, (size_t)dout, dense_path(l));
 }
 
-/* dW += dout^T in; db += sum_rows dout; din = dout W */
+/* dW += dout^T in (rows in order, one fma chain per element); db += sum_rows
+ * dout; din = dout W (one fma chain over dout per element); ws holds the
+ * packed operands of one product at a time */
 static void dense_backward(const layer *l, const float *p, float *g, float *din,
                            const float *dout, const float *in, const float *out,
                            int B, float *ws)
 {
-    (void)out; (void)ws;
+    (void)out;
     const int di = l->din, dO = l->dout;
     const float *W = p + l->off;
     if (!l->frozen) {
         float *gW = g + l->off, *gb = gW + (size_t)di * dO;
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dO, di, B,
-                    1.0f, dout, dO, in, di, 1.0f, gW, di);
+        const int off[2] = { 0, B };
+        rsgemm_wgrad_tree(dO, di, dout, (size_t)dO, in, (size_t)di, off, 1, gW, (size_t)di, 1,
+                          ws, dense_path(l));
         for (int i = 0; i < B; i++) {
             const float *r = dout + (size_t)i * dO;
             if (l->ref)
@@ -42,9 +52,10 @@ static void dense_backward(const layer *l, const float *p, float *g, float *din,
                 vec_acc(gb, r, (size_t)dO);
         }
     }
-    if (din)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, di, dO,
-                    1.0f, dout, dO, W, di, 0.0f, din, di);
+    if (din) {
+        rsgemm_pack(ws, W, dO, di, (size_t)di, 1);
+        rsgemm_rows(B, di, dO, dout, (size_t)dO, ws, NULL, din, (size_t)di, dense_path(l));
+    }
 }
 
 static void dense_init(const layer *l, float *p, uint64_t seed, uint64_t stream)
@@ -56,8 +67,18 @@ static void dense_init(const layer *l, float *p, uint64_t seed, uint64_t stream)
 
 static size_t no_ws(const layer *l, int B) { (void)l; (void)B; return 0; }
 
+/* the packed operands: W^T for the forward, W for the input gradient,
+ * dout and in for the weight gradient (one at a time) */
+static size_t dense_ws(const layer *l, int B)
+{
+    size_t f = rsgemm_pack_floats(l->din, l->dout), b = rsgemm_pack_floats(l->dout, l->din);
+    size_t w = rsgemm_wgrad_ws_floats(B, l->din);
+    if (b > f) f = b;
+    return w > f ? w : f;
+}
+
 static const layer_ops dense_ops = { "dense", dense_forward, dense_backward,
-                                     dense_init, no_ws };
+                                     dense_init, dense_ws };
 
 layer *layer_dense(int din, int dout)
 {

@@ -1,7 +1,7 @@
 /* stacked.c - backward over stacked micro-shards (see stacked.h). */
 #include "stacked.h"
+#include "rsgemm.h"
 #include "vec.h"
-#include <cblas.h>
 #include <string.h>
 
 #define MAX_LEVELS 32
@@ -95,89 +95,52 @@ int model_stackable(const model *m)
     return m->n_layers > 0;
 }
 
-/* the scratch, all zero between calls:
- * [bias partials: (levels(ns) + 1) x max dout]
- * [weight partials: (levels(ns / 2) + 1) x max din dout, when ns >= 4] */
-static void scratch_sizes(const model *m, int ns, size_t *nb, size_t *nw)
-{
-    size_t bo = 1, wo = 1;
-    for (int i = 0; i < m->n_layers; i++) {
-        const layer *l = m->layers[i];
-        if (l->kind != LAYER_DENSE) continue;
-        if ((size_t)l->dout > bo) bo = (size_t)l->dout;
-        if ((size_t)l->din * l->dout > wo) wo = (size_t)l->din * l->dout;
-    }
-    *nb = bo * (size_t)(levels_for(ns) + 1);
-    *nw = ns >= 4 ? wo * (size_t)(levels_for(ns / 2) + 1) : 0;
-}
-
+/* the scratch, all zero between calls: bias partials, (levels(ns) + 1) x
+ * the widest dense layer's dout */
 size_t stacked_scratch_floats(const model *m, int ns)
 {
-    size_t nb, nw;
-    scratch_sizes(m, ns, &nb, &nw);
-    return nb + nw;
+    size_t bo = 1;
+    for (int i = 0; i < m->n_layers; i++) {
+        const layer *l = m->layers[i];
+        if (l->kind == LAYER_DENSE && (size_t)l->dout > bo) bo = (size_t)l->dout;
+    }
+    return bo * (size_t)(levels_for(ns) + 1);
 }
 
+/* every layer once over all off[ns] rows: the dense layers' row-stable GEMM
+ * (rsgemm.h) gives each row the bits of its own shard's call */
 void model_forward_shards(const model *m, model_ws *w, const float *x, const int *off, int ns)
 {
     w->act[0] = (float *)x;
     for (int i = 0; i < m->n_layers; i++) {
         const layer *l = m->layers[i];
-        if (l->kind == LAYER_RELU) {   /* elementwise: all rows in one pass */
-            l->ops->forward(l, m->params, w->act[i + 1], w->act[i], off[ns], w->ws);
-            continue;
-        }
-        for (int s = 0; s < ns; s++) {
-            const int r0 = off[s], b = off[s + 1] - r0;
-            if (b > 0)
-                l->ops->forward(l, m->params, w->act[i + 1] + (size_t)r0 * l->out_dim,
-                                w->act[i] + (size_t)r0 * l->in_dim, b, w->ws);
-        }
+        l->ops->forward(l, m->params, w->act[i + 1], w->act[i], off[ns], w->ws);
     }
 }
 
 typedef struct {
-    const model *m;
     const int *off;
     int ns;
-    float *bias_scratch, *weight_scratch;
+    float *bias_scratch;
 } shards_ctx;
 
-/* C[dO, di] += dout_s^T in_s for shard s (nothing for a shard without rows).
- * OpenBLAS adds the finished K-sum of the shard's rows to C once per
- * element, so accumulating the second shard of a pair onto the first gives
- * the bits of the tree's (g_2p + g_2p+1) (tests/test_stacked.c). */
-static void weight_acc(const layer *l, float *C, const float *dout, const float *in,
-                       const shards_ctx *c, int s)
+/* the row-stable GEMM's path for l, as dense.c */
+static rsgemm_path dense_path(const layer *l)
 {
-    const int di = l->din, dO = l->dout, r0 = c->off[s], b = c->off[s + 1] - r0;
-    if (b > 0)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dO, di, b, 1.0f,
-                    dout + (size_t)r0 * dO, dO, in + (size_t)r0 * di, di, 1.0f, C, di);
+    return l->ref ? RSGEMM_PORTABLE : RSGEMM_AUTO;
 }
 
-/* one dense layer's parameter gradient over the shards: the weight as the
- * tree over pairs of shards (each pair accumulated by two GEMMs into one
- * zeroed buffer), the bias as the tree over shards of row sums from +0 */
+/* one dense layer's parameter gradient over the shards: the weight in one
+ * pass of the tree kernel (rsgemm_wgrad_tree), the bias as the tree over
+ * shards of row sums from +0 */
 static void dense_grad_shards(const layer *l, float *g, const float *dout, const float *in,
-                              const shards_ctx *c)
+                              const shards_ctx *c, float *ws)
 {
     const int di = l->din, dO = l->dout, ns = c->ns;
-    const size_t P = (size_t)di * dO;
-    float *gW = g + l->off, *gb = gW + P;
+    float *gW = g + l->off, *gb = gW + (size_t)di * dO;
+    rsgemm_wgrad_tree(dO, di, dout, (size_t)dO, in, (size_t)di, c->off, ns, gW, (size_t)di, 0,
+                      ws, dense_path(l));
     counter k;
-    if (ns <= 2) {   /* straight into g */
-        memset(gW, 0, sizeof(float) * P);
-        for (int s = 0; s < ns; s++) weight_acc(l, gW, dout, in, c, s);
-    } else {
-        counter_init(&k, c->weight_scratch, P, levels_for(ns / 2));
-        for (int s = 0; s < ns; s += 2) {
-            weight_acc(l, k.spare, dout, in, c, s);
-            weight_acc(l, k.spare, dout, in, c, s + 1);
-            if (s + 2 < ns) counter_push(&k, 1);
-            else counter_push_last(&k, gW);   /* the scratch is zero again */
-        }
-    }
     counter_init(&k, c->bias_scratch, (size_t)dO, levels_for(ns));
     for (int s = 0; s < ns; s++) {   /* db: rows in order from +0 (the zeroed spare), as dense.c */
         float *part = k.spare;
@@ -193,9 +156,9 @@ static void dense_grad_shards(const layer *l, float *g, const float *dout, const
     }
 }
 
-/* model_backward_by's layer step: a dense layer's parameter gradient by
- * shard pairs and its input gradient by shard (as each shard's own
- * model_backward); ReLU over all rows at once (elementwise) */
+/* model_backward_by's layer step: a dense layer's parameter gradient as the
+ * tree over shards and its input gradient once over all rows (row-stable);
+ * ReLU over all rows at once (elementwise) */
 static void layer_shards(const layer *l, const float *p, float *g, float *din,
                          const float *dout, const float *in, const float *out, int B,
                          float *ws, void *ctx)
@@ -205,16 +168,11 @@ static void layer_shards(const layer *l, const float *p, float *g, float *din,
         l->ops->backward(l, p, g, din, dout, in, out, B, ws);
         return;
     }
-    if (!l->frozen) dense_grad_shards(l, g, dout, in, c);
+    if (!l->frozen) dense_grad_shards(l, g, dout, in, c, ws);
     if (!din) return;
-    const int di = l->din, dO = l->dout;
-    for (int s = 0; s < c->ns; s++) {   /* din_s[b, di] = dout_s[b, dO] W[dO, di], as dense.c */
-        const int r0 = c->off[s], b = c->off[s + 1] - r0;
-        if (b > 0)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, di, dO, 1.0f,
-                        dout + (size_t)r0 * dO, dO, p + l->off, di, 0.0f,
-                        din + (size_t)r0 * di, di);
-    }
+    const int di = l->din, dO = l->dout;   /* din[B, di] = dout[B, dO] W[dO, di], as dense.c */
+    rsgemm_pack(ws, p + l->off, dO, di, (size_t)di, 1);
+    rsgemm_rows(B, di, dO, dout, (size_t)dO, ws, NULL, din, (size_t)di, dense_path(l));
 }
 
 void model_backward_shards(const model *m, model_ws *w, float *g, const float *dlogits,
@@ -222,13 +180,11 @@ void model_backward_shards(const model *m, model_ws *w, float *g, const float *d
                            float *scratch)
 {
     const layer *head = m->layers[m->n_layers - 1];
-    size_t nb, nw;
-    scratch_sizes(m, ns, &nb, &nw);
     if (!dlogits && !dfeat) {   /* nothing reaches any layer */
         memset(g, 0, sizeof(float) * m->n_trainable);
     } else if (!dlogits && !head->frozen) {   /* the walk skips the head */
         memset(g + head->off, 0, sizeof(float) * head->n_params);
     }
-    shards_ctx c = { m, off, ns, scratch, scratch + nb };
+    shards_ctx c = { off, ns, scratch };
     model_backward_by(m, w, g, dlogits, dfeat, off[ns], dx, layer_shards, &c);
 }

@@ -9,22 +9,21 @@
  * tree_acc): ((g0 + g1) + (g2 + g3)) + ... per element. So they do not
  * depend on how many shards a rank holds (K = 1, 2, 4 ranks).
  *
- * Why per-shard GEMMs remain: OpenBLAS's result for a row of a GEMM
- * depends on the call's row count and the row's position in it (its
- * kernels take rows in blocks of 4, 8, 12 or 16 with other code for the
- * last ones: tests/test_stacked.c prints which row counts keep the bits),
- * so a GEMM over a rank's stacked rows would change bits with K. What is
- * saved is the per-shard gradient traffic: instead of zeroing, filling and
- * tree-summing one whole gradient per shard, each dense layer's weight
- * gradient is built per PAIR of shards: two GEMMs accumulate (beta = 1) into
- * one zeroed buffer, which OpenBLAS does as one addition of each shard's
- * finished row sum, i.e. the tree's (g_2p + g_2p+1); pairs are tree-summed,
- * each summed buffer handed back zeroed; the root is moved into g. ReLU and
- * the joining of feature gradients run once over all rows (elementwise).
+ * How: dense layers compute with the row-stable GEMM (rsgemm.h): every
+ * output element is one fma chain in a fixed order, so a row's bits do not
+ * depend on how many rows a call has or where the row sits. The forward and
+ * the input gradient therefore run once over all stacked rows (the weights
+ * packed once per step), with each row's bits those of its own shard's
+ * call. Each dense weight gradient is built in one pass by
+ * rsgemm_wgrad_tree: per output tile, each shard's row sum in registers,
+ * the shards combined by the binary counter of the tree, written once (no
+ * whole-size per-shard buffers). Bias sums use a small counter of dout-wide
+ * partials on the scratch; ReLU and the joining of feature gradients run
+ * once over all rows (elementwise).
  *
  * Only models made of dense and ReLU layers (MLPs, projectors) are handled:
  * model_stackable says so; other models (convolutions) keep the per-shard
- * model_backward. Pure computation on BLAS; no state.
+ * model_backward. Pure computation; no state.
  */
 #ifndef DETT_STACKED_H
 #define DETT_STACKED_H
@@ -40,8 +39,9 @@ int model_stackable(const model *m);
 size_t stacked_scratch_floats(const model *m, int ns);
 
 /* forward of the B = off[ns] stacked rows x [B, in_dim] into w (Bmax >= B):
- * each dense layer one call per shard, ReLU over all rows; afterwards the
- * shards' logits and features are rows of w->act as after model_forward */
+ * every layer one call over all rows (row-stable, so each row has its own
+ * shard's bits); afterwards the shards' logits and features are rows of
+ * w->act as after model_forward */
 void model_forward_shards(const model *m, model_ws *w, const float *x, const int *off, int ns);
 
 /* Backward of the last model_forward_shards on w over B = off[ns] rows.

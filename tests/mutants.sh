@@ -130,6 +130,16 @@ m_init_skips_mismatch() {    # the copy goes on past the first layer that differ
   edit runtime/train/init_teacher.c lit 'if (!same_shape(m->layers[i], t->layers[i])) break;' \
     'if (!same_shape(m->layers[i], t->layers[i])) continue;'
 }
+m_rsgemm_k_tail_dropped() {  # the row-stable GEMM's SIMD tile skips the last k term
+  edit kernels/rsgemm.c lit 'for (int kk = 0; kk < k; kk++) {
+        const __m256 b0' 'for (int kk = 0; kk + 1 < k; kk++) {
+        const __m256 b0'
+}
+m_rsgemm_tree_one_level() {  # the weight gradient's shard counter combines one level only
+  edit kernels/rsgemm.c lit 'for (; full[l]; l++) {   /* left (earlier shards) + right */
+#pragma GCC unroll 6' 'for (; full[l] && l < 1; l++) {   /* left (earlier shards) + right */
+#pragma GCC unroll 6'
+}
 
 MUTANT_TABLE="
 dett-ignores-weights   m_dett_ignores_weights   test_kernels,test_gradcheck_methods,test_jobrun_methods
@@ -154,6 +164,8 @@ readout-not-trained    m_readout_not_trained    test_dedier_train
 readout-test-labels    m_readout_test_labels    test_dedier_train
 init-ignored           m_init_ignored           test_chain
 init-skips-mismatch    m_init_skips_mismatch    test_chain
+rsgemm-k-tail-dropped  m_rsgemm_k_tail_dropped  test_rsgemm
+rsgemm-tree-one-level  m_rsgemm_tree_one_level  test_rsgemm,test_stacked
 "
 
 # ---- machinery ---------------------------------------------------------------

@@ -7,15 +7,17 @@
  * the same bits (tests/test_stacked.c, bench_step --bits):
  *  - stacked (the default when every layer of the model, and of the
  *    projector, is dense or ReLU: kernels/stacked.h): model_forward_shards
- *    and model_backward_shards over the stack, which build the tree sum of
- *    the shards' gradients layer by layer from pairs of shards, without a
+ *    and model_backward_shards over the stack: every dense layer runs once
+ *    over all rows (the row-stable GEMM of kernels/rsgemm.h), and builds
+ *    the tree sum of the shards' weight gradients tile by tile, without a
  *    zeroed whole-model gradient per shard;
  *  - per shard (convolutional models, or DETT_STEP=pershard): a forward and
  *    a model_backward per shard, each into its own buffer of the tree_acc
  *    (runtime/dist/allreduce.h).
- * Either way every GEMM has the shape of one shard's (OpenBLAS's row results
- * depend on a call's row count: kernels/stacked.h), and the gradient is
- * the tree over shards, so results are the same for K = 1, 2, 4.
+ * Either way a row's results do not depend on the rows it is computed with
+ * (dense layers: one fma chain per element; convolutions: per shard, same
+ * shapes on every rank count), and the gradient is the tree over shards,
+ * so results are the same for K = 1, 2, 4.
  *
  * Ownership: step_work owns every buffer; step_work_free releases them.
  */

@@ -1,0 +1,160 @@
+/* bench_rsgemm.c - the row-stable GEMM (kernels/rsgemm.h) against OpenBLAS
+ * sgemm on the dense shapes of the step benchmarks and the grid's students,
+ * one core, one BLAS thread.
+ *
+ *   bench_rsgemm [--seconds S] [--wall] [--portable]
+ *
+ * For each dense layer din -> dout at B rows it prints one line with the
+ * GFLOP/s (2 B din dout flops per product) of the three products a dense
+ * layer runs, each against cblas_sgemm on the same shape, transposes and
+ * beta as the OpenBLAS dense layer of before issue 19:
+ *   fwd   out = in W^T + b  (rsgemm: pack W^T, then rsgemm_rows)
+ *   dx    din = dout W      (rsgemm: pack W, then rsgemm_rows)
+ *   dw    dW += dout^T in   (rsgemm: rsgemm_wgrad_tree over 1 shard, and
+ *         over 8 shards of B/8 rows: the stacked step's tree, "dw8")
+ * and ratio = rsgemm rate / sgemm rate. Times: the median of repeats of the
+ * process's CPU time (--wall: wall time). --portable times the fmaf path.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "rsgemm.h"
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void openblas_set_num_threads(int n);
+
+static clockid_t clk = CLOCK_PROCESS_CPUTIME_ID;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(clk, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct {
+    int B, din, dout, which, rs, ns;   /* which: 0 fwd, 1 dx, 2 dw */
+    rsgemm_path path;
+    const float *x, *W, *bias, *dy;
+    float *out, *dx, *gW, *pk;
+    int off[9];
+} job;
+
+/* one product of j, by rsgemm (j->rs) or by sgemm */
+static void run(job *j)
+{
+    const int B = j->B, di = j->din, dO = j->dout;
+    if (j->which == 0) {
+        if (j->rs) {
+            rsgemm_pack(j->pk, j->W, di, dO, 1, (size_t)di);
+            rsgemm_rows(B, dO, di, j->x, (size_t)di, j->pk, j->bias, j->out, (size_t)dO, j->path);
+        } else {
+            for (int i = 0; i < B; i++) memcpy(j->out + (size_t)i * dO, j->bias, sizeof(float) * dO);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, dO, di, 1.0f, j->x, di, j->W,
+                        di, 1.0f, j->out, dO);
+        }
+    } else if (j->which == 1) {
+        if (j->rs) {
+            rsgemm_pack(j->pk, j->W, dO, di, (size_t)di, 1);
+            rsgemm_rows(B, di, dO, j->dy, (size_t)dO, j->pk, NULL, j->dx, (size_t)di, j->path);
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, di, dO, 1.0f, j->dy, dO,
+                        j->W, di, 0.0f, j->dx, di);
+        }
+    } else {
+        if (j->rs)
+            rsgemm_wgrad_tree(dO, di, j->dy, (size_t)dO, j->x, (size_t)di, j->off, j->ns, j->gW,
+                              (size_t)di, j->ns == 1, j->pk, j->path);
+        else
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dO, di, B, 1.0f, j->dy, dO, j->x,
+                        di, 1.0f, j->gW, di);
+    }
+}
+
+/* GFLOP/s of j: median over repeats of about seconds / 7 each */
+static double gflops(job *j, double seconds)
+{
+    run(j);
+    double t0 = now_s();
+    long n = 0;
+    do { run(j); n++; } while (now_s() - t0 < 0.02);
+    double per = (now_s() - t0) / (double)n;
+    long k = (long)(seconds / 7.0 / per);
+    if (k < 1) k = 1;
+    double t[7];
+    for (int r = 0; r < 7; r++) {
+        t0 = now_s();
+        for (long i = 0; i < k; i++) run(j);
+        t[r] = (now_s() - t0) / (double)k;
+    }
+    qsort(t, 7, sizeof t[0], cmp_double);
+    return 2.0 * j->B * (double)j->din * j->dout / t[3] * 1e-9;
+}
+
+static float *rnd(size_t n, unsigned seed)
+{
+    float *v = malloc(sizeof(float) * (n ? n : 1));
+    if (!v) { fprintf(stderr, "bench_rsgemm: out of memory\n"); exit(1); }
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        v[i] = (float)((seed >> 8) & 0xffff) / 32768.0f - 1.0f;
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    double secs = 1.0;
+    rsgemm_path path = RSGEMM_AUTO;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--wall")) clk = CLOCK_MONOTONIC;
+        else if (!strcmp(argv[i], "--portable")) path = RSGEMM_PORTABLE;
+        else { fprintf(stderr, "usage: bench_rsgemm [--seconds S] [--wall] [--portable]\n"); return 2; }
+    }
+    openblas_set_num_threads(1);
+    static const int shapes[][3] = {   /* B, din, dout */
+        { 64, 20, 64 }, { 64, 64, 64 }, { 64, 64, 2 },           /* (a) */
+        { 128, 784, 512 }, { 128, 512, 512 }, { 128, 512, 2 },   /* (b) */
+        { 128, 588, 16 }, { 128, 588, 64 }, { 128, 588, 256 },   /* grid students, teacher */
+    };
+    printf("rsgemm path=%s; GFLOP/s rsgemm / sgemm (ratio)\n",
+           path == RSGEMM_PORTABLE ? "portable" : rsgemm_have_simd() ? "avx2+fma" : "portable");
+    printf("%-16s %-22s %-22s %-22s %-22s\n", "B x din -> dout", "fwd", "dx", "dw", "dw8 (8-shard tree)");
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        job j = { .B = shapes[s][0], .din = shapes[s][1], .dout = shapes[s][2], .path = path };
+        const size_t B = (size_t)j.B, di = (size_t)j.din, dO = (size_t)j.dout;
+        float *x = rnd(B * di, 1), *W = rnd(di * dO, 2), *bias = rnd(dO, 3), *dy = rnd(B * dO, 4);
+        j.x = x; j.W = W; j.bias = bias; j.dy = dy;
+        j.out = rnd(B * dO, 5); j.dx = rnd(B * di, 6); j.gW = rnd(di * dO, 7);
+        size_t p1 = rsgemm_pack_floats(j.din, j.dout), p2 = rsgemm_pack_floats(j.dout, j.din);
+        size_t p3 = rsgemm_wgrad_ws_floats(j.B, j.din);
+        if (p2 > p1) p1 = p2;
+        j.pk = rnd(p3 > p1 ? p3 : p1, 8);
+        char col[4][32];
+        double sg = 0.0;
+        for (int w = 0; w < 4; w++) {
+            j.which = w < 3 ? w : 2;
+            j.ns = w == 3 ? 8 : 1;
+            for (int i = 0; i <= j.ns; i++) j.off[i] = (int)(B * (size_t)i / (size_t)j.ns);
+            if (w < 3) { j.rs = 0; sg = gflops(&j, secs); }
+            j.rs = 1;
+            double rs = gflops(&j, secs);
+            snprintf(col[w], sizeof col[w], "%6.1f/%5.1f (%.2f)", rs, sg, rs / sg);
+        }
+        char name[32];
+        snprintf(name, sizeof name, "%zu x %zu -> %zu", B, di, dO);
+        printf("%-16s %-22s %-22s %-22s %-22s\n", name, col[0], col[1], col[2], col[3]);
+        fflush(stdout);
+        free(x); free(W); free(bias); free(dy); free(j.out); free(j.dx); free(j.gW); free(j.pk);
+    }
+    return 0;
+}

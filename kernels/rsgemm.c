@@ -1,0 +1,413 @@
+/* rsgemm.c - row-stable GEMM (see rsgemm.h). The AVX2 path computes a
+ * MR x 16 tile of C in 12 registers; the portable path walks the same
+ * elements with fmaf(); both give each element the same fma chain. */
+#include "rsgemm.h"
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define NR RSGEMM_NR
+#define MR 6          /* rows (forward) or o-values (weight gradient) per tile */
+#define MAX_LEVELS 24 /* tree levels: up to 2^23 shards */
+#define KC 256        /* k-block of rsgemm_rows (the panel block: 16 KB) */
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define RS_X86 1
+#include <immintrin.h>
+#else
+#define RS_X86 0
+#endif
+
+/* p rounded up to a 64-byte boundary: panels and tiles start on a cache
+ * line, so that no 32-byte load straddles two (the workspace sizes below
+ * include the 16 floats this may skip) */
+static float *align64(const float *p)
+{
+    const uintptr_t u = (uintptr_t)p;
+    return (float *)((u + 63) & ~(uintptr_t)63);
+}
+
+size_t rsgemm_pack_floats(int k, int n)
+{
+    return (size_t)k * (size_t)((n + NR - 1) / NR) * NR + 16;
+}
+
+#if RS_X86
+/* panel rows kk0 .. kk0 + 7 of a full panel (16 columns j0 ..) of a
+ * transposed source (sk = 1): two 8 x 8 transposes in registers */
+__attribute__((target("avx2,fma"))) static void pack_t8(float *pk, const float *b, size_t sj,
+                                                       int kk0)
+{
+    for (int h = 0; h < 2; h++) {
+        const float *src = b + (size_t)(8 * h) * sj + kk0;
+        __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + sj);
+        __m256 r2 = _mm256_loadu_ps(src + 2 * sj), r3 = _mm256_loadu_ps(src + 3 * sj);
+        __m256 r4 = _mm256_loadu_ps(src + 4 * sj), r5 = _mm256_loadu_ps(src + 5 * sj);
+        __m256 r6 = _mm256_loadu_ps(src + 6 * sj), r7 = _mm256_loadu_ps(src + 7 * sj);
+        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+        __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+        __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+        __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+        __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+        __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+        __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+        float *d = pk + (size_t)kk0 * NR + 8 * h;
+        _mm256_storeu_ps(d + 0 * NR, _mm256_permute2f128_ps(u0, u4, 0x20));
+        _mm256_storeu_ps(d + 1 * NR, _mm256_permute2f128_ps(u1, u5, 0x20));
+        _mm256_storeu_ps(d + 2 * NR, _mm256_permute2f128_ps(u2, u6, 0x20));
+        _mm256_storeu_ps(d + 3 * NR, _mm256_permute2f128_ps(u3, u7, 0x20));
+        _mm256_storeu_ps(d + 4 * NR, _mm256_permute2f128_ps(u0, u4, 0x31));
+        _mm256_storeu_ps(d + 5 * NR, _mm256_permute2f128_ps(u1, u5, 0x31));
+        _mm256_storeu_ps(d + 6 * NR, _mm256_permute2f128_ps(u2, u6, 0x31));
+        _mm256_storeu_ps(d + 7 * NR, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+}
+#endif
+
+#if RS_X86
+/* a full panel of a row-major source (sj = 1): 16 floats per k row */
+__attribute__((target("avx2,fma"))) static void pack_rows(float *pk, const float *b, size_t sk,
+                                                         int k)
+{
+    for (int kk = 0; kk < k; kk++, b += sk, pk += NR) {
+        _mm256_store_ps(pk, _mm256_loadu_ps(b));
+        _mm256_store_ps(pk + 8, _mm256_loadu_ps(b + 8));
+    }
+}
+#endif
+
+/* Copies only (no arithmetic), so the path taken does not matter for bits;
+ * full panels of a transposed source (sk = 1, the forward's W^T) go through
+ * 8 x 8 register transposes when the CPU has AVX2. */
+void rsgemm_pack(float *pk, const float *b, int k, int n, size_t sk, size_t sj)
+{
+#if RS_X86
+    const int simd = sk == 1 && rsgemm_have_simd(), simd_rows = sj == 1 && rsgemm_have_simd();
+#endif
+    pk = align64(pk);
+    for (int j0 = 0; j0 < n; j0 += NR) {
+        const int nj = n - j0 < NR ? n - j0 : NR;
+        int kk = 0;
+#if RS_X86
+        if (simd && nj == NR)
+            for (; kk + 8 <= k; kk += 8) pack_t8(pk, b + (size_t)j0 * sj, sj, kk);
+        if (simd_rows && nj == NR) {
+            pack_rows(pk, b + (size_t)j0, sk, k);
+            kk = k;
+        }
+#endif
+        for (; kk < k; kk++) {
+            float *d = pk + (size_t)kk * NR;
+            const float *src = b + (size_t)kk * sk + (size_t)j0 * sj;
+            int jj = 0;
+            if (sj == 1) {
+                memcpy(d, src, sizeof(float) * (size_t)nj);
+                jj = nj;
+            }
+            for (; jj < nj; jj++) d[jj] = src[(size_t)jj * sj];
+            for (; jj < NR; jj++) d[jj] = 0.0f;
+        }
+        pk += (size_t)k * NR;
+    }
+}
+
+int rsgemm_have_simd(void)
+{
+#if RS_X86
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+/* ---- portable path ------------------------------------------------------ */
+
+/* rsgemm_rows with fmaf: element by element, k in order */
+static void rows_portable(int m, int n, int k, const float *a, size_t lda, const float *pk,
+                          const float *bias, float *c, size_t ldc)
+{
+    for (int r = 0; r < m; r++) {
+        const float *ar = a + (size_t)r * lda;
+        for (int j = 0; j < n; j++) {
+            const float *p = pk + (size_t)(j / NR) * k * NR + j % NR;
+            float acc = 0.0f;
+            for (int kk = 0; kk < k; kk++) acc = fmaf(ar[kk], p[(size_t)kk * NR], acc);
+            c[(size_t)r * ldc + j] = bias ? acc + bias[j] : acc;
+        }
+    }
+}
+
+/* one o-row of the weight gradient for columns [i0, i0 + nc) with fmaf:
+ * per shard a chain from +0 over its rows, shards by the binary counter */
+static void wgrad_portable_row(int o, int i0, int nc, const float *dout, size_t ldo,
+                               const float *in, size_t ldi, const int *off, int ns,
+                               float *gr, int accumulate)
+{
+    float stk[MAX_LEVELS][NR], acc[NR];
+    int full[MAX_LEVELS] = { 0 };
+    for (int s = 0; s < ns; s++) {
+        for (int jj = 0; jj < nc; jj++) acc[jj] = 0.0f;
+        for (int r = off[s]; r < off[s + 1]; r++) {
+            const float d = dout[(size_t)r * ldo + o];
+            const float *x = in + (size_t)r * ldi + i0;
+            for (int jj = 0; jj < nc; jj++) acc[jj] = fmaf(d, x[jj], acc[jj]);
+        }
+        int l = 0;
+        for (; full[l]; l++) {   /* left (earlier shards) + right */
+            for (int jj = 0; jj < nc; jj++) acc[jj] = stk[l][jj] + acc[jj];
+            full[l] = 0;
+        }
+        memcpy(stk[l], acc, sizeof(float) * (size_t)nc);
+        full[l] = 1;
+    }
+    int have = 0;
+    for (int l = 0; l < MAX_LEVELS; l++) {   /* one level when ns is a power of two */
+        if (!full[l]) continue;
+        for (int jj = 0; jj < nc; jj++) acc[jj] = have ? stk[l][jj] + acc[jj] : stk[l][jj];
+        have = 1;
+    }
+    if (!have)
+        for (int jj = 0; jj < nc; jj++) acc[jj] = 0.0f;
+    for (int jj = 0; jj < nc; jj++) gr[i0 + jj] = accumulate ? gr[i0 + jj] + acc[jj] : acc[jj];
+}
+
+/* ---- AVX2 + FMA path ---------------------------------------------------- */
+#if RS_X86
+#define RS_TARGET __attribute__((target("avx2,fma")))
+#define RS_INLINE static inline __attribute__((always_inline))
+
+/* one k-block of a tile: acc[r] (2 x 8 lanes) = (first ? +0 : the partial
+ * stored in c) + sum_kk a[r, kk] p[kk, 0..16) for r < mr, one fma chain per
+ * lane; stored back to c for nc valid columns, + bias when bias is not NULL
+ * (the last k-block). A stored partial is the float the chain holds, so
+ * blocking k does not change bits. */
+RS_TARGET RS_INLINE void rows_tile(int mr, int k, const float *a, size_t lda, const float *p,
+                                   int first, const float *bias, float *c, size_t ldc, int nc)
+{
+    __m256 acc[MR][2];
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+        if (r >= mr) break;
+        if (first) {
+            acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+        } else if (nc == NR) {
+            acc[r][0] = _mm256_loadu_ps(c + (size_t)r * ldc);
+            acc[r][1] = _mm256_loadu_ps(c + (size_t)r * ldc + 8);
+        } else {
+            float t[NR] = { 0 };
+            memcpy(t, c + (size_t)r * ldc, sizeof(float) * (size_t)nc);
+            acc[r][0] = _mm256_loadu_ps(t);
+            acc[r][1] = _mm256_loadu_ps(t + 8);
+        }
+    }
+    for (int kk = 0; kk < k; kk++) {
+        const __m256 b0 = _mm256_load_ps(p + (size_t)kk * NR);
+        const __m256 b1 = _mm256_load_ps(p + (size_t)kk * NR + 8);
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; r++) {
+            if (r >= mr) break;
+            const __m256 av = _mm256_broadcast_ss(a + (size_t)r * lda + kk);
+            acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+        if (r >= mr) break;
+        float *cr = c + (size_t)r * ldc;
+        if (nc == NR) {
+            __m256 v0 = acc[r][0], v1 = acc[r][1];
+            if (bias) {
+                v0 = _mm256_add_ps(v0, _mm256_loadu_ps(bias));
+                v1 = _mm256_add_ps(v1, _mm256_loadu_ps(bias + 8));
+            }
+            _mm256_storeu_ps(cr, v0);
+            _mm256_storeu_ps(cr + 8, v1);
+        } else {
+            float t[NR];
+            _mm256_storeu_ps(t, acc[r][0]);
+            _mm256_storeu_ps(t + 8, acc[r][1]);
+            for (int jj = 0; jj < nc; jj++) cr[jj] = bias ? t[jj] + bias[jj] : t[jj];
+        }
+    }
+}
+
+/* rsgemm_rows on AVX2: panel by panel and k-block by k-block (KC rows of
+ * the panel, 16 KB, stay in L1 across the row blocks), MR rows at a time;
+ * the row tail through the same tile code with fewer rows (each lane's
+ * chain unchanged) */
+RS_TARGET static void rows_avx(int m, int n, int k, const float *a, size_t lda,
+                               const float *pk, const float *bias, float *c, size_t ldc)
+{
+    for (int j0 = 0; j0 < n; j0 += NR) {
+        const int nc = n - j0 < NR ? n - j0 : NR;
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            const int kc = k - k0 < KC ? k - k0 : KC, first = k0 == 0;
+            const float *p = pk + (size_t)(j0 / NR) * k * NR + (size_t)k0 * NR;
+            const float *bj = bias && k0 + kc == k ? bias + j0 : NULL;
+            int r = 0;
+            for (; r + MR <= m; r += MR)
+                rows_tile(MR, kc, a + (size_t)r * lda + k0, lda, p, first, bj,
+                          c + (size_t)r * ldc + j0, ldc, nc);
+            const float *ar = a + (size_t)r * lda + k0;
+            float *cr = c + (size_t)r * ldc + j0;
+            switch (m - r) {
+            case 5: rows_tile(5, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
+            case 4: rows_tile(4, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
+            case 3: rows_tile(3, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
+            case 2: rows_tile(2, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
+            case 1: rows_tile(1, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
+            default: break;
+            }
+        }
+    }
+}
+
+/* a 6 x 16 tile of the weight gradient from packed operands: dp [rows][6]
+ * (dout's o-values of the tile), xp [rows][16] (in's columns of the tile),
+ * both zero-padded. Per shard one fma chain per lane in registers from +0,
+ * shards combined by a binary counter of tiles; mo x nc of it written once. */
+RS_TARGET static void wgrad_tile(const float *dp, const float *xp, const int *off, int ns,
+                                 float *g, size_t ldg, int mo, int nc, int accumulate)
+{
+    __m256 stk[MAX_LEVELS][MR][2];
+    int full[MAX_LEVELS] = { 0 };
+    __m256 acc[MR][2];
+    for (int s = 0; s < ns; s++) {
+#pragma GCC unroll 6
+        for (int o = 0; o < MR; o++) acc[o][0] = acc[o][1] = _mm256_setzero_ps();
+        const int r1 = off[s + 1];
+        for (int r = off[s]; r < r1; r++) {
+            const __m256 x0 = _mm256_loadu_ps(xp + (size_t)r * NR);
+            const __m256 x1 = _mm256_loadu_ps(xp + (size_t)r * NR + 8);
+            const float *d = dp + (size_t)r * MR;
+#pragma GCC unroll 6
+            for (int o = 0; o < MR; o++) {
+                const __m256 dv = _mm256_broadcast_ss(d + o);
+                acc[o][0] = _mm256_fmadd_ps(dv, x0, acc[o][0]);
+                acc[o][1] = _mm256_fmadd_ps(dv, x1, acc[o][1]);
+            }
+        }
+        int l = 0;
+        for (; full[l]; l++) {   /* left (earlier shards) + right */
+#pragma GCC unroll 6
+            for (int o = 0; o < MR; o++) {
+                acc[o][0] = _mm256_add_ps(stk[l][o][0], acc[o][0]);
+                acc[o][1] = _mm256_add_ps(stk[l][o][1], acc[o][1]);
+            }
+            full[l] = 0;
+        }
+#pragma GCC unroll 6
+        for (int o = 0; o < MR; o++) {
+            stk[l][o][0] = acc[o][0];
+            stk[l][o][1] = acc[o][1];
+        }
+        full[l] = 1;
+    }
+    /* the root: one level when ns is a power of two (res, not acc, so that
+     * acc stays in registers in the loop above) */
+    __m256 res[MR][2];
+    int have = 0;
+    for (int l = 0; l < MAX_LEVELS; l++) {
+        if (!full[l]) continue;
+        for (int o = 0; o < MR; o++) {
+            res[o][0] = have ? _mm256_add_ps(stk[l][o][0], res[o][0]) : stk[l][o][0];
+            res[o][1] = have ? _mm256_add_ps(stk[l][o][1], res[o][1]) : stk[l][o][1];
+        }
+        have = 1;
+    }
+    if (!have)
+        for (int o = 0; o < MR; o++) res[o][0] = res[o][1] = _mm256_setzero_ps();
+    for (int o = 0; o < mo; o++) {
+        float *gr = g + (size_t)o * ldg;
+        if (nc == NR) {
+            __m256 v0 = res[o][0], v1 = res[o][1];
+            if (accumulate) {
+                v0 = _mm256_add_ps(_mm256_loadu_ps(gr), v0);
+                v1 = _mm256_add_ps(_mm256_loadu_ps(gr + 8), v1);
+            }
+            _mm256_storeu_ps(gr, v0);
+            _mm256_storeu_ps(gr + 8, v1);
+        } else {
+            float t[NR];
+            _mm256_storeu_ps(t, res[o][0]);
+            _mm256_storeu_ps(t + 8, res[o][1]);
+            for (int jj = 0; jj < nc; jj++) gr[jj] = accumulate ? gr[jj] + t[jj] : t[jj];
+        }
+    }
+}
+
+/* rsgemm_wgrad_tree on AVX2: in packed once into blocks of 16 columns;
+ * per block of 6 o-values, dout's values packed (3 KB for 128 rows, in L1
+ * across the column blocks) and the tiles computed along G's rows (so G is
+ * read and written in 6 sequential streams) */
+RS_TARGET static void wgrad_avx(int no, int ni, const float *dout, size_t ldo, const float *in,
+                                size_t ldi, const int *off, int ns, float *g, size_t ldg,
+                                int accumulate, float *ws)
+{
+    const int rows = off[ns], nib = (ni + NR - 1) / NR;
+    float *xp = align64(ws), *dp = align64(xp + (size_t)rows * nib * NR);
+    for (int ib = 0; ib < nib; ib++) {
+        const int i0 = ib * NR, nc = ni - i0 < NR ? ni - i0 : NR;
+        float *x = xp + (size_t)ib * rows * NR;
+        for (int r = 0; r < rows; r++, x += NR) {
+            memcpy(x, in + (size_t)r * ldi + i0, sizeof(float) * (size_t)nc);
+            for (int jj = nc; jj < NR; jj++) x[jj] = 0.0f;
+        }
+    }
+    for (int o0 = 0; o0 < no; o0 += MR) {
+        const int mo = no - o0 < MR ? no - o0 : MR;
+        for (int r = 0; r < rows; r++) {
+            const float *src = dout + (size_t)r * ldo + o0;
+            float *d = dp + (size_t)r * MR;
+            int t = 0;
+            for (; t < mo; t++) d[t] = src[t];
+            for (; t < MR; t++) d[t] = 0.0f;
+        }
+        for (int ib = 0; ib < nib; ib++) {
+            const int i0 = ib * NR, nc = ni - i0 < NR ? ni - i0 : NR;
+            wgrad_tile(dp, xp + (size_t)ib * rows * NR, off, ns, g + (size_t)o0 * ldg + i0, ldg,
+                       mo, nc, accumulate);
+        }
+    }
+}
+#endif
+
+/* ---- entry points ------------------------------------------------------- */
+
+void rsgemm_rows(int m, int n, int k, const float *a, size_t lda, const float *pk,
+                 const float *bias, float *c, size_t ldc, rsgemm_path path)
+{
+    pk = align64(pk);
+#if RS_X86
+    if (path != RSGEMM_PORTABLE && rsgemm_have_simd()) {
+        rows_avx(m, n, k, a, lda, pk, bias, c, ldc);
+        return;
+    }
+#endif
+    (void)path;
+    rows_portable(m, n, k, a, lda, pk, bias, c, ldc);
+}
+
+size_t rsgemm_wgrad_ws_floats(int rows, int ni)
+{
+    return (size_t)rows * ((size_t)(ni + NR - 1) / NR * NR + MR) + 32;
+}
+
+void rsgemm_wgrad_tree(int no, int ni, const float *dout, size_t ldo, const float *in,
+                       size_t ldi, const int *off, int ns, float *g, size_t ldg,
+                       int accumulate, float *ws, rsgemm_path path)
+{
+#if RS_X86
+    if (path != RSGEMM_PORTABLE && rsgemm_have_simd()) {
+        wgrad_avx(no, ni, dout, ldo, in, ldi, off, ns, g, ldg, accumulate, ws);
+        return;
+    }
+#endif
+    (void)path; (void)ws;
+    for (int o = 0; o < no; o++)
+        for (int i0 = 0; i0 < ni; i0 += NR)
+            wgrad_portable_row(o, i0, ni - i0 < NR ? ni - i0 : NR, dout, ldo, in, ldi, off, ns,
+                               g + (size_t)o * ldg, accumulate);
+}
