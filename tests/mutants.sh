@@ -136,8 +136,8 @@ m_rsgemm_k_tail_dropped() {  # the row-stable GEMM's SIMD tile skips the last k 
         const __m256 b0'
 }
 m_rsgemm_tree_one_level() {  # the weight gradient's shard counter combines one level only
-  edit kernels/rsgemm.c lit 'for (; full[l]; l++) {   /* left (earlier shards) + right */
-#pragma GCC unroll 6' 'for (; full[l] && l < 1; l++) {   /* left (earlier shards) + right */
+  edit kernels/rsgemm.c lit 'for (; (s >> l) & 1; l++) {   /* left (earlier shards) + right */
+#pragma GCC unroll 6' 'for (; (s >> l) & 1 && l < 1; l++) {   /* left (earlier shards) + right */
 #pragma GCC unroll 6'
 }
 

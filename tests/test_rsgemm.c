@@ -12,7 +12,8 @@
  *     per-shard fmaf sums, bit for bit, and K = 1, 2, 4 "ranks" each
  *     calling it on ns / K consecutive shards, their results summed by the
  *     same tree over ranks, give those bits too; accumulate adds the tree
- *     sum onto G. */
+ *     sum onto G; for ns = 3, 5, 6, 7, 11, 13 the leftover partial sums are
+ *     added from the smallest up, as the header says. */
 #include "check.h"
 #include "rng.h"
 #include "rsgemm.h"
@@ -222,6 +223,54 @@ static void check_wgrad(int no, int ni, const int *h, int ns)
     free(dy); free(x); free(parts); free(g); free(ws);
 }
 
+/* ns not a power of two (header: the leftover partial sums added from the
+ * smallest up): the shards split into power-of-two blocks from the start,
+ * largest first (the binary counter's full levels), each block by ref_tree,
+ * then res = last block, res = block + res backwards. Both paths, bit for
+ * bit, written and accumulated. */
+static void check_wgrad_odd(int no, int ni, int ns, int h)
+{
+    int off[65] = { 0 };
+    for (int s = 0; s < ns; s++) off[s + 1] = off[s] + h + s % 3;
+    const int R = off[ns];
+    const size_t P = (size_t)no * ni;
+    float *dy = xmalloc(sizeof(float) * (size_t)R * no), *x = xmalloc(sizeof(float) * (size_t)R * ni);
+    float *parts = xmalloc(sizeof(float) * P * ns), *g = xmalloc(sizeof(float) * P);
+    float *ref = xmalloc(sizeof(float) * P);
+    float *ws = xmalloc(sizeof(float) * rsgemm_wgrad_ws_floats(R, ni));
+    fill(dy, (size_t)R * no, 11, (uint64_t)ns); fill(x, (size_t)R * ni, 12, (uint64_t)ns);
+    for (int s = 0; s < ns; s++)
+        for (size_t e = 0; e < P; e++) {
+            const int o = (int)(e / (size_t)ni), i = (int)(e % (size_t)ni);
+            float acc = 0.0f;
+            for (int r = off[s]; r < off[s + 1]; r++)
+                acc = fmaf(dy[(size_t)r * no + o], x[(size_t)r * ni + i], acc);
+            parts[(size_t)s * P + e] = acc;
+        }
+    int start[32], len[32], nb = 0;
+    for (int b = 30, s0 = 0; b >= 0; b--)
+        if ((ns >> b) & 1) { start[nb] = s0; len[nb++] = 1 << b; s0 += 1 << b; }
+    for (int b = 0; b < nb; b++) ref_tree(parts + (size_t)start[b] * P, len[b], P);
+    memcpy(ref, parts + (size_t)start[nb - 1] * P, sizeof(float) * P);
+    for (int b = nb - 2; b >= 0; b--)
+        for (size_t e = 0; e < P; e++) ref[e] = parts[(size_t)start[b] * P + e] + ref[e];
+    for (int p = 0; p < n_paths(); p++) {
+        for (int accumulate = 0; accumulate < 2; accumulate++) {
+            for (size_t e = 0; e < P; e++) g[e] = accumulate ? (float)e * 0.5f : 777.0f;
+            rsgemm_wgrad_tree(no, ni, dy, (size_t)no, x, (size_t)ni, off, ns, g, (size_t)ni,
+                              accumulate, ws, path_of(p));
+            size_t bad = 0;
+            for (size_t e = 0; e < P; e++) {
+                float want = accumulate ? (float)e * 0.5f + ref[e] : ref[e];
+                bad += memcmp(&want, g + e, sizeof want) != 0;
+            }
+            EXPECT(bad == 0, "dw %d->%d ns %d (not a power of two) path %d accumulate %d: %zu "
+                   "elements differ", ni, no, ns, p, accumulate, bad);
+        }
+    }
+    free(dy); free(x); free(parts); free(g); free(ref); free(ws);
+}
+
 int main(void)
 {
     printf("rsgemm: SIMD path %s\n", rsgemm_have_simd() ? "avx2+fma (checked against portable)"
@@ -263,5 +312,10 @@ int main(void)
         check_wgrad(no, ni, h16z, 16);
     }
     check_wgrad(512, 784, h1, 1);
+    static const int odd[] = { 3, 5, 6, 7, 11, 13 };
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        check_wgrad_odd(13, 37, odd[i], 2);
+        check_wgrad_odd(6, 32, odd[i], 5);
+    }
     return TEST_END();
 }
