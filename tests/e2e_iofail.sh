@@ -89,28 +89,26 @@ eioreal)
     FAIL_PWRITE_LOG=1 "$DETT" run g.lua -o r.h5 > count.out 2> count.err || { cat count.err; fail "counting run"; }
   total=$(grep -c '^write ' count.err)
   nth=$((total - 12))   # the last 10 are the close's (table, scripts, superblock)
-  rm -f r.h5
-  timeout 120 $MPIEXEC $QUIET -n 1 env LD_PRELOAD="$SHIM" FAIL_PWRITE_FILE=/r.h5 FAIL_PWRITE_NTH=$nth \
-    "$DETT" run g.lua -o r.h5 > run.out 2> run.err
-  failed "a real failed write ($nth of $total)" r.h5 "write failed: Input/output error (job j00[0-9])" $?
-  "$DETT" report r.h5 > rep.md 2> rep.err || { cat rep.err; fail "dett report of the file"; }
-  done_before=$(sed -n 's/^4 jobs: \([0-9]*\) done.*/\1/p' run.out)
-  timeout 120 $MPIEXEC -n 1 "$DETT" run g.lua -o r.h5 > rerun.out 2>&1 || { cat rerun.out; fail "rerun"; }
-  grep -q "4 jobs: $done_before reused" rerun.out || { cat rerun.out; fail "the rerun should reuse $done_before jobs"; }
-  same ref.h5 r.h5
-  echo "a real failed write ($nth of $total, under HDF5): one line, exit 1, $done_before jobs kept, the rerun resumed to the reference"
+  # WHAT [ENV...]: a run with the library failing write $nth (and, with
+  # FAIL_PWRITE_ALL=1, every later one) ends in one line and exit 1, the
+  # file reports, and a rerun resumes it to the reference
+  real_fail() {
+    local what=$1; shift
+    rm -f r.h5
+    timeout 120 $MPIEXEC $QUIET -n 1 env LD_PRELOAD="$SHIM" FAIL_PWRITE_FILE=/r.h5 FAIL_PWRITE_NTH=$nth \
+      "$@" "$DETT" run g.lua -o r.h5 > run.out 2> run.err
+    failed "$what" r.h5 "write failed: Input/output error (job j00[0-9])" $?
+    "$DETT" report r.h5 > rep.md 2> rep.err || { cat rep.err; fail "$what: dett report of the file"; }
+    done_before=$(sed -n 's/^4 jobs: \([0-9]*\) done.*/\1/p' run.out)
+    timeout 120 $MPIEXEC -n 1 "$DETT" run g.lua -o r.h5 > rerun.out 2>&1 || { cat rerun.out; fail "$what: rerun"; }
+    grep -q "4 jobs: $done_before reused" rerun.out || { cat rerun.out; fail "$what: the rerun should reuse $done_before jobs"; }
+    same ref.h5 r.h5
+    echo "$what: one line, exit 1 (no signal), $done_before jobs kept, the rerun resumed to the reference"
+  }
+  real_fail "a real failed write ($nth of $total, under HDF5)"
   # a dead device: that write and every later one fail, the close's
   # superblock rewrite too; HDF5 must not be shut down on it (cli/main.c)
-  rm -f r.h5
-  timeout 120 $MPIEXEC $QUIET -n 1 env LD_PRELOAD="$SHIM" FAIL_PWRITE_FILE=/r.h5 FAIL_PWRITE_NTH=$nth \
-    FAIL_PWRITE_ALL=1 "$DETT" run g.lua -o r.h5 > run.out 2> run.err
-  failed "a dead device (every write from $nth of $total)" r.h5 "write failed: Input/output error (job j00[0-9])" $?
-  "$DETT" report r.h5 > rep.md 2> rep.err || { cat rep.err; fail "dead device: dett report of the file"; }
-  done_before=$(sed -n 's/^4 jobs: \([0-9]*\) done.*/\1/p' run.out)
-  timeout 120 $MPIEXEC -n 1 "$DETT" run g.lua -o r.h5 > rerun.out 2>&1 || { cat rerun.out; fail "dead device: rerun"; }
-  grep -q "4 jobs: $done_before reused" rerun.out || { cat rerun.out; fail "dead device: the rerun should reuse $done_before jobs"; }
-  same ref.h5 r.h5
-  echo "a dead device from write $nth: one line, exit 1 (no signal), $done_before jobs kept, the rerun resumed to the reference"
+  real_fail "a dead device (every write from $nth of $total)" FAIL_PWRITE_ALL=1
   ;;
 eiogroup)
   cat > gi.lua <<'EOF2'
