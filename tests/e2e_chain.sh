@@ -17,18 +17,8 @@
 #               exit 77, without h5py)
 set -u
 DETT=$1; MPIEXEC=$2; GRIDS=$3; CASE=$4
-fail() { echo "FAILED: $*"; exit 1; }
+. "$(dirname "$0")/e2e_lib.sh"
 export HDF5_USE_FILE_LOCKING=FALSE
-same() {    # same A B: every job's data and the artifacts identical
-  for g in $(h5ls "$1/jobs" | awk '$2 == "Group" { print $1 }'); do
-    for ds in train_loss acc worst avg mean selected params; do
-      h5diff -c "$1" "$2" "/jobs/$g/$ds" "/jobs/$g/$ds" > diff.txt 2>&1 \
-        || { head -20 diff.txt; fail "$1 and $2 differ in /jobs/$g/$ds"; }
-    done
-  done
-  h5diff "$1" "$2" /artifacts /artifacts > diff.txt 2>&1 \
-    || { head -20 diff.txt; fail "$1 and $2 differ under /artifacts"; }
-}
 # "id hash deps" of each job dett check lists
 jobs_of() { "$DETT" check "$1" | awk '/^j[0-9]/ { sub(/^deps=/, "", $4); print $1, $3, $4 }'; }
 rm -f ./*.h5 ./*.out ./*.txt ./*.lock

@@ -22,7 +22,7 @@
 #                 run that does not fit, in one line, the file untouched
 set -u
 DETT=$1; MPIEXEC=$2; CASE=$3; SHIM=${4:-}
-fail() { echo "FAILED: $*"; exit 1; }
+. "$(dirname "$0")/e2e_lib.sh"
 export HDF5_USE_FILE_LOCKING=FALSE
 export DETT_DIGEST_CACHE=$PWD/digests
 rm -rf ./*.h5 ./*.lock ./*.out ./*.err ./*.lua ./digests ./sub ./trace
@@ -31,18 +31,6 @@ cat > g.lua <<'EOF2'
 local d = dataset "d.h5"
 return grid { data = d, student = mlp{8}, epochs = 3, seeds = sweep{1, 2, 3, 4}, method = erm{} }
 EOF2
-same() {   # same A B: every job's data and the artifacts identical
-  for g in $(h5ls "$1/jobs" | awk '$2 == "Group" { print $1 }'); do
-    for ds in train_loss acc worst avg mean selected params; do
-      h5diff -c "$1" "$2" "/jobs/$g/$ds" "/jobs/$g/$ds" > diff.txt 2>&1 \
-        || { head -20 diff.txt; fail "$1 and $2 differ in /jobs/$g/$ds"; }
-    done
-  done
-  if h5ls "$1/artifacts" > /dev/null 2>&1; then
-    h5diff "$1" "$2" /artifacts /artifacts > diff.txt 2>&1 \
-      || { head -20 diff.txt; fail "$1 and $2 differ under /artifacts"; }
-  fi
-}
 # failed WHAT FILE PATTERN RC: the run's stderr (run.err) is one dett: line
 # naming FILE and matching PATTERN, exit RC 1, no abort, no stray files
 failed() {
@@ -151,12 +139,7 @@ EOF2
   same refl.h5 sub/r.h5
   ;;
 nofalloc)
-  if [ "$(id -u)" != 0 ]; then echo "skipped: not root (a tmpfs cannot be mounted)"; echo "1 passed, 0 failed"; exit 0; fi
-  mkdir -p mnt
-  if ! mount -t tmpfs -o size=256k tmpfs mnt 2> mount.err; then
-    echo "skipped: cannot mount a tmpfs here: $(cat mount.err)"; echo "1 passed, 0 failed"; exit 0
-  fi
-  trap 'umount mnt 2> /dev/null' EXIT
+  small_tmpfs mnt 256
   export DETT_TEST_NO_FALLOCATE=1
   cat > one.lua <<'EOF2'
 local d = dataset "d.h5"

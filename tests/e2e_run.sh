@@ -13,7 +13,7 @@
 #                  skipped, the rest finishes; the report shows all of it
 set -u
 DETT=$1; MPIEXEC=$2; GRIDS=$3; CASE=$4; FAKE=${5:-}
-fail() { echo "FAILED: $*"; exit 1; }
+. "$(dirname "$0")/e2e_lib.sh"
 N=17   # jobs in small.lua: a teacher, 14 students, 2 identification jobs (dett and jtt
        # of a seed share one: ident_optim defaults to SGD for both)
 # the status column of the job table (the 4th field of each record)
@@ -21,21 +21,6 @@ statuses() {
   h5dump -d /jobs/table "$1" | awk '/\): \{/ { i = 0; next } { i++; if (i == 4) { gsub(/[ ,]/, ""); print } }'
 }
 export HDF5_USE_FILE_LOCKING=FALSE
-same() {    # same A B: every job's data and the artifacts identical; the
-            # diagnostics (distributed CKA sums) within 1e-9 relative
-  for g in $(h5ls "$1/jobs" | awk '$2 == "Group" { print $1 }'); do
-    for ds in train_loss acc worst avg mean selected params; do
-      h5diff -c "$1" "$2" "/jobs/$g/$ds" "/jobs/$g/$ds" > diff.txt 2>&1 \
-        || { head -20 diff.txt; fail "$1 and $2 differ in /jobs/$g/$ds"; }
-    done
-    if h5ls "$1/jobs/$g/diagnostics" > /dev/null 2>&1; then
-      h5diff -p 1e-9 "$1" "$2" "/jobs/$g/diagnostics" "/jobs/$g/diagnostics" > diff.txt 2>&1 \
-        || { head -20 diff.txt; fail "$1 and $2 diagnostics differ for $g"; }
-    fi
-  done
-  h5diff "$1" "$2" /artifacts /artifacts > diff.txt 2>&1 \
-    || { head -20 diff.txt; fail "$1 and $2 differ under /artifacts"; }
-}
 kill_and_resume() {   # kill_and_resume GRID OUT AT: `dett run GRID -o OUT` on 2 ranks
                       # (one group of 2, a checkpoint every epoch) SIGKILLed at
                       # DETT_TEST_KILL_AT_STEP=AT (k1.out), then rerun to the end (k2.out)
