@@ -109,15 +109,6 @@ size_t stacked_scratch_floats(const model *m, int ns)
 
 /* every layer once over all off[ns] rows: the dense layers' row-stable GEMM
  * (rsgemm.h) gives each row the bits of its own shard's call */
-void model_forward_shards(const model *m, model_ws *w, const float *x, const int *off, int ns)
-{
-    w->act[0] = (float *)x;
-    for (int i = 0; i < m->n_layers; i++) {
-        const layer *l = m->layers[i];
-        l->ops->forward(l, m->params, w->act[i + 1], w->act[i], off[ns], w->ws);
-    }
-}
-
 typedef struct {
     const int *off;
     int ns;

@@ -38,13 +38,11 @@ int model_stackable(const model *m);
  * scratch must be allocated zeroed (calloc) and is left zero by every call */
 size_t stacked_scratch_floats(const model *m, int ns);
 
-/* forward of the B = off[ns] stacked rows x [B, in_dim] into w (Bmax >= B):
- * every layer one call over all rows (row-stable, so each row has its own
- * shard's bits); afterwards the shards' logits and features are rows of
- * w->act as after model_forward */
-void model_forward_shards(const model *m, model_ws *w, const float *x, const int *off, int ns);
+/* The forward of stacked shards is model_forward over all B = off[ns]
+ * rows: dense layers are row-stable (rsgemm.h), so each row has its own
+ * shard's bits whatever call it is in. */
 
-/* Backward of the last model_forward_shards on w over B = off[ns] rows.
+/* Backward of the last model_forward on w over B = off[ns] stacked rows.
  * g[0 .. n_trainable) is WRITTEN (not accumulated): each trainable layer's
  * slice receives the tree sum over the ns shards (ns a power of two) of the
  * shard's own gradient; slices of trainable layers the walk skips (the head

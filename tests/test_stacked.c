@@ -8,7 +8,7 @@
  *     is what lets a rank's stacked rows go through one call without
  *     changing bits with the rank count (OpenBLAS sgemm, used before, fails
  *     it for almost every r); STACKED_VERBOSE=1 prints the r that differ;
- *  2. model_forward_shards + model_backward_shards over the stacked rows of
+ *  2. model_forward + model_backward_shards over the stacked rows of
  *     ns shards, for ns = M / K with K = 1, 2, 4 (each "rank" its own
  *     stack, the ranks' results summed by the same tree), equal per-shard
  *     model_forward + model_backward into zeroed buffers summed by an
@@ -146,7 +146,7 @@ static void stacked(const net *t, const float *x, const float *dz, const float *
         for (int s = 0; s <= ns; s++) loff[s] = off[s0 + s] - R0;
         float *gr = parts + (size_t)r * P;
         for (size_t i = 0; i < P; i++) gr[i] = 12345.0f;   /* written, not accumulated */
-        model_forward_shards(m, ws, x + (size_t)R0 * m->in_dim, loff, ns);
+        model_forward(m, ws, x + (size_t)R0 * m->in_dim, loff[ns]);
         memcpy(z + (size_t)R0 * m->n_classes, ws->act[m->n_layers],
                sizeof(float) * (size_t)loff[ns] * m->n_classes);
         model_backward_shards(m, ws, gr, t->logit ? dz + (size_t)R0 * m->n_classes : NULL,

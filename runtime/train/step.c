@@ -125,8 +125,8 @@ void step_place(step_work *st, int s, int b)
 void step_forward(step_work *st, const model *m, const model *proj)
 {
     if (st->stacked) {
-        model_forward_shards(m, st->ws, st->x, st->off, st->ns);
-        if (proj) model_forward_shards(proj, st->pws, model_features(m, st->ws), st->off, st->ns);
+        model_forward(m, st->ws, st->x, st->off[st->ns]);
+        if (proj) model_forward(proj, st->pws, model_features(m, st->ws), st->off[st->ns]);
         const float *z = st->ws->act[m->n_layers];
         const float *f = proj ? st->pws->act[proj->n_layers] : model_features(m, st->ws);
         for (int s = 0; s < st->ns; s++) {

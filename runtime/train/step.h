@@ -6,7 +6,7 @@
  * and each shard_work is a view of its rows. Two ways to run them, with
  * the same bits (tests/test_stacked.c, bench_step --bits):
  *  - stacked (the default when every layer of the model, and of the
- *    projector, is dense or ReLU: kernels/stacked.h): model_forward_shards
+ *    projector, is dense or ReLU: kernels/stacked.h): model_forward
  *    and model_backward_shards over the stack: every dense layer runs once
  *    over all rows (the row-stable GEMM of kernels/rsgemm.h), and builds
  *    the tree sum of the shards' weight gradients tile by tile, without a
