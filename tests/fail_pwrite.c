@@ -4,7 +4,10 @@
  *   FAIL_PWRITE_FILE=<path suffix>  the file (matched on /proc/self/fd)
  *   FAIL_PWRITE_NTH=<n>             the n-th write to it fails (from 1)
  *   FAIL_PWRITE_ALL=1               ... and every later one (a dead disk)
- *   FAIL_PWRITE_LOG=1               each write to it on stderr ("write N")
+ *   FAIL_PWRITE_LOG=1               each write to it on stderr ("write N gen G
+ *                                   TAG": G counts the closes of the file
+ *                                   before it, so the writes of one open
+ *                                   share a G; TAG is FAIL_PWRITE_TAG)
  * Test code only: never linked into dett. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -16,27 +19,37 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-/* 1 if this write to fd must fail (counts the writes to the chosen file) */
-static int must_fail(int fd)
+static long gen;   /* closes of the chosen file so far */
+
+/* 1 if fd is open on the chosen file (its path ends in FAIL_PWRITE_FILE) */
+static int chosen(int fd)
 {
-    static long n;
-    const char *want = getenv("FAIL_PWRITE_FILE"), *nth = getenv("FAIL_PWRITE_NTH");
+    const char *want = getenv("FAIL_PWRITE_FILE");
     char link[64], path[4096];
-    if (!want || !nth) return 0;
+    if (!want || !getenv("FAIL_PWRITE_NTH")) return 0;
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t k = readlink(link, path, sizeof path - 1);
     if (k < 0) return 0;
     path[k] = '\0';
     size_t lw = strlen(want), lp = (size_t)k;
-    if (lp < lw || strcmp(path + lp - lw, want) != 0) return 0;
+    return lp >= lw && strcmp(path + lp - lw, want) == 0;
+}
+
+/* 1 if this write to fd must fail (counts the writes to the chosen file) */
+static int must_fail(int fd)
+{
+    static long n;
+    const char *nth = getenv("FAIL_PWRITE_NTH"), *tag = getenv("FAIL_PWRITE_TAG");
+    if (!chosen(fd)) return 0;
     n++;
-    if (getenv("FAIL_PWRITE_LOG")) fprintf(stderr, "write %ld\n", n);
+    if (getenv("FAIL_PWRITE_LOG")) fprintf(stderr, "write %ld gen %ld %s\n", n, gen, tag ? tag : "");
     return getenv("FAIL_PWRITE_ALL") ? n >= atol(nth) : n == atol(nth);
 }
 
 typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
 typedef ssize_t (*pwritev_fn)(int, const struct iovec *, int, off_t);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
+typedef int (*close_fn)(int);
 
 /* the next definition of name (libc's), as a function pointer */
 static void *next_fn(const char *name) { return dlsym(RTLD_NEXT, name); }
@@ -71,4 +84,12 @@ ssize_t write(int fd, const void *b, size_t len)
     if (!real) *(void **)&real = next_fn("write");
     if (must_fail(fd)) { errno = EIO; return -1; }
     return real(fd, b, len);
+}
+
+int close(int fd)
+{
+    static close_fn real;
+    if (!real) *(void **)&real = next_fn("close");
+    if (chosen(fd)) gen++;
+    return real(fd);
 }

@@ -424,6 +424,23 @@ fail: {
 }
 }
 
+/* a serial (sec2) file access list with the results file's format bounds:
+ * rank 0's handle for every metadata change (results_open) */
+static hid_t fapl_serial(dett_err *e)
+{
+    hid_t p = -1;
+    CHECK_H5(e, p = H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate(file access) failed");
+    CHECK_H5(e, H5Pset_fapl_sec2(p), "H5Pset_fapl_sec2 failed");
+    CHECK_H5(e, H5Pset_libver_bounds(p, H5F_LIBVER_V18, H5F_LIBVER_V18),
+             "H5Pset_libver_bounds failed");
+    return p;
+fail: {
+    int rc = -1;
+    h5_close(p, H5Pclose, &rc, e, "file access list");
+    return -1;
+}
+}
+
 /* ---- inputs ------------------------------------------------------------- */
 
 typedef struct {
@@ -1114,68 +1131,35 @@ static int64_t layout_need(const results *r, int only_new, const results_meta *m
     return n;
 }
 
-/* Collective: rank 0 reserves bytes past the end of path (create: makes
- * it; messages name `name`); a refusal (not enough space) is every rank's, before HDF5 wrote
- * anything (reserve.h) */
-static int reserve_agreed(MPI_Comm comm, const char *path, const char *name, int create,
-                          int64_t bytes, dett_err *e)
-{
-    int rank, rc = 0;
-    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
-    if (rank == 0 && space_reserve(path, name, create, bytes, e) < 0) rc = -1;
-    return agree(comm, rc, e);
-fail:
-    return -1;
-}
-
-/* Collective: builds the empty store in "<path>.tmp", flushes and closes it,
- * and renames it to path (rank 0), so path never names a half-made file. On
- * failure the temporary file is removed. */
-static int layout_create(const char *path, MPI_Comm comm, const results_meta *meta,
+/* Serial, rank 0: builds the empty store in "<path>.tmp" through f's
+ * serial handle, flushes and closes it (the caller grows it next, reopened,
+ * and renames it to path when complete, so path never names a half-made
+ * file). The whole store's space is reserved first, before HDF5 writes
+ * anything (reserve.h). tmp is left for the caller to remove on failure. */
+static int layout_create(const char *tmp, const char *path, const results_meta *meta,
                          const char *start, int64_t need, dett_err *e)
 {
-    char tmp[RESULTS_PATH];
     hid_t fapl = -1, f = -1;
-    int rank, rc = 0;
-    CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        rc = dett_fail(e, "%s: path too long", path);
-    if (agree(comm, rc, e)) return -1;
-    /* the whole store's space first: on a full disk, refused before HDF5
-     * writes anything (reserve.h) */
-    if (reserve_agreed(comm, tmp, path, 1, need, e)) {
-        if (rank == 0) remove(tmp);
-        return -1;
-    }
-    if ((fapl = fapl_mpio(comm, e)) < 0) rc = -1;
-    if ((rc = agree(comm, rc, e))) goto out;
-    if ((f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0)   /* collective */
-        rc = dett_fail(e, "%s: cannot create the file", tmp);
-    if ((rc = agree(comm, rc, e))) goto out;
+    int rc = -1;
+    if (space_reserve(tmp, path, 1, need, e) < 0) return -1;
+    if ((fapl = fapl_serial(e)) < 0) goto fail;
+    CHECK_H5(e, f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
+             "%s: cannot create the file", tmp);
     /* again: the truncation in H5Fcreate may have given it back (ext4) */
-    if ((rc = reserve_agreed(comm, tmp, path, 0, need, e))) goto out;
-    rc = layout_build(f, tmp, meta, start, e);
-    if (rc == 0 && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0)   /* collective */
-        rc = dett_fail(e, "%s: H5Fflush failed", tmp);
-    rc = agree(comm, rc, e);
-out:
-    if (f >= 0 && H5Fclose(f) < 0 && rc == 0)   /* collective */
-        rc = dett_fail(e, "%s: H5Fclose failed", tmp);
-    h5_close(fapl, H5Pclose, &rc, e, "file access list");
-    rc = agree(comm, rc, e);
-    if (rc == 0 && rank == 0 && rename(tmp, path) != 0)
-        rc = dett_fail(e, "%s: cannot rename %s to it: %s", path, tmp, strerror(errno));
-    rc = agree(comm, rc, e);   /* also the barrier: nobody opens path before the rename */
-    if (rc && rank == 0) remove(tmp);
-    return rc;
+    if (space_reserve(tmp, path, 0, need, e) < 0) goto fail;
+    CHECK(layout_build(f, tmp, meta, start, e));
+    CHECK_H5(e, H5Fflush(f, H5F_SCOPE_GLOBAL), "%s: H5Fflush failed", tmp);
+    rc = 0;
 fail:
-    return -1;
+    if (f >= 0 && H5Fclose(f) < 0 && rc == 0) rc = dett_fail(e, "%s: H5Fclose failed", tmp);
+    h5_close(fapl, H5Pclose, &rc, e, "file access list");
+    return rc;
 }
 
 /* ---- growing the store -------------------------------------------------- */
 
-/* Collective: removes link name of loc if it exists (a group left half-made
- * by a run killed while it grew the store) */
+/* Serial: removes link name of loc if it exists (a group left half-made
+ * by a run killed, or failed, while it grew the store) */
 static int link_drop(hid_t loc, const char *name, const char *where, dett_err *e)
 {
     htri_t ex;
@@ -1186,8 +1170,8 @@ fail:
     return -1;
 }
 
-/* Collective: every rank reads the whole job table of the open file (the
- * same bytes); *rows malloc'd (terminated strings), the caller frees */
+/* Serial (rank 0's handle): the whole job table of the open file; *rows
+ * malloc'd (terminated strings), the caller frees */
 static int table_read_all(results *r, results_row **rows, hsize_t *n, dett_err *e)
 {
     hid_t d = -1, sp = -1;
@@ -1204,7 +1188,7 @@ static int table_read_all(results *r, results_row **rows, hsize_t *n, dett_err *
     t = calloc((size_t)(*n ? *n : 1), sizeof *t);
     CHECK_ALLOC(e, t);
     if (*n > 0)
-        CHECK_H5(e, H5Dread(d, r->row_type, H5S_ALL, H5S_ALL, r->dxpl, t),
+        CHECK_H5(e, H5Dread(d, r->row_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, t),
                  "%s: cannot read " RF_TABLE, r->path);
     for (hsize_t i = 0; i < *n; i++) {
         t[i].id[sizeof t[i].id - 1] = '\0';
@@ -1262,7 +1246,7 @@ static int rows_sorted(const results_row *rows, hsize_t n, results_row **s, int3
     return 0;
 }
 
-/* Collective: the /scripts/<sha256> entry of this run (its text, path, time
+/* Serial: the /scripts/<sha256> entry of this run (its text, path, time
  * and the rows of its jobs), replacing an earlier run's entry of the same
  * script */
 static int script_entry(results *r, const results_meta *meta, const char *start, dett_err *e)
@@ -1288,16 +1272,14 @@ fail:
     return rc;
 }
 
-/* Collective: the table grows by the new jobs' rows (rank 0 writes them
- * inside a collective transfer, the others select nothing) */
+/* Serial: the table grows by the new jobs' rows */
 static int table_grow(results *r, const job_list *jobs, hsize_t n_old, hsize_t n_new,
                       dett_err *e)
 {
-    hid_t d = -1, fs = -1, ms = -1, dxpl = -1;
+    hid_t d = -1, fs = -1, ms = -1;
     results_row *add = NULL;
-    int rank, rc = -1;
+    int rc = -1;
     hsize_t total = n_old + n_new, start = n_old, count = n_new;
-    CHECK_MPI(e, MPI_Comm_rank(MPI_COMM_WORLD, &rank));
     add = calloc((size_t)(n_new ? n_new : 1), sizeof *add);
     CHECK_ALLOC(e, add);
     for (int i = 0; i < r->n_jobs; i++) {
@@ -1317,29 +1299,20 @@ static int table_grow(results *r, const job_list *jobs, hsize_t n_old, hsize_t n
     }
     CHECK_H5(e, fs = H5Dget_space(d), "%s: " RF_TABLE ": H5Dget_space", r->path);
     CHECK_H5(e, ms = H5Screate_simple(1, &count, NULL), "%s: H5Screate_simple", r->path);
-    if (r->rank0) {
-        CHECK_H5(e, H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL),
-                 "%s: " RF_TABLE ": select", r->path);
-    } else {
-        CHECK_H5(e, H5Sselect_none(fs), "%s: " RF_TABLE ": select", r->path);
-        CHECK_H5(e, H5Sselect_none(ms), "%s: " RF_TABLE ": select", r->path);
-    }
-    CHECK_H5(e, dxpl = H5Pcreate(H5P_DATASET_XFER), "%s: H5Pcreate", r->path);
-    CHECK_H5(e, H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "%s: H5Pset_dxpl_mpio", r->path);
-    CHECK_H5(e, H5Dwrite(d, r->row_type, ms, fs, dxpl, add), "%s: cannot write " RF_TABLE,
-             r->path);
+    CHECK_H5(e, H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL),
+             "%s: " RF_TABLE ": select", r->path);
+    CHECK_H5(e, H5Dwrite(d, r->row_type, ms, fs, H5P_DEFAULT, add),
+             "%s: cannot write " RF_TABLE, r->path);
     rc = 0;
 fail:
-    (void)rank;
     free(add);
-    h5_close(dxpl, H5Pclose, &rc, e, RF_TABLE);
     h5_close(ms, H5Sclose, &rc, e, RF_TABLE);
     h5_close(fs, H5Sclose, &rc, e, RF_TABLE);
     h5_close(d, H5Dclose, &rc, e, RF_TABLE);
     return rc;
 }
 
-/* Collective: /checkpoints/<hash> of job j: two empty slots */
+/* Serial: /checkpoints/<hash> of job j: two empty slots */
 static int ckpt_make(results *r, const res_job *j, dett_err *e)
 {
     char name[RESULTS_PATH];
@@ -1362,12 +1335,15 @@ fail:
     return rc;
 }
 
-/* Collective, on the open file: places every job of the script in the
- * store. A job whose hash the table holds keeps its row (its id must be the
- * stored one: results_adopt_ids); the others get new rows at the end, their
- * /jobs/<id> and /artifacts/<hash> (and /checkpoints/<hash>) groups. Then the
- * root attributes and the /scripts entry of this run; flushed. */
-static int store_grow(results *r, MPI_Comm comm, const job_list *jobs,
+/* Serial, rank 0, on r->file (its serial handle): places every job of the
+ * script in the store. A job whose hash the table holds keeps its row (its
+ * id must be the stored one: results_adopt_ids); the others get new rows
+ * at the end, their /jobs/<id> and /artifacts/<hash> (and
+ * /checkpoints/<hash>) groups. Then the root attributes and the /scripts
+ * entry of this run; flushed. Sets r->n_rows and each job's row and isnew
+ * (setup_share sends them to the other ranks). fpath: the file r->file
+ * is (the temporary of a new store), for the reserve. */
+static int store_grow(results *r, const char *fpath, const job_list *jobs,
                       const results_jobinfo *info, const results_meta *meta,
                       const char *start, dett_err *e)
 {
@@ -1388,11 +1364,14 @@ static int store_grow(results *r, MPI_Comm comm, const job_list *jobs,
         r->job[i].isnew = k < 0;
         r->job[i].row = k >= 0 ? (int)k : (int)(n + n_new++);
     }
-    if ((rc = agree(comm, rc, e))) goto out;
+    if (rc) goto out;
     /* the new jobs' space before any metadata changes (even without new
      * jobs, the root attributes and the script's entry are rewritten): a
      * refusal leaves the store as it was (reserve.h) */
-    if ((rc = reserve_agreed(comm, r->path, r->path, 0, layout_need(r, 1, meta), e))) goto out;
+    if (space_reserve(fpath, r->path, 0, layout_need(r, 1, meta), e) < 0) {
+        rc = -1;
+        goto out;
+    }
     for (int i = 0; rc == 0 && i < r->n_jobs; i++) {
         if (!r->job[i].isnew) continue;
         char name[80];
@@ -1413,10 +1392,9 @@ static int store_grow(results *r, MPI_Comm comm, const job_list *jobs,
     if (rc == 0 && (n_new > 0 || n_ext != n)) rc = table_grow(r, jobs, n, n_new, e);
     if (rc == 0) rc = root_attrs(r->file, r->path, (int64_t)(n + n_new), meta, start, 0, e);
     if (rc == 0) rc = script_entry(r, meta, start, e);
-    if (rc == 0 && H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0)   /* collective */
+    if (rc == 0 && H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0)
         rc = dett_fail(e, "%s: H5Fflush failed", r->path);
     r->n_rows = (int)(n + n_new);
-    rc = agree(comm, rc, e);
 out:
     h5_close(ga, H5Gclose, &rc, e, RF_ARTIFACTS);
     free(rows);
@@ -1569,8 +1547,8 @@ static int job_open(results *r, int i, dett_err *e)
     return 0;
 }
 
-/* Collective: opens path read-write with MPI-IO (r->file) and the
- * property lists and types every later call uses */
+/* Collective: opens path read-write with MPI-IO (r->file), for the raw
+ * writes of the run only, and the transfer list every later call uses */
 static int file_open(results *r, MPI_Comm comm, dett_err *e)
 {
     hid_t fapl = -1;
@@ -1580,10 +1558,8 @@ static int file_open(results *r, MPI_Comm comm, dett_err *e)
     if ((r->file = H5Fopen(r->path, H5F_ACC_RDWR, fapl)) < 0)   /* collective */
         rc = dett_fail(e, "%s: cannot open it read-write with MPI-IO", r->path);
     if ((rc = agree(comm, rc, e))) goto out;
-    if ((r->row_type = row_type_new(0)) < 0)
-        rc = dett_fail(e, "%s: cannot make the table type", r->path);
-    else if ((r->dxpl = H5Pcreate(H5P_DATASET_XFER)) < 0 ||
-             H5Pset_dxpl_mpio(r->dxpl, H5FD_MPIO_INDEPENDENT) < 0)
+    if ((r->dxpl = H5Pcreate(H5P_DATASET_XFER)) < 0 ||
+        H5Pset_dxpl_mpio(r->dxpl, H5FD_MPIO_INDEPENDENT) < 0)
         rc = dett_fail(e, "%s: cannot make the transfer property list", r->path);
     rc = agree(comm, rc, e);
 out:
@@ -1614,39 +1590,134 @@ static int handles_open(results *r, MPI_Comm comm, const job_list *jobs, dett_er
     return agree(comm, rc, e);
 }
 
+/* ---- the set-up on rank 0 ---------------------------------------------- */
+
+/* the errno of the first failed system call HDF5's error stack reports
+ * (its sec2 driver writes "errno = N" into the message), 0 if none */
+typedef struct {
+    int err;
+} sys_note;
+
+static herr_t sys_walk(unsigned n, const H5E_error2_t *ed, void *data)
+{
+    sys_note *note = data;
+    const char *p;
+    (void)n;
+    if (!note->err && ed->desc && (p = strstr(ed->desc, "errno = "))) note->err = atoi(p + 8);
+    return 0;
+}
+
+/* HDF5's automatic error handler during the set-up: prints nothing and
+ * notes the errno of a failed system call (it runs when an API call fails,
+ * before the next call clears the stack) */
+static herr_t sys_auto(hid_t stack, void *data)
+{
+    H5Ewalk2(stack, H5E_WALK_DOWNWARD, sys_walk, data);
+    return 0;
+}
+
+/* Serial, rank 0 alone: every metadata change of results_open, through a
+ * serial (sec2) handle, so a failed write can leave no other rank inside
+ * one of HDF5's collectives. A new store (path missing, or force) is built
+ * in "<path>.tmp", grown by the jobs and renamed to path when complete (on
+ * failure the .tmp is removed, path untouched); an existing one is checked
+ * (existing_check: a refused file is never modified) and grown in place.
+ * Fills r->n_rows and each job's row and isnew. A failed write is told in
+ * one line naming path, with its errno. */
+static int setup_serial(results *r, const char *path, const job_list *jobs,
+                        const results_jobinfo *info, const results_meta *meta, int force,
+                        const char *start, dett_err *e)
+{
+    char tmp[RESULTS_PATH];
+    hid_t fapl = -1;
+    int act = ACT_CREATE, rc = -1;
+    sys_note note = {0};
+    H5E_auto2_t fn = NULL;
+    void *fd = NULL;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return dett_fail(e, "%s: path too long", path);
+    if (!force && (act = existing_check(path, NULL, NULL, RF_FORMAT_VERSION, NULL, e)) < 0)
+        return -1;
+    const char *fpath = act == ACT_CREATE ? tmp : path;
+    CHECK_H5(e, H5Eget_auto2(H5E_DEFAULT, &fn, &fd), "H5Eget_auto2 failed");
+    CHECK_H5(e, H5Eset_auto2(H5E_DEFAULT, sys_auto, &note), "H5Eset_auto2 failed");
+    if (act == ACT_CREATE) CHECK(layout_create(tmp, path, meta, start, layout_need(r, 0, meta), e));
+    if ((fapl = fapl_serial(e)) < 0) goto fail;
+    CHECK_H5(e, r->file = H5Fopen(fpath, H5F_ACC_RDWR, fapl), "%s: cannot open it read-write",
+             fpath);
+    CHECK(store_grow(r, fpath, jobs, info, meta, start, e));
+    rc = 0;
+fail:
+    if (r->file >= 0 && H5Fclose(r->file) < 0 && rc == 0)
+        rc = dett_fail(e, "%s: H5Fclose failed", fpath);
+    r->file = -1;
+    h5_close(fapl, H5Pclose, &rc, e, "file access list");
+    if (H5Eset_auto2(H5E_DEFAULT, fn, fd) < 0 && rc == 0)
+        rc = dett_fail(e, "H5Eset_auto2 failed (restoring HDF5 error printing)");
+    if (rc == 0 && act == ACT_CREATE && rename(tmp, path) != 0)
+        rc = dett_fail(e, "%s: cannot rename %s to it: %s", path, tmp, strerror(errno));
+    if (rc && act == ACT_CREATE) remove(tmp);
+    else space_release(path);   /* the layout is complete (or failed in place) */
+    if (rc && note.err)   /* a failed write: which file, what, and what is left */
+        dett_fail(e, "%s: write failed: %s (%s); %s", path, strerror(note.err),
+                  act == ACT_CREATE ? "building the new file" : "adding this run's jobs",
+                  act == ACT_CREATE ? "no file was left" :
+                  "its finished jobs are kept, rerun to resume");
+    return rc;
+}
+
+/* Collective: the other ranks learn what rank 0's set-up placed: the
+ * table's rows and each job's row and isnew */
+static int setup_share(results *r, MPI_Comm comm, dett_err *e)
+{
+    int n = r->n_jobs, rc = 0;
+    int *v = malloc((size_t)(2 * n + 1) * sizeof *v);
+    if (!v) rc = dett_fail(e, "%s:%d: out of memory", __FILE__, __LINE__);
+    if (agree(comm, rc, e)) goto fail;
+    v[0] = r->n_rows;
+    for (int i = 0; i < n; i++) {
+        v[1 + 2 * i] = r->job[i].row;
+        v[2 + 2 * i] = r->job[i].isnew;
+    }
+    CHECK_MPI(e, MPI_Bcast(v, 2 * n + 1, MPI_INT, 0, comm));
+    r->n_rows = v[0];
+    for (int i = 0; i < n; i++) {
+        r->job[i].row = v[1 + 2 * i];
+        r->job[i].isnew = v[2 + 2 * i];
+    }
+    free(v);
+    return 0;
+fail:
+    free(v);
+    return -1;
+}
+
 /* ---- API ---------------------------------------------------------------- */
 
-/* results_open once HDF5 printing is off; e is never NULL here */
+/* results_open once HDF5 printing is off; e is never NULL here. Rank 0
+ * makes every metadata change alone (setup_serial), the ranks agree on its
+ * status, and only then open the file with MPI-IO for the run's raw
+ * writes (docs/design.md, "The results file"). */
 static int open_quiet(results **out, const char *path, MPI_Comm comm, const job_list *jobs,
                       const results_jobinfo *info, const results_meta *meta, int force,
                       dett_err *e)
 {
     results *r = NULL;
-    int rank, rc = 0, act = ACT_CREATE;
+    int rank, rc = 0;
     char start[32];
     CHECK_MPI(e, MPI_Comm_rank(comm, &rank));
     if (!path || !jobs || !info || !meta || jobs->n < 0 || (jobs->n > 0 && !jobs->jobs))
         rc = dett_fail(e, "results_open: bad arguments");
     else if (!(r = results_alloc(path, jobs->n)))
         rc = dett_fail(e, "%s:%d: out of memory", __FILE__, __LINE__);
-    else
-        rc = inputs_check(r, jobs, info, e);
+    else if ((rc = inputs_check(r, jobs, info, e)) == 0 && (r->row_type = row_type_new(0)) < 0)
+        rc = dett_fail(e, "%s: cannot make the table type", path);
     if (agree(comm, rc, e)) goto fail;
     r->rank0 = rank == 0;
-    /* what to do with path: rank 0 decides, everyone follows */
-    if (rank == 0 && !force) {
-        act = existing_check(path, NULL, NULL, RF_FORMAT_VERSION, NULL, e);
-        rc = act < 0 ? -1 : 0;
-    }
-    if (agree(comm, rc, e)) goto fail;
-    CHECK_MPI(e, MPI_Bcast(&act, 1, MPI_INT, 0, comm));
     if (clock_shared(comm, start, e)) goto fail;
-    if (act == ACT_CREATE && layout_create(path, comm, meta, start, layout_need(r, 0, meta), e))
-        goto fail;
+    rc = rank == 0 ? setup_serial(r, path, jobs, info, meta, force, start, e) : 0;
+    if (agree(comm, rc, e) || setup_share(r, comm, e)) goto fail;
     if (file_open(r, comm, e)) goto fail;
-    rc = store_grow(r, comm, jobs, info, meta, start, e);
-    if (rank == 0) space_release(path);   /* the layout is complete (or refused) */
-    if (rc) goto fail;
     if (handles_open(r, comm, jobs, e)) goto fail;
     struct stat st;   /* what path names now: results_check_path compares */
     if (stat(path, &st) == 0) {
