@@ -20,6 +20,13 @@
 #                 injects EOPNOTSUPP) on a small tmpfs (root only; skipped
 #                 with a message otherwise): the statvfs check refuses a
 #                 run that does not fit, in one line, the file untouched
+#       openfail  a real failed write (fail_pwrite) inside results_open, on
+#                 2 ranks (an MPMD launch, the library on one rank): rank 0's
+#                 writes while it builds a new file or grows an existing one
+#                 (the first, a middle and the last of them), rank 1's first
+#                 write; no hang, one line, no file / the store resumable
+#       skipfail  rank 0's write of a skipped job's row (its teacher failed)
+#                 fails: one line naming the file and that job, exit 1
 set -u
 DETT=$1; MPIEXEC=$2; CASE=$3; SHIM=${4:-}
 . "$(dirname "$0")/e2e_lib.sh"
@@ -173,6 +180,104 @@ EOF2
   same ref.h5 mnt/r.h5
   umount mnt; trap - EXIT
   echo "no fallocate: refused in one line by the free-space check (4, 64 KB free; 1 and 2 ranks), the old file intact; with room it grows"
+  ;;
+openfail)
+  [ -n "$SHIM" ] && [ -e "$SHIM" ] || fail "no fail_pwrite library given"
+  cat > one.lua <<'EOF2'
+local d = dataset "d.h5"
+return grid { data = d, student = mlp{8}, epochs = 3, seeds = sweep{1}, method = erm{} }
+EOF2
+  lib() { echo env LD_PRELOAD="$SHIM" FAIL_PWRITE_FILE="$1" FAIL_PWRITE_NTH="$2"; }
+  # R FILE N: g.lua on 2 ranks (MPMD), the N-th write of rank R to FILE fails
+  mpmd() {
+    local l0="" l1=""
+    if [ "$1" = 0 ]; then l0=$(lib "$2" "$3"); else l1=$(lib "$2" "$3"); fi
+    timeout 120 $MPIEXEC $QUIET -n 1 $l0 "$DETT" run g.lua -o r.h5 : -n 1 $l1 "$DETT" run g.lua -o r.h5 \
+      > run.out 2> run.err
+  }
+  # rank 0's writes while results_open builds a new file (its .tmp) and
+  # while it grows the 1-job store (the first descriptor that writes r.h5:
+  # "gen 0"), counted on one rank
+  rm -f r.h5
+  timeout 120 $MPIEXEC -n 1 env LD_PRELOAD="$SHIM" FAIL_PWRITE_FILE=/r.h5.tmp FAIL_PWRITE_NTH=100000000 \
+    FAIL_PWRITE_LOG=1 "$DETT" run g.lua -o r.h5 > count.out 2> count.err || { cat count.err; fail "counting run (new)"; }
+  n_new=$(grep -c '^write ' count.err)
+  timeout 120 $MPIEXEC -n 1 "$DETT" run one.lua -o one.h5 > one.out 2>&1 || { cat one.out; fail "the 1-job store"; }
+  cp one.h5 r.h5
+  timeout 120 $MPIEXEC -n 1 env LD_PRELOAD="$SHIM" FAIL_PWRITE_FILE=/r.h5 FAIL_PWRITE_NTH=100000000 \
+    FAIL_PWRITE_LOG=1 "$DETT" run g.lua -o r.h5 > count.out 2> count.err || { cat count.err; fail "counting run (grow)"; }
+  n_grow=$(grep -c '^write [0-9]* gen 0 ' count.err)
+  [ "$n_new" -gt 2 ] && [ "$n_grow" -gt 2 ] || fail "counted $n_new and $n_grow set-up writes"
+  echo "rank 0's writes in results_open: $n_new building a new file, $n_grow growing the 1-job store"
+  for n in 1 $((n_new / 2)) $n_new; do
+    rm -f r.h5
+    mpmd 0 /r.h5.tmp $n
+    failed "new file, rank 0's write $n of $n_new" r.h5 \
+      "write failed: Input/output error (building the new file); no file was left" $?
+    [ ! -e r.h5 ] || fail "new file, rank 0's write $n: a file was left"
+  done
+  # one rank: the same line, no signal (HDF5's close after a failed flush)
+  rm -f r.h5
+  timeout 120 $MPIEXEC $QUIET -n 1 $(lib /r.h5.tmp $((n_new / 2))) "$DETT" run g.lua -o r.h5 > run.out 2> run.err
+  failed "new file, 1 rank, write $((n_new / 2))" r.h5 "write failed: Input/output error (building the new file)" $?
+  for n in 1 $((n_grow / 2)) $n_grow; do
+    cp one.h5 r.h5
+    mpmd 0 /r.h5 $n
+    failed "growing, rank 0's write $n of $n_grow" r.h5 \
+      "write failed: Input/output error (adding this run's jobs); its finished jobs are kept, rerun to resume" $?
+    "$DETT" report r.h5 > rep.md 2> rep.err || { cat rep.err; fail "growing, write $n: dett report of the file"; }
+    timeout 120 $MPIEXEC -n 2 "$DETT" run g.lua -o r.h5 > rerun.out 2>&1 || { cat rerun.out; fail "growing, write $n: rerun"; }
+    grep -q "4 jobs: 1 reused" rerun.out || { cat rerun.out; fail "growing, write $n: the rerun should reuse the stored job"; }
+    same ref.h5 r.h5
+  done
+  echo "rank 0's writes 1, middle, last of results_open failing (new file; growing): one line, exit 1, no hang; the grown store reports and resumes"
+  # rank 1 writes nothing in results_open: its first write to the new
+  # file's .tmp never comes (the run ends as the reference), its first to
+  # r.h5 is a job's (a failure during the run)
+  rm -f r.h5
+  mpmd 1 /r.h5.tmp 1
+  rc=$?; [ $rc = 0 ] || { cat run.err; fail "rank 1, new file: exit $rc, want 0 (no write of rank 1 in results_open)"; }
+  same ref.h5 r.h5
+  for f in new grow; do
+    if [ $f = new ]; then rm -f r.h5; else cp one.h5 r.h5; fi
+    mpmd 1 /r.h5 1
+    rc=$?
+    [ $rc = 124 ] && fail "rank 1's first write ($f): hung"
+    if [ $rc != 0 ]; then
+      failed "rank 1's first write ($f)" r.h5 "write failed: Input/output error (job j00[0-9]); finished jobs are kept" $rc
+    fi
+    timeout 120 $MPIEXEC -n 2 "$DETT" run g.lua -o r.h5 > rerun.out 2>&1 || { cat rerun.out; fail "rank 1 ($f): rerun"; }
+    same ref.h5 r.h5
+    echo "rank 1's first write failing ($f): exit $rc, no hang, the rerun resumed to the reference"
+  done
+  ;;
+skipfail)
+  # a teacher that diverges (fails), so its student is skipped; rank 0's
+  # write of the skipped row is its n-th raw write: count them first
+  cat > gs.lua <<'EOF2'
+local d = dataset "d.h5"
+local t = train { data = d, arch = mlp{16}, epochs = 2, optim = sgd{ lr = 1e9 } }
+return grid { data = d, teacher = t, student = mlp{8}, epochs = 2, method = kd{} }
+EOF2
+  rm -f r.h5
+  timeout 120 $MPIEXEC -n 1 "$DETT" run gs.lua -o r.h5 > ok.out 2> ok.err
+  [ $? = 3 ] && grep -q "2 jobs: 0 done, 1 failed, 1 skipped" ok.out || { cat ok.out ok.err; fail "want the teacher failed and the student skipped"; }
+  # rank 0's raw writes before the skip: the teacher's running row, its
+  # failed row (SKIPW = 3 is the skip's; set by hand from DETT_TEST_FAIL_WRITE
+  # runs, the job's writes being fixed by the grid)
+  SKIPW=3
+  rm -f r.h5
+  DETT_TEST_FAIL_WRITE=$SKIPW@0 timeout 120 $MPIEXEC $QUIET -n 1 "$DETT" run gs.lua -o r.h5 > run.out 2> run.err
+  rc=$?
+  # two lines: the teacher's own failure, then the write's
+  grep -q "^dett: gs.lua:2: j000 failed: loss became NaN" run.err || { cat run.err; fail "the teacher's line"; }
+  grep -v "^dett: gs.lua:2: j000 failed" run.err > run2.err; mv run2.err run.err
+  failed "the skip's row" r.h5 "write failed: Input/output error (job j001); finished jobs are kept, rerun to resume" $rc
+  grep -q "I/O FAILED marking it skipped" run.out || { cat run.out; fail "the skip's failure not shown"; }
+  "$DETT" report r.h5 > rep.md 2> rep.err || { cat rep.err; fail "dett report of the file"; }
+  timeout 120 $MPIEXEC -n 1 "$DETT" run gs.lua -o r.h5 > rerun.out 2>&1
+  grep -q "2 jobs: 0 done, 1 failed, 1 skipped" rerun.out || { cat rerun.out; fail "the rerun should skip the student again"; }
+  echo "a failed write of a skipped job's row: one line naming the file and the job, exit 1"
   ;;
 *) fail "unknown case $CASE" ;;
 esac

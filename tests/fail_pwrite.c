@@ -5,9 +5,10 @@
  *   FAIL_PWRITE_NTH=<n>             the n-th write to it fails (from 1)
  *   FAIL_PWRITE_ALL=1               ... and every later one (a dead disk)
  *   FAIL_PWRITE_LOG=1               each write to it on stderr ("write N gen G
- *                                   TAG": G counts the closes of the file
- *                                   before it, so the writes of one open
- *                                   share a G; TAG is FAIL_PWRITE_TAG)
+ *                                   TAG": G counts the descriptors that wrote
+ *                                   to it and were closed before, so the
+ *                                   writes of one open share a G; TAG is
+ *                                   FAIL_PWRITE_TAG)
  * Test code only: never linked into dett. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -19,7 +20,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-static long gen;   /* closes of the chosen file so far */
+static long gen;              /* closed descriptors that wrote to the file */
+static unsigned char wrote[4096];   /* 1: this descriptor wrote to it */
 
 /* 1 if fd is open on the chosen file (its path ends in FAIL_PWRITE_FILE) */
 static int chosen(int fd)
@@ -42,6 +44,7 @@ static int must_fail(int fd)
     const char *nth = getenv("FAIL_PWRITE_NTH"), *tag = getenv("FAIL_PWRITE_TAG");
     if (!chosen(fd)) return 0;
     n++;
+    if (fd >= 0 && fd < (int)sizeof wrote) wrote[fd] = 1;
     if (getenv("FAIL_PWRITE_LOG")) fprintf(stderr, "write %ld gen %ld %s\n", n, gen, tag ? tag : "");
     return getenv("FAIL_PWRITE_ALL") ? n >= atol(nth) : n == atol(nth);
 }
@@ -90,6 +93,9 @@ int close(int fd)
 {
     static close_fn real;
     if (!real) *(void **)&real = next_fn("close");
-    if (chosen(fd)) gen++;
+    if (fd >= 0 && fd < (int)sizeof wrote && wrote[fd]) {
+        wrote[fd] = 0;
+        gen++;
+    }
     return real(fd);
 }

@@ -20,7 +20,7 @@ target_link_libraries(test_digest PRIVATE OpenSSL::Crypto)
 # LD_PRELOAD library fail_pwrite), its directory removed, no fallocate
 add_library(fail_pwrite MODULE fail_pwrite.c)
 target_link_libraries(fail_pwrite PRIVATE ${CMAKE_DL_LIBS})
-foreach(case eio eioreal eiogroup vanished nofalloc)
+foreach(case eio eioreal eiogroup vanished nofalloc openfail skipfail)
   file(MAKE_DIRECTORY ${DETT_TEST_TMP}/iofail_${case})
   add_test(NAME e2e_guard_iofail_${case}
            COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_iofail.sh $<TARGET_FILE:dett>

@@ -1,15 +1,18 @@
 /* results.c - the parallel HDF5 results file of `dett run` (see results.h).
  *
  * Sections: helpers (error silencing, agreement, attributes, datasets) ->
- * checking an existing file (rank 0, serial) -> creating the layout
- * (collective, into "<path>.tmp", renamed when complete) -> opening every
- * handle (collective) -> the public API.
+ * checking an existing file (rank 0, serial) -> creating the layout and
+ * growing the store (rank 0, serial; a new store in "<path>.tmp", renamed
+ * when complete) -> opening every handle (collective) -> the set-up on
+ * rank 0 -> the public API.
  *
- * Collective discipline: every rank makes the same metadata calls with the
- * same arguments in the same order (the job list is identical everywhere),
- * so a metadata call fails everywhere or nowhere; after each phase the ranks
- * agree on the status (agree()) so that no rank walks into the next
- * collective call while another has given up. Raw-data writes after
+ * Collective discipline: every metadata change happens on rank 0 alone,
+ * through a serial (sec2) handle that is closed before anyone opens the
+ * file with MPI-IO (setup_serial), so a failed write there returns to dett
+ * on rank 0 and never leaves another rank inside one of parallel HDF5's
+ * collectives; the ranks then agree on its status (agree()). After that
+ * every rank makes the same metadata reads (opening the handles) in the
+ * same order, again followed by an agreement. Raw-data writes after
  * results_open are independent (H5FD_MPIO_INDEPENDENT) and touch only
  * datasets allocated at creation (contiguous, H5D_ALLOC_TIME_EARLY), so they
  * never change metadata: the file on disk is consistent at every moment of
@@ -243,7 +246,7 @@ int results_describe_model(results_jobinfo *ji, const model *m, int x_rank,
     return 0;
 }
 
-/* Collective: params' @layers (the job's model) */
+/* Serial (rank 0's handle): params' @layers (the job's model) */
 static int layers_put(hid_t g, const results_jobinfo *in, const char *where, dett_err *e)
 {
     hid_t d = -1, ft = -1, mt = -1, sp = -1, a = -1;
@@ -286,7 +289,7 @@ static void row_clean(results_row *dst, const results_row *src)
     field_set(dst->error, sizeof dst->error, src->error);
 }
 
-/* Collective (H5Dcreate; the fill write at allocation is collective too):
+/* Serial (rank 0's handle; H5Dcreate writes the fill values at allocation):
  * a contiguous dataset, allocated at creation and filled with *fill (of
  * memory type mtype), then closed. */
 static int dset_make(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *fill,
@@ -635,7 +638,7 @@ out:;
 
 /* ---- creating the layout ------------------------------------------------ */
 
-/* Collective: deletes attribute name of obj if it exists (so a put can
+/* Serial (rank 0's handle): deletes attribute name of obj if it exists (so a put can
  * replace it) */
 static int attr_drop(hid_t obj, const char *name, const char *where, dett_err *e)
 {
@@ -647,9 +650,9 @@ fail:
     return -1;
 }
 
-/* Collective: the root attributes of the last run (identical values on every
- * rank: start is rank 0's clock, broadcast by the caller), replacing those of
- * an earlier run; format and format_version only when create is set. */
+/* Serial (rank 0's handle): the root attributes of the last run (start is
+ * rank 0's clock), replacing those of an earlier run; format and
+ * format_version only when create is set. */
 static int root_attrs(hid_t f, const char *tmp, int64_t n_rows, const results_meta *meta,
                       const char *start, int create, dett_err *e)
 {
@@ -762,7 +765,7 @@ fail:
     return -1;
 }
 
-/* Collective: the typed architecture (arch.*). arch.width is the last
+/* Serial (rank 0's handle): the typed architecture (arch.*). arch.width is the last
  * hidden width: an mlp's last hidden layer, a cnn's fc layer or, without
  * one, its last conv layer's channels. */
 static int arch_put(hid_t g, const arch_spec *a, const char *where, dett_err *e)
@@ -788,7 +791,7 @@ fail:
     return -1;
 }
 
-/* Collective: every configuration attribute of /jobs/<id> */
+/* Serial (rank 0's handle): every configuration attribute of /jobs/<id> */
 static int job_attrs(hid_t g, const job_spec *j, const results_jobinfo *in, const char *where,
                      dett_err *e)
 {
@@ -838,7 +841,7 @@ typedef struct {
     const char *axes[3];
 } dset_doc;
 
-/* Collective: opens loc/name and writes its describing attributes */
+/* Serial (rank 0's handle): opens loc/name and writes its describing attributes */
 static int dset_describe(hid_t loc, const char *name, const dset_doc *doc, int epochs,
                          int splits, int select, const char *where, dett_err *e)
 {
@@ -859,7 +862,7 @@ fail:
     return rc;
 }
 
-/* Collective: the describing attributes of every dataset of a job */
+/* Serial (rank 0's handle): the describing attributes of every dataset of a job */
 static int job_describe(hid_t g, hid_t dg, const char *where, dett_err *e)
 {
     static const dset_doc loss = {"mean training objective per epoch", "1", "NaN", 1, {RF_AX_EPOCH}};
@@ -898,7 +901,7 @@ fail:
     return -1;
 }
 
-/* Collective: /jobs/<id> with its attributes and fill-valued datasets */
+/* Serial (rank 0's handle): /jobs/<id> with its attributes and fill-valued datasets */
 static int job_make(hid_t f, const char *tmp, const job_spec *j, const results_jobinfo *in,
                     dett_err *e)
 {
@@ -996,7 +999,7 @@ fail:
     return rc;
 }
 
-/* Collective: /artifacts/<hash> with params (and error_set for ident jobs) */
+/* Serial (rank 0's handle): /artifacts/<hash> with params (and error_set for ident jobs) */
 static int art_make(hid_t arts, const char *tmp, const job_spec *j, const res_art *a,
                     dett_err *e)
 {
@@ -1028,7 +1031,7 @@ fail:
     return rc;
 }
 
-/* Collective: an empty, extensible job table (chunked, unlimited rows,
+/* Serial (rank 0's handle): an empty, extensible job table (chunked, unlimited rows,
  * allocated early so that rows written later never allocate) */
 static int table_make(hid_t f, const char *tmp, dett_err *e)
 {
@@ -1065,7 +1068,7 @@ fail:
     return rc;
 }
 
-/* Collective: the empty store into file f: root attributes, the groups and
+/* Serial (rank 0's handle): the empty store into file f: root attributes, the groups and
  * an empty table (everything closed again) */
 static int layout_build(hid_t f, const char *tmp, const results_meta *meta, const char *start,
                         dett_err *e)

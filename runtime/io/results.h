@@ -31,9 +31,12 @@
  * Strings are variable-length UTF-8 attributes (the job table's fields are
  * fixed-length, NUL-padded).
  *
- * Parallel I/O: results_open is collective over the world communicator: it
- * creates (or, on resume, opens and checks) the whole layout with the MPI-IO
- * driver, then flushes it. After that every write is an independent raw-data
+ * Parallel I/O: results_open is collective over the world communicator:
+ * rank 0 alone creates (or, on resume, checks and grows) the whole layout
+ * through a serial (sec2) handle, flushes and closes it; the ranks agree on
+ * its status and then open the file with the MPI-IO driver. A write that
+ * fails while the layout is built so fails on rank 0 outside any collective
+ * and every rank returns its one line. After that every write is an independent raw-data
  * write by one rank (or each rank of a group its own rows) into datasets
  * whose handles stay open, so no metadata changes until results_close,
  * which is collective. A killed run leaves a file whose job table says what
@@ -133,13 +136,18 @@ int results_adopt_ids(const char *path, MPI_Comm comm, job_list *jobs, int force
  * "<path>.tmp" and renamed to path when complete (force replaces whatever
  * was there). Then the store grows by the jobs it does not hold (new table
  * rows, /jobs/<id>, /artifacts/<hash>, /checkpoints/<hash>, created
- * collectively here and nowhere later), the root attributes name this run
+ * here by rank 0 alone and nowhere later), the root attributes name this run
  * and /scripts/<sha256> lists the rows of its jobs. Jobs already in the
  * store keep their rows and data (ids must have been adopted:
  * results_adopt_ids). Refused with a message: a file that is not HDF5 (or
  * truncated) or not a dett results file, another format_version (an older
  * one names itself and what to do); a refused file is never modified.
- * Every rank returns the same status and message.
+ * A write that fails while the layout is built (rank 0) is refused in one
+ * line naming path and its errno: "<path>: write failed: <strerror>
+ * (building the new file); no file was left" (path untouched, no .tmp) or
+ * "... (adding this run's jobs); its finished jobs are kept, rerun to
+ * resume" (grown in place: what was half-added is removed and made again by
+ * the next run). Every rank returns the same status and message.
  * *out is owned by the caller: results_close frees it; NULL on failure. */
 int results_open(results **out, const char *path, MPI_Comm comm, const job_list *jobs,
                  const results_jobinfo *info, const results_meta *meta, int force,

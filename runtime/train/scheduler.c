@@ -189,8 +189,32 @@ static void finish(sched *s, int j, int status, int epochs_run, const char *what
     show_event(s, j, what);
 }
 
+/* After rank 0 wrote job j's row as skipped: 1 if its results file has
+ * latched a write failure (results_io_failed). The failure is kept as the
+ * run's (with j's id, like a job's own, unless an earlier one is kept),
+ * the job stays pending (its row was not written: a rerun skips it again)
+ * and nothing more is handed out. */
+static int skip_io_failed(sched *s, int j)
+{
+    int err = 0, kind = results_io_failed(s->res, &err);
+    if (!kind) return 0;
+    if (!s->io_kind) {
+        s->io_kind = kind;
+        s->io_errno = err;
+        s->io_job = j;
+    }
+    s->stopping = 1;
+    char what[300];
+    snprintf(what, sizeof what, "I/O FAILED marking it skipped: %s (not recorded: it reruns)",
+             kind == IOFAIL_REMOVED ? "the results file was removed"
+                                    : strerror(err > 0 ? err : EIO));
+    finish(s, j, JOB_PENDING, 0, what);
+    return 1;
+}
+
 /* a pending job whose dependencies are done, or -1; marks jobs whose
- * dependencies failed as skipped (with the reason, in the results file) */
+ * dependencies failed as skipped (with the reason, in the results file).
+ * A failed write of that mark stops the run (skip_io_failed): -1. */
 static int pick(sched *s, dett_err *e)
 {
     for (int j = 0; j < s->jobs->n; j++) {
@@ -212,6 +236,7 @@ static int pick(sched *s, dett_err *e)
                      s->jobs->jobs[bad].id,
                      s->state[bad] == JOB_FAILED ? "failed" : "was skipped");
             if (results_write_row(s->res, j, &row, e)) return -2;
+            if (skip_io_failed(s, j)) return -1;
             char what[300];
             snprintf(what, sizeof what, "SKIPPED: %s", row.error);
             finish(s, j, JOB_SKIPPED, 0, what);
