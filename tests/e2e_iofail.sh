@@ -12,7 +12,8 @@
 #                 ranks) and on rank 1's group (2 ranks), mid-grid
 #       eioreal   a real failed write below HDF5 and MPI-IO (the LD_PRELOAD
 #                 library tests/fail_pwrite.c: one pwrite of the results
-#                 file fails with EIO during the last job), 1 rank
+#                 file fails with EIO during the last job), 1 rank; a dead
+#                 device (every write from one on), 1 rank and rank 0 of 2
 #       eiogroup  the same on a non-leader rank of a 2-rank job group (its
 #                 rows of an identification job's error set)
 #       vanished  the results file's directory removed while a job runs
@@ -104,6 +105,17 @@ eioreal)
   # a dead device: that write and every later one fail, the close's
   # superblock rewrite too; HDF5 must not be shut down on it (cli/main.c)
   real_fail "a dead device (every write from $nth of $total)" FAIL_PWRITE_ALL=1
+  # 2 ranks, rank 0's device dead from its third write (in its first job):
+  # results_close must not meet the superblock rewrite of H5Fclose's
+  # collective flush (rank 1 would wait in HDF5's barrier)
+  rm -f r.h5
+  timeout 120 $MPIEXEC $QUIET -n 1 env LD_PRELOAD="$SHIM" FAIL_PWRITE_FILE=/r.h5 FAIL_PWRITE_NTH=3 FAIL_PWRITE_ALL=1 \
+    "$DETT" run g.lua -o r.h5 : -n 1 "$DETT" run g.lua -o r.h5 > run.out 2> run.err
+  failed "a dead device on rank 0 of 2" r.h5 "write failed: Input/output error (job j00[0-9])" $?
+  "$DETT" report r.h5 > rep.md 2> rep.err || { cat rep.err; fail "dead device on rank 0 of 2: dett report"; }
+  timeout 120 $MPIEXEC -n 2 "$DETT" run g.lua -o r.h5 > rerun.out 2>&1 || { cat rerun.out; fail "dead device on rank 0 of 2: rerun"; }
+  same ref.h5 r.h5
+  echo "a dead device on rank 0 of 2 ranks: one line, exit 1, no hang at the close; the rerun resumed to the reference"
   ;;
 eiogroup)
   cat > gi.lua <<'EOF2'

@@ -79,6 +79,7 @@ struct results {
     hid_t file, table, row_type, dxpl;   /* row_type: memory type of results_row */
     int n_jobs, n_art, n_rows;           /* n_rows: of the table (the whole store) */
     int rank0;                           /* 1 on rank 0 of the open's communicator */
+    MPI_Comm comm;                       /* the open's (the caller's, not owned) */
     res_job *job;
     res_art *art;
     char *path;
@@ -1717,6 +1718,7 @@ static int open_quiet(results **out, const char *path, MPI_Comm comm, const job_
         rc = dett_fail(e, "%s: cannot make the table type", path);
     if (agree(comm, rc, e)) goto fail;
     r->rank0 = rank == 0;
+    r->comm = comm;
     if (clock_shared(comm, start, e)) goto fail;
     rc = rank == 0 ? setup_serial(r, path, jobs, info, meta, force, start, e) : 0;
     if (agree(comm, rc, e) || setup_share(r, comm, e)) goto fail;
@@ -1821,12 +1823,34 @@ int results_open(results **out, const char *path, MPI_Comm comm, const job_list 
     return quiet_off(&q, rc, e);
 }
 
+/* Collective: 1 on every rank if a raw write failed on any rank (the
+ * latch, IOFAIL_WRITE). H5Fclose would then rewrite the superblock (HDF5
+ * 1.10 marks it at every read-write open) inside a collective flush, and a
+ * device that still fails leaves the other ranks in HDF5's barrier. */
+static int close_abandons(const results *r)
+{
+    int mine = r->io_kind == IOFAIL_WRITE, any = mine;
+    if (dist_mpi_up() && MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, r->comm) != MPI_SUCCESS)
+        any = mine;
+    return any;
+}
+
 int results_close(results *r, dett_err *e)
 {
     dett_err local;
     h5_quiet q;
     if (!r) return 0;
     if (!e) e = &local;
+    if (close_abandons(r)) {
+        /* left open as a killed run leaves it: every finished job's data
+         * is on disk (raw writes, no metadata changed since results_open);
+         * HDF5 is not shut down after a failed run (cli/main.c) */
+        free(r->job);
+        free(r->art);
+        free(r->path);
+        free(r);
+        return 0;
+    }
     int rc = quiet_on(&q, e);
     /* collective: every rank closes the same handles in the same order */
     int rc2 = handles_close(r, e);

@@ -196,7 +196,12 @@ int results_check_path(results *r);
 /* the results file's path as given to results_open ("" for NULL) */
 const char *results_path(const results *r);
 
-/* collective: closes every handle and the file; NULL ok */
+/* collective: closes every handle and the file; NULL ok. After a raw
+ * write failed on any rank (results_io_failed: IOFAIL_WRITE, agreed here)
+ * the file is not closed but left as a killed run leaves it (H5Fclose
+ * would rewrite the superblock in a collective flush, which a failing
+ * device turns into a hang on the other ranks): r is freed, 0 returned;
+ * the process must then end without H5close (cli/main.c). */
 int results_close(results *r, dett_err *e);
 
 /* independent: reads / writes one row of the job table. A written row keeps
