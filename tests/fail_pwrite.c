@@ -45,7 +45,8 @@ static int must_fail(int fd)
     if (!chosen(fd)) return 0;
     n++;
     if (fd >= 0 && fd < (int)sizeof wrote) wrote[fd] = 1;
-    if (getenv("FAIL_PWRITE_LOG")) fprintf(stderr, "write %ld gen %ld %s\n", n, gen, tag ? tag : "");
+    if (getenv("FAIL_PWRITE_LOG"))
+        fprintf(stderr, "write %ld gen %ld %s\n", n, gen, tag ? tag : "");
     return getenv("FAIL_PWRITE_ALL") ? n >= atol(nth) : n == atol(nth);
 }
 

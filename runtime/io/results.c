@@ -1135,7 +1135,7 @@ static int64_t layout_need(const results *r, int only_new, const results_meta *m
     return n;
 }
 
-/* Serial, rank 0: builds the empty store in "<path>.tmp" through f's
+/* Serial, rank 0: builds the empty store in "<path>.tmp" through a
  * serial handle, flushes and closes it (the caller grows it next, reopened,
  * and renames it to path when complete, so path never names a half-made
  * file). The whole store's space is reserved first, before HDF5 writes
