@@ -78,7 +78,6 @@ typedef struct {
 struct results {
     hid_t file, table, row_type, dxpl;   /* row_type: memory type of results_row */
     int n_jobs, n_art, n_rows;           /* n_rows: of the table (the whole store) */
-    int rank0;                           /* 1 on rank 0 of the open's communicator */
     MPI_Comm comm;                       /* the open's (the caller's, not owned) */
     res_job *job;
     res_art *art;
@@ -1717,7 +1716,6 @@ static int open_quiet(results **out, const char *path, MPI_Comm comm, const job_
     else if ((rc = inputs_check(r, jobs, info, e)) == 0 && (r->row_type = row_type_new(0)) < 0)
         rc = dett_fail(e, "%s: cannot make the table type", path);
     if (agree(comm, rc, e)) goto fail;
-    r->rank0 = rank == 0;
     r->comm = comm;
     if (clock_shared(comm, start, e)) goto fail;
     rc = rank == 0 ? setup_serial(r, path, jobs, info, meta, force, start, e) : 0;
