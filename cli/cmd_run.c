@@ -331,8 +331,6 @@ static int io_final(sched *s, results *res, const job_list *jobs, const char *ou
     return 1;
 }
 
-/* Collective over MPI_COMM_WORLD: -1 (this rank's message in e) if this
- * rank's script hash differs from rank 0's. */
 /* The group's next job, broadcast from its leader. Polled with 1 ms naps
  * (the leader's own wait in the scheduler naps too): a non-leader rank
  * waits here for as long as its leader waits for rank 0 (students waiting
@@ -355,6 +353,8 @@ fail:
     return -1;
 }
 
+/* Collective over MPI_COMM_WORLD: -1 (this rank's message in e) if this
+ * rank's script hash differs from rank 0's. */
 static int same_script(const char *sha, dett_err *e)
 {
     char root[65];
