@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { R_OUT = 1, R_K, R_M, R_CKPT, R_FORCE, R_FROM, R_INC, R_PROGRESS };
 
@@ -330,6 +331,28 @@ static int io_final(sched *s, results *res, const job_list *jobs, const char *ou
     return 1;
 }
 
+/* The group's next job, broadcast from its leader. Polled with 1 ms naps
+ * (the leader's own wait in the scheduler naps too): a non-leader rank
+ * waits here for as long as its leader waits for rank 0 (students waiting
+ * for their teacher, the grid's last jobs), and Open MPI's blocking
+ * broadcast spins a core for all that time. Every rank of the group calls
+ * it (the root's completes at once). */
+static int group_next(MPI_Comm group, int *next, dett_err *e)
+{
+    MPI_Request rq;
+    int done = 0;
+    CHECK_MPI(e, MPI_Ibcast(next, 1, MPI_INT, 0, group, &rq));
+    CHECK_MPI(e, MPI_Test(&rq, &done, MPI_STATUS_IGNORE));
+    while (!done) {
+        struct timespec nap = { 0, 1000000 };   /* 1 ms: jobs take seconds */
+        nanosleep(&nap, NULL);
+        CHECK_MPI(e, MPI_Test(&rq, &done, MPI_STATUS_IGNORE));
+    }
+    return 0;
+fail:
+    return -1;
+}
+
 /* Collective over MPI_COMM_WORLD: -1 (this rank's message in e) if this
  * rank's script hash differs from rank 0's. */
 static int same_script(const char *sha, dett_err *e)
@@ -471,10 +494,7 @@ int cmd_run(int argc, char **argv)
         } else if (grank == 0) {
             if (sched_request(gid, last, &row, worst, avg, &next, &e)) cmd_die(&e);
         }
-        if (MPI_Bcast(&next, 1, MPI_INT, 0, group) != MPI_SUCCESS) {
-            dett_fail(&e, "MPI_Bcast failed");
-            cmd_die(&e);
-        }
+        if (group_next(group, &next, &e)) cmd_die(&e);
         if (next < 0) break;
         if (grank == 0) {      /* independent write: the job is running */
             results_row r0;

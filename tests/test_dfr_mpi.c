@@ -154,6 +154,18 @@ int main(int argc, char **argv)
         check_fit(MPI_COMM_WORLD, name, F3, y3, n, d, 3, &o, empty);
         check_cka(MPI_COMM_WORLD, F, F3, g, n, d, empty);
     }
+    /* CKA of wide features: the Gram of [X | Y] (400 x 400 per group) is
+     * summed over ranks in several chunks */
+    {
+        const int dw = 200;
+        float *W1 = malloc(sizeof(float) * n * dw), *W2 = malloc(sizeof(float) * n * dw);
+        int32_t *yw = malloc(sizeof(int32_t) * n), *gw = malloc(sizeof(int32_t) * n);
+        gen_problem(W1, yw, gw, n, dw, 2, 63, 0.5);
+        for (int k = 0; k < n * dw; k++) W2[k] = W1[k] + rng_normal(64, 1, (uint64_t)k);
+        check_cka(MPI_COMM_WORLD, W1, W2, gw, n, dw, -1);
+        check_cka(MPI_COMM_WORLD, W1, W2, gw, n, dw, 1);
+        free(W1); free(W2); free(yw); free(gw);
+    }
     /* singular (duplicate column, lambda 0): the same fallback as on one rank */
     float *Fs = malloc(sizeof(float) * n * d);
     memcpy(Fs, F, sizeof(float) * n * d);

@@ -8,8 +8,12 @@
  *
  * Rows are ROW-DISTRIBUTED as in dfr.h (each rank passes its own rows
  * [n_local, width] row-major float; uneven splits and empty ranks allowed).
- * Means come from all rows (an ordered sum, the same on every rank); the three
- * products are pdsyrk/pdgemm on a block-cyclic copy of [Xc | Yc] in double.
+ * Means come from all rows (an ordered sum, the same on every rank); each rank
+ * forms the Gram [Xc | Yc]^T [Xc | Yc] of its own rows in double (one dsyrk,
+ * no BLACS grid or block-cyclic copy: the matrices are at most a few
+ * thousand wide), and the Grams are summed over ranks in rank order, so the
+ * three products' sums of squares are the same bits on every rank of comm
+ * (across rank counts they agree to ~1e-15 relative, not bitwise).
  * Every function is collective over comm, returns the same value on every
  * rank, and returns 0, or -1 on every rank with a message in e (non-finite
  * input, a group id out of range, an MPI failure). Outputs are caller-owned.
