@@ -1,11 +1,12 @@
 # fuzz: libFuzzer targets for the Lua front end, dataset files, the CSV
-# importer and the numpy (.npy/.npz) loader, built only
+# importer, the numpy (.npy/.npz) loader and the readers of results files
+# (dett report, the resume path's id adoption), built only
 # with -DDETT_FUZZ=ON (clang; tests/fuzz/run.sh, docs/reliability.md). Each
 # ctest entry runs every seed and regression input once, fuzzes for 30 s and
 # fails on any finding in dett's code (tests/fuzz/fuzz_target.sh); new
 # inputs go to the build tree, never to the source corpus. fuzz_dataset
-# excuses findings that start inside libhdf5 (HDF5 1.10's own defects on
-# damaged files); fuzz_lua excuses nothing.
+# and fuzz_results excuse findings that start inside libhdf5 (HDF5 1.10's
+# own defects on damaged files); the others excuse nothing.
 # the triage rule itself (tests/fuzz/triage.sh), in every build: a fake
 # symbolizer, no fuzz binary needed
 add_test(NAME triage_fuzz_findings COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/triage_test.sh
@@ -16,13 +17,15 @@ if(DETT_FUZZ)
   set(fuzz_external_dataset "libhdf5")
   set(fuzz_external_csv "")
   set(fuzz_external_npz "")
-  # fuzz_dataset starts MPI: full stacks, so that lsan.supp can name Open
-  # MPI's initialisation (too slow for fuzz_lua, which needs none)
+  set(fuzz_external_results "libhdf5")
+  # fuzz_dataset and fuzz_results start MPI: full stacks, so that lsan.supp
+  # can name Open MPI's initialisation (too slow for fuzz_lua, which needs none)
   set(fuzz_asan_lua "detect_leaks=1:allocator_may_return_null=1")
   set(fuzz_asan_dataset "detect_leaks=1:allocator_may_return_null=1:fast_unwind_on_malloc=0")
   set(fuzz_asan_csv "detect_leaks=1:allocator_may_return_null=1")
   set(fuzz_asan_npz "detect_leaks=1:allocator_may_return_null=1")
-  foreach(t lua dataset csv npz)
+  set(fuzz_asan_results "${fuzz_asan_dataset}")
+  foreach(t lua dataset csv npz results)
     add_executable(fuzz_${t} fuzz/fuzz_${t}.c)
     target_link_libraries(fuzz_${t} PRIVATE dett_cli)
     target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
