@@ -215,7 +215,7 @@ static void value_text(lua_State *L, int idx, fn_text *t, int seen, int depth)
             }
             ent[ne++] = e.buf ? e.buf : calloc(1, 1);
         }
-        qsort(ent, ne, sizeof *ent, cmp_str);
+        if (ne) qsort(ent, ne, sizeof *ent, cmp_str);   /* an empty table: ent is NULL */
         ft_put(L, t, "{", 1);
         for (size_t k = 0; k < ne; k++) {
             if (ent[k]) {

@@ -1,19 +1,29 @@
-/* fuzz_lua.c - libFuzzer target for the Lua front end: script text ->
- * dsl_load -> job list (-> each Lua weighting evaluated once).
+/* fuzz_lua.c - libFuzzer target for the Lua front end end to end, as
+ * `dett check` runs it: script text -> dsl_load -> job list (expansion; each
+ * Lua weighting evaluated once) -> validate_grid on MPI_COMM_SELF (data
+ * files, digests mixed into the hashes, models built, teachers matched,
+ * weightings called on every signal).
  *
  * dsl_load takes a path, so each input is written to fuzz.lua in a private
  * temporary directory that also holds what the seed scripts name: the
- * placeholder dataset lua-data/tiny.h5 and the include files of tests/lua
- * under inc/. Paths in scripts are relative to the working directory, so
+ * datasets lua-data/tiny.h5 (8/4/4 rows of 2 features) and lua-data/img.h5
+ * (1x2x2 images), links to seeds of fuzz_dataset, and the include files of
+ * tests/lua under inc/. MPI is initialised once, in LLVMFuzzerInitialize,
+ * and finalised at exit; data digests are cached in the temporary
+ * directory. Paths in scripts are relative to the working directory, so
  * each input runs with that directory as the working directory (and the
  * caller's is restored after it): pass an absolute -artifact_prefix=DIR/,
- * or crashing inputs are written into the temporary directory. Besides crashes, leaks, UB and hangs it checks dsl_load's
- * contract: on failure *out is NULL, the job list is empty and the message
- * is one non-empty line; on success every job's dependencies come first.
+ * or crashing inputs are written into the temporary directory. Besides
+ * crashes, leaks, UB and hangs it checks dsl_load's contract: on failure
+ * *out is NULL, the job list is empty and the message is one non-empty
+ * line; on success every job's dependencies come first;
+ * validate_grid fails in one line or leaves every hash 64 hex digits.
  * See docs/reliability.md for how to run it (tests/fuzz/run.sh).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "dsl.h"
+#include "validate.h"
+#include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +32,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef DETT_LUA_TEST_DIR
-#error "DETT_LUA_TEST_DIR (tests/lua) must be defined"
+#if !defined(DETT_LUA_TEST_DIR) || !defined(DETT_FUZZ_DATA_DIR)
+#error "DETT_LUA_TEST_DIR (tests/lua), DETT_FUZZ_DATA_DIR (tests/fuzz/corpus_dataset) needed"
 #endif
 
 static char fuzz_dir[] = "/tmp/dett-fuzz-lua-XXXXXX";
@@ -44,18 +54,23 @@ static void write_file(const char *path, const void *buf, size_t n)
 
 static void cleanup(void)
 {
-    static const char *const files[] = { "fuzz.lua", "lua-data/tiny.h5", "inc/common.lua",
-        "inc/syntax_error.lua", "inc/bytecode.luac", NULL };
-    if (chdir(fuzz_dir) != 0) return;
-    for (const char *const *f = files; *f; f++) unlink(*f);
-    rmdir("lua-data");
-    rmdir("inc");
-    if (fchdir(home_fd) == 0) rmdir(fuzz_dir);
+    static const char *const files[] = { "fuzz.lua", "lua-data/tiny.h5", "lua-data/img.h5",
+        "inc/common.lua", "inc/syntax_error.lua", "inc/bytecode.luac", "digests", NULL };
+    int fin = 1;
+    if (chdir(fuzz_dir) == 0) {
+        for (const char *const *f = files; *f; f++) unlink(*f);
+        rmdir("lua-data");
+        rmdir("inc");
+        if (fchdir(home_fd) == 0) rmdir(fuzz_dir);
+    }
+    if (MPI_Finalized(&fin) == MPI_SUCCESS && !fin) MPI_Finalize();
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     int prefix = 0;
+    setenv("HDF5_USE_FILE_LOCKING", "FALSE", 1);
+    if (MPI_Init(argc, argv) != MPI_SUCCESS) fuzz_die("MPI_Init", "failed");
     for (int i = 1; i < *argc; i++)
         if (strncmp((*argv)[i], "-artifact_prefix=/", 18) == 0) prefix = 1;
     if (!mkdtemp(fuzz_dir)) fuzz_die("mkdtemp", fuzz_dir);
@@ -67,9 +82,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (chdir(fuzz_dir) != 0 || mkdir("lua-data", 0700) != 0 || mkdir("inc", 0700) != 0)
         fuzz_die("cannot set up", fuzz_dir);
     atexit(cleanup);
-    static const char placeholder[] = "placeholder: the DSL only checks existence\n";
-    write_file("lua-data/tiny.h5", placeholder, sizeof placeholder - 1);
+    char cache[sizeof fuzz_dir + 16];
+    snprintf(cache, sizeof cache, "%s/digests", fuzz_dir);
+    setenv("DETT_DIGEST_CACHE", cache, 1);
     static const char *const incs[][2] = {
+        { DETT_FUZZ_DATA_DIR "/tiny.h5", "lua-data/tiny.h5" },
+        { DETT_FUZZ_DATA_DIR "/img.h5", "lua-data/img.h5" },
         { DETT_LUA_TEST_DIR "/good/inc/common.lua", "inc/common.lua" },
         { DETT_LUA_TEST_DIR "/bad/inc/syntax_error.lua", "inc/syntax_error.lua" },
         { DETT_LUA_TEST_DIR "/bad/inc/bytecode.luac", "inc/bytecode.luac" },
@@ -113,6 +131,15 @@ static void run_one(const uint8_t *data, size_t size)
                 fuzz_die("dsl_weight message not one line", we.msg);
             }
         }
+    }
+    dett_err ve = { { 0 } };
+    if (validate_grid(d, &jobs, MPI_COMM_SELF, NULL, &ve) != 0) {
+        if (!ve.msg[0] || strchr(ve.msg, '\n'))
+            fuzz_die("validate_grid message not one line", ve.msg);
+    } else {
+        for (int i = 0; i < jobs.n; i++)
+            if (strlen(jobs.jobs[i].hash) != 64)
+                fuzz_die("validate_grid left a bad hash", jobs.jobs[i].id);
     }
     job_list_free(&jobs);
     dsl_free(d);

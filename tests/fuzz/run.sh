@@ -15,13 +15,14 @@ mkdir -p build-fuzz
 log=build-fuzz/build.log
 env -u CI cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DDETT_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo > $log 2>&1 || { tail -30 $log; exit 1; }
-cmake --build build-fuzz -j "$(nproc)" --target fuzz_lua fuzz_dataset fuzz_csv fuzz_npz >> $log 2>&1 \
+cmake --build build-fuzz -j "$(nproc)" --target fuzz_lua fuzz_dataset fuzz_csv fuzz_npz \
+  fuzz_results >> $log 2>&1 \
   || { tail -50 $log; exit 1; }
 . scripts/mpienv.sh
 cd build-fuzz
 rc=0
 ctest -L fuzz --output-on-failure || rc=$?
-for t in lua dataset csv npz; do   # what each target ran and found
+for t in lua dataset csv npz results; do   # what each target ran and found
   echo "== fuzz_$t"
   cat "test-tmp/fuzz_$t/summary.txt" 2> /dev/null || echo "(no summary)"
 done
