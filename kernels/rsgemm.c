@@ -264,6 +264,41 @@ RS_TARGET static void rows_avx(int m, int n, int k, const float *a, size_t lda,
     }
 }
 
+/* one shard's rows r0 .. r1 - 1 into a weight-gradient tile: acc[o] =
+ * +0, then one fma chain per lane over the rows in order (see wgrad_tile) */
+RS_TARGET RS_INLINE void wgrad_shard(__m256 acc[MR][2], const float *xp, const float *dp,
+                                     int r0, int r1)
+{
+#pragma GCC unroll 6
+    for (int o = 0; o < MR; o++) acc[o][0] = acc[o][1] = _mm256_setzero_ps();
+    for (int r = r0; r < r1; r++) {
+        const __m256 x0 = _mm256_load_ps(xp + (size_t)r * NR);
+        const __m256 x1 = _mm256_load_ps(xp + (size_t)r * NR + 8);
+        const float *d = dp + (size_t)r * MR;
+#pragma GCC unroll 6
+        for (int o = 0; o < MR; o++) {
+            const __m256 dv = _mm256_broadcast_ss(d + o);
+            acc[o][0] = _mm256_fmadd_ps(dv, x0, acc[o][0]);
+            acc[o][1] = _mm256_fmadd_ps(dv, x1, acc[o][1]);
+        }
+    }
+}
+
+/* acc = stk[l] + acc (the counter's left, earlier shards, plus right) for
+ * the levels l0, l0 + 1, .. while bit l of bits is set; returns the first
+ * level not merged */
+RS_TARGET RS_INLINE int wgrad_merge(__m256 acc[MR][2], __m256 stk[][MR][2], int bits, int l)
+{
+    for (; (bits >> l) & 1; l++) {
+#pragma GCC unroll 6
+        for (int o = 0; o < MR; o++) {
+            acc[o][0] = _mm256_add_ps(stk[l][o][0], acc[o][0]);
+            acc[o][1] = _mm256_add_ps(stk[l][o][1], acc[o][1]);
+        }
+    }
+    return l;
+}
+
 /* a 6 x 16 tile of the weight gradient from packed operands: dp [rows][6]
  * (dout's o-values of the tile), xp [rows][16] (in's columns of the tile,
  * 64-byte aligned), both zero-padded. Per shard one fma chain per lane in
@@ -271,62 +306,52 @@ RS_TARGET static void rows_avx(int m, int n, int k, const float *a, size_t lda,
  * of the stack is full when bit l of the shards done is set, so shard s
  * merges as many levels as s has trailing one bits, with no flag array to
  * clear per tile: 10-15 % faster on small layers); mo x nc of it written
- * once. G's rows are prefetched at the start, so that the accumulate's
- * loads (G is bigger than L2) overlap the tile's fmas. */
+ * once. The last shard's sum is not pushed: its level is the lowest set
+ * bit of ns, the root's first term, so the root starts from it in
+ * registers and adds the higher full levels (12 stores and loads fewer per
+ * tile; the pushes' stores are what the shard count costs). G's rows are
+ * prefetched at the start, so that the accumulate's loads (G is bigger
+ * than L2) overlap the tile's fmas. */
 RS_TARGET static void wgrad_tile(const float *dp, const float *xp, const int *off, int ns,
                                  float *g, size_t ldg, int mo, int nc, int accumulate)
 {
     __m256 stk[MAX_LEVELS][MR][2];
-    __m256 acc[MR][2];
+    __m256 res[MR][2];
     for (int o = 0; o < mo; o++) {
         _mm_prefetch((const char *)(g + (size_t)o * ldg), _MM_HINT_T0);
         _mm_prefetch((const char *)(g + (size_t)o * ldg + nc - 1), _MM_HINT_T0);
     }
-    for (int s = 0; s < ns; s++) {
-#pragma GCC unroll 6
-        for (int o = 0; o < MR; o++) acc[o][0] = acc[o][1] = _mm256_setzero_ps();
-        const int r1 = off[s + 1];
-        for (int r = off[s]; r < r1; r++) {
-            const __m256 x0 = _mm256_load_ps(xp + (size_t)r * NR);
-            const __m256 x1 = _mm256_load_ps(xp + (size_t)r * NR + 8);
-            const float *d = dp + (size_t)r * MR;
-#pragma GCC unroll 6
-            for (int o = 0; o < MR; o++) {
-                const __m256 dv = _mm256_broadcast_ss(d + o);
-                acc[o][0] = _mm256_fmadd_ps(dv, x0, acc[o][0]);
-                acc[o][1] = _mm256_fmadd_ps(dv, x1, acc[o][1]);
-            }
-        }
-        int l = 0;
-        for (; (s >> l) & 1; l++) {   /* left (earlier shards) + right */
-#pragma GCC unroll 6
-            for (int o = 0; o < MR; o++) {
-                acc[o][0] = _mm256_add_ps(stk[l][o][0], acc[o][0]);
-                acc[o][1] = _mm256_add_ps(stk[l][o][1], acc[o][1]);
-            }
-        }
+    for (int s = 0; s + 1 < ns; s++) {
+        __m256 acc[MR][2];
+        wgrad_shard(acc, xp, dp, off[s], off[s + 1]);
+        const int l = wgrad_merge(acc, stk, s, 0);
 #pragma GCC unroll 6
         for (int o = 0; o < MR; o++) {
             stk[l][o][0] = acc[o][0];
             stk[l][o][1] = acc[o][1];
         }
     }
-    /* the root: one level when ns is a power of two (res, not acc, so that
-     * acc stays in registers in the loop above); the full levels are the
-     * set bits of ns. Not unrolled (10-15 % slower on 64 x 20 -> 64). */
-    __m256 res[MR][2];
-    int have = 0;
-    for (int l = 0; l < MAX_LEVELS; l++) {
-        if (!((ns >> l) & 1)) continue;
-        for (int o = 0; o < MR; o++) {
-            res[o][0] = have ? _mm256_add_ps(stk[l][o][0], res[o][0]) : stk[l][o][0];
-            res[o][1] = have ? _mm256_add_ps(stk[l][o][1], res[o][1]) : stk[l][o][1];
+    /* the last shard, merged as it would be pushed (to level l, the lowest
+     * set bit of ns), then the root: the higher set bits of ns, smallest
+     * first (one level when ns is a power of two) */
+    if (ns > 0) {
+        wgrad_shard(res, xp, dp, off[ns - 1], off[ns]);
+        int l = wgrad_merge(res, stk, ns - 1, 0);
+        for (l++; l < MAX_LEVELS; l++) {
+            if (!((ns >> l) & 1)) continue;
+#pragma GCC unroll 6
+            for (int o = 0; o < MR; o++) {
+                res[o][0] = _mm256_add_ps(stk[l][o][0], res[o][0]);
+                res[o][1] = _mm256_add_ps(stk[l][o][1], res[o][1]);
+            }
         }
-        have = 1;
-    }
-    if (!have)
+    } else {
+#pragma GCC unroll 6
         for (int o = 0; o < MR; o++) res[o][0] = res[o][1] = _mm256_setzero_ps();
-    for (int o = 0; o < mo; o++) {
+    }
+#pragma GCC unroll 6
+    for (int o = 0; o < MR; o++) {
+        if (o >= mo) break;
         float *gr = g + (size_t)o * ldg;
         if (nc == NR) {
             __m256 v0 = res[o][0], v1 = res[o][1];
