@@ -285,13 +285,13 @@ RS_TARGET RS_INLINE void wgrad_shard(int mw, __m256 acc[MR][2], const float *xp,
     }
 }
 
-/* acc = stk[l] + acc (the counter's left, earlier shards, plus right) for
- * the levels l0, l0 + 1, .. while bit l of bits is set; returns the first
- * level not merged */
-RS_TARGET RS_INLINE int wgrad_merge(int mw, __m256 acc[MR][2], __m256 stk[][MR][2], int bits,
-                                    int l)
+/* acc = stk[l] + acc for l = 0, 1, .. while bit l of s is set: shard s
+ * (its sum in acc) merged with the counter's full levels, left (earlier
+ * shards) plus right; returns the level acc belongs to */
+RS_TARGET RS_INLINE int wgrad_merge(int mw, __m256 acc[MR][2], __m256 stk[][MR][2], int s)
 {
-    for (; (bits >> l) & 1; l++) {
+    int l = 0;
+    for (; (s >> l) & 1; l++) {   /* left (earlier shards) + right */
 #pragma GCC unroll 6
         for (int o = 0; o < mw; o++) {
             acc[o][0] = _mm256_add_ps(stk[l][o][0], acc[o][0]);
@@ -326,7 +326,7 @@ RS_TARGET RS_INLINE void wgrad_tile(int mw, const float *dp, const float *xp, co
     for (int s = 0; s + 1 < ns; s++) {
         __m256 acc[MR][2];
         wgrad_shard(mw, acc, xp, dp, off[s], off[s + 1]);
-        const int l = wgrad_merge(mw, acc, stk, s, 0);
+        const int l = wgrad_merge(mw, acc, stk, s);
 #pragma GCC unroll 6
         for (int o = 0; o < mw; o++) {
             stk[l][o][0] = acc[o][0];
@@ -338,7 +338,7 @@ RS_TARGET RS_INLINE void wgrad_tile(int mw, const float *dp, const float *xp, co
      * first (one level when ns is a power of two) */
     if (ns > 0) {
         wgrad_shard(mw, res, xp, dp, off[ns - 1], off[ns]);
-        int l = wgrad_merge(mw, res, stk, ns - 1, 0);
+        int l = wgrad_merge(mw, res, stk, ns - 1);
         for (l++; l < MAX_LEVELS; l++) {
             if (!((ns >> l) & 1)) continue;
 #pragma GCC unroll 6
