@@ -1,8 +1,8 @@
 /* bench_step.c - one training step of dett on one core, against the BLAS
  * limit and (through bench/step.sh) against PyTorch.
  *
- *   bench_step [--case a|b|c|all] [--seconds S] [--bits] [--kernels-only] [--gemms]
- *              [--wall] [--im2col]
+ *   bench_step [--case a|b|c|all] [--seconds S] [--bits] [--kernels-only] [--loop M]
+ *              [--gemms] [--wall] [--im2col]
  *
  * Cases (cross-entropy, SGD lr 0.01 momentum 0.9 wd 0, 2 classes):
  *   a  MLP 20-64-64-2, batch 64
@@ -30,7 +30,8 @@
  * --bits prints instead an FNV-1a hash of the parameters after 5 kernel
  * steps and after one short train_job (M = 1 and 8) per case, for comparing
  * runs in two environments bit for bit.
- * --kernels-only measures the kernel step alone (for profiling); --gemms
+ * --kernels-only measures the kernel step alone (for profiling); --loop M
+ * measures only the train_job loop at M micro-shards (for profiling); --gemms
  * prints each GEMM of the BLAS limit. --im2col runs the convolutions on the
  * im2col + sgemm path in a build with oneDNN (kernels/conv_dnnl.h); the
  * first line says which path the convolutions take ("conv=").
@@ -426,7 +427,7 @@ static uint64_t fnv1a(const float *p, size_t n)
 }
 
 static int run_case(const bench_case *bc, double seconds, int bits, int konly,
-                    int verbose)
+                    int loop_m, int verbose)
 {
     const int d = bc->C * bc->H * bc->W;
     /* enough rows for about `seconds` of train_job steps, at least 40 steps */
@@ -438,6 +439,15 @@ static int run_case(const bench_case *bc, double seconds, int bits, int konly,
     int rc = -1;
     if (!x || !y) goto out;
     fill_data(x, y, n, d, 3);
+    if (loop_m > 0) {   /* the loop alone */
+        double t = train_job_step(bc, x, y, n, loop_m, NULL);
+        if (t >= 0) {
+            printf("case=%s what=train_job M=%d ms_per_step=%.4f samples_per_s=%.0f\n",
+                   bc->name, loop_m, 1e3 * t, bc->B / t);
+            rc = 0;
+        }
+        goto out;
+    }
     if (kstep_init(&k, bc, x, y)) { kstep_free(&k); goto out; }
     if (bits) {
         for (int i = 0; i < 5; i++) kernel_step(&k);
@@ -510,18 +520,19 @@ int main(int argc, char **argv)
 {
     const char *which = "all";
     double seconds = 2.0;
-    int bits = 0, konly = 0, verbose = 0;
+    int bits = 0, konly = 0, verbose = 0, loop_m = 0;
     MPI_Init(&argc, &argv);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--case") && i + 1 < argc) which = argv[++i];
         else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = atof(argv[++i]);
         else if (!strcmp(argv[i], "--bits")) bits = 1;
         else if (!strcmp(argv[i], "--kernels-only")) konly = 1;
+        else if (!strcmp(argv[i], "--loop") && i + 1 < argc) loop_m = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--gemms")) verbose = 1;
         else if (!strcmp(argv[i], "--wall")) bench_clock = CLOCK_MONOTONIC;
         else if (!strcmp(argv[i], "--im2col")) force_im2col = 1;
         else {
-            fprintf(stderr, "usage: bench_step [--case a|b|c|all] [--seconds S] [--bits] [--kernels-only] [--gemms] [--wall] [--im2col]\n");
+            fprintf(stderr, "usage: bench_step [--case a|b|c|all] [--seconds S] [--bits] [--kernels-only] [--loop M] [--gemms] [--wall] [--im2col]\n");
             MPI_Finalize();
             return 2;
         }
@@ -536,7 +547,7 @@ int main(int argc, char **argv)
     int rc = 0;
     for (size_t c = 0; c < sizeof CASES / sizeof CASES[0]; c++)
         if (!strcmp(which, "all") || !strcmp(which, CASES[c].name))
-            rc |= run_case(&CASES[c], seconds, bits, konly, verbose);
+            rc |= run_case(&CASES[c], seconds, bits, konly, loop_m, verbose);
     MPI_Finalize();
     return rc ? 1 : 0;
 }

@@ -264,69 +264,96 @@ RS_TARGET static void rows_avx(int m, int n, int k, const float *a, size_t lda,
     }
 }
 
-/* a 6 x 16 tile of the weight gradient from packed operands: dp [rows][6]
- * (dout's o-values of the tile), xp [rows][16] (in's columns of the tile,
- * 64-byte aligned), both zero-padded. Per shard one fma chain per lane in
- * registers from +0, shards combined by a binary counter of tiles (level l
- * of the stack is full when bit l of the shards done is set, so shard s
- * merges as many levels as s has trailing one bits, with no flag array to
- * clear per tile: 10-15 % faster on small layers); mo x nc of it written
- * once. G's rows are prefetched at the start, so that the accumulate's
- * loads (G is bigger than L2) overlap the tile's fmas. */
-RS_TARGET static void wgrad_tile(const float *dp, const float *xp, const int *off, int ns,
-                                 float *g, size_t ldg, int mo, int nc, int accumulate)
+/* one shard's rows r0 .. r1 - 1 into a weight-gradient tile of mw
+ * o-values: acc[o] = +0, then one fma chain per lane over the rows in
+ * order (see wgrad_tile; mw a constant after inlining) */
+RS_TARGET RS_INLINE void wgrad_shard(int mw, __m256 acc[MR][2], const float *xp,
+                                     const float *dp, int r0, int r1)
+{
+#pragma GCC unroll 6
+    for (int o = 0; o < mw; o++) acc[o][0] = acc[o][1] = _mm256_setzero_ps();
+    for (int r = r0; r < r1; r++) {
+        const __m256 x0 = _mm256_load_ps(xp + (size_t)r * NR);
+        const __m256 x1 = _mm256_load_ps(xp + (size_t)r * NR + 8);
+        const float *d = dp + (size_t)r * mw;
+#pragma GCC unroll 6
+        for (int o = 0; o < mw; o++) {
+            const __m256 dv = _mm256_broadcast_ss(d + o);
+            acc[o][0] = _mm256_fmadd_ps(dv, x0, acc[o][0]);
+            acc[o][1] = _mm256_fmadd_ps(dv, x1, acc[o][1]);
+        }
+    }
+}
+
+/* acc = stk[l] + acc for l = 0, 1, .. while bit l of s is set: shard s
+ * (its sum in acc) merged with the counter's full levels, left (earlier
+ * shards) plus right; returns the level acc belongs to */
+RS_TARGET RS_INLINE int wgrad_merge(int mw, __m256 acc[MR][2], __m256 stk[][MR][2], int s)
+{
+    int l = 0;
+    for (; (s >> l) & 1; l++) {   /* left (earlier shards) + right */
+#pragma GCC unroll 6
+        for (int o = 0; o < mw; o++) {
+            acc[o][0] = _mm256_add_ps(stk[l][o][0], acc[o][0]);
+            acc[o][1] = _mm256_add_ps(stk[l][o][1], acc[o][1]);
+        }
+    }
+    return l;
+}
+
+/* an mw x 16 tile of the weight gradient from packed operands: dp
+ * [rows][mw] (dout's o-values of the tile), xp [rows][16] (in's columns of
+ * the tile, 64-byte aligned), both zero-padded. Per shard one fma chain
+ * per lane in registers from +0, shards combined by a binary counter of
+ * tiles (level l of the stack is full when bit l of the shards done is
+ * set, so shard s merges as many levels as s has trailing one bits, with
+ * no flag array to clear per tile: 10-15 % faster on small layers); mo x
+ * nc of it written once. The last shard's sum is not pushed: its level is
+ * the lowest set bit of ns, the root's first term, so the root starts from
+ * it in registers and adds the higher full levels. G's rows are prefetched
+ * at the start, so that the accumulate's loads (G is bigger than L2)
+ * overlap the tile's fmas. Inlined into wgrad_tile6 and wgrad_tile4, so
+ * that mw is a constant and acc, res stay in registers. */
+RS_TARGET RS_INLINE void wgrad_tile(int mw, const float *dp, const float *xp, const int *off,
+                                    int ns, float *g, size_t ldg, int mo, int nc, int accumulate)
 {
     __m256 stk[MAX_LEVELS][MR][2];
-    __m256 acc[MR][2];
+    __m256 res[MR][2];
     for (int o = 0; o < mo; o++) {
         _mm_prefetch((const char *)(g + (size_t)o * ldg), _MM_HINT_T0);
         _mm_prefetch((const char *)(g + (size_t)o * ldg + nc - 1), _MM_HINT_T0);
     }
-    for (int s = 0; s < ns; s++) {
+    for (int s = 0; s + 1 < ns; s++) {
+        __m256 acc[MR][2];
+        wgrad_shard(mw, acc, xp, dp, off[s], off[s + 1]);
+        const int l = wgrad_merge(mw, acc, stk, s);
 #pragma GCC unroll 6
-        for (int o = 0; o < MR; o++) acc[o][0] = acc[o][1] = _mm256_setzero_ps();
-        const int r1 = off[s + 1];
-        for (int r = off[s]; r < r1; r++) {
-            const __m256 x0 = _mm256_load_ps(xp + (size_t)r * NR);
-            const __m256 x1 = _mm256_load_ps(xp + (size_t)r * NR + 8);
-            const float *d = dp + (size_t)r * MR;
-#pragma GCC unroll 6
-            for (int o = 0; o < MR; o++) {
-                const __m256 dv = _mm256_broadcast_ss(d + o);
-                acc[o][0] = _mm256_fmadd_ps(dv, x0, acc[o][0]);
-                acc[o][1] = _mm256_fmadd_ps(dv, x1, acc[o][1]);
-            }
-        }
-        int l = 0;
-        for (; (s >> l) & 1; l++) {   /* left (earlier shards) + right */
-#pragma GCC unroll 6
-            for (int o = 0; o < MR; o++) {
-                acc[o][0] = _mm256_add_ps(stk[l][o][0], acc[o][0]);
-                acc[o][1] = _mm256_add_ps(stk[l][o][1], acc[o][1]);
-            }
-        }
-#pragma GCC unroll 6
-        for (int o = 0; o < MR; o++) {
+        for (int o = 0; o < mw; o++) {
             stk[l][o][0] = acc[o][0];
             stk[l][o][1] = acc[o][1];
         }
     }
-    /* the root: one level when ns is a power of two (res, not acc, so that
-     * acc stays in registers in the loop above); the full levels are the
-     * set bits of ns. Not unrolled (10-15 % slower on 64 x 20 -> 64). */
-    __m256 res[MR][2];
-    int have = 0;
-    for (int l = 0; l < MAX_LEVELS; l++) {
-        if (!((ns >> l) & 1)) continue;
-        for (int o = 0; o < MR; o++) {
-            res[o][0] = have ? _mm256_add_ps(stk[l][o][0], res[o][0]) : stk[l][o][0];
-            res[o][1] = have ? _mm256_add_ps(stk[l][o][1], res[o][1]) : stk[l][o][1];
+    /* the last shard, merged as it would be pushed (to level l, the lowest
+     * set bit of ns), then the root: the higher set bits of ns, smallest
+     * first (one level when ns is a power of two) */
+    if (ns > 0) {
+        wgrad_shard(mw, res, xp, dp, off[ns - 1], off[ns]);
+        int l = wgrad_merge(mw, res, stk, ns - 1);
+        for (l++; l < MAX_LEVELS; l++) {
+            if (!((ns >> l) & 1)) continue;
+#pragma GCC unroll 6
+            for (int o = 0; o < mw; o++) {
+                res[o][0] = _mm256_add_ps(stk[l][o][0], res[o][0]);
+                res[o][1] = _mm256_add_ps(stk[l][o][1], res[o][1]);
+            }
         }
-        have = 1;
+    } else {
+#pragma GCC unroll 6
+        for (int o = 0; o < mw; o++) res[o][0] = res[o][1] = _mm256_setzero_ps();
     }
-    if (!have)
-        for (int o = 0; o < MR; o++) res[o][0] = res[o][1] = _mm256_setzero_ps();
-    for (int o = 0; o < mo; o++) {
+#pragma GCC unroll 6
+    for (int o = 0; o < mw; o++) {
+        if (o >= mo) break;
         float *gr = g + (size_t)o * ldg;
         if (nc == NR) {
             __m256 v0 = res[o][0], v1 = res[o][1];
@@ -345,9 +372,30 @@ RS_TARGET static void wgrad_tile(const float *dp, const float *xp, const int *of
     }
 }
 
+/* the tile of 6 o-values (12 accumulators, 2 x-loads and 6 broadcasts per
+ * 12 fmas): one shard, long chains */
+RS_TARGET static void wgrad_tile6(const float *dp, const float *xp, const int *off, int ns,
+                                  float *g, size_t ldg, int mo, int nc, int accumulate)
+{
+    wgrad_tile(6, dp, xp, off, ns, g, ldg, mo, nc, accumulate);
+}
+
+/* the tile of 4 o-values (8 accumulators), for short shards: a shard's
+ * push costs one vector store per accumulator, and on Zen 3 the 12 stores
+ * of the 6-row tile after each 16-row shard cost more than the larger
+ * tile saves in broadcasts (128 x 784 -> 512 in 8 shards: 1.09-1.17x the
+ * 6-row tile; in 1 shard 0.95x, in 2 0.95-1.02x, in 4 1.03-1.05x) */
+RS_TARGET static void wgrad_tile4(const float *dp, const float *xp, const int *off, int ns,
+                                  float *g, size_t ldg, int mo, int nc, int accumulate)
+{
+    wgrad_tile(4, dp, xp, off, ns, g, ldg, mo, nc, accumulate);
+}
+
 /* rsgemm_wgrad_tree on AVX2: in packed once into blocks of 16 columns (full
- * blocks with two vector copies per row); per block of 6 o-values, dout's
- * values packed (3 KB for 128 rows, in L1 across the column blocks) and the
+ * blocks with two vector copies per row); per block of 6 o-values (4 when
+ * the shards average 32 rows or fewer and in has 32 or more columns:
+ * wgrad_tile4), dout's values
+ * packed (3 KB for 128 rows, in L1 across the column blocks) and the
  * tiles computed along G's rows (so G is read and written in 6 sequential
  * streams). Grouping several o-blocks per pass over in (so that a column
  * block of in is reused from L1) measured no faster and slower on narrow
@@ -373,19 +421,24 @@ RS_TARGET static void wgrad_avx(int no, int ni, const float *dout, size_t ldo, c
                 for (int jj = nc; jj < NR; jj++) x[jj] = 0.0f;
             }
     }
-    for (int o0 = 0; o0 < no; o0 += MR) {
-        const int mo = no - o0 < MR ? no - o0 : MR;
+    const int mw = ns >= 2 && rows <= 32 * ns && ni >= 2 * NR ? 4 : MR;
+    for (int o0 = 0; o0 < no; o0 += mw) {
+        const int mo = no - o0 < mw ? no - o0 : mw;
         for (int r = 0; r < rows; r++) {
             const float *src = dout + (size_t)r * ldo + o0;
-            float *d = dp + (size_t)r * MR;
+            float *d = dp + (size_t)r * mw;
             int t = 0;
             for (; t < mo; t++) d[t] = src[t];
-            for (; t < MR; t++) d[t] = 0.0f;
+            for (; t < mw; t++) d[t] = 0.0f;
         }
         for (int ib = 0; ib < nib; ib++) {
             const int i0 = ib * NR, nc = ni - i0 < NR ? ni - i0 : NR;
-            wgrad_tile(dp, xp + (size_t)ib * rows * NR, off, ns, g + (size_t)o0 * ldg + i0, ldg,
-                       mo, nc, accumulate);
+            float *gt = g + (size_t)o0 * ldg + i0;
+            const float *x = xp + (size_t)ib * rows * NR;
+            if (mw == 4)
+                wgrad_tile4(dp, x, off, ns, gt, ldg, mo, nc, accumulate);
+            else
+                wgrad_tile6(dp, x, off, ns, gt, ldg, mo, nc, accumulate);
         }
     }
 }

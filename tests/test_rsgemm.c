@@ -13,7 +13,10 @@
  *     calling it on ns / K consecutive shards, their results summed by the
  *     same tree over ranks, give those bits too; accumulate adds the tree
  *     sum onto G; for ns = 3, 5, 6, 7, 11, 13 the leftover partial sums are
- *     added from the smallest up, as the header says. */
+ *     added from the smallest up, as the header says. The shapes reach both
+ *     SIMD tiles (6 o-values; 4 for short shards and 32 or more columns),
+ *     every o- and column tail of each, and last shards with and without
+ *     rows (the last shard's sum goes to the root from registers). */
 #include "check.h"
 #include "rng.h"
 #include "rsgemm.h"
@@ -280,6 +283,10 @@ int main(void)
         { 1, 1, 1 }, { 5, 3, 1 }, { 5, 1, 3 }, { 7, 17, 13 }, { 13, 13, 17 }, { 6, 16, 16 },
         { 12, 32, 48 }, { 64, 20, 64 }, { 64, 64, 2 }, { 33, 588, 16 }, { 16, 588, 64 },
         { 9, 784, 512 }, { 3, 2, 6 }, { 40, 100, 3 },
+        /* k past one and two k-blocks of the SIMD path (the partial stored
+         * in C and reloaded must be the chain's own float), with row and
+         * column tails */
+        { 7, 515, 19 }, { 11, 300, 33 }, { 5, 40, 300 }, { 13, 257, 6 },
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         check_rows(rows[i][0], rows[i][1], rows[i][2]);
@@ -299,8 +306,11 @@ int main(void)
     static const int h8s[8] = { 3, 3, 2, 2, 2, 0, 0, 0 };
     static const int h16[16] = { 9, 8, 8, 8, 8, 8, 8, 8, 1, 0, 2, 3, 8, 8, 8, 7 };
     static const int h16z[16] = { 0 };
+    /* o-counts of every remainder modulo the 6- and 4-row tiles, columns
+     * below and above the 4-row tile's 32 */
     static const int dims[][2] = { { 1, 1 }, { 5, 3 }, { 17, 13 }, { 6, 16 }, { 64, 20 },
-                                   { 2, 64 }, { 16, 588 }, { 64, 64 } };
+                                   { 2, 64 }, { 16, 588 }, { 64, 64 }, { 5, 33 }, { 7, 48 },
+                                   { 3, 40 }, { 9, 31 } };
     for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
         const int no = dims[i][0], ni = dims[i][1];
         check_wgrad(no, ni, h1, 1);
