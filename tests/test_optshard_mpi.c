@@ -2,7 +2,8 @@
  * under mpiexec -n K: after several steps of SGD with momentum and weight
  * decay and of AdamW, the parameters are bit-identical to a serial
  * reference (the balanced tree over all M micro-shards' gradients, then
- * optim_step over all n parameters), sharded and unsharded
+ * optim_step over all n parameters, in its plain reference loops: the
+ * vectorized SGD and AdamW loops match them), sharded and unsharded
  * (DETT_SHARDED_OPT=0), for sizes not divisible by K (uneven chunks),
  * sizes beyond one exchange piece, and a single parameter (empty chunks).
  * The whole state gathered for a checkpoint (optshard_full) equals the
@@ -63,6 +64,7 @@ static void run_case(optim_cfg cfg, size_t n, int sharded_env, int r, int K)
     float *g = malloc(sizeof(float) * M * n), *all = malloc(sizeof(float) * M * n);
     for (size_t i = 0; i < n; i++) p[i] = pref[i] = rng_normal(seed, 999, i);
     optim *ref = optim_new(cfg, n);
+    ref->ref = 1;   /* the plain loops: the vectorized ones must give their bits */
     optshard os;
     if (sharded_env) unsetenv("DETT_SHARDED_OPT");
     else setenv("DETT_SHARDED_OPT", "0", 1);
