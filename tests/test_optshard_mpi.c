@@ -3,9 +3,10 @@
  * decay and of AdamW, the parameters are bit-identical to a serial
  * reference (the balanced tree over all M micro-shards' gradients, then
  * optim_step over all n parameters, in its plain reference loops: the
- * vectorized SGD and AdamW loops match them), sharded and unsharded
- * (DETT_SHARDED_OPT=0), for sizes not divisible by K (uneven chunks),
- * sizes beyond one exchange piece, and a single parameter (empty chunks).
+ * vectorized SGD and AdamW loops match them), sharded (with both forms of
+ * the reduce-scatter) and unsharded (DETT_SHARDED_OPT=0), for sizes not
+ * divisible by K (uneven chunks), sizes beyond one exchange piece, and a
+ * single parameter (empty chunks).
  * The whole state gathered for a checkpoint (optshard_full) equals the
  * reference's, and a state restored from it (optshard_blank, _take)
  * continues with the same bits. */
@@ -28,12 +29,32 @@ static float grad_of(int t, int s, size_t i, uint64_t seed)
     return rng_normal(seed, (uint64_t)(t * M + s), i) * (1.0f + (float)(i % 7) * 300.0f);
 }
 
+/* every shard's gradient of every step for n parameters, drawn once per
+ * (n, seed) and kept (the draws are most of the test's time); n = 0 frees */
+static const float *all_grads(size_t n, uint64_t seed)
+{
+    static float *cache;
+    static size_t cn;
+    static uint64_t cseed;
+    if (cache && cn == n && cseed == seed) return cache;
+    free(cache);
+    cache = NULL;
+    if (n == 0) return NULL;
+    cache = malloc(sizeof(float) * STEPS * M * n);
+    cn = n;
+    cseed = seed;
+    for (int t = 0; t < STEPS; t++)
+        for (int s = 0; s < M; s++)
+            for (size_t i = 0; i < n; i++)
+                cache[((size_t)t * M + s) * n + i] = grad_of(t, s, i, seed);
+    return cache;
+}
+
 /* this rank's partial of step t (the tree over its aligned M / K shards)
  * into g, and the tree over all M shards (the reference) into all */
 static void step_grads(int t, int r, int K, size_t n, uint64_t seed, float *g, float *all)
 {
-    for (int s = 0; s < M; s++)
-        for (size_t i = 0; i < n; i++) all[(size_t)s * n + i] = grad_of(t, s, i, seed);
+    memcpy(all, all_grads(n, seed) + (size_t)t * M * n, sizeof(float) * M * n);
     memcpy(g, all + (size_t)r * (M / K) * n, sizeof(float) * (M / K) * n);
     tree_sum_f(g, M / K, n);
     tree_sum_f(all, M, n);
@@ -114,30 +135,40 @@ int main(int argc, char **argv)
     sgd.lr = 0.05f;
     sgd.wd = 1e-3f;
     adamw.wd = 1e-2f;
+    /* sharded with either form of the reduce-scatter (allreduce.h), then
+     * unsharded */
+    const char *forms[] = { "pairs", "scatter" };
     for (int k = 0; k < 5; k++)
-        for (int sh = 1; sh >= 0; sh--) {
-            run_case(sgd, sizes[k], sh, r, K);
-            run_case(adamw, sizes[k], sh, r, K);
+        for (int f = 0; f < 3; f++) {
+            if (f < 2) setenv("DETT_ALLREDUCE", forms[f], 1);
+            else unsetenv("DETT_ALLREDUCE");
+            run_case(sgd, sizes[k], f < 2, r, K);
+            run_case(adamw, sizes[k], f < 2, r, K);
         }
-    /* the reduce-scatter alone: each rank's chunk is the allreduce's */
-    for (int k = 0; k < 5; k++) {
-        size_t n = sizes[k], lo, hi;
+    unsetenv("DETT_ALLREDUCE");
+    /* the reduce-scatter alone, both forms: each rank's chunk is the
+     * allreduce's */
+    for (int k = 0; k < 10; k++) {
+        size_t n = sizes[k % 5], lo, hi;
         dar d;
         dett_err e = { "" };
         float *g = malloc(sizeof(float) * M * n), *all = malloc(sizeof(float) * M * n);
         float *h = malloc(sizeof(float) * n);
         step_grads(0, r, K, n, 5, g, all);
         memcpy(h, g, sizeof(float) * n);
-        EXPECT(dar_init(&d, MPI_COMM_WORLD, n, DAR_AUTO, &e) == 0, "dar_init: %s", e.msg);
+        EXPECT(dar_init(&d, MPI_COMM_WORLD, n, k < 5 ? DAR_PAIRS : DAR_SCATTER, &e) == 0,
+               "dar_init: %s", e.msg);
         dar_chunk(&d, r, &lo, &hi);
         EXPECT(hi - lo == (size_t)(r + 1) * n / K - (size_t)r * n / K, "chunk of rank %d", r);
         EXPECT(dar_reduce_scatter(&d, g, &e) == 0, "dar_reduce_scatter: %s", e.msg);
         EXPECT(dar_allreduce(&d, h, &e) == 0, "dar_allreduce: %s", e.msg);
-        same(g + lo, all + lo, hi - lo, "reduce-scatter vs tree", n, "-", K, 1);
-        same(g + lo, h + lo, hi - lo, "reduce-scatter vs allreduce", n, "-", K, 1);
+        const char *form = k < 5 ? "pairs" : "scatter";
+        same(g + lo, all + lo, hi - lo, "reduce-scatter vs tree", n, form, K, 1);
+        same(g + lo, h + lo, hi - lo, "reduce-scatter vs allreduce", n, form, K, 1);
         dar_free(&d);
         free(g); free(all); free(h);
     }
+    all_grads(0, 0);
     int fails = TEST_END(), any;
     MPI_Allreduce(&fails, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     MPI_Finalize();
