@@ -138,10 +138,6 @@ int dar_init(dar *d, MPI_Comm comm, size_t n, dar_algo algo, dett_err *e)
     if (d->algo == DAR_SCATTER && n <= DAR_SMALL) seg = n * (size_t)d->size;   /* K whole partials */
     d->recv = malloc(sizeof(float) * (seg + (size_t)d->size));
     CHECK_ALLOC(e, d->recv);
-    if (d->algo == DAR_PAIRS && d->size == 2) {   /* MPI_Reduce_scatter's chunk */
-        d->chunk = malloc(sizeof(float) * ((size_t)d->count[d->rank] + 1));
-        CHECK_ALLOC(e, d->chunk);
-    }
     if (d->algo == DAR_PAIRS) {
         while ((1 << d->rounds) < d->size) d->rounds++;
         d->pair = malloc(sizeof(MPI_Comm) * (size_t)(d->rounds + 1));
@@ -160,10 +156,9 @@ fail:
 void dar_free(dar *d)
 {
     free(d->recv);
-    free(d->chunk);
     free(d->count);
     free(d->displ);
-    d->recv = d->chunk = NULL;
+    d->recv = NULL;
     d->count = d->displ = NULL;
     if (d->pair)
         for (int j = 0; j < d->rounds; j++)
@@ -244,21 +239,22 @@ void dar_chunk(const dar *d, int rank, size_t *lo, size_t *hi)
     *hi = *lo + (size_t)d->count[rank];
 }
 
-/* two ranks, pairs: each element is one addition (see below) */
+/* two ranks, pairs: each element is one addition (see below); in place,
+ * the result is at the start of buf, moved to the chunk's place */
 static int reduce_scatter_two(dar *d, float *buf, dett_err *e)
 {
-    CHECK_MPI(e, MPI_Reduce_scatter(buf, d->chunk, d->count, MPI_FLOAT, MPI_SUM, d->comm));
-    memcpy(buf + d->displ[d->rank], d->chunk, sizeof(float) * (size_t)d->count[d->rank]);
+    CHECK_MPI(e, MPI_Reduce_scatter(MPI_IN_PLACE, buf, d->count, MPI_FLOAT, MPI_SUM, d->comm));
+    if (d->displ[d->rank])
+        memmove(buf + d->displ[d->rank], buf, sizeof(float) * (size_t)d->count[d->rank]);
     return 0;
 fail:
     return -1;
 }
 
 /* Two ranks in the pair form: the library's MPI_Reduce_scatter (a sum of
- * two values is the same bits in either order) into d->chunk, then into
- * place. Otherwise the own chunk in pieces of at most S floats: for piece
- * offset o (in chunk coordinates), K - 1 rounds of MPI_Sendrecv with
- * partner rank ^ step send
+ * two values is the same bits in either order), in place. Otherwise the
+ * own chunk in pieces of at most S floats: for piece offset o (in chunk
+ * coordinates), K - 1 rounds of MPI_Sendrecv with partner rank ^ step send
  * the partner's piece and receive this rank's piece of the partner's
  * partial; then the balanced tree over rank index sums the K pieces in
  * place (as dar_segment). Every rank runs the same number of pieces (the
@@ -267,7 +263,7 @@ int dar_reduce_scatter(dar *d, float *buf, dett_err *e)
 {
     const int K = d->size, r = d->rank;
     if (K == 1) return 0;
-    if (d->chunk) return reduce_scatter_two(d, buf, e);
+    if (d->algo == DAR_PAIRS && K == 2) return reduce_scatter_two(d, buf, e);
     const size_t S = DAR_SEGMENT / (size_t)K > 0 ? DAR_SEGMENT / (size_t)K : 1;
     size_t most = 0;   /* the largest chunk */
     for (int j = 0; j < K; j++)

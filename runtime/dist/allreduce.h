@@ -70,12 +70,12 @@ typedef struct {
     int rank, size;
     size_t n;
     dar_algo algo;       /* DAR_SCATTER or DAR_PAIRS, chosen at init */
-    float *recv;         /* DAR_SCATTER: chunk `rank` of every partial for one
-                            segment, or every whole partial for small buffers */
+    float *recv;         /* chunk `rank` of every partial for one segment (or
+                            piece: dar_reduce_scatter), or every whole partial
+                            for small buffers (DAR_SCATTER) */
     MPI_Comm *pair;      /* DAR_PAIRS: log2(size) two-rank communicators */
     int rounds;
     int *count, *displ;  /* [size] the sharded form's chunks of the whole buffer */
-    float *chunk;        /* DAR_PAIRS at 2 ranks: MPI_Reduce_scatter's result */
 } dar;
 
 /* Collective over comm. algo DAR_AUTO picks DAR_PAIRS for 2 ranks and at
@@ -94,7 +94,7 @@ int dar_allreduce(dar *d, float *buf, dett_err *e);
  * rank index as dar_allreduce (bit-identical to it whatever d->algo: the
  * pairwise exchange in pieces of DAR_SEGMENT / K floats per peer, or, in
  * the pair form at 2 ranks, MPI_Reduce_scatter, one addition per element);
- * the rest of buf is left as it was. dar_allgather then copies every
+ * the rest of buf is clobbered. dar_allgather then copies every
  * rank's chunk of buf to every rank. Both collective over the group; at
  * K = 1 both do nothing. Reduce-scatter, a step on the own chunk, allgather
  * moves the same bytes as dar_allreduce and does 1/K of the step's work. */
