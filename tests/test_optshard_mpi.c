@@ -106,7 +106,7 @@ static void run_case(optim_cfg cfg, size_t n, int sharded_env, int r, int K)
             if (ref->v) same(full->v, ref->v, n, "state v", n, name, K, os.sharded);
             optshard back;
             EXPECT(optshard_init(&back, MPI_COMM_WORLD, cfg, n, &e) == 0, "init: %s", e.msg);
-            optim *blank = optshard_blank(&back);
+            optim *blank = optshard_blank(&back, &e);
             EXPECT(blank && blank->n == n, "optshard_blank");
             blank->t = full->t;
             memcpy(blank->m, full->m, sizeof(float) * n);

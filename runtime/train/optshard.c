@@ -70,12 +70,25 @@ static int gather_state(optshard *s, const float *mine, float *all, dett_err *e)
     return dar_allgather(&s->red, all, e);
 }
 
+/* 1 if every rank of the group has ok set, 0 if one has not, -1 on an MPI
+ * failure (e set) */
+static int all_ok(optshard *s, int ok, dett_err *e)
+{
+    int all = 0;
+    CHECK_MPI(e, MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, s->red.comm));
+    return all;
+fail:
+    return -1;
+}
+
 optim *optshard_full(optshard *s, dett_err *e)
 {
     if (!s->sharded) return s->opt;
     optim *full = optim_new(s->opt->cfg, s->n);
-    if (!full) {
-        dett_fail(e, "out of memory (the optimiser's state for a checkpoint)");
+    int all = all_ok(s, full != NULL, e);   /* nobody enters the gather alone */
+    if (all != 1) {
+        if (all == 0) dett_fail(e, "out of memory (the optimiser's state for a checkpoint)");
+        optim_free(full);
         return NULL;
     }
     full->t = s->opt->t;
@@ -93,9 +106,16 @@ void optshard_done(optshard *s, optim *full)
     if (full != s->opt) optim_free(full);
 }
 
-optim *optshard_blank(optshard *s)
+optim *optshard_blank(optshard *s, dett_err *e)
 {
-    return s->sharded ? optim_new(s->opt->cfg, s->n) : s->opt;
+    optim *full = s->sharded ? optim_new(s->opt->cfg, s->n) : s->opt;
+    int all = all_ok(s, full != NULL, e);   /* the restore that follows is collective */
+    if (all != 1) {
+        if (all == 0) dett_fail(e, "out of memory (the optimiser's state of a checkpoint)");
+        if (full != s->opt) optim_free(full);
+        return NULL;
+    }
+    return full;
 }
 
 void optshard_take(optshard *s, optim *full)

@@ -43,13 +43,15 @@ int optshard_step(optshard *s, float *params, float *grad, dett_err *e);
 /* the whole optimiser state (n parameters, the step count) on every rank:
  * s->opt itself when not sharded, else a new optim gathered from every
  * rank's chunk. Release it with optshard_done. Collective. NULL on
- * failure, with e set. */
+ * failure (on every rank when one has no memory), with e set. */
 optim *optshard_full(optshard *s, dett_err *e);
 void optshard_done(optshard *s, optim *full);
 /* an optim of n parameters to restore a checkpoint into (s->opt when not
  * sharded), then optshard_take copies this rank's chunk of it and its step
- * count into s and releases it. Not collective. NULL: no memory. */
-optim *optshard_blank(optshard *s);
+ * count into s and releases it (optshard_done releases it unused).
+ * Collective (the ranks agree on the allocation); NULL with e set when a
+ * rank has no memory. */
+optim *optshard_blank(optshard *s, dett_err *e);
 void optshard_take(optshard *s, optim *full);
 
 #endif

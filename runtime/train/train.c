@@ -293,11 +293,10 @@ unsigned train_select(train_result *res, int ep, const int64_t *val_count, int C
 static int ckpt_restore(const train_inputs *in, train_state *ck, optshard *os, optshard *pos,
                         dett_err *e)
 {
-    ck->opt = optshard_blank(os);
-    ck->popt = pos ? optshard_blank(pos) : NULL;
+    ck->opt = optshard_blank(os, e);
+    ck->popt = ck->opt && pos ? optshard_blank(pos, e) : NULL;
     int got = -1;
-    if (!ck->opt || (pos && !ck->popt)) dett_fail(e, "out of memory (checkpoint)");
-    else got = in->ckpt_load(in->ckpt_ctx, ck, e);
+    if (ck->opt && (!pos || ck->popt)) got = in->ckpt_load(in->ckpt_ctx, ck, e);
     if (got == 1) {
         optshard_take(os, ck->opt);
         if (pos) optshard_take(pos, ck->popt);
