@@ -239,23 +239,9 @@ void dar_chunk(const dar *d, int rank, size_t *lo, size_t *hi)
     *hi = *lo + (size_t)d->count[rank];
 }
 
-/* two ranks, pairs: each element is one addition (see below); in place,
- * the result is at the start of buf, moved to the chunk's place */
-static int reduce_scatter_two(dar *d, float *buf, dett_err *e)
-{
-    CHECK_MPI(e, MPI_Reduce_scatter(MPI_IN_PLACE, buf, d->count, MPI_FLOAT, MPI_SUM, d->comm));
-    if (d->displ[d->rank])
-        memmove(buf + d->displ[d->rank], buf, sizeof(float) * (size_t)d->count[d->rank]);
-    return 0;
-fail:
-    return -1;
-}
-
-/* Two ranks in the pair form: the library's MPI_Reduce_scatter (a sum of
- * two values is the same bits in either order), in place. Otherwise the
- * own chunk in pieces of at most S floats: for piece offset o (in chunk
- * coordinates), K - 1 rounds of MPI_Sendrecv with partner rank ^ step send
- * the partner's piece and receive this rank's piece of the partner's
+/* The own chunk in pieces of at most S floats: for piece offset o (in
+ * chunk coordinates), K - 1 rounds of MPI_Sendrecv with partner rank ^ step
+ * send the partner's piece and receive this rank's piece of the partner's
  * partial; then the balanced tree over rank index sums the K pieces in
  * place (as dar_segment). Every rank runs the same number of pieces (the
  * largest chunk's), a piece past a chunk's end being empty. */
@@ -263,7 +249,6 @@ int dar_reduce_scatter(dar *d, float *buf, dett_err *e)
 {
     const int K = d->size, r = d->rank;
     if (K == 1) return 0;
-    if (d->algo == DAR_PAIRS && K == 2) return reduce_scatter_two(d, buf, e);
     const size_t S = DAR_SEGMENT / (size_t)K > 0 ? DAR_SEGMENT / (size_t)K : 1;
     size_t most = 0;   /* the largest chunk */
     for (int j = 0; j < K; j++)
