@@ -27,3 +27,11 @@ add_test(NAME e2e_sched_idle
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_sched_idle.sh $<TARGET_FILE:dett>
                  "${DETT_MPIEXEC_STR}" ${CMAKE_SOURCE_DIR}/tests/grids
          WORKING_DIRECTORY ${DETT_TEST_TMP}/run_idle)
+
+# a checkpoint of a sharded optimiser resumes in a group of another size
+# (tests/e2e_resume_ranks.sh)
+file(MAKE_DIRECTORY ${DETT_TEST_TMP}/run_resume_ranks)
+add_test(NAME e2e_run_resume_ranks
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_resume_ranks.sh $<TARGET_FILE:dett>
+                 "${DETT_MPIEXEC_STR}" ${CMAKE_SOURCE_DIR}/tests/grids
+         WORKING_DIRECTORY ${DETT_TEST_TMP}/run_resume_ranks)

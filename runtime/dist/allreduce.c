@@ -111,6 +111,14 @@ int dar_init(dar *d, MPI_Comm comm, size_t n, dar_algo algo, dett_err *e)
                          d->size);
     d->n = n;
     if (n > INT_MAX) return dett_fail(e, "deterministic allreduce: %zu floats is too many", n);
+    d->count = malloc(sizeof(int) * (size_t)d->size);
+    d->displ = malloc(sizeof(int) * (size_t)d->size);
+    CHECK_ALLOC(e, d->count);
+    CHECK_ALLOC(e, d->displ);
+    for (int j = 0; j < d->size; j++) {   /* chunk j: [j n / K, (j + 1) n / K) */
+        d->displ[j] = (int)((size_t)j * n / (size_t)d->size);
+        d->count[j] = (int)((size_t)(j + 1) * n / (size_t)d->size) - d->displ[j];
+    }
     const char *env = getenv("DETT_ALLREDUCE");   /* same bits either way */
     if (algo == DAR_AUTO && env && *env) {
         if (!strcmp(env, "pairs")) algo = DAR_PAIRS;
@@ -124,6 +132,12 @@ int dar_init(dar *d, MPI_Comm comm, size_t n, dar_algo algo, dett_err *e)
      * cannot make them run different collectives */
     CHECK_MPI(e, MPI_Bcast(&a, 1, MPI_INT, 0, comm));
     d->algo = (dar_algo)a;
+    /* the exchange's pieces: K slots of at most seg / K + 1 floats (also
+     * the sharded form's, dar_reduce_scatter) */
+    size_t seg = n < DAR_SEGMENT ? n : DAR_SEGMENT;
+    if (d->algo == DAR_SCATTER && n <= DAR_SMALL) seg = n * (size_t)d->size;   /* K whole partials */
+    d->recv = malloc(sizeof(float) * (seg + (size_t)d->size));
+    CHECK_ALLOC(e, d->recv);
     if (d->algo == DAR_PAIRS) {
         while ((1 << d->rounds) < d->size) d->rounds++;
         d->pair = malloc(sizeof(MPI_Comm) * (size_t)(d->rounds + 1));
@@ -133,10 +147,6 @@ int dar_init(dar *d, MPI_Comm comm, size_t n, dar_algo algo, dett_err *e)
             CHECK_MPI(e, MPI_Comm_split(comm, d->rank & ~(1 << j), d->rank, &d->pair[j]));
         return 0;
     }
-    size_t seg = n < DAR_SEGMENT ? n : DAR_SEGMENT;
-    if (n <= DAR_SMALL) seg = n * (size_t)d->size;   /* K whole partials */
-    d->recv = malloc(sizeof(float) * (seg + (size_t)d->size));  /* K slots of seg / K + 1 */
-    CHECK_ALLOC(e, d->recv);
     return 0;
 fail:
     dar_free(d);
@@ -146,7 +156,10 @@ fail:
 void dar_free(dar *d)
 {
     free(d->recv);
+    free(d->count);
+    free(d->displ);
     d->recv = NULL;
+    d->count = d->displ = NULL;
     if (d->pair)
         for (int j = 0; j < d->rounds; j++)
             if (d->pair[j] != MPI_COMM_NULL) MPI_Comm_free(&d->pair[j]);
@@ -213,6 +226,63 @@ int dar_allreduce(dar *d, float *buf, dett_err *e)
         size_t n = d->n - off < DAR_SEGMENT ? d->n - off : DAR_SEGMENT;
         if (dar_segment(d, buf + off, n, e)) return -1;
     }
+    return 0;
+fail:
+    return -1;
+}
+
+/* ---- the sharded form ------------------------------------------------------ */
+
+void dar_chunk(const dar *d, int rank, size_t *lo, size_t *hi)
+{
+    *lo = (size_t)d->displ[rank];
+    *hi = *lo + (size_t)d->count[rank];
+}
+
+/* The own chunk in pieces of at most S floats: for piece offset o (in
+ * chunk coordinates), K - 1 rounds of MPI_Sendrecv with partner rank ^ step
+ * send the partner's piece and receive this rank's piece of the partner's
+ * partial; then the balanced tree over rank index sums the K pieces in
+ * place (as dar_segment). Every rank runs the same number of pieces (the
+ * largest chunk's), a piece past a chunk's end being empty. */
+int dar_reduce_scatter(dar *d, float *buf, dett_err *e)
+{
+    const int K = d->size, r = d->rank;
+    if (K == 1) return 0;
+    const size_t S = DAR_SEGMENT / (size_t)K > 0 ? DAR_SEGMENT / (size_t)K : 1;
+    size_t most = 0;   /* the largest chunk */
+    for (int j = 0; j < K; j++)
+        if ((size_t)d->count[j] > most) most = (size_t)d->count[j];
+    float *part[K];
+    for (size_t o = 0; o < most; o += S) {
+        size_t piece[K];   /* chunk j's floats in this piece */
+        for (int j = 0; j < K; j++) {
+            size_t c = (size_t)d->count[j];
+            piece[j] = c <= o ? 0 : c - o < S ? c - o : S;
+        }
+        float *own = buf + d->displ[r] + o;
+        for (int j = 0; j < K; j++) part[j] = j == r ? own : d->recv + (size_t)j * piece[r];
+        for (int step = 1; step < K; step++) {
+            int p = r ^ step;
+            CHECK_MPI(e, MPI_Sendrecv(buf + d->displ[p] + o, (int)piece[p], MPI_FLOAT, p, 1,
+                                      part[p], (int)piece[r], MPI_FLOAT, p, 1, d->comm,
+                                      MPI_STATUS_IGNORE));
+        }
+        for (int stride = 1; stride < K; stride *= 2)
+            for (int i = 0; i + stride < K; i += 2 * stride)
+                vec_acc(part[i], part[i + stride], piece[r]);
+        if (part[0] != own) memcpy(own, part[0], sizeof(float) * piece[r]);
+    }
+    return 0;
+fail:
+    return -1;
+}
+
+int dar_allgather(dar *d, float *buf, dett_err *e)
+{
+    if (d->size == 1) return 0;
+    CHECK_MPI(e, MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, d->count, d->displ,
+                                MPI_FLOAT, d->comm));
     return 0;
 fail:
     return -1;

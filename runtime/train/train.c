@@ -7,6 +7,7 @@
 #include "method.h"
 #include "metrics.h"
 #include "optim.h"
+#include "optshard.h"
 #include "readout.h"
 #include "rng.h"
 #include "rowx.h"
@@ -286,6 +287,44 @@ unsigned train_select(train_result *res, int ep, const int64_t *val_count, int C
     return moved;
 }
 
+/* in->ckpt_load into ck with the whole optimiser states (a sharded one is
+ * restored into a blank of all n parameters, then keeps its chunk): 1
+ * restored, 0 none, -1 failure. Collective (the hook is). */
+static int ckpt_restore(const train_inputs *in, train_state *ck, optshard *os, optshard *pos,
+                        dett_err *e)
+{
+    ck->opt = optshard_blank(os, e);
+    ck->popt = ck->opt && pos ? optshard_blank(pos, e) : NULL;
+    int got = -1;
+    if (ck->opt && (!pos || ck->popt)) got = in->ckpt_load(in->ckpt_ctx, ck, e);
+    if (got == 1) {
+        optshard_take(os, ck->opt);
+        if (pos) optshard_take(pos, ck->popt);
+    } else {
+        if (ck->opt) optshard_done(os, ck->opt);
+        if (ck->popt) optshard_done(pos, ck->popt);
+    }
+    ck->opt = ck->popt = NULL;
+    return got;
+}
+
+/* in->ckpt_save of ck with the whole optimiser states, gathered from the
+ * group's chunks for the call (so every rank calls it whatever the hook
+ * then decides). Collective. */
+static int ckpt_store(const train_inputs *in, train_state *ck, int forced, optshard *os,
+                      optshard *pos, dett_err *e)
+{
+    int rc = -1;
+    ck->opt = optshard_full(os, e);
+    ck->popt = NULL;
+    if (ck->opt && (!pos || (ck->popt = optshard_full(pos, e))))
+        rc = in->ckpt_save(in->ckpt_ctx, ck, forced, e);
+    if (ck->opt) optshard_done(os, ck->opt);
+    if (ck->popt) optshard_done(pos, ck->popt);
+    ck->opt = ck->popt = NULL;
+    return rc;
+}
+
 int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
               const train_inputs *in, model *m, train_result *res, dett_err *e)
 {
@@ -296,8 +335,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     const int F = proj ? proj->n_classes : m->feat_dim;
     step_work st;
     row_source rs;
-    dar red = { 0 }, pred = { 0 };
-    optim *opt = NULL, *popt = NULL;
+    optshard os = { 0 }, pos = { 0 };   /* the model's and the projector's steps */
     double *stats = NULL, tot[2 * DATASET_MAX_GROUPS + 1];
     float q[DATASET_MAX_GROUPS], gw[DATASET_MAX_GROUPS];   /* a group step's state, weights */
     const int nstat = 2 * G + 1;   /* group loss sums, group counts, objective */
@@ -335,21 +373,15 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
     const int64_t steps = rs.sp.steps;
     res->steps = steps;
     res->visits = rs.sp.V;
-    CHECK(dar_init(&red, comm, m->n_trainable, DAR_AUTO, e));
-    opt = optim_new(job->optim, m->n_trainable);
-    CHECK_ALLOC(e, opt);
-    if (proj) {
-        CHECK(dar_init(&pred, comm, proj->n_trainable, DAR_AUTO, e));
-        popt = optim_new(job->optim, proj->n_trainable);
-        CHECK_ALLOC(e, popt);
-    }
+    CHECK(optshard_init(&os, comm, job->optim, m->n_trainable, e));
+    if (proj) CHECK(optshard_init(&pos, comm, job->optim, proj->n_trainable, e));
     stats = calloc((size_t)ns * nstat, sizeof(double));
     CHECK_ALLOC(e, stats);
     for (int g = 0; g < G; g++) q[g] = 1.0f / (float)G;
 
     /* a checkpoint: where to start (epoch ep0, step0 steps done) */
-    train_state ck = { 0, 0, steps, 0.0, m, proj, opt, popt, q, G, res, NULL, 0, NULL, 0 };
-    int got = in && in->ckpt_load ? in->ckpt_load(in->ckpt_ctx, &ck, e) : 0;
+    train_state ck = { 0, 0, steps, 0.0, m, proj, NULL, NULL, q, G, res, NULL, 0, NULL, 0 };
+    const int got = in && in->ckpt_load ? ckpt_restore(in, &ck, &os, proj ? &pos : NULL, e) : 0;
     if (got < 0) goto fail;
     const int ep0 = got ? ck.epoch : 0;
     const int64_t step0 = got ? ck.step : 0;
@@ -405,18 +437,14 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
                          isnan(tot[2 * G]) ? "NaN" : "Inf", ep + 1, (long long)step + 1);
                 goto out;
             }
-            /* allreduce the gradients, update */
-            CHECK(dar_allreduce(&red, grad, e));
-            optim_step(opt, m->params, grad);
-            if (proj) {
-                CHECK(dar_allreduce(&pred, pg, e));
-                optim_step(popt, proj->params, pg);
-            }
+            /* sum the gradients over the group, update (sharded: optshard.h) */
+            CHECK(optshard_step(&os, m->params, grad, e));
+            if (proj) CHECK(optshard_step(&pos, proj->params, pg, e));
             CHECK(readout_update(&ro, e));   /* hook: the readout's allreduce and step */
             if (in && in->on_step) in->on_step(in->hook_ctx);
             if (in && in->should_stop && in->should_stop(in->hook_ctx)) {
                 ck.epoch = ep, ck.step = step + 1, ck.loss_sum = loss_sum;
-                if (in->ckpt_save) CHECK(in->ckpt_save(in->ckpt_ctx, &ck, 1, e));
+                if (in->ckpt_save) CHECK(ckpt_store(in, &ck, 1, &os, proj ? &pos : NULL, e));
                 res->stopped = 1;
                 goto out;
             }
@@ -431,7 +459,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
             in->on_epoch(in->hook_ctx, ep + 1, res->worst[(size_t)ep * N_SPLITS + SPLIT_VAL]);
         if (in && in->ckpt_save && ep + 1 < job->epochs) {
             ck.epoch = ep + 1, ck.step = 0, ck.loss_sum = 0.0;
-            CHECK(in->ckpt_save(in->ckpt_ctx, &ck, 0, e));
+            CHECK(ckpt_store(in, &ck, 0, &os, proj ? &pos : NULL, e));
         }
     }
 out:
@@ -439,16 +467,14 @@ out:
     step_work_free(&st);
     free(stats);
     row_source_free(&rs);
-    dar_free(&red); dar_free(&pred);
-    optim_free(opt); optim_free(popt);
+    optshard_free(&os); optshard_free(&pos);
     readout_close(&ro);
     return 0;
 fail:
     step_work_free(&st);
     free(stats);
     row_source_free(&rs);
-    dar_free(&red); dar_free(&pred);
-    optim_free(opt); optim_free(popt);
+    optshard_free(&os); optshard_free(&pos);
     readout_close(&ro);
     return -1;
 }
