@@ -134,9 +134,13 @@ EOF2
   echo "EIO on a non-leader rank: one line, exit 1, the rerun resumed to the reference"
   ;;
 vanished)
+  # long enough (an epoch takes about 0.1 ms here: 1 s a job) that a job is
+  # still running when the poll below (0.1 s steps, slower on a loaded
+  # machine) has seen it start:
+  # with 400 epochs a 2-rank run under load could finish first (exit 0)
   cat > long.lua <<'EOF2'
 local d = dataset "d.h5"
-return grid { data = d, student = mlp{8}, epochs = 400, seeds = sweep{1, 2}, method = erm{} }
+return grid { data = d, student = mlp{8}, epochs = 10000, seeds = sweep{1, 2}, method = erm{} }
 EOF2
   for np in 1 2; do
     rm -rf sub trace; mkdir sub
