@@ -26,6 +26,10 @@
 #                 writes while it builds a new file or grows an existing one
 #                 (the first, a middle and the last of them), rank 1's first
 #                 write; no hang, one line, no file / the store resumable
+#       closefail a clean run on 2 ranks (MPMD) whose only failing write is
+#                 the last of one rank (0, then 1): the superblock rewrite of
+#                 HDF5's H5Fclose in results_close; no hang, one line, exit 1,
+#                 the file reports and a rerun reuses every job
 #       skipfail  rank 0's write of a skipped job's row (its teacher failed)
 #                 fails: one line naming the file and that job, exit 1
 set -u
@@ -265,6 +269,34 @@ EOF2
     timeout 120 $MPIEXEC -n 2 "$DETT" run g.lua -o r.h5 > rerun.out 2>&1 || { cat rerun.out; fail "rank 1 ($f): rerun"; }
     same ref.h5 r.h5
     echo "rank 1's first write failing ($f): exit $rc, no hang, the rerun resumed to the reference"
+  done
+  ;;
+closefail)
+  [ -n "$SHIM" ] && [ -e "$SHIM" ] || fail "no fail_pwrite library given"
+  # R N: g.lua on 2 ranks (MPMD), the N-th write of rank R to r.h5 fails
+  # (N huge: none fails; FAIL_PWRITE_LOG=1 counts them on stderr)
+  closerun() {
+    local l="env LD_PRELOAD=$SHIM FAIL_PWRITE_FILE=/r.h5 FAIL_PWRITE_NTH=$2 FAIL_PWRITE_LOG=1"
+    local l0="$l FAIL_PWRITE_TAG=r0" l1="$l FAIL_PWRITE_TAG=r1"
+    if [ "$1" = 0 ]; then l1=""; elif [ "$1" = 1 ]; then l0=""; fi
+    rm -f r.h5
+    timeout 120 $MPIEXEC $QUIET -n 1 $l0 "$DETT" run g.lua -o r.h5 : -n 1 $l1 "$DETT" run g.lua -o r.h5 \
+      > run.out 2> run.err
+  }
+  # each rank's writes to r.h5 (the set-up writes r.h5.tmp): its last is
+  # the superblock rewrite of H5Fclose in results_close
+  closerun both 100000000 || { cat run.err; fail "counting run"; }
+  n0=$(grep -c '^write .* r0$' run.err); n1=$(grep -c '^write .* r1$' run.err)
+  [ "$n0" -gt 2 ] && [ "$n1" -gt 2 ] || fail "counted $n0 and $n1 writes"
+  for t in "0 $n0" "1 $n1"; do
+    set -- $t
+    closerun $1 $2
+    failed "rank $1's last write ($2)" r.h5 "write failed.*(closing the file.*); finished jobs are kept" $?
+    "$DETT" report r.h5 > rep.md 2> rep.err || { cat rep.err; fail "rank $1's last write: dett report"; }
+    timeout 120 $MPIEXEC -n 2 "$DETT" run g.lua -o r.h5 > rerun.out 2>&1 || { cat rerun.out; fail "rank $1: rerun"; }
+    grep -q "4 jobs: 4 reused" rerun.out || { cat rerun.out; fail "rank $1: the rerun should reuse every job"; }
+    same ref.h5 r.h5
+    echo "rank $1's last write ($2 of $n0/$n1, the close's superblock) failing: one line, exit 1, no hang; the file reports and the rerun reuses every job"
   done
   ;;
 skipfail)

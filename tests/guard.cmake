@@ -18,10 +18,11 @@ target_link_libraries(test_digest PRIVATE OpenSSL::Crypto)
 # I/O failures of the results file during a run (tests/e2e_iofail.sh):
 # an injected EIO on any rank, a real failed write under HDF5 (the
 # LD_PRELOAD library fail_pwrite), its directory removed, no fallocate,
-# a failed write inside results_open (openfail), a skipped job's row (skipfail)
+# a failed write inside results_open (openfail) or results_close's H5Fclose
+# (closefail), a skipped job's row (skipfail)
 add_library(fail_pwrite MODULE fail_pwrite.c)
 target_link_libraries(fail_pwrite PRIVATE ${CMAKE_DL_LIBS})
-foreach(case eio eioreal eiogroup vanished nofalloc openfail skipfail)
+foreach(case eio eioreal eiogroup vanished nofalloc openfail closefail skipfail)
   file(MAKE_DIRECTORY ${DETT_TEST_TMP}/iofail_${case})
   add_test(NAME e2e_guard_iofail_${case}
            COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_iofail.sh $<TARGET_FILE:dett>

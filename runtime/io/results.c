@@ -1408,7 +1408,8 @@ out:
 
 /* ---- opening the handles ------------------------------------------------ */
 
-/* closes every handle (collective: H5Dclose, H5Fclose) and frees r */
+/* closes every handle (this rank's: the file is open on MPI_COMM_SELF,
+ * see file_open) and frees r */
 static int handles_close(results *r, dett_err *e)
 {
     int rc = 0;
@@ -1422,7 +1423,7 @@ static int handles_close(results *r, dett_err *e)
                       &r->job[i].error_groups, &r->job[i].ck_f32, &r->job[i].ck_f64,
                       &r->job[i].ck_mark};
         for (size_t k = 0; k < sizeof h / sizeof h[0]; k++)
-            if (*h[k] >= 0 && H5Dclose(*h[k]) < 0 && rc == 0)   /* collective */
+            if (*h[k] >= 0 && H5Dclose(*h[k]) < 0 && rc == 0)
                 rc = dett_fail(e, "%s: H5Dclose (job %s) failed", r->path, r->job[i].id);
     }
     for (int k = 0; r->art && k < r->n_art; k++) {
@@ -1437,7 +1438,7 @@ static int handles_close(results *r, dett_err *e)
         rc = dett_fail(e, "%s: H5Tclose failed", r->path);
     if (r->dxpl >= 0 && H5Pclose(r->dxpl) < 0 && rc == 0)
         rc = dett_fail(e, "%s: H5Pclose failed", r->path);
-    if (r->file >= 0 && H5Fclose(r->file) < 0 && rc == 0)   /* collective */
+    if (r->file >= 0 && H5Fclose(r->file) < 0 && rc == 0)   /* rewrites the superblock */
         rc = dett_fail(e, "%s: H5Fclose failed", r->path);
     free(r->job);
     free(r->art);
@@ -1550,15 +1551,22 @@ static int job_open(results *r, int i, dett_err *e)
     return 0;
 }
 
-/* Collective: opens path read-write with MPI-IO (r->file), for the raw
- * writes of the run only, and the transfer list every later call uses */
+/* Collective: every rank opens path read-write with MPI-IO on its own
+ * (MPI_COMM_SELF: r->file), for the run's raw writes only, and the transfer
+ * list every later call uses. Per rank, not on comm: HDF5 1.10 rewrites
+ * the superblock in every read-write H5Fclose (H5F__dest marks the EOA
+ * dirty unconditionally), and on a shared handle that write sits inside a
+ * collective flush where a failure on rank 0 leaves the others in HDF5's
+ * barrier. On its own handle each rank rewrites the same 48 bytes (nothing
+ * else changed since setup_serial closed the file) and a failure returns
+ * to results_close, which agrees on it. */
 static int file_open(results *r, MPI_Comm comm, dett_err *e)
 {
     hid_t fapl = -1;
     int rc = 0;
-    if ((fapl = fapl_mpio(comm, e)) < 0) rc = -1;
+    if ((fapl = fapl_mpio(MPI_COMM_SELF, e)) < 0) rc = -1;
     if ((rc = agree(comm, rc, e))) goto out;
-    if ((r->file = H5Fopen(r->path, H5F_ACC_RDWR, fapl)) < 0)   /* collective */
+    if ((r->file = H5Fopen(r->path, H5F_ACC_RDWR, fapl)) < 0)   /* this rank's */
         rc = dett_fail(e, "%s: cannot open it read-write with MPI-IO", r->path);
     if ((rc = agree(comm, rc, e))) goto out;
     if ((r->dxpl = H5Pcreate(H5P_DATASET_XFER)) < 0 ||
@@ -1833,10 +1841,39 @@ static int close_abandons(const results *r)
     return any;
 }
 
+/* Collective: every rank closes its own handles (file_open), then the ranks
+ * agree, so a failed superblock rewrite on one rank ends every rank with
+ * status 1 and one line naming the file (no rank waits in HDF5). The
+ * errno is taken from HDF5's error stack where its driver reports one. */
+static int close_agreed(results *r, dett_err *e)
+{
+    sys_note note = {0};
+    H5E_auto2_t fn = NULL;
+    void *fd = NULL;
+    MPI_Comm comm = r->comm;
+    char path[RESULTS_PATH];
+    int rc = 0, any = 0;
+    snprintf(path, sizeof path, "%s", r->path);
+    if (H5Eget_auto2(H5E_DEFAULT, &fn, &fd) < 0 || H5Eset_auto2(H5E_DEFAULT, sys_auto, &note) < 0)
+        rc = dett_fail(e, "H5Eset_auto2 failed");
+    if (handles_close(r, e) < 0) rc = -1;   /* frees r */
+    if (fn && H5Eset_auto2(H5E_DEFAULT, fn, fd) < 0 && rc == 0)
+        rc = dett_fail(e, "H5Eset_auto2 failed (restoring HDF5 error printing)");
+    any = rc ? 1 : 0;
+    if (dist_mpi_up() && MPI_Allreduce(MPI_IN_PLACE, &any, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS)
+        any = 1;
+    if (!any) return 0;
+    if (rc && note.err)
+        return dett_fail(e, "%s: write failed: %s (closing the file); finished jobs are kept, "
+                         "rerun to resume", path, strerror(note.err));
+    /* rank 0 reports (cmd_report): its own failure, or another rank's */
+    return dett_fail(e, "%s: write failed (closing the file%s); finished jobs are kept, "
+                     "rerun to resume", path, rc ? "" : ", on another rank");
+}
+
 int results_close(results *r, dett_err *e)
 {
     dett_err local;
-    h5_quiet q;
     if (!r) return 0;
     if (!e) e = &local;
     if (close_abandons(r)) {
@@ -1849,11 +1886,7 @@ int results_close(results *r, dett_err *e)
         free(r);
         return 0;
     }
-    int rc = quiet_on(&q, e);
-    /* collective: every rank closes the same handles in the same order */
-    int rc2 = handles_close(r, e);
-    if (rc) return rc;
-    return quiet_off(&q, rc2, e);
+    return close_agreed(r, e);
 }
 
 int results_io_failed(const results *r, int *err)
