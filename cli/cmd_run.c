@@ -505,6 +505,13 @@ int cmd_run(int argc, char **argv)
         }
         if (jobrun(&c, next, &row, &worst, &avg, &e)) cmd_die(&e);
         int io_err, io = group_io_failure(res, group, grank == 0, &io_err, &e);
+        /* the leader records the job once its group's writes are agreed
+         * good; a failed write of that row (latched) is this job's I/O
+         * failure too, also when it is the group's last job */
+        if (!io && grank == 0) {
+            if (results_write_row(res, next, &row, &e)) cmd_die(&e);
+            io = results_io_failed(res, &io_err);
+        }
         if (io) {   /* not recorded as done: reported, and the scheduler stops */
             if (grank == 0) io_report(&row, &worst, &avg, io, io_err);
             last = next;
@@ -524,7 +531,6 @@ int cmd_run(int argc, char **argv)
                     jobs.jobs[next].id, row.error);
             fflush(stderr);
         }
-        if (grank == 0 && results_write_row(res, next, &row, &e)) cmd_die(&e);
         last = next;
     }
     int io_end = 0;
