@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum { R_OUT = 1, R_K, R_M, R_CKPT, R_FORCE, R_FROM, R_INC, R_PROGRESS };
 
@@ -340,15 +339,8 @@ static int io_final(sched *s, results *res, const job_list *jobs, const char *ou
 static int group_next(MPI_Comm group, int *next, dett_err *e)
 {
     MPI_Request rq;
-    int done = 0;
     CHECK_MPI(e, MPI_Ibcast(next, 1, MPI_INT, 0, group, &rq));
-    CHECK_MPI(e, MPI_Test(&rq, &done, MPI_STATUS_IGNORE));
-    while (!done) {
-        struct timespec nap = { 0, 1000000 };   /* 1 ms: jobs take seconds */
-        nanosleep(&nap, NULL);
-        CHECK_MPI(e, MPI_Test(&rq, &done, MPI_STATUS_IGNORE));
-    }
-    return 0;
+    return dist_wait_napping(&rq, e);
 fail:
     return -1;
 }

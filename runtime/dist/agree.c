@@ -1,7 +1,9 @@
-/* agree.c - one status for all ranks of a communicator (see agree.h). */
+/* agree.c - one status for all ranks of a communicator, and a napping wait (see agree.h). */
+#define _POSIX_C_SOURCE 200809L   /* nanosleep */
 #include "agree.h"
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* the lowest failing rank, its message bcast into msg; *first = size if none */
 static int lowest_failure(MPI_Comm comm, int status, dett_err *e, int *first, int *size,
@@ -55,4 +57,18 @@ int agree_ranked(MPI_Comm comm, int status, dett_err *e)
         return dett_fail(e, "rank %d: %s", first, msg);
     if (size > 1 && n_failed < size) return dett_fail(e, "rank %d: %s", first, msg);
     return dett_fail(e, "%s", msg);
+}
+
+int dist_wait_napping(MPI_Request *rq, dett_err *e)
+{
+    int done = 0;
+    CHECK_MPI(e, MPI_Test(rq, &done, MPI_STATUS_IGNORE));
+    while (!done) {
+        struct timespec nap = { 0, 1000000 };   /* 1 ms: jobs take seconds */
+        nanosleep(&nap, NULL);
+        CHECK_MPI(e, MPI_Test(rq, &done, MPI_STATUS_IGNORE));
+    }
+    return 0;
+fail:
+    return -1;
 }

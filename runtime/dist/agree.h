@@ -1,4 +1,4 @@
-/* agree.h - one status for all ranks of a communicator.
+/* agree.h - one status for all ranks of a communicator; a wait that does not spin.
  *
  * A rank that fails alone must not leave the others waiting in the next
  * collective. Each rank passes its own status (0 ok, nonzero failed with a
@@ -23,5 +23,11 @@ int agree_ranked(MPI_Comm comm, int status, dett_err *e);
  * communicator: agree() then returns the caller's own status, and the
  * file openers fall back to serial I/O. */
 int dist_mpi_up(void);
+
+/* Completes rq by MPI_Test with 1 ms naps in between. For waits that can
+ * last as long as a job (a group waiting for its next job, students for
+ * their teacher): Open MPI's blocking calls spin a core all that time.
+ * 0, or -1 with the failed call in e. */
+int dist_wait_napping(MPI_Request *rq, dett_err *e);
 
 #endif

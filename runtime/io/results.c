@@ -408,32 +408,19 @@ fail:
     return rc;
 }
 
-/* an MPI-IO file access list on comm (collective use) */
-static hid_t fapl_mpio(MPI_Comm comm, dett_err *e)
+/* The results file's access list: MPI-IO on comm (mpio 1), else serial
+ * (sec2: rank 0's handle for every metadata change of results_open). Both
+ * with the 1.8 file format: dense attribute storage (script text may
+ * exceed 64 KB), no 1.10 superblock status flags, so h5dump/h5py can read
+ * the file while a run holds it open. */
+static hid_t fapl_new(int mpio, MPI_Comm comm, dett_err *e)
 {
     hid_t p = -1;
     CHECK_H5(e, p = H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate(file access) failed");
-    CHECK_H5(e, H5Pset_fapl_mpio(p, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio failed");
-    /* 1.8 file format: dense attribute storage (script text may exceed 64 KB),
-     * no 1.10 superblock status flags, so h5dump/h5py can read the file while
-     * a run holds it open */
-    CHECK_H5(e, H5Pset_libver_bounds(p, H5F_LIBVER_V18, H5F_LIBVER_V18),
-             "H5Pset_libver_bounds failed");
-    return p;
-fail: {
-    int rc = -1;
-    h5_close(p, H5Pclose, &rc, e, "file access list");
-    return -1;
-}
-}
-
-/* a serial (sec2) file access list with the results file's format bounds:
- * rank 0's handle for every metadata change (results_open) */
-static hid_t fapl_serial(dett_err *e)
-{
-    hid_t p = -1;
-    CHECK_H5(e, p = H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate(file access) failed");
-    CHECK_H5(e, H5Pset_fapl_sec2(p), "H5Pset_fapl_sec2 failed");
+    if (mpio)
+        CHECK_H5(e, H5Pset_fapl_mpio(p, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio failed");
+    else
+        CHECK_H5(e, H5Pset_fapl_sec2(p), "H5Pset_fapl_sec2 failed");
     CHECK_H5(e, H5Pset_libver_bounds(p, H5F_LIBVER_V18, H5F_LIBVER_V18),
              "H5Pset_libver_bounds failed");
     return p;
@@ -1145,7 +1132,7 @@ static int layout_create(const char *tmp, const char *path, const results_meta *
     hid_t fapl = -1, f = -1;
     int rc = -1;
     if (space_reserve(tmp, path, 1, need, e) < 0) return -1;
-    if ((fapl = fapl_serial(e)) < 0) goto fail;
+    if ((fapl = fapl_new(0, MPI_COMM_SELF, e)) < 0) goto fail;
     CHECK_H5(e, f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl),
              "%s: cannot create the file", tmp);
     /* again: the truncation in H5Fcreate may have given it back (ext4) */
@@ -1564,7 +1551,7 @@ static int file_open(results *r, MPI_Comm comm, dett_err *e)
 {
     hid_t fapl = -1;
     int rc = 0;
-    if ((fapl = fapl_mpio(MPI_COMM_SELF, e)) < 0) rc = -1;
+    if ((fapl = fapl_new(1, MPI_COMM_SELF, e)) < 0) rc = -1;
     if ((rc = agree(comm, rc, e))) goto out;
     if ((r->file = H5Fopen(r->path, H5F_ACC_RDWR, fapl)) < 0)   /* this rank's */
         rc = dett_fail(e, "%s: cannot open it read-write with MPI-IO", r->path);
@@ -1653,7 +1640,7 @@ static int setup_serial(results *r, const char *path, const job_list *jobs,
     CHECK_H5(e, H5Eget_auto2(H5E_DEFAULT, &fn, &fd), "H5Eget_auto2 failed");
     CHECK_H5(e, H5Eset_auto2(H5E_DEFAULT, sys_auto, &note), "H5Eset_auto2 failed");
     if (act == ACT_CREATE) CHECK(layout_create(tmp, path, meta, start, layout_need(r, 0, meta), e));
-    if ((fapl = fapl_serial(e)) < 0) goto fail;
+    if ((fapl = fapl_new(0, MPI_COMM_SELF, e)) < 0) goto fail;
     CHECK_H5(e, r->file = H5Fopen(fpath, H5F_ACC_RDWR, fapl), "%s: cannot open it read-write",
              fpath);
     CHECK(store_grow(r, fpath, jobs, info, meta, start, e));

@@ -1,6 +1,7 @@
 /* scheduler.c - dynamic job scheduling over job groups (see scheduler.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "scheduler.h"
+#include "agree.h"
 #include "arch.h"
 #include "eta.h"
 #include "jobrun.h"
@@ -438,15 +439,8 @@ fail:
 static int wait_answer(int *next, dett_err *e)
 {
     MPI_Request rq;
-    int done = 0;
     CHECK_MPI(e, MPI_Irecv(next, 1, MPI_INT, 0, SCHED_TAG_JOB, MPI_COMM_WORLD, &rq));
-    CHECK_MPI(e, MPI_Test(&rq, &done, MPI_STATUS_IGNORE));
-    while (!done) {
-        struct timespec nap = { 0, 1000000 };   /* 1 ms: jobs take seconds */
-        nanosleep(&nap, NULL);
-        CHECK_MPI(e, MPI_Test(&rq, &done, MPI_STATUS_IGNORE));
-    }
-    return 0;
+    return dist_wait_napping(&rq, e);
 fail:
     return -1;
 }
