@@ -50,6 +50,43 @@ fail:
     return -1;
 }
 
+/* prio[j] = cost[j] + the largest prio of the jobs that depend on j (as
+ * teacher or identification job): the work on the longest chain that
+ * starts at j. Dependencies form a DAG; relaxing in passes until nothing
+ * changes needs at most n passes, whatever the order of the ids. */
+static void plan_priorities(sched *s, const double *cost)
+{
+    const job_list *jobs = s->jobs;
+    for (int j = 0; j < jobs->n; j++) s->prio[j] = cost[j];
+    for (int pass = 0, changed = 1; changed && pass <= jobs->n; pass++) {
+        changed = 0;
+        for (int j = 0; j < jobs->n; j++) {
+            const int deps[2] = { jobs->jobs[j].teacher, jobs->jobs[j].ident };
+            for (int k = 0; k < 2; k++) {
+                const int d = deps[k];
+                if (d < 0 || d >= jobs->n || d == j) continue;
+                if (cost[d] + s->prio[j] > s->prio[d]) {
+                    s->prio[d] = cost[d] + s->prio[j];
+                    changed = 1;
+                }
+            }
+        }
+    }
+}
+
+/* each job's cost in epochs (before sched_set_work knows their work) */
+static int plan_priorities_epochs(sched *s, dett_err *e)
+{
+    double *cost = malloc(sizeof(double) * ((size_t)s->jobs->n + 1));
+    CHECK_ALLOC(e, cost);
+    for (int j = 0; j < s->jobs->n; j++) cost[j] = s->jobs->jobs[j].epochs;
+    plan_priorities(s, cost);
+    free(cost);
+    return 0;
+fail:
+    return -1;
+}
+
 int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K,
                dett_err *e)
 {
@@ -62,7 +99,9 @@ int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K
     s->running_epoch = calloc((size_t)jobs->n + 1, sizeof(int));
     s->stopped = calloc((size_t)n_groups, sizeof(int));
     s->waiting = calloc((size_t)n_groups, sizeof(int));
+    s->prio = calloc((size_t)jobs->n + 1, sizeof(double));
     CHECK_ALLOC(e, s->waiting);
+    CHECK_ALLOC(e, s->prio);
     CHECK_ALLOC(e, s->state);
     CHECK_ALLOC(e, s->running_epoch);
     CHECK_ALLOC(e, s->stopped);
@@ -73,6 +112,7 @@ int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K
         if (s->state[j] != JOB_DONE) s->n_todo++;
     }
     CHECK(eta_plan(s, e));
+    CHECK(plan_priorities_epochs(s, e));
     s->t0 = MPI_Wtime();
     s->tty = progress_stdout_is_terminal();
     s->interval = PROGRESS_INTERVAL;
@@ -84,14 +124,23 @@ fail:
 
 void sched_set_work(sched *s, const results_jobinfo *info)
 {
-    for (int j = 0; info && j < s->jobs->n; j++) {
+    if (!info) return;
+    double *cost = malloc(sizeof(double) * ((size_t)s->jobs->n + 1));
+    for (int j = 0; j < s->jobs->n; j++) {
         const job_spec *job = &s->jobs->jobs[j];
         const method_def *def = method_get(job->method.kind);
-        if (job->teacher_file[0]) continue;            /* read, not trained */
-        eta_set_work(s->est, j, jobwork_epoch(&info[j], job->teacher >= 0 ?
-                                              &info[job->teacher] : NULL,
-                                              def ? def->flags : 0));
+        const unsigned flags = def ? def->flags : 0;
+        double w = 0.0;
+        if (!job->teacher_file[0]) {                   /* else read, not trained */
+            w = jobwork_epoch(&info[j], job->teacher >= 0 ? &info[job->teacher] : NULL,
+                              flags);
+            eta_set_work(s->est, j, w);
+        }
+        if (cost) cost[j] = w * jobwork_epochs(job->epochs, flags);
     }
+    /* priorities in work; without memory they stay in epochs (sched_init) */
+    if (cost) plan_priorities(s, cost);
+    free(cost);
 }
 
 void sched_free(sched *s)
@@ -100,6 +149,7 @@ void sched_free(sched *s)
     free(s->running_epoch);
     free(s->stopped);
     free(s->waiting);
+    free(s->prio);
     eta_free(s->est);
     memset(s, 0, sizeof *s);
 }
@@ -213,11 +263,16 @@ static int skip_io_failed(sched *s, int j)
     return 1;
 }
 
-/* a pending job whose dependencies are done, or -1; marks jobs whose
+/* the pending job whose dependencies are done with the largest priority
+ * (critical path; the lowest id among equals), or -1; marks jobs whose
  * dependencies failed as skipped (with the reason, in the results file).
- * A failed write of that mark stops the run (skip_io_failed): -1. */
+ * A failed write of that mark stops the run (skip_io_failed): -1.
+ * Longest chain first is the classic list-scheduling rule: the job that
+ * others wait for (a teacher) starts at once, and long jobs go before the
+ * short ones that fill the last gaps. */
 static int pick(sched *s, dett_err *e)
 {
+    int best = -1;
     for (int j = 0; j < s->jobs->n; j++) {
         if (s->state[j] != JOB_PENDING) continue;
         const job_spec *job = &s->jobs->jobs[j];
@@ -242,11 +297,12 @@ static int pick(sched *s, dett_err *e)
             snprintf(what, sizeof what, "SKIPPED: %s", row.error);
             finish(s, j, JOB_SKIPPED, 0, what);
             j = -1;     /* a skip may unblock nothing but may skip more: rescan */
+            best = -1;
             continue;
         }
-        if (ready) return j;
+        if (ready && (best < 0 || s->prio[j] > s->prio[best])) best = j;
     }
-    return -1;
+    return best;
 }
 
 /* a job that hit an I/O failure of the results file: kept pending (not

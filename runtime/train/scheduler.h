@@ -37,6 +37,10 @@ typedef struct {
     results *res;
     int n_groups;
     int *state;           /* [n] JOB_PENDING .. JOB_SKIPPED */
+    double *prio;         /* [n] the job's critical path: its own work plus the
+                             longest chain of work that waits for it
+                             (sched_set_work; epochs until then); pick()
+                             hands out the ready job with the largest */
     int *running_epoch;   /* [n] last reported epoch of a running job */
     int *stopped;         /* [n_groups] 1 once told to stop */
     int n_stopped;
@@ -65,7 +69,8 @@ int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K
                dett_err *e);
 /* world rank 0, after sched_init: every job's work per epoch from its
  * layout (jobwork.h), so the ETA predicts classes not measured yet from
- * their size; info NULL or never called: class means only */
+ * their size, and the jobs' priorities (critical paths) in that work;
+ * info NULL or never called: class means only, priorities in epochs */
 void sched_set_work(sched *s, const results_jobinfo *info);
 void sched_free(sched *s);
 /* world rank 0: serve pending messages without blocking */
