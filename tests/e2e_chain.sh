@@ -80,20 +80,31 @@ ranks)
   echo "chain: 1, 2 and 2x2 ranks identical; DAG order kept; a grandparent's epochs change 8 hashes"
   ;;
 resume)
-  $MPIEXEC -n 2 "$DETT" run chain.lua -o full.h5 --ranks-per-job 2 > full.out 2>&1 \
-    || { cat full.out; fail "uninterrupted run"; }
-  # one group runs j000 (big: 3 epochs of 16 steps), j001 (ident: 16), then
-  # j002 (the mid-size student): step 90 is its epoch 2, step 10
+  DETT_TEST_SCHED_TRACE=$PWD/order.txt $MPIEXEC -n 2 "$DETT" run chain.lua -o full.h5 \
+    --ranks-per-job 2 > full.out 2>&1 || { cat full.out; fail "uninterrupted run"; }
   [ "$(jobs_of chain.lua | awk '$1 == "j002" { print $3 }')" = j000,j001 ] \
     || fail "j002 is not the mid-size student of j000"
-  DETT_TEST_KILL_AT_STEP=90:0 $MPIEXEC -n 2 "$DETT" run chain.lua -o k.h5 --ranks-per-job 2 \
+  # one group runs every job, in the scheduler's order (critical path
+  # first); every job has 16 steps per epoch, an identification job 1
+  # epoch, the others 3. Kill at j002's epoch 2, step 10: 16 x the epochs
+  # of the jobs that ran before it, plus 26.
+  idents=$("$DETT" check chain.lua | awk '$2 == "ident" { print $1 }')
+  before=$(sed -n 's/^start //p' order.txt | sed '/^j002$/,$d')
+  echo "$before" | grep -q j001 || { cat order.txt; fail "j002 started before its ident job"; }
+  at=26
+  for id in $before; do
+    if echo "$idents" | grep -qx "$id"; then at=$((at + 16)); else at=$((at + 48)); fi
+  done
+  DETT_TEST_KILL_AT_STEP=$at:0 $MPIEXEC -n 2 "$DETT" run chain.lua -o k.h5 --ranks-per-job 2 \
     --checkpoint-every 0 > k1.out 2>&1
   [ $? != 0 ] || { cat k1.out; fail "the killed run exited 0"; }
   p=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' k.h5.lock 2>/dev/null | head -1)
   for _ in $(seq 300); do [ -n "$p" ] && kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
   $MPIEXEC -n 2 "$DETT" run chain.lua -o k.h5 --ranks-per-job 2 --checkpoint-every 0 > k2.out 2>&1 \
     || { cat k2.out; fail "resume"; }
-  grep -q "12 jobs: 2 reused, 10 to run" k2.out || { cat k2.out; fail "want the big teacher and its ident job reused"; }
+  n_before=$(echo "$before" | wc -w)
+  grep -q "12 jobs: $n_before reused, $((12 - n_before)) to run" k2.out \
+    || { cat k2.out; fail "want the $n_before jobs before j002 (the big teacher, its ident job, ...) reused"; }
   grep -q "j002 resumed from its checkpoint (epoch 2 step" k2.out \
     || { cat k2.out; fail "the mid-size student did not resume from its checkpoint"; }
   same full.h5 k.h5

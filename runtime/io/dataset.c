@@ -13,6 +13,7 @@
 #include "lzf_filter.h"
 #include "results_format.h"
 #include "rowblock.h"
+#include "rowmem.h"
 #include <hdf5.h>
 #include <errno.h>
 #include <float.h>
@@ -528,7 +529,7 @@ static int read_prepare(split_h5 *sp, hid_t file, const char *path, int split, i
     out->row0 = row0;
     out->n = n;
     out->d = d;
-    CHECK_ALLOC(e, out->X = malloc(cap * (size_t)d * sizeof *out->X));
+    CHECK_ALLOC(e, out->X = rowmem_alloc(cap * (size_t)d * sizeof *out->X));
     CHECK_ALLOC(e, out->y = malloc(cap * sizeof *out->y));
     CHECK_ALLOC(e, out->a = malloc(cap * sizeof *out->a));
     return 0;

@@ -11,6 +11,7 @@
 #include "loss.h"
 #include "method.h"
 #include "readout.h"
+#include "rowmem.h"
 #include "teacher_ext.h"
 #include "train.h"
 #include "transplant.h"
@@ -165,8 +166,8 @@ static int teacher_outputs(jobrun_ctx *c, int t, const model *teacher, job_input
         x->t_cached = 1;
         return 0;
     }
-    x->t_logits = malloc(sizeof(float) * (size_t)(n ? n : 1) * teacher->n_classes);
-    x->t_feats = malloc(sizeof(float) * (size_t)(n ? n : 1) * teacher->feat_dim);
+    x->t_logits = rowmem_alloc(sizeof(float) * (size_t)(n ? n : 1) * teacher->n_classes);
+    x->t_feats = rowmem_alloc(sizeof(float) * (size_t)(n ? n : 1) * teacher->feat_dim);
     CHECK_ALLOC(e, x->t_logits);
     CHECK_ALLOC(e, x->t_feats);
     CHECK(forward_local(teacher, gd, x->t_logits, x->t_feats, e));
