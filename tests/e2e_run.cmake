@@ -35,3 +35,10 @@ add_test(NAME e2e_run_resume_ranks
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_resume_ranks.sh $<TARGET_FILE:dett>
                  "${DETT_MPIEXEC_STR}" ${CMAKE_SOURCE_DIR}/tests/grids
          WORKING_DIRECTORY ${DETT_TEST_TMP}/run_resume_ranks)
+
+# the scheduler's order: longest critical path first (tests/e2e_sched_order.sh)
+file(MAKE_DIRECTORY ${DETT_TEST_TMP}/run_order)
+add_test(NAME e2e_sched_order
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_sched_order.sh $<TARGET_FILE:dett>
+                 "${DETT_MPIEXEC_STR}" ${CMAKE_SOURCE_DIR}/tests/grids
+         WORKING_DIRECTORY ${DETT_TEST_TMP}/run_order)

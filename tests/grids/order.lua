@@ -1,0 +1,6 @@
+-- tests/e2e_sched_order.sh: a teacher that is not the first job by id, and
+-- independent students of two sizes (the scheduler orders by critical path)
+local d = dataset "order_d.h5"
+local t = train { data = d, arch = mlp{64, 64}, epochs = 3 }
+return grid { data = d, teacher = t, epochs = 2, seeds = {1, 2},
+  student = sweep{ mlp{4}, mlp{64} }, method = sweep{ erm{}, kd{} } }
