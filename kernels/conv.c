@@ -10,8 +10,8 @@
  * Fast paths: im2col/col2im move whole runs of valid columns instead of
  * testing every element (one run per sample and kernel offset for a stride-1
  * "same" convolution), the bias sums run eight output channels side by side,
- * the elementwise loops come from vec.h, and 2 x 2 max pooling finds its
- * maximum and argmax without branches. Each does the reference's arithmetic
+ * the elementwise loops come from vec.h, and 2 x 2 max pooling (pool2.h)
+ * finds its maximum and argmax without branches, four windows at a time. Each does the reference's arithmetic
  * in the reference's order, so results are bit-identical to the plain loops
  * (run when l->ref; compared in tests/test_perf_paths.c).
  *
@@ -22,6 +22,7 @@
  */
 #include "conv_dnnl.h"
 #include "layer.h"
+#include "pool2.h"
 #include "rng.h"
 #include "vec.h"
 #include <cblas.h>
@@ -460,86 +461,15 @@ static size_t pool_argmax(const float *x, int W, int k, int oh, int ow)
     return best;
 }
 
-/* the maximum of the 2 x 2 window (a b / c d) = (x0[0] x0[1] / x1[0] x1[1])
- * scanned in pool_argmax's order with its strict comparisons: each step is
- * (x > m ? x : m), a MAXSS, so the value is pool_argmax's */
-static inline float pool2_max(const float *x0, const float *x1)
-{
-    float m = x0[0];
-    m = x0[1] > m ? x0[1] : m;
-    m = x1[0] > m ? x1[0] : m;
-    m = x1[1] > m ? x1[1] : m;
-    return m;
-}
-
-/* pool_argmax's choice (0..3 in row-major order) for the same window: the
- * index moves to entry e when x_e > the running maximum, as in pool_argmax;
- * comparisons give 0/1 and the index is updated by integer arithmetic, so
- * nothing branches on the data */
-static inline int pool2_at(const float *x0, const float *x1)
-{
-    float m = x0[0];
-    int t = x0[1] > m, w = t;
-    m = x0[1] > m ? x0[1] : m;
-    t = x1[0] > m;
-    w += t * (2 - w);
-    m = x1[0] > m ? x1[0] : m;
-    t = x1[1] > m;
-    w += t * (3 - w);
-    return w;
-}
-
-static void maxpool2_forward(const layer *l, float *restrict out,
-                             const float *restrict in, int B)
-{
-    const int H = l->H, W = l->W, OH = l->OH, OW = l->OW;
-    for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
-        const float *x = in + pl * H * W;
-        float *y = out + pl * OH * OW;
-        for (int oh = 0; oh < OH; oh++) {
-            const float *x0 = x + (size_t)2 * oh * W, *x1 = x0 + W;
-            for (int ow = 0; ow < OW; ow++)
-                y[oh * OW + ow] = pool2_max(x0 + 2 * ow, x1 + 2 * ow);
-        }
-    }
-}
-
-/* din as maxpool_backward's reference loop, for k = 2: the window's four
- * entries are zeroed, then 0.0f + dy (as the reference's += on a zeroed din,
- * which turns -0 into +0) is stored at the argmax through a computed
- * address, without branches; rows and columns outside every window are 0 */
-static void maxpool2_backward(const layer *l, float *restrict din,
-                              const float *restrict dout, const float *restrict in,
-                              int B)
-{
-    const int H = l->H, W = l->W, OH = l->OH, OW = l->OW;
-    if (H != 2 * OH || W != 2 * OW)
-        memset(din, 0, sizeof(float) * (size_t)B * l->in_dim);
-    for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
-        const float *x = in + pl * H * W, *dy = dout + pl * OH * OW;
-        float *dx = din + pl * H * W;
-        for (int oh = 0; oh < OH; oh++) {
-            const float *x0 = x + (size_t)2 * oh * W, *x1 = x0 + W;
-            float *d0 = dx + (size_t)2 * oh * W, *d1 = d0 + W;
-            for (int ow = 0; ow < OW; ow++) {
-                const float *a0 = x0 + 2 * ow, *a1 = x1 + 2 * ow;
-                const int at = pool2_at(a0, a1);
-                d0[2 * ow] = 0.0f;
-                d0[2 * ow + 1] = 0.0f;
-                d1[2 * ow] = 0.0f;
-                d1[2 * ow + 1] = 0.0f;
-                d0[(size_t)(at >> 1) * W + 2 * ow + (at & 1)] = 0.0f + dy[oh * OW + ow];
-            }
-        }
-    }
-}
-
 /* out[b, c, oh, ow] = max over the window of in[b, c, :, :] */
 static void maxpool_forward(const layer *l, const float *p, float *out,
                             const float *in, int B, float *ws)
 {
     (void)p; (void)ws;
-    if (l->k == 2 && !l->ref) { maxpool2_forward(l, out, in, B); return; }
+    if (l->k == 2 && !l->ref) {
+        pool2_max_forward(out, in, (long)B * l->C, l->H, l->W, l->OH, l->OW);
+        return;
+    }
     const int H = l->H, W = l->W, OH = l->OH, OW = l->OW, k = l->k;
     for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
         const float *x = in + pl * H * W;
@@ -558,7 +488,12 @@ static void maxpool_backward(const layer *l, const float *p, float *g, float *di
 {
     (void)p; (void)g; (void)out; (void)ws;
     if (!din) return;
-    if (l->k == 2 && !l->ref) { maxpool2_backward(l, din, dout, in, B); return; }
+    if (l->k == 2 && !l->ref) {
+        if (l->H != 2 * l->OH || l->W != 2 * l->OW)   /* rows, columns in no window */
+            memset(din, 0, sizeof(float) * (size_t)B * l->in_dim);
+        pool2_max_backward(din, dout, in, (long)B * l->C, l->H, l->W, l->OH, l->OW);
+        return;
+    }
     const int H = l->H, W = l->W, OH = l->OH, OW = l->OW, k = l->k;
     memset(din, 0, sizeof(float) * (size_t)B * l->in_dim);
     for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {

@@ -169,6 +169,24 @@ static void test_maxpool(void)
            && din[3] == 0.0f, "tie: out %g din %g %g %g %g", out[0], din[0], din[1],
            din[2], din[3]);
     layer_free(l);
+    /* the four-window (SSE) path: ties, NaN and zeros of both signs in each
+     * window position, a -0 gradient; fast and reference bit for bit */
+    const float nan = NAN;
+    const float x4[2 * 10] = { 1, 3, nan, 1, 2, nan, -0.0f, 0.0f, 4, 4,
+                               3, 3, 2, 3, nan, 1, 0.0f, -0.0f, 4, 5 };
+    const float dy4[5] = { 5, -0.0f, 7, 9, -3 };
+    float o4[2][5], d4[2][20];
+    l = layer_maxpool(1, 2, 10, 2);
+    for (int r = 0; r < 2; r++) {
+        l->ref = r;
+        l->ops->forward(l, NULL, o4[r], x4, 1, NULL);
+        l->ops->backward(l, NULL, NULL, d4[r], dy4, x4, o4[r], 1, NULL);
+    }
+    EXPECT(same_bits(o4[0], o4[1], 5) && same_bits(d4[0], d4[1], 20),
+           "maxpool four-window path: out %g %g %g %g, din[1] %g (reference %g %g %g %g, %g)",
+           o4[0][0], o4[0][1], o4[0][2], o4[0][3], d4[0][1], o4[1][0], o4[1][1], o4[1][2],
+           o4[1][3], d4[1][1]);
+    layer_free(l);
 }
 
 static void test_sgd(void)
