@@ -22,6 +22,11 @@
 # the whole command near 10 minutes on this 2-core machine when it is shared;
 # the paper table uses 10).
 # ORDER (env, default "dett torch"): which runs first.
+# ROUNDS (env, default 1): rounds of both runs, one after the other in ORDER
+# (so the machine's drift between minutes touches both sides); each round's
+# ratios are printed, then the median over rounds of the per-round ratio
+# (wall and CPU). The tables are the last round's (dett's results are the
+# same bits every round).
 # BEFORE (env): another build directory (e.g. of the previous commit), whose
 # dett is timed too, right after this one (before and after in one sitting);
 # its wall and CPU time are printed, its results are not compared.
@@ -71,7 +76,16 @@ run_torch() {
     --workers 2 > torch.out
   echo "$(grep -c '^job=' torch.out) jobs done"
 }
-for what in ${ORDER:-dett torch}; do "run_$what"; done
+ROUNDS=${ROUNDS:-1}
+: > rounds.txt
+for round in $(seq "$ROUNDS"); do
+  [ "$ROUNDS" = 1 ] || echo "round $round of $ROUNDS"
+  for what in ${ORDER:-dett torch}; do rm -f grid.h5; "run_$what"; done
+  echo "$dett_s $torch_s $dett_cpu $torch_cpu" >> rounds.txt
+  [ "$ROUNDS" = 1 ] || printf "round %d: wall dett %.1f s, pytorch %.1f s (%.2f); CPU dett %.1f s, pytorch %.1f s (%.2f)\n" \
+    "$round" "$dett_s" "$torch_s" "$(echo "$torch_s / $dett_s" | bc -l)" \
+    "$dett_cpu" "$torch_cpu" "$(echo "$torch_cpu / $dett_cpu" | bc -l)"
+done
 if [ -n "${BEFORE:-}" ]; then
   echo "dett (before: $BB): load $(cut -d' ' -f1-3 /proc/loadavg) at start"
   timed before mpirun -np 2 "$BB/dett" run grid.lua -o before.h5 --ranks-per-job 1 \
@@ -111,5 +125,15 @@ if [ -n "${BEFORE:-}" ]; then
   printf "before (%s): wall %.1f s, CPU %.1f s; after / before: wall %.2f, CPU %.2f\n" \
     "$BEFORE" "$before_s" "$before_cpu" "$(echo "$dett_s / $before_s" | bc -l)" \
     "$(echo "$dett_cpu / $before_cpu" | bc -l)"
+fi
+if [ "$ROUNDS" != 1 ]; then
+  # median over rounds of the per-round ratios (odd count: the middle one;
+  # even: the mean of the middle two)
+  med() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+  wall_med=$(awk '{ print $2 / $1 }' rounds.txt | med)
+  cpu_med=$(awk '{ print $4 / $3 }' rounds.txt | med)
+  printf "over %d rounds: wall pytorch / dett: median %.2f (min %.2f, max %.2f); CPU: median %.2f (target >= 3)\n" \
+    "$ROUNDS" "$wall_med" "$(awk '{ print $2 / $1 }' rounds.txt | sort -g | head -1)" \
+    "$(awk '{ print $2 / $1 }' rounds.txt | sort -g | tail -1)" "$cpu_med"
 fi
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
