@@ -96,11 +96,27 @@ checkpoint)
   # resumed run ends bit-identical to an uninterrupted one
   "$DETT" data synth -o run_small.h5 --n-train 2000 > /dev/null || fail "data"
   cp "$GRIDS/small.lua" ck.lua
-  $MPIEXEC -n 2 "$DETT" run ck.lua -o full.h5 --ranks-per-job 2 > full.out || fail "uninterrupted run"
-  # 31 steps an epoch, the first jobs are 3-epoch students: step 20 (before
-  # any checkpoint), 70 (the first job's epoch 3), 134 on rank 1 (the second
-  # job's epoch 2)
-  for at in 20:0 70:0 134:1; do
+  DETT_TEST_SCHED_TRACE=$PWD/order.txt $MPIEXEC -n 2 "$DETT" run ck.lua -o full.h5 \
+    --ranks-per-job 2 > full.out || fail "uninterrupted run"
+  # 32 steps an epoch (ceil(2000 / 64)); the teacher has 4 epochs, the
+  # students 3, identification jobs 1. The scheduler starts the teacher
+  # first (the longest chain): step 20 is before any checkpoint, 70 in its
+  # epoch 3. The second job of 3 epochs or more in the run's order (a
+  # student; identification jobs may come between) is killed on rank 1 in
+  # its epoch 2, step 6.
+  "$DETT" check ck.lua | awk '/^j[0-9]/ { print $1, $2 }' > kinds.txt
+  [ "$(sed -n 's/^start //p' order.txt | head -1)" = "$(awk '$2 == "train" { print $1 }' kinds.txt)" ] \
+    || { cat order.txt; fail "the teacher did not start first"; }
+  at=0; nth=0
+  for id in $(sed -n 's/^start //p' order.txt); do
+    case $(awk -v j="$id" '$1 == j { print $2 }' kinds.txt) in
+    ident) at=$((at + 32)) ;;
+    train) at=$((at + 128)); nth=$((nth + 1)) ;;
+    *) nth=$((nth + 1)); [ $nth = 2 ] && break; at=$((at + 96)) ;;
+    esac
+  done
+  second=$((at + 32 + 6))
+  for at in 20:0 70:0 $second:1; do
     kill_and_resume ck.lua k.h5 "$at"
     if [ "${at%%:*}" -gt 31 ]; then
       grep -q "resumed from its checkpoint" k2.out || { cat k2.out; fail "no checkpoint used after a kill at step $at"; }
@@ -116,10 +132,10 @@ checkpoint)
   [ ! -e t.h5.lock ] || fail "SIGTERM left the lock"
   h5dump -H t.h5 > /dev/null || fail "SIGTERM left an unreadable file"
   $MPIEXEC -n 2 "$DETT" run ck.lua -o t.h5 --ranks-per-job 2 > t2.out 2>&1 || { cat t2.out; fail "resume after SIGTERM"; }
-  # TERM after global step 45; 16 steps an epoch (ceil(2000 / 128)): epoch 2, step 13
+  # TERM after global step 45; 32 steps an epoch: the teacher's epoch 2, step 13
   grep -q "resumed from its checkpoint (epoch 2 step 13)" t2.out || { cat t2.out; fail "SIGTERM: not resumed at its step"; }
   same full.h5 t.h5
-  echo "kill -9 at steps 20, 70, 134 (rank 1) and SIGTERM at step 45: resumed, bit-identical"
+  echo "kill -9 at steps 20, 70, $second (rank 1) and SIGTERM at step 45: resumed, bit-identical"
   ;;
 store)
   # the results file is a store keyed by job content (issue 15)
