@@ -5,7 +5,8 @@
  * format "any" and choose their blocked layouts (nChw8c on AVX2), and a
  * "port" reorders between the two where they differ. Per plan (batch size):
  *   forward:  src, weights, dst ports; bias read in place
- *   backward: diff_dst ports for the data and the weights primitive, src
+ *   backward: diff_dst ports for the data and the weights primitive (one
+ *             reorder when both want the same layout: ddst_same), src
  *             port, diff_weights to a plain buffer that is added into g
  *             (oneDNN overwrites, dett's backward accumulates), diff_bias
  *             likewise; diff_src port writes din.
@@ -49,6 +50,8 @@ typedef struct {
 
 typedef struct {
     int B, have_fwd, have_bwd, bad;   /* bad: a creation failed; use im2col */
+    int ddst_same;                    /* the data and the weights primitive want
+                                         diff_dst in the same layout: one reorder */
     unsigned long used;               /* last use, for eviction */
     dnnl_primitive_t fwd, bwd_d, bwd_w;
     port src, w, dst;                 /* forward */
@@ -266,6 +269,9 @@ static int plan_make_bwd(const layer *l, conv_dnnl *c, plan *pl)
         && OK(dnnl_memory_create(&pl->dbias, &m.b, c->eng, DNNL_MEMORY_NONE))
         && !scratch_new(&pl->dscratch, c, dpd) && !scratch_new(&pl->wscratch, c, wpd))
         rc = 0;
+    if (rc == 0)
+        pl->ddst_same = dnnl_memory_desc_equal(q(dpd, dnnl_query_diff_dst_md, 0),
+                                               q(wpd, dnnl_query_diff_dst_md, 0));
 out:
     if (wpd) dnnl_primitive_desc_destroy(wpd);
     if (dpd) dnnl_primitive_desc_destroy(dpd);
@@ -362,11 +368,13 @@ int conv_dnnl_backward(const layer *l, conv_dnnl *c, const float *p, float *g,
     if (!pl) { one_thread_end(t); return -1; }
     const size_t nw = (size_t)l->OC * l->C * l->k * l->k;
     int bad = 0;
+    dnnl_memory_t ddst = NULL;   /* dout as the weights primitive read it */
     if (!l->frozen) {
         bad |= !OK(dnnl_memory_set_data_handle(pl->dbias, pl->db_plain));
+        ddst = port_in(c->st, &pl->ddst_w, dout, &bad);
         dnnl_exec_arg_t a[5] = {
             { DNNL_ARG_SRC, port_in(c->st, &pl->bsrc, in, &bad) },
-            { DNNL_ARG_DIFF_DST, port_in(c->st, &pl->ddst_w, dout, &bad) },
+            { DNNL_ARG_DIFF_DST, ddst },
             { DNNL_ARG_DIFF_WEIGHTS, port_out_mem(&pl->dw, pl->dw_plain, &bad) },
             { DNNL_ARG_DIFF_BIAS, pl->dbias },
             { DNNL_ARG_SCRATCHPAD, pl->wscratch },
@@ -376,7 +384,9 @@ int conv_dnnl_backward(const layer *l, conv_dnnl *c, const float *p, float *g,
     }
     if (din) {
         dnnl_exec_arg_t a[4] = {
-            { DNNL_ARG_DIFF_DST, port_in(c->st, &pl->ddst_d, dout, &bad) },
+            /* a reorder is a copy: the weights primitive's is reused */
+            { DNNL_ARG_DIFF_DST, ddst && pl->ddst_same ? ddst
+                                                       : port_in(c->st, &pl->ddst_d, dout, &bad) },
             { DNNL_ARG_WEIGHTS, port_in(c->st, &pl->bw, p + l->off, &bad) },
             { DNNL_ARG_DIFF_SRC, port_out_mem(&pl->dsrc, din, &bad) },
             { DNNL_ARG_SCRATCHPAD, pl->dscratch },
