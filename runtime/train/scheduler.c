@@ -54,10 +54,10 @@ fail:
  * teacher or identification job): the work on the longest chain that
  * starts at j. Dependencies form a DAG; relaxing in passes until nothing
  * changes needs at most n passes, whatever the order of the ids. */
-static void plan_priorities(sched *s, const double *cost)
+static void plan_priorities(sched *s)
 {
     const job_list *jobs = s->jobs;
-    for (int j = 0; j < jobs->n; j++) s->prio[j] = cost[j];
+    for (int j = 0; j < jobs->n; j++) s->prio[j] = s->cost[j];
     for (int pass = 0, changed = 1; changed && pass <= jobs->n; pass++) {
         changed = 0;
         for (int j = 0; j < jobs->n; j++) {
@@ -65,26 +65,13 @@ static void plan_priorities(sched *s, const double *cost)
             for (int k = 0; k < 2; k++) {
                 const int d = deps[k];
                 if (d < 0 || d >= jobs->n || d == j) continue;
-                if (cost[d] + s->prio[j] > s->prio[d]) {
-                    s->prio[d] = cost[d] + s->prio[j];
+                if (s->cost[d] + s->prio[j] > s->prio[d]) {
+                    s->prio[d] = s->cost[d] + s->prio[j];
                     changed = 1;
                 }
             }
         }
     }
-}
-
-/* each job's cost in epochs (before sched_set_work knows their work) */
-static int plan_priorities_epochs(sched *s, dett_err *e)
-{
-    double *cost = malloc(sizeof(double) * ((size_t)s->jobs->n + 1));
-    CHECK_ALLOC(e, cost);
-    for (int j = 0; j < s->jobs->n; j++) cost[j] = s->jobs->jobs[j].epochs;
-    plan_priorities(s, cost);
-    free(cost);
-    return 0;
-fail:
-    return -1;
 }
 
 int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K,
@@ -100,8 +87,10 @@ int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K
     s->stopped = calloc((size_t)n_groups, sizeof(int));
     s->waiting = calloc((size_t)n_groups, sizeof(int));
     s->prio = calloc((size_t)jobs->n + 1, sizeof(double));
+    s->cost = calloc((size_t)jobs->n + 1, sizeof(double));
     CHECK_ALLOC(e, s->waiting);
     CHECK_ALLOC(e, s->prio);
+    CHECK_ALLOC(e, s->cost);
     CHECK_ALLOC(e, s->state);
     CHECK_ALLOC(e, s->running_epoch);
     CHECK_ALLOC(e, s->stopped);
@@ -112,7 +101,8 @@ int sched_init(sched *s, const job_list *jobs, results *res, int n_groups, int K
         if (s->state[j] != JOB_DONE) s->n_todo++;
     }
     CHECK(eta_plan(s, e));
-    CHECK(plan_priorities_epochs(s, e));
+    for (int j = 0; j < jobs->n; j++) s->cost[j] = jobs->jobs[j].epochs;
+    plan_priorities(s);
     s->t0 = MPI_Wtime();
     s->tty = progress_stdout_is_terminal();
     s->interval = PROGRESS_INTERVAL;
@@ -125,7 +115,6 @@ fail:
 void sched_set_work(sched *s, const results_jobinfo *info)
 {
     if (!info) return;
-    double *cost = malloc(sizeof(double) * ((size_t)s->jobs->n + 1));
     for (int j = 0; j < s->jobs->n; j++) {
         const job_spec *job = &s->jobs->jobs[j];
         const method_def *def = method_get(job->method.kind);
@@ -136,11 +125,9 @@ void sched_set_work(sched *s, const results_jobinfo *info)
                               flags);
             eta_set_work(s->est, j, w);
         }
-        if (cost) cost[j] = w * jobwork_epochs(job->epochs, flags);
+        s->cost[j] = w * jobwork_epochs(job->epochs, flags);
     }
-    /* priorities in work; without memory they stay in epochs (sched_init) */
-    if (cost) plan_priorities(s, cost);
-    free(cost);
+    plan_priorities(s);
 }
 
 void sched_free(sched *s)
@@ -150,6 +137,7 @@ void sched_free(sched *s)
     free(s->stopped);
     free(s->waiting);
     free(s->prio);
+    free(s->cost);
     eta_free(s->est);
     memset(s, 0, sizeof *s);
 }

@@ -41,6 +41,8 @@ typedef struct {
                              longest chain of work that waits for it
                              (sched_set_work; epochs until then); pick()
                              hands out the ready job with the largest */
+    double *cost;         /* [n] a job's own work: epochs, or jobwork's work
+                             per epoch times its epochs (sched_set_work) */
     int *running_epoch;   /* [n] last reported epoch of a running job */
     int *stopped;         /* [n_groups] 1 once told to stop */
     int n_stopped;
