@@ -20,6 +20,7 @@
  * the im2col path's. tests/test_conv.c checks it against im2col and by
  * finite differences.
  */
+#include "blocked.h"
 #include "conv_dnnl.h"
 #include "layer.h"
 #include "pool2.h"
@@ -331,8 +332,40 @@ static void conv_bias_grad(const layer *l, float *gb, const float *dy, size_t N)
     }
 }
 
+/* the im2col path's room for blocked rows (model.h, "Layouts"): a chunk's
+ * input rows made plain, and one row for converting in place */
+static size_t conv_blk_floats(const layer *l, int G)
+{
+    const size_t row = (size_t)(l->in_dim > l->out_dim ? l->in_dim : l->out_dim);
+    return (size_t)G * l->in_dim + row;
+}
+
+/* x's g rows from b0 as plain rows: x itself, or (blocked input) copies in
+ * xin */
+static const float *conv_plain_in(const layer *l, const float *x, int b0, int g, float *xin)
+{
+    const float *rows = x + (size_t)b0 * l->in_dim;
+    if (!l->blk_in) return rows;
+    for (int t = 0; t < g; t++)
+        blk_to_plain(xin + (size_t)t * l->in_dim, rows + (size_t)t * l->in_dim, l->C,
+                     l->H * l->W);
+    return xin;
+}
+
+/* g plain rows of n floats at y, blocked in place (through row) */
+static void conv_block_rows(float *y, int g, int C, int HW, float *row)
+{
+    const size_t n = (size_t)C * HW;
+    for (int t = 0; t < g; t++) {
+        blk_from_plain(row, y + (size_t)t * n, C, HW);
+        memcpy(y + (size_t)t * n, row, sizeof(float) * n);
+    }
+}
+
 /* out[b, o, q] = bias[o] + sum_r Wt[o, r] col_b[r, q]
- * ws: col[R, G*P] then y[OC, G*P] */
+ * ws: col[R, G*P] then y[OC, G*P], then conv_blk_floats(l, G). Blocked
+ * rows (l->blk_in, l->blk_out) are made plain for im2col and blocked again
+ * after, so both layouts give the same bits. */
 static void conv_forward(const layer *l, const float *p, float *out,
                          const float *in, int B, float *ws)
 {
@@ -342,11 +375,12 @@ static void conv_forward(const layer *l, const float *p, float *out,
     const size_t R = conv_R(l), P = conv_P(l);
     const float *Wt = p + l->off;                 /* [OC, R] */
     const float *bias = Wt + (size_t)OC * R;      /* [OC] */
-    float *col = ws, *y = ws + R * G * P;
+    float *col = ws, *y = ws + R * G * P, *xin = y + (size_t)OC * G * P;
+    float *row = xin + (size_t)G * l->in_dim;
     for (int b0 = 0; b0 < B; b0 += G) {
         const int g = B - b0 < G ? B - b0 : G;
         const size_t N = (size_t)g * P;
-        conv_im2col(l, col, in + (size_t)b0 * l->in_dim, g);
+        conv_im2col(l, col, conv_plain_in(l, in, b0, g, xin), g);
         /* y[OC, N] = Wt[OC, R] col[R, N] */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, (int)N, (int)R,
                     1.0f, Wt, (int)R, col, (int)N, 0.0f, y, (int)N);
@@ -358,6 +392,8 @@ static void conv_forward(const layer *l, const float *p, float *out,
                 if (!l->ref) { vec_add_scalar(dst, src, bias[o], P); continue; }
                 for (size_t q = 0; q < P; q++) dst[q] = src[q] + bias[o];
             }
+        if (l->blk_out)
+            conv_block_rows(out + (size_t)b0 * l->out_dim, g, OC, (int)P, row);
     }
 }
 
@@ -375,17 +411,24 @@ static void conv_backward(const layer *l, const float *p, float *g, float *din,
     const size_t R = conv_R(l), P = conv_P(l);
     const float *Wt = p + l->off;                 /* [OC, R] */
     float *gW = g + l->off, *gb = gW + (size_t)OC * R;
-    float *col = ws, *dy = ws + R * G * P;
+    float *col = ws, *dy = ws + R * G * P, *xin = dy + (size_t)OC * G * P;
+    float *row = xin + (size_t)G * l->in_dim;
     for (int b0 = 0; b0 < B; b0 += G) {
         const int gs = B - b0 < G ? B - b0 : G;
         const size_t N = (size_t)gs * P;
         /* dy[o, t*P + q] = dout[b0 + t, o, q] */
-        for (int t = 0; t < gs; t++)
+        for (int t = 0; t < gs; t++) {
+            const float *dr = dout + (size_t)(b0 + t) * l->out_dim;
+            if (l->blk_out) {
+                blk_to_plain(row, dr, OC, (int)P);
+                dr = row;
+            }
             for (int o = 0; o < OC; o++)
-                memcpy(dy + (size_t)o * N + (size_t)t * P,
-                       dout + ((size_t)(b0 + t) * OC + o) * P, sizeof(float) * P);
+                memcpy(dy + (size_t)o * N + (size_t)t * P, dr + (size_t)o * P,
+                       sizeof(float) * P);
+        }
         if (!l->frozen) {
-            conv_im2col(l, col, in + (size_t)b0 * l->in_dim, gs);
+            conv_im2col(l, col, conv_plain_in(l, in, b0, gs, xin), gs);
             /* gW[OC, R] += dy[OC, N] col[R, N]^T */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, (int)R, (int)N,
                         1.0f, dy, (int)N, col, (int)N, 1.0f, gW, (int)R);
@@ -398,6 +441,7 @@ static void conv_backward(const layer *l, const float *p, float *g, float *din,
                         1.0f, Wt, (int)R, dy, (int)N, 0.0f, col, (int)N);
             memset(dx, 0, sizeof(float) * (size_t)gs * l->in_dim);
             conv_col2im(l, dx, col, gs);
+            if (l->blk_in) conv_block_rows(dx, gs, l->C, l->H * l->W, row);
         }
     }
 }
@@ -412,7 +456,8 @@ static void conv_init(const layer *l, float *p, uint64_t seed, uint64_t stream)
 
 static size_t conv_ws(const layer *l, int B)
 {
-    return (size_t)conv_chunk(l, B) * conv_P(l) * (conv_R(l) + (size_t)l->OC);
+    const int G = conv_chunk(l, B);
+    return (size_t)G * conv_P(l) * (conv_R(l) + (size_t)l->OC) + conv_blk_floats(l, G);
 }
 
 static const layer_ops conv_ops = { "conv", conv_forward, conv_backward,
@@ -466,6 +511,10 @@ static void maxpool_forward(const layer *l, const float *p, float *out,
                             const float *in, int B, float *ws)
 {
     (void)p; (void)ws;
+    if (l->blk_in) {
+        blk_maxpool_forward(out, in, B, l->C, l->H, l->W, l->k, l->OH, l->OW);
+        return;
+    }
     if (l->k == 2 && !l->ref) {
         pool2_max_forward(out, in, (long)B * l->C, l->H, l->W, l->OH, l->OW);
         return;
@@ -488,6 +537,10 @@ static void maxpool_backward(const layer *l, const float *p, float *g, float *di
 {
     (void)p; (void)g; (void)out; (void)ws;
     if (!din) return;
+    if (l->blk_in) {
+        blk_maxpool_backward(din, dout, in, B, l->C, l->H, l->W, l->k, l->OH, l->OW);
+        return;
+    }
     if (l->k == 2 && !l->ref) {
         if (l->H != 2 * l->OH || l->W != 2 * l->OW)   /* rows, columns in no window */
             memset(din, 0, sizeof(float) * (size_t)B * l->in_dim);
@@ -585,6 +638,10 @@ static void gap_forward(const layer *l, const float *p, float *out,
     (void)p; (void)ws;
     const size_t HW = (size_t)l->H * l->W;
     const float scale = 1.0f / (float)HW;
+    if (l->blk_in) {
+        blk_gap_forward(out, in, B, l->C, (int)HW);
+        return;
+    }
     for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
         const float *x = in + pl * HW;
         float s = 0.0f;
@@ -602,6 +659,10 @@ static void gap_backward(const layer *l, const float *p, float *g, float *din,
     if (!din) return;
     const size_t HW = (size_t)l->H * l->W;
     const float scale = 1.0f / (float)HW;
+    if (l->blk_in) {
+        blk_gap_backward(din, dout, B, l->C, (int)HW);
+        return;
+    }
     for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
         float v = dout[pl] * scale, *dx = din + pl * HW;
         for (size_t q = 0; q < HW; q++) dx[q] = v;

@@ -1,7 +1,9 @@
 /* conv_dnnl.c - the convolution layer through oneDNN (see conv_dnnl.h).
  *
  * dett's tensors stay in its own layouts (activations [B, C, H, W] = nchw,
- * weights [OC, C, k, k] = oihw, bias [OC]); the primitives are created with
+ * or nChw8c where the model's layout plan keeps them blocked: l->blk_in,
+ * l->blk_out, blocked.h; weights [OC, C, k, k] = oihw, bias [OC]); the
+ * primitives are created with
  * format "any" and choose their blocked layouts (nChw8c on AVX2), and a
  * "port" reorders between the two where they differ. Per plan (batch size):
  *   forward:  src, weights, dst ports; bias read in place
@@ -50,6 +52,7 @@ typedef struct {
 
 typedef struct {
     int B, have_fwd, have_bwd, bad;   /* bad: a creation failed; use im2col */
+    int blk_in, blk_out;              /* the layouts the plan was made for */
     int ddst_same;                    /* the data and the weights primitive want
                                          diff_dst in the same layout: one reorder */
     unsigned long used;               /* last use, for eviction */
@@ -165,7 +168,8 @@ static void plan_free(plan *pl)
     memset(pl, 0, sizeof *pl);
 }
 
-/* the plain memory descriptors of layer l at batch B */
+/* the memory descriptors of layer l at batch B: dett's (src, dst in the
+ * layer's layouts), and "any" for the primitives to choose */
 typedef struct {
     dnnl_memory_desc_t src, w, b, dst, src_any, w_any, dst_any;
     dnnl_dims_t strides, pad_l, pad_r;
@@ -182,10 +186,12 @@ static int conv_mds_init(const layer *l, int B, conv_mds *m)
     m->pad_r[0] = (dnnl_dim_t)(l->OH - 1) * l->stride + l->k - l->H - l->pad;
     m->pad_r[1] = (dnnl_dim_t)(l->OW - 1) * l->stride + l->k - l->W - l->pad;
     if (m->pad_r[0] < 0 || m->pad_r[1] < 0) return -1;
-    return OK(dnnl_memory_desc_init_by_tag(&m->src, 4, s, dnnl_f32, dnnl_nchw))
+    const dnnl_format_tag_t src_tag = l->blk_in ? dnnl_nChw8c : dnnl_nchw;
+    const dnnl_format_tag_t dst_tag = l->blk_out ? dnnl_nChw8c : dnnl_nchw;
+    return OK(dnnl_memory_desc_init_by_tag(&m->src, 4, s, dnnl_f32, src_tag))
         && OK(dnnl_memory_desc_init_by_tag(&m->w, 4, w, dnnl_f32, dnnl_oihw))
         && OK(dnnl_memory_desc_init_by_tag(&m->b, 1, b, dnnl_f32, dnnl_x))
-        && OK(dnnl_memory_desc_init_by_tag(&m->dst, 4, d, dnnl_f32, dnnl_nchw))
+        && OK(dnnl_memory_desc_init_by_tag(&m->dst, 4, d, dnnl_f32, dst_tag))
         && OK(dnnl_memory_desc_init_by_tag(&m->src_any, 4, s, dnnl_f32, dnnl_format_tag_any))
         && OK(dnnl_memory_desc_init_by_tag(&m->w_any, 4, w, dnnl_f32, dnnl_format_tag_any))
         && OK(dnnl_memory_desc_init_by_tag(&m->dst_any, 4, d, dnnl_f32, dnnl_format_tag_any))
@@ -279,20 +285,26 @@ out:
     return rc;
 }
 
-/* the plan for batch B with its forward (bwd = 0) or backward half made;
- * NULL if that cannot be made */
+/* the plan for batch B and l's layouts with its forward (bwd = 0) or
+ * backward half made; NULL if that cannot be made */
 static plan *plan_get(const layer *l, conv_dnnl *c, int B, int bwd)
 {
     if (B <= 0) return NULL;        /* nothing to compute; free slots have B 0 */
     plan *pl = NULL, *old = &c->plans[0];
     for (int i = 0; i < PLANS; i++) {
-        if (c->plans[i].B == B) { pl = &c->plans[i]; break; }
-        if (c->plans[i].used < old->used) old = &c->plans[i];
+        const plan *t = &c->plans[i];
+        if (t->B == B && t->blk_in == l->blk_in && t->blk_out == l->blk_out) {
+            pl = &c->plans[i];
+            break;
+        }
+        if (t->used < old->used) old = &c->plans[i];
     }
     if (!pl) {
         plan_free(old);
         pl = old;
         pl->B = B;
+        pl->blk_in = l->blk_in;
+        pl->blk_out = l->blk_out;
     }
     pl->used = ++c->clock;
     if (pl->bad) return NULL;
@@ -301,6 +313,8 @@ static plan *plan_get(const layer *l, conv_dnnl *c, int B, int bwd)
         if ((bwd ? plan_make_bwd : plan_make_fwd)(l, c, pl)) {
             plan_free(pl);          /* keep the batch size, marked bad */
             pl->B = B;
+            pl->blk_in = l->blk_in;
+            pl->blk_out = l->blk_out;
             pl->used = c->clock;
             pl->bad = 1;
             return NULL;

@@ -1,11 +1,63 @@
 /* model.c - sequential model over one parameter slab (see model.h). */
 #include "model.h"
+#include "blocked.h"
 #include <stdlib.h>
 #include <string.h>
 
 model *model_new(void)
 {
-    return calloc(1, sizeof(model));
+    model *m = calloc(1, sizeof(model));
+    if (m) m->layout = MODEL_LAYOUT_AUTO;
+    return m;
+}
+
+void model_set_layout(model *m, int mode)
+{
+    m->layout = mode;
+}
+
+void model_keep_plain(model *m, int i)
+{
+    if (i >= 1 && i <= m->n_layers) m->layers[i - 1]->keep_plain = 1;
+}
+
+/* a convolution that can read and write blocked rows in m's mode */
+static int conv_blockable(const model *m, const layer *l)
+{
+    return l->kind == LAYER_CONV && !l->ref
+        && (l->dnnl || m->layout == MODEL_LAYOUT_FORCE);
+}
+
+/* 1 if the output of convolution i can stay blocked: every layer after it
+ * up to a blockable convolution or a global average pooling is a ReLU or a
+ * max pooling, and none of these outputs is kept plain */
+static int chain_blockable(const model *m, int i)
+{
+    for (int j = i; j + 1 < m->n_layers; j++) {
+        if (m->layers[j]->keep_plain) return 0;
+        const layer *n = m->layers[j + 1];
+        if (conv_blockable(m, n) || (n->kind == LAYER_GAP && !n->ref)) return 1;
+        if (n->kind != LAYER_RELU && !(n->kind == LAYER_MAXPOOL && !n->ref)) return 0;
+    }
+    return 0;
+}
+
+/* writes every layer's blk_in and blk_out (model.h, "Layouts"); the plan
+ * depends only on the model (layer kinds, ref, oneDNN, keep_plain, mode),
+ * never on the batch, so every rank and shard runs the same layouts */
+static void plan_layouts(const model *m)
+{
+    int cur = 0;   /* the layout of the activation between layers */
+    for (int i = 0; i < m->n_layers; i++) {
+        layer *l = m->layers[i];
+        l->blk_in = cur;
+        if (l->kind == LAYER_CONV)
+            cur = m->layout != MODEL_LAYOUT_PLAIN && conv_blockable(m, l)
+                  && l->OC % BLK_C == 0 && chain_blockable(m, i) ? BLK_C : 0;
+        else if (l->kind != LAYER_RELU && l->kind != LAYER_MAXPOOL)
+            cur = 0;
+        l->blk_out = cur;
+    }
 }
 
 int model_add(model *m, layer *l)
@@ -126,6 +178,7 @@ void model_ws_free(model_ws *w)
 
 const float *model_forward(const model *m, model_ws *w, const float *x, int B)
 {
+    plan_layouts(m);
     w->act[0] = (float *)x;
     for (int i = 0; i < m->n_layers; i++) {
         const layer *l = m->layers[i];

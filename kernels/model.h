@@ -24,7 +24,29 @@ typedef struct {
     int in_dim;              /* elements per input row */
     int n_classes;           /* out_dim of the head */
     int feat_dim;            /* in_dim of the head */
+    int layout;              /* MODEL_LAYOUT_*: which activations may be
+                                channel-blocked (below) */
 } model;
+
+/* Layouts. Between two oneDNN convolutions (or a convolution and the global
+ * average pooling) the activations stay in oneDNN's channel-blocked layout
+ * (blocked.h) through ReLU and max pooling instead of being reordered to
+ * [C, H, W] and back at every layer; the result bits are the same either
+ * way. model_forward plans this before it runs (layer.h blk_in, blk_out):
+ * a convolution's output is blocked when its channels are a multiple of
+ * BLK_C, it runs through oneDNN (not ref, not im2col), and every layer up
+ * to the next such convolution or global average pooling is a ReLU or a
+ * max pooling whose output is not kept plain. The input, the features and
+ * the logits are always plain; so is any act[i] passed to model_keep_plain. */
+enum { MODEL_LAYOUT_PLAIN = 0,   /* every activation plain */
+       MODEL_LAYOUT_AUTO = 1,    /* the default: blocked where it saves reorders */
+       MODEL_LAYOUT_FORCE = 2 }; /* blocked also around im2col convolutions
+                                    (tests: the im2col path's conversions) */
+/* sets m's layout mode (MODEL_LAYOUT_*) */
+void model_set_layout(model *m, int mode);
+/* keeps act[i] (the output of layer i - 1, 1 <= i <= n_layers) plain, for a
+ * caller that reads it by element (DEDIER's readout) */
+void model_keep_plain(model *m, int i);
 
 typedef struct {
     int Bmax;

@@ -367,6 +367,7 @@ int train_job(MPI_Comm comm, const job_spec *job, const groupdata *gd,
      * the shards that visit them by the row exchange (rowx.h) */
     /* hook: DEDIER's readout owns the weights the rows carry */
     CHECK(readout_open(&ro, comm, job, gd, m, ns, &in, e));
+    if (ro.on) model_keep_plain(m, ro.act);   /* it reads act[ro.act] by element */
     CHECK(row_source_init(&rs, comm, job, gd, in, C, F, e));
     const int cap = sampler_max_shard_rows(&rs.sp);
     CHECK(step_work_init(&st, ns, cap, gd->info.d, m, proj, F, e));
