@@ -321,7 +321,9 @@ closefail)
   grep -v "mca_fbtl_posix_pwritev" run.err > run2.err; mv run2.err run.err
   failed "rank 1's write $w (a job's row)" r.h5 "write failed: Input/output error (job j[0-9]*); finished jobs are kept" $rc
   timeout 120 $MPIEXEC -n 2 "$DETT" run g.lua -o r.h5 > rerun.out 2>&1 || { cat rerun.out; fail "rank 1's row: rerun"; }
-  grep -q "4 jobs: 3 reused" rerun.out || { cat rerun.out; fail "rank 1's row: the rerun should redo one job"; }
+  # the job whose row failed is redone; a job rank 0 was still training
+  # when the run stopped is redone too (how far rank 0 got is timing)
+  grep -q "4 jobs: [0-3] reused" rerun.out || { cat rerun.out; fail "rank 1's row: the rerun should redo its job"; }
   same ref.h5 r.h5
   echo "rank 1's failed write of its last job's row ($w): one line, exit 1; the rerun redoes that job"
   ;;

@@ -70,6 +70,13 @@ m_kd_without_t2() {          # Hinton's T^2 dropped (consistently: loss and grad
   edit kernels/loss.c lit 'loss[i] = (float)(tau * tau * kl);' 'loss[i] = (float)kl;'
   edit kernels/loss.c lit '(w ? w[i] : 1.0f) * tau;' '(w ? w[i] : 1.0f) / tau;'
 }
+m_blk_pool_tie_order() {     # blocked 2x2 max pooling routes a tie's gradient to the wrong entry
+  edit kernels/blocked.c lit '_mm_storeu_ps(dx + ia + L + h, _mm_and_ps(s1, v));' \
+    '_mm_storeu_ps(dx + ia + L + h, _mm_and_ps(s2, v));'
+}
+m_blk_keep_plain_ignored() { # the layout plan blocks an activation a caller reads by element
+  edit kernels/model.c lit 'if (m->layers[j]->keep_plain) return 0;' '/* keep_plain ignored */'
+}
 m_head_not_frozen() {        # the transplanted teacher head trains with the student
   edit kernels/transplant.c lit 'model_freeze_from(m, m->n_layers - 1);' '/* head left trainable */'
 }
@@ -166,6 +173,8 @@ init-ignored           m_init_ignored           test_chain
 init-skips-mismatch    m_init_skips_mismatch    test_chain
 rsgemm-k-tail-dropped  m_rsgemm_k_tail_dropped  test_rsgemm
 rsgemm-tree-one-level  m_rsgemm_tree_one_level  test_rsgemm,test_stacked
+blk-pool-tie-order     m_blk_pool_tie_order     test_blocked
+blk-keep-plain-ignored m_blk_keep_plain_ignored test_blocked
 "
 
 # ---- machinery ---------------------------------------------------------------
@@ -220,7 +229,7 @@ mkdir -p "$tree"
   (cd "$tree" && tar -xf -) || die "cannot copy $src"
 # files a mutant touched in an earlier run: recompile them from pristine text
 rm -rf "$orig" && mkdir -p "$orig"
-for f in kernels/objective.c kernels/loss.c kernels/transplant.c kernels/model.c \
+for f in kernels/objective.c kernels/loss.c kernels/transplant.c kernels/model.c kernels/blocked.c \
          kernels/dedier.c runtime/train/readout.c \
          runtime/train/jobrun.c runtime/train/train.c runtime/train/init_teacher.c \
          analysis/report_rows.c; do
