@@ -285,12 +285,14 @@ RS_TARGET RS_INLINE void wgrad_shard(int mw, __m256 acc[MR][2], const float *xp,
     }
 }
 
-/* acc = stk[l] + acc for l = 0, 1, .. while bit l of s is set: shard s
- * (its sum in acc) merged with the counter's full levels, left (earlier
- * shards) plus right; returns the level acc belongs to */
-RS_TARGET RS_INLINE int wgrad_merge(int mw, __m256 acc[MR][2], __m256 stk[][MR][2], int s)
+/* acc = stk[l] + acc for l = l0, l0 + 1, .. while bit l of s is set: shard
+ * s (its sum in acc, already merged with the levels below l0) merged with
+ * the counter's full levels, left (earlier shards) plus right; returns the
+ * level acc belongs to */
+RS_TARGET RS_INLINE int wgrad_merge(int mw, __m256 acc[MR][2], __m256 stk[][MR][2], int s,
+                                    int l0)
 {
-    int l = 0;
+    int l = l0;
     for (; (s >> l) & 1; l++) {   /* left (earlier shards) + right */
 #pragma GCC unroll 6
         for (int o = 0; o < mw; o++) {
@@ -299,6 +301,25 @@ RS_TARGET RS_INLINE int wgrad_merge(int mw, __m256 acc[MR][2], __m256 stk[][MR][
         }
     }
     return l;
+}
+
+/* the even shard s and the odd shard s + 1 (s + 1 < ns) into a tile: lo =
+ * shard s, acc = shard s + 1, then acc = lo + acc, what the counter would
+ * hold on level 1 after the two (the same adds, left plus right). lo is
+ * not pushed to the stack: 4 x 16 tiles need 8 + 8 + 3 registers, so the
+ * compiler spills 3 of lo's 8, where the counter stores and reloads all 8
+ * (the stores and merges after each 16-row shard cost ~12 % on Zen 1) */
+RS_TARGET RS_INLINE void wgrad_pair(int mw, __m256 acc[MR][2], const float *xp, const float *dp,
+                                    const int *off, int s)
+{
+    __m256 lo[MR][2];
+    wgrad_shard(mw, lo, xp, dp, off[s], off[s + 1]);
+    wgrad_shard(mw, acc, xp, dp, off[s + 1], off[s + 2]);
+#pragma GCC unroll 6
+    for (int o = 0; o < mw; o++) {
+        acc[o][0] = _mm256_add_ps(lo[o][0], acc[o][0]);
+        acc[o][1] = _mm256_add_ps(lo[o][1], acc[o][1]);
+    }
 }
 
 /* an mw x 16 tile of the weight gradient from packed operands: dp
@@ -312,10 +333,14 @@ RS_TARGET RS_INLINE int wgrad_merge(int mw, __m256 acc[MR][2], __m256 stk[][MR][
  * the lowest set bit of ns, the root's first term, so the root starts from
  * it in registers and adds the higher full levels. G's rows are prefetched
  * at the start, so that the accumulate's loads (G is bigger than L2)
- * overlap the tile's fmas. Inlined into wgrad_tile6 and wgrad_tile4, so
- * that mw is a constant and acc, res stay in registers. */
-RS_TARGET RS_INLINE void wgrad_tile(int mw, const float *dp, const float *xp, const int *off,
-                                    int ns, float *g, size_t ldg, int mo, int nc, int accumulate)
+ * overlap the tile's fmas. pair: the shards two at a time through
+ * wgrad_pair (level 0 of the counter stays in registers, the counter's
+ * levels from 1 up as before); the same adds in the same order. Inlined
+ * into wgrad_tile6 and wgrad_tile4, so that mw and pair are constants and
+ * acc, res stay in registers. */
+RS_TARGET RS_INLINE void wgrad_tile(int mw, int pair, const float *dp, const float *xp,
+                                    const int *off, int ns, float *g, size_t ldg, int mo, int nc,
+                                    int accumulate)
 {
     __m256 stk[MAX_LEVELS][MR][2];
     __m256 res[MR][2];
@@ -323,33 +348,51 @@ RS_TARGET RS_INLINE void wgrad_tile(int mw, const float *dp, const float *xp, co
         _mm_prefetch((const char *)(g + (size_t)o * ldg), _MM_HINT_T0);
         _mm_prefetch((const char *)(g + (size_t)o * ldg + nc - 1), _MM_HINT_T0);
     }
-    for (int s = 0; s + 1 < ns; s++) {
-        __m256 acc[MR][2];
-        wgrad_shard(mw, acc, xp, dp, off[s], off[s + 1]);
-        const int l = wgrad_merge(mw, acc, stk, s);
-#pragma GCC unroll 6
-        for (int o = 0; o < mw; o++) {
-            stk[l][o][0] = acc[o][0];
-            stk[l][o][1] = acc[o][1];
-        }
-    }
-    /* the last shard, merged as it would be pushed (to level l, the lowest
-     * set bit of ns), then the root: the higher set bits of ns, smallest
-     * first (one level when ns is a power of two) */
-    if (ns > 0) {
-        wgrad_shard(mw, res, xp, dp, off[ns - 1], off[ns]);
-        int l = wgrad_merge(mw, res, stk, ns - 1);
-        for (l++; l < MAX_LEVELS; l++) {
-            if (!((ns >> l) & 1)) continue;
+    int s = 0, l = 0;   /* s: shards done; l: the level res ends on */
+    if (pair)
+        for (; s + 2 < ns; s += 2) {
+            __m256 acc[MR][2];
+            wgrad_pair(mw, acc, xp, dp, off, s);
+            const int lp = wgrad_merge(mw, acc, stk, s + 1, 1);
 #pragma GCC unroll 6
             for (int o = 0; o < mw; o++) {
-                res[o][0] = _mm256_add_ps(stk[l][o][0], res[o][0]);
-                res[o][1] = _mm256_add_ps(stk[l][o][1], res[o][1]);
+                stk[lp][o][0] = acc[o][0];
+                stk[lp][o][1] = acc[o][1];
             }
         }
-    } else {
+    else
+        for (; s + 1 < ns; s++) {
+            __m256 acc[MR][2];
+            wgrad_shard(mw, acc, xp, dp, off[s], off[s + 1]);
+            const int lp = wgrad_merge(mw, acc, stk, s, 0);
+#pragma GCC unroll 6
+            for (int o = 0; o < mw; o++) {
+                stk[lp][o][0] = acc[o][0];
+                stk[lp][o][1] = acc[o][1];
+            }
+        }
+    /* the last shard (with its left neighbour when paired), merged as it
+     * would be pushed (to level l, the lowest set bit of ns), then the
+     * root: the higher set bits of ns, smallest first (one level when ns
+     * is a power of two) */
+    if (ns - s == 2) {
+        wgrad_pair(mw, res, xp, dp, off, s);
+        l = wgrad_merge(mw, res, stk, s + 1, 1);
+    } else if (ns - s == 1) {
+        wgrad_shard(mw, res, xp, dp, off[s], off[s + 1]);
+        l = wgrad_merge(mw, res, stk, s, 0);
+    } else {   /* ns == 0 */
 #pragma GCC unroll 6
         for (int o = 0; o < mw; o++) res[o][0] = res[o][1] = _mm256_setzero_ps();
+        l = MAX_LEVELS;
+    }
+    for (l++; l < MAX_LEVELS; l++) {
+        if (!((ns >> l) & 1)) continue;
+#pragma GCC unroll 6
+        for (int o = 0; o < mw; o++) {
+            res[o][0] = _mm256_add_ps(stk[l][o][0], res[o][0]);
+            res[o][1] = _mm256_add_ps(stk[l][o][1], res[o][1]);
+        }
     }
 #pragma GCC unroll 6
     for (int o = 0; o < mw; o++) {
@@ -377,18 +420,19 @@ RS_TARGET RS_INLINE void wgrad_tile(int mw, const float *dp, const float *xp, co
 RS_TARGET static void wgrad_tile6(const float *dp, const float *xp, const int *off, int ns,
                                   float *g, size_t ldg, int mo, int nc, int accumulate)
 {
-    wgrad_tile(6, dp, xp, off, ns, g, ldg, mo, nc, accumulate);
+    wgrad_tile(6, 0, dp, xp, off, ns, g, ldg, mo, nc, accumulate);
 }
 
 /* the tile of 4 o-values (8 accumulators), for short shards: a shard's
  * push costs one vector store per accumulator, and on Zen 3 the 12 stores
  * of the 6-row tile after each 16-row shard cost more than the larger
  * tile saves in broadcasts (128 x 784 -> 512 in 8 shards: 1.09-1.17x the
- * 6-row tile; in 1 shard 0.95x, in 2 0.95-1.02x, in 4 1.03-1.05x) */
+ * 6-row tile; in 1 shard 0.95x, in 2 0.95-1.02x, in 4 1.03-1.05x). The
+ * shards in pairs (wgrad_pair: 1.02-1.04x on Zen 1 in 8 shards) */
 RS_TARGET static void wgrad_tile4(const float *dp, const float *xp, const int *off, int ns,
                                   float *g, size_t ldg, int mo, int nc, int accumulate)
 {
-    wgrad_tile(4, dp, xp, off, ns, g, ldg, mo, nc, accumulate);
+    wgrad_tile(4, 1, dp, xp, off, ns, g, ldg, mo, nc, accumulate);
 }
 
 /* rsgemm_wgrad_tree on AVX2: in packed once into blocks of 16 columns (full
@@ -424,13 +468,22 @@ RS_TARGET static void wgrad_avx(int no, int ni, const float *dout, size_t ldo, c
     const int mw = ns >= 2 && rows <= 32 * ns && ni >= 2 * NR ? 4 : MR;
     for (int o0 = 0; o0 < no; o0 += mw) {
         const int mo = no - o0 < mw ? no - o0 : mw;
-        for (int r = 0; r < rows; r++) {
-            const float *src = dout + (size_t)r * ldo + o0;
-            float *d = dp + (size_t)r * mw;
-            int t = 0;
-            for (; t < mo; t++) d[t] = src[t];
-            for (; t < mw; t++) d[t] = 0.0f;
-        }
+        /* full blocks by fixed-size copies (the loop over mo per row cost
+         * 8-18 % of 64 x 20 -> 64 and 64 x 64 -> 64 on Zen 1) */
+        if (mo == 4 && mw == 4)
+            for (int r = 0; r < rows; r++)
+                memcpy(dp + (size_t)r * 4, dout + (size_t)r * ldo + o0, 4 * sizeof(float));
+        else if (mo == MR && mw == MR)
+            for (int r = 0; r < rows; r++)
+                memcpy(dp + (size_t)r * MR, dout + (size_t)r * ldo + o0, MR * sizeof(float));
+        else
+            for (int r = 0; r < rows; r++) {
+                const float *src = dout + (size_t)r * ldo + o0;
+                float *d = dp + (size_t)r * mw;
+                int t = 0;
+                for (; t < mo; t++) d[t] = src[t];
+                for (; t < mw; t++) d[t] = 0.0f;
+            }
         for (int ib = 0; ib < nib; ib++) {
             const int i0 = ib * NR, nc = ni - i0 < NR ? ni - i0 : NR;
             float *gt = g + (size_t)o0 * ldg + i0;
