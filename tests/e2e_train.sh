@@ -66,6 +66,7 @@ errors)
   expect 2 "unknown option '--bogus'" -- "$DETT" train --data "$data" --bogus 1
   expect 2 "--data FILE.h5 is required" -- "$DETT" train
   expect 1 "DETT_STEP=bogus: expected stacked or pershard" -- env DETT_STEP=bogus "$DETT" train --data "$data" --epochs 1
+  expect 1 "DETT_LAYOUT=bogus: expected auto or plain" -- env DETT_LAYOUT=bogus "$DETT" train --data "$data" --epochs 1
   expect 2 "--epochs: 'x' is not an integer" -- "$DETT" train --data "$data" --epochs x
   expect 2 "--arch: 'mlp:a'" -- "$DETT" train --data "$data" --arch mlp:a
   expect 2 "runs erm or groupdro" -- "$DETT" train --data "$data" --method dett

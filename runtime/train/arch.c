@@ -2,11 +2,29 @@
 #include "arch.h"
 #include "cnn.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* DETT_LAYOUT: the activation layouts of the models built (model.h,
+ * "Layouts"): unset or "auto" the default, "plain" every activation in
+ * [C, H, W] order (the same bits, slower CNNs; for checking); -1 for any
+ * other value */
+static int layout_env(void)
+{
+    const char *v = getenv("DETT_LAYOUT");
+    if (!v || !*v || !strcmp(v, "auto")) return MODEL_LAYOUT_AUTO;
+    if (!strcmp(v, "plain")) return MODEL_LAYOUT_PLAIN;
+    return -1;
+}
 
 model *arch_build(const arch_spec *a, const dataset_info *info, dett_err *e)
 {
     model *m = NULL;
+    const int layout = layout_env();
+    if (layout < 0) {
+        dett_fail(e, "DETT_LAYOUT=%s: expected auto or plain", getenv("DETT_LAYOUT"));
+        return NULL;
+    }
     if (a->kind == ARCH_MLP) {
         m = model_mlp(info->d, a->widths, a->n_widths, info->n_classes);
     } else {
@@ -23,7 +41,9 @@ model *arch_build(const arch_spec *a, const dataset_info *info, dett_err *e)
         char name[128];
         arch_name(a, name, sizeof name);
         dett_fail(e, "cannot build %s (bad sizes or out of memory)", name);
+        return NULL;
     }
+    model_set_layout(m, layout);
     return m;
 }
 
