@@ -1,7 +1,8 @@
 /* blocked.c - image layers on channel-blocked rows (see blocked.h). The
- * innermost loops run over the BLK_C channels of one pixel, which the
- * compiler turns into vector operations; nothing else differs from the
- * plain loops of conv.c. */
+ * innermost loops run over the BLK_C channels of one pixel; 2 x 2 max
+ * pooling, the common case, is written out in SSE (the compiler left the
+ * argmax of the generic loop scalar: 12 % of a CNN step). Per channel
+ * nothing differs from the plain loops of conv.c. */
 #include "blocked.h"
 #include <stddef.h>
 #include <string.h>
