@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 #if defined(__x86_64__) && defined(__SSE2__)
-#include <emmintrin.h>
+#include "win4_sse.h"
 #define BLK_SSE 1
 #endif
 
@@ -36,9 +36,8 @@ static inline const float *pix(const float *row, int cb, int H, int W, int h, in
 }
 
 #ifdef BLK_SSE
-/* 2 x 2 windows, eight channels as two SSE vectors (h = 0, 1 halves).
- * _mm_max_ps(x, m) is (x > m ? x : m), the scalar loop's step; k_e: entry
- * e beats the running maximum, and the winner is the last entry that did. */
+/* 2 x 2 windows, eight channels as two SSE vectors (h = 0, 4), through
+ * win4_sse.h */
 static void pool2_fwd_sse(float *out, const float *in, int B, int C, int H, int W, int OH,
                           int OW)
 {
@@ -51,11 +50,9 @@ static void pool2_fwd_sse(float *out, const float *in, int B, int C, int H, int 
                     const float *a = pix(row, cb, H, W, 2 * oh, 2 * ow), *b1 = a + L;
                     const float *c = pix(row, cb, H, W, 2 * oh + 1, 2 * ow), *d = c + L;
                     float *y = (float *)pix(out + (size_t)b * rout, cb, OH, OW, oh, ow);
-                    for (int h = 0; h < L; h += 4) {
-                        __m128 m = _mm_max_ps(_mm_loadu_ps(b1 + h), _mm_loadu_ps(a + h));
-                        m = _mm_max_ps(_mm_loadu_ps(c + h), m);
-                        _mm_storeu_ps(y + h, _mm_max_ps(_mm_loadu_ps(d + h), m));
-                    }
+                    for (int h = 0; h < L; h += 4)
+                        _mm_storeu_ps(y + h, win4_max(_mm_loadu_ps(a + h), _mm_loadu_ps(b1 + h),
+                                                      _mm_loadu_ps(c + h), _mm_loadu_ps(d + h)));
                 }
 }
 
@@ -63,7 +60,6 @@ static void pool2_bwd_sse(float *din, const float *dout, const float *in, int B,
                           int H, int W, int OH, int OW)
 {
     const size_t rin = (size_t)C * H * W, rout = (size_t)C * OH * OW;
-    const __m128 ones = _mm_castsi128_ps(_mm_set1_epi32(-1));
     if (H != 2 * OH || W != 2 * OW)   /* rows, columns in no window */
         memset(din, 0, sizeof(float) * (size_t)B * rin);
     for (int b = 0; b < B; b++)
@@ -76,24 +72,14 @@ static void pool2_bwd_sse(float *din, const float *dout, const float *in, int B,
                     float *dx = din + (size_t)b * rin;
                     const float *dy = pix(dout + (size_t)b * rout, cb, OH, OW, oh, ow);
                     for (int h = 0; h < L; h += 4) {
-                        const __m128 a = _mm_loadu_ps(x + ia + h);
-                        const __m128 b1 = _mm_loadu_ps(x + ia + L + h);
-                        const __m128 c = _mm_loadu_ps(x + ic + h);
-                        const __m128 d = _mm_loadu_ps(x + ic + L + h);
-                        const __m128 k1 = _mm_cmpgt_ps(b1, a);
-                        __m128 m = _mm_max_ps(b1, a);
-                        const __m128 k2 = _mm_cmpgt_ps(c, m);
-                        m = _mm_max_ps(c, m);
-                        const __m128 k3 = _mm_cmpgt_ps(d, m);
-                        const __m128 s2 = _mm_andnot_ps(k3, k2);
-                        const __m128 s1 = _mm_andnot_ps(_mm_or_ps(k2, k3), k1);
-                        const __m128 s0 = _mm_andnot_ps(_mm_or_ps(k1, _mm_or_ps(k2, k3)), ones);
-                        /* 0 + dout: the += on a zeroed din of the scalar loop */
-                        const __m128 v = _mm_add_ps(_mm_setzero_ps(), _mm_loadu_ps(dy + h));
-                        _mm_storeu_ps(dx + ia + h, _mm_and_ps(s0, v));
-                        _mm_storeu_ps(dx + ia + L + h, _mm_and_ps(s1, v));
-                        _mm_storeu_ps(dx + ic + h, _mm_and_ps(s2, v));
-                        _mm_storeu_ps(dx + ic + L + h, _mm_and_ps(k3, v));
+                        __m128 g[4];
+                        win4_route(_mm_loadu_ps(x + ia + h), _mm_loadu_ps(x + ia + L + h),
+                                   _mm_loadu_ps(x + ic + h), _mm_loadu_ps(x + ic + L + h),
+                                   _mm_loadu_ps(dy + h), g);
+                        _mm_storeu_ps(dx + ia + h, g[0]);
+                        _mm_storeu_ps(dx + ia + L + h, g[1]);
+                        _mm_storeu_ps(dx + ic + h, g[2]);
+                        _mm_storeu_ps(dx + ic + L + h, g[3]);
                     }
                 }
 }

@@ -2,7 +2,7 @@
 #include "pool2.h"
 #include <stddef.h>
 #if defined(__x86_64__) && defined(__SSE2__) && !defined(POOL2_NO_SSE)
-#include <emmintrin.h>
+#include "win4_sse.h"
 #define POOL2_SSE 1
 #endif
 
@@ -59,10 +59,7 @@ void pool2_max_forward(float *restrict out, const float *restrict in, long P, in
                 __m128 a, b, c, d;
                 split_pairs(x0 + 2 * ow, &a, &b);
                 split_pairs(x1 + 2 * ow, &c, &d);
-                /* _mm_max_ps(x, m) is (x > m ? x : m), as window_max */
-                __m128 m = _mm_max_ps(b, a);
-                m = _mm_max_ps(c, m);
-                _mm_storeu_ps(yr + ow, _mm_max_ps(d, m));
+                _mm_storeu_ps(yr + ow, win4_max(a, b, c, d));
             }
 #endif
             for (; ow < OW; ow++) yr[ow] = window_max(x0 + 2 * ow, x1 + 2 * ow);
@@ -86,24 +83,12 @@ void pool2_max_backward(float *restrict din, const float *restrict dout,
                 __m128 a, b, c, d;
                 split_pairs(x0 + 2 * ow, &a, &b);
                 split_pairs(x1 + 2 * ow, &c, &d);
-                /* k_e: entry e beats the running maximum (window_at's t) */
-                const __m128 k1 = _mm_cmpgt_ps(b, a);
-                __m128 m = _mm_max_ps(b, a);
-                const __m128 k2 = _mm_cmpgt_ps(c, m);
-                m = _mm_max_ps(c, m);
-                const __m128 k3 = _mm_cmpgt_ps(d, m);
-                /* the winner: the last entry that beat the maximum */
-                const __m128 s3 = k3, s2 = _mm_andnot_ps(k3, k2);
-                const __m128 s1 = _mm_andnot_ps(_mm_or_ps(k2, k3), k1);
-                const __m128 s0 = _mm_andnot_ps(_mm_or_ps(k1, _mm_or_ps(k2, k3)),
-                                                _mm_castsi128_ps(_mm_set1_epi32(-1)));
-                const __m128 v = _mm_add_ps(_mm_setzero_ps(), _mm_loadu_ps(dyr + ow));
-                const __m128 ga = _mm_and_ps(s0, v), gb = _mm_and_ps(s1, v);
-                const __m128 gc = _mm_and_ps(s2, v), gd = _mm_and_ps(s3, v);
-                _mm_storeu_ps(d0 + 2 * ow, _mm_unpacklo_ps(ga, gb));
-                _mm_storeu_ps(d0 + 2 * ow + 4, _mm_unpackhi_ps(ga, gb));
-                _mm_storeu_ps(d1 + 2 * ow, _mm_unpacklo_ps(gc, gd));
-                _mm_storeu_ps(d1 + 2 * ow + 4, _mm_unpackhi_ps(gc, gd));
+                __m128 g[4];
+                win4_route(a, b, c, d, _mm_loadu_ps(dyr + ow), g);
+                _mm_storeu_ps(d0 + 2 * ow, _mm_unpacklo_ps(g[0], g[1]));
+                _mm_storeu_ps(d0 + 2 * ow + 4, _mm_unpackhi_ps(g[0], g[1]));
+                _mm_storeu_ps(d1 + 2 * ow, _mm_unpacklo_ps(g[2], g[3]));
+                _mm_storeu_ps(d1 + 2 * ow + 4, _mm_unpackhi_ps(g[2], g[3]));
             }
 #endif
             for (; ow < OW; ow++) {

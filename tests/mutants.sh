@@ -71,10 +71,10 @@ m_kd_without_t2() {          # Hinton's T^2 dropped (consistently: loss and grad
   edit kernels/loss.c lit '(w ? w[i] : 1.0f) * tau;' '(w ? w[i] : 1.0f) / tau;'
 }
 m_blk_pool_tie_order() {     # blocked 2x2 max pooling routes a tie's gradient to the wrong entry
-  edit kernels/blocked.c lit '_mm_storeu_ps(dx + ia + L + h, _mm_and_ps(s1, v));
-                        _mm_storeu_ps(dx + ic + h, _mm_and_ps(s2, v));' \
-    '_mm_storeu_ps(dx + ia + L + h, _mm_and_ps(s2, v));
-                        _mm_storeu_ps(dx + ic + h, _mm_and_ps(s1, v));'
+  edit kernels/blocked.c lit '_mm_storeu_ps(dx + ia + L + h, g[1]);
+                        _mm_storeu_ps(dx + ic + h, g[2]);' \
+    '_mm_storeu_ps(dx + ia + L + h, g[2]);
+                        _mm_storeu_ps(dx + ic + h, g[1]);'
 }
 m_blk_keep_plain_ignored() { # the layout plan blocks an activation a caller reads by element
   edit kernels/model.c lit 'if (m->layers[j]->keep_plain) return 0;' '/* keep_plain ignored */'
