@@ -285,6 +285,14 @@ out:
     return rc;
 }
 
+/* an emptied plan slot keyed to batch B and l's layouts */
+static void plan_key(plan *pl, const layer *l, int B)
+{
+    pl->B = B;
+    pl->blk_in = l->blk_in;
+    pl->blk_out = l->blk_out;
+}
+
 /* the plan for batch B and l's layouts with its forward (bwd = 0) or
  * backward half made; NULL if that cannot be made */
 static plan *plan_get(const layer *l, conv_dnnl *c, int B, int bwd)
@@ -302,19 +310,15 @@ static plan *plan_get(const layer *l, conv_dnnl *c, int B, int bwd)
     if (!pl) {
         plan_free(old);
         pl = old;
-        pl->B = B;
-        pl->blk_in = l->blk_in;
-        pl->blk_out = l->blk_out;
+        plan_key(pl, l, B);
     }
     pl->used = ++c->clock;
     if (pl->bad) return NULL;
     int *have = bwd ? &pl->have_bwd : &pl->have_fwd;
     if (!*have) {
         if ((bwd ? plan_make_bwd : plan_make_fwd)(l, c, pl)) {
-            plan_free(pl);          /* keep the batch size, marked bad */
-            pl->B = B;
-            pl->blk_in = l->blk_in;
-            pl->blk_out = l->blk_out;
+            plan_free(pl);          /* keep the key, marked bad */
+            plan_key(pl, l, B);
             pl->used = c->clock;
             pl->bad = 1;
             return NULL;
