@@ -1,31 +1,19 @@
-/* rsgemm.c - row-stable GEMM (see rsgemm.h). The AVX2 path computes a
- * MR x 16 tile of C in 12 registers; the portable path walks the same
- * elements with fmaf(); both give each element the same fma chain. */
-#include "rsgemm.h"
+/* rsgemm.c - row-stable GEMM (see rsgemm.h): packing, the portable path and
+ * the AVX2 path, and the dispatch to rsgemm_avx512.c. The AVX2 path
+ * computes a MR x 16 tile of C in 12 registers; the portable path walks the
+ * same elements with fmaf(); all paths give each element the same fma
+ * chain. */
+#include "rsgemm_impl.h"
 #include <math.h>
-#include <stdint.h>
 #include <string.h>
 
-#define NR RSGEMM_NR
-#define MR 6          /* rows (forward) or o-values (weight gradient) per tile */
-#define MAX_LEVELS 24 /* tree levels: up to 2^23 shards */
+#define MR WG_MAXW    /* rows (forward) or o-values (weight gradient) per tile */
 #define KC 256        /* k-block of rsgemm_rows (the panel block: 16 KB) */
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-#define RS_X86 1
+#if RS_X86
 #include <immintrin.h>
-#else
-#define RS_X86 0
 #endif
-
-/* p rounded up to a 64-byte boundary: panels and tiles start on a cache
- * line, so that no 32-byte load straddles two (the workspace sizes below
- * include the 16 floats this may skip) */
-static float *align64(const float *p)
-{
-    const uintptr_t u = (uintptr_t)p;
-    return (float *)((u + 63) & ~(uintptr_t)63);
-}
+#define align64 rsgemm_align64
 
 size_t rsgemm_pack_floats(int k, int n)
 {
@@ -115,7 +103,8 @@ void rsgemm_pack(float *pk, const float *b, int k, int n, size_t sk, size_t sj)
 int rsgemm_have_simd(void)
 {
 #if RS_X86
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return 0;
+    return __builtin_cpu_supports("avx512f") ? 2 : 1;
 #else
     return 0;
 #endif
@@ -504,7 +493,12 @@ void rsgemm_rows(int m, int n, int k, const float *a, size_t lda, const float *p
 {
     pk = align64(pk);
 #if RS_X86
-    if (path != RSGEMM_PORTABLE && rsgemm_have_simd()) {
+    const int simd = path == RSGEMM_PORTABLE ? 0 : rsgemm_have_simd();
+    if (simd == 2 && path == RSGEMM_AUTO) {
+        rsgemm_rows_avx512(m, n, k, a, lda, pk, bias, c, ldc);
+        return;
+    }
+    if (simd) {
         rows_avx(m, n, k, a, lda, pk, bias, c, ldc);
         return;
     }
@@ -523,7 +517,12 @@ void rsgemm_wgrad_tree(int no, int ni, const float *dout, size_t ldo, const floa
                        int accumulate, float *ws, rsgemm_path path)
 {
 #if RS_X86
-    if (path != RSGEMM_PORTABLE && rsgemm_have_simd()) {
+    const int simd = path == RSGEMM_PORTABLE ? 0 : rsgemm_have_simd();
+    if (simd == 2 && path == RSGEMM_AUTO) {
+        rsgemm_wgrad_avx512(no, ni, dout, ldo, in, ldi, off, ns, g, ldg, accumulate, ws);
+        return;
+    }
+    if (simd) {
         wgrad_avx(no, ni, dout, ldo, in, ldi, off, ns, g, ldg, accumulate, ws);
         return;
     }

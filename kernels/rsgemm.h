@@ -9,10 +9,11 @@
  * lets the stacked micro-shard step (stacked.h) run a dense layer once over
  * all of a rank's rows and still give every row the bits of its own shard.
  *
- * Two code paths with the same bits: AVX2+FMA (compiled with a target
- * attribute, chosen at run time when the CPU has both) and a portable one
- * with fmaf(). RSGEMM_PORTABLE forces the portable one (tests compare them;
- * layer.h's `ref` flag selects it for dense layers).
+ * Three code paths with the same bits: AVX-512F and AVX2+FMA (compiled with
+ * target attributes, the widest the CPU has chosen at run time) and a
+ * portable one with fmaf(). RSGEMM_PORTABLE forces the portable one and
+ * RSGEMM_AVX2 the AVX2 one where the CPU has it (tests compare them;
+ * layer.h's `ref` flag selects the portable one for dense layers).
  *
  * The weight gradient is a sum over micro-shards: per shard the rows in order
  * (one fma chain from +0), the shards combined by the balanced binary tree
@@ -26,7 +27,7 @@
 #define DETT_RSGEMM_H
 #include <stddef.h>
 
-typedef enum { RSGEMM_AUTO = 0, RSGEMM_PORTABLE = 1 } rsgemm_path;
+typedef enum { RSGEMM_AUTO = 0, RSGEMM_PORTABLE = 1, RSGEMM_AVX2 = 2 } rsgemm_path;
 
 /* columns per packed panel */
 #define RSGEMM_NR 16
@@ -65,7 +66,7 @@ void rsgemm_wgrad_tree(int no, int ni, const float *dout, size_t ldo, const floa
 /* floats of workspace rsgemm_wgrad_tree needs for rows rows of ni inputs */
 size_t rsgemm_wgrad_ws_floats(int rows, int ni);
 
-/* 1 if RSGEMM_AUTO runs the AVX2+FMA path on this CPU, else 0 */
+/* the path RSGEMM_AUTO runs on this CPU: 2 AVX-512F, 1 AVX2+FMA, 0 portable */
 int rsgemm_have_simd(void);
 
 #endif

@@ -47,9 +47,13 @@ static void *xmalloc(size_t bytes)
     return p;
 }
 
-/* the paths to check: the portable one always, the SIMD one if present */
-static int n_paths(void) { return rsgemm_have_simd() ? 2 : 1; }
-static rsgemm_path path_of(int i) { return i == 0 ? RSGEMM_PORTABLE : RSGEMM_AUTO; }
+/* the paths to check: the portable one always, then AVX2 and AVX-512 where
+ * the CPU has them (RSGEMM_AVX2 forces AVX2 on an AVX-512 CPU) */
+static int n_paths(void) { return 1 + rsgemm_have_simd(); }
+static rsgemm_path path_of(int i)
+{
+    return i == 0 ? RSGEMM_PORTABLE : i == 1 && rsgemm_have_simd() == 2 ? RSGEMM_AVX2 : RSGEMM_AUTO;
+}
 
 /* ---- 1 + 2: forward and input gradient ---------------------------------- */
 
@@ -276,8 +280,10 @@ static void check_wgrad_odd(int no, int ni, int ns, int h)
 
 int main(void)
 {
-    printf("rsgemm: SIMD path %s\n", rsgemm_have_simd() ? "avx2+fma (checked against portable)"
-                                                        : "absent (portable only)");
+    static const char *simd[] = { "absent (portable only)",
+                                  "avx2+fma (checked against portable)",
+                                  "avx-512f (checked with avx2+fma against portable)" };
+    printf("rsgemm: SIMD path %s\n", simd[rsgemm_have_simd()]);
     /* 1 + 2: odd shapes and the ones dett runs (B, din, dout) */
     static const int rows[][3] = {
         { 1, 1, 1 }, { 5, 3, 1 }, { 5, 1, 3 }, { 7, 17, 13 }, { 13, 13, 17 }, { 6, 16, 16 },

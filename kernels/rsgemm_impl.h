@@ -1,0 +1,35 @@
+/* rsgemm_impl.h - what rsgemm.c (portable and AVX2 paths) shares with
+ * rsgemm_avx512.c; not part of the kernels' API (see rsgemm.h). */
+#ifndef DETT_RSGEMM_IMPL_H
+#define DETT_RSGEMM_IMPL_H
+#include "rsgemm.h"
+#include <stdint.h>
+
+#define NR RSGEMM_NR
+#define MAX_LEVELS 24 /* tree levels: up to 2^23 shards */
+#define WG_MAXW 6     /* o-values per weight-gradient tile (dout's packed width) */
+
+/* p rounded up to a 64-byte boundary: panels and tiles start on a cache
+ * line, so that no vector load straddles two (the workspace sizes include
+ * the 16 floats this may skip) */
+static inline float *rsgemm_align64(const float *p)
+{
+    const uintptr_t u = (uintptr_t)p;
+    return (float *)((u + 63) & ~(uintptr_t)63);
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define RS_X86 1
+/* rsgemm_rows and rsgemm_wgrad_tree on AVX-512F (rsgemm_avx512.c): the
+ * AVX2 path's per-element sequences in 16-lane registers; pk aligned, ws as
+ * for rsgemm_wgrad_tree */
+void rsgemm_rows_avx512(int m, int n, int k, const float *a, size_t lda, const float *pk,
+                        const float *bias, float *c, size_t ldc);
+void rsgemm_wgrad_avx512(int no, int ni, const float *dout, size_t ldo, const float *in,
+                         size_t ldi, const int *off, int ns, float *g, size_t ldg,
+                         int accumulate, float *ws);
+#else
+#define RS_X86 0
+#endif
+
+#endif
