@@ -484,6 +484,8 @@ static void compare(const char *name, const char *text)
 }
 
 static int has(const char *text, const char *s) { return text && strstr(text, s) != NULL; }
+/* text for a failure message: a missing table prints as "(none)" */
+static const char *shown(const char *text) { return text ? text : "(none)"; }
 
 /* dir/name exists, is at least 500 bytes and starts with magic */
 static int is_fig(const char *dir, const char *name, const char *magic)
@@ -614,17 +616,17 @@ int main(int argc, char **argv)
     /* gap: 50 - 80, 52 - 80 -> -29.0 ± 1.4; mean-group: (.964+.50+.56+.97)/4 = .7485,
      * (.94+.54+.52+.95)/4 = .7375 -> 74.3 ± 0.8 */
     EXPECT(has(t, "| erm | 51.0 ± 1.4 (n=2) | -29.0 ± 1.4 | 74.3 ± 0.8 (n=2) | 89.2 ± 1.5 (n=2) "
-                  "| -18.0 |"), "erm row:\n%s", t);
-    EXPECT(has(t, "73.0 ± 1.4 (n=2, 1 failed)"), "dett row:\n%s", t);
-    EXPECT(has(t, "| groupdro(eta=0.01) | 69.0 ± 1.4 (n=2) |"), "groupdro row:\n%s", t);
-    EXPECT(has(t, "| +4.0 |"), "dett delta:\n%s", t);
-    EXPECT(has(t, "| kd(T=4,alpha=0.9) | pending | — | pending | pending | — |"), "kd row:\n%s", t);
-    EXPECT(has(t, "SubpopBench") && has(t, "group_DRO's avg acc"), "metric names:\n%s", t);
-    EXPECT(has(t, "| teacher: groupdro mlp[64,64] | 80.0 ± 0.0 (n=1) |"), "teacher:\n%s", t);
+                  "| -18.0 |"), "erm row:\n%s", shown(t));
+    EXPECT(has(t, "73.0 ± 1.4 (n=2, 1 failed)"), "dett row:\n%s", shown(t));
+    EXPECT(has(t, "| groupdro(eta=0.01) | 69.0 ± 1.4 (n=2) |"), "groupdro row:\n%s", shown(t));
+    EXPECT(has(t, "| +4.0 |"), "dett delta:\n%s", shown(t));
+    EXPECT(has(t, "| kd(T=4,alpha=0.9) | pending | — | pending | pending | — |"), "kd row:\n%s", shown(t));
+    EXPECT(has(t, "SubpopBench") && has(t, "group_DRO's avg acc"), "metric names:\n%s", shown(t));
+    EXPECT(has(t, "| teacher: groupdro mlp[64,64] | 80.0 ± 0.0 (n=1) |"), "teacher:\n%s", shown(t));
     EXPECT(has(t, "| j006 |") && has(t, "| failed | loss is NaN at epoch 2 |"), "failed:\n%s",
-           t);
-    EXPECT(has(t, "| j009 |") && has(t, "| pending |"), "pending:\n%s", t);
-    EXPECT(has(t, "\n1 identification job\n"), "ident footer:\n%s", t);
+           shown(t));
+    EXPECT(has(t, "| j009 |") && has(t, "| pending |"), "pending:\n%s", shown(t));
+    EXPECT(has(t, "\n1 identification job\n"), "ident footer:\n%s", shown(t));
     if (t) compare("a.md", t);
     free(t);
 
@@ -634,8 +636,8 @@ int main(int argc, char **argv)
     EXPECT(has(t, "student,erm,erm,,mlp[16],none,data/cmnist_small.h5,3,,0,\"groupdro "
                   "mlp[64,64]\",2,2,0,0,0,0,74.3000,0.7778,-29.0000,1.4142,2,groupdro(eta=0.01),"
                   "51.0000,1.4142,2,"),
-           "csv erm:\n%s", t);
-    EXPECT(has(t, ",-18.0000\n"), "csv delta:\n%s", t);
+           "csv erm:\n%s", shown(t));
+    EXPECT(has(t, ",-18.0000\n"), "csv delta:\n%s", shown(t));
     EXPECT(t && !strstr(t, "±"), "csv has ±");
     if (t) compare("a.csv", t);
     free(t);
@@ -644,8 +646,8 @@ int main(int argc, char **argv)
     EXPECT(rc == 0, "latex: rc %d: %s", rc, e.msg);
     EXPECT(has(t, "\\toprule") && has(t, "\\midrule") && has(t, "\\bottomrule"), "booktabs");
     /* best worst-group mean among students: dett 73.0 */
-    EXPECT(has(t, "\\textbf{73.0} $\\pm$ 1.4 (n=2, 1 failed)"), "latex best:\n%s", t);
-    EXPECT(has(t, "data/cmnist\\_small.h5") || !has(t, "cmnist_small"), "latex escape:\n%s", t);
+    EXPECT(has(t, "\\textbf{73.0} $\\pm$ 1.4 (n=2, 1 failed)"), "latex best:\n%s", shown(t));
+    EXPECT(has(t, "data/cmnist\\_small.h5") || !has(t, "cmnist_small"), "latex escape:\n%s", shown(t));
     if (t) compare("a.tex", t);
     free(t);
 
@@ -655,20 +657,20 @@ int main(int argc, char **argv)
     rc = run("report_a_oracle.md", &t, &e, 4,
              (const char *[]){"report_a.h5", "--select", "oracle", "--per-group"});
     EXPECT(rc == 0, "oracle: rc %d: %s", rc, e.msg);
-    EXPECT(has(t, "| erm | 53.0 ± 1.4 (n=2) |"), "oracle erm:\n%s", t);
-    EXPECT(has(t, "| groupdro(eta=0.01) | 71.0 ± 1.4 (n=2) |"), "oracle groupdro:\n%s", t);
+    EXPECT(has(t, "| erm | 53.0 ± 1.4 (n=2) |"), "oracle erm:\n%s", shown(t));
+    EXPECT(has(t, "| groupdro(eta=0.01) | 71.0 ± 1.4 (n=2) |"), "oracle groupdro:\n%s", shown(t));
     EXPECT(has(t, "| g0 (y=0,a=0) | g1 (y=0,a=1) | g2 (y=1,a=0) | g3 (y=1,a=1) |"),
-           "per-group header:\n%s", t);
-    EXPECT(has(t, "| -18.0 | 97.2 | 54.0 | 56.0 | 98.0 |"), "erm groups:\n%s", t);
+           "per-group header:\n%s", shown(t));
+    EXPECT(has(t, "| -18.0 | 97.2 | 54.0 | 56.0 | 98.0 |"), "erm groups:\n%s", shown(t));
     EXPECT(has(t, "| pending | — | pending | pending | — | pending | pending | pending | pending |"),
-           "kd groups:\n%s", t);
+           "kd groups:\n%s", shown(t));
     if (t) compare("a_oracle_pergroup.md", t);
     free(t);
 
     /* val-avg = epoch 2 (bump -0.01): erm 49, 51 -> 50.0 */
     rc = run("report_a_valavg.md", &t, &e, 2,
              (const char *[]){"report_a.h5", "--select=val-avg"});
-    EXPECT(rc == 0 && has(t, "50.0 ± 1.4 (n=2)"), "val-avg: rc %d:\n%s", rc, t);
+    EXPECT(rc == 0 && has(t, "50.0 ± 1.4 (n=2)"), "val-avg: rc %d:\n%s", rc, shown(t));
     free(t);
 
     /* val-worst-class: a file of format 1-3 stores no such choice (no
@@ -684,7 +686,7 @@ int main(int argc, char **argv)
     fx_n_sel = 3;
     rc = run("report_a_vwc.md", &t, &e, 2,
              (const char *[]){"report_a4.h5", "--select=val-worst-class"});
-    EXPECT(rc == 0 && has(t, "50.0 ± 1.4 (n=2)"), "val-worst-class: rc %d %s:\n%s", rc, e.msg, t);
+    EXPECT(rc == 0 && has(t, "50.0 ± 1.4 (n=2)"), "val-worst-class: rc %d %s:\n%s", rc, e.msg, shown(t));
     free(t);
 
     /* two files: seeds pooled. erm mlp[16]: 50, 52, 53 -> 51.7 ± 1.5
@@ -705,15 +707,15 @@ int main(int argc, char **argv)
     rc = run("report_ab.md", &t, &e, 4,
              (const char *[]){"report_a.h5", "report_b.h5", "--plots", "report_plots/sub"});
     EXPECT(rc == 0, "merge: rc %d: %s", rc, e.msg);
-    EXPECT(has(t, "| erm mlp[16] | 51.7 ± 1.5 (n=3) |"), "merged erm:\n%s", t);
+    EXPECT(has(t, "| erm mlp[16] | 51.7 ± 1.5 (n=3) |"), "merged erm:\n%s", shown(t));
     EXPECT(has(t, "| kd(T=4,alpha=0.9) mlp[16] | 58.0 ± 0.0 (n=1) | -22.0 ± 0.0 | 77.3 ± 0.0 "
-                  "(n=1) | 88.8 ± 0.0 (n=1) | -11.0 |"), "merged kd:\n%s", t);
-    EXPECT(has(t, "80.0 ± 0.0 (n=1)"), "merged teacher:\n%s", t);
+                  "(n=1) | 88.8 ± 0.0 (n=1) | -11.0 |"), "merged kd:\n%s", shown(t));
+    EXPECT(has(t, "80.0 ± 0.0 (n=1)"), "merged teacher:\n%s", shown(t));
     EXPECT(has(t, "| erm mlp[64] | 57.0 ± 0.0 (n=1) | ") && has(t, "(n=1) | none |\n"),
-           "erm mlp[64] without a groupdro row:\n%s", t);
-    EXPECT(has(t, "report_b.h5:j006") == 0 && has(t, "report_a.h5:j006"), "failed ids:\n%s", t);
-    EXPECT(!has(t, "j009"), "kd pending superseded:\n%s", t);
-    EXPECT(has(t, "\n2 identification jobs\n"), "ident count:\n%s", t);
+           "erm mlp[64] without a groupdro row:\n%s", shown(t));
+    EXPECT(has(t, "report_b.h5:j006") == 0 && has(t, "report_a.h5:j006"), "failed ids:\n%s", shown(t));
+    EXPECT(!has(t, "j009"), "kd pending superseded:\n%s", shown(t));
+    EXPECT(has(t, "\n2 identification jobs\n"), "ident count:\n%s", shown(t));
     if (t) compare("ab.md", t);
     free(t);
     /* the default formats: PDF and PNG (3.3 in at 300 dpi = 990 px wide) */
@@ -740,11 +742,11 @@ int main(int argc, char **argv)
     t = slurp("report_plots/sub/figures.md");
     EXPECT(has(t, "## curves\n") && has(t, "## groups\n") && has(t, "## axis_up\n") &&
                has(t, "![curves](curves.png)") && has(t, "mean ± sample std over seeds"),
-           "figures.md:\n%s", t);
+           "figures.md:\n%s", shown(t));
     EXPECT(has(t, "- **dett up=50 mlp[16]**: dett(up=50,T=1); weighting jtt(T=1,up=50); arch "
                   "mlp[16]; teacher groupdro mlp[64,64]; n = 2 seeds"),
-           "series caption:\n%s", t);
-    EXPECT(has(t, "All series: 3 epochs."), "common parts:\n%s", t);
+           "series caption:\n%s", shown(t));
+    EXPECT(has(t, "All series: 3 epochs."), "common parts:\n%s", shown(t));
     free(t);
 
     /* rows differ by optimiser and batch: 50/52 -> 51.0, 60/62 -> 61.0, 70 */
@@ -753,11 +755,11 @@ int main(int argc, char **argv)
     rc = run("report_c.md", &t, &e, 1, (const char *[]){"report_c.h5"});
     EXPECT(rc == 0, "optim sweep: rc %d: %s", rc, e.msg);
     EXPECT(has(t, "| erm sgd(lr=0.01,momentum=0.9,wd=0) batch=64 | 51.0 ± 1.4 (n=2, 1 pending) |"),
-           "lr 0.01 row:\n%s", t);
+           "lr 0.01 row:\n%s", shown(t));
     EXPECT(has(t, "| erm sgd(lr=0.1,momentum=0.9,wd=0) batch=64 | 61.0 ± 1.4 (n=2) |"),
-           "lr 0.1 row:\n%s", t);
+           "lr 0.1 row:\n%s", shown(t));
     EXPECT(has(t, "| erm sgd(lr=0.1,momentum=0.9,wd=0) batch=128 | 70.0 ± 0.0 (n=1) |"),
-           "batch 128 row:\n%s", t);
+           "batch 128 row:\n%s", shown(t));
     free(t);
     /* --tune: validation worst = test + 0.5 points here, so by validation
      * lr 0.1 beats lr 0.01 at batch 64 (61.5 vs 51.5), and batch 128 (70.5)
@@ -766,19 +768,19 @@ int main(int argc, char **argv)
     EXPECT(rc == 0, "tune optim: rc %d: %s", rc, e.msg);
     EXPECT(has(t, "| erm batch=64 [best of 2 on val] | 61.0 ± 1.4 (n=2) |") &&
                has(t, "| erm batch=128 | 70.0 ± 0.0 (n=1) |") && !has(t, "51.0"),
-           "tune optim:\n%s", t);
+           "tune optim:\n%s", shown(t));
     EXPECT(has(t, "| optim (tuned) |") &&
-               has(t, "| none | sgd(lr=0.1,momentum=0.9,wd=0) |\n"), "tuned values:\n%s", t);
-    EXPECT(has(t, "Tuned on validation over optim"), "tune note:\n%s", t);
+               has(t, "| none | sgd(lr=0.1,momentum=0.9,wd=0) |\n"), "tuned values:\n%s", shown(t));
+    EXPECT(has(t, "Tuned on validation over optim"), "tune note:\n%s", shown(t));
     free(t);
     rc = run("report_c_tune2.md", &t, &e, 3,
              (const char *[]){"report_c.h5", "--tune", "optim,batch"});
     EXPECT(rc == 0 && has(t, "| erm [best of 3 on val] | 70.0 ± 0.0 (n=1) |") &&
                !has(t, "61.0"),
-           "tune optim,batch: rc %d:\n%s", rc, t);
+           "tune optim,batch: rc %d:\n%s", rc, shown(t));
     EXPECT(has(t, "| j005 | not kept by --tune: erm mlp[16] sgd(lr=0.01,momentum=0.9,wd=0) | 3 | "
                   "pending |"),
-           "pending job of a dropped row:\n%s", t);
+           "pending job of a dropped row:\n%s", shown(t));
     free(t);
     rc = run("report_err.txt", NULL, &e, 3, (const char *[]){"report_c.h5", "--tune", "lr"});
     EXPECT(rc == 1 && has(e.msg, "--tune: 'lr' is not optim, batch, epochs or a method"),
@@ -790,7 +792,7 @@ int main(int argc, char **argv)
     rc = run("report_d.md", &t, &e, 3, (const char *[]){"report_d.h5", "--plots", "report_plots_d"});
     EXPECT(rc == 0, "plots per dataset: rc %d: %s", rc, e.msg);
     EXPECT(has(t, "| erm a | 51.0 ± 1.4 (n=2) |") && has(t, "| erm b | 60.0 ± 0.0 (n=1) |"),
-           "two datasets:\n%s", t);
+           "two datasets:\n%s", shown(t));
     free(t);
     EXPECT(is_fig("report_plots_d/a", "curves.pdf", "%PDF") &&
                is_fig("report_plots_d/b", "curves.png", "PNG") &&
@@ -807,19 +809,19 @@ int main(int argc, char **argv)
            "writing report_e.h5");
     rc = run("report_e.md", &t, &e, 1, (const char *[]){"report_e.h5"});
     EXPECT(rc == 0, "baselines: rc %d: %s", rc, e.msg);
-    EXPECT(count(t, "| -10.0 |\n") == 2 && !has(t, "-30.0"), "matched baselines:\n%s", t);
-    EXPECT(count(t, "| none |\n") == 2, "kd batch 128 and other.h5 have none:\n%s", t);
-    EXPECT(has(t, "| -5.0 |\n"), "mlp[32] baseline:\n%s", t);
+    EXPECT(count(t, "| -10.0 |\n") == 2 && !has(t, "-30.0"), "matched baselines:\n%s", shown(t));
+    EXPECT(count(t, "| none |\n") == 2, "kd batch 128 and other.h5 have none:\n%s", shown(t));
+    EXPECT(has(t, "| -5.0 |\n"), "mlp[32] baseline:\n%s", shown(t));
     free(t);
     /* blocks: mlp[16] rows first (groupdro adamw 80 the best), then mlp[32]
      * (groupdro 45 the best: bold although 80 is the column's best) */
     rc = run("report_e.tex", &t, &e, 3, (const char *[]){"report_e.h5", "--format", "latex"});
     EXPECT(rc == 0 && has(t, "\\textbf{80.0}") && has(t, "\\textbf{45.0}") &&
                !has(t, "\\textbf{50.0}") && count(t, "\\addlinespace") == 2,
-           "bold per block: rc %d:\n%s", rc, t);
+           "bold per block: rc %d:\n%s", rc, shown(t));
     free(t);
     rc = run("report_e.csv", &t, &e, 3, (const char *[]){"report_e.h5", "--format", "csv"});
-    EXPECT(rc == 0 && count(t, ",0,none,") == 2, "csv baseline none:\n%s", t);
+    EXPECT(rc == 0 && count(t, ",0,none,") == 2, "csv baseline none:\n%s", shown(t));
     free(t);
 
     /* the gap to each student's own teacher: A 50, 52 - 80 -> -29.0 ± 1.4;
@@ -829,15 +831,15 @@ int main(int argc, char **argv)
     rc = run("report_f.md", &t, &e, 1, (const char *[]){"report_f.h5"});
     EXPECT(rc == 0, "gap: rc %d: %s", rc, e.msg);
     EXPECT(has(t, "| erm teacher=groupdro mlp[64,64] | 51.0 ± 1.4 (n=2) | -29.0 ± 1.4 |"),
-           "gap to teacher A:\n%s", t);
+           "gap to teacher A:\n%s", shown(t));
     EXPECT(has(t, "| erm teacher=groupdro mlp[32,32] | 56.0 ± 1.4 (n=2) | -14.0 ± 1.4 |"),
-           "gap to teacher B:\n%s", t);
+           "gap to teacher B:\n%s", shown(t));
     EXPECT(has(t, "| erm teacher=groupdro mlp[128] | 73.5 ± 2.1 (n=2) | -1.5 ± 4.9 |"),
-           "gap to paired teachers:\n%s", t);
-    EXPECT(has(t, "| teacher: groupdro mlp[128] | 75.0 ± 7.1 (n=2) | — |"), "teacher C:\n%s", t);
+           "gap to paired teachers:\n%s", shown(t));
+    EXPECT(has(t, "| teacher: groupdro mlp[128] | 75.0 ± 7.1 (n=2) | — |"), "teacher C:\n%s", shown(t));
     free(t);
     rc = run("report_f.csv", &t, &e, 3, (const char *[]){"report_f.h5", "--format", "csv"});
-    EXPECT(rc == 0 && has(t, ",-1.5000,4.9497,2,groupdro(eta=0.01),73.5000,"), "csv gap:\n%s", t);
+    EXPECT(rc == 0 && has(t, ",-1.5000,4.9497,2,groupdro(eta=0.01),73.5000,"), "csv gap:\n%s", shown(t));
     free(t);
     /* the pivot: a line per teacher, its model named */
     rc = run("report_f_pivot.md", &t, &e, 3, (const char *[]){"report_f.h5", "--pivot", "method"});
@@ -846,7 +848,7 @@ int main(int argc, char **argv)
                       "65.0 ± 0.0 (n=1) |\n") &&
                has(t, "| cmnist_small | mlp[16] | groupdro mlp[128] | 75.0 ± 7.1 | 73.5 ± 2.1 | "
                       "65.0 ± 0.0 (n=1) |\n") && count(t, "| cmnist_small |") == 3,
-           "pivot per teacher: rc %d:\n%s", rc, t);
+           "pivot per teacher: rc %d:\n%s", rc, shown(t));
     free(t);
 
     /* --pivot method: benchmark x method, bold the best apart from groupdro */
@@ -858,7 +860,7 @@ int main(int argc, char **argv)
                has(t, "| cmnist_small | mlp[16] | 80.0 | 51.7 ± 1.5 | **73.0 ± 1.4** (n=2) | "
                       "69.0 ± 1.4 (n=2) | 58.0 ± 0.0 (n=1) | 61.0 ± 1.4 (n=2) |\n") &&
                has(t, "| cmnist_small | mlp[64] | 80.0 | 57.0 ± 0.0 (n=1) |  |  |  |  |\n"),
-           "pivot md:\n%s", t);
+           "pivot md:\n%s", shown(t));
     if (t) compare("ab_pivot.md", t);
     free(t);
     rc = run("report_ab_pivot.tex", &t, &e, 6, (const char *[]){"report_a.h5", "report_b.h5",
@@ -866,7 +868,7 @@ int main(int argc, char **argv)
     EXPECT(rc == 0 && has(t, "\\begin{tabular}{llrrrrrr}") &&
                has(t, "cmnist\\_small & mlp[16] & 80.0 & 51.7 $\\pm$ 1.5 & \\textbf{73.0 $\\pm$ "
                       "1.4} (n=2) &"),
-           "pivot latex: rc %d:\n%s", rc, t);
+           "pivot latex: rc %d:\n%s", rc, shown(t));
     free(t);
     rc = run("report_ab_pivot.csv", &t, &e, 6, (const char *[]){"report_a.h5", "report_b.h5",
              "--pivot", "method", "--format", "csv"});
@@ -874,7 +876,7 @@ int main(int argc, char **argv)
                              "teacher_n,erm mean,erm std,erm n,") &&
                has(t, "cmnist_small,mlp[16],data/cmnist_small.h5,\"groupdro mlp[64,64]\",80.0000,"
                       "0.0000,1,51.6667,1.5275,3,73.0000,1.4142,2,"),
-           "pivot csv: rc %d:\n%s", rc, t);
+           "pivot csv: rc %d:\n%s", rc, shown(t));
     free(t);
     rc = run("report_err.txt", NULL, &e, 3, (const char *[]){"report_a.h5", "--pivot", "arch"});
     EXPECT(rc == 2 && has(e.msg, "--pivot: 'arch' is not 'method'"), "%d %s", rc, e.msg);
@@ -895,24 +897,24 @@ int main(int argc, char **argv)
     EXPECT(rc == 0 && has(t, "| dett.up (tuned) |") &&
                has(t, "| dett(up=50,T=1) mlp[16] [best of 2 on val] | 73.0 ± 1.4") &&
                has(t, "| +4.0 | 50 |\n") && has(t, "| -17.3 | — |\n") && !has(t, "61.0"),
-           "tune dett.up md: rc %d:\n%s", rc, t);
+           "tune dett.up md: rc %d:\n%s", rc, shown(t));
     free(t);
     t = slurp("report_plots_tune/figures.md");
     EXPECT(has(t, "- **dett mlp[16]**: dett(T=1); weighting jtt(T=1); arch mlp[16]; teacher "
                   "groupdro mlp[64,64]; chosen on validation of 2: dett.up=50; n = 2 seeds\n"),
-           "tuned values in the captions:\n%s", t);
+           "tuned values in the captions:\n%s", shown(t));
     free(t);
     rc = run("report_tune.csv", &t, &e, 6, (const char *[]){"report_a.h5", "report_b.h5",
              "--tune", "dett.up", "--format", "csv"});
     EXPECT(rc == 0 && has(t, ",teacher,tuned_dett.up,seeds,") &&
                has(t, "\"groupdro mlp[64,64]\",50,3,2,1,"),
-           "tune csv: rc %d:\n%s", rc, t);
+           "tune csv: rc %d:\n%s", rc, shown(t));
     free(t);
     rc = run("report_tune.tex", &t, &e, 6, (const char *[]){"report_a.h5", "report_b.h5",
              "--tune", "up", "--format", "latex"});
     EXPECT(rc == 0 && has(t, "dett.up (tuned)") == 0 && has(t, "up (tuned)") &&
                has(t, "& +4.0 & 50 \\\\") == 0 && has(t, "& \\textbf{+4.0} & 50 \\\\"),
-           "tune bare up (one method) latex: rc %d:\n%s", rc, t);
+           "tune bare up (one method) latex: rc %d:\n%s", rc, shown(t));
     free(t);
 
     /* figures: every format; more than eight series split into panels */
@@ -952,7 +954,7 @@ int main(int argc, char **argv)
     /* five series per panel, labelled by what differs: alpha */
     EXPECT(t && count(t, "\n- **kd alpha=") == 20 && has(t, "## curves-2\n") &&
                has(t, "- **kd alpha=0.6**: kd(T=4,alpha=0.6)"),
-           "panel captions:\n%s", t);
+           "panel captions:\n%s", shown(t));
     free(t);
     rc = run("report_err.txt", NULL, &e, 5, (const char *[]){"report_g.h5", "--plots",
              "report_plots_g", "--plot-format", "pdf,jpg"});
@@ -963,12 +965,12 @@ int main(int argc, char **argv)
     EXPECT(rc == 0 && has(t, "| erm a | 51.0 ± 1.0 (n=2) |") &&
                has(t, "mean ± standard error (sample std / sqrt(n)) over seeds") &&
                !has(t, "sample std over"),
-           "--stat sem: rc %d:\n%s", rc, t);
+           "--stat sem: rc %d:\n%s", rc, shown(t));
     free(t);
     rc = run("report_d_sem.csv", &t, &e, 5,
              (const char *[]){"report_d.h5", "--stat", "sem", "--format", "csv"});
     EXPECT(rc == 0 && has(t, ",worst_mean,worst_sem,worst_n,") && !has(t, "worst_std"),
-           "--stat sem csv: rc %d:\n%s", rc, t);
+           "--stat sem csv: rc %d:\n%s", rc, shown(t));
     free(t);
     rc = run("report_err.txt", NULL, &e, 3, (const char *[]){"report_d.h5", "--stat", "var"});
     EXPECT(rc == 2 && has(e.msg, "--stat: 'var' is not std or sem"), "%d %s", rc, e.msg);
@@ -979,7 +981,7 @@ int main(int argc, char **argv)
     rc = run("report_i.md", &t, &e, 3, (const char *[]){"report_i.h5", "--pivot", "method"});
     EXPECT(rc == 0 && has(t, "| benchmark | student | teacher | kd |\n") &&
                has(t, "| small | mlp[16] | — | 50.0 ± 0.0 |\n") && has(t, "| big | mlp[16] | — | 60.0 ± 0.0 |\n"),
-           "pivot columns across benchmarks: rc %d:\n%s", rc, t);
+           "pivot columns across benchmarks: rc %d:\n%s", rc, shown(t));
     free(t);
 
     /* gap to teacher against the bias strength of the data files */
@@ -1004,7 +1006,7 @@ int main(int argc, char **argv)
                has(t, "Data files: report_bias10.h5 (0.1), report_bias01.h5 (0.01).") &&
                !has(t, "report_bias_gone") && !has(t, "report_bias_wide") && has(t, "- **groupdro**") && has(t, "- **kd**") && has(t, "- **erm**") &&
                has(t, "± standard error (sample std / sqrt(n))"),
-           "gap_bias captions:\n%s", t);
+           "gap_bias captions:\n%s", shown(t));
     free(t);
     /* one dataset: no figure across datasets, no top-level captions */
     rc = run("report_g.md", &t, &e, 3, (const char *[]){"report_g.h5", "--plots",
@@ -1015,7 +1017,7 @@ int main(int argc, char **argv)
 
     /* --diagnostics: the hook */
     rc = run("report_diag.md", &t, &e, 2, (const char *[]){"report_a.h5", "--diagnostics"});
-    EXPECT(rc == 0 && has(t, "no diagnostics in report_a.h5\n"), "diagnostics:\n%s", t);
+    EXPECT(rc == 0 && has(t, "no diagnostics in report_a.h5\n"), "diagnostics:\n%s", shown(t));
     free(t);
 
     /* errors: exit 1 with a clear message */
