@@ -4,6 +4,14 @@
  *   sgd:   g' = g + wd p;  v = mu v + g';  p -= lr v            (dampening 0)
  *   adamw: p -= lr wd p;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
  *          p -= lr (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+ * with one departure: after each update an AdamW moment entry below 2^-100
+ * in magnitude is set to +0. Without it, the first moment of a parameter
+ * whose gradient is exactly zero for many steps (a weight from an input
+ * pixel that is always 0, a dead unit) decays by b1 per step through the
+ * subnormal range, where each multiply and divide on it costs a microcode
+ * assist (PyTorch pays it; torch.set_flush_denormal is its switch). The
+ * update such an entry would give is below 10 lr 2^-100 / eps, which
+ * changes p only when |p| is below about 2^-60.
  * The optimiser owns its state buffers; optim_free releases them.
  */
 #ifndef DETT_OPTIM_H

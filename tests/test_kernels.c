@@ -259,6 +259,41 @@ static void test_loss_gradients(void)
 }
 
 
+/* AdamW's moment flush (optim.h): 17 parameters (a vector block and a
+ * tail) see a gradient of 1 at step 1, then exact zeros. m = 0.1 0.9^(t-1)
+ * falls below 2^-100 at step 638 and must be +0 from there on, never
+ * subnormal before; v = 0.001 0.999^(t-1) stays. The fast loop and the
+ * reference loop give the same bits throughout. */
+static void test_adamw_tiny(void)
+{
+    enum { N = 17 };
+    optim *f = optim_new(optim_defaults(OPTIM_ADAMW), N), *r = optim_new(f->cfg, N);
+    r->ref = 1;
+    float pf[N], pr[N], g[N];
+    for (int i = 0; i < N; i++) { pf[i] = pr[i] = 0.5f + 0.01f * (float)i; g[i] = 1.0f; }
+    int subnormal = 0, differ = 0, zero_at = 0;
+    for (int t = 1; t <= 700; t++) {
+        optim_step(f, pf, g);
+        optim_step(r, pr, g);
+        for (int i = 0; i < N; i++) {
+            g[i] = 0.0f;
+            subnormal += fpclassify(f->m[i]) == FP_SUBNORMAL || fpclassify(f->v[i]) == FP_SUBNORMAL;
+        }
+        differ += memcmp(pf, pr, sizeof pf) || memcmp(f->m, r->m, sizeof pf) ||
+                  memcmp(f->v, r->v, sizeof pf);
+        if (!zero_at && f->m[0] == 0.0f) zero_at = t;
+    }
+    EXPECT(subnormal == 0, "adamw: %d subnormal moment entries", subnormal);
+    EXPECT(zero_at == 638, "adamw: m reached +0 at step %d, want 638 (first below 2^-100)",
+           zero_at);
+    EXPECT(f->m[N - 1] == 0.0f && !signbit(f->m[N - 1]) && f->v[N - 1] > 4e-4f,
+           "adamw: after 700 steps m %a (want +0), v %g (want 0.001 0.999^699)", f->m[N - 1],
+           f->v[N - 1]);
+    EXPECT(differ == 0, "adamw: fast and reference loops differ in %d steps", differ);
+    optim_free(f);
+    optim_free(r);
+}
+
 /* SGD and AdamW against hand-computed steps (torch.optim's rules) */
 static void test_optimisers(void)
 {
@@ -278,6 +313,7 @@ static void test_optimisers(void)
     optim_step(o, p, g);   /* p = 1 - 0.01 = 0.99; m^ = 2, v^ = 4: p -= 0.1 * 2/(2+1e-8) */
     EXPECT(fabsf(p[0] - 0.89f) < 1e-5f, "adamw step 1: %g", p[0]);
     optim_free(o);
+    test_adamw_tiny();
 }
 
 /* rng_u64 at (0, 0, 0) and (1, 2, 3), as computed by the generator when
