@@ -13,7 +13,8 @@
 void loss_xent(float *dz, float *loss, const float *z, const int *y,
                const float *w, int B, int C, float scale);
 
-/* feature MSE: loss_i = (1/D) sum_j (f_ij - t_ij)^2 (torch MSELoss per row).
+/* feature MSE: loss_i = (1/D) sum_j (f_ij - t_ij)^2 (torch MSELoss per row;
+ * the sum in double, in four interleaved partial sums, see loss.c).
  * f, t, df: [B, D]. df may be NULL. */
 void loss_mse(float *df, float *loss, const float *f, const float *t,
               const float *w, int B, int D, float scale);

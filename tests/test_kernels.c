@@ -230,6 +230,22 @@ static void test_loss_gradients(void)
     loss_mse(df, lf, f, tt, NULL, 1, 2, 1.0f);
     EXPECT(fabsf(lf[0] - 5.0f) < 1e-6f && fabsf(df[0] - 1.0f) < 1e-6f && fabsf(df[1] - 3.0f) < 1e-6f,
            "mse hand case: %g (%g, %g)", lf[0], df[0], df[1]);
+    /* MSE on a row of 259 features (four partial sums and a tail of 3)
+     * against a long double sum */
+    {
+        enum { D = 259 };
+        float fa[D], ta[D], dfa[D], la[1];
+        long double want = 0;
+        for (int j = 0; j < D; j++) {
+            fa[j] = 2.0f * rng_uniform(3, 1, (uint64_t)j) - 1.0f;
+            ta[j] = 2.0f * rng_uniform(3, 2, (uint64_t)j) - 1.0f;
+            const long double e = (long double)(fa[j] - ta[j]);
+            want += e * e;
+        }
+        loss_mse(dfa, la, fa, ta, NULL, 1, D, 1.0f);
+        EXPECT(fabsl((long double)la[0] - want / D) < 1e-6L * (want / D),
+               "mse of 259 features: %.9g, want %.9Lg", la[0], want / D);
+    }
     /* KD is zero when the student equals the teacher */
     loss_kd_add(NULL, l, t, t, NULL, B, C, tau, 1.0f);
     EXPECT(fabsf(l[0]) < 1e-6f && fabsf(l[2]) < 1e-6f, "kd(t, t) = %g, want 0", l[0]);
