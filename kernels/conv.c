@@ -348,16 +348,16 @@ static const float *conv_plain_in(const layer *l, const float *x, int b0, int g,
     if (!l->blk_in) return rows;
     for (int t = 0; t < g; t++)
         blk_to_plain(xin + (size_t)t * l->in_dim, rows + (size_t)t * l->in_dim, l->C,
-                     l->H * l->W);
+                     l->H * l->W, l->blk_in);
     return xin;
 }
 
-/* g plain rows of n floats at y, blocked in place (through row) */
-static void conv_block_rows(float *y, int g, int C, int HW, float *row)
+/* g plain rows of n floats at y, blocked by L in place (through row) */
+static void conv_block_rows(float *y, int g, int C, int HW, int L, float *row)
 {
     const size_t n = (size_t)C * HW;
     for (int t = 0; t < g; t++) {
-        blk_from_plain(row, y + (size_t)t * n, C, HW);
+        blk_from_plain(row, y + (size_t)t * n, C, HW, L);
         memcpy(y + (size_t)t * n, row, sizeof(float) * n);
     }
 }
@@ -393,7 +393,7 @@ static void conv_forward(const layer *l, const float *p, float *out,
                 for (size_t q = 0; q < P; q++) dst[q] = src[q] + bias[o];
             }
         if (l->blk_out)
-            conv_block_rows(out + (size_t)b0 * l->out_dim, g, OC, (int)P, row);
+            conv_block_rows(out + (size_t)b0 * l->out_dim, g, OC, (int)P, l->blk_out, row);
     }
 }
 
@@ -420,7 +420,7 @@ static void conv_backward(const layer *l, const float *p, float *g, float *din,
         for (int t = 0; t < gs; t++) {
             const float *dr = dout + (size_t)(b0 + t) * l->out_dim;
             if (l->blk_out) {
-                blk_to_plain(row, dr, OC, (int)P);
+                blk_to_plain(row, dr, OC, (int)P, l->blk_out);
                 dr = row;
             }
             for (int o = 0; o < OC; o++)
@@ -441,7 +441,7 @@ static void conv_backward(const layer *l, const float *p, float *g, float *din,
                         1.0f, Wt, (int)R, dy, (int)N, 0.0f, col, (int)N);
             memset(dx, 0, sizeof(float) * (size_t)gs * l->in_dim);
             conv_col2im(l, dx, col, gs);
-            if (l->blk_in) conv_block_rows(dx, gs, l->C, l->H * l->W, row);
+            if (l->blk_in) conv_block_rows(dx, gs, l->C, l->H * l->W, l->blk_in, row);
         }
     }
 }
@@ -512,7 +512,7 @@ static void maxpool_forward(const layer *l, const float *p, float *out,
 {
     (void)p; (void)ws;
     if (l->blk_in) {
-        blk_maxpool_forward(out, in, B, l->C, l->H, l->W, l->k, l->OH, l->OW);
+        blk_maxpool_forward(out, in, B, l->C, l->H, l->W, l->k, l->OH, l->OW, l->blk_in);
         return;
     }
     if (l->k == 2 && !l->ref) {
@@ -538,7 +538,8 @@ static void maxpool_backward(const layer *l, const float *p, float *g, float *di
     (void)p; (void)g; (void)out; (void)ws;
     if (!din) return;
     if (l->blk_in) {
-        blk_maxpool_backward(din, dout, in, B, l->C, l->H, l->W, l->k, l->OH, l->OW);
+        blk_maxpool_backward(din, dout, in, B, l->C, l->H, l->W, l->k, l->OH, l->OW,
+                             l->blk_in);
         return;
     }
     if (l->k == 2 && !l->ref) {
@@ -639,7 +640,7 @@ static void gap_forward(const layer *l, const float *p, float *out,
     const size_t HW = (size_t)l->H * l->W;
     const float scale = 1.0f / (float)HW;
     if (l->blk_in) {
-        blk_gap_forward(out, in, B, l->C, (int)HW);
+        blk_gap_forward(out, in, B, l->C, (int)HW, l->blk_in);
         return;
     }
     for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {
@@ -660,7 +661,7 @@ static void gap_backward(const layer *l, const float *p, float *g, float *din,
     const size_t HW = (size_t)l->H * l->W;
     const float scale = 1.0f / (float)HW;
     if (l->blk_in) {
-        blk_gap_backward(din, dout, B, l->C, (int)HW);
+        blk_gap_backward(din, dout, B, l->C, (int)HW, l->blk_in);
         return;
     }
     for (size_t pl = 0; pl < (size_t)B * l->C; pl++) {

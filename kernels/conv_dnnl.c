@@ -1,10 +1,10 @@
 /* conv_dnnl.c - the convolution layer through oneDNN (see conv_dnnl.h).
  *
  * dett's tensors stay in its own layouts (activations [B, C, H, W] = nchw,
- * or nChw8c where the model's layout plan keeps them blocked: l->blk_in,
- * l->blk_out, blocked.h; weights [OC, C, k, k] = oihw, bias [OC]); the
- * primitives are created with
- * format "any" and choose their blocked layouts (nChw8c on AVX2), and a
+ * or nChw8c / nChw16c where the model's layout plan keeps them blocked:
+ * l->blk_in, l->blk_out, blocked.h; weights [OC, C, k, k] = oihw, bias
+ * [OC]); the primitives are created with format "any" and choose their
+ * blocked layouts (nChw8c on AVX2, nChw16c on AVX-512), and a
  * "port" reorders between the two where they differ. Per plan (batch size):
  *   forward:  src, weights, dst ports; bias read in place
  *   backward: diff_dst ports for the data and the weights primitive (one
@@ -175,6 +175,13 @@ typedef struct {
     dnnl_dims_t strides, pad_l, pad_r;
 } conv_mds;
 
+/* dett's tag for an activation in layout blk (layer.h blk_in, blk_out: 0
+ * plain, else the block of blocked.h) */
+static dnnl_format_tag_t act_tag(int blk)
+{
+    return blk == 16 ? dnnl_nChw16c : blk ? dnnl_nChw8c : dnnl_nchw;
+}
+
 static int conv_mds_init(const layer *l, int B, conv_mds *m)
 {
     dnnl_dims_t s = { B, l->C, l->H, l->W }, w = { l->OC, l->C, l->k, l->k },
@@ -186,8 +193,7 @@ static int conv_mds_init(const layer *l, int B, conv_mds *m)
     m->pad_r[0] = (dnnl_dim_t)(l->OH - 1) * l->stride + l->k - l->H - l->pad;
     m->pad_r[1] = (dnnl_dim_t)(l->OW - 1) * l->stride + l->k - l->W - l->pad;
     if (m->pad_r[0] < 0 || m->pad_r[1] < 0) return -1;
-    const dnnl_format_tag_t src_tag = l->blk_in ? dnnl_nChw8c : dnnl_nchw;
-    const dnnl_format_tag_t dst_tag = l->blk_out ? dnnl_nChw8c : dnnl_nchw;
+    const dnnl_format_tag_t src_tag = act_tag(l->blk_in), dst_tag = act_tag(l->blk_out);
     return OK(dnnl_memory_desc_init_by_tag(&m->src, 4, s, dnnl_f32, src_tag))
         && OK(dnnl_memory_desc_init_by_tag(&m->w, 4, w, dnnl_f32, dnnl_oihw))
         && OK(dnnl_memory_desc_init_by_tag(&m->b, 1, b, dnnl_f32, dnnl_x))

@@ -53,10 +53,10 @@ struct layer {
     int k, stride, pad;      /* kernel / pool window */
     struct conv_dnnl *dnnl;  /* conv: the oneDNN path's state (conv_dnnl.h),
                                 owned; NULL: im2col + sgemm */
-    int blk_in, blk_out;     /* layout of the in and out rows: 0 plain, BLK_C
-                                channel-blocked (blocked.h); written by the
-                                model's layout plan (model.h), read by the
-                                image layers */
+    int blk_in, blk_out;     /* layout of the in and out rows: 0 plain, 8 or
+                                16 channel-blocked by that many (blocked.h);
+                                written by the model's layout plan
+                                (model.h), read by the image layers */
     int keep_plain;          /* 1: out stays plain (model_keep_plain) */
 };
 

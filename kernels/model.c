@@ -16,6 +16,11 @@ void model_set_layout(model *m, int mode)
     m->layout = mode;
 }
 
+void model_set_block(model *m, int blk)
+{
+    m->blk = blk == 8 || blk == 16 ? blk : 0;
+}
+
 void model_keep_plain(model *m, int i)
 {
     if (i >= 1 && i <= m->n_layers) m->layers[i - 1]->keep_plain = 1;
@@ -43,17 +48,19 @@ static int chain_blockable(const model *m, int i)
 }
 
 /* writes every layer's blk_in and blk_out (model.h, "Layouts"); the plan
- * depends only on the model (layer kinds, ref, oneDNN, keep_plain, mode),
- * never on the batch, so every rank and shard runs the same layouts */
+ * depends only on the model (layer kinds, ref, oneDNN, keep_plain, mode,
+ * block) and the CPU's block, never on the batch, so every shard runs the
+ * same layouts (and any layouts give the same bits) */
 static void plan_layouts(const model *m)
 {
+    const int L = m->blk ? m->blk : blk_preferred();
     int cur = 0;   /* the layout of the activation between layers */
     for (int i = 0; i < m->n_layers; i++) {
         layer *l = m->layers[i];
         l->blk_in = cur;
         if (l->kind == LAYER_CONV)
             cur = m->layout != MODEL_LAYOUT_PLAIN && conv_blockable(m, l)
-                  && l->OC % BLK_C == 0 && chain_blockable(m, i) ? BLK_C : 0;
+                  && l->OC % L == 0 && chain_blockable(m, i) ? L : 0;
         else if (l->kind != LAYER_RELU && l->kind != LAYER_MAXPOOL)
             cur = 0;
         l->blk_out = cur;

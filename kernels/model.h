@@ -26,6 +26,7 @@ typedef struct {
     int feat_dim;            /* in_dim of the head */
     int layout;              /* MODEL_LAYOUT_*: which activations may be
                                 channel-blocked (below) */
+    int blk;                 /* their block: 0 the CPU's, or 8, 16 (below) */
 } model;
 
 /* Layouts. Between two oneDNN convolutions (or a convolution and the global
@@ -34,16 +35,23 @@ typedef struct {
  * [C, H, W] and back at every layer; the result bits are the same either
  * way. model_forward plans this before it runs (layer.h blk_in, blk_out):
  * a convolution's output is blocked when its channels are a multiple of
- * BLK_C, it runs through oneDNN (not ref, not im2col), and every layer up
- * to the next such convolution or global average pooling is a ReLU or a
- * max pooling whose output is not kept plain. The input, the features and
+ * the block (by default blk_preferred(), the one oneDNN's convolutions use
+ * on this CPU: 16 on AVX-512, else 8), it runs through oneDNN (not ref,
+ * not im2col), and every layer up to the next such convolution or global
+ * average pooling is a ReLU or a max pooling whose output is not kept
+ * plain. The input, the features and
  * the logits are always plain; so is any act[i] passed to model_keep_plain. */
 enum { MODEL_LAYOUT_PLAIN = 0,   /* every activation plain */
        MODEL_LAYOUT_AUTO = 1,    /* the default: blocked where it saves reorders */
-       MODEL_LAYOUT_FORCE = 2 }; /* blocked also around im2col convolutions
-                                    (tests: the im2col path's conversions) */
+       MODEL_LAYOUT_FORCE = 2 }; /* blocked also around im2col convolutions,
+                                    same block (tests: the im2col path's
+                                    conversions) */
 /* sets m's layout mode (MODEL_LAYOUT_*) */
 void model_set_layout(model *m, int mode);
+/* sets the block of m's blocked activations: 8 or 16, or 0 (the default)
+ * for blk_preferred(); tests use it to run both blocks on any CPU (a block
+ * oneDNN does not use on this CPU costs reorders, never bits) */
+void model_set_block(model *m, int blk);
 /* keeps act[i] (the output of layer i - 1, 1 <= i <= n_layers) plain, for a
  * caller that reads it by element (DEDIER's readout) */
 void model_keep_plain(model *m, int i);
