@@ -48,6 +48,7 @@ from torch import nn
 
 BATCH = 128
 DATA = {}          # split -> (X, y, a, g); set in the parent before the fork
+FLUSH_DENORMAL = False   # --flush-denormal; set in the parent before the fork
 
 
 def load(path):
@@ -112,6 +113,8 @@ def teacher_outputs(teacher):
 def run_job(job, deps):
     """one job; returns (name, result dict)"""
     torch.set_num_threads(1)
+    if FLUSH_DENORMAL:
+        torch.set_flush_denormal(True)
     torch.manual_seed(1000 * job["seed"] + job["uid"])
     x, y, _, g = DATA["train"]
     d, C, G = x.shape[1], DATA["n_cls"], DATA["n_groups"]
@@ -213,7 +216,11 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--epochs", type=int, required=True)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--flush-denormal", action="store_true",
+                    help="torch.set_flush_denormal(True) in every job (not PyTorch's default)")
     args = ap.parse_args()
+    global FLUSH_DENORMAL
+    FLUSH_DENORMAL = args.flush_denormal
     t0 = time.perf_counter()
     torch.set_num_threads(1)
     load(args.data)

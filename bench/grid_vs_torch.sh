@@ -30,6 +30,11 @@
 # BEFORE (env): another build directory (e.g. of the previous commit), whose
 # dett is timed too, right after this one (before and after in one sitting);
 # its wall and CPU time are printed, its results are not compared.
+# TORCH_FLUSH_DENORMAL=1 (env): the PyTorch jobs call
+# torch.set_flush_denormal(True) (not PyTorch's default: AdamW's moments of
+# parameters whose gradient is exactly zero decay into the subnormal range,
+# where every operation on them is slow on x86; dett flushes them, see
+# docs/design.md). The line "pytorch:" says which was timed.
 # FMNIST_DIR (env): Fashion-MNIST idx files if not Debian's
 # dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 # Needs /usr/bin/python3 with torch and h5py (Debian python3-torch,
@@ -71,12 +76,14 @@ run_dett() {
   "$B/dett" report grid.h5 --format csv > dett.csv
 }
 run_torch() {
-  echo "pytorch: load $(cut -d' ' -f1-3 /proc/loadavg) at start"
+  echo "pytorch${ftz:+ (flush denormals)}: load $(cut -d' ' -f1-3 /proc/loadavg) at start"
   timed torch "$PY" "$here/grid_torch.py" --data cfmnist14.h5 --epochs "$EPOCHS" \
-    --workers 2 > torch.out
+    --workers 2 $ftz > torch.out
   echo "$(grep -c '^job=' torch.out) jobs done"
 }
 ROUNDS=${ROUNDS:-1}
+ftz=
+[ "${TORCH_FLUSH_DENORMAL:-0}" = 1 ] && ftz=--flush-denormal
 : > rounds.txt
 for round in $(seq "$ROUNDS"); do
   [ "$ROUNDS" = 1 ] || echo "round $round of $ROUNDS"
