@@ -2,7 +2,7 @@
  * sgemm on the dense shapes of the step benchmarks and the grid's students,
  * one core, one BLAS thread.
  *
- *   bench_rsgemm [--seconds S] [--wall] [--portable | --avx2]
+ *   bench_rsgemm [--seconds S] [--wall] [--portable | --avx2] [--ptr | --gather]
  *
  * For each dense layer din -> dout at B rows it prints one line with the
  * GFLOP/s (2 B din dout flops per product) of the three products a dense
@@ -15,6 +15,11 @@
  * and ratio = rsgemm rate / sgemm rate. Times: the median of repeats of the
  * process's CPU time (--wall: wall time). --portable times the fmaf path,
  * --avx2 the AVX2 path on a CPU with AVX-512F (same bits, narrower).
+ * --ptr: fwd and dw read their A / in operand through row pointers to
+ * shuffled rows of a pool of 2B rows (rsgemm_rows_ptr,
+ * rsgemm_wgrad_tree_ptr: the training step's first layer); --gather: the
+ * same rows copied into a contiguous block first (memcpy per row, timed),
+ * then the contiguous calls (the step before row pointers).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "rsgemm.h"
@@ -43,6 +48,9 @@ static int cmp_double(const void *a, const void *b)
 
 typedef struct {
     int B, din, dout, which, rs, ns;   /* which: 0 fwd, 1 dx, 2 dw */
+    int rows;                          /* 0 contiguous x, 1 --ptr, 2 --gather */
+    const float *const *xr;            /* --ptr, --gather: the rows of x */
+    float *xg;                         /* --gather: where they are copied */
     rsgemm_path path;
     const float *x, *W, *bias, *dy;
     float *out, *dx, *gW, *pk;
@@ -53,10 +61,16 @@ typedef struct {
 static void run(job *j)
 {
     const int B = j->B, di = j->din, dO = j->dout;
+    if (j->rs && j->rows == 2 && j->which != 1)   /* --gather: the copy is part of the time */
+        for (int i = 0; i < B; i++) memcpy(j->xg + (size_t)i * di, j->xr[i], sizeof(float) * di);
     if (j->which == 0) {
-        if (j->rs) {
+        if (j->rs && j->rows == 1) {
             rsgemm_pack(j->pk, j->W, di, dO, 1, (size_t)di);
-            rsgemm_rows(B, dO, di, j->x, (size_t)di, j->pk, j->bias, j->out, (size_t)dO, j->path);
+            rsgemm_rows_ptr(B, dO, di, j->xr, j->pk, j->bias, j->out, (size_t)dO, j->path);
+        } else if (j->rs) {
+            rsgemm_pack(j->pk, j->W, di, dO, 1, (size_t)di);
+            rsgemm_rows(B, dO, di, j->rows ? j->xg : j->x, (size_t)di, j->pk, j->bias, j->out,
+                        (size_t)dO, j->path);
         } else {
             for (int i = 0; i < B; i++) memcpy(j->out + (size_t)i * dO, j->bias, sizeof(float) * dO);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, dO, di, 1.0f, j->x, di, j->W,
@@ -71,9 +85,12 @@ static void run(job *j)
                         j->W, di, 0.0f, j->dx, di);
         }
     } else {
-        if (j->rs)
-            rsgemm_wgrad_tree(dO, di, j->dy, (size_t)dO, j->x, (size_t)di, j->off, j->ns, j->gW,
-                              (size_t)di, j->ns == 1, j->pk, j->path);
+        if (j->rs && j->rows == 1)
+            rsgemm_wgrad_tree_ptr(dO, di, j->dy, (size_t)dO, j->xr, j->off, j->ns, j->gW,
+                                  (size_t)di, j->ns == 1, j->pk, j->path);
+        else if (j->rs)
+            rsgemm_wgrad_tree(dO, di, j->dy, (size_t)dO, j->rows ? j->xg : j->x, (size_t)di,
+                              j->off, j->ns, j->gW, (size_t)di, j->ns == 1, j->pk, j->path);
         else
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dO, di, B, 1.0f, j->dy, dO, j->x,
                         di, 1.0f, j->gW, di);
@@ -115,13 +132,17 @@ int main(int argc, char **argv)
 {
     double secs = 1.0;
     rsgemm_path path = RSGEMM_AUTO;
+    int rows = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = atof(argv[++i]);
         else if (!strcmp(argv[i], "--wall")) clk = CLOCK_MONOTONIC;
         else if (!strcmp(argv[i], "--portable")) path = RSGEMM_PORTABLE;
         else if (!strcmp(argv[i], "--avx2")) path = RSGEMM_AVX2;
+        else if (!strcmp(argv[i], "--ptr")) rows = 1;
+        else if (!strcmp(argv[i], "--gather")) rows = 2;
         else {
-            fprintf(stderr, "usage: bench_rsgemm [--seconds S] [--wall] [--portable | --avx2]\n");
+            fprintf(stderr, "usage: bench_rsgemm [--seconds S] [--wall] [--portable | --avx2] "
+                            "[--ptr | --gather]\n");
             return 2;
         }
     }
@@ -134,12 +155,21 @@ int main(int argc, char **argv)
     static const char *simd[] = { "portable", "avx2+fma", "avx-512f" };
     const int lvl = path == RSGEMM_PORTABLE ? 0
                     : path == RSGEMM_AVX2 && rsgemm_have_simd() ? 1 : rsgemm_have_simd();
-    printf("rsgemm path=%s; GFLOP/s rsgemm / sgemm (ratio)\n", simd[lvl]);
+    static const char *how[] = { "contiguous", "row pointers", "gather + contiguous" };
+    printf("rsgemm path=%s, fwd and dw on %s; GFLOP/s rsgemm / sgemm (ratio)\n", simd[lvl],
+           how[rows]);
     printf("%-16s %-22s %-22s %-22s %-22s\n", "B x din -> dout", "fwd", "dx", "dw", "dw8 (8-shard tree)");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        job j = { .B = shapes[s][0], .din = shapes[s][1], .dout = shapes[s][2], .path = path };
+        job j = { .B = shapes[s][0], .din = shapes[s][1], .dout = shapes[s][2], .path = path,
+                  .rows = rows };
         const size_t B = (size_t)j.B, di = (size_t)j.din, dO = (size_t)j.dout;
         float *x = rnd(B * di, 1), *W = rnd(di * dO, 2), *bias = rnd(dO, 3), *dy = rnd(B * dO, 4);
+        float *pool = rnd(2 * B * di, 9), *xg = rnd(B * di, 10);
+        const float **xr = malloc(sizeof(float *) * B);
+        if (!xr) { fprintf(stderr, "bench_rsgemm: out of memory\n"); return 1; }
+        for (size_t i = 0; i < B; i++) xr[i] = pool + (i * 7919 % (2 * B)) * di;   /* shuffled */
+        j.xr = xr;
+        j.xg = xg;
         j.x = x; j.W = W; j.bias = bias; j.dy = dy;
         j.out = rnd(B * dO, 5); j.dx = rnd(B * di, 6); j.gW = rnd(di * dO, 7);
         size_t p1 = rsgemm_pack_floats(j.din, j.dout), p2 = rsgemm_pack_floats(j.dout, j.din);
@@ -162,6 +192,7 @@ int main(int argc, char **argv)
         printf("%-16s %-22s %-22s %-22s %-22s\n", name, col[0], col[1], col[2], col[3]);
         fflush(stdout);
         free(x); free(W); free(bias); free(dy); free(j.out); free(j.dx); free(j.gW); free(j.pk);
+        free(pool); free(xg); free(xr);
     }
     return 0;
 }

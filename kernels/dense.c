@@ -29,21 +29,34 @@ static void dense_forward(const layer *l, const float *p, float *out,
     rsgemm_rows(B, dout, din, in, (size_t)din, ws, b, out, (size_t)dout, dense_path(l));
 }
 
+void dense_forward_rows(const layer *l, const float *p, float *out, const float *const *xrows,
+                        int B, float *ws)
+{
+    const int din = l->din, dout = l->dout;
+    const float *W = p + l->off, *b = W + (size_t)din * dout;
+    rsgemm_pack(ws, W, din, dout, 1, (size_t)din);
+    rsgemm_rows_ptr(B, dout, din, xrows, ws, b, out, (size_t)dout, dense_path(l));
+}
+
 /* dW += dout^T in (rows in order, one fma chain per element); db += sum_rows
  * dout; din = dout W (one fma chain over dout per element); ws holds the
- * packed operands of one product at a time */
-static void dense_backward(const layer *l, const float *p, float *g, float *din,
-                           const float *dout, const float *in, const float *out,
-                           int B, float *ws)
+ * packed operands of one product at a time. in's rows at xrows[r] when
+ * xrows is not NULL (dense_backward_rows), else in + r din. */
+static void dense_backward_any(const layer *l, const float *p, float *g, float *din,
+                               const float *dout, const float *in, const float *const *xrows,
+                               int B, float *ws)
 {
-    (void)out;
     const int di = l->din, dO = l->dout;
     const float *W = p + l->off;
     if (!l->frozen) {
         float *gW = g + l->off, *gb = gW + (size_t)di * dO;
         const int off[2] = { 0, B };
-        rsgemm_wgrad_tree(dO, di, dout, (size_t)dO, in, (size_t)di, off, 1, gW, (size_t)di, 1,
-                          ws, dense_path(l));
+        if (xrows)
+            rsgemm_wgrad_tree_ptr(dO, di, dout, (size_t)dO, xrows, off, 1, gW, (size_t)di, 1, ws,
+                                  dense_path(l));
+        else
+            rsgemm_wgrad_tree(dO, di, dout, (size_t)dO, in, (size_t)di, off, 1, gW, (size_t)di,
+                              1, ws, dense_path(l));
         for (int i = 0; i < B; i++) {
             const float *r = dout + (size_t)i * dO;
             if (l->ref)
@@ -56,6 +69,20 @@ static void dense_backward(const layer *l, const float *p, float *g, float *din,
         rsgemm_pack(ws, W, dO, di, (size_t)di, 1);
         rsgemm_rows(B, di, dO, dout, (size_t)dO, ws, NULL, din, (size_t)di, dense_path(l));
     }
+}
+
+static void dense_backward(const layer *l, const float *p, float *g, float *din,
+                           const float *dout, const float *in, const float *out,
+                           int B, float *ws)
+{
+    (void)out;
+    dense_backward_any(l, p, g, din, dout, in, NULL, B, ws);
+}
+
+void dense_backward_rows(const layer *l, const float *p, float *g, float *din,
+                         const float *dout, const float *const *xrows, int B, float *ws)
+{
+    dense_backward_any(l, p, g, din, dout, NULL, xrows, B, ws);
 }
 
 static void dense_init(const layer *l, float *p, uint64_t seed, uint64_t stream)

@@ -63,6 +63,14 @@ struct layer {
 /* y = x W^T + b, W [dout, din] row-major (PyTorch layout), then b [dout].
  * Init: U(-1/sqrt(din), 1/sqrt(din)) for W and b, as torch.nn.Linear. */
 layer *layer_dense(int din, int dout);
+/* a dense layer's forward and backward with its input given by row
+ * pointers: row r is xrows[r][0 .. din) (model_forward_rows). The products
+ * are rsgemm_rows_ptr and rsgemm_wgrad_tree_ptr, so the bits are those of
+ * the layer's own forward and backward on the gathered rows. */
+void dense_forward_rows(const layer *l, const float *p, float *out, const float *const *xrows,
+                        int B, float *ws);
+void dense_backward_rows(const layer *l, const float *p, float *g, float *din,
+                         const float *dout, const float *const *xrows, int B, float *ws);
 /* f(x) = max{0, x}, elementwise over d values per row */
 layer *layer_relu(int d);
 /* 2-D convolution, [B,C,H,W] -> [B,OC,OH,OW], weights [OC, C, k, k] then

@@ -187,7 +187,26 @@ const float *model_forward(const model *m, model_ws *w, const float *x, int B)
 {
     plan_layouts(m);
     w->act[0] = (float *)x;
+    w->xrows = NULL;
     for (int i = 0; i < m->n_layers; i++) {
+        const layer *l = m->layers[i];
+        l->ops->forward(l, m->params, w->act[i + 1], w->act[i], B, w->ws);
+    }
+    return w->act[m->n_layers];
+}
+
+int model_rows_input(const model *m)
+{
+    return m->n_layers >= 2 && m->layers[0]->kind == LAYER_DENSE;
+}
+
+const float *model_forward_rows(const model *m, model_ws *w, const float *const *xrows, int B)
+{
+    plan_layouts(m);
+    w->act[0] = NULL;
+    w->xrows = xrows;
+    dense_forward_rows(m->layers[0], m->params, w->act[1], xrows, B, w->ws);
+    for (int i = 1; i < m->n_layers; i++) {
         const layer *l = m->layers[i];
         l->ops->forward(l, m->params, w->act[i + 1], w->act[i], B, w->ws);
     }
@@ -199,19 +218,23 @@ const float *model_features(const model *m, const model_ws *w)
     return w->act[m->n_layers - 1];
 }
 
-/* runs one layer's own backward (model_backward's layer step) */
+/* runs one layer's own backward (model_backward's layer step); the first
+ * layer after model_forward_rows (in NULL) reads its input through the row
+ * pointers ctx */
 static void own_backward(const layer *l, const float *p, float *g, float *din,
                          const float *dout, const float *in, const float *out, int B,
                          float *ws, void *ctx)
 {
-    (void)ctx;
-    l->ops->backward(l, p, g, din, dout, in, out, B, ws);
+    if (!in && ctx)
+        dense_backward_rows(l, p, g, din, dout, (const float *const *)ctx, B, ws);
+    else
+        l->ops->backward(l, p, g, din, dout, in, out, B, ws);
 }
 
 void model_backward(const model *m, model_ws *w, float *g,
                     const float *dlogits, const float *dfeat, int B, float *dx)
 {
-    model_backward_by(m, w, g, dlogits, dfeat, B, dx, own_backward, NULL);
+    model_backward_by(m, w, g, dlogits, dfeat, B, dx, own_backward, (void *)w->xrows);
 }
 
 void model_backward_by(const model *m, model_ws *w, float *g, const float *dlogits,

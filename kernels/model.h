@@ -59,7 +59,10 @@ void model_keep_plain(model *m, int i);
 typedef struct {
     int Bmax;
     int n_layers;    /* act has n_layers + 1 entries */
-    float **act;     /* act[0]: the input (not owned); act[i+1]: out of layer i */
+    float **act;     /* act[0]: the input (not owned; NULL after
+                        model_forward_rows); act[i+1]: out of layer i */
+    const float *const *xrows;   /* model_forward_rows: the input's row
+                                    pointers (not owned), else NULL */
     float *d[2];     /* ping-pong buffers for backward */
     float *ws;       /* layer workspace */
 } model_ws;
@@ -89,6 +92,19 @@ void model_ws_free(model_ws *w);
 
 /* logits[B, n_classes] of x[B, in_dim]; the pointer is into w (don't free) */
 const float *model_forward(const model *m, model_ws *w, const float *x, int B);
+/* 1 if m can take its input by row pointers (model_forward_rows): its
+ * first layer is dense and is not the head (the features are not the
+ * input); else 0 */
+int model_rows_input(const model *m);
+/* model_forward with the input given by row pointers: row r of the input is
+ * xrows[r][0 .. in_dim); rows may repeat. Nothing is copied: the first
+ * (dense) layer reads the rows in place (rsgemm_rows_ptr), with the bits of
+ * model_forward on the gathered rows. The pointers (the array and the rows)
+ * must stay valid until the backward, which reads the first layer's input
+ * through them (model_backward, model_backward_shards: the same bits as
+ * after model_forward). act[0] is NULL until the next model_forward. m must
+ * be model_rows_input. */
+const float *model_forward_rows(const model *m, model_ws *w, const float *const *xrows, int B);
 /* features[B, feat_dim] of the last forward (into w) */
 const float *model_features(const model *m, const model_ws *w);
 /* g[0..n_params) += d loss/d params for the last forward on w.

@@ -112,12 +112,14 @@ int rsgemm_have_simd(void)
 
 /* ---- portable path ------------------------------------------------------ */
 
-/* rsgemm_rows with fmaf: element by element, k in order */
-static void rows_portable(int m, int n, int k, const float *a, size_t lda, const float *pk,
-                          const float *bias, float *c, size_t ldc)
+/* rsgemm_rows with fmaf: element by element, k in order; A's rows at ap[r]
+ * when ap is not NULL (rsgemm_rows_ptr), else a + r lda */
+static void rows_portable(int m, int n, int k, const float *a, size_t lda,
+                          const float *const *ap, const float *pk, const float *bias, float *c,
+                          size_t ldc)
 {
     for (int r = 0; r < m; r++) {
-        const float *ar = a + (size_t)r * lda;
+        const float *ar = rsgemm_row(a, lda, ap, r);
         for (int j = 0; j < n; j++) {
             const float *p = pk + (size_t)(j / NR) * k * NR + j % NR;
             float acc = 0.0f;
@@ -130,8 +132,8 @@ static void rows_portable(int m, int n, int k, const float *a, size_t lda, const
 /* one o-row of the weight gradient for columns [i0, i0 + nc) with fmaf:
  * per shard a chain from +0 over its rows, shards by the binary counter */
 static void wgrad_portable_row(int o, int i0, int nc, const float *dout, size_t ldo,
-                               const float *in, size_t ldi, const int *off, int ns,
-                               float *gr, int accumulate)
+                               const float *in, size_t ldi, const float *const *inrows,
+                               const int *off, int ns, float *gr, int accumulate)
 {
     float stk[MAX_LEVELS][NR], acc[NR];
     int full[MAX_LEVELS] = { 0 };
@@ -139,7 +141,7 @@ static void wgrad_portable_row(int o, int i0, int nc, const float *dout, size_t 
         for (int jj = 0; jj < nc; jj++) acc[jj] = 0.0f;
         for (int r = off[s]; r < off[s + 1]; r++) {
             const float d = dout[(size_t)r * ldo + o];
-            const float *x = in + (size_t)r * ldi + i0;
+            const float *x = rsgemm_row(in, ldi, inrows, r) + i0;
             for (int jj = 0; jj < nc; jj++) acc[jj] = fmaf(d, x[jj], acc[jj]);
         }
         int l = 0;
@@ -168,13 +170,22 @@ static void wgrad_portable_row(int o, int i0, int nc, const float *dout, size_t 
 
 /* one k-block of a tile: acc[r] (2 x 8 lanes) = (first ? +0 : the partial
  * stored in c) + sum_kk a[r, kk] p[kk, 0..16) for r < mr, one fma chain per
- * lane; stored back to c for nc valid columns, + bias when bias is not NULL
- * (the last k-block). A stored partial is the float the chain holds, so
+ * lane (A's row r at a + r lda, or at ap[r] + ak when ptr: the same floats
+ * in the same order; mr and ptr constants after inlining); stored back
+ * to c for nc valid columns, + bias when bias is not NULL (the last
+ * k-block). A stored partial is the float the chain holds, so
  * blocking k does not change bits. */
-RS_TARGET RS_INLINE void rows_tile(int mr, int k, const float *a, size_t lda, const float *p,
-                                   int first, const float *bias, float *c, size_t ldc, int nc)
+RS_TARGET RS_INLINE void rows_tile(int mr, int ptr, int k, const float *a, size_t lda,
+                                   const float *const *ap, int ak, const float *p, int first,
+                                   const float *bias, float *c, size_t ldc, int nc)
 {
     __m256 acc[MR][2];
+    const float *ar[MR];   /* ptr: the tile's rows, from column ak (hoisted) */
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+        if (r >= mr) break;
+        ar[r] = ptr ? ap[r] + ak : NULL;
+    }
 #pragma GCC unroll 6
     for (int r = 0; r < MR; r++) {
         if (r >= mr) break;
@@ -196,7 +207,7 @@ RS_TARGET RS_INLINE void rows_tile(int mr, int k, const float *a, size_t lda, co
 #pragma GCC unroll 6
         for (int r = 0; r < MR; r++) {
             if (r >= mr) break;
-            const __m256 av = _mm256_broadcast_ss(a + (size_t)r * lda + kk);
+            const __m256 av = _mm256_broadcast_ss(ptr ? ar[r] + kk : a + (size_t)r * lda + kk);
             acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
             acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
         }
@@ -225,9 +236,11 @@ RS_TARGET RS_INLINE void rows_tile(int mr, int k, const float *a, size_t lda, co
 /* rsgemm_rows on AVX2: panel by panel and k-block by k-block (KC rows of
  * the panel, 16 KB, stay in L1 across the row blocks), MR rows at a time;
  * the row tail through the same tile code with fewer rows (each lane's
- * chain unchanged) */
-RS_TARGET static void rows_avx(int m, int n, int k, const float *a, size_t lda,
-                               const float *pk, const float *bias, float *c, size_t ldc)
+ * chain unchanged). ptr: A's rows at ap[r] (a constant after inlining into
+ * rows_avx_contig / rows_avx_ptr). */
+RS_TARGET RS_INLINE void rows_avx(int ptr, int m, int n, int k, const float *a, size_t lda,
+                                  const float *const *ap, const float *pk, const float *bias,
+                                  float *c, size_t ldc)
 {
     for (int j0 = 0; j0 < n; j0 += NR) {
         const int nc = n - j0 < NR ? n - j0 : NR;
@@ -237,20 +250,36 @@ RS_TARGET static void rows_avx(int m, int n, int k, const float *a, size_t lda,
             const float *bj = bias && k0 + kc == k ? bias + j0 : NULL;
             int r = 0;
             for (; r + MR <= m; r += MR)
-                rows_tile(MR, kc, a + (size_t)r * lda + k0, lda, p, first, bj,
-                          c + (size_t)r * ldc + j0, ldc, nc);
-            const float *ar = a + (size_t)r * lda + k0;
+                rows_tile(MR, ptr, kc, ptr ? NULL : a + (size_t)r * lda + k0, lda,
+                          ptr ? ap + r : NULL, k0, p, first, bj, c + (size_t)r * ldc + j0, ldc,
+                          nc);
+            const float *ar = ptr ? NULL : a + (size_t)r * lda + k0;
+            const float *const *apr = ptr ? ap + r : NULL;
             float *cr = c + (size_t)r * ldc + j0;
             switch (m - r) {
-            case 5: rows_tile(5, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
-            case 4: rows_tile(4, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
-            case 3: rows_tile(3, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
-            case 2: rows_tile(2, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
-            case 1: rows_tile(1, kc, ar, lda, p, first, bj, cr, ldc, nc); break;
+            case 5: rows_tile(5, ptr, kc, ar, lda, apr, k0, p, first, bj, cr, ldc, nc); break;
+            case 4: rows_tile(4, ptr, kc, ar, lda, apr, k0, p, first, bj, cr, ldc, nc); break;
+            case 3: rows_tile(3, ptr, kc, ar, lda, apr, k0, p, first, bj, cr, ldc, nc); break;
+            case 2: rows_tile(2, ptr, kc, ar, lda, apr, k0, p, first, bj, cr, ldc, nc); break;
+            case 1: rows_tile(1, ptr, kc, ar, lda, apr, k0, p, first, bj, cr, ldc, nc); break;
             default: break;
             }
         }
     }
+}
+
+/* rows_avx on a contiguous A */
+RS_TARGET static void rows_avx_contig(int m, int n, int k, const float *a, size_t lda,
+                                      const float *pk, const float *bias, float *c, size_t ldc)
+{
+    rows_avx(0, m, n, k, a, lda, NULL, pk, bias, c, ldc);
+}
+
+/* rows_avx on A's row pointers */
+RS_TARGET static void rows_avx_ptr(int m, int n, int k, const float *const *ap, const float *pk,
+                                   const float *bias, float *c, size_t ldc)
+{
+    rows_avx(1, m, n, k, NULL, 0, ap, pk, bias, c, ldc);
 }
 
 /* one shard's rows r0 .. r1 - 1 into a weight-gradient tile of mw
@@ -424,7 +453,8 @@ RS_TARGET static void wgrad_tile4(const float *dp, const float *xp, const int *o
     wgrad_tile(4, 1, dp, xp, off, ns, g, ldg, mo, nc, accumulate);
 }
 
-/* rsgemm_wgrad_tree on AVX2: in packed once into blocks of 16 columns (full
+/* rsgemm_wgrad_tree on AVX2 (in's rows at inrows[r] when inrows is not
+ * NULL, else in + r ldi): in packed once into blocks of 16 columns (full
  * blocks with two vector copies per row); per block of 6 o-values (4 when
  * the shards average 32 rows or fewer and in has 32 or more columns:
  * wgrad_tile4), dout's values
@@ -434,15 +464,21 @@ RS_TARGET static void wgrad_tile4(const float *dp, const float *xp, const int *o
  * block of in is reused from L1) measured no faster and slower on narrow
  * layers, so the order stays this one. */
 RS_TARGET static void wgrad_avx(int no, int ni, const float *dout, size_t ldo, const float *in,
-                                size_t ldi, const int *off, int ns, float *g, size_t ldg,
-                                int accumulate, float *ws)
+                                size_t ldi, const float *const *inrows, const int *off, int ns,
+                                float *g, size_t ldg, int accumulate, float *ws)
 {
     const int rows = off[ns], nib = (ni + NR - 1) / NR;
     float *xp = align64(ws), *dp = align64(xp + (size_t)rows * nib * NR);
     for (int ib = 0; ib < nib; ib++) {
         const int i0 = ib * NR, nc = ni - i0 < NR ? ni - i0 : NR;
         float *x = xp + (size_t)ib * rows * NR;
-        if (nc == NR)
+        if (nc == NR && inrows)   /* the test hoisted out of the row loop */
+            for (int r = 0; r < rows; r++, x += NR) {
+                const float *src = inrows[r] + i0;
+                _mm256_store_ps(x, _mm256_loadu_ps(src));
+                _mm256_store_ps(x + 8, _mm256_loadu_ps(src + 8));
+            }
+        else if (nc == NR)
             for (int r = 0; r < rows; r++, x += NR) {
                 const float *src = in + (size_t)r * ldi + i0;
                 _mm256_store_ps(x, _mm256_loadu_ps(src));
@@ -450,7 +486,7 @@ RS_TARGET static void wgrad_avx(int no, int ni, const float *dout, size_t ldo, c
             }
         else
             for (int r = 0; r < rows; r++, x += NR) {
-                memcpy(x, in + (size_t)r * ldi + i0, sizeof(float) * (size_t)nc);
+                memcpy(x, rsgemm_row(in, ldi, inrows, r) + i0, sizeof(float) * (size_t)nc);
                 for (int jj = nc; jj < NR; jj++) x[jj] = 0.0f;
             }
     }
@@ -488,23 +524,37 @@ RS_TARGET static void wgrad_avx(int no, int ni, const float *dout, size_t ldo, c
 
 /* ---- entry points ------------------------------------------------------- */
 
-void rsgemm_rows(int m, int n, int k, const float *a, size_t lda, const float *pk,
-                 const float *bias, float *c, size_t ldc, rsgemm_path path)
+/* rsgemm_rows (ap NULL) and rsgemm_rows_ptr (A's rows at ap[r]) on path */
+static void rows_any(int m, int n, int k, const float *a, size_t lda, const float *const *ap,
+                     const float *pk, const float *bias, float *c, size_t ldc, rsgemm_path path)
 {
     pk = align64(pk);
 #if RS_X86
     const int simd = path == RSGEMM_PORTABLE ? 0 : rsgemm_have_simd();
     if (simd == 2 && path == RSGEMM_AUTO) {
-        rsgemm_rows_avx512(m, n, k, a, lda, pk, bias, c, ldc);
+        rsgemm_rows_avx512(m, n, k, a, lda, ap, pk, bias, c, ldc);
         return;
     }
     if (simd) {
-        rows_avx(m, n, k, a, lda, pk, bias, c, ldc);
+        if (ap) rows_avx_ptr(m, n, k, ap, pk, bias, c, ldc);
+        else rows_avx_contig(m, n, k, a, lda, pk, bias, c, ldc);
         return;
     }
 #endif
     (void)path;
-    rows_portable(m, n, k, a, lda, pk, bias, c, ldc);
+    rows_portable(m, n, k, a, lda, ap, pk, bias, c, ldc);
+}
+
+void rsgemm_rows(int m, int n, int k, const float *a, size_t lda, const float *pk,
+                 const float *bias, float *c, size_t ldc, rsgemm_path path)
+{
+    rows_any(m, n, k, a, lda, NULL, pk, bias, c, ldc, path);
+}
+
+void rsgemm_rows_ptr(int m, int n, int k, const float *const *arows, const float *pk,
+                     const float *bias, float *c, size_t ldc, rsgemm_path path)
+{
+    rows_any(m, n, k, NULL, 0, arows, pk, bias, c, ldc, path);
 }
 
 size_t rsgemm_wgrad_ws_floats(int rows, int ni)
@@ -512,24 +562,40 @@ size_t rsgemm_wgrad_ws_floats(int rows, int ni)
     return (size_t)rows * ((size_t)(ni + NR - 1) / NR * NR + MR) + 32;
 }
 
-void rsgemm_wgrad_tree(int no, int ni, const float *dout, size_t ldo, const float *in,
-                       size_t ldi, const int *off, int ns, float *g, size_t ldg,
-                       int accumulate, float *ws, rsgemm_path path)
+/* rsgemm_wgrad_tree (inrows NULL) and rsgemm_wgrad_tree_ptr (in's rows at
+ * inrows[r]) on path */
+static void wgrad_any(int no, int ni, const float *dout, size_t ldo, const float *in, size_t ldi,
+                      const float *const *inrows, const int *off, int ns, float *g, size_t ldg,
+                      int accumulate, float *ws, rsgemm_path path)
 {
 #if RS_X86
     const int simd = path == RSGEMM_PORTABLE ? 0 : rsgemm_have_simd();
     if (simd == 2 && path == RSGEMM_AUTO) {
-        rsgemm_wgrad_avx512(no, ni, dout, ldo, in, ldi, off, ns, g, ldg, accumulate, ws);
+        rsgemm_wgrad_avx512(no, ni, dout, ldo, in, ldi, inrows, off, ns, g, ldg, accumulate, ws);
         return;
     }
     if (simd) {
-        wgrad_avx(no, ni, dout, ldo, in, ldi, off, ns, g, ldg, accumulate, ws);
+        wgrad_avx(no, ni, dout, ldo, in, ldi, inrows, off, ns, g, ldg, accumulate, ws);
         return;
     }
 #endif
     (void)path; (void)ws;
     for (int o = 0; o < no; o++)
         for (int i0 = 0; i0 < ni; i0 += NR)
-            wgrad_portable_row(o, i0, ni - i0 < NR ? ni - i0 : NR, dout, ldo, in, ldi, off, ns,
-                               g + (size_t)o * ldg, accumulate);
+            wgrad_portable_row(o, i0, ni - i0 < NR ? ni - i0 : NR, dout, ldo, in, ldi, inrows,
+                               off, ns, g + (size_t)o * ldg, accumulate);
+}
+
+void rsgemm_wgrad_tree(int no, int ni, const float *dout, size_t ldo, const float *in,
+                       size_t ldi, const int *off, int ns, float *g, size_t ldg,
+                       int accumulate, float *ws, rsgemm_path path)
+{
+    wgrad_any(no, ni, dout, ldo, in, ldi, NULL, off, ns, g, ldg, accumulate, ws, path);
+}
+
+void rsgemm_wgrad_tree_ptr(int no, int ni, const float *dout, size_t ldo,
+                           const float *const *inrows, const int *off, int ns, float *g,
+                           size_t ldg, int accumulate, float *ws, rsgemm_path path)
+{
+    wgrad_any(no, ni, dout, ldo, NULL, 0, inrows, off, ns, g, ldg, accumulate, ws, path);
 }

@@ -49,6 +49,13 @@ void rsgemm_pack(float *pk, const float *b, int k, int n, size_t sk, size_t sj);
 void rsgemm_rows(int m, int n, int k, const float *a, size_t lda, const float *pk,
                  const float *bias, float *c, size_t ldc, rsgemm_path path);
 
+/* rsgemm_rows with A given by row pointers: row r of A is arows[r][0 .. k)
+ * (rows may repeat or alias; each is read, never written). Each element's
+ * fma chain reads the same floats in the same order as rsgemm_rows on the
+ * gathered rows, so C's bits are those of the contiguous call. */
+void rsgemm_rows_ptr(int m, int n, int k, const float *const *arows, const float *pk,
+                     const float *bias, float *c, size_t ldc, rsgemm_path path);
+
 /* The weight gradient over ns micro-shards (shard s: rows off[s] ..
  * off[s + 1] - 1 of dout and in): G[o, i] = TREE over s of (sum over the
  * shard's rows r, in order, of dout[r, o] in[r, i]), o < no, i < ni; dout
@@ -62,6 +69,13 @@ void rsgemm_rows(int m, int n, int k, const float *a, size_t lda, const float *p
 void rsgemm_wgrad_tree(int no, int ni, const float *dout, size_t ldo, const float *in,
                        size_t ldi, const int *off, int ns, float *g, size_t ldg,
                        int accumulate, float *ws, rsgemm_path path);
+
+/* rsgemm_wgrad_tree with in given by row pointers: row r of in is
+ * inrows[r][0 .. ni), r < off[ns]; the bits of rsgemm_wgrad_tree on the
+ * gathered rows (the rows are packed into the same tiles). Same ws. */
+void rsgemm_wgrad_tree_ptr(int no, int ni, const float *dout, size_t ldo,
+                           const float *const *inrows, const int *off, int ns, float *g,
+                           size_t ldg, int accumulate, float *ws, rsgemm_path path);
 
 /* floats of workspace rsgemm_wgrad_tree needs for rows rows of ni inputs */
 size_t rsgemm_wgrad_ws_floats(int rows, int ni);

@@ -22,15 +22,24 @@
 static inline __mmask16 lanes(int nc) { return (__mmask16)((1u << nc) - 1u); }
 
 /* one k-block of a tile of mr rows by np panels (16 columns each, np 1 or
- * 2; p0, p1 the panels' k-blocks): acc = (first ? +0 : the partial stored
+ * 2; p0, p1 the panels' k-blocks), A's rows at a + r lda (ptr = 0) or at
+ * ap[r] + ak (ptr = 1: row pointers, the same loads of the same floats):
+ * acc = (first ? +0 : the partial stored
  * in c), one fma chain per lane over kk, stored back to c's valid lanes
- * (masks m0, m1), + bias when bias is not NULL (the last k-block). mr and
- * np are constants after inlining, so acc stays in registers. */
-RS5 RS_INLINE void rows_tile(int mr, int np, int k, const float *a, size_t lda, const float *p0,
-                             const float *p1, int first, const float *bias, float *c,
-                             size_t ldc, __mmask16 m0, __mmask16 m1)
+ * (masks m0, m1), + bias when bias is not NULL (the last k-block). mr, np
+ * and ptr are constants after inlining, so acc stays in registers. */
+RS5 RS_INLINE void rows_tile(int mr, int np, int ptr, int k, const float *a, size_t lda,
+                             const float *const *ap, int ak, const float *p0, const float *p1,
+                             int first, const float *bias, float *c, size_t ldc, __mmask16 m0,
+                             __mmask16 m1)
 {
     __m512 acc[MR5][2];
+    const float *ar[MR5];   /* ptr: the tile's rows, from column ak (hoisted) */
+#pragma GCC unroll 12
+    for (int r = 0; r < MR5; r++) {
+        if (r >= mr) break;
+        ar[r] = ptr ? ap[r] + ak : NULL;
+    }
 #pragma GCC unroll 12
     for (int r = 0; r < MR5; r++) {
         if (r >= mr) break;
@@ -44,7 +53,7 @@ RS5 RS_INLINE void rows_tile(int mr, int np, int k, const float *a, size_t lda, 
 #pragma GCC unroll 12
         for (int r = 0; r < MR5; r++) {
             if (r >= mr) break;
-            const __m512 av = _mm512_set1_ps(a[(size_t)r * lda + kk]);
+            const __m512 av = _mm512_set1_ps(ptr ? ar[r][kk] : a[(size_t)r * lda + kk]);
             acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
             if (np == 2) acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
         }
@@ -65,19 +74,22 @@ RS5 RS_INLINE void rows_tile(int mr, int np, int k, const float *a, size_t lda, 
 }
 
 /* all m rows of one k-block of np panels: MR5 at a time, the row tail
- * through the same tile with fewer rows (each lane's chain unchanged) */
-RS5 RS_INLINE void rows_block(int np, int m, int k, const float *a, size_t lda, const float *p0,
-                              const float *p1, int first, const float *bias, float *c,
-                              size_t ldc, __mmask16 m0, __mmask16 m1)
+ * through the same tile with fewer rows (each lane's chain unchanged); A's
+ * rows as rows_tile (ptr: ap[r] + ak) */
+RS5 RS_INLINE void rows_block(int np, int ptr, int m, int k, const float *a, size_t lda,
+                              const float *const *ap, int ak, const float *p0, const float *p1,
+                              int first, const float *bias, float *c, size_t ldc, __mmask16 m0,
+                              __mmask16 m1)
 {
     int r = 0;
     for (; r + MR5 <= m; r += MR5)
-        rows_tile(MR5, np, k, a + (size_t)r * lda, lda, p0, p1, first, bias,
-                  c + (size_t)r * ldc, ldc, m0, m1);
-    const float *ar = a + (size_t)r * lda;
+        rows_tile(MR5, np, ptr, k, ptr ? NULL : a + (size_t)r * lda, lda, ptr ? ap + r : NULL,
+                  ak, p0, p1, first, bias, c + (size_t)r * ldc, ldc, m0, m1);
+    const float *ar = ptr ? NULL : a + (size_t)r * lda;
+    const float *const *apr = ptr ? ap + r : NULL;
     float *cr = c + (size_t)r * ldc;
 #define RS5_TAIL(t) \
-    case t: rows_tile(t, np, k, ar, lda, p0, p1, first, bias, cr, ldc, m0, m1); break
+    case t: rows_tile(t, np, ptr, k, ar, lda, apr, ak, p0, p1, first, bias, cr, ldc, m0, m1); break
     switch (m - r) {
         RS5_TAIL(11); RS5_TAIL(10); RS5_TAIL(9); RS5_TAIL(8); RS5_TAIL(7); RS5_TAIL(6);
         RS5_TAIL(5); RS5_TAIL(4); RS5_TAIL(3); RS5_TAIL(2); RS5_TAIL(1);
@@ -86,24 +98,41 @@ RS5 RS_INLINE void rows_block(int np, int m, int k, const float *a, size_t lda, 
 #undef RS5_TAIL
 }
 
+/* rows_block instances: two panels or one, contiguous A or row pointers */
 RS5 static void rows_block2(int m, int k, const float *a, size_t lda, const float *p0,
                             const float *p1, int first, const float *bias, float *c, size_t ldc,
                             __mmask16 m0, __mmask16 m1)
 {
-    rows_block(2, m, k, a, lda, p0, p1, first, bias, c, ldc, m0, m1);
+    rows_block(2, 0, m, k, a, lda, NULL, 0, p0, p1, first, bias, c, ldc, m0, m1);
 }
 
 RS5 static void rows_block1(int m, int k, const float *a, size_t lda, const float *p0,
                             int first, const float *bias, float *c, size_t ldc, __mmask16 m0)
 {
-    rows_block(1, m, k, a, lda, p0, p0, first, bias, c, ldc, m0, 0);
+    rows_block(1, 0, m, k, a, lda, NULL, 0, p0, p0, first, bias, c, ldc, m0, 0);
 }
 
-/* rsgemm_rows: two panels (32 columns) at a time, the odd last panel
- * alone; k-block by k-block (a stored partial is the float its chain
- * holds, so blocking k does not change bits) */
-RS5 void rsgemm_rows_avx512(int m, int n, int k, const float *a, size_t lda, const float *pk,
-                            const float *bias, float *c, size_t ldc)
+RS5 static void rows_block2_ptr(int m, int k, const float *const *ap, int ak, const float *p0,
+                                const float *p1, int first, const float *bias, float *c,
+                                size_t ldc, __mmask16 m0, __mmask16 m1)
+{
+    rows_block(2, 1, m, k, NULL, 0, ap, ak, p0, p1, first, bias, c, ldc, m0, m1);
+}
+
+RS5 static void rows_block1_ptr(int m, int k, const float *const *ap, int ak, const float *p0,
+                                int first, const float *bias, float *c, size_t ldc,
+                                __mmask16 m0)
+{
+    rows_block(1, 1, m, k, NULL, 0, ap, ak, p0, p0, first, bias, c, ldc, m0, 0);
+}
+
+/* rsgemm_rows (ap NULL: A at a with lda) and rsgemm_rows_ptr (A's rows at
+ * ap[r]): two panels (32 columns) at a time, the odd last panel alone;
+ * k-block by k-block (a stored partial is the float its chain holds, so
+ * blocking k does not change bits) */
+RS5 void rsgemm_rows_avx512(int m, int n, int k, const float *a, size_t lda,
+                            const float *const *ap, const float *pk, const float *bias, float *c,
+                            size_t ldc)
 {
     const int npan = (n + NR - 1) / NR;
     for (int pp = 0; pp < npan; pp += 2) {
@@ -113,10 +142,14 @@ RS5 void rsgemm_rows_avx512(int m, int n, int k, const float *a, size_t lda, con
         for (int k0 = 0; k0 < k; k0 += KC5) {
             const int kc = k - k0 < KC5 ? k - k0 : KC5;
             const float *p0 = pk + (size_t)pp * k * NR + (size_t)k0 * NR;
+            const float *p1 = p0 + (size_t)k * NR;
             const float *bj = bias && k0 + kc == k ? bias + j0 : NULL;
-            if (two)
-                rows_block2(m, kc, a + k0, lda, p0, p0 + (size_t)k * NR, k0 == 0, bj, c + j0,
-                            ldc, m0, m1);
+            if (ap && two)
+                rows_block2_ptr(m, kc, ap, k0, p0, p1, k0 == 0, bj, c + j0, ldc, m0, m1);
+            else if (ap)
+                rows_block1_ptr(m, kc, ap, k0, p0, k0 == 0, bj, c + j0, ldc, m0);
+            else if (two)
+                rows_block2(m, kc, a + k0, lda, p0, p1, k0 == 0, bj, c + j0, ldc, m0, m1);
             else
                 rows_block1(m, kc, a + k0, lda, p0, k0 == 0, bj, c + j0, ldc, m0);
         }
@@ -227,21 +260,27 @@ RS5 static void wg_tile1(const float *dp, const float *x0, const int *off, int n
     wg_tile(1, dp, x0, x0, off, ns, g, ldg, mo, m0, 0, accumulate);
 }
 
-/* rsgemm_wgrad_tree: in packed once into blocks of 16 columns (zero lanes
+/* rsgemm_wgrad_tree (inrows NULL) and rsgemm_wgrad_tree_ptr (in's rows at
+ * inrows[r]): in packed once into blocks of 16 columns (zero lanes
  * past ni); per block of WG_MAXW o-values dout's values packed (zeros past
  * no), then the tiles along G's rows, two column blocks at a time */
 RS5 void rsgemm_wgrad_avx512(int no, int ni, const float *dout, size_t ldo, const float *in,
-                             size_t ldi, const int *off, int ns, float *g, size_t ldg,
-                             int accumulate, float *ws)
+                             size_t ldi, const float *const *inrows, const int *off, int ns,
+                             float *g, size_t ldg, int accumulate, float *ws)
 {
     const int rows = off[ns], nib = (ni + NR - 1) / NR;
     float *xp = rsgemm_align64(ws), *dp = rsgemm_align64(xp + (size_t)rows * nib * NR);
     for (int ib = 0; ib < nib; ib++) {
         const __mmask16 m = lanes(ni - ib * NR < NR ? ni - ib * NR : NR);
         float *x = xp + (size_t)ib * rows * NR;
-        for (int r = 0; r < rows; r++)
-            _mm512_store_ps(x + (size_t)r * NR,
-                            _mm512_maskz_loadu_ps(m, in + (size_t)r * ldi + (size_t)ib * NR));
+        const size_t i0 = (size_t)ib * NR;
+        if (inrows)   /* the test hoisted out of the row loops (-O2 does not unswitch) */
+            for (int r = 0; r < rows; r++)
+                _mm512_store_ps(x + (size_t)r * NR, _mm512_maskz_loadu_ps(m, inrows[r] + i0));
+        else
+            for (int r = 0; r < rows; r++)
+                _mm512_store_ps(x + (size_t)r * NR,
+                                _mm512_maskz_loadu_ps(m, in + (size_t)r * ldi + i0));
     }
     for (int o0 = 0; o0 < no; o0 += WG_MAXW) {
         const int mo = no - o0 < WG_MAXW ? no - o0 : WG_MAXW;

@@ -18,16 +18,26 @@ static inline float *rsgemm_align64(const float *p)
     return (float *)((u + 63) & ~(uintptr_t)63);
 }
 
+/* row r of an A (or `in`) operand: rows[r] when row pointers are given,
+ * else a + r * lda */
+static inline const float *rsgemm_row(const float *a, size_t lda, const float *const *rows,
+                                      int r)
+{
+    return rows ? rows[r] : a + (size_t)r * lda;
+}
+
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define RS_X86 1
 /* rsgemm_rows and rsgemm_wgrad_tree on AVX-512F (rsgemm_avx512.c): the
  * AVX2 path's per-element sequences in 16-lane registers; pk aligned, ws as
- * for rsgemm_wgrad_tree */
-void rsgemm_rows_avx512(int m, int n, int k, const float *a, size_t lda, const float *pk,
-                        const float *bias, float *c, size_t ldc);
+ * for rsgemm_wgrad_tree. ap / inrows not NULL: the row-pointer forms
+ * (rsgemm_rows_ptr, rsgemm_wgrad_tree_ptr; a / in unused). */
+void rsgemm_rows_avx512(int m, int n, int k, const float *a, size_t lda,
+                        const float *const *ap, const float *pk, const float *bias, float *c,
+                        size_t ldc);
 void rsgemm_wgrad_avx512(int no, int ni, const float *dout, size_t ldo, const float *in,
-                         size_t ldi, const int *off, int ns, float *g, size_t ldg,
-                         int accumulate, float *ws);
+                         size_t ldi, const float *const *inrows, const int *off, int ns,
+                         float *g, size_t ldg, int accumulate, float *ws);
 #else
 #define RS_X86 0
 #endif

@@ -113,6 +113,7 @@ typedef struct {
     const int *off;
     int ns;
     float *bias_scratch;
+    const float *const *xrows;   /* model_forward_rows: the input's rows */
 } shards_ctx;
 
 /* the row-stable GEMM's path for l, as dense.c */
@@ -122,15 +123,21 @@ static rsgemm_path dense_path(const layer *l)
 }
 
 /* one dense layer's parameter gradient over the shards: the weight in one
- * pass of the tree kernel (rsgemm_wgrad_tree), the bias as the tree over
- * shards of row sums from +0 */
+ * pass of the tree kernel (rsgemm_wgrad_tree; the first layer after
+ * model_forward_rows, in NULL, packs its input from the row pointers:
+ * rsgemm_wgrad_tree_ptr, the same bits), the bias as the tree over shards
+ * of row sums from +0 */
 static void dense_grad_shards(const layer *l, float *g, const float *dout, const float *in,
                               const shards_ctx *c, float *ws)
 {
     const int di = l->din, dO = l->dout, ns = c->ns;
     float *gW = g + l->off, *gb = gW + (size_t)di * dO;
-    rsgemm_wgrad_tree(dO, di, dout, (size_t)dO, in, (size_t)di, c->off, ns, gW, (size_t)di, 0,
-                      ws, dense_path(l));
+    if (in)
+        rsgemm_wgrad_tree(dO, di, dout, (size_t)dO, in, (size_t)di, c->off, ns, gW, (size_t)di,
+                          0, ws, dense_path(l));
+    else
+        rsgemm_wgrad_tree_ptr(dO, di, dout, (size_t)dO, c->xrows, c->off, ns, gW, (size_t)di, 0,
+                              ws, dense_path(l));
     counter k;
     counter_init(&k, c->bias_scratch, (size_t)dO, levels_for(ns));
     for (int s = 0; s < ns; s++) {   /* db: rows in order from +0 (the zeroed spare), as dense.c */
@@ -176,6 +183,6 @@ void model_backward_shards(const model *m, model_ws *w, float *g, const float *d
     } else if (!dlogits && !head->frozen) {   /* the walk skips the head */
         memset(g + head->off, 0, sizeof(float) * head->n_params);
     }
-    shards_ctx c = { off, ns, scratch };
+    shards_ctx c = { off, ns, scratch, w->xrows };
     model_backward_by(m, w, g, dlogits, dfeat, off[ns], dx, layer_shards, &c);
 }

@@ -40,7 +40,9 @@ size_t stacked_scratch_floats(const model *m, int ns);
 
 /* The forward of stacked shards is model_forward over all B = off[ns]
  * rows: dense layers are row-stable (rsgemm.h), so each row has its own
- * shard's bits whatever call it is in. */
+ * shard's bits whatever call it is in. model_forward_rows (model.h) takes
+ * the rows by pointer instead (the training step: no gather of the inputs);
+ * model_backward_shards then reads the first layer's input through them. */
 
 /* Backward of the last model_forward on w over B = off[ns] stacked rows.
  * g[0 .. n_trainable) is WRITTEN (not accumulated): each trainable layer's

@@ -16,7 +16,12 @@
  *     added from the smallest up, as the header says. The shapes reach both
  *     SIMD tiles (6 o-values; 4 for short shards and 32 or more columns),
  *     every o- and column tail of each, and last shards with and without
- *     rows (the last shard's sum goes to the root from registers). */
+ *     rows (the last shard's sum goes to the root from registers);
+ *  5. the row-pointer forms (rsgemm_rows_ptr, rsgemm_wgrad_tree_ptr) equal
+ *     the contiguous calls on the gathered rows, bit for bit, on every
+ *     path, for m = 0 .. 40 rows, n = 1 .. 70, k up to 300 (past the
+ *     k-blocks), uneven and empty shards, shuffled, repeated (aliased) and
+ *     unaligned row pointers. */
 #include "check.h"
 #include "rng.h"
 #include "rsgemm.h"
@@ -278,6 +283,73 @@ static void check_wgrad_odd(int no, int ni, int ns, int h)
     free(dy); free(x); free(parts); free(g); free(ref); free(ws);
 }
 
+/* ---- 5: row pointers ---------------------------------------------------- */
+
+/* m row pointers into a pool of rows (leading dimension k + 3, one float
+ * off alignment), shuffled, every 7th a repeat of the one before; the
+ * gathered copy in ag[m][k] */
+static void ptr_rows(const float **ap, float *ag, float *pool, int m, int k, uint64_t seed)
+{
+    const size_t ld = (size_t)k + 3;
+    const int P = m + 5;
+    fill(pool, (size_t)P * ld + 1, seed, (uint64_t)k);
+    for (int r = 0; r < m; r++) {
+        int src = (int)(rng_uniform(seed, 99, (uint64_t)r) * (float)P) % P;
+        if (r % 7 == 3) src = (int)((ap[r - 1] - (pool + 1)) / (ptrdiff_t)ld);
+        ap[r] = pool + 1 + (size_t)src * ld;
+        memcpy(ag + (size_t)r * k, ap[r], sizeof(float) * (size_t)k);
+    }
+}
+
+/* the forward and the weight gradient of one shape, by row pointers and
+ * by the gathered rows, on every path: the same bits */
+static void check_ptr(int m, int n, int k, int ns)
+{
+    const float **ap = xmalloc(sizeof(float *) * (size_t)(m ? m : 1));
+    float *pool = xmalloc(sizeof(float) * ((size_t)(m + 5) * (size_t)(k + 3) + 1));
+    float *ag = xmalloc(sizeof(float) * (size_t)m * k);
+    float *W = xmalloc(sizeof(float) * (size_t)n * k);
+    float *b = xmalloc(sizeof(float) * (size_t)n), *dy = xmalloc(sizeof(float) * (size_t)m * n);
+    float *pk = xmalloc(sizeof(float) * rsgemm_pack_floats(k, n));
+    float *c1 = xmalloc(sizeof(float) * (size_t)m * n);
+    float *c2 = xmalloc(sizeof(float) * (size_t)m * n);
+    float *g1 = xmalloc(sizeof(float) * (size_t)n * k);
+    float *g2 = xmalloc(sizeof(float) * (size_t)n * k);
+    float *ws = xmalloc(sizeof(float) * rsgemm_wgrad_ws_floats(m, k));
+    int off[9] = { 0 };
+    for (int s = 1; s < ns; s++) {   /* uneven cuts, some shards empty */
+        int c = (int)(rng_uniform(7, (uint64_t)(m * 131 + k), (uint64_t)s) * (float)(m + 1));
+        off[s] = c > m ? m : c < off[s - 1] ? off[s - 1] : c;
+    }
+    off[ns] = m;
+    ptr_rows(ap, ag, pool, m, k, (uint64_t)(m * 1000 + n));
+    fill(W, (size_t)n * k, 2, (uint64_t)n); fill(b, (size_t)n, 3, 1);
+    fill(dy, (size_t)m * n, 4, (uint64_t)m);
+    rsgemm_pack(pk, W, k, n, 1, (size_t)k);
+    const float *bias = (m + n) % 3 ? b : NULL;
+    const int acc = (n + k) % 2;
+    for (int pi = 0; pi < n_paths(); pi++) {
+        const rsgemm_path path = path_of(pi);
+        memset(c1, 0xa5, sizeof(float) * (size_t)m * n);
+        memset(c2, 0x5a, sizeof(float) * (size_t)m * n);
+        rsgemm_rows(m, n, k, ag, (size_t)k, pk, bias, c1, (size_t)n, path);
+        rsgemm_rows_ptr(m, n, k, ap, pk, bias, c2, (size_t)n, path);
+        size_t at = first_diff(c1, c2, (size_t)m * n);
+        EXPECT(at == (size_t)m * n, "rows_ptr m %d n %d k %d path %d: element %zu differs", m, n,
+               k, pi, at);
+        fill(g1, (size_t)n * k, 5, 0);
+        memcpy(g2, g1, sizeof(float) * (size_t)n * k);
+        rsgemm_wgrad_tree(n, k, dy, (size_t)n, ag, (size_t)k, off, ns, g1, (size_t)k, acc, ws,
+                          path);
+        rsgemm_wgrad_tree_ptr(n, k, dy, (size_t)n, ap, off, ns, g2, (size_t)k, acc, ws, path);
+        at = first_diff(g1, g2, (size_t)n * k);
+        EXPECT(at == (size_t)n * k, "wgrad_tree_ptr m %d n %d k %d ns %d path %d: element %zu "
+               "differs", m, n, k, ns, pi, at);
+    }
+    free(ap); free(pool); free(ag); free(W); free(b); free(dy); free(pk);
+    free(c1); free(c2); free(g1); free(g2); free(ws);
+}
+
 int main(void)
 {
     static const char *simd[] = { "absent (portable only)",
@@ -333,5 +405,14 @@ int main(void)
         check_wgrad_odd(13, 37, odd[i], 2);
         check_wgrad_odd(6, 32, odd[i], 5);
     }
+    /* 5: every m 0 .. 40 with every n 1 .. 70, k cycling through block
+     * edges, 1 to 8 shards */
+    static const int ks[] = { 1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 191, 192, 193, 255, 256, 257,
+                              300 };
+    static const int nss[] = { 1, 2, 3, 4, 8 };
+    const int nk = (int)(sizeof ks / sizeof ks[0]);
+    for (int m = 0; m <= 40; m++)
+        for (int n = 1; n <= 70; n++)
+            check_ptr(m, n, ks[(m * 7 + n) % nk], nss[(m + 3 * n) % 5]);
     return TEST_END();
 }

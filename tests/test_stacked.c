@@ -16,7 +16,12 @@
  *     gradients, for MLPs with logit and feature losses, a frozen head, a
  *     projector (one dense layer), uneven shard heights and shards without
  *     rows, in fast and reference modes; the scratch is zero again after
- *     every call. */
+ *     every call;
+ *  3. the input by row pointers (model_forward_rows, the training step's
+ *     stacked mode): the pointers to the rows of a shuffled, unaligned copy
+ *     of the input, in both the per-shard (model_backward) and the stacked
+ *     (model_backward_shards) backward: the same logits, gradients and
+ *     input gradients as the gathered rows, bit for bit. */
 #include "check.h"
 #include "model.h"
 #include "rng.h"
@@ -104,19 +109,45 @@ typedef struct {
     int want_dx;         /* input gradient too (a projector) */
 } net;
 
+/* the input rows x[0 .. n) by pointer (model_forward_rows): xr[i] points
+ * at a copy of row i in pool, the copies in reverse order at a stride of
+ * d + 1 floats (unaligned, not contiguous); pool holds n (d + 1) + 1 */
+static const float *const *rows_of(const float **xr, float *pool, const float *x, int n, int d)
+{
+    for (int i = 0; i < n; i++) {
+        float *c = pool + 1 + (size_t)(n - 1 - i) * (size_t)(d + 1);
+        memcpy(c, x + (size_t)i * d, sizeof(float) * (size_t)d);
+        xr[i] = c;
+    }
+    return xr;
+}
+
+/* model_forward of b rows at x, or (rows = 1 and m takes it) the same rows
+ * by pointer through model_forward_rows; xr, pool as rows_of */
+static const float *forward(const model *m, model_ws *ws, const float *x, int b, int rows,
+                            const float **xr, float *pool)
+{
+    if (!rows || !model_rows_input(m)) return model_forward(m, ws, x, b);
+    return model_forward_rows(m, ws, rows_of(xr, pool, x, b, m->in_dim), b);
+}
+
 /* per-shard reference: each shard's forward and backward alone into a zeroed
- * gradient, the M gradients tree-summed; dx and logits z rows per shard */
+ * gradient, the M gradients tree-summed; dx and logits z rows per shard;
+ * rows: the forward by row pointers */
 static void per_shard(const net *t, const float *x, const float *dz, const float *df,
-                      const int *off, int M, float *g, float *dx, float *z)
+                      const int *off, int M, float *g, float *dx, float *z, int rows)
 {
     const model *m = t->m;
     const size_t P = m->n_trainable;
     float *parts = calloc((size_t)M * (P ? P : 1), sizeof(float));
     model_ws *ws = model_ws_new(m, off[M] > 0 ? off[M] : 1);
+    const float **xr = malloc(sizeof(float *) * (size_t)(off[M] + 1));
+    float *pool = malloc(sizeof(float) * ((size_t)(off[M] + 1) * (size_t)(m->in_dim + 1) + 1));
     for (int s = 0; s < M; s++) {
         int r0 = off[s], b = off[s + 1] - r0;
         if (b == 0) continue;
-        memcpy(z + (size_t)r0 * m->n_classes, model_forward(m, ws, x + (size_t)r0 * m->in_dim, b),
+        memcpy(z + (size_t)r0 * m->n_classes,
+               forward(m, ws, x + (size_t)r0 * m->in_dim, b, rows, xr, pool),
                sizeof(float) * (size_t)b * m->n_classes);
         model_backward(m, ws, parts + (size_t)s * P, t->logit ? dz + (size_t)r0 * m->n_classes : NULL,
                        t->feat ? df + (size_t)r0 * m->feat_dim : NULL, b,
@@ -124,14 +155,15 @@ static void per_shard(const net *t, const float *x, const float *dz, const float
     }
     ref_tree(parts, M, P);
     memcpy(g, parts, sizeof(float) * P);
-    free(parts);
+    free(parts); free(xr); free(pool);
     model_ws_free(ws);
 }
 
 /* K "ranks", each holding M / K consecutive shards: one stacked forward and
- * model_backward_shards each, the K partials tree-summed */
+ * model_backward_shards each, the K partials tree-summed; rows: the forward
+ * by row pointers */
 static void stacked(const net *t, const float *x, const float *dz, const float *df,
-                    const int *off, int M, int K, float *g, float *dx, float *z)
+                    const int *off, int M, int K, float *g, float *dx, float *z, int rows)
 {
     const model *m = t->m;
     const size_t P = m->n_trainable;
@@ -140,13 +172,15 @@ static void stacked(const net *t, const float *x, const float *dz, const float *
     const size_t nscr = stacked_scratch_floats(m, ns);
     float *scratch = calloc(nscr, sizeof(float));
     model_ws *ws = model_ws_new(m, off[M] > 0 ? off[M] : 1);
+    const float **xr = malloc(sizeof(float *) * (size_t)(off[M] + 1));
+    float *pool = malloc(sizeof(float) * ((size_t)(off[M] + 1) * (size_t)(m->in_dim + 1) + 1));
     for (int r = 0; r < K; r++) {
         int loff[64];
         const int s0 = r * ns, R0 = off[s0];
         for (int s = 0; s <= ns; s++) loff[s] = off[s0 + s] - R0;
         float *gr = parts + (size_t)r * P;
         for (size_t i = 0; i < P; i++) gr[i] = 12345.0f;   /* written, not accumulated */
-        model_forward(m, ws, x + (size_t)R0 * m->in_dim, loff[ns]);
+        forward(m, ws, x + (size_t)R0 * m->in_dim, loff[ns], rows, xr, pool);
         memcpy(z + (size_t)R0 * m->n_classes, ws->act[m->n_layers],
                sizeof(float) * (size_t)loff[ns] * m->n_classes);
         model_backward_shards(m, ws, gr, t->logit ? dz + (size_t)R0 * m->n_classes : NULL,
@@ -158,7 +192,7 @@ static void stacked(const net *t, const float *x, const float *dz, const float *
     EXPECT(nz == 0, "%s (K %d): %zu scratch floats left non-zero", t->name, K, nz);
     ref_tree(parts, K, P);
     memcpy(g, parts, sizeof(float) * P);
-    free(parts); free(scratch);
+    free(parts); free(scratch); free(xr); free(pool);
     model_ws_free(ws);
 }
 
@@ -183,20 +217,27 @@ static void check_net(const net *t, const int *b, int M, int ref)
     fill(df, (size_t)R * m->feat_dim, 23, 0);
     for (size_t i = 0; i < (size_t)R * m->n_classes; i += 5) dz[i] = -0.0f;   /* signed zeros */
     model_set_reference(t->m, ref);
-    per_shard(t, x, dz, df, off, M, g0, dx0, z0);
-    for (int K = 1; K <= 4 && K <= M; K *= 2) {
-        stacked(t, x, dz, df, off, M, K, g1, dx1, z1);
-        size_t nzl = (size_t)R * m->n_classes, dzl = first_diff(z0, z1, nzl);
-        EXPECT(dzl == nzl, "%s (ref %d, K %d): logits differ at %zu", t->name, ref, K, dzl);
-        size_t d = first_diff(g0, g1, P);
-        EXPECT(d == P, "%s (ref %d, K %d, %d rows): gradient differs at %zu: %a vs %a", t->name,
-               ref, K, R, d, d < P ? g0[d] : 0.0, d < P ? g1[d] : 0.0);
-        if (t->want_dx) {
-            size_t n = (size_t)R * m->in_dim;
-            d = first_diff(dx0, dx1, n);
-            EXPECT(d == n, "%s (ref %d, K %d): input gradient differs at %zu", t->name, ref, K, d);
+    per_shard(t, x, dz, df, off, M, g0, dx0, z0, 0);
+    /* K = 0: the per-shard step by row pointers; K = 1, 2, 4: stacked, on
+     * the gathered rows (rows 0) and by row pointers (rows 1) */
+    for (int K = 0; K <= 4 && K <= M; K = K ? 2 * K : 1)
+        for (int rows = K == 0; rows <= 1; rows++) {
+            memset(dx1, 0, sizeof(float) * ((size_t)R * m->in_dim + 1));
+            if (K == 0) per_shard(t, x, dz, df, off, M, g1, dx1, z1, 1);
+            else stacked(t, x, dz, df, off, M, K, g1, dx1, z1, rows);
+            size_t nzl = (size_t)R * m->n_classes, dzl = first_diff(z0, z1, nzl);
+            EXPECT(dzl == nzl, "%s (ref %d, K %d, rows %d): logits differ at %zu", t->name, ref,
+                   K, rows, dzl);
+            size_t d = first_diff(g0, g1, P);
+            EXPECT(d == P, "%s (ref %d, K %d, rows %d, %d rows): gradient differs at %zu: %a vs "
+                   "%a", t->name, ref, K, rows, R, d, d < P ? g0[d] : 0.0, d < P ? g1[d] : 0.0);
+            if (t->want_dx) {
+                size_t n = (size_t)R * m->in_dim;
+                d = first_diff(dx0, dx1, n);
+                EXPECT(d == n, "%s (ref %d, K %d, rows %d): input gradient differs at %zu",
+                       t->name, ref, K, rows, d);
+            }
         }
-    }
     model_set_reference(t->m, 0);
     free(x); free(dz); free(df); free(g0); free(g1); free(dx0); free(dx1); free(z0); free(z1);
 }

@@ -12,7 +12,7 @@ void step_work_free(step_work *st)
             model_ws_free(st->sw[s].ws);
             model_ws_free(st->sw[s].pws);
         }
-    free(st->sw); free(st->off);
+    free(st->sw); free(st->off); free(st->xr);
     free(st->x); free(st->w); free(st->loss); free(st->tmp); free(st->dz); free(st->df);
     free(st->dfs); free(st->tz); free(st->tf); free(st->y); free(st->grp);
     model_ws_free(st->ws); model_ws_free(st->pws);
@@ -53,6 +53,7 @@ int step_work_init(step_work *st, int ns, int cap, int d, const model *m, const 
     st->Fs = m->feat_dim;
     st->TF = tfeat_dim;
     st->stacked = mode == 1 && model_stackable(m) && (!proj || model_stackable(proj));
+    st->xrows = st->stacked && model_rows_input(m);
     st->sw = calloc((size_t)ns, sizeof *st->sw);
     st->off = calloc((size_t)ns + 1, sizeof(int));
     st->x = malloc(sizeof(float) * rows(R, d));
@@ -72,6 +73,10 @@ int step_work_init(step_work *st, int ns, int cap, int d, const model *m, const 
     if (proj) {
         st->dfs = malloc(sizeof(float) * rows(R, st->Fs));
         CHECK_ALLOC(e, st->dfs);
+    }
+    if (st->xrows) {
+        st->xr = malloc(sizeof(float *) * rows(R, 1));
+        CHECK_ALLOC(e, st->xr);
     }
     if (st->stacked) {
         st->ws = model_ws_new(m, (int)R);
@@ -110,6 +115,7 @@ void step_place(step_work *st, int s, int b)
     w->b = b;
     w->off = (int)r;
     w->x = st->x + r * st->d;
+    w->xr = st->xr ? st->xr + r : NULL;
     w->y = st->y + r;
     w->grp = st->grp + r;
     w->w = st->w + r;
@@ -125,7 +131,10 @@ void step_place(step_work *st, int s, int b)
 void step_forward(step_work *st, const model *m, const model *proj)
 {
     if (st->stacked) {
-        model_forward(m, st->ws, st->x, st->off[st->ns]);
+        if (st->xrows)
+            model_forward_rows(m, st->ws, (const float *const *)st->xr, st->off[st->ns]);
+        else
+            model_forward(m, st->ws, st->x, st->off[st->ns]);
         if (proj) model_forward(proj, st->pws, model_features(m, st->ws), st->off[st->ns]);
         const float *z = st->ws->act[m->n_layers];
         const float *f = proj ? st->pws->act[proj->n_layers] : model_features(m, st->ws);
@@ -149,6 +158,7 @@ void step_forward(step_work *st, const model *m, const model *proj)
 const float *step_shard_act(const step_work *st, const model *m, int s, int i)
 {
     if (!st->stacked) return st->sw[s].ws->act[i];
+    if (i == 0 && st->xrows) return NULL;
     const int width = i == 0 ? m->in_dim : m->layers[i - 1]->out_dim;
     return st->ws->act[i] + (size_t)st->sw[s].off * width;
 }

@@ -14,6 +14,10 @@
  *  - per shard (convolutional models, or DETT_STEP=pershard): a forward and
  *    a model_backward per shard, each into its own buffer of the tree_acc
  *    (runtime/dist/allreduce.h).
+ * In the stacked mode with a dense first layer (model_rows_input), the
+ * inputs are not copied: each shard's xr holds pointers to its rows where
+ * the row exchange left them (rowx_field: valid through the step), and the
+ * first layer reads them in place (model_forward_rows; the same bits).
  * Either way a row's results do not depend on the rows it is computed with
  * (dense layers: one fma chain per element; convolutions: per shard, same
  * shapes on every rank count), and the gradient is the tree over shards,
@@ -31,7 +35,8 @@
 typedef struct {
     int b;              /* rows this step (0 .. cap) */
     int off;            /* first row in the rank's stack */
-    float *x;           /* [b, d] inputs */
+    float *x;           /* [b, d] inputs (when xr is NULL) */
+    const float **xr;   /* [b] the inputs' row pointers, or NULL (step.h) */
     int *y, *grp;       /* [b] label, group */
     float *w;           /* [b] per-sample loss weight */
     float *loss;        /* [b] per-sample loss */
@@ -48,10 +53,12 @@ typedef struct {
 typedef struct {
     int ns, cap;        /* local shards, rows a shard can have in a step */
     int stacked;        /* 1: one pass over the stack; 0: per shard */
+    int xrows;          /* 1: the inputs by row pointers (xr), not copied */
     int d, C, F, Fs, TF;    /* widths: input, logits, F, student features, teacher features */
     shard_work *sw;     /* [ns] */
     int *off;           /* [ns + 1] */
     float *x, *w, *loss, *tmp, *dz, *df, *dfs, *tz, *tf;   /* [ns cap, width] */
+    const float **xr;   /* xrows: [ns cap] row pointers (x unused) */
     int *y, *grp;
     model_ws *ws, *pws; /* stacked: activations of all rows */
     float *grad, *pgrad;        /* stacked: the rank's gradient sums */
@@ -69,7 +76,9 @@ int step_work_init(step_work *st, int ns, int cap, int d, const model *m, const 
 void step_work_free(step_work *st);
 
 /* shard s (local index; call for s = 0, 1, .. in order) has b rows this
- * step: sets its views at the end of the stack so far */
+ * step: sets its views at the end of the stack so far. The caller then
+ * fills the shard's x rows, or, when its xr is not NULL, points xr[i] at
+ * row i (which must stay valid until step_backward returns). */
 void step_place(step_work *st, int s, int b);
 
 /* forward of every local shard's rows (logits, features, projector) */
@@ -77,7 +86,8 @@ void step_forward(step_work *st, const model *m, const model *proj);
 
 /* the rows of activation i (0: input, i: out of layer i - 1) of local
  * shard s after step_forward, [b, width of act i]: shard s's view (e.g.
- * an early layer's activations for a method that reads them) */
+ * an early layer's activations for a method that reads them); i = 0 is
+ * NULL when the inputs are taken by row pointers (st->xrows) */
 const float *step_shard_act(const step_work *st, const model *m, int s, int i);
 
 /* Backward of every local shard: dz (if use_dz) and df (if use_df) of the

@@ -117,7 +117,9 @@ fail:
 
 /* copies step `step`'s rows of micro-shard s (global index; local index
  * ls) into its rows of the rank's stack, from the records the exchange
- * fetched */
+ * fetched; the inputs only by pointer when the step takes them so (w->xr:
+ * rowx_field's records stay put until the next rowx_fetch, after this
+ * step's backward) */
 static void shard_gather(step_work *st, int ls, const row_source *rs, const groupdata *gd,
                          int64_t step, int s, int C, int F)
 {
@@ -127,7 +129,9 @@ static void shard_gather(step_work *st, int ls, const row_source *rs, const grou
     shard_work *w = &st->sw[ls];
     for (int i = 0; i < w->b; i++) {
         int32_t y, a;
-        memcpy(w->x + (size_t)i * d, rowx_field(x, step, s, i, rs->col[COL_X]), sizeof(float) * d);
+        const float *xi = rowx_field(x, step, s, i, rs->col[COL_X]);
+        if (w->xr) w->xr[i] = xi;
+        else memcpy(w->x + (size_t)i * d, xi, sizeof(float) * d);
         memcpy(&y, rowx_field(x, step, s, i, rs->col[COL_Y]), sizeof y);
         memcpy(&a, rowx_field(x, step, s, i, rs->col[COL_A]), sizeof a);
         w->y[i] = y;
