@@ -56,7 +56,10 @@ int step_work_init(step_work *st, int ns, int cap, int d, const model *m, const 
     st->xrows = st->stacked && model_rows_input(m);
     st->sw = calloc((size_t)ns, sizeof *st->sw);
     st->off = calloc((size_t)ns + 1, sizeof(int));
-    st->x = malloc(sizeof(float) * rows(R, d));
+    if (!st->xrows) {   /* rows read in place need no copy */
+        st->x = malloc(sizeof(float) * rows(R, d));
+        CHECK_ALLOC(e, st->x);
+    }
     st->y = malloc(sizeof(int) * rows(R, 1));
     st->grp = malloc(sizeof(int) * rows(R, 1));
     st->w = malloc(sizeof(float) * rows(R, 1));
@@ -66,7 +69,7 @@ int step_work_init(step_work *st, int ns, int cap, int d, const model *m, const 
     st->df = malloc(sizeof(float) * rows(R, st->F));
     st->tz = malloc(sizeof(float) * rows(R, st->C));
     st->tf = malloc(sizeof(float) * rows(R, tfeat_dim));
-    CHECK_ALLOC(e, st->sw); CHECK_ALLOC(e, st->off); CHECK_ALLOC(e, st->x);
+    CHECK_ALLOC(e, st->sw); CHECK_ALLOC(e, st->off);
     CHECK_ALLOC(e, st->y); CHECK_ALLOC(e, st->grp); CHECK_ALLOC(e, st->w);
     CHECK_ALLOC(e, st->loss); CHECK_ALLOC(e, st->tmp); CHECK_ALLOC(e, st->dz);
     CHECK_ALLOC(e, st->df); CHECK_ALLOC(e, st->tz); CHECK_ALLOC(e, st->tf);
@@ -114,7 +117,7 @@ void step_place(step_work *st, int s, int b)
     st->off[s + 1] = st->off[s] + b;
     w->b = b;
     w->off = (int)r;
-    w->x = st->x + r * st->d;
+    w->x = st->x ? st->x + r * st->d : NULL;
     w->xr = st->xr ? st->xr + r : NULL;
     w->y = st->y + r;
     w->grp = st->grp + r;

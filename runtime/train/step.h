@@ -35,7 +35,7 @@
 typedef struct {
     int b;              /* rows this step (0 .. cap) */
     int off;            /* first row in the rank's stack */
-    float *x;           /* [b, d] inputs (when xr is NULL) */
+    float *x;           /* [b, d] inputs, or NULL when xr is not */
     const float **xr;   /* [b] the inputs' row pointers, or NULL (step.h) */
     int *y, *grp;       /* [b] label, group */
     float *w;           /* [b] per-sample loss weight */
@@ -58,7 +58,7 @@ typedef struct {
     shard_work *sw;     /* [ns] */
     int *off;           /* [ns + 1] */
     float *x, *w, *loss, *tmp, *dz, *df, *dfs, *tz, *tf;   /* [ns cap, width] */
-    const float **xr;   /* xrows: [ns cap] row pointers (x unused) */
+    const float **xr;   /* xrows: [ns cap] row pointers (x is NULL) */
     int *y, *grp;
     model_ws *ws, *pws; /* stacked: activations of all rows */
     float *grad, *pgrad;        /* stacked: the rank's gradient sums */
