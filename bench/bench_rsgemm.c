@@ -3,6 +3,7 @@
  * one core, one BLAS thread.
  *
  *   bench_rsgemm [--seconds S] [--wall] [--portable | --avx2] [--ptr | --gather]
+ *                [--pool R]
  *
  * For each dense layer din -> dout at B rows it prints one line with the
  * GFLOP/s (2 B din dout flops per product) of the three products a dense
@@ -20,6 +21,10 @@
  * rsgemm_wgrad_tree_ptr: the training step's first layer); --gather: the
  * same rows copied into a contiguous block first (memcpy per row, timed),
  * then the contiguous calls (the step before row pointers).
+ * --pool R (with --ptr or --gather): the pool holds R rows instead of 2B,
+ * and each product reads the next B of its shuffled rows, so with R B din
+ * floats beyond the last-level cache (e.g. --pool 400000) the rows come from
+ * memory, as a training step's do from a large data set.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "rsgemm.h"
@@ -49,7 +54,8 @@ static int cmp_double(const void *a, const void *b)
 typedef struct {
     int B, din, dout, which, rs, ns;   /* which: 0 fwd, 1 dx, 2 dw */
     int rows;                          /* 0 contiguous x, 1 --ptr, 2 --gather */
-    const float *const *xr;            /* --ptr, --gather: the rows of x */
+    const float *const *xr;            /* --ptr, --gather: the pool's rows, shuffled */
+    size_t npool, cur;                 /* their count; the next product's first */
     float *xg;                         /* --gather: where they are copied */
     rsgemm_path path;
     const float *x, *W, *bias, *dy;
@@ -61,12 +67,17 @@ typedef struct {
 static void run(job *j)
 {
     const int B = j->B, di = j->din, dO = j->dout;
+    const float *const *xr = j->xr + j->cur;
+    if (j->rs && j->rows && j->which != 1) {   /* the next B rows of the pool */
+        j->cur += (size_t)B;
+        if (j->cur + (size_t)B > j->npool) j->cur = 0;
+    }
     if (j->rs && j->rows == 2 && j->which != 1)   /* --gather: the copy is part of the time */
-        for (int i = 0; i < B; i++) memcpy(j->xg + (size_t)i * di, j->xr[i], sizeof(float) * di);
+        for (int i = 0; i < B; i++) memcpy(j->xg + (size_t)i * di, xr[i], sizeof(float) * di);
     if (j->which == 0) {
         if (j->rs && j->rows == 1) {
             rsgemm_pack(j->pk, j->W, di, dO, 1, (size_t)di);
-            rsgemm_rows_ptr(B, dO, di, j->xr, j->pk, j->bias, j->out, (size_t)dO, j->path);
+            rsgemm_rows_ptr(B, dO, di, xr, j->pk, j->bias, j->out, (size_t)dO, j->path);
         } else if (j->rs) {
             rsgemm_pack(j->pk, j->W, di, dO, 1, (size_t)di);
             rsgemm_rows(B, dO, di, j->rows ? j->xg : j->x, (size_t)di, j->pk, j->bias, j->out,
@@ -86,7 +97,7 @@ static void run(job *j)
         }
     } else {
         if (j->rs && j->rows == 1)
-            rsgemm_wgrad_tree_ptr(dO, di, j->dy, (size_t)dO, j->xr, j->off, j->ns, j->gW,
+            rsgemm_wgrad_tree_ptr(dO, di, j->dy, (size_t)dO, xr, j->off, j->ns, j->gW,
                                   (size_t)di, j->ns == 1, j->pk, j->path);
         else if (j->rs)
             rsgemm_wgrad_tree(dO, di, j->dy, (size_t)dO, j->rows ? j->xg : j->x, (size_t)di,
@@ -133,6 +144,7 @@ int main(int argc, char **argv)
     double secs = 1.0;
     rsgemm_path path = RSGEMM_AUTO;
     int rows = 0;
+    long pool_rows = 0;   /* 0: 2B */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = atof(argv[++i]);
         else if (!strcmp(argv[i], "--wall")) clk = CLOCK_MONOTONIC;
@@ -140,9 +152,10 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--avx2")) path = RSGEMM_AVX2;
         else if (!strcmp(argv[i], "--ptr")) rows = 1;
         else if (!strcmp(argv[i], "--gather")) rows = 2;
+        else if (!strcmp(argv[i], "--pool") && i + 1 < argc) pool_rows = atol(argv[++i]);
         else {
             fprintf(stderr, "usage: bench_rsgemm [--seconds S] [--wall] [--portable | --avx2] "
-                            "[--ptr | --gather]\n");
+                            "[--ptr | --gather] [--pool R]\n");
             return 2;
         }
     }
@@ -156,19 +169,23 @@ int main(int argc, char **argv)
     const int lvl = path == RSGEMM_PORTABLE ? 0
                     : path == RSGEMM_AVX2 && rsgemm_have_simd() ? 1 : rsgemm_have_simd();
     static const char *how[] = { "contiguous", "row pointers", "gather + contiguous" };
-    printf("rsgemm path=%s, fwd and dw on %s; GFLOP/s rsgemm / sgemm (ratio)\n", simd[lvl],
-           how[rows]);
+    printf("rsgemm path=%s, fwd and dw on %s", simd[lvl], how[rows]);
+    if (rows && pool_rows > 0) printf(" (a pool of %ld rows)", pool_rows);
+    printf("; GFLOP/s rsgemm / sgemm (ratio)\n");
     printf("%-16s %-22s %-22s %-22s %-22s\n", "B x din -> dout", "fwd", "dx", "dw", "dw8 (8-shard tree)");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         job j = { .B = shapes[s][0], .din = shapes[s][1], .dout = shapes[s][2], .path = path,
                   .rows = rows };
         const size_t B = (size_t)j.B, di = (size_t)j.din, dO = (size_t)j.dout;
         float *x = rnd(B * di, 1), *W = rnd(di * dO, 2), *bias = rnd(dO, 3), *dy = rnd(B * dO, 4);
-        float *pool = rnd(2 * B * di, 9), *xg = rnd(B * di, 10);
-        const float **xr = malloc(sizeof(float *) * B);
+        const size_t R = rows && pool_rows > (long)B ? (size_t)pool_rows : 2 * B;
+        float *pool = rnd(R * di, 9), *xg = rnd(B * di, 10);
+        const float **xr = malloc(sizeof(float *) * R);
         if (!xr) { fprintf(stderr, "bench_rsgemm: out of memory\n"); return 1; }
-        for (size_t i = 0; i < B; i++) xr[i] = pool + (i * 7919 % (2 * B)) * di;   /* shuffled */
+        const size_t step = R % 7919 ? 7919 : 7907;   /* a prime not dividing R: shuffled */
+        for (size_t i = 0; i < R; i++) xr[i] = pool + (i * step % R) * di;
         j.xr = xr;
+        j.npool = R;
         j.xg = xg;
         j.x = x; j.W = W; j.bias = bias; j.dy = dy;
         j.out = rnd(B * dO, 5); j.dx = rnd(B * di, 6); j.gW = rnd(di * dO, 7);

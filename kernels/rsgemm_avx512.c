@@ -29,9 +29,9 @@ static inline __mmask16 lanes(int nc) { return (__mmask16)((1u << nc) - 1u); }
  * (masks m0, m1), + bias when bias is not NULL (the last k-block). mr, np
  * and ptr are constants after inlining, so acc stays in registers. */
 RS5 RS_INLINE void rows_tile(int mr, int np, int ptr, int k, const float *a, size_t lda,
-                             const float *const *ap, int ak, const float *p0, const float *p1,
-                             int first, const float *bias, float *c, size_t ldc, __mmask16 m0,
-                             __mmask16 m1)
+                             const float *const *ap, int ak, const float *const *pf,
+                             const float *p0, const float *p1, int first, const float *bias,
+                             float *c, size_t ldc, __mmask16 m0, __mmask16 m1)
 {
     __m512 acc[MR5][2];
     const float *ar[MR5];   /* ptr: the tile's rows, from column ak (hoisted) */
@@ -48,6 +48,9 @@ RS5 RS_INLINE void rows_tile(int mr, int np, int ptr, int k, const float *a, siz
         if (np == 2) acc[r][1] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m1, cr + NR);
     }
     for (int kk = 0; kk < k; kk++) {
+        if (ptr && (kk & 15) == 0)   /* the next tile's rows, a line ahead per row */
+#pragma GCC unroll 12
+            for (int r = 0; r < MR5; r++) _mm_prefetch((const char *)(pf[r] + kk), _MM_HINT_T0);
         const __m512 b0 = _mm512_load_ps(p0 + (size_t)kk * NR);
         const __m512 b1 = np == 2 ? _mm512_load_ps(p1 + (size_t)kk * NR) : b0;
 #pragma GCC unroll 12
@@ -73,6 +76,20 @@ RS5 RS_INLINE void rows_tile(int mr, int np, int ptr, int k, const float *a, siz
     }
 }
 
+/* where a tile of the row-pointer form prefetches, as it runs, the rows it
+ * does not read: the next tile's rows (r0 ..) of this k-block, or, after
+ * the last tile, the first tile's rows of the next k-block (ak + k). Rows
+ * past m repeat the last. Prefetches only move cache lines: no bits
+ * change. A's rows come from anywhere in the data (in place, not gathered),
+ * so without this each tile's first pass waits on memory row by row. */
+RS5 RS_INLINE void next_rows(const float *pf[MR5], const float *const *ap, int m, int r0, int ak,
+                             int k)
+{
+    const int off = r0 < m ? ak : ak + k;
+    if (r0 >= m) r0 = 0;
+    for (int r = 0; r < MR5; r++) pf[r] = ap[r0 + r < m ? r0 + r : m - 1] + off;
+}
+
 /* all m rows of one k-block of np panels: MR5 at a time, the row tail
  * through the same tile with fewer rows (each lane's chain unchanged); A's
  * rows as rows_tile (ptr: ap[r] + ak) */
@@ -81,15 +98,19 @@ RS5 RS_INLINE void rows_block(int np, int ptr, int m, int k, const float *a, siz
                               int first, const float *bias, float *c, size_t ldc, __mmask16 m0,
                               __mmask16 m1)
 {
+    const float *pf[MR5];   /* ptr: where the tile prefetches (next_rows) */
     int r = 0;
-    for (; r + MR5 <= m; r += MR5)
+    for (; r + MR5 <= m; r += MR5) {
+        if (ptr) next_rows(pf, ap, m, r + MR5, ak, k);
         rows_tile(MR5, np, ptr, k, ptr ? NULL : a + (size_t)r * lda, lda, ptr ? ap + r : NULL,
-                  ak, p0, p1, first, bias, c + (size_t)r * ldc, ldc, m0, m1);
+                  ak, pf, p0, p1, first, bias, c + (size_t)r * ldc, ldc, m0, m1);
+    }
     const float *ar = ptr ? NULL : a + (size_t)r * lda;
     const float *const *apr = ptr ? ap + r : NULL;
     float *cr = c + (size_t)r * ldc;
+    if (ptr && r < m) next_rows(pf, ap, m, m, ak, k);
 #define RS5_TAIL(t) \
-    case t: rows_tile(t, np, ptr, k, ar, lda, apr, ak, p0, p1, first, bias, cr, ldc, m0, m1); break
+    case t: rows_tile(t, np, ptr, k, ar, lda, apr, ak, pf, p0, p1, first, bias, cr, ldc, m0, m1); break
     switch (m - r) {
         RS5_TAIL(11); RS5_TAIL(10); RS5_TAIL(9); RS5_TAIL(8); RS5_TAIL(7); RS5_TAIL(6);
         RS5_TAIL(5); RS5_TAIL(4); RS5_TAIL(3); RS5_TAIL(2); RS5_TAIL(1);
