@@ -76,20 +76,6 @@ RS5 RS_INLINE void rows_tile(int mr, int np, int ptr, int k, const float *a, siz
     }
 }
 
-/* where a tile of the row-pointer form prefetches, as it runs, the rows it
- * does not read: the next tile's rows (r0 ..) of this k-block, or, after
- * the last tile, the first tile's rows of the next k-block (ak + k). Rows
- * past m repeat the last. Prefetches only move cache lines: no bits
- * change. A's rows come from anywhere in the data (in place, not gathered),
- * so without this each tile's first pass waits on memory row by row. */
-RS5 RS_INLINE void next_rows(const float *pf[MR5], const float *const *ap, int m, int r0, int ak,
-                             int k)
-{
-    const int off = r0 < m ? ak : ak + k;
-    if (r0 >= m) r0 = 0;
-    for (int r = 0; r < MR5; r++) pf[r] = ap[r0 + r < m ? r0 + r : m - 1] + off;
-}
-
 /* all m rows of one k-block of np panels: MR5 at a time, the row tail
  * through the same tile with fewer rows (each lane's chain unchanged); A's
  * rows as rows_tile (ptr: ap[r] + ak) */
@@ -98,17 +84,17 @@ RS5 RS_INLINE void rows_block(int np, int ptr, int m, int k, const float *a, siz
                               int first, const float *bias, float *c, size_t ldc, __mmask16 m0,
                               __mmask16 m1)
 {
-    const float *pf[MR5];   /* ptr: where the tile prefetches (next_rows) */
+    const float *pf[MR5];   /* ptr: where the tile prefetches (rsgemm_next_rows) */
     int r = 0;
     for (; r + MR5 <= m; r += MR5) {
-        if (ptr) next_rows(pf, ap, m, r + MR5, ak, k);
+        if (ptr) rsgemm_next_rows(pf, MR5, ap, m, r + MR5, ak, k);
         rows_tile(MR5, np, ptr, k, ptr ? NULL : a + (size_t)r * lda, lda, ptr ? ap + r : NULL,
                   ak, pf, p0, p1, first, bias, c + (size_t)r * ldc, ldc, m0, m1);
     }
     const float *ar = ptr ? NULL : a + (size_t)r * lda;
     const float *const *apr = ptr ? ap + r : NULL;
     float *cr = c + (size_t)r * ldc;
-    if (ptr && r < m) next_rows(pf, ap, m, m, ak, k);
+    if (ptr && r < m) rsgemm_next_rows(pf, MR5, ap, m, m, ak, k);
 #define RS5_TAIL(t) \
     case t: rows_tile(t, np, ptr, k, ar, lda, apr, ak, pf, p0, p1, first, bias, cr, ldc, m0, m1); break
     switch (m - r) {
