@@ -7,7 +7,8 @@ f64,be,int8,int64}.h5 - gzip/lzf compression with chunks that do not divide
 the extents, resizable (maxshape=None) chunked datasets, float64 X, big-endian
 types, int8 labels, int64 labels (h5py's default). Bad variants:
 PREFIX{badchunk,nan,inf,big,half,f64big}.h5 (test_dataset_h5py.c says what
-each must be refused with). Exit 77 (skip) without h5py.
+each must be refused with; nan's X is float64, inf's float32, the two ways
+dett reads X to check it). Exit 77 (skip) without h5py.
 """
 import shutil
 import sys
@@ -59,9 +60,9 @@ def put(g, path, v):
     g[path] = v
 
 
-def set_x(split, r, c, v):
+def set_x(split, r, c, v, dtype=np.float64):
     def fn(g):
-        x = g[split + "/X"][...].astype(np.float64)
+        x = g[split + "/X"][...].astype(dtype)
         x[r, c] = v
         put(g, split + "/X", x)
     return fn
@@ -83,7 +84,7 @@ with open(pre + "badchunk.h5", "r+b") as fh:
     fh.seek(off + 10)
     fh.write(b"\xff" * 40)
 edit("nan", plain, set_x("val", 7, 2, np.nan))
-edit("inf", plain, set_x("test", 3, 0, np.inf))
+edit("inf", plain, set_x("test", 3, 0, np.inf, np.float32))   # float32: read as it is
 edit("f64big", plain, set_x("train", 11, 1, 1e300))
 edit("big", plain, set_y(5, 2**40, np.int64))
 edit("half", plain, set_y(9, 0.5, np.float64))
