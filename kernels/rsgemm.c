@@ -177,8 +177,8 @@ static void wgrad_portable_row(int o, int i0, int nc, const float *dout, size_t 
  * blocking k does not change bits. */
 RS_TARGET RS_INLINE void rows_tile(int mr, int ptr, int k, const float *a, size_t lda,
                                    const float *const *ap, int ak, const float *const *pf,
-                                   const float *p, int first, const float *bias, float *c,
-                                   size_t ldc, int nc)
+                                   int pfn, const float *p, int first, const float *bias,
+                                   float *c, size_t ldc, int nc)
 {
     __m256 acc[MR][2];
     const float *ar[MR];   /* ptr: the tile's rows, from column ak (hoisted) */
@@ -203,7 +203,7 @@ RS_TARGET RS_INLINE void rows_tile(int mr, int ptr, int k, const float *a, size_
         }
     }
     for (int kk = 0; kk < k; kk++) {
-        if (ptr && (kk & 15) == 0)   /* the next tile's rows, a line ahead per row */
+        if (ptr && (kk & 15) == 0 && kk < pfn)   /* the next tile's rows, a line per row */
 #pragma GCC unroll 6
             for (int r = 0; r < MR; r++) _mm_prefetch((const char *)(pf[r] + kk), _MM_HINT_T0);
         const __m256 b0 = _mm256_load_ps(p + (size_t)kk * NR);
@@ -252,24 +252,35 @@ RS_TARGET RS_INLINE void rows_avx(int ptr, int m, int n, int k, const float *a, 
             const int kc = k - k0 < KC ? k - k0 : KC, first = k0 == 0;
             const float *p = pk + (size_t)(j0 / NR) * k * NR + (size_t)k0 * NR;
             const float *bj = bias && k0 + kc == k ? bias + j0 : NULL;
+            const int kn = k - k0 - kc < KC ? k - k0 - kc : KC;   /* the next block's */
             const float *pf[MR];   /* ptr: where the tile prefetches (rsgemm_next_rows) */
-            int r = 0;
+            int pfn = 0, r = 0;
             for (; r + MR <= m; r += MR) {
-                if (ptr) rsgemm_next_rows(pf, MR, ap, m, r + MR, k0, kc);
+                if (ptr) pfn = rsgemm_next_rows(pf, MR, ap, m, r + MR, k0, kc, kn);
                 rows_tile(MR, ptr, kc, ptr ? NULL : a + (size_t)r * lda + k0, lda,
-                          ptr ? ap + r : NULL, k0, pf, p, first, bj,
+                          ptr ? ap + r : NULL, k0, pf, pfn, p, first, bj,
                           c + (size_t)r * ldc + j0, ldc, nc);
             }
             const float *ar = ptr ? NULL : a + (size_t)r * lda + k0;
             const float *const *apr = ptr ? ap + r : NULL;
             float *cr = c + (size_t)r * ldc + j0;
-            if (ptr && r < m) rsgemm_next_rows(pf, MR, ap, m, m, k0, kc);
+            if (ptr && r < m) pfn = rsgemm_next_rows(pf, MR, ap, m, m, k0, kc, kn);
             switch (m - r) {
-            case 5: rows_tile(5, ptr, kc, ar, lda, apr, k0, pf, p, first, bj, cr, ldc, nc); break;
-            case 4: rows_tile(4, ptr, kc, ar, lda, apr, k0, pf, p, first, bj, cr, ldc, nc); break;
-            case 3: rows_tile(3, ptr, kc, ar, lda, apr, k0, pf, p, first, bj, cr, ldc, nc); break;
-            case 2: rows_tile(2, ptr, kc, ar, lda, apr, k0, pf, p, first, bj, cr, ldc, nc); break;
-            case 1: rows_tile(1, ptr, kc, ar, lda, apr, k0, pf, p, first, bj, cr, ldc, nc); break;
+            case 5:
+                rows_tile(5, ptr, kc, ar, lda, apr, k0, pf, pfn, p, first, bj, cr, ldc, nc);
+                break;
+            case 4:
+                rows_tile(4, ptr, kc, ar, lda, apr, k0, pf, pfn, p, first, bj, cr, ldc, nc);
+                break;
+            case 3:
+                rows_tile(3, ptr, kc, ar, lda, apr, k0, pf, pfn, p, first, bj, cr, ldc, nc);
+                break;
+            case 2:
+                rows_tile(2, ptr, kc, ar, lda, apr, k0, pf, pfn, p, first, bj, cr, ldc, nc);
+                break;
+            case 1:
+                rows_tile(1, ptr, kc, ar, lda, apr, k0, pf, pfn, p, first, bj, cr, ldc, nc);
+                break;
             default: break;
             }
         }

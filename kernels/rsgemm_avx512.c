@@ -29,7 +29,7 @@ static inline __mmask16 lanes(int nc) { return (__mmask16)((1u << nc) - 1u); }
  * (masks m0, m1), + bias when bias is not NULL (the last k-block). mr, np
  * and ptr are constants after inlining, so acc stays in registers. */
 RS5 RS_INLINE void rows_tile(int mr, int np, int ptr, int k, const float *a, size_t lda,
-                             const float *const *ap, int ak, const float *const *pf,
+                             const float *const *ap, int ak, const float *const *pf, int pfn,
                              const float *p0, const float *p1, int first, const float *bias,
                              float *c, size_t ldc, __mmask16 m0, __mmask16 m1)
 {
@@ -48,7 +48,7 @@ RS5 RS_INLINE void rows_tile(int mr, int np, int ptr, int k, const float *a, siz
         if (np == 2) acc[r][1] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m1, cr + NR);
     }
     for (int kk = 0; kk < k; kk++) {
-        if (ptr && (kk & 15) == 0)   /* the next tile's rows, a line ahead per row */
+        if (ptr && (kk & 15) == 0 && kk < pfn)   /* the next tile's rows, a line per row */
 #pragma GCC unroll 12
             for (int r = 0; r < MR5; r++) _mm_prefetch((const char *)(pf[r] + kk), _MM_HINT_T0);
         const __m512 b0 = _mm512_load_ps(p0 + (size_t)kk * NR);
@@ -78,25 +78,29 @@ RS5 RS_INLINE void rows_tile(int mr, int np, int ptr, int k, const float *a, siz
 
 /* all m rows of one k-block of np panels: MR5 at a time, the row tail
  * through the same tile with fewer rows (each lane's chain unchanged); A's
- * rows as rows_tile (ptr: ap[r] + ak) */
+ * rows as rows_tile (ptr: ap[r] + ak; kn the next k-block's length, 0 for
+ * none: where the last tile prefetches) */
 RS5 RS_INLINE void rows_block(int np, int ptr, int m, int k, const float *a, size_t lda,
-                              const float *const *ap, int ak, const float *p0, const float *p1,
-                              int first, const float *bias, float *c, size_t ldc, __mmask16 m0,
-                              __mmask16 m1)
+                              const float *const *ap, int ak, int kn, const float *p0,
+                              const float *p1, int first, const float *bias, float *c,
+                              size_t ldc, __mmask16 m0, __mmask16 m1)
 {
     const float *pf[MR5];   /* ptr: where the tile prefetches (rsgemm_next_rows) */
-    int r = 0;
+    int pfn = 0, r = 0;
     for (; r + MR5 <= m; r += MR5) {
-        if (ptr) rsgemm_next_rows(pf, MR5, ap, m, r + MR5, ak, k);
+        if (ptr) pfn = rsgemm_next_rows(pf, MR5, ap, m, r + MR5, ak, k, kn);
         rows_tile(MR5, np, ptr, k, ptr ? NULL : a + (size_t)r * lda, lda, ptr ? ap + r : NULL,
-                  ak, pf, p0, p1, first, bias, c + (size_t)r * ldc, ldc, m0, m1);
+                  ak, pf, pfn, p0, p1, first, bias, c + (size_t)r * ldc, ldc, m0, m1);
     }
     const float *ar = ptr ? NULL : a + (size_t)r * lda;
     const float *const *apr = ptr ? ap + r : NULL;
     float *cr = c + (size_t)r * ldc;
-    if (ptr && r < m) rsgemm_next_rows(pf, MR5, ap, m, m, ak, k);
-#define RS5_TAIL(t) \
-    case t: rows_tile(t, np, ptr, k, ar, lda, apr, ak, pf, p0, p1, first, bias, cr, ldc, m0, m1); break
+    if (ptr && r < m) pfn = rsgemm_next_rows(pf, MR5, ap, m, m, ak, k, kn);
+#define RS5_TAIL(t)                                                                       \
+    case t:                                                                               \
+        rows_tile(t, np, ptr, k, ar, lda, apr, ak, pf, pfn, p0, p1, first, bias, cr, ldc, m0, \
+                  m1);                                                                    \
+        break
     switch (m - r) {
         RS5_TAIL(11); RS5_TAIL(10); RS5_TAIL(9); RS5_TAIL(8); RS5_TAIL(7); RS5_TAIL(6);
         RS5_TAIL(5); RS5_TAIL(4); RS5_TAIL(3); RS5_TAIL(2); RS5_TAIL(1);
@@ -110,27 +114,27 @@ RS5 static void rows_block2(int m, int k, const float *a, size_t lda, const floa
                             const float *p1, int first, const float *bias, float *c, size_t ldc,
                             __mmask16 m0, __mmask16 m1)
 {
-    rows_block(2, 0, m, k, a, lda, NULL, 0, p0, p1, first, bias, c, ldc, m0, m1);
+    rows_block(2, 0, m, k, a, lda, NULL, 0, 0, p0, p1, first, bias, c, ldc, m0, m1);
 }
 
 RS5 static void rows_block1(int m, int k, const float *a, size_t lda, const float *p0,
                             int first, const float *bias, float *c, size_t ldc, __mmask16 m0)
 {
-    rows_block(1, 0, m, k, a, lda, NULL, 0, p0, p0, first, bias, c, ldc, m0, 0);
+    rows_block(1, 0, m, k, a, lda, NULL, 0, 0, p0, p0, first, bias, c, ldc, m0, 0);
 }
 
-RS5 static void rows_block2_ptr(int m, int k, const float *const *ap, int ak, const float *p0,
-                                const float *p1, int first, const float *bias, float *c,
-                                size_t ldc, __mmask16 m0, __mmask16 m1)
+RS5 static void rows_block2_ptr(int m, int k, const float *const *ap, int ak, int kn,
+                                const float *p0, const float *p1, int first, const float *bias,
+                                float *c, size_t ldc, __mmask16 m0, __mmask16 m1)
 {
-    rows_block(2, 1, m, k, NULL, 0, ap, ak, p0, p1, first, bias, c, ldc, m0, m1);
+    rows_block(2, 1, m, k, NULL, 0, ap, ak, kn, p0, p1, first, bias, c, ldc, m0, m1);
 }
 
-RS5 static void rows_block1_ptr(int m, int k, const float *const *ap, int ak, const float *p0,
-                                int first, const float *bias, float *c, size_t ldc,
-                                __mmask16 m0)
+RS5 static void rows_block1_ptr(int m, int k, const float *const *ap, int ak, int kn,
+                                const float *p0, int first, const float *bias, float *c,
+                                size_t ldc, __mmask16 m0)
 {
-    rows_block(1, 1, m, k, NULL, 0, ap, ak, p0, p0, first, bias, c, ldc, m0, 0);
+    rows_block(1, 1, m, k, NULL, 0, ap, ak, kn, p0, p0, first, bias, c, ldc, m0, 0);
 }
 
 /* rsgemm_rows (ap NULL: A at a with lda) and rsgemm_rows_ptr (A's rows at
@@ -151,10 +155,11 @@ RS5 void rsgemm_rows_avx512(int m, int n, int k, const float *a, size_t lda,
             const float *p0 = pk + (size_t)pp * k * NR + (size_t)k0 * NR;
             const float *p1 = p0 + (size_t)k * NR;
             const float *bj = bias && k0 + kc == k ? bias + j0 : NULL;
+            const int kn = k - k0 - kc < KC5 ? k - k0 - kc : KC5;   /* the next block's */
             if (ap && two)
-                rows_block2_ptr(m, kc, ap, k0, p0, p1, k0 == 0, bj, c + j0, ldc, m0, m1);
+                rows_block2_ptr(m, kc, ap, k0, kn, p0, p1, k0 == 0, bj, c + j0, ldc, m0, m1);
             else if (ap)
-                rows_block1_ptr(m, kc, ap, k0, p0, k0 == 0, bj, c + j0, ldc, m0);
+                rows_block1_ptr(m, kc, ap, k0, kn, p0, k0 == 0, bj, c + j0, ldc, m0);
             else if (two)
                 rows_block2(m, kc, a + k0, lda, p0, p1, k0 == 0, bj, c + j0, ldc, m0, m1);
             else

@@ -27,18 +27,25 @@ static inline const float *rsgemm_row(const float *a, size_t lda, const float *c
 }
 
 /* where a forward tile of mr rows of the row-pointer form prefetches, as
- * it runs, the rows it does not read: the next tile's rows (r0 ..) of this
- * k-block, or, after the last tile, the first tile's rows of the next
- * k-block (ak + k); rows past m repeat the last. Prefetches only move cache
- * lines: no bits change. A's rows come from anywhere in the data (read in
- * place, not gathered), so without this each tile's first pass over them
- * waits on memory row by row. */
-static inline void rsgemm_next_rows(const float **pf, int mr, const float *const *ap, int m,
-                                    int r0, int ak, int k)
+ * it runs, rows it does not read: the next tile's rows (r0 ..) of this
+ * k-block (ak, kc floats), or, after the last tile, the first tile's rows
+ * of the next k-block (ak + kc, kn floats; kn = 0: there is none). Rows
+ * past m repeat the last. Returns how many floats from pf[r] the tile may
+ * prefetch: every address stays inside the rows. Prefetches only move
+ * cache lines: no bits change. A's rows come from anywhere in the data
+ * (read in place, not gathered), so without this each tile's first pass
+ * over them waits on memory. */
+static inline int rsgemm_next_rows(const float **pf, int mr, const float *const *ap, int m,
+                                   int r0, int ak, int kc, int kn)
 {
-    const int off = r0 < m ? ak : ak + k;
-    if (r0 >= m) r0 = 0;
+    int off = ak, len = kc;
+    if (r0 >= m) {
+        r0 = 0;
+        off = kn > 0 ? ak + kc : ak;
+        len = kn;
+    }
     for (int r = 0; r < mr; r++) pf[r] = ap[r0 + r < m ? r0 + r : m - 1] + off;
+    return len;
 }
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)

@@ -21,10 +21,17 @@
  *     the contiguous calls on the gathered rows, bit for bit, on every
  *     path, for m = 0 .. 40 rows, n = 1 .. 70, k up to 300 (past the
  *     k-blocks), uneven and empty shards, shuffled, repeated (aliased) and
- *     unaligned row pointers. */
+ *     unaligned row pointers;
+ *  6. where the row-pointer forward prefetches (rsgemm_next_rows, which the
+ *     SIMD paths call before each tile): the next tile's rows at this
+ *     k-block, after the last tile the first tile's rows at the next
+ *     k-block, nothing after the last k-block, and never an address
+ *     outside the rows. (Prefetches change no bits, so part 5 cannot see
+ *     them.) */
 #include "check.h"
 #include "rng.h"
 #include "rsgemm.h"
+#include "rsgemm_impl.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,6 +357,38 @@ static void check_ptr(int m, int n, int k, int ns)
     free(c1); free(c2); free(g1); free(g2); free(ws);
 }
 
+/* part 6: the prefetch targets of every tile of an m x k forward with
+ * tiles of mr rows and k-blocks of kmax, as the SIMD paths walk them */
+static void check_next_rows(int m, int k, int mr, int kmax)
+{
+    float *pool = xmalloc(sizeof(float) * (size_t)m * k);
+    const float **ap = xmalloc(sizeof(float *) * (size_t)m);
+    const float *pf[12];
+    for (int i = 0; i < m; i++) ap[i] = pool + (size_t)((i * 5 + 3) % m) * k;   /* shuffled */
+    int bad = 0;
+    for (int k0 = 0; k0 < k; k0 += kmax) {
+        const int kc = k - k0 < kmax ? k - k0 : kmax;
+        const int kn = k - k0 - kc < kmax ? k - k0 - kc : kmax;
+        for (int r = 0; r < m; r += mr) {
+            const int r0 = r + mr < m ? r + mr : m;   /* the tile after r's, or none */
+            const int len = rsgemm_next_rows(pf, mr, ap, m, r0, k0, kc, kn);
+            const int want_len = r0 < m ? kc : kn;
+            if (len != want_len) bad++;
+            for (int t = 0; t < mr; t++) {
+                const int row = r0 < m ? (r0 + t < m ? r0 + t : m - 1) : (t < m ? t : m - 1);
+                const int off = r0 < m || kn == 0 ? k0 : k0 + kc;
+                if (pf[t] != ap[row] + off) bad++;
+                /* the tile prefetches pf[t] + kk for kk < min(kc, len) */
+                const int reach = len < kc ? len : kc;
+                if (reach > 0 && (off < 0 || off + reach > k)) bad++;
+            }
+        }
+    }
+    EXPECT(bad == 0, "next_rows m %d k %d mr %d kmax %d: %d wrong targets", m, k, mr, kmax, bad);
+    free(pool);
+    free(ap);
+}
+
 int main(void)
 {
     static const char *simd[] = { "absent (portable only)",
@@ -414,5 +453,13 @@ int main(void)
     for (int m = 0; m <= 40; m++)
         for (int n = 1; n <= 70; n++)
             check_ptr(m, n, ks[(m * 7 + n) % nk], nss[(m + 3 * n) % 5]);
+    /* 6: the AVX-512 (12 rows, k-blocks of 192) and AVX2 (6, 256) walks */
+    for (int m = 1; m <= 40; m++)
+        for (int i = 0; i < nk; i++) {
+            check_next_rows(m, ks[i], 12, 192);
+            check_next_rows(m, ks[i], 6, 256);
+        }
+    check_next_rows(128, 588, 12, 192);
+    check_next_rows(128, 784, 6, 256);
     return TEST_END();
 }
