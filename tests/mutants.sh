@@ -141,8 +141,11 @@ m_init_skips_mismatch() {    # the copy goes on past the first layer that differ
 }
 m_rsgemm_k_tail_dropped() {  # the row-stable GEMM's SIMD tile skips the last k term
   edit kernels/rsgemm.c lit 'for (int kk = 0; kk < k; kk++) {
-        const __m256 b0' 'for (int kk = 0; kk + 1 < k; kk++) {
-        const __m256 b0'
+        if (ptr && (kk & 15) == 0 && kk < pfn)' 'for (int kk = 0; kk + 1 < k; kk++) {
+        if (ptr && (kk & 15) == 0 && kk < pfn)'
+}
+m_rsgemm_prefetch_past_rows() {  # the last tile prefetches a whole block past the last k-block
+  edit kernels/rsgemm_impl.h lit '        len = kn;' '        len = kc;'
 }
 m_rsgemm_tree_one_level() {  # the weight gradient's shard counter combines one level only
   edit kernels/rsgemm.c lit 'for (; (s >> l) & 1; l++) {   /* left (earlier shards) + right */
@@ -175,6 +178,7 @@ init-ignored           m_init_ignored           test_chain
 init-skips-mismatch    m_init_skips_mismatch    test_chain
 rsgemm-k-tail-dropped  m_rsgemm_k_tail_dropped  test_rsgemm
 rsgemm-tree-one-level  m_rsgemm_tree_one_level  test_rsgemm,test_stacked
+rsgemm-prefetch-past-rows m_rsgemm_prefetch_past_rows test_rsgemm
 blk-pool-tie-order     m_blk_pool_tie_order     test_blocked
 blk-keep-plain-ignored m_blk_keep_plain_ignored test_blocked
 "
