@@ -265,24 +265,13 @@ RS_TARGET RS_INLINE void rows_avx(int ptr, int m, int n, int k, const float *a, 
             const float *const *apr = ptr ? ap + r : NULL;
             float *cr = c + (size_t)r * ldc + j0;
             if (ptr && r < m) pfn = rsgemm_next_rows(pf, MR, ap, m, m, k0, kc, kn);
+#define RS_TAIL(t)                                                                        \
+    case t: rows_tile(t, ptr, kc, ar, lda, apr, k0, pf, pfn, p, first, bj, cr, ldc, nc); break
             switch (m - r) {
-            case 5:
-                rows_tile(5, ptr, kc, ar, lda, apr, k0, pf, pfn, p, first, bj, cr, ldc, nc);
-                break;
-            case 4:
-                rows_tile(4, ptr, kc, ar, lda, apr, k0, pf, pfn, p, first, bj, cr, ldc, nc);
-                break;
-            case 3:
-                rows_tile(3, ptr, kc, ar, lda, apr, k0, pf, pfn, p, first, bj, cr, ldc, nc);
-                break;
-            case 2:
-                rows_tile(2, ptr, kc, ar, lda, apr, k0, pf, pfn, p, first, bj, cr, ldc, nc);
-                break;
-            case 1:
-                rows_tile(1, ptr, kc, ar, lda, apr, k0, pf, pfn, p, first, bj, cr, ldc, nc);
-                break;
+                RS_TAIL(5); RS_TAIL(4); RS_TAIL(3); RS_TAIL(2); RS_TAIL(1);
             default: break;
             }
+#undef RS_TAIL
         }
     }
 }
