@@ -4,6 +4,7 @@
  *
  *   bench_rsgemm [--seconds S] [--wall] [--portable | --avx2] [--ptr | --gather]
  *                [--pool R]
+ *   bench_rsgemm --pack [--wall]
  *
  * For each dense layer din -> dout at B rows it prints one line with the
  * GFLOP/s (2 B din dout flops per product) of the three products a dense
@@ -25,6 +26,13 @@
  * and each product reads the next B of its shuffled rows, so with R B din
  * floats beyond the last-level cache (e.g. --pool 400000) the rows come from
  * memory, as a training step's do from a large data set.
+ * --pack: instead, the two weight packs a dense layer does each step
+ * (rsgemm_pack: W^T for the forward, W for the input gradient), in
+ * microseconds, median of 21 repeats, with W and the panels in cache (the
+ * pack repeated), after 8 MB of other data were touched (out of L1 and L2,
+ * in a last-level cache of that size or more) and after 256 MB (from
+ * memory): the step packs a W that the optimiser wrote a whole parameter
+ * vector ago.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "rsgemm.h"
@@ -128,6 +136,57 @@ static double gflops(job *j, double seconds)
     return 2.0 * j->B * (double)j->din * j->dout / t[3] * 1e-9;
 }
 
+static float *rnd(size_t n, unsigned seed);
+
+/* touches n bytes of other data (a cache sweep) */
+static void sweep(unsigned char *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i += 64) buf[i]++;
+}
+
+/* --pack: the forward's and the input gradient's weight packs of each
+ * (b) and grid layer, in cache, beyond L2 and from memory */
+static int bench_pack(void)
+{
+    static const int shapes[][2] = { { 784, 512 }, { 512, 512 }, { 588, 256 }, { 256, 256 },
+                                     { 588, 64 } };   /* din, dout */
+    static const size_t sweeps[3] = { 0, (size_t)8 << 20, (size_t)256 << 20 };
+    unsigned char *buf = calloc(sweeps[2], 1);
+    if (!buf) { fprintf(stderr, "bench_rsgemm: out of memory\n"); return 1; }
+    printf("rsgemm_pack, us (median of 21): W^T for the forward, W for the input gradient\n");
+    printf("%-12s %-26s %-26s\n", "W dout x din", "fwd: cached / 8 MB / 256 MB",
+           "dx: cached / 8 MB / 256 MB");
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const int di = shapes[s][0], dO = shapes[s][1];
+        float *W = rnd((size_t)di * dO, 2);
+        size_t n = rsgemm_pack_floats(di, dO), n2 = rsgemm_pack_floats(dO, di);
+        float *pk = rnd(n > n2 ? n : n2, 8);
+        char col[2][32];
+        for (int w = 0; w < 2; w++) {
+            double med[3];
+            for (int c = 0; c < 3; c++) {
+                double t[21];
+                for (int r = 0; r < 21; r++) {
+                    sweep(buf, sweeps[c]);
+                    double t0 = now_s();
+                    if (w == 0) rsgemm_pack(pk, W, di, dO, 1, (size_t)di);
+                    else rsgemm_pack(pk, W, dO, di, (size_t)di, 1);
+                    t[r] = now_s() - t0;
+                }
+                qsort(t, 21, sizeof t[0], cmp_double);
+                med[c] = 1e6 * t[10];
+            }
+            snprintf(col[w], sizeof col[w], "%6.1f / %6.1f / %6.1f", med[0], med[1], med[2]);
+        }
+        char name[32];
+        snprintf(name, sizeof name, "%d x %d", dO, di);
+        printf("%-12s %-26s %-26s\n", name, col[0], col[1]);
+        free(W); free(pk);
+    }
+    free(buf);
+    return 0;
+}
+
 static float *rnd(size_t n, unsigned seed)
 {
     float *v = malloc(sizeof(float) * (n ? n : 1));
@@ -145,6 +204,7 @@ int main(int argc, char **argv)
     rsgemm_path path = RSGEMM_AUTO;
     int rows = 0;
     long pool_rows = 0;   /* 0: 2B */
+    int pack = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = atof(argv[++i]);
         else if (!strcmp(argv[i], "--wall")) clk = CLOCK_MONOTONIC;
@@ -153,12 +213,14 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--ptr")) rows = 1;
         else if (!strcmp(argv[i], "--gather")) rows = 2;
         else if (!strcmp(argv[i], "--pool") && i + 1 < argc) pool_rows = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--pack")) pack = 1;
         else {
             fprintf(stderr, "usage: bench_rsgemm [--seconds S] [--wall] [--portable | --avx2] "
-                            "[--ptr | --gather] [--pool R]\n");
+                            "[--ptr | --gather] [--pool R] | --pack [--wall]\n");
             return 2;
         }
     }
+    if (pack) return bench_pack();
     openblas_set_num_threads(1);
     static const int shapes[][3] = {   /* B, din, dout */
         { 64, 20, 64 }, { 64, 64, 64 }, { 64, 64, 2 },           /* (a) */
