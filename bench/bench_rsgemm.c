@@ -136,7 +136,16 @@ static double gflops(job *j, double seconds)
     return 2.0 * j->B * (double)j->din * j->dout / t[3] * 1e-9;
 }
 
-static float *rnd(size_t n, unsigned seed);
+static float *rnd(size_t n, unsigned seed)
+{
+    float *v = malloc(sizeof(float) * (n ? n : 1));
+    if (!v) { fprintf(stderr, "bench_rsgemm: out of memory\n"); exit(1); }
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        v[i] = (float)((seed >> 8) & 0xffff) / 32768.0f - 1.0f;
+    }
+    return v;
+}
 
 /* touches n bytes of other data (a cache sweep) */
 static void sweep(unsigned char *buf, size_t n)
@@ -185,17 +194,6 @@ static int bench_pack(void)
     }
     free(buf);
     return 0;
-}
-
-static float *rnd(size_t n, unsigned seed)
-{
-    float *v = malloc(sizeof(float) * (n ? n : 1));
-    if (!v) { fprintf(stderr, "bench_rsgemm: out of memory\n"); exit(1); }
-    for (size_t i = 0; i < n; i++) {
-        seed = seed * 1103515245u + 12345u;
-        v[i] = (float)((seed >> 8) & 0xffff) / 32768.0f - 1.0f;
-    }
-    return v;
 }
 
 int main(int argc, char **argv)
