@@ -73,8 +73,15 @@ static void pool2_fwd_sse(float *out, const float *in, int B, int C, int H, int 
                 }
 }
 
-static void pool2_bwd_sse(float *din, const float *dout, const float *in, int B, int C,
-                          int H, int W, int OH, int OW, int L)
+#if defined(__GNUC__)
+#define BLK_INLINE static inline __attribute__((always_inline))
+#else
+#define BLK_INLINE static inline
+#endif
+
+/* relu: as blk_maxpool_backward's (a constant in each of its two callers) */
+BLK_INLINE void pool2_bwd_sse(float *din, const float *dout, const float *in, int B, int C,
+                              int H, int W, int OH, int OW, int L, int relu)
 {
     const size_t rin = (size_t)C * H * W, rout = (size_t)C * OH * OW;
     if (H != 2 * OH || W != 2 * OW)   /* rows, columns in no window */
@@ -92,13 +99,25 @@ static void pool2_bwd_sse(float *din, const float *dout, const float *in, int B,
                         __m128 g[4];
                         win4_route(_mm_loadu_ps(x + ia + h), _mm_loadu_ps(x + ia + L + h),
                                    _mm_loadu_ps(x + ic + h), _mm_loadu_ps(x + ic + L + h),
-                                   _mm_loadu_ps(dy + h), g);
+                                   _mm_loadu_ps(dy + h), relu, g);
                         _mm_storeu_ps(dx + ia + h, g[0]);
                         _mm_storeu_ps(dx + ia + L + h, g[1]);
                         _mm_storeu_ps(dx + ic + h, g[2]);
                         _mm_storeu_ps(dx + ic + L + h, g[3]);
                     }
                 }
+}
+
+static void pool2_bwd_sse_plain(float *din, const float *dout, const float *in, int B, int C,
+                                int H, int W, int OH, int OW, int L)
+{
+    pool2_bwd_sse(din, dout, in, B, C, H, W, OH, OW, L, 0);
+}
+
+static void pool2_bwd_sse_relu(float *din, const float *dout, const float *in, int B, int C,
+                               int H, int W, int OH, int OW, int L)
+{
+    pool2_bwd_sse(din, dout, in, B, C, H, W, OH, OW, L, 1);
 }
 #endif
 
@@ -131,13 +150,17 @@ void blk_maxpool_forward(float *out, const float *in, int B, int C, int H, int W
 
 /* Per lane the entry index of the running maximum moves to (i, j) when that
  * entry is strictly greater, as conv.c's pool_argmax; then dout is added at
- * the winning entry and nothing at the others (0 + 0 keeps din's zeros). */
+ * the winning entry and nothing at the others (0 + 0 keeps din's zeros);
+ * with relu, 0 is added instead where the maximum is not > 0. */
 void blk_maxpool_backward(float *din, const float *dout, const float *in, int B, int C,
-                          int H, int W, int k, int OH, int OW, int L)
+                          int H, int W, int k, int OH, int OW, int L, int relu)
 {
 #ifdef BLK_SSE
     if (k == 2) {
-        pool2_bwd_sse(din, dout, in, B, C, H, W, OH, OW, L);
+        if (relu)
+            pool2_bwd_sse_relu(din, dout, in, B, C, H, W, OH, OW, L);
+        else
+            pool2_bwd_sse_plain(din, dout, in, B, C, H, W, OH, OW, L);
         return;
     }
 #endif
@@ -165,7 +188,7 @@ void blk_maxpool_backward(float *din, const float *dout, const float *in, int B,
                     for (int c = 0; c < L; c++) {
                         float *dx = (float *)pix(drow, cb, H, W, oh * k + at[c] / k,
                                                  ow * k + at[c] % k, L);
-                        dx[c] += dy[c];
+                        dx[c] += relu && !(m[c] > 0.0f) ? 0.0f : dy[c];
                     }
                 }
 }

@@ -44,9 +44,12 @@ void blk_to_plain(float *restrict dst, const float *restrict src, int C, int HW,
  * earlier one) */
 void blk_maxpool_forward(float *out, const float *in, int B, int C, int H, int W, int k,
                          int OH, int OW, int L);
-/* its gradient: din zeroed, then din[argmax] += dout for every window */
+/* its gradient: din zeroed, then din[argmax] += dout for every window.
+ * relu = 1: in is a ReLU's output and din the gradient at the ReLU's input
+ * (the ReLU's backward folded in, the same bits as the two one after the
+ * other): dout is added only where the window's maximum is > 0. */
 void blk_maxpool_backward(float *din, const float *dout, const float *in, int B, int C,
-                          int H, int W, int k, int OH, int OW, int L);
+                          int H, int W, int k, int OH, int OW, int L, int relu);
 
 /* global average pooling of B blocked rows [C, H, W] -> plain [B, C]:
  * out[b, c] = (sum over h, w in order from +0) * (1 / (H W)) */

@@ -530,22 +530,20 @@ static void maxpool_forward(const layer *l, const float *p, float *out,
 }
 
 /* din = dout routed to the first argmax of each window (recomputed from in),
- * 0 elsewhere */
-static void maxpool_backward(const layer *l, const float *p, float *g, float *din,
-                             const float *dout, const float *in, const float *out,
-                             int B, float *ws)
+ * 0 elsewhere; relu: in is a ReLU's output and din the gradient at the
+ * ReLU's input (dout routed only where the window's maximum is > 0) */
+static void maxpool_grad(const layer *l, float *din, const float *dout, const float *in,
+                         int B, int relu)
 {
-    (void)p; (void)g; (void)out; (void)ws;
-    if (!din) return;
     if (l->blk_in) {
         blk_maxpool_backward(din, dout, in, B, l->C, l->H, l->W, l->k, l->OH, l->OW,
-                             l->blk_in);
+                             l->blk_in, relu);
         return;
     }
     if (l->k == 2 && !l->ref) {
         if (l->H != 2 * l->OH || l->W != 2 * l->OW)   /* rows, columns in no window */
             memset(din, 0, sizeof(float) * (size_t)B * l->in_dim);
-        pool2_max_backward(din, dout, in, (long)B * l->C, l->H, l->W, l->OH, l->OW);
+        pool2_max_backward(din, dout, in, (long)B * l->C, l->H, l->W, l->OH, l->OW, relu);
         return;
     }
     const int H = l->H, W = l->W, OH = l->OH, OW = l->OW, k = l->k;
@@ -555,9 +553,25 @@ static void maxpool_backward(const layer *l, const float *p, float *g, float *di
         const float *dy = dout + pl * OH * OW;
         float *dx = din + pl * H * W;
         for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++)
-                dx[pool_argmax(x, W, k, oh, ow)] += dy[oh * OW + ow];
+            for (int ow = 0; ow < OW; ow++) {
+                const size_t at = pool_argmax(x, W, k, oh, ow);
+                dx[at] += relu && !(x[at] > 0.0f) ? 0.0f : dy[oh * OW + ow];
+            }
     }
+}
+
+static void maxpool_backward(const layer *l, const float *p, float *g, float *din,
+                             const float *dout, const float *in, const float *out,
+                             int B, float *ws)
+{
+    (void)p; (void)g; (void)out; (void)ws;
+    if (din) maxpool_grad(l, din, dout, in, B, 0);
+}
+
+void maxpool_relu_backward(const layer *pool, float *din, const float *dout, const float *in,
+                           int B)
+{
+    maxpool_grad(pool, din, dout, in, B, 1);
 }
 
 /* out[b, c, oh, ow] = mean over the window of in[b, c, :, :] */

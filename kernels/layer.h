@@ -84,6 +84,13 @@ int layer_conv_set_dnnl(layer *l, int on);
 /* k x k pooling with stride k (max or average), [B,C,H,W] -> [B,C,H/k,W/k] */
 layer *layer_maxpool(int C, int H, int W, int k);
 layer *layer_avgpool(int C, int H, int W, int k);
+/* the backward of a ReLU and the max pooling layer pool after it, in one
+ * pass (the model's backward walk fuses the pair): din[B, pool->in_dim] =
+ * the gradient at the ReLU's input, from dout (at pool's output) and in
+ * (pool's input, the ReLU's output). The bits of the ReLU's backward after
+ * pool's, without the gradient between them. */
+void maxpool_relu_backward(const layer *pool, float *din, const float *dout, const float *in,
+                           int B);
 /* global average pooling [B,C,H,W] -> [B,C] */
 layer *layer_gap(int C, int H, int W);
 /* Every constructor returns NULL on a bad argument or out of memory

@@ -218,6 +218,14 @@ const float *model_features(const model *m, const model_ws *w)
     return w->act[m->n_layers - 1];
 }
 
+/* 1 if a is a ReLU and b a max pooling layer, both on their fast paths:
+ * the backward walk runs the two as maxpool_relu_backward (the pooling's
+ * gradient never written; the same bits) */
+static int relu_then_maxpool(const layer *a, const layer *b)
+{
+    return a->kind == LAYER_RELU && b->kind == LAYER_MAXPOOL && !a->ref && !b->ref;
+}
+
 /* runs one layer's own backward (model_backward's layer step); the first
  * layer after model_forward_rows (in NULL) reads its input through the row
  * pointers ctx */
@@ -265,6 +273,13 @@ void model_backward_by(const model *m, model_ws *w, float *g, const float *dlogi
     }
     for (int i = L - 2; i >= 0; i--) {
         const layer *l = m->layers[i];
+        if (i >= 1 && relu_then_maxpool(m->layers[i - 1], l)) {   /* both in one pass */
+            float *din = i - 1 > 0 ? nxt : dx;
+            if (din) maxpool_relu_backward(l, din, cur, w->act[i], B);
+            float *t = cur; cur = nxt; nxt = t;
+            i--;
+            continue;
+        }
         float *din = i > 0 ? nxt : dx;
         bwd(l, m->params, g, din, cur, w->act[i], w->act[i + 1], B, w->ws, ctx);
         float *t = cur; cur = nxt; nxt = t;

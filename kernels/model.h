@@ -123,7 +123,10 @@ typedef void (*layer_backward_fn)(const layer *l, const float *p, float *g, floa
  * passes each layer's own ops->backward): the same walk from the head down,
  * the same joining of dfeat into the features' gradient. Layers the walk
  * skips (the head without dlogits; everything without dlogits and dfeat)
- * are not passed to bwd. */
+ * are not passed to bwd, nor is a ReLU followed by a max pooling layer
+ * (neither in reference mode): the walk runs that pair, which has no
+ * parameters, in one pass (maxpool_relu_backward, layer.h; the same bits
+ * as the two backwards one after the other). */
 void model_backward_by(const model *m, model_ws *w, float *g, const float *dlogits,
                        const float *dfeat, int B, float *dx, layer_backward_fn bwd,
                        void *ctx);

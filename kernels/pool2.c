@@ -67,8 +67,16 @@ void pool2_max_forward(float *restrict out, const float *restrict in, long P, in
     }
 }
 
-void pool2_max_backward(float *restrict din, const float *restrict dout,
-                        const float *restrict in, long P, int H, int W, int OH, int OW)
+#if defined(__GNUC__)
+#define POOL2_INLINE static inline __attribute__((always_inline))
+#else
+#define POOL2_INLINE static inline
+#endif
+
+/* the body of pool2_max_backward, inlined twice so that relu is a constant */
+POOL2_INLINE void backward_body(float *restrict din, const float *restrict dout,
+                                 const float *restrict in, long P, int H, int W, int OH,
+                                 int OW, int relu)
 {
     for (long pl = 0; pl < P; pl++) {
         const float *x = in + (size_t)pl * H * W, *dy = dout + (size_t)pl * OH * OW;
@@ -84,7 +92,7 @@ void pool2_max_backward(float *restrict din, const float *restrict dout,
                 split_pairs(x0 + 2 * ow, &a, &b);
                 split_pairs(x1 + 2 * ow, &c, &d);
                 __m128 g[4];
-                win4_route(a, b, c, d, _mm_loadu_ps(dyr + ow), g);
+                win4_route(a, b, c, d, _mm_loadu_ps(dyr + ow), relu, g);
                 _mm_storeu_ps(d0 + 2 * ow, _mm_unpacklo_ps(g[0], g[1]));
                 _mm_storeu_ps(d0 + 2 * ow + 4, _mm_unpackhi_ps(g[0], g[1]));
                 _mm_storeu_ps(d1 + 2 * ow, _mm_unpacklo_ps(g[2], g[3]));
@@ -97,8 +105,19 @@ void pool2_max_backward(float *restrict din, const float *restrict dout,
                 d0[2 * ow + 1] = 0.0f;
                 d1[2 * ow] = 0.0f;
                 d1[2 * ow + 1] = 0.0f;
-                d0[(size_t)(at >> 1) * W + 2 * ow + (at & 1)] = 0.0f + dyr[ow];
+                const int pass = !relu || window_max(x0 + 2 * ow, x1 + 2 * ow) > 0.0f;
+                d0[(size_t)(at >> 1) * W + 2 * ow + (at & 1)] = pass ? 0.0f + dyr[ow] : 0.0f;
             }
         }
     }
+}
+
+void pool2_max_backward(float *restrict din, const float *restrict dout,
+                        const float *restrict in, long P, int H, int W, int OH, int OW,
+                        int relu)
+{
+    if (relu)
+        backward_body(din, dout, in, P, H, W, OH, OW, 1);
+    else
+        backward_body(din, dout, in, P, H, W, OH, OW, 0);
 }

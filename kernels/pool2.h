@@ -22,8 +22,13 @@ void pool2_max_forward(float *restrict out, const float *restrict in, long P, in
 /* din = the gradient of pool2_max_forward: each window's four entries are
  * written, 0 except 0.0f + dout at the window's argmax (as += on a zeroed
  * din, which turns -0 into +0). Rows and columns outside every window are
- * not written (the caller zeroes them when H or W is odd). */
+ * not written (the caller zeroes them when H or W is odd).
+ * relu = 1: in is a ReLU's output and din the gradient at the ReLU's input
+ * (the ReLU's backward folded in, the same bits as the two one after the
+ * other): 0.0f + dout at the argmax only where the window's maximum is
+ * > 0, else +0. */
 void pool2_max_backward(float *restrict din, const float *restrict dout,
-                        const float *restrict in, long P, int H, int W, int OH, int OW);
+                        const float *restrict in, long P, int H, int W, int OH, int OW,
+                        int relu);
 
 #endif

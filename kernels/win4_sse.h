@@ -21,8 +21,13 @@ static inline __m128 win4_max(__m128 a, __m128 b, __m128 c, __m128 d)
 
 /* the window's gradient: g[e] = 0 + dy at the winning entry e, +0 at the
  * others (as += on a zeroed din, which turns -0 into +0). k_e: entry e
- * beats the running maximum; the winner is the last entry that did. */
-static inline void win4_route(__m128 a, __m128 b, __m128 c, __m128 d, __m128 dy, __m128 g[4])
+ * beats the running maximum; the winner is the last entry that did.
+ * relu (a constant after inlining): the entries are a ReLU's outputs and g
+ * is the gradient at the ReLU's input, the ReLU's backward folded in: the
+ * winner's value is the window's maximum, so dy passes only where that is
+ * > 0 and g is +0 elsewhere, as the ReLU's [out > 0] ? din : 0 gives. */
+static inline void win4_route(__m128 a, __m128 b, __m128 c, __m128 d, __m128 dy, int relu,
+                              __m128 g[4])
 {
     const __m128 k1 = _mm_cmpgt_ps(b, a);
     __m128 m = _mm_max_ps(b, a);
@@ -33,7 +38,8 @@ static inline void win4_route(__m128 a, __m128 b, __m128 c, __m128 d, __m128 dy,
     const __m128 s2 = _mm_andnot_ps(k3, k2);
     const __m128 s1 = _mm_andnot_ps(_mm_or_ps(k2, k3), k1);
     const __m128 s0 = _mm_andnot_ps(_mm_or_ps(k1, _mm_or_ps(k2, k3)), ones);
-    const __m128 v = _mm_add_ps(_mm_setzero_ps(), dy);
+    __m128 v = _mm_add_ps(_mm_setzero_ps(), dy);
+    if (relu) v = _mm_and_ps(_mm_cmpgt_ps(_mm_max_ps(d, m), _mm_setzero_ps()), v);
     g[0] = _mm_and_ps(s0, v);
     g[1] = _mm_and_ps(s1, v);
     g[2] = _mm_and_ps(s2, v);

@@ -189,6 +189,66 @@ static void test_maxpool(void)
     layer_free(l);
 }
 
+/* the fused backward of a ReLU and the max pooling after it
+ * (maxpool_relu_backward, which the model's backward walk runs) against the
+ * two reference backwards one after the other, bit for bit, on plain rows
+ * and on rows blocked by L (8, 16; the ReLU is elementwise, so any layout
+ * is the same reference): inputs on a grid of quarters, so that windows tie
+ * and many are all zero after the ReLU (their gradient must be +0), NaN
+ * (the ReLU turns it into 0) and -0 among them, -0 gradients too */
+static void relu_pool_same(const char *what, int C, int H, int W, int k, int L, int B,
+                           uint64_t seed)
+{
+    layer *pool = layer_maxpool(C, H, W, k), *relu = pool ? layer_relu(pool->in_dim) : NULL;
+    EXPECT(pool && relu, "%s: layers", what);
+    if (!pool || !relu) { layer_free(pool); layer_free(relu); return; }
+    const size_t ni = (size_t)B * pool->in_dim, no = (size_t)B * pool->out_dim;
+    float *x = malloc(sizeof(float) * ni), *r = malloc(sizeof(float) * ni);
+    float *y = malloc(sizeof(float) * no), *dy = malloc(sizeof(float) * no);
+    float *dr = malloc(sizeof(float) * ni), *want = malloc(sizeof(float) * ni);
+    float *got = malloc(sizeof(float) * ni);
+    fill(x, ni, seed, 1);
+    for (size_t i = 0; i < ni; i++) x[i] = roundf(4.0f * x[i]) / 4.0f;
+    sprinkle(x, ni, 1);
+    fill(dy, no, seed, 2);
+    sprinkle(dy, no, 0);
+    pool->blk_in = pool->blk_out = L;
+    relu->ref = pool->ref = 1;   /* the reference: the two plain loops */
+    if (L) pool->ref = 0;        /* (blocked rows have no reference loop of their own) */
+    relu->ops->forward(relu, NULL, r, x, B, NULL);
+    pool->ops->forward(pool, NULL, y, r, B, NULL);
+    memset(dr, 0x7f, sizeof(float) * ni);
+    pool->ops->backward(pool, NULL, NULL, dr, dy, r, y, B, NULL);
+    relu->ops->backward(relu, NULL, NULL, want, dr, x, r, B, NULL);
+    pool->ref = 0;
+    memset(got, 0x7f, sizeof(float) * ni);
+    maxpool_relu_backward(pool, got, dy, r, B);
+    EXPECT(same_bits(got, want, ni), "%s: fused relu + maxpool backward differs at %zu (%g, "
+           "want %g)", what, first_diff(got, want, ni), got[first_diff(got, want, ni) % ni],
+           want[first_diff(got, want, ni) % ni]);
+    size_t zero_windows = 0;   /* the case the fused mask decides */
+    for (size_t i = 0; i < no; i++) zero_windows += y[i] == 0.0f && dy[i] != 0.0f;
+    EXPECT(zero_windows > 0, "%s: no window is all zero after the ReLU", what);
+    layer_free(pool); layer_free(relu);
+    free(x); free(r); free(y); free(dy); free(dr); free(want); free(got);
+}
+
+static void test_maxpool_relu(void)
+{
+    /* C (a multiple of 16), H, W, k, B */
+    const int cs[][5] = { { 16, 8, 8, 2, 3 }, { 16, 7, 9, 2, 2 }, { 16, 28, 28, 2, 2 },
+                          { 32, 5, 4, 2, 2 }, { 16, 9, 9, 3, 2 }, { 16, 2, 10, 2, 1 } };
+    const int blocks[3] = { 0, 8, 16 };
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
+        for (int b = 0; b < 3; b++) {
+            char what[96];
+            snprintf(what, sizeof what, "relu+maxpool C%d %dx%d k%d L%d", cs[i][0], cs[i][1],
+                     cs[i][2], cs[i][3], blocks[b]);
+            relu_pool_same(what, cs[i][0], cs[i][1], cs[i][2], cs[i][3], blocks[b], cs[i][4],
+                           80 + i);
+        }
+}
+
 static void test_sgd(void)
 {
     for (size_t n = 1; n <= 41; n += 4) {
@@ -271,6 +331,7 @@ int main(void)
     test_dense();
     test_conv();
     test_maxpool();
+    test_maxpool_relu();
     test_sgd();
     test_steps();
     return TEST_END();
