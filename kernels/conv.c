@@ -395,6 +395,8 @@ static void conv_forward(const layer *l, const float *p, float *out,
         if (l->blk_out)
             conv_block_rows(out + (size_t)b0 * l->out_dim, g, OC, (int)P, l->blk_out, row);
     }
+    if (l->relu_out)   /* oneDNN refused the batch: the ReLU of its post-op, in place */
+        for (size_t i = 0; i < (size_t)B * l->out_dim; i++) out[i] = out[i] > 0.0f ? out[i] : 0.0f;
 }
 
 /* dy[OC, N] gathered from dout: dW += dy col^T; db[o] += sum_q dy[o, q];

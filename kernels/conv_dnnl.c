@@ -53,6 +53,7 @@ typedef struct {
 typedef struct {
     int B, have_fwd, have_bwd, bad;   /* bad: a creation failed; use im2col */
     int blk_in, blk_out;              /* the layouts the plan was made for */
+    int relu;                         /* and whether its forward applies the ReLU */
     int ddst_same;                    /* the data and the weights primitive want
                                          diff_dst in the same layout: one reorder */
     unsigned long used;               /* last use, for eviction */
@@ -67,6 +68,7 @@ struct conv_dnnl {
     dnnl_engine_t eng;
     dnnl_stream_t st;
     dnnl_primitive_attr_t attr;       /* user-managed scratchpad */
+    dnnl_primitive_attr_t attr_relu;  /* the same plus the ReLU post-op */
     unsigned long clock;
     plan plans[PLANS];
 };
@@ -204,8 +206,9 @@ static int conv_mds_init(const layer *l, int B, conv_mds *m)
         ? 0 : -1;
 }
 
-/* the forward primitive descriptor for l at B; NULL on failure */
-static dnnl_primitive_desc_t fwd_pd(const conv_dnnl *c, const conv_mds *m)
+/* the forward primitive descriptor for l at B (relu: with the ReLU
+ * post-op); NULL on failure */
+static dnnl_primitive_desc_t fwd_pd(const conv_dnnl *c, const conv_mds *m, int relu)
 {
     dnnl_convolution_desc_t cd;
     dnnl_primitive_desc_t pd;
@@ -214,7 +217,8 @@ static dnnl_primitive_desc_t fwd_pd(const conv_dnnl *c, const conv_mds *m)
                                                &m->w_any, &m->b, &m->dst_any, m->strides,
                                                m->pad_l, m->pad_r)))
         return NULL;
-    return OK(dnnl_primitive_desc_create(&pd, &cd, c->attr, c->eng, NULL)) ? pd : NULL;
+    return OK(dnnl_primitive_desc_create(&pd, &cd, relu ? c->attr_relu : c->attr, c->eng,
+                                         NULL)) ? pd : NULL;
 }
 
 static const dnnl_memory_desc_t *q(const_dnnl_primitive_desc_t pd, dnnl_query_t what,
@@ -235,7 +239,7 @@ static int plan_make_fwd(const layer *l, conv_dnnl *c, plan *pl)
 {
     conv_mds m;
     if (conv_mds_init(l, pl->B, &m)) return -1;
-    dnnl_primitive_desc_t pd = fwd_pd(c, &m);
+    dnnl_primitive_desc_t pd = fwd_pd(c, &m, l->relu_out);
     if (!pd) return -1;
     int rc = OK(dnnl_primitive_create(&pl->fwd, pd))
         && !port_init(&pl->src, c->eng, &m.src, q(pd, dnnl_query_src_md, 0), 1, 0)
@@ -251,7 +255,7 @@ static int plan_make_bwd(const layer *l, conv_dnnl *c, plan *pl)
 {
     conv_mds m;
     if (conv_mds_init(l, pl->B, &m)) return -1;
-    dnnl_primitive_desc_t hint = fwd_pd(c, &m), dpd = NULL, wpd = NULL;
+    dnnl_primitive_desc_t hint = fwd_pd(c, &m, 0), dpd = NULL, wpd = NULL;
     if (!hint) return -1;
     dnnl_convolution_desc_t dd, wd;
     int rc = -1;
@@ -291,15 +295,16 @@ out:
     return rc;
 }
 
-/* an emptied plan slot keyed to batch B and l's layouts */
+/* an emptied plan slot keyed to batch B, l's layouts and its ReLU */
 static void plan_key(plan *pl, const layer *l, int B)
 {
     pl->B = B;
     pl->blk_in = l->blk_in;
     pl->blk_out = l->blk_out;
+    pl->relu = l->relu_out;
 }
 
-/* the plan for batch B and l's layouts with its forward (bwd = 0) or
+/* the plan for batch B, l's layouts and ReLU with its forward (bwd = 0) or
  * backward half made; NULL if that cannot be made */
 static plan *plan_get(const layer *l, conv_dnnl *c, int B, int bwd)
 {
@@ -307,7 +312,8 @@ static plan *plan_get(const layer *l, conv_dnnl *c, int B, int bwd)
     plan *pl = NULL, *old = &c->plans[0];
     for (int i = 0; i < PLANS; i++) {
         const plan *t = &c->plans[i];
-        if (t->B == B && t->blk_in == l->blk_in && t->blk_out == l->blk_out) {
+        if (t->B == B && t->blk_in == l->blk_in && t->blk_out == l->blk_out
+            && t->relu == l->relu_out) {
             pl = &c->plans[i];
             break;
         }
@@ -340,11 +346,18 @@ conv_dnnl *conv_dnnl_new(const layer *l)
     if (!c) return NULL;
     one_thread t = one_thread_begin();
     conv_mds m;
+    dnnl_post_ops_t po = NULL;
     int ok = conv_mds_init(l, 1, &m) == 0
         && OK(dnnl_engine_create(&c->eng, dnnl_cpu, 0))
         && OK(dnnl_stream_create(&c->st, c->eng, dnnl_stream_default_flags))
         && OK(dnnl_primitive_attr_create(&c->attr))
-        && OK(dnnl_primitive_attr_set_scratchpad_mode(c->attr, dnnl_scratchpad_mode_user));
+        && OK(dnnl_primitive_attr_set_scratchpad_mode(c->attr, dnnl_scratchpad_mode_user))
+        && OK(dnnl_primitive_attr_create(&c->attr_relu))
+        && OK(dnnl_primitive_attr_set_scratchpad_mode(c->attr_relu, dnnl_scratchpad_mode_user))
+        && OK(dnnl_post_ops_create(&po))
+        && OK(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f))
+        && OK(dnnl_primitive_attr_set_post_ops(c->attr_relu, po));
+    if (po) dnnl_post_ops_destroy(po);
     one_thread_end(t);
     if (!ok) { conv_dnnl_free(c); return NULL; }
     return c;
@@ -355,6 +368,7 @@ void conv_dnnl_free(conv_dnnl *c)
     if (!c) return;
     for (int i = 0; i < PLANS; i++) plan_free(&c->plans[i]);
     if (c->attr) dnnl_primitive_attr_destroy(c->attr);
+    if (c->attr_relu) dnnl_primitive_attr_destroy(c->attr_relu);
     if (c->st) dnnl_stream_destroy(c->st);
     if (c->eng) dnnl_engine_destroy(c->eng);
     free(c);

@@ -33,7 +33,11 @@ int conv_dnnl_built(void);
 conv_dnnl *conv_dnnl_new(const layer *l);
 void conv_dnnl_free(conv_dnnl *d);
 /* as the layer's forward/backward (layer.h); return 0, or -1 if no plan
- * could be made for batch B (nothing written: the caller runs im2col) */
+ * could be made for batch B (nothing written: the caller runs im2col).
+ * With l->relu_out the forward applies max(x, 0) to its output as a
+ * post-op (oneDNN's ReLU of slope 0 is a MAXPS against +0: the bits of the
+ * ReLU layer's x > 0 ? x : 0, NaN and -0 to +0 included; tests/test_conv.c
+ * compares them). */
 int conv_dnnl_forward(const layer *l, conv_dnnl *d, const float *p, float *out,
                       const float *in, int B);
 int conv_dnnl_backward(const layer *l, conv_dnnl *d, const float *p, float *g,

@@ -47,10 +47,21 @@ static int chain_blockable(const model *m, int i)
     return 0;
 }
 
-/* writes every layer's blk_in and blk_out (model.h, "Layouts"); the plan
- * depends only on the model (layer kinds, ref, oneDNN, keep_plain, mode,
- * block) and the CPU's block, never on the batch, so every shard runs the
- * same layouts (and any layouts give the same bits) */
+/* 1 if layer i is a oneDNN convolution whose forward can apply the ReLU
+ * after it (layer.h relu_out): neither in reference mode, and the
+ * convolution's own output not kept plain for a reader */
+static int conv_relu_fusable(const model *m, int i)
+{
+    const layer *l = m->layers[i];
+    return l->kind == LAYER_CONV && l->dnnl && !l->ref && !l->keep_plain
+        && i + 1 < m->n_layers && m->layers[i + 1]->kind == LAYER_RELU
+        && !m->layers[i + 1]->ref;
+}
+
+/* writes every layer's blk_in and blk_out (model.h, "Layouts") and
+ * relu_out; the plan depends only on the model (layer kinds, ref, oneDNN,
+ * keep_plain, mode, block) and the CPU's block, never on the batch, so
+ * every shard runs the same layouts (and any layouts give the same bits) */
 static void plan_layouts(const model *m)
 {
     const int L = m->blk ? m->blk : blk_preferred();
@@ -64,6 +75,7 @@ static void plan_layouts(const model *m)
         else if (l->kind != LAYER_RELU && l->kind != LAYER_MAXPOOL)
             cur = 0;
         l->blk_out = cur;
+        l->relu_out = conv_relu_fusable(m, i);
     }
 }
 
@@ -183,15 +195,25 @@ void model_ws_free(model_ws *w)
     free(w->act); free(w->d[0]); free(w->d[1]); free(w->ws); free(w);
 }
 
+/* layers i0 .. n_layers - 1 forward on w (act[i0] in place). A
+ * convolution with relu_out writes the output of the ReLU after it,
+ * act[i + 2], and that ReLU is skipped: act[i + 1] is not written (model.h) */
+static void forward_from(const model *m, model_ws *w, int i0, int B)
+{
+    for (int i = i0; i < m->n_layers; i++) {
+        const layer *l = m->layers[i];
+        const int to = l->relu_out ? i + 2 : i + 1;
+        l->ops->forward(l, m->params, w->act[to], w->act[i], B, w->ws);
+        i = to - 1;
+    }
+}
+
 const float *model_forward(const model *m, model_ws *w, const float *x, int B)
 {
     plan_layouts(m);
     w->act[0] = (float *)x;
     w->xrows = NULL;
-    for (int i = 0; i < m->n_layers; i++) {
-        const layer *l = m->layers[i];
-        l->ops->forward(l, m->params, w->act[i + 1], w->act[i], B, w->ws);
-    }
+    forward_from(m, w, 0, B);
     return w->act[m->n_layers];
 }
 
@@ -206,10 +228,7 @@ const float *model_forward_rows(const model *m, model_ws *w, const float *const 
     w->act[0] = NULL;
     w->xrows = xrows;
     dense_forward_rows(m->layers[0], m->params, w->act[1], xrows, B, w->ws);
-    for (int i = 1; i < m->n_layers; i++) {
-        const layer *l = m->layers[i];
-        l->ops->forward(l, m->params, w->act[i + 1], w->act[i], B, w->ws);
-    }
+    forward_from(m, w, 1, B);
     return w->act[m->n_layers];
 }
 

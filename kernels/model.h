@@ -60,7 +60,11 @@ typedef struct {
     int Bmax;
     int n_layers;    /* act has n_layers + 1 entries */
     float **act;     /* act[0]: the input (not owned; NULL after
-                        model_forward_rows); act[i+1]: out of layer i */
+                        model_forward_rows); act[i+1]: out of layer i,
+                        except a oneDNN convolution's followed by a ReLU
+                        (neither ref, the convolution's output not kept
+                        plain): that convolution applies the ReLU as it
+                        writes act[i+2] and act[i+1] is not written */
     const float *const *xrows;   /* model_forward_rows: the input's row
                                     pointers (not owned), else NULL */
     float *d[2];     /* ping-pong buffers for backward */

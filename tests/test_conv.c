@@ -457,7 +457,16 @@ static void gradcheck_maxpool(int C, int H, int W, int k)
  * crosses a kink, so the test takes the first seed (for parameters and
  * input) whose forward keeps every ReLU input and max-pool lead at least
  * 2 eps from its kink, with at least a quarter of each ReLU's inputs alive
- * (else the check would be vacuous). */
+ * (else the check would be vacuous). The search runs the ReLUs unfused
+ * (reference mode), so that their inputs are written for kink_margin (a
+ * oneDNN convolution applies its ReLU itself otherwise: model.h); the
+ * gradcheck runs the fused model, whose bits are the same. */
+static void relus_ref(model *m, int on)
+{
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i]->kind == LAYER_RELU) m->layers[i]->ref = on;
+}
+
 static void gradcheck_cnn(int pool_max, int fc)
 {
     const int ch[2] = { 2, 3 }, B = 2;
@@ -467,6 +476,7 @@ static void gradcheck_cnn(int pool_max, int fc)
     EXPECT(m && w && x, "model_cnn");
     uint64_t seed = 0;
     double margin = 0.0, live = 0.0;
+    if (m) relus_ref(m, 1);
     for (uint64_t s = 1; m && w && x && s <= 5000 && !seed; s++) {
         model_init(m, s, 0);
         fill_uniform(x, (size_t)B * m->in_dim, s, 100);
@@ -474,6 +484,7 @@ static void gradcheck_cnn(int pool_max, int fc)
         margin = kink_margin(m, w, B, &live);
         if (margin >= 2.0 * GC_EPS && live >= 0.25) seed = s;
     }
+    if (m) relus_ref(m, 0);
     EXPECT(!m || seed, "no seed keeps model_cnn away from its kinks");
     if (seed) {
         model_init(m, seed, 0);
@@ -626,6 +637,109 @@ static void test_dnnl_determinism(void)
     }
 }
 
+/* a oneDNN convolution applying the ReLU after it as a post-op (relu_out)
+ * against the convolution then the ReLU layer: the same bits, with NaN
+ * inputs (the ReLU makes 0 of them) and zero rows with a -0 bias (the
+ * ReLU makes +0 of a -0, should the convolution give one); at two batch
+ * sizes (two plans) */
+static void test_dnnl_relu_post_op(void)
+{
+    layer *c = layer_conv(3, 9, 9, 16, 3, 1, 1), *r = c ? layer_relu(c->out_dim) : NULL;
+    EXPECT(c && r && c->dnnl, "oneDNN conv for the post-op check");
+    if (!c || !r || !c->dnnl) { layer_free(c); layer_free(r); return; }
+    float *p = malloc(sizeof(float) * c->n_params);
+    const int Bs[2] = { 16, 5 };
+    int ok = p != NULL, zeros = 0, nans = 0, negs = 0;
+    if (ok) {
+        c->ops->init(c, p, 7, 1);
+        for (int o = 0; o < c->OC; o += 3) p[c->n_params - c->OC + o] = -0.0f;
+    }
+    for (int t = 0; ok && t < 2; t++) {
+        const int B = Bs[t];
+        const size_t ni = (size_t)B * c->in_dim, no = (size_t)B * c->out_dim;
+        float *x = malloc(sizeof(float) * ni), *y = malloc(sizeof(float) * no);
+        float *want = malloc(sizeof(float) * no), *got = malloc(sizeof(float) * no);
+        ok = x && y && want && got;
+        if (ok) {
+            fill_uniform(x, ni, 7, 2);
+            memset(x + c->in_dim, 0, sizeof(float) * c->in_dim);   /* row 1: zeros */
+            for (size_t i = 2 * (size_t)c->in_dim; i < ni; i += 97) x[i] = NAN;
+            c->relu_out = 0;
+            c->ops->forward(c, p, y, x, B, NULL);
+            r->ops->forward(r, NULL, want, y, B, NULL);
+            c->relu_out = 1;
+            memset(got, 0x7f, sizeof(float) * no);
+            c->ops->forward(c, p, got, x, B, NULL);
+            c->relu_out = 0;
+            EXPECT(memcmp(got, want, sizeof(float) * no) == 0,
+                   "conv + ReLU post-op B=%d: other bits than conv then ReLU", B);
+            for (size_t i = 0; i < no; i++) {
+                zeros += y[i] == 0.0f && signbit(y[i]);
+                nans += isnan(y[i]);
+                negs += y[i] < 0.0f;
+            }
+        }
+        free(x); free(y); free(want); free(got);
+    }
+    EXPECT(ok, "out of memory");
+    EXPECT(negs > 0 && nans > 0, "post-op check: the conv gave %d negative and %d NaN outputs "
+           "(want some of each)", negs, nans);
+    printf("onednn conv + ReLU post-op: the bits of conv then ReLU (%d negative, %d -0 and %d "
+           "NaN before the ReLU)\n", negs, zeros, nans);
+    free(p);
+    layer_free(c);
+    layer_free(r);
+}
+
+/* a CNN with oneDNN convolutions, run fused (each convolution applies its
+ * ReLU, each ReLU + max pooling backward in one pass: model.h) and unfused
+ * (its ReLU layers in reference mode, which turns both fusions off): the
+ * same logits, features, parameter and input gradients, bit for bit */
+static void test_fused_cnn(void)
+{
+    const int ch[2] = { 16, 32 }, B = 16;
+    model *a = model_cnn(3, 14, 14, ch, 2, 3, 2, 1, 8, 3);
+    model *b = model_cnn(3, 14, 14, ch, 2, 3, 2, 1, 8, 3);
+    EXPECT(a && b, "fused CNN: models");
+    if (!a || !b) { model_free(a); model_free(b); return; }
+    for (int i = 0; i < b->n_layers; i++)
+        if (b->layers[i]->kind == LAYER_RELU) b->layers[i]->ref = 1;
+    model_init(a, 11, 0);
+    memcpy(b->params, a->params, sizeof(float) * a->n_params);
+    const size_t ni = (size_t)B * a->in_dim, nz = (size_t)B * a->n_classes;
+    float *x = malloc(sizeof(float) * ni), *dz = malloc(sizeof(float) * nz);
+    float *g[2] = { calloc(a->n_params, sizeof(float)), calloc(a->n_params, sizeof(float)) };
+    float *dx[2] = { malloc(sizeof(float) * ni), malloc(sizeof(float) * ni) };
+    const float *z[2] = { NULL, NULL }, *f[2] = { NULL, NULL };
+    model_ws *w[2] = { model_ws_new(a, B), model_ws_new(b, B) };
+    model *ms[2] = { a, b };
+    int ok = x && dz && g[0] && g[1] && dx[0] && dx[1] && w[0] && w[1];
+    if (ok) {
+        fill_uniform(x, ni, 11, 2);
+        fill_uniform(dz, nz, 11, 3);
+        for (int k = 0; k < 2; k++) {
+            z[k] = model_forward(ms[k], w[k], x, B);
+            f[k] = model_features(ms[k], w[k]);
+            model_backward(ms[k], w[k], g[k], dz, NULL, B, dx[k]);
+        }
+        int fused = 0;
+        for (int i = 0; i < a->n_layers; i++) fused += a->layers[i]->relu_out;
+        EXPECT(fused == 2, "fused CNN: %d convolutions apply their ReLU (want 2)", fused);
+        EXPECT(memcmp(z[0], z[1], sizeof(float) * nz) == 0, "fused CNN: logits differ");
+        EXPECT(memcmp(f[0], f[1], sizeof(float) * (size_t)B * a->feat_dim) == 0,
+               "fused CNN: features differ");
+        EXPECT(memcmp(g[0], g[1], sizeof(float) * a->n_params) == 0,
+               "fused CNN: parameter gradients differ");
+        EXPECT(memcmp(dx[0], dx[1], sizeof(float) * ni) == 0,
+               "fused CNN: input gradients differ");
+        printf("onednn CNN, fused and unfused ReLUs: the same bits\n");
+    }
+    EXPECT(ok, "fused CNN: out of memory");
+    free(x); free(dz); free(g[0]); free(g[1]); free(dx[0]); free(dx[1]);
+    model_ws_free(w[0]); model_ws_free(w[1]);
+    model_free(a); model_free(b);
+}
+
 /* the conv checks on the current path */
 static void conv_checks(void)
 {
@@ -669,8 +783,13 @@ int main(void)
         conv_checks();
     }
     use_dnnl = 0;
-    if (paths == 2) test_dnnl_determinism();
-    else printf("built without oneDNN: im2col path only\n");
+    if (paths == 2) {
+        test_dnnl_determinism();
+        test_dnnl_relu_post_op();
+        test_fused_cnn();
+    } else {
+        printf("built without oneDNN: im2col path only\n");
+    }
     gradcheck_maxpool(2, 4, 4, 2);
     gradcheck_maxpool(1, 7, 5, 3);
     printf("worst gradcheck error over all models: %.2e (tolerance %.0e)\n",
