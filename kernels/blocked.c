@@ -1,22 +1,15 @@
 /* blocked.c - image layers on channel-blocked rows (see blocked.h). The
  * innermost loops run over the L (8 or 16) channels of one pixel; 2 x 2
- * max pooling, the common case, is written out in vectors: 16 channels per
- * AVX-512F vector, 8 per AVX2 vector (blk_pool_avx.c), 4 per SSE vector
- * elsewhere on x86-64 (the compiler left the argmax of the generic loop
- * scalar: 12 % of a CNN step; the SSE backward was still 13-15 % of it).
- * Per channel nothing differs from the plain loops of conv.c. */
+ * max pooling, the common case, is written out in SSE, four channels per
+ * vector (the compiler left the argmax of the generic loop scalar: 12 % of
+ * a CNN step). Per channel nothing differs from the plain loops of conv.c. */
 #include "blocked.h"
-#include "blk_pool_avx.h"
 #include "conv_dnnl.h"
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) && defined(__SSE2__)
 #include "win4_sse.h"
 #define BLK_SSE 1
-#endif
-#if defined(__x86_64__) && defined(__GNUC__)
-#define BLK_AVX 1
 #endif
 
 /* 1 if the CPU has what oneDNN calls avx512_core */
@@ -128,32 +121,9 @@ static void pool2_bwd_sse_relu(float *din, const float *dout, const float *in, i
 }
 #endif
 
-/* the widest 2 x 2 pooling for block L on this CPU: 2 AVX-512F (L = 16),
- * 1 AVX2, 0 SSE; DETT_BLK_SIMD=sse or avx2 caps it (tests run each width:
- * the same bits) */
-static int pool_simd(int L)
-{
-#ifdef BLK_AVX
-    int s = __builtin_cpu_supports("avx512f") && L == 16 ? 2
-          : __builtin_cpu_supports("avx2") ? 1 : 0;
-    const char *cap = getenv("DETT_BLK_SIMD");
-    if (cap && !strcmp(cap, "sse")) s = 0;
-    if (cap && !strcmp(cap, "avx2") && s > 1) s = 1;
-    return s;
-#else
-    (void)L;
-    return 0;
-#endif
-}
-
 void blk_maxpool_forward(float *out, const float *in, int B, int C, int H, int W, int k,
                          int OH, int OW, int L)
 {
-#ifdef BLK_AVX
-    const int simd = k == 2 ? pool_simd(L) : 0;
-    if (simd == 2) { blk_pool2_fwd_avx512(out, in, B, C, H, W, OH, OW); return; }
-    if (simd == 1) { blk_pool2_fwd_avx2(out, in, B, C, H, W, OH, OW, L); return; }
-#endif
 #ifdef BLK_SSE
     if (k == 2) {
         pool2_fwd_sse(out, in, B, C, H, W, OH, OW, L);
@@ -185,11 +155,6 @@ void blk_maxpool_forward(float *out, const float *in, int B, int C, int H, int W
 void blk_maxpool_backward(float *din, const float *dout, const float *in, int B, int C,
                           int H, int W, int k, int OH, int OW, int L, int relu)
 {
-#ifdef BLK_AVX
-    const int simd = k == 2 ? pool_simd(L) : 0;
-    if (simd == 2) { blk_pool2_bwd_avx512(din, dout, in, B, C, H, W, OH, OW, relu); return; }
-    if (simd == 1) { blk_pool2_bwd_avx2(din, dout, in, B, C, H, W, OH, OW, L, relu); return; }
-#endif
 #ifdef BLK_SSE
     if (k == 2) {
         if (relu)
