@@ -79,6 +79,12 @@ m_blk_pool_tie_order() {     # blocked 2x2 max pooling routes a tie's gradient t
     '_mm_storeu_ps(dx + ia + L + h, g[2]);
                         _mm_storeu_ps(dx + ic + h, g[1]);'
 }
+m_relu_pool_mask_dropped() { # the fused ReLU + max pooling backward passes the gradient of all-zero windows
+  edit kernels/win4_sse.h lit '    if (relu) v = _mm_and_ps(' '    if (relu && 0) v = _mm_and_ps('
+}
+m_conv_relu_postop_dropped() { # a convolution that should apply its ReLU writes the pre-activation
+  edit kernels/conv_dnnl.c lit 'relu ? c->attr_relu : c->attr' 'relu ? c->attr : c->attr'
+}
 m_blk_keep_plain_ignored() { # the layout plan blocks an activation a caller reads by element
   edit kernels/model.c lit 'if (m->layers[j]->keep_plain) return 0;' '/* keep_plain ignored */'
 }
@@ -193,6 +199,8 @@ rsgemm-prefetch-past-rows m_rsgemm_prefetch_past_rows test_rsgemm
 dataset-f32-unchecked  m_dataset_f32_unchecked  dataset_h5py_plain,dataset_h5py_files,test_dataset_h5py_1,test_dataset_h5py_2 test_dataset_h5py
 blk-pool-tie-order     m_blk_pool_tie_order     test_blocked
 blk-keep-plain-ignored m_blk_keep_plain_ignored test_blocked
+relu-pool-mask-dropped m_relu_pool_mask_dropped test_perf_paths,test_blocked
+conv-relu-postop-dropped m_conv_relu_postop_dropped test_conv
 "
 
 # ---- machinery ---------------------------------------------------------------
@@ -250,7 +258,7 @@ mkdir -p "$tree"
 # files a mutant touched in an earlier run: recompile them from pristine text
 rm -rf "$orig" && mkdir -p "$orig"
 for f in kernels/objective.c kernels/loss.c kernels/transplant.c kernels/model.c kernels/blocked.c \
-         kernels/dedier.c runtime/train/readout.c \
+         kernels/win4_sse.h kernels/conv_dnnl.c kernels/dedier.c runtime/train/readout.c \
          runtime/train/jobrun.c runtime/train/train.c runtime/train/init_teacher.c \
          analysis/report_rows.c; do
   [ -f "$tree/$f" ] && touch "$tree/$f"
