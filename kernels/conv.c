@@ -384,19 +384,22 @@ static void conv_forward(const layer *l, const float *p, float *out,
         /* y[OC, N] = Wt[OC, R] col[R, N] */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, (int)N, (int)R,
                     1.0f, Wt, (int)R, col, (int)N, 0.0f, y, (int)N);
-        /* out[b0 + t, o, :] = y[o, t*P : (t+1)*P] + bias[o] */
+        /* out[b0 + t, o, :] = y[o, t*P : (t+1)*P] + bias[o], then the ReLU
+         * after the layer when it applies it (relu_out) */
         for (int t = 0; t < g; t++)
             for (int o = 0; o < OC; o++) {
                 float *dst = out + ((size_t)(b0 + t) * OC + o) * P;
                 const float *src = y + (size_t)o * N + (size_t)t * P;
+                if (!l->ref && l->relu_out) { vec_add_scalar_relu(dst, src, bias[o], P); continue; }
                 if (!l->ref) { vec_add_scalar(dst, src, bias[o], P); continue; }
-                for (size_t q = 0; q < P; q++) dst[q] = src[q] + bias[o];
+                for (size_t q = 0; q < P; q++) {
+                    const float v = src[q] + bias[o];
+                    dst[q] = l->relu_out && !(v > 0.0f) ? 0.0f : v;
+                }
             }
         if (l->blk_out)
             conv_block_rows(out + (size_t)b0 * l->out_dim, g, OC, (int)P, l->blk_out, row);
     }
-    if (l->relu_out)   /* oneDNN refused the batch: the ReLU of its post-op, in place */
-        for (size_t i = 0; i < (size_t)B * l->out_dim; i++) out[i] = out[i] > 0.0f ? out[i] : 0.0f;
 }
 
 /* dy[OC, N] gathered from dout: dW += dy col^T; db[o] += sum_q dy[o, q];

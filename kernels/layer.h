@@ -59,10 +59,10 @@ struct layer {
                                 (model.h), read by the image layers */
     int keep_plain;          /* 1: out stays plain (model_keep_plain) */
     int relu_out;            /* conv: 1 when the forward also applies the
-                                ReLU that follows it (oneDNN's post-op),
-                                writing the ReLU's output; written by the
-                                model's layout plan, whose walk then skips
-                                that ReLU (model.h) */
+                                ReLU that follows it (oneDNN's post-op, or
+                                im2col's bias pass), writing the ReLU's
+                                output; written by the model's layout plan,
+                                whose walk then skips that ReLU (model.h) */
 };
 
 /* y = x W^T + b, W [dout, din] row-major (PyTorch layout), then b [dout].

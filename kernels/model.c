@@ -47,13 +47,13 @@ static int chain_blockable(const model *m, int i)
     return 0;
 }
 
-/* 1 if layer i is a oneDNN convolution whose forward can apply the ReLU
- * after it (layer.h relu_out): neither in reference mode, and the
- * convolution's own output not kept plain for a reader */
+/* 1 if layer i is a convolution whose forward can apply the ReLU after it
+ * (layer.h relu_out): neither in reference mode, and the convolution's own
+ * output not kept plain for a reader */
 static int conv_relu_fusable(const model *m, int i)
 {
     const layer *l = m->layers[i];
-    return l->kind == LAYER_CONV && l->dnnl && !l->ref && !l->keep_plain
+    return l->kind == LAYER_CONV && !l->ref && !l->keep_plain
         && i + 1 < m->n_layers && m->layers[i + 1]->kind == LAYER_RELU
         && !m->layers[i + 1]->ref;
 }

@@ -61,7 +61,7 @@ typedef struct {
     int n_layers;    /* act has n_layers + 1 entries */
     float **act;     /* act[0]: the input (not owned; NULL after
                         model_forward_rows); act[i+1]: out of layer i,
-                        except a oneDNN convolution's followed by a ReLU
+                        except a convolution's followed by a ReLU
                         (neither ref, the convolution's output not kept
                         plain): that convolution applies the ReLU as it
                         writes act[i+2] and act[i+1] is not written */

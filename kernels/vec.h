@@ -42,6 +42,22 @@ static inline void vec_relu_back(float *restrict din, const float *restrict dout
     for (; i < n; i++) din[i] = out[i] > 0.0f ? dout[i] : 0.0f;
 }
 
+/* dst[n] = max(src[n] + b, 0) as the ReLU layer computes it (v > 0 ? v : +0) */
+static inline void vec_add_scalar_relu(float *restrict dst, const float *restrict src,
+                                       float b, size_t n)
+{
+    size_t i = 0;
+    for (; i + VEC_BLOCK <= n; i += VEC_BLOCK)
+        for (int j = 0; j < VEC_BLOCK; j++) {
+            const float v = src[i + j] + b;
+            dst[i + j] = v > 0.0f ? v : 0.0f;
+        }
+    for (; i < n; i++) {
+        const float v = src[i] + b;
+        dst[i] = v > 0.0f ? v : 0.0f;
+    }
+}
+
 /* dst[n] = src[n] + b */
 static inline void vec_add_scalar(float *restrict dst, const float *restrict src,
                                   float b, size_t n)

@@ -691,15 +691,16 @@ static void test_dnnl_relu_post_op(void)
     layer_free(r);
 }
 
-/* a CNN with oneDNN convolutions, run fused (each convolution applies its
- * ReLU, each ReLU + max pooling backward in one pass: model.h) and unfused
- * (its ReLU layers in reference mode, which turns both fusions off): the
- * same logits, features, parameter and input gradients, bit for bit */
+/* a CNN with its convolutions on the path under test, run fused (each
+ * convolution applies its ReLU, each ReLU + max pooling backward in one
+ * pass: model.h) and unfused (its ReLU layers in reference mode, which
+ * turns both fusions off): the same logits, features, parameter and input
+ * gradients, bit for bit */
 static void test_fused_cnn(void)
 {
     const int ch[2] = { 16, 32 }, B = 16;
-    model *a = model_cnn(3, 14, 14, ch, 2, 3, 2, 1, 8, 3);
-    model *b = model_cnn(3, 14, 14, ch, 2, 3, 2, 1, 8, 3);
+    model *a = model_on_path(model_cnn(3, 14, 14, ch, 2, 3, 2, 1, 8, 3));
+    model *b = model_on_path(model_cnn(3, 14, 14, ch, 2, 3, 2, 1, 8, 3));
     EXPECT(a && b, "fused CNN: models");
     if (!a || !b) { model_free(a); model_free(b); return; }
     for (int i = 0; i < b->n_layers; i++)
@@ -732,7 +733,7 @@ static void test_fused_cnn(void)
                "fused CNN: parameter gradients differ");
         EXPECT(memcmp(dx[0], dx[1], sizeof(float) * ni) == 0,
                "fused CNN: input gradients differ");
-        printf("onednn CNN, fused and unfused ReLUs: the same bits\n");
+        printf("%s CNN, fused and unfused ReLUs: the same bits\n", use_dnnl ? "onednn" : "im2col");
     }
     EXPECT(ok, "fused CNN: out of memory");
     free(x); free(dz); free(g[0]); free(g[1]); free(dx[0]); free(dx[1]);
@@ -755,6 +756,7 @@ static void conv_checks(void)
     test_conv_vs_naive(&big, 1);
 
     test_frozen_conv();
+    test_fused_cnn();
 
     gradcheck_conv(1, 5, 5, 2, 1, 1, 0);
     gradcheck_conv(3, 5, 4, 2, 1, 2, 1);
@@ -786,7 +788,6 @@ int main(void)
     if (paths == 2) {
         test_dnnl_determinism();
         test_dnnl_relu_post_op();
-        test_fused_cnn();
     } else {
         printf("built without oneDNN: im2col path only\n");
     }
