@@ -280,9 +280,11 @@ rc=$?
 [ $rc -ne 0 ] && die "the unmutated tests fail: $(failed_tests) (see $log/ctest-baseline.log)"
 echo "mutants: baseline passes in $(( $(date +%s) - t0 )) s"
 
-survivors=0
+survivors=0 ran=0
 table=$(printf '%-22s %-9s %5s  %s\n' mutant result sec "killed by (failing tests)")
-while read -r name fn tests targets; do
+# the table comes in on fd 3: a command inside the loop that reads stdin
+# (mpiexec forwards it to rank 0) would otherwise eat the rows after it
+while read -r name fn tests targets <&3; do
   [ -n "$name" ] || continue
   if [ -n "${MUTANTS:-}" ] && ! printf ' %s ' $MUTANTS | grep -q " $name "; then continue; fi
   cur=$name
@@ -306,7 +308,11 @@ while read -r name fn tests targets; do
   echo "$line"
   table="$table
 $line"
-done <<< "$MUTANT_TABLE"
+  ran=$((ran + 1))
+done 3<<< "$MUTANT_TABLE"
+rows=$(echo "$MUTANT_TABLE" | awk 'NF' | wc -l)
+[ -n "${MUTANTS:-}" ] || [ "$ran" -eq "$rows" ] ||
+  die "ran $ran of the table's $rows mutants: the loop over the table ended early"
 
 # leave the build pristine for the next run
 cur=final
