@@ -73,14 +73,8 @@ static void pool2_fwd_sse(float *out, const float *in, int B, int C, int H, int 
                 }
 }
 
-#if defined(__GNUC__)
-#define BLK_INLINE static inline __attribute__((always_inline))
-#else
-#define BLK_INLINE static inline
-#endif
-
-/* relu: as blk_maxpool_backward's (a constant in each of its two callers) */
-BLK_INLINE void pool2_bwd_sse(float *din, const float *dout, const float *in, int B, int C,
+/* relu: as blk_maxpool_backward's */
+static void pool2_bwd_sse(float *din, const float *dout, const float *in, int B, int C,
                               int H, int W, int OH, int OW, int L, int relu)
 {
     const size_t rin = (size_t)C * H * W, rout = (size_t)C * OH * OW;
@@ -106,18 +100,6 @@ BLK_INLINE void pool2_bwd_sse(float *din, const float *dout, const float *in, in
                         _mm_storeu_ps(dx + ic + L + h, g[3]);
                     }
                 }
-}
-
-static void pool2_bwd_sse_plain(float *din, const float *dout, const float *in, int B, int C,
-                                int H, int W, int OH, int OW, int L)
-{
-    pool2_bwd_sse(din, dout, in, B, C, H, W, OH, OW, L, 0);
-}
-
-static void pool2_bwd_sse_relu(float *din, const float *dout, const float *in, int B, int C,
-                               int H, int W, int OH, int OW, int L)
-{
-    pool2_bwd_sse(din, dout, in, B, C, H, W, OH, OW, L, 1);
 }
 #endif
 
@@ -157,10 +139,7 @@ void blk_maxpool_backward(float *din, const float *dout, const float *in, int B,
 {
 #ifdef BLK_SSE
     if (k == 2) {
-        if (relu)
-            pool2_bwd_sse_relu(din, dout, in, B, C, H, W, OH, OW, L);
-        else
-            pool2_bwd_sse_plain(din, dout, in, B, C, H, W, OH, OW, L);
+        pool2_bwd_sse(din, dout, in, B, C, H, W, OH, OW, L, relu);
         return;
     }
 #endif

@@ -67,16 +67,9 @@ void pool2_max_forward(float *restrict out, const float *restrict in, long P, in
     }
 }
 
-#if defined(__GNUC__)
-#define POOL2_INLINE static inline __attribute__((always_inline))
-#else
-#define POOL2_INLINE static inline
-#endif
-
-/* the body of pool2_max_backward, inlined twice so that relu is a constant */
-POOL2_INLINE void backward_body(float *restrict din, const float *restrict dout,
-                                 const float *restrict in, long P, int H, int W, int OH,
-                                 int OW, int relu)
+void pool2_max_backward(float *restrict din, const float *restrict dout,
+                        const float *restrict in, long P, int H, int W, int OH, int OW,
+                        int relu)
 {
     for (long pl = 0; pl < P; pl++) {
         const float *x = in + (size_t)pl * H * W, *dy = dout + (size_t)pl * OH * OW;
@@ -110,14 +103,4 @@ POOL2_INLINE void backward_body(float *restrict din, const float *restrict dout,
             }
         }
     }
-}
-
-void pool2_max_backward(float *restrict din, const float *restrict dout,
-                        const float *restrict in, long P, int H, int W, int OH, int OW,
-                        int relu)
-{
-    if (relu)
-        backward_body(din, dout, in, P, H, W, OH, OW, 1);
-    else
-        backward_body(din, dout, in, P, H, W, OH, OW, 0);
 }

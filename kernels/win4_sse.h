@@ -22,7 +22,7 @@ static inline __m128 win4_max(__m128 a, __m128 b, __m128 c, __m128 d)
 /* the window's gradient: g[e] = 0 + dy at the winning entry e, +0 at the
  * others (as += on a zeroed din, which turns -0 into +0). k_e: entry e
  * beats the running maximum; the winner is the last entry that did.
- * relu (a constant after inlining): the entries are a ReLU's outputs and g
+ * relu: the entries are a ReLU's outputs and g
  * is the gradient at the ReLU's input, the ReLU's backward folded in: the
  * winner's value is the window's maximum, so dy passes only where that is
  * > 0 and g is +0 elsewhere, as the ReLU's [out > 0] ? din : 0 gives. */
